@@ -1,0 +1,24 @@
+"""`CurrentUser`: the FastAPI dependency every service uses to know who is calling."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from servicekit.errors import Unauthorized
+from servicekit.tokens import InvalidToken, Principal
+
+# auto_error=False: a missing token is our 401 problem, not FastAPI's plain one.
+_bearer = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
+
+
+def current_user(request: Request, token: Annotated[str | None, Depends(_bearer)]) -> Principal:
+    if token is None:
+        raise Unauthorized("A bearer token is required")
+    try:
+        return request.app.state.token_verifier.verify(token)
+    except InvalidToken:
+        raise Unauthorized("The bearer token is invalid or expired") from None
+
+
+CurrentUser = Annotated[Principal, Depends(current_user)]

@@ -1,0 +1,150 @@
+"""Async and sync engines and session factories, both driven by one database URL.
+
+`DATABASE_URL` may name any driver of PostgreSQL (`postgresql://`) or MySQL/MariaDB
+(`mysql://`, `mariadb://`); the async engine always uses asyncpg or asyncmy and the sync
+engine psycopg (3) or PyMySQL, so one setting runs a service in both modes.
+"""
+
+import math
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, create_engine, event, exc, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import Session, sessionmaker
+
+from servicekit.settings import ServiceSettings
+
+_DRIVERS = {
+    # backend: (async driver, sync driver)
+    "postgresql": ("asyncpg", "psycopg"),
+    "mysql": ("asyncmy", "pymysql"),
+    "mariadb": ("asyncmy", "pymysql"),
+}
+
+
+def _with_driver(url: str | URL, mode: int) -> URL:
+    url = make_url(url)
+    backend = url.get_backend_name()
+    if backend not in _DRIVERS:
+        raise ValueError(f"unsupported database {backend!r}: use postgresql:// or mysql://")
+    url = url.set(drivername=f"{backend}+{_DRIVERS[backend][mode]}")
+    if backend != "postgresql" and "charset" not in url.query:
+        url = url.update_query_dict({"charset": "utf8mb4"})
+    return url
+
+
+def async_url(url: str | URL) -> URL:
+    """The URL of the async driver for the same database."""
+    return _with_driver(url, 0)
+
+
+def sync_url(url: str | URL) -> URL:
+    """The URL of the sync driver for the same database."""
+    return _with_driver(url, 1)
+
+
+def is_postgres(url: str | URL) -> bool:
+    return make_url(url).get_backend_name() == "postgresql"
+
+
+def _connect_args(url: URL, settings: ServiceSettings) -> dict:
+    timeout = settings.db_connect_timeout
+    name = settings.service_name
+    ms = settings.db_statement_timeout_ms
+    match url.drivername:
+        case "postgresql+asyncpg":
+            return {
+                "timeout": timeout,
+                "server_settings": {"statement_timeout": str(ms), "application_name": name},
+            }
+        case "postgresql+psycopg":
+            # libpq takes whole seconds and treats anything below 2 as 2.
+            return {
+                "connect_timeout": max(2, math.ceil(timeout)),
+                "options": f"-c statement_timeout={ms}",
+                "application_name": name,
+            }
+        case _:
+            return {"connect_timeout": timeout}
+
+
+def _limit_mysql_statements(engine: Engine, statement_timeout_ms: int) -> None:
+    """MySQL has no connect option for this, and MariaDB and MySQL name it differently."""
+
+    @event.listens_for(engine, "connect")
+    def set_session(dbapi_connection, _record) -> None:
+        # The dialect knows the server flavour here: first_connect runs before connect.
+        if engine.dialect.is_mariadb:
+            limit = f"max_statement_time = {statement_timeout_ms / 1000:.3f}"
+        else:
+            limit = f"max_execution_time = {statement_timeout_ms}"
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"SET SESSION time_zone = '+00:00', {limit}")
+        cursor.close()
+
+
+def _engine_options(url: URL, settings: ServiceSettings) -> dict:
+    return {
+        "pool_size": settings.db_pool_size,
+        "max_overflow": settings.db_max_overflow,
+        "pool_timeout": settings.db_pool_timeout,
+        # No pre-ping: a dead connection fails one request, and SQLAlchemy then
+        # invalidates the whole pool, which costs less than a ping per checkout.
+        "pool_recycle": 1800,
+        "pool_use_lifo": True,
+        "connect_args": _connect_args(url, settings),
+    }
+
+
+@dataclass
+class Database:
+    """Both engines of one database and their session factories."""
+
+    async_engine: AsyncEngine
+    sync_engine: Engine
+    async_sessions: async_sessionmaker[AsyncSession]
+    sync_sessions: sessionmaker[Session]
+
+    async def ping(self) -> None:
+        async with self.async_engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.async_engine.dispose()
+        self.sync_engine.dispose()
+
+
+def create_database(settings: ServiceSettings) -> Database:
+    aurl, surl = async_url(settings.database_url), sync_url(settings.database_url)
+    async_engine = create_async_engine(aurl, **_engine_options(aurl, settings))
+    sync_engine = create_engine(surl, **_engine_options(surl, settings))
+    if not is_postgres(surl):
+        _limit_mysql_statements(async_engine.sync_engine, settings.db_statement_timeout_ms)
+        _limit_mysql_statements(sync_engine, settings.db_statement_timeout_ms)
+    return Database(
+        async_engine=async_engine,
+        sync_engine=sync_engine,
+        async_sessions=async_sessionmaker(async_engine, expire_on_commit=False),
+        sync_sessions=sessionmaker(sync_engine, expire_on_commit=False),
+    )
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """True when the database is gone, too slow or out of connections: a 503, not a 500."""
+    if isinstance(error, exc.TimeoutError | exc.OperationalError | exc.InterfaceError):
+        return True
+    if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
+        return True
+    # Drivers raise plain OS errors when they cannot connect at all.
+    return isinstance(error, OSError | TimeoutError)
+
+
+def violates(error: exc.IntegrityError, constraint: str) -> bool:
+    """Whether an integrity error comes from the named constraint (both servers name it)."""
+    return constraint in str(error.orig)

@@ -1,0 +1,29 @@
+"""Per-request database sessions as FastAPI dependencies.
+
+The session commits once, after the handler returns and before the response is sent
+(`scope="function"`), so a failing commit is a 5xx and never a 201. Any error rolls
+back. Services never commit.
+"""
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+
+async def _async_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.db.async_sessions() as session:
+        yield session
+        await session.commit()
+
+
+def _sync_session(request: Request) -> Iterator[Session]:
+    with request.app.state.db.sync_sessions() as session:
+        yield session
+        session.commit()
+
+
+AsyncSessionDep = Annotated[AsyncSession, Depends(_async_session, scope="function")]
+SessionDep = Annotated[Session, Depends(_sync_session, scope="function")]

@@ -1,0 +1,38 @@
+"""The base settings every service extends: one environment variable per field."""
+
+from pydantic import Field, PositiveFloat, PositiveInt
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    service_name: str = "service"
+    log_level: str = "INFO"
+
+    # One URL drives both modes: the async and sync drivers are derived from it (see db.py).
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
+    # Per engine, so a service holds at most 2 x (size + overflow) connections.
+    db_pool_size: PositiveInt = 10
+    db_max_overflow: int = Field(default=10, ge=0)
+    # How long a request waits for a pooled connection before it gets a 503.
+    db_pool_timeout: PositiveFloat = 5.0
+    db_connect_timeout: PositiveFloat = 2.0
+    db_statement_timeout_ms: PositiveInt = 5_000
+    # Threads for `def` handlers; AnyIO's default is 40. More threads than pooled
+    # connections only queue on the pool, so the default matches the sync pool.
+    sync_threads: PositiveInt = 20
+
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_timeout: PositiveFloat = 1.0
+
+    # Pins this process's Snowflake worker id; otherwise one is leased from Redis.
+    worker_id: int | None = Field(default=None, ge=0, le=1023)
+    worker_id_lease_seconds: PositiveInt = 30
+
+    # Tokens are issued by users and verified everywhere with the public key alone.
+    jwt_public_key: str | None = None
+    jwt_issuer: str = "users"
+    jwt_audience: str = "services"
+
+    max_body_bytes: PositiveInt = 1024 * 1024

@@ -1,0 +1,166 @@
+"""pytest plugin (`-p servicekit.testing`): real servers, a migrated database per
+backend and session, a rolled-back transaction per test, and an httpx client over the
+app with its lifespan.
+
+A service's conftest provides two session fixtures:
+- `alembic_ini`: the path of the service's alembic.ini;
+- `app_factory`: `(database_url, redis_url) -> FastAPI`.
+
+Servers come from TEST_POSTGRES_URL, TEST_MYSQL_URL and TEST_REDIS_URL (default: the
+standard local ports); one that does not answer is started for the run from the
+machine's own binaries (see devstack).
+"""
+
+import asyncio
+import os
+import secrets
+import tempfile
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, text
+from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
+from sqlalchemy.orm import sessionmaker
+
+DEFAULT_URLS = {
+    "postgres": "postgresql://postgres@127.0.0.1:5432/postgres",
+    "mysql": "mysql://root@127.0.0.1:3306/",
+    "redis": "redis://127.0.0.1:6379/0",
+}
+MODES = {"async": "/api", "sync": "/sync/api"}
+
+
+def _configured_url(kind: str) -> str:
+    return os.environ.get(f"TEST_{kind.upper()}_URL", DEFAULT_URLS[kind])
+
+
+@pytest.fixture(scope="session")
+def server_urls() -> dict[str, str]:
+    """URLs of a Postgres, a MariaDB/MySQL and a Redis that answer, started if need be."""
+    # devstack is a dev-only dependency: imported when a test needs it.
+    from devstack.ports import free_port
+    from devstack.probes import ensure_reachable
+    from devstack.servers import MariaDBServer, PostgresServer, RedisServer
+
+    throwaway = {"postgres": PostgresServer, "mysql": MariaDBServer, "redis": RedisServer}
+    urls = {kind: _configured_url(kind) for kind in DEFAULT_URLS}
+    missing = [kind for kind, url in urls.items() if not ensure_reachable(url)]
+    if not missing:
+        yield urls
+        return
+    with ExitStack() as stack:
+        root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="servicekit-")))
+        for kind in missing:
+            server = throwaway[kind](root / kind, free_port())
+            urls[kind] = stack.enter_context(server).url
+        yield urls
+
+
+@pytest.fixture(scope="session")
+def redis_url(server_urls: dict[str, str]) -> str:
+    return server_urls["redis"]
+
+
+@pytest.fixture(scope="session", params=["postgres", "mysql"])
+def database_backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def database_url(database_backend: str, server_urls: dict[str, str], alembic_ini: Path) -> str:
+    """A fresh database on the backend, migrated to head, dropped after the session."""
+    from devstack import databases
+
+    server = server_urls[database_backend]
+    name = f"{alembic_ini.parent.name}_test_{os.getpid()}_{secrets.token_hex(3)}"
+    databases.create_database(server, name)
+    url = databases.with_database(server, name)
+    try:
+        migrate(alembic_ini, url)
+        yield url
+    finally:
+        databases.drop_database(server, name)
+
+
+def migrate(alembic_ini: Path, database_url: str, revision: str = "head") -> None:
+    config = Config(str(alembic_ini))
+    config.attributes["database_url"] = database_url
+    command.upgrade(config, revision)
+
+
+@pytest.fixture(scope="session")
+async def app(app_factory, database_url: str, redis_url: str) -> AsyncIterator:
+    """The service's app on the session's database, its lifespan entered once."""
+    application = app_factory(database_url, redis_url)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture(params=list(MODES))
+def api(request: pytest.FixtureRequest) -> str:
+    """The path prefix of one mode: every contract test runs over /api and /sync/api."""
+    return MODES[request.param]
+
+
+@dataclass
+class Transaction:
+    """The connections of one test; everything done through them is rolled back."""
+
+    async_connection: AsyncConnection
+    sync_connection: Connection
+
+
+@pytest.fixture
+async def transaction(app) -> AsyncIterator[Transaction]:
+    """Binds the app's sessions to connections in an open transaction for one test.
+
+    Sessions commit into savepoints, so handlers behave as in production, and the
+    outer rollback leaves the database as it was.
+    """
+    db = app.state.db
+    original = db.async_sessions, db.sync_sessions
+    async with db.async_engine.connect() as async_connection:
+        await async_connection.begin()
+        sync_connection = await asyncio.to_thread(db.sync_engine.connect)
+        sync_connection.begin()
+        options = {"expire_on_commit": False, "join_transaction_mode": "create_savepoint"}
+        db.async_sessions = async_sessionmaker(bind=async_connection, **options)
+        db.sync_sessions = sessionmaker(bind=sync_connection, **options)
+        try:
+            yield Transaction(async_connection, sync_connection)
+        finally:
+            db.async_sessions, db.sync_sessions = original
+            await async_connection.rollback()
+            await asyncio.to_thread(_rollback_and_close, sync_connection)
+
+
+def _rollback_and_close(connection: Connection) -> None:
+    connection.rollback()
+    connection.close()
+
+
+@pytest.fixture
+async def client(app, transaction: Transaction) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://service.test") as c:
+        yield c
+
+
+@pytest.fixture
+def sql(transaction: Transaction, api: str) -> Callable[[str], Awaitable[object]]:
+    """`await sql("SELECT ...")`: the first value, seen from inside the mode's transaction."""
+
+    async def scalar(statement: str) -> object:
+        if api == MODES["async"]:
+            return (await transaction.async_connection.execute(text(statement))).scalar()
+        return await asyncio.to_thread(
+            lambda: transaction.sync_connection.execute(text(statement)).scalar()
+        )
+
+    return scalar

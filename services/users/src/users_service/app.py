@@ -1,0 +1,26 @@
+"""The users application, built from settings (tests build it with their own)."""
+
+from fastapi import FastAPI
+
+from servicekit.app import create_app
+from users_service import endpoints, sync_endpoints
+from users_service.security import TokenIssuer
+from users_service.settings import UsersSettings
+
+
+def create_users_app(settings: UsersSettings) -> FastAPI:
+    def resources(settings: UsersSettings) -> dict[str, object]:
+        issuer = TokenIssuer(
+            settings.jwt_private_key.get_secret_value(),
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            ttl_seconds=settings.access_token_ttl_seconds,
+        )
+        return {"token_issuer": issuer}
+
+    return create_app(
+        settings,
+        [endpoints.router, sync_endpoints.router],
+        title="users",
+        resources=resources,
+    )

@@ -1,0 +1,6 @@
+"""The ASGI entry point: `uvicorn users_service.main:app`."""
+
+from users_service.app import create_users_app
+from users_service.settings import UsersSettings
+
+app = create_users_app(UsersSettings())

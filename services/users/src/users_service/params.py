@@ -1,0 +1,36 @@
+"""Request parameters both modes declare the same way: one contract, one definition."""
+
+from typing import Annotated, Literal
+
+from fastapi import Depends, Form, Path, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from users_service.security import TokenIssuer
+
+UserId = Annotated[int, Path(ge=1, le=2**63 - 1, description="A user's id")]
+NamePrefix = Annotated[
+    str | None,
+    Query(min_length=1, max_length=100, description="Case-insensitive prefix of the name"),
+]
+
+
+class PasswordLogin(BaseModel):
+    """The OAuth2 password grant form; `username` is the email address."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=1, max_length=254)
+    password: str = Field(min_length=1, max_length=128)
+    grant_type: Literal["password"] | None = None
+    scope: str = Field(default="", max_length=256)
+
+
+LoginForm = Annotated[PasswordLogin, Form()]
+
+
+async def _token_issuer(request: Request) -> TokenIssuer:
+    # async: a plain def dependency would cost a thread hop per request.
+    return request.app.state.token_issuer
+
+
+TokenIssuerDep = Annotated[TokenIssuer, Depends(_token_issuer)]

@@ -1,0 +1,94 @@
+"""The SQL of the users service.
+
+Statements are built once, here, and run by either mode: services call these functions
+with a sync `Session`, and async handlers run the same service functions through
+`AsyncSession.run_sync`, where every `execute` awaits the async driver.
+"""
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Row, bindparam, delete, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from users_service.models import User
+
+PUBLIC_COLUMNS = (User.id, User.name, User.avatar, User.created_at)
+PRIVATE_COLUMNS = (*PUBLIC_COLUMNS, User.email)
+
+# '/' rather than '\': backslash is itself an escape character in MySQL string literals.
+LIKE_ESCAPE = "/"
+
+_public_by_id = select(*PUBLIC_COLUMNS).where(User.id == bindparam("id"))
+_private_by_id = select(*PRIVATE_COLUMNS).where(User.id == bindparam("id"))
+_credentials_by_email = select(User.id, User.password_hash).where(User.email == bindparam("email"))
+# The table, not the entity: a Core insert reports the new primary key on both servers.
+_insert = insert(User.__table__)
+_delete = delete(User).where(User.id == bindparam("user_id"))
+
+_page = select(*PUBLIC_COLUMNS).order_by(User.id).limit(bindparam("limit"))
+_page_after = _page.where(User.id > bindparam("after_id"))
+_search = (
+    select(*PUBLIC_COLUMNS, User.name_key)
+    .where(User.name_key.like(bindparam("prefix"), escape=LIKE_ESCAPE))
+    .order_by(User.name_key, User.id)
+    .limit(bindparam("limit"))
+)
+# Expanded rather than a row comparison: MariaDB's range optimizer uses the index for this.
+_search_after = _search.where(
+    or_(
+        User.name_key > bindparam("after_key"),
+        (User.name_key == bindparam("after_key")) & (User.id > bindparam("after_id")),
+    )
+)
+
+
+def like_prefix(text: str) -> str:
+    escaped = (
+        text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2)
+        .replace("%", LIKE_ESCAPE + "%")
+        .replace("_", LIKE_ESCAPE + "_")
+    )
+    return escaped + "%"
+
+
+def insert_user(session: Session, values: dict) -> int:
+    result = session.execute(_insert, values)
+    return result.inserted_primary_key[0]
+
+
+def public_user(session: Session, user_id: int) -> Row | None:
+    return session.execute(_public_by_id, {"id": user_id}).one_or_none()
+
+
+def private_user(session: Session, user_id: int) -> Row | None:
+    return session.execute(_private_by_id, {"id": user_id}).one_or_none()
+
+
+def credentials(session: Session, email: str) -> Row | None:
+    return session.execute(_credentials_by_email, {"email": email}).one_or_none()
+
+
+def page(session: Session, *, limit: int, after_id: int | None) -> Sequence[Row]:
+    if after_id is None:
+        return session.execute(_page, {"limit": limit}).all()
+    return session.execute(_page_after, {"limit": limit, "after_id": after_id}).all()
+
+
+def search_page(
+    session: Session, *, key_prefix: str, limit: int, after: tuple[str, int] | None
+) -> Sequence[Row]:
+    params = {"prefix": like_prefix(key_prefix), "limit": limit}
+    if after is None:
+        return session.execute(_search, params).all()
+    params["after_key"], params["after_id"] = after
+    return session.execute(_search_after, params).all()
+
+
+def update_user(session: Session, user_id: int, values: dict, now: datetime) -> bool:
+    statement = update(User).where(User.id == user_id).values(**values, updated_at=now)
+    return session.execute(statement).rowcount == 1
+
+
+def delete_user(session: Session, user_id: int) -> bool:
+    return session.execute(_delete, {"user_id": user_id}).rowcount == 1

@@ -1,0 +1,71 @@
+"""Request and response bodies of the users API."""
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    HttpUrl,
+    StringConstraints,
+    UrlConstraints,
+    model_validator,
+)
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+# Stored lower-cased: one account per address, however it is typed.
+Email = Annotated[EmailStr, StringConstraints(max_length=254), AfterValidator(str.lower)]
+Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
+Avatar = Annotated[
+    HttpUrl, UrlConstraints(max_length=2048, allowed_schemes=["http", "https"]), AfterValidator(str)
+]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class UserCreate(_Input):
+    name: Name
+    email: Email
+    password: Password
+    avatar: Avatar | None = None
+
+
+class UserUpdate(_Input):
+    """Only the fields sent change; `avatar: null` clears the avatar."""
+
+    name: Name | None = None
+    email: Email | None = None
+    password: Password | None = None
+    avatar: Avatar | None = None
+
+    @model_validator(mode="after")
+    def forbid_null(self) -> "UserUpdate":
+        for field in ("name", "email", "password"):
+            if field in self.model_fields_set and getattr(self, field) is None:
+                raise ValueError(f"{field} cannot be null")
+        return self
+
+
+class UserRead(BaseModel):
+    """The public profile: what anyone may see."""
+
+    id: int
+    name: str
+    avatar: str | None
+    created_at: datetime
+
+
+class UserPrivate(UserRead):
+    """The profile as its owner sees it."""
+
+    email: str
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 (a scheme name)
+    expires_in: int

@@ -1,0 +1,51 @@
+"""Password hashes (Argon2id) and access tokens (EdDSA JWTs) of the users service."""
+
+import time
+from dataclasses import dataclass
+
+import jwt
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+
+from servicekit.tokens import ALGORITHM
+from users_service.errors import InvalidCredentials
+from users_service.schemas import Token
+
+# OWASP's Argon2id minimum (19 MiB, 2 passes, 1 lane): the library default takes 64 MiB
+# per hash, which 20 concurrent logins would turn into more than a gigabyte.
+passwords = PasswordHash((Argon2Hasher(time_cost=2, memory_cost=19_456, parallelism=1),))
+
+# Verified when the email is unknown, so that both failures take the same time.
+_DUMMY_HASH = passwords.hash("a password nobody has")
+
+
+def check_password(stored: tuple[int, str] | None, password: str) -> int:
+    """The user id behind valid credentials; raises the same error for every failure."""
+    user_id, password_hash = stored if stored is not None else (0, _DUMMY_HASH)
+    if not passwords.verify(password, password_hash) or stored is None:
+        raise InvalidCredentials("The email or the password is wrong")
+    return user_id
+
+
+@dataclass
+class TokenIssuer:
+    private_key_pem: str
+    issuer: str
+    audience: str
+    ttl_seconds: int
+
+    def __post_init__(self) -> None:
+        self._key = load_pem_private_key(self.private_key_pem.encode(), password=None)
+
+    def issue(self, user_id: int) -> Token:
+        now = int(time.time())
+        claims = {
+            "sub": str(user_id),
+            "iss": self.issuer,
+            "aud": self.audience,
+            "iat": now,
+            "exp": now + self.ttl_seconds,
+        }
+        token = jwt.encode(claims, self._key, algorithm=ALGORITHM)
+        return Token(access_token=token, expires_in=self.ttl_seconds)

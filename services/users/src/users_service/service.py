@@ -1,0 +1,132 @@
+"""The rules of the users service. Functions take a sync `Session`, never commit, and
+raise domain errors; async handlers run them through `AsyncSession.run_sync`.
+
+Password hashing is CPU work, so callers hash before and verify after the database
+step: that way async handlers can keep it off the event loop.
+"""
+
+from sqlalchemy import exc
+from sqlalchemy.orm import Session
+
+from servicekit.db import violates
+from servicekit.models import utcnow
+from servicekit.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
+from servicekit.tokens import Principal
+from users_service import repository
+from users_service.errors import AccountGone, EmailTaken, NotYourAccount, UserNotFound
+from users_service.schemas import UserCreate, UserPrivate, UserRead, UserUpdate
+
+EMAIL_CONSTRAINT = "uq_users_email"
+MAX_ID = 2**63 - 1
+
+
+def create_user(session: Session, data: UserCreate, password_hash: str) -> UserPrivate:
+    now = utcnow()
+    values = {
+        "name": data.name,
+        "email": data.email,
+        "password_hash": password_hash,
+        "avatar": data.avatar,
+        "created_at": now,
+        "updated_at": now,
+    }
+    try:
+        user_id = repository.insert_user(session, values)
+    except exc.IntegrityError as error:
+        if violates(error, EMAIL_CONSTRAINT):
+            raise EmailTaken(f"An account with the email {data.email} exists") from None
+        raise
+    return UserPrivate(
+        id=user_id, name=data.name, email=data.email, avatar=data.avatar, created_at=now
+    )
+
+
+def get_user(session: Session, user_id: int) -> UserRead:
+    row = repository.public_user(session, user_id)
+    if row is None:
+        raise UserNotFound(f"No user with id {user_id}")
+    return UserRead.model_construct(**row._mapping)
+
+
+def get_me(session: Session, principal: Principal) -> UserPrivate:
+    row = repository.private_user(session, principal.user_id)
+    if row is None:
+        raise AccountGone("The token's account no longer exists")
+    return UserPrivate.model_construct(**row._mapping)
+
+
+def list_users(session: Session, *, q: str | None, limit: int, cursor: str | None) -> Page:
+    if q:
+        key = q.lower()
+        after = _search_position(cursor, key) if cursor else None
+        rows = repository.search_page(session, key_prefix=key, limit=limit + 1, after=after)
+        position = lambda row: {"q": key, "k": row.name_key, "i": row.id}  # noqa: E731
+    else:
+        after_id = _id_position(cursor) if cursor else None
+        rows = repository.page(session, limit=limit + 1, after_id=after_id)
+        position = lambda row: {"i": row.id}  # noqa: E731
+    next_cursor = encode_cursor(position(rows[limit - 1])) if len(rows) > limit else None
+    items = [
+        UserRead.model_construct(id=r.id, name=r.name, avatar=r.avatar, created_at=r.created_at)
+        for r in rows[:limit]
+    ]
+    return Page[UserRead].model_construct(items=items, next_cursor=next_cursor)
+
+
+def _id_position(cursor: str) -> int:
+    position = decode_cursor(cursor)
+    after_id = position.get("i")
+    if set(position) != {"i"} or not _is_id(after_id):
+        raise InvalidCursor("The cursor does not belong to this listing")
+    return after_id
+
+
+def _search_position(cursor: str, key: str) -> tuple[str, int]:
+    position = decode_cursor(cursor)
+    after_key, after_id = position.get("k"), position.get("i")
+    if position.get("q") != key or not isinstance(after_key, str) or not _is_id(after_id):
+        raise InvalidCursor("The cursor does not belong to this search")
+    return after_key, after_id
+
+
+def _is_id(value: object) -> bool:
+    return type(value) is int and 0 < value <= MAX_ID
+
+
+def update_user(
+    session: Session,
+    principal: Principal,
+    user_id: int,
+    changes: UserUpdate,
+    password_hash: str | None,
+) -> UserPrivate:
+    _require_self(principal, user_id)
+    values = changes.model_dump(include=changes.model_fields_set - {"password"})
+    if password_hash is not None:
+        values["password_hash"] = password_hash
+    try:
+        updated = repository.update_user(session, user_id, values, utcnow())
+    except exc.IntegrityError as error:
+        if violates(error, EMAIL_CONSTRAINT):
+            raise EmailTaken(f"An account with the email {changes.email} exists") from None
+        raise
+    row = repository.private_user(session, user_id) if updated else None
+    if row is None:
+        raise UserNotFound(f"No user with id {user_id}")
+    return UserPrivate.model_construct(**row._mapping)
+
+
+def delete_user(session: Session, principal: Principal, user_id: int) -> None:
+    _require_self(principal, user_id)
+    if not repository.delete_user(session, user_id):
+        raise UserNotFound(f"No user with id {user_id}")
+
+
+def _require_self(principal: Principal, user_id: int) -> None:
+    if principal.user_id != user_id:
+        raise NotYourAccount("Only the account's owner may change or delete it")
+
+
+def password_hash_of(session: Session, email: str) -> tuple[int, str] | None:
+    row = repository.credentials(session, email.lower())
+    return None if row is None else (row.id, row.password_hash)

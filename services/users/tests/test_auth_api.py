@@ -1,0 +1,285 @@
+"""Login and access tokens over HTTP: what a token is worth, and what a forged one is not."""
+
+import base64
+import hashlib
+import hmac
+import json
+import uuid
+
+import httpx
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+    load_pem_private_key,
+)
+
+
+def unique_email() -> str:
+    return f"u{uuid.uuid4().hex}@example.com"
+
+
+def assert_problem(response: httpx.Response, status: int) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["status"] == status
+    assert all(isinstance(body[key], str) for key in ("type", "title", "detail"))
+    assert body["request_id"] == response.headers["x-request-id"]
+    return body
+
+
+def assert_invalid(response: httpx.Response) -> None:
+    body = assert_problem(response, 422)
+    assert body["errors"]
+    for error in body["errors"]:
+        assert isinstance(error["loc"], list)
+        assert isinstance(error["msg"], str)
+        assert isinstance(error["type"], str)
+
+
+def assert_unauthorized(response: httpx.Response) -> dict:
+    body = assert_problem(response, 401)
+    assert "Bearer" in response.headers.get("www-authenticate", "")
+    return body
+
+
+async def login(client: httpx.AsyncClient, api: str, email: str, password: str):
+    return await client.post(f"{api}/auth/token", data={"username": email, "password": password})
+
+
+async def get_me(client: httpx.AsyncClient, api: str, authorization: str) -> httpx.Response:
+    return await client.get(f"{api}/users/me", headers={"Authorization": authorization})
+
+
+# --- login ----------------------------------------------------------------------------
+
+
+async def test_login_issues_a_bearer_token_for_the_user(client, api, user_factory):
+    user = await user_factory()
+
+    response = await login(client, api, user.email, user.password)
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["token_type"] == "bearer"
+    assert isinstance(body["expires_in"], int)
+    assert not isinstance(body["expires_in"], bool)
+    assert body["expires_in"] > 0
+    token = body["access_token"]
+    assert jwt.get_unverified_header(token)["alg"] == "EdDSA"
+    claims = jwt.decode(token, options={"verify_signature": False})
+    assert claims["sub"] == str(user.id)
+    assert claims["iss"] == "users"
+    assert claims["aud"] in ("services", ["services"])
+    assert user.password not in response.text
+
+    me = await get_me(client, api, f"Bearer {token}")
+    assert me.status_code == 200, me.text
+    assert me.json()["id"] == user.id
+
+
+@pytest.mark.parametrize("spelling", [str.upper, str.swapcase], ids=["upper", "swapcase"])
+async def test_login_matches_email_case_insensitively(client, api, user_factory, spelling):
+    user = await user_factory(email=f"Ann.{uuid.uuid4().hex}@Example.com")
+
+    response = await login(client, api, spelling(user.email), user.password)
+
+    assert response.status_code == 200, response.text
+    me = await get_me(client, api, f"Bearer {response.json()['access_token']}")
+    assert me.json()["id"] == user.id
+
+
+async def test_login_failures_do_not_reveal_which_part_was_wrong(client, api, user_factory):
+    user = await user_factory(password="correct horse 1")
+
+    failures = [
+        await login(client, api, user.email, "wrong horse 1"),
+        await login(client, api, user.email, "CORRECT HORSE 1"),
+        await login(client, api, unique_email(), "correct horse 1"),
+    ]
+
+    bodies = [assert_problem(response, 401) for response in failures]
+    assert len({(body["type"], body["title"], body["detail"]) for body in bodies}) == 1
+    assert all("access_token" not in response.text for response in failures)
+
+
+@pytest.mark.parametrize(
+    "form",
+    [{"username": "ann@example.com"}, {"password": "correct horse 1"}, {}],
+    ids=["no-password", "no-username", "empty"],
+)
+async def test_login_rejects_incomplete_form(client, api, form):
+    response = await client.post(f"{api}/auth/token", data=form)
+
+    assert_invalid(response)
+
+
+async def test_login_rejects_json_body(client, api, user_factory):
+    user = await user_factory()
+
+    response = await client.post(
+        f"{api}/auth/token", json={"username": user.email, "password": user.password}
+    )
+
+    assert_invalid(response)
+
+
+# --- tokens ---------------------------------------------------------------------------
+
+
+def b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def b64url_json(value: dict) -> str:
+    return b64url(json.dumps(value).encode())
+
+
+def claims_of(segment: str) -> dict:
+    return json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+
+
+def flip_middle(segment: str) -> str:
+    # The middle character, unlike the last one, carries no padding bits: any change to it
+    # changes the decoded bytes.
+    middle = len(segment) // 2
+    replacement = "A" if segment[middle] != "A" else "B"
+    return segment[:middle] + replacement + segment[middle + 1 :]
+
+
+def foreign_private_key() -> str:
+    return (
+        Ed25519PrivateKey.generate()
+        .private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+        .decode()
+    )
+
+
+def hs256_signed(payload: str, secret: bytes) -> str:
+    header = b64url_json({"alg": "HS256", "typ": "JWT"})
+    signature = hmac.new(secret, f"{header}.{payload}".encode(), hashlib.sha256).digest()
+    return f"{header}.{payload}.{b64url(signature)}"
+
+
+def forge(kind: str, victim, attacker, mint_token, public_key_pem: str) -> str:
+    """An Authorization header value that must not authenticate anybody, aimed at victim."""
+    header, payload, signature = mint_token(str(victim.id)).split(".")
+    match kind:
+        case "expired":
+            return f"Bearer {mint_token(str(victim.id), expires_in=-60)}"
+        case "payload-char-flipped":
+            return f"Bearer {header}.{flip_middle(payload)}.{signature}"
+        case "signature-char-flipped":
+            return f"Bearer {header}.{payload}.{flip_middle(signature)}"
+        case "signature-dropped":
+            return f"Bearer {header}.{payload}."
+        case "subject-swapped":
+            own_header, own_payload, own_signature = attacker.token.split(".")
+            swapped = b64url_json(claims_of(own_payload) | {"sub": str(victim.id)})
+            return f"Bearer {own_header}.{swapped}.{own_signature}"
+        case "foreign-key":
+            return f"Bearer {mint_token(str(victim.id), private_key=foreign_private_key())}"
+        case "alg-none":
+            return f"Bearer {b64url_json({'alg': 'none', 'typ': 'JWT'})}.{payload}."
+        case "alg-none-with-signature":
+            return f"Bearer {b64url_json({'alg': 'none', 'typ': 'JWT'})}.{payload}.{signature}"
+        case "hs256-with-public-key":
+            return f"Bearer {hs256_signed(payload, public_key_pem.encode())}"
+        case "wrong-audience":
+            return f"Bearer {mint_token(str(victim.id), claims={'aud': 'elsewhere'})}"
+        case "wrong-issuer":
+            return f"Bearer {mint_token(str(victim.id), claims={'iss': 'mallory'})}"
+        case "garbage":
+            return "Bearer abc"
+        case "no-scheme":
+            return f"{header}.{payload}.{signature}"
+        case "basic-scheme":
+            credentials = base64.b64encode(f"{victim.email}:{victim.password}".encode()).decode()
+            return f"Basic {credentials}"
+        case "basic-scheme-with-token":
+            return f"Basic {header}.{payload}.{signature}"
+    raise AssertionError(kind)
+
+
+@pytest.fixture
+def service_public_key(jwt_private_key: str) -> str:
+    """The public half of the service's test key: what every other service is given."""
+    public_key = load_pem_private_key(jwt_private_key.encode(), password=None).public_key()
+    return public_key.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+FORGERIES = [
+    "expired",
+    "payload-char-flipped",
+    "signature-char-flipped",
+    "signature-dropped",
+    "subject-swapped",
+    "foreign-key",
+    "alg-none",
+    "alg-none-with-signature",
+    "hs256-with-public-key",
+    "wrong-audience",
+    "wrong-issuer",
+    "garbage",
+    "no-scheme",
+    "basic-scheme",
+    "basic-scheme-with-token",
+]
+
+
+async def test_minted_token_is_accepted(client, api, user_factory, mint_token):
+    user = await user_factory()
+
+    response = await get_me(client, api, f"Bearer {mint_token(str(user.id))}")
+
+    assert response.status_code == 200, response.text
+    assert response.json()["id"] == user.id
+
+
+@pytest.mark.parametrize("kind", FORGERIES)
+async def test_forged_token_is_401_and_changes_nothing(
+    client, api, sql, user_factory, mint_token, service_public_key, kind
+):
+    attacker = await user_factory(name="Mallory")
+    victim = await user_factory(name="Ann Lee", password="correct horse 1")
+    forged = forge(kind, victim, attacker, mint_token, service_public_key)
+
+    assert_unauthorized(await get_me(client, api, forged))
+    patched = await client.patch(
+        f"{api}/users/{victim.id}",
+        json={"name": "Hacked", "password": "hacked password 1"},
+        headers={"Authorization": forged},
+    )
+    assert_unauthorized(patched)
+    deleted = await client.delete(f"{api}/users/{victim.id}", headers={"Authorization": forged})
+    assert_unauthorized(deleted)
+
+    untouched = f"SELECT count(*) FROM users WHERE id = {victim.id} AND name = 'Ann Lee'"  # noqa: S608
+    assert await sql(untouched) == 1
+    assert (await login(client, api, victim.email, "correct horse 1")).status_code == 200
+    # The same claims, properly signed, are honoured: the rejection was the forgery's.
+    genuine = await get_me(client, api, f"Bearer {mint_token(str(victim.id))}")
+    assert genuine.status_code == 200
+
+
+async def test_token_of_deleted_user_is_401(client, api, user_factory):
+    user = await user_factory()
+    deleted = await client.delete(f"{api}/users/{user.id}", headers=user.headers)
+    assert deleted.status_code == 204, deleted.text
+
+    assert_unauthorized(await client.get(f"{api}/users/me", headers=user.headers))
+
+
+@pytest.mark.parametrize("subject", ["unknown-id", "abc", "0", "99999999999999999999"])
+async def test_token_for_no_existing_user_is_401(client, api, sql, mint_token, subject):
+    if subject == "unknown-id":
+        subject = str(int(await sql("SELECT coalesce(max(id), 0) FROM users")) + 1000)
+
+    response = await get_me(client, api, f"Bearer {mint_token(subject)}")
+
+    assert_unauthorized(response)
