@@ -1,0 +1,46 @@
+# Thin wrappers over the real tools; `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# uv from PATH, else bootstrapped from PyPI into .tools (never a Python download).
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON ?= python3
+UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
+RUN := $(UV) run --frozen
+
+.PHONY: help
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(CURDIR)/.tools/bin/uv:
+	python3 -m venv .tools && .tools/bin/pip install --quiet 'uv==0.13.8'
+
+.PHONY: install
+install: $(UV) ## Install the workspace into .venv from uv.lock
+	$(UV) sync --frozen --quiet
+
+.PHONY: run
+run: install ## Start the whole system locally; the gateway is on 127.0.0.1:8080
+	$(RUN) python -m devstack run
+
+.PHONY: test
+test: lint ## Lint, then run every suite against real servers (what CI runs)
+	$(RUN) pytest
+
+.PHONY: lint
+lint: install ## ruff: lint and check formatting
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+.PHONY: fmt
+fmt: install ## ruff: fix what can be fixed, then format
+	$(RUN) ruff check --fix .
+	$(RUN) ruff format .
+
+.PHONY: seed
+seed: install ## Add N users (default 100000) to DATABASE_URL: make seed N=100000
+	$(RUN) python -m users_service.seed --count $(or $(N),100000)
+
+.PHONY: clean
+clean: ## Remove local data (.data: throwaway databases, dev keys) and caches
+	rm -rf .data .pytest_cache .ruff_cache

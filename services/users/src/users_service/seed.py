@@ -1,0 +1,96 @@
+"""Bulk demo data: `python -m users_service.seed --count 100000`.
+
+Fast because every seeded account shares one password hash (Argon2id is slow on
+purpose; hashing 100,000 passwords would take minutes) and rows go in as multi-row
+INSERTs in large batches. Also makes sure the demo account exists.
+"""
+
+import argparse
+import random
+import sys
+import time
+from datetime import timedelta
+
+from sqlalchemy import create_engine, func, insert, select
+from sqlalchemy.engine import Engine
+
+from servicekit.db import sync_url
+from servicekit.models import utcnow
+from servicekit.settings import ServiceSettings
+from users_service.models import User
+from users_service.security import passwords
+
+DEMO_EMAIL = "demo@example.com"
+DEMO_PASSWORD = "demo-password"  # noqa: S105 (published demo credentials)
+SEED_PASSWORD = "seed-password"  # noqa: S105
+BATCH = 10_000
+
+FIRST = (
+    "Ada Alan Ann Anna Barbara Bjarne Claude Dennis Donald Edsger Frances Grace Guido Hedy "
+    "Ida Jean John Ken Linus Margaret Niklaus Radia Rob Shafi Sophie Tim Yukihiro"
+).split()
+LAST = (
+    "Allen Backus Conway Dijkstra Hamilton Hopper Kernighan Knuth Lamport Liskov Lovelace "
+    "Matsumoto McCarthy Perlman Pike Ritchie Rossum Shannon Stroustrup Torvalds Turing Wirth"
+).split()
+
+
+def seed(engine: Engine, count: int, rng: random.Random) -> int:
+    """Inserts `count` users; returns how many there are now."""
+    password_hash = passwords.hash(SEED_PASSWORD)
+    table = User.__table__
+    with engine.begin() as connection:
+        start = connection.execute(select(func.coalesce(func.max(User.id), 0))).scalar_one()
+        now = utcnow()
+        for offset in range(0, count, BATCH):
+            rows = []
+            for n in range(start + offset + 1, start + min(offset + BATCH, count) + 1):
+                created = now - timedelta(seconds=rng.randrange(86_400 * 365))
+                rows.append(
+                    {
+                        "name": f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+                        "email": f"seed{n}@example.com",
+                        "password_hash": password_hash,
+                        "avatar": None,
+                        "created_at": created,
+                        "updated_at": created,
+                    }
+                )
+            connection.execute(insert(table), rows)
+        if connection.execute(select(User.id).where(User.email == DEMO_EMAIL)).first() is None:
+            connection.execute(
+                insert(table),
+                {
+                    "name": "Demo User",
+                    "email": DEMO_EMAIL,
+                    "password_hash": passwords.hash(DEMO_PASSWORD),
+                    "avatar": None,
+                    "created_at": now,
+                    "updated_at": now,
+                },
+            )
+        return connection.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=1000, help="users to add (default 1000)")
+    parser.add_argument("--random-seed", type=int, default=42)
+    args = parser.parse_args(argv)
+    if args.count < 0:
+        parser.error("--count must be >= 0")
+    settings = ServiceSettings()
+    engine = create_engine(sync_url(settings.database_url))
+    started = time.perf_counter()
+    total = seed(engine, args.count, random.Random(args.random_seed))
+    engine.dispose()
+    elapsed = time.perf_counter() - started
+    print(
+        f"seeded {args.count} users in {elapsed:.1f}s ({total} in all); "
+        f"demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}",
+        file=sys.stderr,
+    )
+
+
+if __name__ == "__main__":
+    main()
