@@ -91,12 +91,26 @@ async def _database_error(request: Request, error: sa_exc.SQLAlchemyError) -> Pr
     if not is_unavailable(error):
         logger.error("database error", exc_info=error)
         return problem(request, 500, detail=_UNEXPECTED)
-    logger.warning("database unavailable: %s", error.__class__.__name__, exc_info=error)
+    # One line, no traceback: during an outage every request ends here.
+    cause = getattr(error, "orig", None) or error
+    logger.warning("database unavailable: %s", str(cause).splitlines()[0] if str(cause) else "")
     return problem(
         request,
         503,
         title="Database unavailable",
         detail="The database did not answer in time; retry shortly.",
+        headers={"Retry-After": "1"},
+    )
+
+
+async def _connection_error(request: Request, error: OSError) -> ProblemResponse:
+    # Some drivers (asyncpg among them) raise the OS error itself when they cannot connect.
+    logger.warning("backend unreachable: %r", error)
+    return problem(
+        request,
+        503,
+        title="Backend unavailable",
+        detail="A database or service this request needs did not answer; retry shortly.",
         headers={"Retry-After": "1"},
     )
 
@@ -128,4 +142,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(sa_exc.SQLAlchemyError, _database_error)
     app.add_exception_handler(redis.exceptions.ConnectionError, _redis_error)
     app.add_exception_handler(redis.exceptions.TimeoutError, _redis_error)
+    app.add_exception_handler(ConnectionError, _connection_error)
+    app.add_exception_handler(TimeoutError, _connection_error)
     app.add_exception_handler(Exception, _unexpected_error)

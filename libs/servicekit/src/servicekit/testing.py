@@ -56,6 +56,7 @@ def server_urls() -> dict[str, str]:
         return
     with ExitStack() as stack:
         root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="servicekit-")))
+        root.chmod(0o755)  # Postgres runs as its own user and must reach its data dir
         for kind in missing:
             server = throwaway[kind](root / kind, free_port())
             urls[kind] = stack.enter_context(server).url
