@@ -162,6 +162,12 @@ async def test_create_rejects_malformed_or_non_object_json(client, api, sql, raw
 ECHO = "Zx9-echo-" * 1200
 ECHO_PROBE = "Zx9-echo-Zx9-echo-"
 
+
+def echoing_fields(response: httpx.Response) -> list[str]:
+    """The problem fields that carry (part of) ECHO: named, so a failure stays readable."""
+    return [key for key, value in response.json().items() if ECHO_PROBE in json.dumps(value)]
+
+
 ECHO_REQUESTS = {
     "name": lambda client, api: client.post(f"{api}/users", json=valid_body(name=ECHO)),
     "name-in-list": lambda client, api: client.post(f"{api}/users", json=valid_body(name=[ECHO])),
@@ -193,7 +199,7 @@ async def test_validation_error_does_not_echo_the_input(client, api, sql, send):
     response = await send(client, api)
 
     assert_problem(response, 422)
-    assert ECHO_PROBE not in response.text
+    assert echoing_fields(response) == []
     assert await count_users(sql) == before
 
 
@@ -205,7 +211,7 @@ async def test_patch_validation_error_does_not_echo_the_input(client, api, user_
     )
 
     assert_invalid(response)
-    assert ECHO_PROBE not in response.text
+    assert echoing_fields(response) == []
 
 
 # --- body size ------------------------------------------------------------------------

@@ -45,7 +45,7 @@ def problem(
         "title": title or phrase,
         "status": status,
         "detail": detail or title or phrase,
-        "instance": request.url.path,
+        # No `instance`: the path would echo whatever a client put in it.
         "request_id": current_request_id(),
         **extra,
     }

@@ -9,6 +9,8 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 # The only algorithm accepted: pinning it rules out `none` and the HS256-with-public-key trick.
 ALGORITHM = "EdDSA"
+# User ids are BIGINT keys: a larger subject would fail in the database, not here.
+MAX_USER_ID = 2**63 - 1
 
 
 class InvalidToken(Exception):
@@ -40,6 +42,9 @@ class TokenVerifier:
                 audience=self._audience,
                 options={"require": ["exp", "iat", "sub", "iss", "aud"]},
             )
-            return Principal(user_id=int(claims["sub"]))
+            user_id = int(claims["sub"])
         except (jwt.PyJWTError, ValueError) as error:
             raise InvalidToken(str(error)) from error
+        if not 0 < user_id <= MAX_USER_ID:
+            raise InvalidToken("subject out of range")
+        return Principal(user_id=user_id)

@@ -8,7 +8,7 @@ with a sync `Session`, and async handlers run the same service functions through
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Row, bindparam, delete, insert, or_, select, update
+from sqlalchemy import Row, bindparam, delete, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from users_service.models import User
@@ -34,12 +34,12 @@ _search = (
     .order_by(User.name_key, User.id)
     .limit(bindparam("limit"))
 )
-# Expanded rather than a row comparison: MariaDB's range optimizer uses the index for this.
+# Both bounds on purpose: Postgres starts the index scan at the row comparison itself;
+# MariaDB cannot, but starts at `name_key >= after_key` and filters the few rows of
+# that one name. Either way a page costs the same at any depth.
 _search_after = _search.where(
-    or_(
-        User.name_key > bindparam("after_key"),
-        (User.name_key == bindparam("after_key")) & (User.id > bindparam("after_id")),
-    )
+    User.name_key >= bindparam("after_key"),
+    tuple_(User.name_key, User.id) > tuple_(bindparam("after_key"), bindparam("after_id")),
 )
 
 

@@ -10,7 +10,8 @@ from pydantic import (
     EmailStr,
     HttpUrl,
     StringConstraints,
-    UrlConstraints,
+    TypeAdapter,
+    ValidationError,
     model_validator,
 )
 
@@ -18,9 +19,18 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 # Stored lower-cased: one account per address, however it is typed.
 Email = Annotated[EmailStr, StringConstraints(max_length=254), AfterValidator(str.lower)]
 Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
-Avatar = Annotated[
-    HttpUrl, UrlConstraints(max_length=2048, allowed_schemes=["http", "https"]), AfterValidator(str)
-]
+_http_url = TypeAdapter(HttpUrl)
+
+
+def _checked_url(value: str) -> str:
+    try:
+        return str(_http_url.validate_python(value))
+    except ValidationError:
+        raise ValueError("must be an http or https URL") from None
+
+
+# Kept a str (the column's type), checked as a URL.
+Avatar = Annotated[str, StringConstraints(max_length=2048), AfterValidator(_checked_url)]
 
 
 class _Input(BaseModel):

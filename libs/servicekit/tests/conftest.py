@@ -1,0 +1,148 @@
+"""Fixtures of the servicekit suite: scratch databases on both backends, a tiny app per test.
+
+The plugin `servicekit.testing` provides `server_urls` (real Postgres, MariaDB and Redis) and
+`redis_url`. Test modules cannot import each other here (`--import-mode=importlib`), so the
+shared helpers are fixtures.
+"""
+
+import logging
+import os
+import secrets
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
+
+import httpx
+import pytest
+import structlog
+from sqlalchemy import MetaData, create_engine, delete
+
+from devstack import databases
+from devstack.ports import free_port
+from servicekit.app import create_app
+from servicekit.db import sync_url
+from servicekit.settings import ServiceSettings
+
+BACKENDS = ["postgres", "mysql"]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+class ScratchDatabases:
+    """One database per backend for the whole session, made on first use, dropped at the end."""
+
+    def __init__(self, server_urls: dict[str, str]):
+        self._server_urls = server_urls
+        self._names: dict[str, str] = {}
+
+    def url(self, backend: str) -> str:
+        server = self._server_urls[backend]
+        if backend not in self._names:
+            name = f"servicekit_test_{os.getpid()}_{secrets.token_hex(3)}"
+            databases.create_database(server, name)
+            self._names[backend] = name
+        return databases.with_database(server, self._names[backend])
+
+    def drop_all(self) -> None:
+        for backend, name in self._names.items():
+            databases.drop_database(self._server_urls[backend], name)
+
+
+@pytest.fixture(scope="session")
+def scratch_databases(server_urls: dict[str, str]) -> Iterator[ScratchDatabases]:
+    scratch = ScratchDatabases(server_urls)
+    try:
+        yield scratch
+    finally:
+        scratch.drop_all()
+
+
+@pytest.fixture
+def database_url(backend: str, scratch_databases: ScratchDatabases) -> str:
+    """A scratch database of the backend (shared by the session: tests remove their rows)."""
+    return scratch_databases.url(backend)
+
+
+@pytest.fixture
+def tables(database_url: str) -> Iterator[Callable[[MetaData], None]]:
+    """`tables(metadata)`: creates the tables if need be; their rows are deleted afterwards."""
+    engine = create_engine(sync_url(database_url))
+    used: list[MetaData] = []
+
+    def create(metadata: MetaData) -> None:
+        metadata.create_all(engine)
+        used.append(metadata)
+
+    try:
+        yield create
+    finally:
+        with engine.begin() as connection:
+            for metadata in used:
+                for table in reversed(metadata.sorted_tables):
+                    connection.execute(delete(table))
+        engine.dispose()
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A loopback port nobody listens on: connections to it are refused at once."""
+    return free_port()
+
+
+@pytest.fixture
+def serve(server_urls: dict[str, str]):
+    """`async with serve(routers, **settings) as client`: the app of `create_app` with its
+    lifespan entered, behind an httpx client. The worker id is pinned unless overridden."""
+
+    @asynccontextmanager
+    async def run(
+        routers=(), *, raise_app_exceptions: bool = True, **overrides
+    ) -> AsyncIterator[httpx.AsyncClient]:
+        options = {
+            "service_name": "probe",
+            "database_url": server_urls["postgres"],
+            "redis_url": server_urls["redis"],
+            "worker_id": 5,
+            **overrides,
+        }
+        app = create_app(ServiceSettings(**options), list(routers))
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions)
+            async with httpx.AsyncClient(transport=transport, base_url="http://probe.test") as c:
+                yield c
+
+    return run
+
+
+@pytest.fixture
+def check_problem() -> Callable[[httpx.Response, int], dict]:
+    """`check_problem(response, status)`: asserts an RFC 9457 body with the request id."""
+
+    def check(response: httpx.Response, status: int) -> dict:
+        assert response.status_code == status, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        body = response.json()
+        assert body["status"] == status
+        assert all(isinstance(body[key], str) and body[key] for key in ("type", "title", "detail"))
+        assert response.headers.get_list("x-request-id") == [body["request_id"]]
+        return body
+
+    return check
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    """`create_app` configures logging process-wide; undo it so tests do not leak handlers
+    bound to a captured (and later closed) stdout."""
+    root = logging.getLogger()
+    level = root.level
+    sqlalchemy_level = logging.getLogger("sqlalchemy").level
+    yield
+    for handler in root.handlers[:]:
+        if isinstance(handler.formatter, structlog.stdlib.ProcessorFormatter):
+            root.removeHandler(handler)
+    root.setLevel(level)
+    logging.getLogger("sqlalchemy").setLevel(sqlalchemy_level)
+    structlog.reset_defaults()

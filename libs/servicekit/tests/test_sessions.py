@@ -1,0 +1,169 @@
+"""The request's session commits once, before the response is sent; any error rolls back."""
+
+import uuid
+
+import httpx
+import pytest
+from fastapi import APIRouter
+from pydantic import BaseModel
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    create_engine,
+    func,
+    insert,
+    select,
+)
+
+from servicekit.db import sync_url
+from servicekit.errors import Conflict
+from servicekit.sessions import AsyncSessionDep, SessionDep
+
+metadata = MetaData()
+notes = Table(
+    "session_notes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(64), nullable=False),
+)
+
+# Postgres only: MySQL has no deferred constraints.
+deferred_metadata = MetaData()
+deferred_notes = Table(
+    "session_deferred_notes",
+    deferred_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(64), nullable=False),
+    UniqueConstraint(
+        "code", name="uq_session_deferred_notes_code", deferrable=True, initially="DEFERRED"
+    ),
+)
+
+
+class NoteCreate(BaseModel):
+    code: str
+
+
+router = APIRouter()
+
+
+@router.post("/async/notes", status_code=201)
+async def create_note_async(note: NoteCreate, session: AsyncSessionDep) -> dict:
+    await session.execute(insert(notes).values(code=note.code))
+    return {"code": note.code}
+
+
+@router.post("/sync/notes", status_code=201)
+def create_note_sync(note: NoteCreate, session: SessionDep) -> dict:
+    session.execute(insert(notes).values(code=note.code))
+    return {"code": note.code}
+
+
+@router.post("/async/notes/conflict", status_code=201)
+async def create_note_then_conflict_async(note: NoteCreate, session: AsyncSessionDep) -> dict:
+    await session.execute(insert(notes).values(code=note.code))
+    await session.flush()
+    raise Conflict("refused after the insert")
+
+
+@router.post("/sync/notes/conflict", status_code=201)
+def create_note_then_conflict_sync(note: NoteCreate, session: SessionDep) -> dict:
+    session.execute(insert(notes).values(code=note.code))
+    session.flush()
+    raise Conflict("refused after the insert")
+
+
+@router.post("/async/notes/crash", status_code=201)
+async def create_note_then_crash_async(note: NoteCreate, session: AsyncSessionDep) -> dict:
+    await session.execute(insert(notes).values(code=note.code))
+    raise RuntimeError("crashed after the insert")
+
+
+@router.post("/sync/notes/crash", status_code=201)
+def create_note_then_crash_sync(note: NoteCreate, session: SessionDep) -> dict:
+    session.execute(insert(notes).values(code=note.code))
+    raise RuntimeError("crashed after the insert")
+
+
+@router.post("/async/deferred", status_code=201)
+async def create_twins_async(note: NoteCreate, session: AsyncSessionDep) -> dict:
+    # Both inserts succeed; the deferred unique constraint fails only at COMMIT.
+    await session.execute(insert(deferred_notes), [{"code": note.code}, {"code": note.code}])
+    return {"code": note.code}
+
+
+@router.post("/sync/deferred", status_code=201)
+def create_twins_sync(note: NoteCreate, session: SessionDep) -> dict:
+    session.execute(insert(deferred_notes), [{"code": note.code}, {"code": note.code}])
+    return {"code": note.code}
+
+
+def count_rows(database_url: str, table: Table, code: str) -> int:
+    """Counts from a connection of its own: only committed rows are visible."""
+    engine = create_engine(sync_url(database_url))
+    try:
+        with engine.connect() as connection:
+            query = select(func.count()).select_from(table).where(table.c.code == code)
+            return connection.execute(query).scalar_one()
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+async def client(serve, database_url: str, tables):
+    tables(metadata)
+    async with serve([router], raise_app_exceptions=False, database_url=database_url) as c:
+        yield c
+
+
+@pytest.fixture(params=["async", "sync"])
+def mode(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+async def test_a_created_row_is_committed(
+    client: httpx.AsyncClient, database_url: str, mode: str
+) -> None:
+    code = uuid.uuid4().hex
+    response = await client.post(f"/{mode}/notes", json={"code": code})
+    assert response.status_code == 201, response.text
+    assert count_rows(database_url, notes, code) == 1
+
+
+async def test_a_domain_error_after_an_insert_commits_nothing(
+    client: httpx.AsyncClient, check_problem, database_url: str, mode: str
+) -> None:
+    code = uuid.uuid4().hex
+    response = await client.post(f"/{mode}/notes/conflict", json={"code": code})
+    check_problem(response, 409)
+    assert count_rows(database_url, notes, code) == 0
+
+
+async def test_a_crash_after_an_insert_commits_nothing(
+    client: httpx.AsyncClient, check_problem, database_url: str, mode: str
+) -> None:
+    code = uuid.uuid4().hex
+    response = await client.post(f"/{mode}/notes/crash", json={"code": code})
+    check_problem(response, 500)
+    assert count_rows(database_url, notes, code) == 0
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+async def test_a_failing_commit_is_a_5xx_never_the_201(
+    client: httpx.AsyncClient, tables, check_problem, database_url: str, mode: str
+) -> None:
+    tables(deferred_metadata)
+    code = uuid.uuid4().hex
+
+    response = await client.post(f"/{mode}/deferred", json={"code": code})
+
+    assert response.status_code >= 500, response.text
+    check_problem(response, response.status_code)
+    assert count_rows(database_url, deferred_notes, code) == 0
+    # The same request without the conflicting twin would have been stored.
+    ok = await client.post(f"/{mode}/notes", json={"code": code})
+    assert ok.status_code == 201
