@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 
 import httpx
 import pytest
+import redis
 import structlog
 from sqlalchemy import MetaData, create_engine, delete
 
@@ -83,6 +84,13 @@ def tables(database_url: str) -> Iterator[Callable[[MetaData], None]]:
                 for table in reversed(metadata.sorted_tables):
                     connection.execute(delete(table))
         engine.dispose()
+
+
+@pytest.fixture
+def redis_client(redis_url: str) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    yield client
+    client.close()
 
 
 @pytest.fixture

@@ -29,6 +29,9 @@ from servicekit.db import (
 from servicekit.settings import ServiceSettings
 
 SLEEP_2S = {"postgres": "SELECT pg_sleep(2)", "mysql": "SELECT SLEEP(2)"}
+# What each server says when it interrupts a statement (MariaDB: error 1969; it raises
+# rather than letting SLEEP return 1).
+TIMEOUT_MESSAGE = {"postgres": "statement timeout", "mysql": "max_statement_time exceeded"}
 
 metadata = MetaData()
 # Constraint names chosen so that one is a prefix of the other.
@@ -145,6 +148,7 @@ async def test_the_statement_timeout_interrupts_the_async_engine(database, backe
         async with database.async_engine.connect() as connection:
             await connection.execute(text(SLEEP_2S[backend]))
     assert time.monotonic() - started < 1.5  # interrupted, not run to its end
+    assert TIMEOUT_MESSAGE[backend] in str(raised.value)
     assert is_unavailable(raised.value), repr(raised.value)
 
 
@@ -156,6 +160,7 @@ def test_the_statement_timeout_interrupts_the_sync_engine(database, backend: str
     ):
         connection.execute(text(SLEEP_2S[backend]))
     assert time.monotonic() - started < 1.5  # interrupted, not run to its end
+    assert TIMEOUT_MESSAGE[backend] in str(raised.value)
     assert is_unavailable(raised.value), repr(raised.value)
 
 
@@ -290,3 +295,62 @@ async def test_violates_is_not_fooled_by_the_duplicate_value(database, tables, m
     )
     assert violates(error, "uq_db_accounts_handle")
     assert not violates(error, "uq_db_accounts_email")
+
+
+@pytest.fixture
+async def one_connection(database_url: str):
+    """A database whose pools hold a single connection, given up on after 0.3 s."""
+    settings = ServiceSettings(
+        database_url=database_url, db_pool_size=1, db_max_overflow=0, db_pool_timeout=0.3
+    )
+    db = create_database(settings)
+    yield db
+    await db.dispose()
+
+
+async def test_request_sessions_beyond_the_pool_time_out_as_unavailable(one_connection) -> None:
+    async with one_connection.async_session() as holder:
+        await holder.execute(text("SELECT 1"))
+        started = time.monotonic()
+        with pytest.raises(exc.TimeoutError) as raised:
+            async with one_connection.async_session():
+                pass
+        assert time.monotonic() - started < 5  # gave up at the pool timeout, did not hang
+    assert is_unavailable(raised.value)
+
+
+async def test_request_sessions_get_connections_in_arrival_order(one_connection) -> None:
+    db = one_connection
+    db.pool_timeout = 10  # waiters must be served, not time out
+    served: list[int] = []
+
+    async def request(number: int) -> None:
+        async with db.async_session() as session:
+            served.append(number)
+            await session.execute(text("SELECT 1"))
+            await asyncio.sleep(0.01)
+
+    async with db.async_session() as holder:
+        await holder.execute(text("SELECT 1"))
+        waiting = []
+        for number in range(8):
+            waiting.append(asyncio.create_task(request(number)))
+            await asyncio.sleep(0.005)  # arrive one after the other
+    await asyncio.gather(*waiting)
+
+    assert served == list(range(8))
+
+
+async def test_a_waiter_that_timed_out_leaves_no_slot_behind(one_connection) -> None:
+    db = one_connection
+    async with db.async_session() as holder:
+        await holder.execute(text("SELECT 1"))
+        with pytest.raises(exc.TimeoutError):
+            async with db.async_session():
+                pass
+    # The slot is free again, and there is still only one.
+    async with db.async_session() as session:
+        assert (await session.execute(text("SELECT 1"))).scalar() == 1
+        with pytest.raises(exc.TimeoutError):
+            async with db.async_session():
+                pass

@@ -150,13 +150,6 @@ def test_next_id_without_a_worker_id_raises() -> None:
 
 
 @pytest.fixture
-def redis_client(redis_url: str) -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(redis_url, decode_responses=True)
-    yield client
-    client.close()
-
-
-@pytest.fixture
 def leases(redis_url: str, redis_client: redis.Redis) -> Iterator[list[WorkerIdLease]]:
     """`leases.append(WorkerIdLease(...))`: each is stopped at the end and its keys removed."""
     made: list[WorkerIdLease] = []

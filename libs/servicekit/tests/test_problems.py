@@ -20,6 +20,7 @@ from servicekit.ids import parse
 from servicekit.sessions import AsyncSessionDep, SessionDep
 
 SECRET = "hunter2-secret-detail"
+SLEEP_2S = {"postgres": "SELECT pg_sleep(2)", "mysql": "SELECT SLEEP(2)"}
 UNEXPECTED = "An unexpected error occurred; it has been logged."
 
 
@@ -107,6 +108,18 @@ async def query_async(session: AsyncSessionDep) -> dict:
 @router.get("/db/sync")
 def query_sync(session: SessionDep) -> dict:
     return {"one": session.execute(text("SELECT 1")).scalar()}
+
+
+@router.get("/db/slow/async/{backend}")
+async def query_slowly_async(backend: str, session: AsyncSessionDep) -> dict:
+    await session.execute(text(SLEEP_2S[backend]))
+    return {}
+
+
+@router.get("/db/slow/sync/{backend}")
+def query_slowly_sync(backend: str, session: SessionDep) -> dict:
+    session.execute(text(SLEEP_2S[backend]))
+    return {}
 
 
 @pytest.fixture
@@ -310,4 +323,17 @@ async def test_a_database_that_is_down_is_a_503(
     async with serve([router], raise_app_exceptions=False, database_url=database_url) as client:
         response = await client.get(path)
     check_problem(response, 503)
+    assert response.headers["retry-after"] == "1"
+
+
+@pytest.mark.parametrize("mode", ["async", "sync"])
+async def test_a_statement_timeout_is_a_503(
+    serve, check_problem, database_url: str, backend: str, mode: str
+) -> None:
+    async with serve(
+        [router], raise_app_exceptions=False, database_url=database_url, db_statement_timeout_ms=200
+    ) as client:
+        response = await client.get(f"/db/slow/{mode}/{backend}")
+    body = check_problem(response, 503)
+    assert body["title"] == "Database unavailable"
     assert response.headers["retry-after"] == "1"

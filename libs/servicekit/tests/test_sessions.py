@@ -1,5 +1,8 @@
 """The request's session commits once, before the response is sent; any error rolls back."""
 
+import asyncio
+import threading
+import time
 import uuid
 
 import httpx
@@ -17,6 +20,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
 )
 
 from servicekit.db import sync_url
@@ -102,6 +106,38 @@ def create_twins_sync(note: NoteCreate, session: SessionDep) -> dict:
     return {"code": note.code}
 
 
+class Gate:
+    """Lets a test hold a request inside its handler, session open, until it says so."""
+
+    def __init__(self) -> None:
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def reset(self) -> None:
+        self.entered.clear()
+        self.release.clear()
+
+
+gate = Gate()
+
+
+@router.post("/async/hold")
+async def hold_a_connection_async(session: AsyncSessionDep) -> dict:
+    await session.execute(text("SELECT 1"))
+    gate.entered.set()
+    while not gate.release.is_set():
+        await asyncio.sleep(0.01)
+    return {}
+
+
+@router.post("/sync/hold")
+def hold_a_connection_sync(session: SessionDep) -> dict:
+    session.execute(text("SELECT 1"))
+    gate.entered.set()
+    gate.release.wait(timeout=30)
+    return {}
+
+
 def count_rows(database_url: str, table: Table, code: str) -> int:
     """Counts from a connection of its own: only committed rows are visible."""
     engine = create_engine(sync_url(database_url))
@@ -167,3 +203,31 @@ async def test_a_failing_commit_is_a_5xx_never_the_201(
     # The same request without the conflicting twin would have been stored.
     ok = await client.post(f"/{mode}/notes", json={"code": code})
     assert ok.status_code == 201
+
+
+async def test_an_exhausted_pool_is_a_503_at_the_pool_timeout(
+    serve, tables, check_problem, database_url: str, mode: str
+) -> None:
+    gate.reset()
+    tables(metadata)
+    code = uuid.uuid4().hex
+    async with serve(
+        [router], database_url=database_url, db_pool_size=1, db_max_overflow=0, db_pool_timeout=0.5
+    ) as client:
+        holder = asyncio.create_task(client.post(f"/{mode}/hold"))
+        try:
+            async with asyncio.timeout(10):
+                while not gate.entered.is_set():
+                    await asyncio.sleep(0.01)
+            started = time.monotonic()
+            refused = await client.post(f"/{mode}/notes", json={"code": code})
+            waited = time.monotonic() - started
+        finally:
+            gate.release.set()
+            held = await holder
+
+    check_problem(refused, 503)
+    assert refused.headers["retry-after"] == "1"
+    assert waited < 5  # a fast 503, not a hang
+    assert held.status_code == 200
+    assert count_rows(database_url, notes, code) == 0

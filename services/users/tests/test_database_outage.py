@@ -4,9 +4,7 @@ Requests must fail fast with a 503 problem (never hang, never a 500), /readyz mu
 503 meanwhile, and the service must recover by itself once the database returns.
 """
 
-import os
 import shutil
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -16,9 +14,7 @@ import httpx
 import pytest
 
 from devstack.databases import create_database, with_database
-from devstack.health import wait_until_ok
 from devstack.ports import free_port
-from devstack.processes import spawn, terminate
 from devstack.servers import MariaDBServer, PostgresServer
 from servicekit.testing import migrate
 
@@ -42,27 +38,11 @@ def own_server(request) -> Iterator:
 
 
 @pytest.fixture
-def users_process(own_server, alembic_ini: Path, jwt_private_key: str, redis_url: str, tmp_path):
+def users_process(own_server, alembic_ini: Path, spawn_users) -> str:
     create_database(own_server.url, "users")
     database_url = with_database(own_server.url, "users")
     migrate(alembic_ini, database_url)
-    port = free_port()
-    env = os.environ | {
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "JWT_PRIVATE_KEY": jwt_private_key,
-        "DB_POOL_TIMEOUT": str(POOL_TIMEOUT_SECONDS),
-    }
-    argv = [sys.executable, "-m", "uvicorn", "users_service.main:app", "--port", str(port)]
-    process = spawn(argv, env=env, log=tmp_path / "users.log")
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        assert wait_until_ok(
-            f"{base_url}/healthz", timeout=30, alive=lambda: process.poll() is None
-        )
-        yield base_url
-    finally:
-        terminate(process)
+    return spawn_users(database_url, DB_POOL_TIMEOUT=str(POOL_TIMEOUT_SECONDS))
 
 
 def test_outage_gives_fast_503_and_recovers(own_server, users_process: str):

@@ -5,8 +5,12 @@
 engine psycopg (3) or PyMySQL, so one setting runs a service in both modes.
 """
 
+import asyncio
 import math
-from dataclasses import dataclass
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, create_engine, event, exc, text
 from sqlalchemy.engine import URL, make_url
@@ -61,13 +65,17 @@ def _connect_args(url: URL, settings: ServiceSettings) -> dict:
         case "postgresql+asyncpg":
             return {
                 "timeout": timeout,
-                "server_settings": {"statement_timeout": str(ms), "application_name": name},
+                "server_settings": {
+                    "statement_timeout": str(ms),
+                    "application_name": name,
+                    "timezone": "UTC",
+                },
             }
         case "postgresql+psycopg":
             # libpq takes whole seconds and treats anything below 2 as 2.
             return {
                 "connect_timeout": max(2, math.ceil(timeout)),
-                "options": f"-c statement_timeout={ms}",
+                "options": f"-c statement_timeout={ms} -c timezone=UTC",
                 "application_name": name,
             }
         case _:
@@ -110,6 +118,29 @@ class Database:
     sync_engine: Engine
     async_sessions: async_sessionmaker[AsyncSession]
     sync_sessions: sessionmaker[Session]
+    pool_timeout: float
+    pool_capacity: int
+    # One slot per pooled connection. The async pool's queue lets a newcomer take a
+    # connection that was just handed to a waiter, which then queues again at the back:
+    # under load some requests starve until the pool timeout. This semaphore is FIFO.
+    async_slots: asyncio.Semaphore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.async_slots = asyncio.Semaphore(self.pool_capacity)
+
+    @asynccontextmanager
+    async def async_session(self) -> AsyncIterator[AsyncSession]:
+        """A session of one request, once a connection is free (in arrival order)."""
+        try:
+            async with asyncio.timeout(self.pool_timeout):
+                await self.async_slots.acquire()
+        except TimeoutError:
+            raise exc.TimeoutError("no database connection free within the pool timeout") from None
+        try:
+            async with self.async_sessions() as session:
+                yield session
+        finally:
+            self.async_slots.release()
 
     async def ping(self) -> None:
         async with self.async_engine.connect() as connection:
@@ -132,19 +163,50 @@ def create_database(settings: ServiceSettings) -> Database:
         sync_engine=sync_engine,
         async_sessions=async_sessionmaker(async_engine, expire_on_commit=False),
         sync_sessions=sessionmaker(sync_engine, expire_on_commit=False),
+        pool_timeout=settings.db_pool_timeout,
+        pool_capacity=settings.db_pool_size + settings.db_max_overflow,
     )
+
+
+# SQLSTATEs of a cancelled statement (our statement timeout) and of a server going away.
+_UNAVAILABLE_SQLSTATES = {"57014", "57P01", "57P02", "57P03"}
+# MySQL/MariaDB: statement time exceeded (MariaDB 1969, MySQL 3024), lock wait timeout.
+_UNAVAILABLE_MYSQL_ERRORS = {1969, 3024, 1205}
+_MYSQL_KEY = re.compile(r"for key '(?:[^']*\.)?([^'.]+)'")
 
 
 def is_unavailable(error: BaseException) -> bool:
     """True when the database is gone, too slow or out of connections: a 503, not a 500."""
     if isinstance(error, exc.TimeoutError | exc.OperationalError | exc.InterfaceError):
         return True
-    if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
-        return True
+    if isinstance(error, exc.DBAPIError):
+        if error.connection_invalidated:
+            return True
+        orig = error.orig
+        # asyncpg's cancellations arrive as a plain DBAPIError; the SQLSTATE tells.
+        if getattr(orig, "sqlstate", None) in _UNAVAILABLE_SQLSTATES:
+            return True
+        args = getattr(orig, "args", ())
+        return bool(args) and args[0] in _UNAVAILABLE_MYSQL_ERRORS
     # Drivers raise plain OS errors when they cannot connect at all.
     return isinstance(error, OSError | TimeoutError)
 
 
+def violated_constraint(error: exc.IntegrityError) -> str | None:
+    """The name of the constraint an integrity error broke, read from the driver."""
+    orig = error.orig
+    diag = getattr(orig, "diag", None)  # psycopg
+    if diag is not None:
+        return diag.constraint_name
+    cause = getattr(orig, "__cause__", None)  # asyncpg, wrapped by SQLAlchemy's adapter
+    if cause is not None and hasattr(cause, "constraint_name"):
+        return cause.constraint_name
+    # MySQL and MariaDB name the key only in the message, after the duplicate value.
+    message = str(orig.args[-1]) if getattr(orig, "args", None) else str(orig)
+    found = _MYSQL_KEY.search(message)
+    return found.group(1) if found else None
+
+
 def violates(error: exc.IntegrityError, constraint: str) -> bool:
-    """Whether an integrity error comes from the named constraint (both servers name it)."""
-    return constraint in str(error.orig)
+    """Whether an integrity error comes from the named constraint (exactly that one)."""
+    return violated_constraint(error) == constraint

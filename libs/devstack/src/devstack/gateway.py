@@ -1,0 +1,145 @@
+"""The nginx gateway: rendering its config template and running nginx in the foreground."""
+
+import re
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Self
+
+from devstack.binaries import find_binary
+from devstack.health import wait_until_ok
+from devstack.layout import gateway_template
+from devstack.ports import accepts_connections
+from devstack.processes import spawn, tail, terminate
+
+_PLACEHOLDER = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
+# A value is one nginx token: no blanks, quotes, braces or semicolons that could end the
+# directive it sits in and start another.
+_SAFE_VALUE = re.compile(r"[^\s;{}'\"#$\\]+")
+
+
+class TemplateError(ValueError):
+    pass
+
+
+class GatewayError(RuntimeError):
+    pass
+
+
+def render(template: Path, values: Mapping[str, str]) -> str:
+    """The template with every `${NAME}` replaced; fails if any has no value.
+
+    Comment lines are left alone, so a commented-out block may name placeholders that
+    only a later service will set (envsubst leaves them alone too).
+    """
+    missing: set[str] = set()
+
+    def value_of(match: re.Match) -> str:
+        name = match.group(1)
+        if name not in values:
+            missing.add(name)
+            return match.group(0)
+        value = str(values[name])
+        if not _SAFE_VALUE.fullmatch(value):
+            raise TemplateError(f"{name}={value!r} is not a single nginx token")
+        return value
+
+    lines = [
+        line if line.lstrip().startswith("#") else _PLACEHOLDER.sub(value_of, line)
+        for line in Path(template).read_text().splitlines(keepends=True)
+    ]
+    if missing:
+        raise TemplateError(f"{template}: no value for {', '.join(sorted(missing))}")
+    return "".join(lines)
+
+
+def upstream_variable(service: str) -> str:
+    """The placeholder of a service's upstream address: users -> USERS_UPSTREAM."""
+    return f"{service.upper()}_UPSTREAM"
+
+
+class Gateway:
+    """nginx in front of the services, with all its files under `prefix_dir`.
+
+    `upstreams` maps service names to addresses: {"users": "127.0.0.1:8001"}.
+    """
+
+    def __init__(
+        self,
+        prefix_dir: Path,
+        listen: str,
+        upstreams: Mapping[str, str],
+        template: Path | None = None,
+    ):
+        self.prefix_dir = Path(prefix_dir).absolute()
+        self.listen = listen
+        self.upstreams = dict(upstreams)
+        self.template = template or gateway_template()
+        self._process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.listen}"
+
+    @property
+    def config_path(self) -> Path:
+        return self.prefix_dir / "nginx.conf"
+
+    @property
+    def log_path(self) -> Path:
+        return self.prefix_dir / "gateway.log"
+
+    @property
+    def values(self) -> dict[str, str]:
+        return {
+            "GATEWAY_LISTEN": self.listen,
+            "NGINX_RUNTIME_DIR": str(self.prefix_dir),
+            **{upstream_variable(name): address for name, address in self.upstreams.items()},
+        }
+
+    def command(self) -> list[str]:
+        """nginx in the foreground, errors on stderr, access log lines on stdout."""
+        return [
+            find_binary("nginx"),
+            *("-p", f"{self.prefix_dir}/", "-e", "stderr", "-c", str(self.config_path)),
+            *("-g", "daemon off;"),
+        ]
+
+    def prepare(self) -> list[str]:
+        """Writes and checks the config (`nginx -t`); returns the command that runs it."""
+        self.prefix_dir.mkdir(parents=True, exist_ok=True)
+        self.config_path.write_text(render(self.template, self.values))
+        command = self.command()
+        test = [*command[:-2], "-q", "-t"]
+        checked = subprocess.run(test, capture_output=True, text=True, check=False)  # noqa: S603
+        if checked.returncode != 0:
+            raise GatewayError(f"nginx rejected {self.config_path}:\n{checked.stderr.strip()}")
+        return command
+
+    def start(self, timeout: float = 10.0) -> None:
+        """Runs nginx as a child of this process, output in `log_path`."""
+        command = self.prepare()
+        host, _, port = self.listen.rpartition(":")
+        if accepts_connections(host or "127.0.0.1", int(port), timeout=0.2):
+            raise GatewayError(f"cannot start the gateway: {self.listen} is already in use")
+        self._process = spawn(command, log=self.log_path, cwd=self.prefix_dir)
+        process = self._process
+        if not wait_until_ok(f"{self.url}/healthz", timeout, lambda: process.poll() is None):
+            self.stop()
+            raise GatewayError(
+                f"the gateway did not come up on {self.listen}; "
+                f"last lines of {self.log_path}:\n{tail(self.log_path)}"
+            )
+
+    def stop(self) -> None:
+        # SIGTERM is nginx's fast shutdown; a graceful one (SIGQUIT) waits for clients.
+        if self._process is not None:
+            terminate(self._process, grace=10)
+            self._process = None
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.stop()

@@ -1,0 +1,322 @@
+"""Throwaway Postgres, MariaDB and Redis servers from the machine's own binaries.
+
+Each server keeps its data in one directory and can be stopped and started again on the
+same directory and port with its data intact (fault tests rely on that). They listen on
+127.0.0.1 only and trade durability for speed: these are for development and tests.
+"""
+
+import os
+import pwd
+import shlex
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import ClassVar, Self
+
+from devstack.binaries import find_binary
+from devstack.ports import accepts_connections, free_port, wait_until_closed
+from devstack.probes import ensure_reachable
+from devstack.processes import spawn, stop_leftover, tail, terminate
+
+__all__ = ["MariaDBServer", "PostgresServer", "RedisServer", "ServerError", "free_port"]
+
+HOST = "127.0.0.1"
+
+
+class ServerError(RuntimeError):
+    pass
+
+
+def _running_as_root() -> bool:
+    return os.geteuid() == 0
+
+
+class LocalServer:
+    kind: ClassVar[str]
+    start_timeout: ClassVar[float] = 60.0
+
+    def __init__(self, datadir: Path, port: int):
+        self.datadir = Path(datadir).absolute()
+        self.port = port
+
+    @property
+    def url(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def log_path(self) -> Path:
+        return self.datadir / "server.log"
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def is_reachable(self, timeout: float = 1.0) -> bool:
+        return ensure_reachable(self.url, timeout)
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self.datadir)!r}, port={self.port})"
+
+    def _error(self, what: str) -> ServerError:
+        return ServerError(
+            f"{self.kind} on {HOST}:{self.port} ({self.datadir}) {what}; "
+            f"last lines of {self.log_path}:\n{tail(self.log_path)}"
+        )
+
+    def _require_free_port(self) -> None:
+        # Otherwise the readiness probe could succeed against whoever holds the port.
+        if accepts_connections(HOST, self.port, timeout=0.2):
+            raise ServerError(f"cannot start {self.kind}: {HOST}:{self.port} is already in use")
+
+    def _wait_until_reachable(self, alive: Callable[[], bool]) -> None:
+        deadline = time.monotonic() + self.start_timeout
+        while time.monotonic() < deadline:
+            if self.is_reachable():
+                return
+            if not alive():
+                raise self._error("exited while starting")
+            time.sleep(0.05)
+        raise self._error(f"did not accept connections within {self.start_timeout:.0f}s")
+
+    def _staging_dir(self) -> Path:
+        """Initialise into a sibling, then rename: a half-initialised dir never looks done."""
+        if self.datadir.exists() and any(self.datadir.iterdir()):
+            raise ServerError(f"{self.datadir} is not empty and holds no {self.kind} data")
+        self.datadir.parent.mkdir(parents=True, exist_ok=True)
+        staging = self.datadir.with_name(self.datadir.name + ".initialising")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(mode=0o700)
+        return staging
+
+    def _adopt(self, staging: Path) -> None:
+        if self.datadir.exists():
+            self.datadir.rmdir()
+        staging.rename(self.datadir)
+
+
+class PostgresServer(LocalServer):
+    """A cluster run by `pg_ctl`, as the postgres user when we are root (Postgres refuses
+    to run as root)."""
+
+    kind = "postgres"
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@{HOST}:{self.port}/postgres"
+
+    def _as_postgres(self, argv: list[str]) -> list[str]:
+        return ["runuser", "-u", "postgres", "--", *argv] if _running_as_root() else argv
+
+    def _run(self, argv: list[str], timeout: float = 120) -> subprocess.CompletedProcess:
+        # Output to a file, not a pipe: the postmaster that pg_ctl forks must not hold our
+        # pipe open, or we would wait for it forever.
+        with tempfile.TemporaryFile() as output:
+            completed = subprocess.run(  # noqa: S603 - argv built here
+                self._as_postgres(argv),
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                cwd=self.datadir.parent,  # a cwd the postgres user can enter
+                start_new_session=True,  # Ctrl-C reaches the runner, not the postmaster
+                timeout=timeout,
+                check=False,
+            )
+            output.seek(0)
+            completed.stdout = output.read().decode(errors="replace")
+        return completed
+
+    def _check_postgres_can_reach(self, folder: Path) -> None:
+        if not _running_as_root():
+            return
+        probe = ["runuser", "-u", "postgres", "--", "test", "-x", str(folder)]
+        reachable = subprocess.run(probe, check=False)  # noqa: S603 - argv built here
+        if reachable.returncode != 0:
+            raise ServerError(
+                f"the postgres user cannot enter {folder}: pick a data dir whose parent "
+                "folders are world-searchable (chmod o+x), e.g. under /tmp or the repo"
+            )
+
+    def _initialise(self) -> None:
+        if (self.datadir / "PG_VERSION").exists():
+            return
+        staging = self._staging_dir()
+        try:
+            if _running_as_root():
+                account = pwd.getpwnam("postgres")
+                os.chown(staging, account.pw_uid, account.pw_gid)
+            self._check_postgres_can_reach(staging)
+        except (OSError, KeyError, ServerError):
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        initdb = [
+            find_binary("initdb"),
+            *("-D", str(staging), "-U", "postgres", "--auth=trust"),
+            *("--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"),
+        ]
+        completed = self._run(initdb)
+        if completed.returncode != 0:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise ServerError(f"initdb failed for {self.datadir}:\n{completed.stdout}")
+        self._adopt(staging)
+
+    def _pg_ctl(self, *args: str) -> subprocess.CompletedProcess:
+        return self._run([find_binary("pg_ctl"), "-D", str(self.datadir), *args])
+
+    def _is_running(self) -> bool:
+        return (self.datadir / "postmaster.pid").exists() and self._pg_ctl("status").returncode == 0
+
+    def start(self) -> None:
+        self._initialise()
+        self._check_postgres_can_reach(self.datadir)
+        if self._is_running():
+            # Left behind by a run that was killed: pg_ctl's postmaster outlives its parent.
+            self.stop()
+        self._require_free_port()
+        options = shlex.join(
+            [
+                *("-p", str(self.port), "-k", str(self.datadir)),
+                *("-c", f"listen_addresses={HOST}", "-c", "fsync=off"),
+                *("-c", "max_connections=300", "-c", "full_page_writes=off"),
+            ]
+        )
+        started = self._pg_ctl("-l", str(self.log_path), "-w", "-t", "60", "-o", options, "start")
+        if started.returncode != 0:
+            raise self._error(f"failed to start:\n{started.stdout.strip()}")
+        self._wait_until_reachable(alive=self._is_running)
+
+    def stop(self) -> None:
+        if not (self.datadir / "postmaster.pid").exists():
+            return
+        stopped = self._pg_ctl("-m", "fast", "-w", "-t", "60", "stop")
+        if stopped.returncode != 0 and self._is_running():
+            raise self._error(f"failed to stop:\n{stopped.stdout.strip()}")
+        wait_until_closed(HOST, self.port)
+
+
+class _ChildServer(LocalServer):
+    """A server that runs in the foreground as our child process."""
+
+    pid_file_name: ClassVar[str]
+
+    def __init__(self, datadir: Path, port: int):
+        super().__init__(datadir, port)
+        self._process: subprocess.Popen | None = None
+
+    @property
+    def pid_file(self) -> Path:
+        return self.datadir / self.pid_file_name
+
+    def _initialise(self) -> None:
+        self.datadir.mkdir(parents=True, exist_ok=True)
+
+    def _argv(self) -> list[str]:
+        raise NotImplementedError
+
+    def start(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            return
+        self._initialise()
+        stop_leftover(self.pid_file, self.datadir)
+        self._require_free_port()
+        self._process = spawn(self._argv(), log=self.log_path, cwd=self.datadir)
+        try:
+            self._wait_until_reachable(alive=lambda: self._process.poll() is None)
+        except ServerError:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        if self._process is None:
+            # Started by another object (or run) on the same data dir.
+            stop_leftover(self.pid_file, self.datadir)
+            return
+        terminate(self._process, grace=30)
+        self._process = None
+        wait_until_closed(HOST, self.port)
+
+
+class MariaDBServer(_ChildServer):
+    kind = "mysql"
+    pid_file_name = "mysqld.pid"
+
+    @property
+    def url(self) -> str:
+        return f"mysql://root@{HOST}:{self.port}/"
+
+    def _initialise(self) -> None:
+        if (self.datadir / "mysql").is_dir():
+            return
+        staging = self._staging_dir()
+        install = [
+            find_binary("mariadb-install-db"),
+            "--no-defaults",  # must come first; the machine's my.cnf is not ours
+            f"--datadir={staging}",
+            # root@localhost and root@127.0.0.1 with an empty password, usable over TCP.
+            "--auth-root-authentication-method=normal",
+            "--skip-test-db",
+            *(["--user=root"] if _running_as_root() else []),
+        ]
+        completed = subprocess.run(install, capture_output=True, text=True, check=False)  # noqa: S603
+        if completed.returncode != 0:
+            shutil.rmtree(staging, ignore_errors=True)
+            output = completed.stdout + completed.stderr
+            raise ServerError(f"mariadb-install-db failed for {self.datadir}:\n{output}")
+        self._adopt(staging)
+
+    def _argv(self) -> list[str]:
+        return [
+            find_binary("mariadbd"),
+            "--no-defaults",
+            *(["--user=root"] if _running_as_root() else []),
+            f"--datadir={self.datadir}",
+            f"--port={self.port}",
+            f"--bind-address={HOST}",
+            f"--socket={self.datadir / 'mysqld.sock'}",
+            f"--pid-file={self.pid_file}",
+            "--skip-name-resolve",  # the accounts are root@127.0.0.1 and root@localhost
+            "--character-set-server=utf8mb4",
+            "--collation-server=utf8mb4_unicode_ci",
+            "--innodb-flush-log-at-trx-commit=0",
+            # Stop and start in about a second: no buffer pool dump or load.
+            "--innodb-buffer-pool-dump-at-shutdown=0",
+            "--innodb-buffer-pool-load-at-startup=0",
+            "--max-connections=500",
+        ]
+
+
+class RedisServer(_ChildServer):
+    """No persistence: Redis holds caches, counters and the Celery broker here."""
+
+    kind = "redis"
+    pid_file_name = "redis.pid"
+
+    @property
+    def url(self) -> str:
+        return f"redis://{HOST}:{self.port}/0"
+
+    def _argv(self) -> list[str]:
+        return [
+            find_binary("redis-server"),
+            *("--port", str(self.port), "--bind", HOST),
+            *("--save", "", "--appendonly", "no", "--daemonize", "no"),
+            *("--dir", str(self.datadir), "--pidfile", str(self.pid_file)),
+        ]
+
+
+SERVER_CLASSES: dict[str, type[LocalServer]] = {
+    "postgres": PostgresServer,
+    "mysql": MariaDBServer,
+    "redis": RedisServer,
+}

@@ -1,0 +1,73 @@
+"""The services of `make run`: every per-service fact lives in this one table.
+
+Adding items, tasks or the Celery worker is one more `Service(...)` here (plus, for an
+HTTP service, its upstream and location in gateway/nginx.conf.template).
+"""
+
+import sys
+from dataclasses import dataclass
+
+HOST = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    package: str
+    # None for a process that serves no HTTP (the Celery worker): no gateway route, and
+    # `argv` must say how to run it.
+    port: int | None
+    # "postgres" or "mysql": where its database goes unless <NAME>_DATABASE_URL is set.
+    backend: str | None
+    database: str | None = None
+    # Relative to the repository root.
+    alembic_ini: str | None = None
+    # Arguments of `python -m <package>.seed`, run while `seed_table` is empty.
+    seed_args: tuple[str, ...] = ()
+    seed_table: str | None = None
+    # The issuer of access tokens gets the private key; every service gets the public one.
+    signs_tokens: bool = False
+    # The process, without the interpreter; by default uvicorn serving <package>.main:app.
+    argv: tuple[str, ...] | None = None
+    health_path: str | None = "/healthz"
+
+    @property
+    def database_url_variable(self) -> str:
+        return f"{self.name.upper()}_DATABASE_URL"
+
+    @property
+    def base_url(self) -> str | None:
+        return None if self.port is None else f"http://{HOST}:{self.port}"
+
+    @property
+    def health_url(self) -> str | None:
+        if self.base_url is None or self.health_path is None:
+            return None
+        return self.base_url + self.health_path
+
+    def command(self) -> list[str]:
+        if self.argv is not None:
+            return [sys.executable, *self.argv]
+        if self.port is None:
+            raise ValueError(f"service {self.name} has neither a port nor an argv")
+        return [
+            sys.executable,
+            *("-m", "uvicorn", f"{self.package}.main:app"),
+            *("--host", HOST, "--port", str(self.port)),
+            *("--loop", "uvloop", "--http", "httptools", "--no-server-header"),
+        ]
+
+
+SERVICES: tuple[Service, ...] = (
+    Service(
+        name="users",
+        package="users_service",
+        port=8001,
+        backend="postgres",
+        database="users",
+        alembic_ini="services/users/alembic.ini",
+        seed_args=("--count", "1000"),
+        seed_table="users",
+        signs_tokens=True,
+    ),
+)

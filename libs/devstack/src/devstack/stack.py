@@ -1,0 +1,271 @@
+"""`make run`: the whole system as local processes, started in order, stopped in reverse.
+
+Databases and Redis come from the configured URLs, or from throwaway servers when
+nothing answers there; then each service's database is created, migrated and seeded, the
+services start, and nginx goes in front. Everything started here stops on Ctrl-C.
+"""
+
+import contextlib
+import importlib.util
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TextIO
+
+import psycopg
+import pymysql
+import redis
+from sqlalchemy.engine import make_url
+
+from devstack.binaries import MissingBinary
+from devstack.databases import create_database, has_rows, with_database
+from devstack.gateway import Gateway, GatewayError, TemplateError
+from devstack.keys import ensure_dev_keypair
+from devstack.layout import repo_root
+from devstack.lock import AlreadyRunning, RunLock
+from devstack.ports import accepts_connections
+from devstack.probes import ensure_reachable
+from devstack.servers import SERVER_CLASSES, ServerError
+from devstack.services import HOST, SERVICES, Service
+from devstack.supervisor import ChildFailed, ChildSpec, StopRequested, Supervisor, stop_signals
+
+# kind: (variable, default URL, port of the throwaway server used when nothing answers).
+SERVER_URLS: dict[str, tuple[str, str, int]] = {
+    "postgres": ("POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres", 55432),
+    "mysql": ("MYSQL_URL", "mysql://root@127.0.0.1:3306/", 53306),
+    "redis": ("REDIS_URL", "redis://127.0.0.1:6379/0", 56379),
+}
+DEFAULT_GATEWAY_PORT = 8080
+
+_EXPECTED_FAILURES = (
+    ChildFailed,
+    GatewayError,
+    MissingBinary,
+    ServerError,
+    TemplateError,
+    psycopg.Error,
+    pymysql.Error,
+    redis.RedisError,
+)
+
+
+class StackError(RuntimeError):
+    pass
+
+
+def _shown(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True) if "://" in url else url
+
+
+class Stack:
+    def __init__(
+        self,
+        root: Path,
+        environ: Mapping[str, str],
+        supervisor: Supervisor,
+        exits: contextlib.ExitStack,
+        services: tuple[Service, ...] = SERVICES,
+    ):
+        self.root = root
+        self.data = root / ".data"
+        self.environ = dict(environ)
+        self.supervisor = supervisor
+        self.exits = exits
+        self.services = services
+        self.say = supervisor.say
+
+    # --- ports ---------------------------------------------------------------------------
+
+    def gateway_port(self) -> int:
+        value = self.environ.get("GATEWAY_PORT", str(DEFAULT_GATEWAY_PORT))
+        if not value.isdigit() or not 0 < int(value) < 65536:
+            raise StackError(f"GATEWAY_PORT must be a port number, got {value!r}")
+        return int(value)
+
+    def check_ports(self) -> None:
+        """Fails before anything starts, rather than after the databases are up."""
+        wanted = [(s.name, s.port) for s in self.services if s.port is not None]
+        wanted.append(("the gateway (set GATEWAY_PORT to move it)", self.gateway_port()))
+        for owner, port in wanted:
+            if accepts_connections(HOST, port, timeout=0.2):
+                raise StackError(f"{HOST}:{port}, needed for {owner}, is already in use")
+
+    # --- servers -------------------------------------------------------------------------
+
+    def needed_kinds(self) -> list[str]:
+        # Only what some service uses: no MariaDB while every database is on Postgres.
+        kinds = {
+            s.backend
+            for s in self.services
+            if s.backend is not None and s.database_url_variable not in self.environ
+        }
+        return [kind for kind in SERVER_URLS if kind in kinds or kind == "redis"]
+
+    def server_url(self, kind: str) -> str:
+        variable, default, alternate_port = SERVER_URLS[kind]
+        url = self.environ.get(variable, default)
+        if ensure_reachable(url):
+            self.say(f"{kind}: using {_shown(url)}")
+            return url
+        server = SERVER_CLASSES[kind](self.data / kind, alternate_port)
+        self.say(
+            f"{kind}: nothing answers at {_shown(url)} ({variable}); "
+            f"starting one on port {alternate_port} with data in {server.datadir}"
+        )
+        server.start()
+        self.exits.callback(self._stop_server, server)
+        return server.url
+
+    def _stop_server(self, server) -> None:
+        self.say(f"stopping {server.kind} on port {server.port}")
+        server.stop()
+
+    # --- one service ---------------------------------------------------------------------
+
+    def database_url(self, service: Service, servers: Mapping[str, str]) -> str:
+        override = self.environ.get(service.database_url_variable)
+        if override is None:
+            return with_database(servers[service.backend], service.database)
+        if not ensure_reachable(override):
+            raise StackError(
+                f"{service.database_url_variable}={_shown(override)}: nothing answers there"
+            )
+        return override
+
+    def prepare_database(self, service: Service, url: str) -> None:
+        name = make_url(url).database
+        if not name:
+            raise StackError(f"{_shown(url)} names no database for {service.name}")
+        create_database(url, name)
+        self.say(f"{service.name}: database {_shown(url)}")
+
+    def migrate(self, service: Service, env: Mapping[str, str]) -> None:
+        if service.alembic_ini is None:
+            return
+        ini = self.root / service.alembic_ini
+        if not ini.exists():
+            raise StackError(
+                f"{service.alembic_ini} does not exist: {service.name} has no migrations"
+            )
+        argv = [sys.executable, "-m", "alembic", "-c", str(ini), "upgrade", "head"]
+        self.supervisor.run_once(ChildSpec(f"{service.name} migrate", argv, env, cwd=self.root))
+
+    def seed(self, service: Service, env: Mapping[str, str], url: str) -> None:
+        if service.seed_table is None:
+            return
+        module = f"{service.package}.seed"
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except ModuleNotFoundError:
+            found = False
+        if not found:
+            self.say(f"{service.name}: no {module} module, so no demo data")
+            return
+        if has_rows(url, service.seed_table):
+            self.say(f"{service.name}: {service.seed_table} has data already, not seeding")
+            return
+        argv = [sys.executable, "-m", module, *service.seed_args]
+        self.supervisor.run_once(ChildSpec(f"{service.name} seed", argv, env, cwd=self.root))
+
+    def service_env(self, service: Service, database_url: str, redis_url: str) -> dict[str, str]:
+        private_pem, public_pem = ensure_dev_keypair(self.data / "keys")
+        env = {
+            **self.environ,
+            "SERVICE_NAME": service.name,
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "JWT_PUBLIC_KEY": public_pem,
+            "PYTHONUNBUFFERED": "1",  # log lines reach the terminal as they happen
+        }
+        if service.signs_tokens:
+            env["JWT_PRIVATE_KEY"] = private_pem
+        return env
+
+    def start_service(self, service: Service, servers: Mapping[str, str]) -> None:
+        database_url = ""
+        if service.backend is not None:
+            database_url = self.database_url(service, servers)
+            self.prepare_database(service, database_url)
+        env = self.service_env(service, database_url, servers["redis"])
+        if database_url:
+            self.migrate(service, env)
+            self.seed(service, env, database_url)
+        self.say(f"{service.name}: starting")
+        self.supervisor.start(
+            ChildSpec(
+                service.name,
+                service.command(),
+                env,
+                cwd=self.root,
+                health_url=service.health_url,
+                health_timeout=60,
+            )
+        )
+
+    # --- the gateway and the whole -------------------------------------------------------
+
+    def start_gateway(self) -> Gateway:
+        upstreams = {s.name: f"{HOST}:{s.port}" for s in self.services if s.port is not None}
+        gateway = Gateway(self.data / "gateway", f"{HOST}:{self.gateway_port()}", upstreams)
+        command = gateway.prepare()
+        health = f"{gateway.url}/healthz"
+        self.supervisor.start(
+            ChildSpec(
+                "gateway", command, cwd=gateway.prefix_dir, health_url=health, health_timeout=10
+            )
+        )
+        return gateway
+
+    def print_urls(self, gateway: Gateway) -> None:
+        rows = [("gateway", gateway.url)]
+        for service in self.services:
+            if service.port is None:
+                continue
+            rows += [
+                (f"{service.name} (async)", f"{gateway.url}/api/{service.name}"),
+                (f"{service.name} (sync)", f"{gateway.url}/sync/api/{service.name}"),
+                (f"{service.name} docs", f"{service.base_url}/docs"),
+            ]
+        width = max(len(label) for label, _ in rows)
+        lines = ["ready:", *(f"  {label:<{width}}  {url}" for label, url in rows)]
+        self.say("\n".join([*lines, "stop everything with Ctrl-C"]))
+
+    def run(self) -> int:
+        self.check_ports()
+        servers = {kind: self.server_url(kind) for kind in self.needed_kinds()}
+        # Entered after the servers, so its children stop before the databases they use.
+        self.exits.enter_context(self.supervisor)
+        for service in self.services:
+            self.start_service(service, servers)
+        gateway = self.start_gateway()
+        self.print_urls(gateway)
+        return self.supervisor.watch()
+
+
+def run(environ: Mapping[str, str] | None = None, out: TextIO | None = None) -> int:
+    """What `make run` runs; returns the exit code."""
+    root = repo_root()
+    environ = os.environ if environ is None else environ
+    supervisor = Supervisor(out)
+    try:
+        with (
+            RunLock(root / ".data" / "run.lock"),
+            stop_signals() as shield,
+            contextlib.ExitStack() as exits,
+        ):
+            try:
+                code = Stack(root, environ, supervisor, exits).run()
+            except StopRequested:
+                supervisor.say("stopping everything")
+                code = 0
+            except (StackError, *_EXPECTED_FAILURES) as error:
+                supervisor.say(f"make run failed: {error}")
+                code = 1
+            finally:
+                shield()  # from here on we are stopping; see stop_signals
+    except AlreadyRunning as error:
+        print(error, file=sys.stderr)
+        return 1
+    supervisor.say("stopped")
+    return code

@@ -1,0 +1,211 @@
+"""Running the stack's processes side by side with one merged, labelled output.
+
+Lines that are JSON objects (the services' logs, nginx's access log) pass through
+unchanged so they stay machine-readable; anything else is prefixed with the process name.
+Stopping is ordered and bounded: the last started stops first, each gets SIGTERM and,
+after a grace period, SIGKILL.
+"""
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Self, TextIO
+
+from devstack.health import wait_until_ok
+from devstack.processes import spawn, terminate
+
+_COLOURS = ("36", "35", "33", "32", "34", "91", "96", "95")
+_RESET = "\033[0m"
+
+
+class ChildFailed(RuntimeError):
+    pass
+
+
+class StopRequested(BaseException):  # like KeyboardInterrupt: not an Exception
+    """Raised in the main thread by SIGINT or SIGTERM while `stop_signals()` is active."""
+
+
+@contextlib.contextmanager
+def stop_signals() -> Iterator[Callable[[], None]]:
+    """Turns the first SIGINT or SIGTERM into `StopRequested` in the main thread.
+
+    Yields `shield`: once called (as a shutdown begins, for whatever reason), signals are
+    ignored, so an impatient second Ctrl-C cannot cut the shutdown short and leave
+    processes behind.
+    """
+    stopping = False
+
+    def shield() -> None:
+        nonlocal stopping
+        stopping = True
+
+    def on_signal(signum: int, _frame) -> None:
+        if stopping:
+            return
+        shield()
+        raise StopRequested(signal.Signals(signum).name)
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield shield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@dataclass(frozen=True)
+class ChildSpec:
+    name: str
+    argv: Sequence[str]
+    env: Mapping[str, str] | None = None
+    cwd: Path | None = None
+    # Polled until it answers 200; without one, the child only has to stay alive briefly.
+    health_url: str | None = None
+    health_timeout: float = 30.0
+
+
+@dataclass
+class _Child:
+    spec: ChildSpec
+    process: subprocess.Popen
+    pump: threading.Thread | None = None
+    recent: deque[str] = field(default_factory=lambda: deque(maxlen=40))
+
+
+def _is_json_object(line: str) -> bool:
+    if not line.startswith("{"):
+        return False
+    try:
+        return isinstance(json.loads(line), dict)
+    except ValueError:
+        return False
+
+
+class Supervisor:
+    def __init__(self, out: TextIO | None = None, grace: float = 10.0, label: str = "devstack"):
+        self._out = out or sys.stdout
+        self._grace = grace
+        self._label = label
+        self._children: list[_Child] = []
+        self._write_lock = threading.Lock()
+        self._colour = self._out.isatty() and "NO_COLOR" not in os.environ
+        self._names: dict[str, str] = {}
+
+    # --- output -------------------------------------------------------------------------
+
+    def _prefix(self, name: str) -> str:
+        if name not in self._names:
+            label = f"{name:<14}|"
+            if self._colour:
+                colour = _COLOURS[len(self._names) % len(_COLOURS)]
+                label = f"\033[{colour}m{label}{_RESET}"
+            self._names[name] = label
+        return self._names[name]
+
+    def emit(self, name: str, line: str) -> None:
+        text = line if _is_json_object(line) else f"{self._prefix(name)} {line}"
+        with self._write_lock:
+            self._out.write(text + "\n")
+            self._out.flush()
+
+    def say(self, message: str) -> None:
+        """A line from the supervisor itself."""
+        for line in message.splitlines() or [""]:
+            self.emit(self._label, line)
+
+    def _pump(self, child: _Child) -> None:
+        stream = child.process.stdout
+        with contextlib.closing(stream):
+            for raw in iter(stream.readline, b""):
+                line = raw.decode(errors="replace").rstrip("\r\n")
+                child.recent.append(line)
+                self.emit(child.spec.name, line)
+
+    def _launch(self, spec: ChildSpec) -> _Child:
+        child = _Child(spec, spawn(spec.argv, env=spec.env, cwd=spec.cwd))
+        child.pump = threading.Thread(target=self._pump, args=(child,), daemon=True)
+        child.pump.start()
+        return child
+
+    @staticmethod
+    def _failure(child: _Child, what: str) -> ChildFailed:
+        if child.pump is not None and child.process.poll() is not None:
+            child.pump.join(timeout=2)  # the last lines explain most failures
+        recent = "\n".join(child.recent) or "(no output)"
+        return ChildFailed(f"{child.spec.name} {what}; its last output:\n{recent}")
+
+    # --- one-shot commands --------------------------------------------------------------
+
+    def run_once(self, spec: ChildSpec, timeout: float = 600.0) -> None:
+        """Runs a command to completion (a migration, a seed) with its output labelled."""
+        child = self._launch(spec)
+        try:
+            code = child.process.wait(timeout)
+        except BaseException:  # a timeout, or Ctrl-C while it runs
+            terminate(child.process, self._grace)
+            raise
+        finally:
+            if child.pump is not None:
+                child.pump.join(timeout=2)
+        if code != 0:
+            raise self._failure(child, f"failed with exit code {code}")
+
+    # --- long-running children ----------------------------------------------------------
+
+    def start(self, spec: ChildSpec) -> None:
+        """Starts a child and returns once it is healthy; raises `ChildFailed` if it is not."""
+        child = self._launch(spec)
+        self._children.append(child)
+
+        def alive() -> bool:
+            return child.process.poll() is None
+
+        if spec.health_url is not None:
+            if not wait_until_ok(spec.health_url, spec.health_timeout, alive):
+                if alive():
+                    what = f"did not answer {spec.health_url} within {spec.health_timeout:.0f}s"
+                    raise self._failure(child, what)
+                raise self._failure(child, f"exited with code {child.process.returncode}")
+        else:
+            time.sleep(0.5)
+            if not alive():
+                raise self._failure(child, f"exited with code {child.process.returncode}")
+
+    def watch(self, poll: float = 0.2) -> int:
+        """Blocks until a child exits on its own; reports it and returns 1.
+
+        A stop signal ends the wait by raising `StopRequested` (see `stop_signals`).
+        """
+        while True:
+            for child in self._children:
+                code = child.process.poll()
+                if code is not None:
+                    self.say(f"{child.spec.name} exited unexpectedly with code {code}")
+                    return 1
+            time.sleep(poll)
+
+    def stop(self) -> None:
+        """Stops every child, the last started first."""
+        while self._children:
+            child = self._children.pop()
+            if child.process.poll() is None:
+                self.say(f"stopping {child.spec.name}")
+            terminate(child.process, self._grace)
+            if child.pump is not None:
+                child.pump.join(timeout=2)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.stop()

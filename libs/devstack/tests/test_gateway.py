@@ -1,0 +1,355 @@
+import http.client
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from devstack.gateway import Gateway, TemplateError, render
+from devstack.layout import gateway_template
+from devstack.ports import free_port
+
+pytestmark = pytest.mark.timeout(60)
+
+NGINX_REQUEST_ID = re.compile(r"[0-9a-f]{32}")
+
+
+class StandIn(BaseHTTPRequestHandler):
+    """Answers every request with what it received, echoing X-Request-ID like a service."""
+
+    protocol_version = "HTTP/1.1"  # keep-alive, so the gateway's pool can reuse connections
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        self.rfile.read(length)
+        body = json.dumps(
+            {
+                "method": self.command,
+                "path": self.path,
+                "version": self.request_version,
+                "headers": dict(self.headers.items()),
+                "body_bytes": length,
+                "client_port": self.client_address[1],
+            }
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-Request-ID", self.headers.get("X-Request-ID", "none"))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_PATCH = do_DELETE = _answer
+
+    def log_message(self, *_args) -> None:
+        pass
+
+
+@pytest.fixture
+def upstream() -> Iterator[ThreadingHTTPServer]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), StandIn)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def gateway(tmp_path, upstream) -> Iterator[Gateway]:
+    address = f"127.0.0.1:{upstream.server_address[1]}"
+    with Gateway(tmp_path / "gateway", f"127.0.0.1:{free_port()}", {"users": address}) as running:
+        yield running
+
+
+def request(
+    gateway: Gateway,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    headers: dict | None = None,
+    connection: http.client.HTTPConnection | None = None,
+) -> tuple[http.client.HTTPResponse, bytes]:
+    host, port = gateway.listen.rsplit(":", 1)
+    connection = connection or http.client.HTTPConnection(host, int(port), timeout=10)
+    connection.request(method, path, body=body, headers=headers or {})
+    response = connection.getresponse()
+    return response, response.read()
+
+
+def assert_problem(response: http.client.HTTPResponse, body: bytes, status: int) -> dict:
+    assert response.status == status
+    assert response.getheader("Content-Type") == "application/problem+json"
+    problem = json.loads(body)
+    assert set(problem) == {"type", "title", "status", "detail", "request_id"}
+    assert problem["type"] == "about:blank"
+    assert problem["status"] == status
+    assert problem["request_id"] == response.getheader("X-Request-ID")
+    return problem
+
+
+# --- the template --------------------------------------------------------------------
+
+
+def test_render_fills_every_placeholder(tmp_path):
+    template = tmp_path / "t.conf"
+    template.write_text("listen ${GATEWAY_LISTEN};\n# server ${LATER_UPSTREAM};\nset $x 1;\n")
+    rendered = render(template, {"GATEWAY_LISTEN": "127.0.0.1:8080"})
+    assert rendered == "listen 127.0.0.1:8080;\n# server ${LATER_UPSTREAM};\nset $x 1;\n"
+
+
+def test_render_names_every_missing_variable(tmp_path):
+    template = tmp_path / "t.conf"
+    template.write_text("${B_VALUE} ${A_VALUE} ${C_VALUE}\n")
+    with pytest.raises(TemplateError, match=r"no value for A_VALUE, B_VALUE$"):
+        render(template, {"C_VALUE": "x"})
+
+
+@pytest.mark.parametrize("value", ["8080; include /etc/passwd", "a b", "x}", "", "$host"])
+def test_render_refuses_values_that_are_not_one_token(tmp_path, value):
+    template = tmp_path / "t.conf"
+    template.write_text("listen ${GATEWAY_LISTEN};\n")
+    with pytest.raises(TemplateError, match="not a single nginx token"):
+        render(template, {"GATEWAY_LISTEN": value})
+
+
+def test_template_placeholders_cannot_clash_with_nginx_variables():
+    # envsubst (the nginx image) replaces ${NAME} and $NAME of set environment variables:
+    # nginx's variables must never look like one.
+    text = gateway_template().read_text()
+    code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    assert set(re.findall(r"\$\{(\w+)\}", code)) == {
+        "GATEWAY_LISTEN",
+        "NGINX_RUNTIME_DIR",
+        "USERS_UPSTREAM",
+    }
+    assert not re.findall(r"\$[A-Z]", code.replace("${", ""))
+
+
+@pytest.mark.skipif(shutil.which("envsubst") is None, reason="envsubst (gettext-base) missing")
+def test_envsubst_renders_the_template_like_render(tmp_path):
+    # What the nginx image does with /etc/nginx/templates: envsubst limited to the
+    # variables that are set. Same output as ours, comments included.
+    values = {
+        "GATEWAY_LISTEN": "8080",
+        "NGINX_RUNTIME_DIR": "/tmp",
+        "USERS_UPSTREAM": "users:8000",
+    }
+    shell_format = " ".join(f"${{{name}}}" for name in values)
+    rendered = subprocess.run(
+        ["envsubst", shell_format],
+        input=gateway_template().read_text(),
+        env={**os.environ, **values},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert rendered == render(gateway_template(), values)
+
+
+def test_rendered_template_passes_nginx_t(tmp_path):
+    gateway = Gateway(tmp_path, "127.0.0.1:18080", {"users": "127.0.0.1:18001"})
+    command = gateway.prepare()
+    assert command[-2:] == ["-g", "daemon off;"]
+    assert "server 127.0.0.1:18001" in gateway.config_path.read_text()
+
+
+# --- routing ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/users"),
+        ("GET", "/api/users/123?fields=id"),
+        ("GET", "/sync/api/users"),
+        ("PATCH", "/sync/api/users/7"),
+        ("POST", "/api/auth/token"),
+        ("POST", "/sync/api/auth/token"),
+    ],
+)
+def test_routes_users_paths_to_the_users_service(gateway, method, path):
+    response, body = request(gateway, method, path, body=b"{}" if method != "GET" else None)
+    assert response.status == 200
+    seen = json.loads(body)
+    assert (seen["method"], seen["path"]) == (method, path)
+    # HTTP/1.1 with keep-alive: no "Connection: close" towards the service.
+    assert seen["version"] == "HTTP/1.1"
+    assert "Connection" not in seen["headers"]
+
+
+def test_reuses_upstream_connections(gateway):
+    host, port = gateway.listen.rsplit(":", 1)
+    client = http.client.HTTPConnection(host, int(port), timeout=10)
+    ports = {
+        json.loads(request(gateway, "GET", "/api/users", connection=client)[1])["client_port"]
+        for _ in range(3)
+    }
+    assert len(ports) == 1
+
+
+@pytest.mark.parametrize("path", ["/", "/api/usersx", "/api/items", "/users", "/sync/api"])
+def test_unknown_paths_are_404_problems(gateway, path):
+    assert_problem(*request(gateway, "GET", path), 404)
+
+
+def test_healthz_of_the_gateway_itself(gateway, upstream):
+    upstream.shutdown()
+    response, body = request(gateway, "GET", "/healthz")
+    assert (response.status, json.loads(body)) == (200, {"status": "ok"})
+
+
+# --- request ids -----------------------------------------------------------------------
+
+
+def test_sets_a_request_id_when_the_client_sent_none(gateway):
+    response, body = request(gateway, "GET", "/api/users")
+    sent = json.loads(body)["headers"]["X-Request-ID"]
+    assert NGINX_REQUEST_ID.fullmatch(sent)
+    assert response.getheader("X-Request-ID") == sent
+    assert len(response.getheaders()) == len(dict(response.getheaders()))  # no duplicates
+
+
+@pytest.mark.parametrize("request_id", ["7234567890123456789", "abc-DEF_1.2", "x" * 64])
+def test_keeps_a_well_formed_request_id(gateway, request_id):
+    response, body = request(gateway, "GET", "/api/users", headers={"X-Request-ID": request_id})
+    assert json.loads(body)["headers"]["X-Request-ID"] == request_id
+    assert response.getheader("X-Request-ID") == request_id
+
+
+@pytest.mark.parametrize("request_id", ["has space", 'quote"d', "x" * 65, "<script>", "a\tb"])
+def test_replaces_a_malformed_request_id(gateway, request_id):
+    response, body = request(gateway, "GET", "/api/users", headers={"X-Request-ID": request_id})
+    sent = json.loads(body)["headers"]["X-Request-ID"]
+    assert NGINX_REQUEST_ID.fullmatch(sent)
+    assert response.getheader("X-Request-ID") == sent
+
+
+def test_error_problems_carry_the_clients_request_id(gateway):
+    response, body = request(gateway, "GET", "/nowhere", headers={"X-Request-ID": "42"})
+    assert assert_problem(response, body, 404)["request_id"] == "42"
+
+
+# --- bodies ----------------------------------------------------------------------------
+
+
+def test_a_body_over_one_mebibyte_is_a_413_problem(gateway):
+    response, body = request(gateway, "POST", "/api/users", body=b"x" * (2 * 1024 * 1024))
+    problem = assert_problem(response, body, 413)
+    assert problem["title"] == "Content Too Large"
+
+
+def test_a_body_just_under_the_limit_reaches_the_service(gateway):
+    # Larger than nginx's default in-memory buffer: the workers (nobody, when we are
+    # root) must not need a temp file for it.
+    size = 1024 * 1024 - 1024
+    response, body = request(gateway, "POST", "/api/users", body=b"x" * size)
+    assert response.status == 200
+    assert json.loads(body)["body_bytes"] == size
+
+
+# --- upstream down ---------------------------------------------------------------------
+
+
+def test_upstream_down_is_a_502_problem(gateway, upstream):
+    upstream.shutdown()
+    upstream.server_close()
+    response, body = request(gateway, "GET", "/api/users", headers={"X-Request-ID": "99"})
+    problem = assert_problem(response, body, 502)
+    assert problem["request_id"] == "99"
+
+
+def test_upstream_that_never_listened_is_a_502_problem(tmp_path):
+    dead = f"127.0.0.1:{free_port()}"
+    with Gateway(tmp_path / "gw", f"127.0.0.1:{free_port()}", {"users": dead}) as gateway:
+        assert_problem(*request(gateway, "POST", "/sync/api/auth/token", body=b"{}"), 502)
+
+
+def test_a_slow_upstream_is_a_504_problem(tmp_path, upstream):
+    # The real template with a 1 s read timeout instead of 30 s, against a silent upstream.
+    template = tmp_path / "nginx.conf.template"
+    text = gateway_template().read_text()
+    template.write_text(text.replace("proxy_read_timeout 30s;", "proxy_read_timeout 1s;"))
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        address = f"127.0.0.1:{silent.getsockname()[1]}"
+        listen = f"127.0.0.1:{free_port()}"
+        with Gateway(tmp_path / "gw", listen, {"users": address}, template=template) as gateway:
+            started = time.monotonic()
+            problem = assert_problem(*request(gateway, "GET", "/api/users"), 504)
+            assert problem["title"] == "Gateway Timeout"
+            assert time.monotonic() - started < 10
+
+
+# --- requests nginx cannot parse -------------------------------------------------------
+
+
+def raw_exchange(gateway: Gateway, raw: bytes) -> tuple[int, dict, bytes]:
+    host, port = gateway.listen.rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(raw)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode().split("\r\n")
+    headers = dict(line.split(": ", 1) for line in header_lines)
+    return int(status_line.split()[1]), headers, body
+
+
+@pytest.mark.parametrize(
+    ("raw", "status"),
+    [
+        pytest.param(b"GARBAGE\r\n\r\n", 400, id="no-request-line"),
+        pytest.param(b"GET / HTTP/1.1\r\nHost: x\r\nno colon\r\n\r\n", 400, id="bad-header"),
+        pytest.param(
+            b"POST /api/users HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
+            400,
+            id="bad-length",
+        ),
+        pytest.param(b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, id="long-uri"),
+        pytest.param(
+            b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 10000 + b"\r\n\r\n",
+            431,
+            id="huge-header",
+        ),
+    ],
+)
+def test_requests_nginx_cannot_parse_get_problems_not_html(gateway, raw, status):
+    code, headers, body = raw_exchange(gateway, raw)
+    assert code == status
+    assert headers["Content-Type"] == "application/problem+json"
+    problem = json.loads(body)
+    assert problem["status"] == status
+    assert problem["request_id"] == headers["X-Request-ID"]
+
+
+def test_problem_locations_are_internal(gateway):
+    assert_problem(*request(gateway, "GET", "/_problems/502"), 404)
+
+
+# --- logs ------------------------------------------------------------------------------
+
+
+def test_access_log_is_json_lines_with_request_id_and_upstream_time(gateway):
+    request(gateway, "GET", "/api/users", headers={"X-Request-ID": "777"})
+    gateway.stop()  # flushes the log
+    entries = [
+        json.loads(line)
+        for line in gateway.log_path.read_text().splitlines()
+        if line.startswith("{")
+    ]
+    entry = next(e for e in entries if e["request_id"] == "777")
+    assert entry["service"] == "gateway"
+    assert entry["status"] == 200
+    assert entry["path"] == "/api/users"
+    assert entry["upstream_status"] == "200"
+    assert float(entry["upstream_time_s"]) >= 0

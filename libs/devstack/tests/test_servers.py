@@ -1,0 +1,133 @@
+import contextlib
+import socket
+
+import psycopg
+import pymysql
+import pytest
+import redis
+
+from devstack.ports import free_port
+from devstack.probes import ensure_reachable
+from devstack.servers import MariaDBServer, PostgresServer, RedisServer, ServerError
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def _postgres_write(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("CREATE TABLE kept (value text)")
+        connection.execute("INSERT INTO kept VALUES ('still here')")
+
+
+def _postgres_read(url: str) -> str:
+    with psycopg.connect(url) as connection:
+        return connection.execute("SELECT value FROM kept").fetchone()[0]
+
+
+def _mysql_connection(url: str) -> pymysql.Connection:
+    port = int(url.rsplit(":", 1)[1].rstrip("/"))
+    return pymysql.connect(host="127.0.0.1", port=port, user="root", autocommit=True)
+
+
+def _mysql_write(url: str) -> None:
+    with contextlib.closing(_mysql_connection(url)) as connection, connection.cursor() as cursor:
+        cursor.execute("CREATE DATABASE kept")
+        cursor.execute("CREATE TABLE kept.kept (value text)")
+        cursor.execute("INSERT INTO kept.kept VALUES ('still here')")
+
+
+def _mysql_read(url: str) -> str:
+    with contextlib.closing(_mysql_connection(url)) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT value FROM kept.kept")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.parametrize(
+    ("server_class", "write", "read"),
+    [
+        pytest.param(PostgresServer, _postgres_write, _postgres_read, id="postgres"),
+        pytest.param(MariaDBServer, _mysql_write, _mysql_read, id="mariadb"),
+    ],
+)
+def test_database_server_keeps_its_data_across_a_restart(server_root, server_class, write, read):
+    server = server_class(server_root / "data", free_port())
+    with server:
+        assert ensure_reachable(server.url)
+        write(server.url)
+    assert not ensure_reachable(server.url)
+
+    with server:
+        assert read(server.url) == "still here"
+    assert not ensure_reachable(server.url)
+
+
+def test_postgres_url_is_trust_auth_on_loopback(server_root):
+    port = free_port()
+    with PostgresServer(server_root / "data", port) as server:
+        assert server.url == f"postgresql://postgres@127.0.0.1:{port}/postgres"
+        with psycopg.connect(server.url) as connection:
+            encoding = connection.execute("SHOW server_encoding").fetchone()[0]
+            listen = connection.execute("SHOW listen_addresses").fetchone()[0]
+        assert (encoding, listen) == ("UTF8", "127.0.0.1")
+
+
+def test_mariadb_root_without_password_over_tcp(server_root):
+    port = free_port()
+    with MariaDBServer(server_root / "data", port) as server:
+        assert server.url == f"mysql://root@127.0.0.1:{port}/"
+        connection = _mysql_connection(server.url)
+        with contextlib.closing(connection), connection.cursor() as cursor:
+            cursor.execute("SELECT @@bind_address, @@max_connections, @@character_set_server")
+            assert cursor.fetchone() == ("127.0.0.1", 500, "utf8mb4")
+
+
+def test_redis_starts_stops_and_starts_again(server_root):
+    port = free_port()
+    server = RedisServer(server_root / "data", port)
+    assert server.url == f"redis://127.0.0.1:{port}/0"
+    for _ in range(2):
+        with server:
+            client = redis.Redis.from_url(server.url)
+            assert client.set("key", "value")
+            assert client.get("key") == b"value"
+            client.close()
+        assert not ensure_reachable(server.url)
+
+
+def test_start_refuses_a_port_in_use(server_root):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(ServerError, match="already in use"):
+            RedisServer(server_root / "data", port).start()
+
+
+def test_failed_start_reports_the_server_log(server_root):
+    # A data dir that is a file: mariadbd exits at once, and the error shows why.
+    server = MariaDBServer(server_root / "data", free_port())
+    server.start()
+    server.stop()
+    (server.datadir / "mysql").rename(server.datadir / "not-mysql")
+    (server.datadir / "mysql").mkdir()
+    with pytest.raises(ServerError, match=r"exited while starting.*last lines of"):
+        server.start()
+
+
+def test_stop_on_a_new_object_stops_a_leftover_server(server_root):
+    port = free_port()
+    first = RedisServer(server_root / "data", port)
+    first.start()
+    try:
+        RedisServer(server_root / "data", port).stop()
+        assert not ensure_reachable(first.url)
+    finally:
+        first.stop()
+
+
+def test_postgres_start_after_a_crashed_run_replaces_the_leftover(server_root):
+    port = free_port()
+    PostgresServer(server_root / "data", port).start()  # never stopped, like a killed run
+    with PostgresServer(server_root / "data", port) as server:
+        assert ensure_reachable(server.url)
+    assert not ensure_reachable(server.url)

@@ -1,0 +1,93 @@
+"""`create_app`: what its lifespan puts on the app, and the worker-id lease it holds."""
+
+import anyio.to_thread
+import pytest
+import redis
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from servicekit.app import create_app
+from servicekit.ids import WorkerIdLease, parse
+from servicekit.settings import ServiceSettings
+from servicekit.tokens import TokenVerifier
+
+
+@pytest.fixture
+def settings(server_urls: dict[str, str]):
+    def make(**overrides) -> ServiceSettings:
+        options = {
+            "service_name": "probe",
+            "database_url": server_urls["postgres"],
+            "redis_url": server_urls["redis"],
+            **overrides,
+        }
+        return ServiceSettings(**options)
+
+    return make
+
+
+async def test_without_worker_id_the_app_leases_one_for_its_lifespan(
+    settings, redis_client: redis.Redis
+) -> None:
+    app = create_app(settings(), [])
+    leased = None
+    try:
+        async with app.router.lifespan_context(app):
+            leased = app.state.ids.worker_id
+            assert leased is not None
+            assert redis_client.exists(WorkerIdLease.KEY.format(leased))
+            assert parse(app.state.ids.next_id())[1] == leased
+        assert not redis_client.exists(WorkerIdLease.KEY.format(leased))
+    finally:
+        if leased is not None:
+            redis_client.delete(WorkerIdLease.KEY.format(leased))
+
+
+async def test_a_pinned_worker_id_needs_no_redis(settings, closed_port: int) -> None:
+    app = create_app(settings(worker_id=1023, redis_url=f"redis://127.0.0.1:{closed_port}/0"), [])
+    async with app.router.lifespan_context(app):
+        assert app.state.ids.worker_id == 1023
+
+
+async def test_without_worker_id_or_redis_startup_fails_naming_worker_id(
+    settings, closed_port: int
+) -> None:
+    app = create_app(settings(redis_url=f"redis://127.0.0.1:{closed_port}/0"), [])
+    with pytest.raises(RuntimeError, match="WORKER_ID"):
+        async with app.router.lifespan_context(app):
+            pass
+
+
+async def test_the_lifespan_puts_the_service_objects_on_the_app(settings) -> None:
+    public_pem = (
+        Ed25519PrivateKey.generate()
+        .public_key()
+        .public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    chosen = settings(worker_id=3, jwt_public_key=public_pem)
+    app = create_app(chosen, [], resources=lambda given: {"greeting": f"hi {given.service_name}"})
+    async with app.router.lifespan_context(app):
+        assert app.state.settings is chosen
+        assert isinstance(app.state.token_verifier, TokenVerifier)
+        assert app.state.greeting == "hi probe"
+        assert await app.state.redis.ping()
+        await app.state.db.ping()
+    assert app.title == "probe"
+
+
+async def test_without_a_public_key_there_is_no_verifier(settings) -> None:
+    app = create_app(settings(worker_id=3), [])
+    async with app.router.lifespan_context(app):
+        assert not hasattr(app.state, "token_verifier")
+
+
+async def test_sync_handlers_get_the_configured_thread_count(settings) -> None:
+    limiter = anyio.to_thread.current_default_thread_limiter()
+    before = limiter.total_tokens
+    app = create_app(settings(worker_id=3, sync_threads=7), [])
+    try:
+        async with app.router.lifespan_context(app):
+            assert limiter.total_tokens == 7
+    finally:
+        limiter.total_tokens = before

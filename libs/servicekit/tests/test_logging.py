@@ -1,0 +1,232 @@
+"""One JSON object per line on stdout, whoever logs: stdlib, structlog, uvicorn, a request."""
+
+import asyncio
+import contextvars
+import json
+import logging
+import logging.config
+import threading
+from datetime import datetime, timedelta
+
+import httpx
+import pytest
+import structlog
+import uvicorn
+from fastapi import APIRouter
+
+from devstack.ports import free_port
+from servicekit.app import create_app
+from servicekit.logging import configure_logging
+from servicekit.settings import ServiceSettings
+
+router = APIRouter()
+
+
+@router.get("/chatty")
+async def log_from_a_handler() -> dict:
+    logging.getLogger("probe.handlers").info("inside the async handler")
+    return {}
+
+
+@router.get("/sync/chatty")
+def log_from_a_thread() -> dict:
+    structlog.get_logger("probe.handlers").info("inside the sync handler", items=3)
+    return {}
+
+
+@router.get("/boom")
+async def explode() -> dict:
+    raise RuntimeError("kaboom-detail")
+
+
+def json_lines(output: str) -> list[dict]:
+    """Every line of the output, each of which must be a JSON object."""
+    lines = [json.loads(line) for line in output.splitlines() if line]
+    assert all(isinstance(line, dict) for line in lines)
+    return lines
+
+
+def outside_any_request(function, *args, **kwargs) -> None:
+    """Runs in an empty context: a request id left by an earlier in-process request is unset."""
+    contextvars.Context().run(function, *args, **kwargs)
+
+
+def assert_shape(line: dict) -> None:
+    assert {"time", "level", "service", "logger", "message"} <= line.keys()
+    assert line["service"] == "probe"
+    logged_at = datetime.fromisoformat(line["time"].replace("Z", "+00:00"))
+    assert logged_at.utcoffset() == timedelta(0)
+
+
+def test_stdlib_records_are_json_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging("probe")
+    logger = logging.getLogger("probe.module")
+    outside_any_request(logger.info, "user %s logged in", 42)
+    outside_any_request(logger.warning, 'two\nlines\r\nand a fake {"level": "error"}')
+    outside_any_request(logger.debug, "below the level")
+
+    first, second = json_lines(capsys.readouterr().out)
+
+    assert_shape(first)
+    assert first["level"] == "info"
+    assert first["logger"] == "probe.module"
+    assert first["message"] == "user 42 logged in"
+    assert "request_id" not in first
+    assert second["level"] == "warning"
+    assert second["message"] == 'two\nlines\r\nand a fake {"level": "error"}'
+
+
+def test_the_level_is_a_setting(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging("probe", "debug")
+    outside_any_request(logging.getLogger("probe.module").debug, "now shown")
+    (line,) = json_lines(capsys.readouterr().out)
+    assert line["level"] == "debug"
+
+
+def test_structlog_records_are_json_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging("probe")
+    outside_any_request(structlog.get_logger("probe.jobs").info, "job done", job_id=7)
+
+    (line,) = json_lines(capsys.readouterr().out)
+
+    assert_shape(line)
+    assert line["message"] == "job done"
+    assert line["job_id"] == 7
+    assert line["logger"] == "probe.jobs"
+
+
+def test_exceptions_are_inside_the_json_line(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging("probe")
+    try:
+        raise ValueError("bad value")
+    except ValueError:
+        outside_any_request(logging.getLogger("probe.module").exception, "it failed")
+
+    (line,) = json_lines(capsys.readouterr().out)
+
+    assert line["level"] == "error"
+    assert "ValueError: bad value" in line["exception"]
+
+
+def test_uvicorn_loggers_are_taken_over(capsys: pytest.CaptureFixture[str]) -> None:
+    # What uvicorn does before it imports the app, whose create_app configures logging.
+    logging.config.dictConfig(uvicorn.config.LOGGING_CONFIG)
+    configure_logging("probe")
+    access = logging.getLogger("uvicorn.access")
+    outside_any_request(
+        access.info, '%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "GET", "/x?y=1", "1.1", 200
+    )
+    outside_any_request(logging.getLogger("uvicorn.error").info, "Application startup complete.")
+
+    access_line, error_line = json_lines(capsys.readouterr().out)
+
+    assert_shape(access_line)
+    assert access_line["logger"] == "uvicorn.access"
+    assert access_line["message"] == '127.0.0.1:5000 - "GET /x?y=1 HTTP/1.1" 200'
+    assert error_line["message"] == "Application startup complete."
+    assert access.handlers == []
+
+
+def test_sqlalchemy_logs_warnings_only(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging("probe", "debug")
+    engine_logger = logging.getLogger("sqlalchemy.engine.Engine")
+    outside_any_request(engine_logger.info, "SELECT secret FROM users")
+    outside_any_request(engine_logger.warning, "pool overflow")
+
+    (line,) = json_lines(capsys.readouterr().out)
+
+    assert logging.getLogger("sqlalchemy").level == logging.WARNING
+    assert line["message"] == "pool overflow"
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [("/chatty", "inside the async handler"), ("/sync/chatty", "inside the sync handler")],
+)
+async def test_records_of_a_request_carry_its_id(
+    serve, capsys: pytest.CaptureFixture[str], path: str, message: str
+) -> None:
+    async with serve([router]) as client:
+        kept = await client.get(path, headers={"X-Request-ID": "from-the-gateway"})
+        made = await client.get(path)
+
+    lines = [line for line in json_lines(capsys.readouterr().out) if line["message"] == message]
+
+    expected = ["from-the-gateway", made.headers["x-request-id"]]
+    assert [line["request_id"] for line in lines] == expected
+    assert kept.headers["x-request-id"] == "from-the-gateway"
+    for line in lines:
+        assert_shape(line)
+
+
+async def test_an_unhandled_error_is_logged_once_with_the_request_id(
+    serve, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async with serve([router], raise_app_exceptions=False) as client:
+        response = await client.get("/boom")
+
+    lines = json_lines(capsys.readouterr().out)
+    tracebacks = [line for line in lines if "kaboom-detail" in line.get("exception", "")]
+
+    assert response.status_code == 500
+    assert "kaboom-detail" not in response.text
+    (logged,) = tracebacks
+    assert logged["level"] == "error"
+    assert logged["request_id"] == response.headers["x-request-id"]
+
+
+class ThreadedUvicorn:
+    """A real uvicorn server in a thread: it configures its logging first, then makes the
+    app through the factory, the order `uvicorn pkg.main:app` follows."""
+
+    def __init__(self, factory):
+        self.port = free_port()
+        config = uvicorn.Config(
+            factory, factory=True, host="127.0.0.1", port=self.port, lifespan="on", loop="asyncio"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    async def __aenter__(self) -> str:
+        self.thread.start()
+        async with asyncio.timeout(20):
+            while not self.server.started:
+                await asyncio.sleep(0.02)
+        return f"http://127.0.0.1:{self.port}"
+
+    async def __aexit__(self, *_exc) -> None:
+        self.server.should_exit = True
+        await asyncio.to_thread(self.thread.join, 20)
+        assert not self.thread.is_alive()
+
+
+async def test_a_real_uvicorn_logs_json_lines_with_request_ids(
+    server_urls: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = ServiceSettings(
+        service_name="probe",
+        database_url=server_urls["postgres"],
+        redis_url=server_urls["redis"],
+        worker_id=6,
+    )
+    async with (
+        ThreadedUvicorn(lambda: create_app(settings, [router])) as base_url,
+        httpx.AsyncClient(base_url=base_url) as client,
+    ):
+        ok = await client.get("/chatty", headers={"X-Request-ID": "edge-1"})
+        failed = await client.get("/boom", headers={"X-Request-ID": "edge-2"})
+
+    lines = json_lines(capsys.readouterr().out)
+
+    assert ok.status_code == 200
+    assert failed.status_code == 500
+    access = [line for line in lines if line["logger"] == "uvicorn.access"]
+    assert [line.get("request_id") for line in access] == ["edge-1", "edge-2"]
+    assert '"GET /chatty HTTP/1.1" 200' in access[0]["message"]
+    assert '"GET /boom HTTP/1.1" 500' in access[1]["message"]
+    for line in lines:
+        assert_shape(line)
+    # The 500 handler logs the traceback with the request id; uvicorn's copy is dropped.
+    tracebacks = [line for line in lines if "kaboom-detail" in line.get("exception", "")]
+    assert [line["request_id"] for line in tracebacks] == ["edge-2"]
+    assert not [line for line in lines if "Exception in ASGI" in line["message"]]

@@ -1,0 +1,213 @@
+"""EdDSA access tokens verified with the public key alone, and `CurrentUser` over HTTP."""
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+
+import httpx
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, rsa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+)
+from fastapi import APIRouter
+
+from servicekit.auth import CurrentUser
+from servicekit.tokens import InvalidToken, Principal, TokenVerifier
+
+ISSUER, AUDIENCE = "users", "services"
+
+
+def private_pem(key) -> str:
+    return key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode()
+
+
+def public_pem(key) -> str:
+    return key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+def b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def b64url_json(value: dict) -> str:
+    return b64url(json.dumps(value, separators=(",", ":")).encode())
+
+
+def claims(**overrides) -> dict:
+    now = int(time.time())
+    payload = {"sub": "42", "iss": ISSUER, "aud": AUDIENCE, "iat": now, "exp": now + 300}
+    payload.update(overrides)
+    return {name: value for name, value in payload.items() if value is not None}
+
+
+@pytest.fixture(scope="module")
+def signing_key() -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.generate()
+
+
+@pytest.fixture(scope="module")
+def verifier(signing_key: Ed25519PrivateKey) -> TokenVerifier:
+    return TokenVerifier(public_pem(signing_key), issuer=ISSUER, audience=AUDIENCE)
+
+
+@pytest.fixture(scope="module")
+def sign(signing_key: Ed25519PrivateKey):
+    def make(**overrides) -> str:
+        return jwt.encode(claims(**overrides), private_pem(signing_key), algorithm="EdDSA")
+
+    return make
+
+
+def test_a_fresh_token_is_accepted(verifier: TokenVerifier, sign) -> None:
+    assert verifier.verify(sign()) == Principal(user_id=42)
+
+
+def test_the_largest_bigint_subject_is_accepted(verifier: TokenVerifier, sign) -> None:
+    assert verifier.verify(sign(sub=str(2**63 - 1))).user_id == 2**63 - 1
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"exp": int(time.time()) - 10},
+        {"iss": "someone-else"},
+        {"aud": "another-audience"},
+        {"sub": None},
+        {"exp": None},
+        {"iat": None},
+        {"iss": None},
+        {"aud": None},
+        {"sub": "not-a-number"},
+        {"sub": "0"},
+        {"sub": "-5"},
+        {"sub": str(2**63)},
+        {"sub": 42},  # subjects are strings
+    ],
+    ids=[
+        "expired",
+        "wrong-issuer",
+        "wrong-audience",
+        "no-sub",
+        "no-exp",
+        "no-iat",
+        "no-iss",
+        "no-aud",
+        "sub-not-a-number",
+        "sub-zero",
+        "sub-negative",
+        "sub-over-bigint",
+        "sub-not-a-string",
+    ],
+)
+def test_bad_claims_are_refused(verifier: TokenVerifier, sign, overrides: dict) -> None:
+    with pytest.raises(InvalidToken):
+        verifier.verify(sign(**overrides))
+
+
+def test_an_unsigned_token_is_refused(verifier: TokenVerifier) -> None:
+    for alg in ("none", "None", "NONE"):
+        token = f"{b64url_json({'alg': alg, 'typ': 'JWT'})}.{b64url_json(claims())}."
+        with pytest.raises(InvalidToken):
+            verifier.verify(token)
+
+
+def test_hs256_signed_with_the_public_key_is_refused(
+    verifier: TokenVerifier, signing_key: Ed25519PrivateKey
+) -> None:
+    """The classic confusion: the public PEM used as an HMAC secret."""
+    signing_input = f"{b64url_json({'alg': 'HS256', 'typ': 'JWT'})}.{b64url_json(claims())}"
+    secret = public_pem(signing_key).encode()
+    signature = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
+    with pytest.raises(InvalidToken):
+        verifier.verify(f"{signing_input}.{b64url(signature)}")
+
+
+def test_a_token_of_another_ed25519_key_is_refused(verifier: TokenVerifier) -> None:
+    stranger = private_pem(Ed25519PrivateKey.generate())
+    token = jwt.encode(claims(), stranger, algorithm="EdDSA")
+    with pytest.raises(InvalidToken):
+        verifier.verify(token)
+
+
+def test_a_tampered_payload_is_refused(verifier: TokenVerifier, sign) -> None:
+    header, _payload, signature = sign().split(".")
+    forged = f"{header}.{b64url_json(claims(sub='1'))}.{signature}"
+    with pytest.raises(InvalidToken):
+        verifier.verify(forged)
+
+
+@pytest.mark.parametrize("token", ["", "abc", "a.b.c", "a.b", "🙂.🙂.🙂"])
+def test_garbage_is_refused(verifier: TokenVerifier, token: str) -> None:
+    with pytest.raises(InvalidToken):
+        verifier.verify(token)
+
+
+@pytest.mark.parametrize(
+    "make_key",
+    [
+        lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048),
+        lambda: ec.generate_private_key(ec.SECP256R1()),
+        ed448.Ed448PrivateKey.generate,
+    ],
+    ids=["rsa", "ec-p256", "ed448"],
+)
+def test_a_public_key_that_is_not_ed25519_is_refused(make_key) -> None:
+    with pytest.raises(ValueError, match="Ed25519"):
+        TokenVerifier(public_pem(make_key()), issuer=ISSUER, audience=AUDIENCE)
+
+
+def test_a_public_key_that_is_not_pem_is_refused() -> None:
+    with pytest.raises(ValueError):  # noqa: PT011 - cryptography's own message
+        TokenVerifier("not a key", issuer=ISSUER, audience=AUDIENCE)
+
+
+# CurrentUser over HTTP.
+
+router = APIRouter()
+
+
+@router.get("/me")
+async def read_me(user: CurrentUser) -> dict:
+    return {"user_id": user.user_id}
+
+
+@pytest.fixture
+async def client(serve, signing_key: Ed25519PrivateKey):
+    async with serve([router], jwt_public_key=public_pem(signing_key)) as c:
+        yield c
+
+
+async def test_current_user_comes_from_the_bearer_token(client: httpx.AsyncClient, sign) -> None:
+    response = await client.get("/me", headers={"Authorization": f"Bearer {sign(sub='7')}"})
+    assert response.status_code == 200, response.text
+    assert response.json() == {"user_id": 7}
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [None, "Bearer", "Bearer not-a-token", "Basic dXNlcjpwYXNz"],
+    ids=["none", "empty-bearer", "garbage", "basic"],
+)
+async def test_no_valid_token_is_a_401_problem(
+    client: httpx.AsyncClient, check_problem, authorization: str | None
+) -> None:
+    headers = {} if authorization is None else {"Authorization": authorization}
+    response = await client.get("/me", headers=headers)
+    check_problem(response, 401)
+    assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+async def test_an_expired_token_is_a_401_problem(
+    client: httpx.AsyncClient, check_problem, sign
+) -> None:
+    token = sign(exp=int(time.time()) - 1, iat=int(time.time()) - 600)
+    response = await client.get("/me", headers={"Authorization": f"Bearer {token}"})
+    assert "expired" in check_problem(response, 401)["detail"]
