@@ -1,0 +1,91 @@
+"""The users story end to end: real nginx (the gateway template) in front of a real
+uvicorn process, on each database, in both modes."""
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from devstack.gateway import Gateway
+from devstack.ports import free_port
+from servicekit.testing import MODES
+
+pytestmark = pytest.mark.e2e
+
+SNOWFLAKE = re.compile(r"\d{1,20}")
+NGINX_ID = re.compile(r"[0-9a-f]{32}")
+
+
+@pytest.fixture
+def gateway(fresh_database_url: str, spawn_users, tmp_path: Path) -> Iterator[httpx.Client]:
+    users = spawn_users(fresh_database_url).removeprefix("http://")
+    nginx = Gateway(tmp_path / "gateway", f"127.0.0.1:{free_port()}", {"users": users})
+    with nginx, httpx.Client(base_url=nginx.url, timeout=10) as client:
+        yield client
+
+
+def assert_problem(response: httpx.Response, status: int) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == status
+    assert body["request_id"] == response.headers["x-request-id"]
+    return body
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+def test_the_users_story_through_the_gateway(gateway: httpx.Client, mode: str):
+    api = MODES[mode]
+    email = f"story-{mode}@example.com"
+    body = {"name": "Grace Hopper", "email": email, "password": "cobol-1959"}
+
+    created = gateway.post(f"{api}/users", json=body)
+    assert created.status_code == 201, created.text
+    user = created.json()
+    assert created.headers["location"] == f"{api}/users/{user['id']}"
+    assert_problem(gateway.post(f"{api}/users", json=body), 409)
+
+    login = gateway.post(f"{api}/auth/token", data={"username": email, "password": "cobol-1959"})
+    assert login.status_code == 200, login.text
+    auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+    me = gateway.get(f"{api}/users/me", headers=auth)
+    assert me.json() == user
+    found = gateway.get(f"{api}/users", params={"q": "grace h"}).json()["items"]
+    assert [item["id"] for item in found] == [user["id"]]
+
+    path = f"{api}/users/{user['id']}"
+    renamed = gateway.patch(path, json={"name": "Rear Admiral"}, headers=auth)
+    assert renamed.status_code == 200
+    assert renamed.json()["name"] == "Rear Admiral"
+
+    assert gateway.delete(path, headers=auth).status_code == 204
+    assert_problem(gateway.get(path), 404)
+    assert_problem(gateway.get(f"{api}/users/me", headers=auth), 401)
+
+
+def test_the_gateway_refuses_large_bodies_with_a_problem(gateway: httpx.Client):
+    large = b'{"name": "' + b"x" * (2 * 1024 * 1024) + b'"}'
+    for api in MODES.values():
+        response = gateway.post(
+            f"{api}/users", content=large, headers={"content-type": "application/json"}
+        )
+        assert_problem(response, 413)
+
+
+def test_request_ids_through_the_gateway(gateway: httpx.Client):
+    made_by_gateway = gateway.get("/api/users").headers["x-request-id"]
+    assert NGINX_ID.fullmatch(made_by_gateway)
+
+    kept = gateway.get("/sync/api/users", headers={"X-Request-ID": "client-42.a_b"})
+    assert kept.headers["x-request-id"] == "client-42.a_b"
+
+    replaced = gateway.get("/api/users/0", headers={"X-Request-ID": "abc INFO fake"})
+    body = assert_problem(replaced, 422)
+    assert "INFO" not in replaced.headers["x-request-id"]
+    assert body["request_id"] == replaced.headers["x-request-id"]
+
+    unknown = assert_problem(gateway.get("/api/nothing-here"), 404)
+    assert unknown["request_id"]
