@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar, Self
@@ -34,7 +35,7 @@ def _running_as_root() -> bool:
     return os.geteuid() == 0
 
 
-class LocalServer:
+class LocalServer(ABC):
     kind: ClassVar[str]
     start_timeout: ClassVar[float] = 60.0
 
@@ -43,18 +44,18 @@ class LocalServer:
         self.port = port
 
     @property
-    def url(self) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def url(self) -> str: ...
 
     @property
     def log_path(self) -> Path:
         return self.datadir / "server.log"
 
-    def start(self) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def start(self) -> None: ...
 
-    def stop(self) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def stop(self) -> None: ...
 
     def is_reachable(self, timeout: float = 1.0) -> bool:
         return ensure_reachable(self.url, timeout)
@@ -221,8 +222,8 @@ class _ChildServer(LocalServer):
     def _initialise(self) -> None:
         self.datadir.mkdir(parents=True, exist_ok=True)
 
-    def _argv(self) -> list[str]:
-        raise NotImplementedError
+    @abstractmethod
+    def _argv(self) -> list[str]: ...
 
     def start(self) -> None:
         if self._process is not None and self._process.poll() is None:

@@ -56,16 +56,20 @@ def get_me(session: Session, principal: Principal) -> UserPrivate:
 
 
 def list_users(session: Session, *, q: str | None, limit: int, cursor: str | None) -> Page:
+    # One row more than asked says whether there is a next page.
+    next_cursor = None
     if q:
         key = q.lower()
         after = _search_position(cursor, key) if cursor else None
         rows = repository.search_page(session, key_prefix=key, limit=limit + 1, after=after)
-        position = lambda row: {"q": key, "k": row.name_key, "i": row.id}  # noqa: E731
+        if len(rows) > limit:
+            last = rows[limit - 1]
+            next_cursor = encode_cursor({"q": key, "k": last.name_key, "i": last.id})
     else:
         after_id = _id_position(cursor) if cursor else None
         rows = repository.page(session, limit=limit + 1, after_id=after_id)
-        position = lambda row: {"i": row.id}  # noqa: E731
-    next_cursor = encode_cursor(position(rows[limit - 1])) if len(rows) > limit else None
+        if len(rows) > limit:
+            next_cursor = encode_cursor({"i": rows[limit - 1].id})
     items = [
         UserRead.model_construct(id=r.id, name=r.name, avatar=r.avatar, created_at=r.created_at)
         for r in rows[:limit]
