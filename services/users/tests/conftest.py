@@ -4,28 +4,13 @@ The plugin `servicekit.testing` provides `client`, `api`, `sql` and the database
 """
 
 import itertools
-import os
-import secrets
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import (
-    Encoding,
-    NoEncryption,
-    PrivateFormat,
-)
 
-from devstack.databases import create_database, drop_database, with_database
-from devstack.health import wait_until_ok
-from devstack.ports import free_port
-from devstack.processes import spawn, terminate
-from servicekit.testing import migrate
 from users_service.app import create_users_app
 from users_service.settings import UsersSettings
 
@@ -33,12 +18,6 @@ from users_service.settings import UsersSettings
 @pytest.fixture(scope="session")
 def alembic_ini() -> Path:
     return Path(__file__).parents[1] / "alembic.ini"
-
-
-@pytest.fixture(scope="session")
-def jwt_private_key() -> str:
-    key = Ed25519PrivateKey.generate()
-    return key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode()
 
 
 @pytest.fixture(scope="session")
@@ -104,67 +83,15 @@ def user_factory(client: httpx.AsyncClient, api: str):
 
 
 @pytest.fixture
-def mint_token(jwt_private_key: str):
-    """Signs tokens the way users does, or with another key or algorithm, for bad-token tests."""
-
-    def mint(
-        sub: str,
-        *,
-        expires_in: int = 300,
-        private_key: str | None = None,
-        algorithm: str = "EdDSA",
-        claims: dict | None = None,
-    ) -> str:
-        now = int(time.time())
-        payload = {
-            "sub": sub,
-            "iss": "users",
-            "aud": "services",
-            "iat": now,
-            "exp": now + expires_in,
-        }
-        payload.update(claims or {})
-        return jwt.encode(payload, private_key or jwt_private_key, algorithm=algorithm)
-
-    return mint
-
-
-@pytest.fixture
-def fresh_database_url(database_backend: str, server_urls: dict[str, str], alembic_ini: Path):
-    """A migrated database of this test's own, for real processes that commit."""
-    server = server_urls[database_backend]
-    name = f"users_e2e_{os.getpid()}_{secrets.token_hex(3)}"
-    create_database(server, name)
-    try:
-        url = with_database(server, name)
-        migrate(alembic_ini, url)
-        yield url
-    finally:
-        drop_database(server, name)
-
-
-@pytest.fixture
-def spawn_users(jwt_private_key: str, redis_url: str, tmp_path: Path):
-    """`spawn_users(database_url, **env)`: a real uvicorn process; returns its base URL."""
-    processes = []
+def spawn_users(spawn_uvicorn, jwt_private_key: str):
+    """`spawn_users(database_url, **env)`: a real users process; returns its base URL."""
 
     def spawn_one(database_url: str, **env: str) -> str:
-        port = free_port()
-        environment = os.environ | {
-            "DATABASE_URL": database_url,
-            "REDIS_URL": redis_url,
-            "JWT_PRIVATE_KEY": jwt_private_key,
+        return spawn_uvicorn(
+            "users_service.main:app",
+            DATABASE_URL=database_url,
+            JWT_PRIVATE_KEY=jwt_private_key,
             **env,
-        }
-        argv = [sys.executable, "-m", "uvicorn", "users_service.main:app", "--port", str(port)]
-        argv += ["--loop", "uvloop", "--http", "httptools", "--no-access-log"]
-        process = spawn(argv, env=environment, log=tmp_path / f"users-{port}.log")
-        processes.append(process)
-        alive = lambda: process.poll() is None  # noqa: E731
-        base_url = f"http://127.0.0.1:{port}"
-        assert wait_until_ok(f"{base_url}/healthz", timeout=30, alive=alive), "users did not start"
-        return base_url
+        )
 
-    yield spawn_one
-    for process in processes:
-        terminate(process)
+    return spawn_one

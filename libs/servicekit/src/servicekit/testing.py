@@ -6,6 +6,10 @@ A service's conftest provides two session fixtures:
 - `alembic_ini`: the path of the service's alembic.ini;
 - `app_factory`: `(database_url, redis_url) -> FastAPI`.
 
+It gets `client`, `api` (both modes), `sql`, `mint_token` (tokens signed with the test
+key pair, `jwt_private_key` / `jwt_public_key`), `fresh_database_url` (a database of a
+test's own, for real processes) and `spawn_uvicorn` (a real service process).
+
 Servers come from TEST_POSTGRES_URL, TEST_MYSQL_URL and TEST_REDIS_URL (default: the
 standard local ports); one that does not answer is started for the run from the
 machine's own binaries (see devstack).
@@ -14,16 +18,26 @@ machine's own binaries (see devstack).
 import asyncio
 import os
 import secrets
+import sys
 import tempfile
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import jwt
 import pytest
 from alembic import command
 from alembic.config import Config
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+)
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
 from sqlalchemy.orm import sessionmaker
@@ -93,6 +107,90 @@ def migrate(alembic_ini: Path, database_url: str, revision: str = "head") -> Non
     config = Config(str(alembic_ini))
     config.attributes["database_url"] = database_url
     command.upgrade(config, revision)
+
+
+@pytest.fixture
+def fresh_database_url(database_backend: str, server_urls: dict[str, str], alembic_ini: Path):
+    """A migrated database of one test's own, for real processes that commit."""
+    from devstack import databases
+
+    server = server_urls[database_backend]
+    name = f"{alembic_ini.parent.name}_e2e_{os.getpid()}_{secrets.token_hex(3)}"
+    databases.create_database(server, name)
+    try:
+        url = databases.with_database(server, name)
+        migrate(alembic_ini, url)
+        yield url
+    finally:
+        databases.drop_database(server, name)
+
+
+@pytest.fixture
+def spawn_uvicorn(redis_url: str, jwt_public_key: str, tmp_path: Path):
+    """`spawn_uvicorn("users_service.main:app", DATABASE_URL=...)`: a real service process,
+    answering /healthz; returns its base URL. Stopped after the test."""
+    from devstack.health import wait_until_ok
+    from devstack.ports import free_port
+    from devstack.processes import spawn, terminate
+
+    processes = []
+
+    def spawn_one(app: str, **env: str) -> str:
+        port = free_port()
+        environment = os.environ | {
+            "REDIS_URL": redis_url,
+            "JWT_PUBLIC_KEY": jwt_public_key,
+            **env,
+        }
+        argv = [sys.executable, "-m", "uvicorn", app, "--port", str(port)]
+        argv += ["--loop", "uvloop", "--http", "httptools", "--no-access-log"]
+        process = spawn(argv, env=environment, log=tmp_path / f"{app.split('.')[0]}-{port}.log")
+        processes.append(process)
+        base_url = f"http://127.0.0.1:{port}"
+        started = wait_until_ok(
+            f"{base_url}/healthz", timeout=30, alive=lambda: process.poll() is None
+        )
+        assert started, f"{app} did not start; see {tmp_path}"
+        return base_url
+
+    yield spawn_one
+    for process in processes:
+        terminate(process)
+
+
+@pytest.fixture(scope="session")
+def jwt_private_key() -> str:
+    """The test key pair: users signs with it, every service verifies with its public half."""
+    key = Ed25519PrivateKey.generate()
+    return key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode()
+
+
+@pytest.fixture(scope="session")
+def jwt_public_key(jwt_private_key: str) -> str:
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    key = load_pem_private_key(jwt_private_key.encode(), password=None)
+    return key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+@pytest.fixture(scope="session")
+def mint_token(jwt_private_key: str):
+    """Signs tokens as users does, or with another key, algorithm or claims."""
+
+    def mint(
+        sub: str,
+        *,
+        expires_in: int = 300,
+        private_key: str | None = None,
+        algorithm: str = "EdDSA",
+        claims: dict | None = None,
+    ) -> str:
+        now = int(time.time())
+        payload = {"sub": sub, "iss": "users", "aud": "services", "iat": now}
+        payload |= {"exp": now + expires_in, **(claims or {})}
+        return jwt.encode(payload, private_key or jwt_private_key, algorithm=algorithm)
+
+    return mint
 
 
 @pytest.fixture(scope="session")
