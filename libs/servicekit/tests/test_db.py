@@ -308,49 +308,61 @@ async def one_connection(database_url: str):
     await db.dispose()
 
 
-async def test_request_sessions_beyond_the_pool_time_out_as_unavailable(one_connection) -> None:
-    async with one_connection.async_session() as holder:
+async def test_checkouts_beyond_the_pool_time_out_as_unavailable(one_connection) -> None:
+    engine = one_connection.async_engine
+    async with engine.connect() as holder:
         await holder.execute(text("SELECT 1"))
         started = time.monotonic()
         with pytest.raises(exc.TimeoutError) as raised:
-            async with one_connection.async_session():
+            async with engine.connect():
                 pass
         assert time.monotonic() - started < 5  # gave up at the pool timeout, did not hang
     assert is_unavailable(raised.value)
 
 
-async def test_request_sessions_get_connections_in_arrival_order(one_connection) -> None:
-    db = one_connection
-    db.pool_timeout = 10  # waiters must be served, not time out
-    served: list[int] = []
+@pytest.fixture
+async def one_patient_connection(database_url: str):
+    """One connection, waited for up to 10 s: waiters must be served, not time out."""
+    settings = ServiceSettings(
+        database_url=database_url, db_pool_size=1, db_max_overflow=0, db_pool_timeout=10
+    )
+    db = create_database(settings)
+    yield db
+    await db.dispose()
 
-    async def request(number: int) -> None:
-        async with db.async_session() as session:
-            served.append(number)
-            await session.execute(text("SELECT 1"))
-            await asyncio.sleep(0.01)
 
-    async with db.async_session() as holder:
-        await holder.execute(text("SELECT 1"))
-        waiting = []
-        for number in range(8):
-            waiting.append(asyncio.create_task(request(number)))
-            await asyncio.sleep(0.005)  # arrive one after the other
+async def test_connections_go_to_waiters_in_arrival_order(one_patient_connection) -> None:
+    engine = one_patient_connection.async_engine
+    served: list[object] = []
+
+    async def request(name: object) -> None:
+        async with engine.connect() as connection:
+            served.append(name)
+            await connection.execute(text("SELECT 1"))
+
+    holder = await engine.connect()
+    await holder.execute(text("SELECT 1"))
+    waiting = []
+    for number in range(8):
+        waiting.append(asyncio.create_task(request(number)))
+        await asyncio.sleep(0.005)  # arrive one after the other
+    await holder.close()  # hands the connection to waiter 0 ...
+    await request("newcomer")  # ... so one asking right now must queue behind all 8
     await asyncio.gather(*waiting)
 
-    assert served == list(range(8))
+    assert served == [*range(8), "newcomer"]
 
 
-async def test_a_waiter_that_timed_out_leaves_no_slot_behind(one_connection) -> None:
-    db = one_connection
-    async with db.async_session() as holder:
+async def test_a_waiter_that_timed_out_leaves_the_pool_whole(one_connection) -> None:
+    engine = one_connection.async_engine
+    async with engine.connect() as holder:
         await holder.execute(text("SELECT 1"))
         with pytest.raises(exc.TimeoutError):
-            async with db.async_session():
+            async with engine.connect():
                 pass
-    # The slot is free again, and there is still only one.
-    async with db.async_session() as session:
-        assert (await session.execute(text("SELECT 1"))).scalar() == 1
+    # The one connection is free again, and there is still only one.
+    async with engine.connect() as connection:
+        assert (await connection.execute(text("SELECT 1"))).scalar() == 1
         with pytest.raises(exc.TimeoutError):
-            async with db.async_session():
+            async with engine.connect():
                 pass

@@ -14,7 +14,7 @@ from servicekit.db import create_database
 from servicekit.ids import SnowflakeGenerator, WorkerIdLease
 from servicekit.logging import configure_logging
 from servicekit.problems import install_problem_handlers
-from servicekit.redis_clients import create_redis
+from servicekit.redis_clients import create_redis, create_sync_redis
 from servicekit.request_id import request_id_middleware
 from servicekit.settings import ServiceSettings
 from servicekit.tokens import TokenVerifier
@@ -48,7 +48,8 @@ def create_app(
     """The app of one service.
 
     Engines, Redis clients and the worker-id lease are made in the lifespan and put on
-    `app.state`; `resources(settings)` adds the service's own long-lived objects there.
+    `app.state`; `resources(settings)` adds the service's own long-lived objects there
+    (those with an `aclose` are closed at shutdown).
     """
     configure_logging(settings.service_name, settings.log_level)
     ids = SnowflakeGenerator()
@@ -61,19 +62,25 @@ def create_app(
             app.state.ids = ids
             app.state.db = create_database(settings)
             app.state.redis = create_redis(settings)
+            app.state.sync_redis = create_sync_redis(settings)  # for def handlers
             if settings.jwt_public_key:
                 app.state.token_verifier = TokenVerifier(
                     settings.jwt_public_key,
                     issuer=settings.jwt_issuer,
                     audience=settings.jwt_audience,
                 )
-            for name, value in (resources(settings) if resources else {}).items():
+            own = dict(resources(settings)) if resources else {}
+            for name, value in own.items():
                 setattr(app.state, name, value)
             logger.info("%s started (worker id %s)", settings.service_name, ids.worker_id)
             try:
                 yield
             finally:
+                for value in own.values():
+                    if hasattr(value, "aclose"):
+                        await value.aclose()
                 await app.state.redis.aclose()
+                app.state.sync_redis.close()
                 await app.state.db.dispose()
 
     app = FastAPI(title=title or settings.service_name, lifespan=lifespan)

@@ -5,12 +5,9 @@
 engine psycopg (3) or PyMySQL, so one setting runs a service in both modes.
 """
 
-import asyncio
 import math
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import Engine, create_engine, event, exc, text
 from sqlalchemy.engine import URL, make_url
@@ -22,6 +19,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
+from servicekit.pools import FairAsyncQueuePool
 from servicekit.settings import ServiceSettings
 
 _DRIVERS = {
@@ -118,29 +116,6 @@ class Database:
     sync_engine: Engine
     async_sessions: async_sessionmaker[AsyncSession]
     sync_sessions: sessionmaker[Session]
-    pool_timeout: float
-    pool_capacity: int
-    # One slot per pooled connection. The async pool's queue lets a newcomer take a
-    # connection that was just handed to a waiter, which then queues again at the back:
-    # under load some requests starve until the pool timeout. This semaphore is FIFO.
-    async_slots: asyncio.Semaphore = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.async_slots = asyncio.Semaphore(self.pool_capacity)
-
-    @asynccontextmanager
-    async def async_session(self) -> AsyncIterator[AsyncSession]:
-        """A session of one request, once a connection is free (in arrival order)."""
-        try:
-            async with asyncio.timeout(self.pool_timeout):
-                await self.async_slots.acquire()
-        except TimeoutError:
-            raise exc.TimeoutError("no database connection free within the pool timeout") from None
-        try:
-            async with self.async_sessions() as session:
-                yield session
-        finally:
-            self.async_slots.release()
 
     async def ping(self) -> None:
         async with self.async_engine.connect() as connection:
@@ -153,7 +128,9 @@ class Database:
 
 def create_database(settings: ServiceSettings) -> Database:
     aurl, surl = async_url(settings.database_url), sync_url(settings.database_url)
-    async_engine = create_async_engine(aurl, **_engine_options(aurl, settings))
+    async_engine = create_async_engine(
+        aurl, poolclass=FairAsyncQueuePool, **_engine_options(aurl, settings)
+    )
     sync_engine = create_engine(surl, **_engine_options(surl, settings))
     if not is_postgres(surl):
         _limit_mysql_statements(async_engine.sync_engine, settings.db_statement_timeout_ms)
@@ -163,8 +140,6 @@ def create_database(settings: ServiceSettings) -> Database:
         sync_engine=sync_engine,
         async_sessions=async_sessionmaker(async_engine, expire_on_commit=False),
         sync_sessions=sessionmaker(sync_engine, expire_on_commit=False),
-        pool_timeout=settings.db_pool_timeout,
-        pool_capacity=settings.db_pool_size + settings.db_max_overflow,
     )
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 
 async def _async_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with request.app.state.db.async_session() as session:
+    async with request.app.state.db.async_sessions() as session:
         yield session
         await session.commit()
 
