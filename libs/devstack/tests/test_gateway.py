@@ -31,6 +31,7 @@ class StandIn(BaseHTTPRequestHandler):
         self.rfile.read(length)
         body = json.dumps(
             {
+                "service": self.server.service_name,
                 "method": self.command,
                 "path": self.path,
                 "version": self.request_version,
@@ -46,26 +47,43 @@ class StandIn(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    do_GET = do_POST = do_PATCH = do_DELETE = _answer
+    do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _answer
 
     def log_message(self, *_args) -> None:
         pass
 
 
-@pytest.fixture
-def upstream() -> Iterator[ThreadingHTTPServer]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), StandIn)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+SERVICES = ("users", "items", "tasks")
+
+
+def address(server: ThreadingHTTPServer) -> str:
+    return f"127.0.0.1:{server.server_address[1]}"
 
 
 @pytest.fixture
-def gateway(tmp_path, upstream) -> Iterator[Gateway]:
-    address = f"127.0.0.1:{upstream.server_address[1]}"
-    with Gateway(tmp_path / "gateway", f"127.0.0.1:{free_port()}", {"users": address}) as running:
+def upstreams() -> Iterator[dict[str, ThreadingHTTPServer]]:
+    """A stand-in for each service behind the gateway, answering with its name."""
+    servers = {}
+    for name in SERVICES:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), StandIn)
+        server.service_name = name
+        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+        servers[name] = server
+    yield servers
+    for server in servers.values():
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def upstream(upstreams) -> ThreadingHTTPServer:
+    return upstreams["users"]
+
+
+@pytest.fixture
+def gateway(tmp_path, upstreams) -> Iterator[Gateway]:
+    addresses = {name: address(server) for name, server in upstreams.items()}
+    with Gateway(tmp_path / "gateway", f"127.0.0.1:{free_port()}", addresses) as running:
         yield running
 
 
@@ -129,6 +147,8 @@ def test_template_placeholders_cannot_clash_with_nginx_variables():
         "GATEWAY_LISTEN",
         "NGINX_RUNTIME_DIR",
         "USERS_UPSTREAM",
+        "ITEMS_UPSTREAM",
+        "TASKS_UPSTREAM",
     }
     assert not re.findall(r"\$[A-Z]", code.replace("${", ""))
 
@@ -141,6 +161,8 @@ def test_envsubst_renders_the_template_like_render(tmp_path):
         "GATEWAY_LISTEN": "8080",
         "NGINX_RUNTIME_DIR": "/tmp",
         "USERS_UPSTREAM": "users:8000",
+        "ITEMS_UPSTREAM": "items:8000",
+        "TASKS_UPSTREAM": "tasks:8000",
     }
     shell_format = " ".join(f"${{{name}}}" for name in values)
     rendered = subprocess.run(
@@ -155,7 +177,8 @@ def test_envsubst_renders_the_template_like_render(tmp_path):
 
 
 def test_rendered_template_passes_nginx_t(tmp_path):
-    gateway = Gateway(tmp_path, "127.0.0.1:18080", {"users": "127.0.0.1:18001"})
+    upstreams = {"users": "127.0.0.1:18001", "items": "127.0.0.1:18002", "tasks": "127.0.0.1:18003"}
+    gateway = Gateway(tmp_path, "127.0.0.1:18080", upstreams)
     command = gateway.prepare()
     assert command[-2:] == ["-g", "daemon off;"]
     assert "server 127.0.0.1:18001" in gateway.config_path.read_text()
@@ -165,21 +188,27 @@ def test_rendered_template_passes_nginx_t(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("method", "path"),
+    ("method", "path", "service"),
     [
-        ("GET", "/api/users"),
-        ("GET", "/api/users/123?fields=id"),
-        ("GET", "/sync/api/users"),
-        ("PATCH", "/sync/api/users/7"),
-        ("POST", "/api/auth/token"),
-        ("POST", "/sync/api/auth/token"),
+        ("GET", "/api/users", "users"),
+        ("GET", "/api/users/123?fields=id", "users"),
+        ("GET", "/sync/api/users", "users"),
+        ("PATCH", "/sync/api/users/7", "users"),
+        ("POST", "/api/auth/token", "users"),
+        ("POST", "/sync/api/auth/token", "users"),
+        ("GET", "/api/items?expand=owner", "items"),
+        ("DELETE", "/sync/api/items/9", "items"),
+        ("POST", "/api/tasks", "tasks"),
+        ("PUT", "/sync/api/tasks/3/done", "tasks"),
+        ("POST", "/api/jobs", "tasks"),
+        ("GET", "/api/jobs/42", "tasks"),
     ],
 )
-def test_routes_users_paths_to_the_users_service(gateway, method, path):
+def test_routes_each_path_to_its_service(gateway, method, path, service):
     response, body = request(gateway, method, path, body=b"{}" if method != "GET" else None)
     assert response.status == 200
     seen = json.loads(body)
-    assert (seen["method"], seen["path"]) == (method, path)
+    assert (seen["service"], seen["method"], seen["path"]) == (service, method, path)
     # HTTP/1.1 with keep-alive: no "Connection: close" towards the service.
     assert seen["version"] == "HTTP/1.1"
     assert "Connection" not in seen["headers"]
@@ -195,7 +224,9 @@ def test_reuses_upstream_connections(gateway):
     assert len(ports) == 1
 
 
-@pytest.mark.parametrize("path", ["/", "/api/usersx", "/api/items", "/users", "/sync/api"])
+@pytest.mark.parametrize(
+    "path", ["/", "/api/usersx", "/api/itemsx", "/api/jobsx", "/users", "/sync/api"]
+)
 def test_unknown_paths_are_404_problems(gateway, path):
     assert_problem(*request(gateway, "GET", path), 404)
 
@@ -267,8 +298,8 @@ def test_upstream_down_is_a_502_problem(gateway, upstream):
 
 
 def test_upstream_that_never_listened_is_a_502_problem(tmp_path):
-    dead = f"127.0.0.1:{free_port()}"
-    with Gateway(tmp_path / "gw", f"127.0.0.1:{free_port()}", {"users": dead}) as gateway:
+    dead = {name: f"127.0.0.1:{free_port()}" for name in SERVICES}
+    with Gateway(tmp_path / "gw", f"127.0.0.1:{free_port()}", dead) as gateway:
         assert_problem(*request(gateway, "POST", "/sync/api/auth/token", body=b"{}"), 502)
 
 
@@ -280,9 +311,10 @@ def test_a_slow_upstream_is_a_504_problem(tmp_path, upstream):
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen()
-        address = f"127.0.0.1:{silent.getsockname()[1]}"
+        silent_address = f"127.0.0.1:{silent.getsockname()[1]}"
+        addresses = dict.fromkeys(SERVICES, silent_address)
         listen = f"127.0.0.1:{free_port()}"
-        with Gateway(tmp_path / "gw", listen, {"users": address}, template=template) as gateway:
+        with Gateway(tmp_path / "gw", listen, addresses, template=template) as gateway:
             started = time.monotonic()
             problem = assert_problem(*request(gateway, "GET", "/api/users"), 504)
             assert problem["title"] == "Gateway Timeout"

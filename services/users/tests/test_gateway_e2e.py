@@ -21,7 +21,9 @@ NGINX_ID = re.compile(r"[0-9a-f]{32}")
 @pytest.fixture
 def gateway(fresh_database_url: str, spawn_users, tmp_path: Path) -> Iterator[httpx.Client]:
     users = spawn_users(fresh_database_url).removeprefix("http://")
-    nginx = Gateway(tmp_path / "gateway", f"127.0.0.1:{free_port()}", {"users": users})
+    # items and tasks are not running: their upstreams point at unused ports.
+    upstreams = {"users": users} | {name: f"127.0.0.1:{free_port()}" for name in ("items", "tasks")}
+    nginx = Gateway(tmp_path / "gateway", f"127.0.0.1:{free_port()}", upstreams)
     with nginx, httpx.Client(base_url=nginx.url, timeout=10) as client:
         yield client
 

@@ -70,4 +70,25 @@ SERVICES: tuple[Service, ...] = (
         seed_table="users",
         signs_tokens=True,
     ),
+    # Seeded items and tasks belong to the seeded users: ids 1..1001, the demo account 1.
+    Service(
+        name="items",
+        package="items_service",
+        port=8002,
+        backend="postgres",
+        database="items",
+        alembic_ini="services/items/alembic.ini",
+        seed_args=("--count", "5000", "--owners", "1001"),
+        seed_table="items",
+    ),
+    Service(
+        name="tasks",
+        package="tasks_service",
+        port=8003,
+        backend="mysql",
+        database="tasks",
+        alembic_ini="services/tasks/alembic.ini",
+        seed_args=("--count", "5000", "--owners", "1001"),
+        seed_table="tasks",
+    ),
 )

@@ -177,6 +177,12 @@ class Stack:
             "REDIS_URL": redis_url,
             "JWT_PUBLIC_KEY": public_pem,
             "PYTHONUNBUFFERED": "1",  # log lines reach the terminal as they happen
+            # Where the others are: USERS_URL, ITEMS_URL, TASKS_URL.
+            **{
+                f"{other.name.upper()}_URL": other.base_url
+                for other in self.services
+                if other.base_url is not None
+            },
         }
         if service.signs_tokens:
             env["JWT_PRIVATE_KEY"] = private_pem
@@ -206,7 +212,10 @@ class Stack:
     # --- the gateway and the whole -------------------------------------------------------
 
     def start_gateway(self) -> Gateway:
-        upstreams = {s.name: f"{HOST}:{s.port}" for s in self.services if s.port is not None}
+        # Every route of the template needs an upstream, even for a service not started.
+        upstreams = {
+            s.name: f"{HOST}:{s.port}" for s in (*SERVICES, *self.services) if s.port is not None
+        }
         gateway = Gateway(self.data / "gateway", f"{HOST}:{self.gateway_port()}", upstreams)
         command = gateway.prepare()
         health = f"{gateway.url}/healthz"

@@ -40,8 +40,22 @@ def seed(engine: Engine, count: int, rng: random.Random) -> int:
     password_hash = passwords.hash(SEED_PASSWORD)
     table = User.__table__
     with engine.begin() as connection:
-        start = connection.execute(select(func.coalesce(func.max(User.id), 0))).scalar_one()
         now = utcnow()
+        # The demo account first: on a fresh database it is user 1, which the items and
+        # tasks seeds give demo data to.
+        if connection.execute(select(User.id).where(User.email == DEMO_EMAIL)).first() is None:
+            connection.execute(
+                insert(table),
+                {
+                    "name": "Demo User",
+                    "email": DEMO_EMAIL,
+                    "password_hash": passwords.hash(DEMO_PASSWORD),
+                    "avatar": None,
+                    "created_at": now,
+                    "updated_at": now,
+                },
+            )
+        start = connection.execute(select(func.coalesce(func.max(User.id), 0))).scalar_one()
         for offset in range(0, count, BATCH):
             rows = []
             for n in range(start + offset + 1, start + min(offset + BATCH, count) + 1):
@@ -57,18 +71,6 @@ def seed(engine: Engine, count: int, rng: random.Random) -> int:
                     }
                 )
             connection.execute(insert(table), rows)
-        if connection.execute(select(User.id).where(User.email == DEMO_EMAIL)).first() is None:
-            connection.execute(
-                insert(table),
-                {
-                    "name": "Demo User",
-                    "email": DEMO_EMAIL,
-                    "password_hash": passwords.hash(DEMO_PASSWORD),
-                    "avatar": None,
-                    "created_at": now,
-                    "updated_at": now,
-                },
-            )
         return connection.execute(select(func.count()).select_from(table)).scalar_one()
 
 
