@@ -66,9 +66,11 @@ class Stack:
         supervisor: Supervisor,
         exits: contextlib.ExitStack,
         services: tuple[Service, ...] = SERVICES,
+        data: Path | None = None,
     ):
         self.root = root
-        self.data = root / ".data"
+        # Keys, the gateway's files and throwaway servers; tests give a folder of their own.
+        self.data = data or root / ".data"
         self.environ = dict(environ)
         self.supervisor = supervisor
         self.exits = exits

@@ -21,8 +21,8 @@ import secrets
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import ExitStack
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AsyncExitStack, ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,19 +88,40 @@ def database_backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
-def database_url(database_backend: str, server_urls: dict[str, str], alembic_ini: Path) -> str:
-    """A fresh database on the backend, migrated to head, dropped after the session."""
+def _migrated_databases(server_urls: dict[str, str]) -> Iterator[dict]:
+    """(alembic.ini, backend) -> URL: one database per service and backend per session.
+
+    A registry rather than a session fixture per database: a session fixture of this
+    plugin would be computed once for the first service's `alembic_ini` and then handed
+    to every other service's tests as well.
+    """
     from devstack import databases
 
-    server = server_urls[database_backend]
-    name = f"{alembic_ini.parent.name}_test_{os.getpid()}_{secrets.token_hex(3)}"
-    databases.create_database(server, name)
-    url = databases.with_database(server, name)
-    try:
-        migrate(alembic_ini, url)
-        yield url
-    finally:
+    created: dict[tuple[Path, str], tuple[str, str, str]] = {}
+    yield created
+    for server, name, _url in created.values():
         databases.drop_database(server, name)
+
+
+@pytest.fixture
+def database_url(
+    database_backend: str,
+    server_urls: dict[str, str],
+    alembic_ini: Path,
+    _migrated_databases: dict,
+) -> str:
+    """The session's database of this service on this backend, migrated to head."""
+    from devstack import databases
+
+    key = (alembic_ini, database_backend)
+    if key not in _migrated_databases:
+        server = server_urls[database_backend]
+        name = f"{alembic_ini.parent.name}_test_{os.getpid()}_{secrets.token_hex(3)}"
+        databases.create_database(server, name)
+        url = databases.with_database(server, name)
+        _migrated_databases[key] = (server, name, url)
+        migrate(alembic_ini, url)
+    return _migrated_databases[key][2]
 
 
 def migrate(alembic_ini: Path, database_url: str, revision: str = "head") -> None:
@@ -194,11 +215,21 @@ def mint_token(jwt_private_key: str):
 
 
 @pytest.fixture(scope="session")
-async def app(app_factory, database_url: str, redis_url: str) -> AsyncIterator:
-    """The service's app on the session's database, its lifespan entered once."""
-    application = app_factory(database_url, redis_url)
-    async with application.router.lifespan_context(application):
-        yield application
+async def _running_apps() -> AsyncIterator[tuple[AsyncExitStack, dict]]:
+    """database URL -> app with its lifespan entered; all shut down at the session's end."""
+    async with AsyncExitStack() as stack:
+        yield stack, {}
+
+
+@pytest.fixture
+async def app(app_factory, database_url: str, redis_url: str, _running_apps):
+    """The service's app on its session database; started once per session."""
+    stack, apps = _running_apps
+    if database_url not in apps:
+        application = app_factory(database_url, redis_url)
+        await stack.enter_async_context(application.router.lifespan_context(application))
+        apps[database_url] = application
+    return apps[database_url]
 
 
 @pytest.fixture(params=list(MODES))

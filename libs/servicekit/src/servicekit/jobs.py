@@ -1,0 +1,78 @@
+"""Celery wiring shared by the submitter (tasks) and the executor (worker).
+
+At-least-once delivery: a job's message is acknowledged only after the job has run
+(`acks_late`), is given back when the worker process dies (`reject_on_worker_lost`), and
+a worker holds one message beyond the one it runs (prefetch 1). Every job must therefore
+be idempotent. Jobs are sent by name, so the submitter never imports worker code, and
+they carry the submitting request's id in their message headers.
+"""
+
+import logging
+from collections.abc import Mapping, Sequence
+
+from asgi_correlation_id.context import correlation_id
+from celery import Celery, signals
+
+from servicekit.request_id import current_request_id
+
+logger = logging.getLogger(__name__)
+
+REQUEST_ID_HEADER = "request_id"
+
+
+def create_celery(
+    name: str,
+    broker_url: str,
+    *,
+    visibility_timeout: int = 600,
+    soft_time_limit: int = 120,
+    time_limit: int = 180,
+    connect_timeout: float = 1.0,
+) -> Celery:
+    """A Celery app on Redis; job state lives in the submitter's database, not here."""
+    if not soft_time_limit < time_limit < visibility_timeout:
+        raise ValueError(
+            "need soft_time_limit < time_limit < visibility_timeout, or a running job "
+            "would be delivered a second time while it still runs"
+        )
+    app = Celery(name, broker=broker_url, set_as_current=False)
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_ignore_result=True,
+        task_serializer="json",
+        accept_content=["json"],
+        task_soft_time_limit=soft_time_limit,
+        task_time_limit=time_limit,
+        broker_transport_options={
+            "visibility_timeout": visibility_timeout,
+            "socket_timeout": connect_timeout,
+            "socket_connect_timeout": connect_timeout,
+        },
+        broker_connection_timeout=connect_timeout,
+        broker_connection_retry_on_startup=True,
+        broker_connection_max_retries=None,
+        # After a lost broker connection the running jobs' messages come back anyway;
+        # cancelling them lets the restarted consumer take them again at once.
+        worker_cancel_long_running_tasks_on_connection_loss=True,
+        worker_hijack_root_logger=False,
+        worker_redirect_stdouts=False,
+        enable_utc=True,
+    )
+    return app
+
+
+def send_job(
+    app: Celery, name: str, args: Sequence[object], *, job_id: int | str, retry: bool = False
+) -> None:
+    """Publishes a job by name with the current request id; raises when Redis is away."""
+    request_id = current_request_id()
+    headers: Mapping[str, str] = {REQUEST_ID_HEADER: request_id} if request_id else {}
+    app.send_task(name, args=list(args), task_id=str(job_id), headers=headers, retry=retry)
+
+
+@signals.task_prerun.connect
+def _adopt_request_id(task=None, **_kwargs) -> None:
+    # The job's log lines and outbound calls carry the id of the request that sent it.
+    correlation_id.set(getattr(task.request, REQUEST_ID_HEADER, None) if task else None)

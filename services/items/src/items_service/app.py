@@ -1,0 +1,23 @@
+"""The items application, built from settings (tests build it with their own)."""
+
+from fastapi import FastAPI
+
+from items_service import endpoints, sync_endpoints
+from items_service.clients import UsersClient
+from items_service.settings import ItemsSettings
+from items_service.views import ViewCounter
+from servicekit.app import create_app
+from servicekit.http import ServiceClient
+
+
+def create_items_app(settings: ItemsSettings) -> FastAPI:
+    def resources(settings: ItemsSettings) -> dict[str, object]:
+        users = ServiceClient("users", settings.users_url, timeout=settings.users_timeout_seconds)
+        return {"users": UsersClient(users), "views": ViewCounter(settings.views_key_prefix)}
+
+    return create_app(
+        settings,
+        [endpoints.router, sync_endpoints.router],
+        title="items",
+        resources=resources,
+    )

@@ -1,0 +1,6 @@
+"""The ASGI entry point: `uvicorn items_service.main:app`."""
+
+from items_service.app import create_items_app
+from items_service.settings import ItemsSettings
+
+app = create_items_app(ItemsSettings())

@@ -1,0 +1,36 @@
+"""The items table."""
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Computed, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from servicekit.models import Base, UTCDateTime
+
+# The search key is compared byte-wise, so one B-tree index on (title_key, id) serves
+# both the prefix LIKE and the ORDER BY of a search page, on Postgres and MySQL alike.
+_TITLE_KEY = String(200, collation="C").with_variant(
+    String(200, collation="utf8mb4_bin"), "mysql", "mariadb"
+)
+
+
+class Item(Base):
+    __tablename__ = "items"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    # A user of the users service; no foreign key, since that table is in another database.
+    owner_id: Mapped[int] = mapped_column(BigInteger)
+    title: Mapped[str] = mapped_column(String(200))
+    # Lower-cased title, kept by the database itself (a stored generated column).
+    title_key: Mapped[str] = mapped_column(_TITLE_KEY, Computed("lower(title)", persisted=True))
+    description: Mapped[str | None] = mapped_column(String(2000))
+    # Flushed views only; the ones not flushed yet wait in Redis (see views.py).
+    views: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_items_title_key_id", "title_key", "id"),
+        Index("ix_items_owner_id_id", "owner_id", "id"),
+        {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_unicode_ci"},
+    )

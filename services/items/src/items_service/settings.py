@@ -1,0 +1,18 @@
+"""Settings of the items service."""
+
+from pydantic import PositiveFloat
+
+from servicekit.settings import ServiceSettings
+
+
+class ItemsSettings(ServiceSettings):
+    service_name: str = "items"
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/items"
+
+    # Owner profiles for `?expand=owner`; a call that takes longer is a 503.
+    users_url: str = "http://127.0.0.1:8001"
+    users_timeout_seconds: PositiveFloat = 2.0
+
+    # The Redis hashes of unflushed views are `<prefix>:pending` and `<prefix>:flushing`;
+    # the flush job reads the same setting. Tests give each app a prefix of its own.
+    views_key_prefix: str = "items:views"

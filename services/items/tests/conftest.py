@@ -1,0 +1,234 @@
+"""Fixtures of the items suites: the app on each backend, owners with tokens, an item
+factory, the app's view counters in Redis, and checks shared by every module.
+
+The plugin `servicekit.testing` provides `client`, `api`, `sql`, `mint_token` and the
+databases. Test modules cannot import each other (`--import-mode=importlib`), so the
+shared helpers are fixtures.
+
+In-process apps point `USERS_URL` at a port nobody listens on: users is down for them.
+Owners' profiles from a real users process are the end-to-end suites' business.
+"""
+
+import asyncio
+import itertools
+import secrets
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+from sqlalchemy import text
+
+from devstack.ports import free_port
+from items_service.app import create_items_app
+from items_service.settings import ItemsSettings
+from items_service.views import ViewCounter
+from servicekit.testing import MODES
+
+USERS_TIMEOUT_SECONDS = 1.0
+
+
+@pytest.fixture(scope="session")
+def alembic_ini() -> Path:
+    return Path(__file__).parents[1] / "alembic.ini"
+
+
+@pytest.fixture(scope="session")
+def items_settings(jwt_public_key: str):
+    def make(database_url: str, redis_url: str, **overrides) -> ItemsSettings:
+        values = {
+            "database_url": database_url,
+            "redis_url": redis_url,
+            "jwt_public_key": jwt_public_key,
+            "users_url": f"http://127.0.0.1:{free_port()}",
+            "users_timeout_seconds": USERS_TIMEOUT_SECONDS,
+            # Each app counts views under keys of its own: item ids repeat across backends
+            # and runs, and a developer's Redis may hold real counts under the default.
+            "views_key_prefix": f"items-test-{secrets.token_hex(4)}:views",
+        }
+        return ItemsSettings(**values | overrides)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def app_factory(items_settings, redis_url: str) -> Iterator:
+    made: list[ItemsSettings] = []
+
+    def make(database_url: str, redis_url: str):
+        settings = items_settings(database_url, redis_url)
+        made.append(settings)
+        return create_items_app(settings)
+
+    yield make
+    with redis.Redis.from_url(redis_url) as client:
+        for settings in made:
+            counter = ViewCounter(settings.views_key_prefix)
+            client.delete(counter.pending_key, counter.flushing_key)
+
+
+@pytest.fixture
+def views_key_prefix(redis_url: str) -> Iterator[str]:
+    """A views key prefix for one real items process (`VIEWS_KEY_PREFIX`), cleared after."""
+    counter = ViewCounter(f"items-e2e-{secrets.token_hex(4)}:views")
+    yield counter.pending_key.removesuffix(":pending")
+    with redis.Redis.from_url(redis_url) as client:
+        client.delete(counter.pending_key, counter.flushing_key)
+
+
+@dataclass(frozen=True)
+class Owner:
+    """A user of the users service, as items knows one: an id in a signed token."""
+
+    id: int
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+_owner_ids = itertools.count(1)
+
+
+@pytest.fixture
+def owner_factory(mint_token) -> Callable[[], Owner]:
+    """`owner_factory()`: a new user id and the headers of a valid token for it."""
+
+    def make() -> Owner:
+        owner_id = next(_owner_ids)
+        return Owner(owner_id, mint_token(str(owner_id)))
+
+    return make
+
+
+@pytest.fixture
+def owner(owner_factory) -> Owner:
+    return owner_factory()
+
+
+@pytest.fixture
+def item_factory(client: httpx.AsyncClient, api: str):
+    """`await item_factory(owner, title=..., description=...)`: an item made through the
+    API of the current mode; returns its JSON."""
+
+    async def create(owner: Owner, title: str = "Brass Lantern", **fields) -> dict:
+        body = {"title": title, **fields}
+        created = await client.post(f"{api}/items", json=body, headers=owner.headers)
+        assert created.status_code == 201, created.text
+        return created.json()
+
+    return create
+
+
+@pytest.fixture
+def write_sql(transaction, api: str) -> Callable[[str], Awaitable[None]]:
+    """`await write_sql("UPDATE ...")`: a write inside the mode's transaction, which `sql`
+    (reads only) then sees."""
+
+    async def execute(statement: str) -> None:
+        if api == MODES["async"]:
+            await transaction.async_connection.execute(text(statement))
+        else:
+            await asyncio.to_thread(transaction.sync_connection.execute, text(statement))
+
+    return execute
+
+
+@pytest.fixture
+def store_views(write_sql) -> Callable[[int, int], Awaitable[None]]:
+    """`await store_views(item_id, n)`: sets the stored `views` column, as a flush would."""
+
+    async def store(item_id: int, views: int) -> None:
+        await write_sql(f"UPDATE items SET views = {int(views)} WHERE id = {int(item_id)}")  # noqa: S608
+
+    return store
+
+
+class ViewCounts:
+    """The app's unflushed views in Redis, read and written as the flush job would."""
+
+    def __init__(self, client: redis.Redis, counter: ViewCounter):
+        self._client = client
+        self.counter = counter
+
+    def pending(self, item_id: int) -> int | None:
+        value = self._client.hget(self.counter.pending_key, str(item_id))
+        return None if value is None else int(value)
+
+    def set_flushing(self, item_id: int, views: int) -> None:
+        self._client.hset(self.counter.flushing_key, str(item_id), views)
+
+    def clear(self) -> None:
+        self._client.delete(self.counter.pending_key, self.counter.flushing_key)
+
+
+@pytest.fixture
+def view_counts(app, redis_url: str) -> Iterator[ViewCounts]:
+    with redis.Redis.from_url(redis_url) as client:
+        counts = ViewCounts(client, app.state.views)
+        counts.clear()
+        yield counts
+        counts.clear()
+
+
+@pytest.fixture
+def assert_problem() -> Callable[[httpx.Response, int], dict]:
+    """`assert_problem(response, status)`: an RFC 9457 body carrying the request id."""
+
+    def check(response: httpx.Response, status: int) -> dict:
+        assert response.status_code == status, response.text[:2000]
+        assert response.headers["content-type"] == "application/problem+json"
+        body = response.json()
+        assert body["status"] == status
+        assert all(isinstance(body[key], str) and body[key] for key in ("type", "title", "detail"))
+        assert body["request_id"] == response.headers["x-request-id"]
+        for error in body.get("errors", []):
+            assert isinstance(error["loc"], list)
+            assert isinstance(error["msg"], str)
+            assert isinstance(error["type"], str)
+        if status == 401:
+            assert "Bearer" in response.headers.get("www-authenticate", "")
+        return body
+
+    return check
+
+
+@pytest.fixture
+def assert_invalid(assert_problem) -> Callable[[httpx.Response], dict]:
+    """`assert_invalid(response)`: a 422 validation problem that says which fields."""
+
+    def check(response: httpx.Response) -> dict:
+        body = assert_problem(response, 422)
+        assert body["errors"]
+        return body
+
+    return check
+
+
+@pytest.fixture
+def count_items(sql) -> Callable[[], Awaitable[int]]:
+    return lambda: sql("SELECT count(*) FROM items")
+
+
+@pytest.fixture
+def stored_item(sql) -> Callable[[int], Awaitable[dict | None]]:
+    """`await stored_item(id)`: the row's title, description, views and owner, or None."""
+
+    async def read(item_id: int) -> dict | None:
+        # The id is an int the test got from the service: nothing to inject.
+        where = f"FROM items WHERE id = {int(item_id)}"
+        if not await sql(f"SELECT count(*) {where}"):
+            return None
+        columns = ("owner_id", "title", "description", "views")
+        return {column: await sql(f"SELECT {column} {where}") for column in columns}
+
+    return read
+
+
+@pytest.fixture
+async def unknown_item_id(sql) -> int:
+    # Far beyond the last id: rolled-back tests used ids the table no longer shows.
+    return int(await sql("SELECT coalesce(max(id), 0) FROM items")) + 1_000_000_000

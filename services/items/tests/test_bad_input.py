@@ -1,0 +1,492 @@
+"""Bad input gets a clear 4xx problem and writes nothing: wrong types, missing, unknown,
+empty and oversized fields, malformed and huge bodies, bad ids and query parameters,
+and tokens that must not authenticate anybody.
+
+Every test runs under /api and /sync/api against PostgreSQL and MariaDB."""
+
+import base64
+import hmac
+import json
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+)
+
+MIB = 1024 * 1024
+MAX_ID = 2**63 - 1
+MISSING = object()
+
+
+def valid_body(**changes) -> dict:
+    body = {"title": "Brass Lantern", "description": "Works."} | changes
+    return {key: value for key, value in body.items() if value is not MISSING}
+
+
+async def chunks(body: bytes, size: int = 64 * 1024):
+    for start in range(0, len(body), size):
+        yield body[start : start + size]
+
+
+# --- create: invalid fields -----------------------------------------------------------
+
+INVALID_CREATE = {
+    "title-missing": {"title": MISSING},
+    "title-null": {"title": None},
+    "title-int": {"title": 5},
+    "title-bool": {"title": True},
+    "title-list": {"title": ["Lantern"]},
+    "title-object": {"title": {"text": "Lantern"}},
+    "title-empty": {"title": ""},
+    "title-blank": {"title": " \t\n "},
+    "title-201-chars": {"title": "t" * 201},
+    "title-10000-chars": {"title": "t" * 10_000},
+    "title-nul": {"title": "Brass\x00Lantern"},
+    "title-newline": {"title": "Brass\nLantern"},
+    "title-tab": {"title": "Brass\tLantern"},
+    "title-escape": {"title": "Brass\x1b[31mLantern"},
+    "title-delete": {"title": "Brass\x7fLantern"},
+    "description-int": {"description": 5},
+    "description-list": {"description": ["Works."]},
+    "description-nul": {"description": "Works.\x00"},
+    "description-2001-chars": {"description": "d" * 2001},
+    "description-10000-chars": {"description": "d" * 10_000},
+    "unknown-field": {"colour": "blue"},
+    "id-field": {"id": 1},
+    "owner-id-field": {"owner_id": 1},
+    "views-field": {"views": 1_000_000},
+    "title-key-field": {"title_key": "x"},
+    "created-at-field": {"created_at": "2020-01-01T00:00:00Z"},
+}
+
+
+@pytest.mark.parametrize("changes", INVALID_CREATE.values(), ids=INVALID_CREATE.keys())
+async def test_create_rejects_invalid_field_and_writes_nothing(
+    client, api, owner, count_items, assert_invalid, changes
+):
+    before = await count_items()
+
+    response = await client.post(f"{api}/items", json=valid_body(**changes), headers=owner.headers)
+
+    assert_invalid(response)
+    assert await count_items() == before
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"title": "Lantern", "description": ',
+        b"{'title': 'Lantern'}",
+        b'{"title": "Lantern",}',
+        b"not json",
+        b"",
+        b"[]",
+        b"null",
+        b'"Lantern"',
+        b"5",
+        b'[{"title": "Lantern"}]',
+    ],
+    ids=[
+        "truncated",
+        "single-quotes",
+        "trailing-comma",
+        "not-json",
+        "empty",
+        "list",
+        "null",
+        "string",
+        "number",
+        "list-of-valid-item",
+    ],
+)
+async def test_create_rejects_malformed_or_non_object_json(
+    client, api, owner, count_items, assert_invalid, raw
+):
+    before = await count_items()
+
+    response = await client.post(
+        f"{api}/items", content=raw, headers=owner.headers | {"content-type": "application/json"}
+    )
+
+    assert_invalid(response)
+    assert await count_items() == before
+
+
+# --- update: invalid fields -----------------------------------------------------------
+
+INVALID_PATCH = {
+    "title-null": {"title": None},
+    "title-int": {"title": 5},
+    "title-empty": {"title": ""},
+    "title-blank": {"title": "   "},
+    "title-201-chars": {"title": "t" * 201},
+    "title-10000-chars": {"title": "t" * 10_000},
+    "title-nul": {"title": "\x00"},
+    "title-newline": {"title": "Brass\nLantern"},
+    "description-int": {"description": 5},
+    "description-nul": {"description": "\x00"},
+    "description-2001-chars": {"description": "d" * 2001},
+    "description-10000-chars": {"description": "d" * 10_000},
+    "unknown-field": {"colour": "blue"},
+    "owner-id-field": {"owner_id": 1},
+    "views-field": {"views": 1_000_000},
+    "valid-title-with-invalid-description": {"title": "Renamed", "description": 5},
+}
+
+
+@pytest.mark.parametrize("changes", INVALID_PATCH.values(), ids=INVALID_PATCH.keys())
+async def test_patch_rejects_invalid_field_and_changes_nothing(
+    client, api, owner, item_factory, stored_item, assert_invalid, changes
+):
+    item = await item_factory(owner)
+    before = await stored_item(item["id"])
+
+    response = await client.patch(f"{api}/items/{item['id']}", json=changes, headers=owner.headers)
+
+    assert_invalid(response)
+    assert await stored_item(item["id"]) == before
+
+
+@pytest.mark.parametrize("raw", [b'{"title": ', b"[]", b"null"], ids=["truncated", "list", "null"])
+async def test_patch_rejects_malformed_or_non_object_json(
+    client, api, owner, item_factory, stored_item, assert_invalid, raw
+):
+    item = await item_factory(owner)
+    before = await stored_item(item["id"])
+
+    response = await client.patch(
+        f"{api}/items/{item['id']}",
+        content=raw,
+        headers=owner.headers | {"content-type": "application/json"},
+    )
+
+    assert_invalid(response)
+    assert await stored_item(item["id"]) == before
+
+
+# --- ids ------------------------------------------------------------------------------
+
+BAD_IDS = ["abc", "0", "-1", "1.5", "1e3", str(MAX_ID + 1), "99999999999999999999"]
+
+
+@pytest.mark.parametrize("item_id", BAD_IDS)
+async def test_bad_item_id_is_422_everywhere_and_writes_nothing(
+    client, api, owner, count_items, assert_invalid, view_counts, item_id
+):
+    before = await count_items()
+
+    assert_invalid(await client.get(f"{api}/items/{item_id}"))
+    patched = await client.patch(
+        f"{api}/items/{item_id}", json={"title": "Ghost"}, headers=owner.headers
+    )
+    assert_invalid(patched)
+    assert_invalid(await client.delete(f"{api}/items/{item_id}", headers=owner.headers))
+
+    assert await count_items() == before
+    assert view_counts.pending(item_id) is None
+
+
+# --- query parameters -----------------------------------------------------------------
+
+BAD_LIST_PARAMS = {
+    "limit-0": {"limit": "0"},
+    "limit-101": {"limit": "101"},
+    "limit-1000": {"limit": "1000"},
+    "limit--1": {"limit": "-1"},
+    "limit-abc": {"limit": "abc"},
+    "limit-empty": {"limit": ""},
+    "owner-0": {"owner_id": "0"},
+    "owner--1": {"owner_id": "-1"},
+    "owner-abc": {"owner_id": "abc"},
+    "owner-too-large": {"owner_id": str(MAX_ID + 1)},
+    "q-empty": {"q": ""},
+    "q-201-chars": {"q": "q" * 201},
+    "q-nul": {"q": "kett\x00"},
+    "q-newline": {"q": "kett\nle"},
+    "expand-bogus": {"expand": "bogus"},
+    "expand-uppercase": {"expand": "OWNER"},
+    "expand-empty": {"expand": ""},
+    "expand-two": {"expand": "owner,owner"},
+}
+
+
+@pytest.mark.parametrize("params", BAD_LIST_PARAMS.values(), ids=BAD_LIST_PARAMS.keys())
+async def test_list_rejects_bad_query_parameters(client, api, assert_invalid, params):
+    assert_invalid(await client.get(f"{api}/items", params=params))
+
+
+@pytest.mark.parametrize("expand", ["bogus", "owners", "OWNER", ""])
+async def test_get_rejects_bad_expand_and_counts_nothing(
+    client, api, owner, item_factory, view_counts, assert_invalid, expand
+):
+    item = await item_factory(owner)
+
+    response = await client.get(f"{api}/items/{item['id']}", params={"expand": expand})
+
+    assert_invalid(response)
+    assert view_counts.pending(item["id"]) is None
+
+
+# --- validation errors never echo the rejected input ---------------------------------
+
+ECHO = "Zx9-echo-" * 1200
+ECHO_PROBE = "Zx9-echo-Zx9-echo-"
+
+
+def echoing_fields(response: httpx.Response) -> list[str]:
+    return [key for key, value in response.json().items() if ECHO_PROBE in json.dumps(value)]
+
+
+ECHO_REQUESTS = {
+    "title": lambda c, api, h: c.post(f"{api}/items", json=valid_body(title=ECHO), headers=h),
+    "description": lambda c, api, h: c.post(
+        f"{api}/items", json=valid_body(description=ECHO), headers=h
+    ),
+    "unknown-field": lambda c, api, h: c.post(
+        f"{api}/items", json=valid_body(nickname=ECHO), headers=h
+    ),
+    "q": lambda c, api, h: c.get(f"{api}/items", params={"q": ECHO}),
+    "cursor": lambda c, api, h: c.get(f"{api}/items", params={"cursor": ECHO}),
+    "expand": lambda c, api, h: c.get(f"{api}/items", params={"expand": ECHO}),
+    "item-id": lambda c, api, h: c.get(f"{api}/items/{ECHO}"),
+}
+
+
+@pytest.mark.parametrize("send", ECHO_REQUESTS.values(), ids=ECHO_REQUESTS.keys())
+async def test_validation_error_does_not_echo_the_input(
+    client, api, owner, count_items, assert_problem, send
+):
+    before = await count_items()
+
+    response = await send(client, api, owner.headers)
+
+    assert_problem(response, 422)
+    assert echoing_fields(response) == []
+    assert await count_items() == before
+
+
+# --- body size ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["content-length", "chunked"])
+@pytest.mark.parametrize("size", [2 * MIB, 10_000_000], ids=["2MiB", "10MB"])
+async def test_oversized_create_body_is_413_and_writes_nothing(
+    client, api, owner, count_items, assert_problem, size, streamed
+):
+    before = await count_items()
+    raw = json.dumps(valid_body(description="d" * size)).encode()
+
+    response = await client.post(
+        f"{api}/items",
+        content=chunks(raw) if streamed else raw,
+        headers=owner.headers | {"content-type": "application/json"},
+    )
+
+    assert_problem(response, 413)
+    assert "d" * 100 not in response.text
+    assert await count_items() == before
+
+
+async def test_body_just_under_the_limit_is_validated_not_refused(
+    client, api, owner, count_items, assert_invalid
+):
+    before = await count_items()
+    raw = json.dumps(valid_body(description="d" * (MIB - 1000))).encode()
+    assert len(raw) < MIB
+
+    response = await client.post(
+        f"{api}/items", content=raw, headers=owner.headers | {"content-type": "application/json"}
+    )
+
+    assert_invalid(response)
+    assert await count_items() == before
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["content-length", "chunked"])
+async def test_oversized_patch_body_is_413_and_changes_nothing(
+    client, api, owner, item_factory, stored_item, assert_problem, streamed
+):
+    item = await item_factory(owner)
+    before = await stored_item(item["id"])
+    raw = json.dumps({"title": "t" * 2 * MIB}).encode()
+
+    response = await client.patch(
+        f"{api}/items/{item['id']}",
+        content=chunks(raw) if streamed else raw,
+        headers=owner.headers | {"content-type": "application/json"},
+    )
+
+    assert_problem(response, 413)
+    assert await stored_item(item["id"]) == before
+
+
+# --- tokens ---------------------------------------------------------------------------
+
+
+def b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def b64url_json(value: dict) -> str:
+    return b64url(json.dumps(value).encode())
+
+
+def flip_middle(segment: str) -> str:
+    # The middle character, unlike the last one, carries no padding bits: any change to it
+    # changes the decoded bytes.
+    middle = len(segment) // 2
+    replacement = "A" if segment[middle] != "A" else "B"
+    return segment[:middle] + replacement + segment[middle + 1 :]
+
+
+def foreign_private_key() -> str:
+    key = Ed25519PrivateKey.generate()
+    return key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode()
+
+
+def forge(kind: str, victim_id: int, mint_token, public_key_pem: str) -> str | None:
+    """An Authorization header value that must not authenticate anybody (None: no header)."""
+    header, payload, signature = mint_token(str(victim_id)).split(".")
+    match kind:
+        case "missing":
+            return None
+        case "expired":
+            return f"Bearer {mint_token(str(victim_id), expires_in=-60)}"
+        case "payload-char-flipped":
+            return f"Bearer {header}.{flip_middle(payload)}.{signature}"
+        case "signature-char-flipped":
+            return f"Bearer {header}.{payload}.{flip_middle(signature)}"
+        case "signature-dropped":
+            return f"Bearer {header}.{payload}."
+        case "foreign-key":
+            return f"Bearer {mint_token(str(victim_id), private_key=foreign_private_key())}"
+        case "alg-none":
+            return f"Bearer {b64url_json({'alg': 'none', 'typ': 'JWT'})}.{payload}."
+        case "alg-none-with-signature":
+            return f"Bearer {b64url_json({'alg': 'none', 'typ': 'JWT'})}.{payload}.{signature}"
+        case "hs256-with-public-key":
+            hs_header = b64url_json({"alg": "HS256", "typ": "JWT"})
+            mac = hmac.new(public_key_pem.encode(), f"{hs_header}.{payload}".encode(), "sha256")
+            return f"Bearer {hs_header}.{payload}.{b64url(mac.digest())}"
+        case "wrong-audience":
+            return f"Bearer {mint_token(str(victim_id), claims={'aud': 'elsewhere'})}"
+        case "wrong-issuer":
+            return f"Bearer {mint_token(str(victim_id), claims={'iss': 'mallory'})}"
+        case "subject-not-a-number":
+            return f"Bearer {mint_token('abc')}"
+        case "subject-zero":
+            return f"Bearer {mint_token('0')}"
+        case "subject-too-large":
+            return f"Bearer {mint_token(str(2**63))}"
+        case "garbage":
+            return "Bearer abc"
+        case "empty-bearer":
+            return "Bearer "
+        case "no-scheme":
+            return f"{header}.{payload}.{signature}"
+        case "basic-scheme":
+            return f"Basic {base64.b64encode(b'ann:secret').decode()}"
+    raise AssertionError(kind)
+
+
+FORGERIES = [
+    "missing",
+    "expired",
+    "payload-char-flipped",
+    "signature-char-flipped",
+    "signature-dropped",
+    "foreign-key",
+    "alg-none",
+    "alg-none-with-signature",
+    "hs256-with-public-key",
+    "wrong-audience",
+    "wrong-issuer",
+    "subject-not-a-number",
+    "subject-zero",
+    "subject-too-large",
+    "garbage",
+    "empty-bearer",
+    "no-scheme",
+    "basic-scheme",
+]
+
+
+@pytest.mark.parametrize("kind", FORGERIES)
+async def test_bad_token_is_401_and_writes_nothing(
+    client,
+    api,
+    owner,
+    item_factory,
+    count_items,
+    stored_item,
+    mint_token,
+    jwt_public_key,
+    assert_problem,
+    kind,
+):
+    item = await item_factory(owner, title="Kettle")
+    before = await stored_item(item["id"]), await count_items()
+    forged = forge(kind, owner.id, mint_token, jwt_public_key)
+    headers = {} if forged is None else {"Authorization": forged}
+
+    created = await client.post(f"{api}/items", json=valid_body(), headers=headers)
+    patched = await client.patch(
+        f"{api}/items/{item['id']}", json={"title": "Hacked"}, headers=headers
+    )
+    deleted = await client.delete(f"{api}/items/{item['id']}", headers=headers)
+
+    for response in (created, patched, deleted):
+        assert_problem(response, 401)
+    assert (await stored_item(item["id"]), await count_items()) == before
+    # The same claims, properly signed, are honoured: the rejection was the forgery's.
+    genuine = await client.patch(
+        f"{api}/items/{item['id']}",
+        json={},
+        headers={"Authorization": f"Bearer {mint_token(str(owner.id))}"},
+    )
+    assert genuine.status_code == 200, genuine.text
+
+
+async def test_reads_ignore_a_bad_token(client, api, owner, item_factory):
+    # Reads are public: a token, good or bad, changes nothing about them.
+    item = await item_factory(owner)
+    headers = {"Authorization": "Bearer abc"}
+
+    assert (await client.get(f"{api}/items/{item['id']}", headers=headers)).status_code == 200
+    assert (await client.get(f"{api}/items", headers=headers)).status_code == 200
+
+
+async def test_token_of_a_user_items_has_never_seen_is_accepted(client, api, mint_token):
+    # items trusts the signature alone and never asks users whether the account exists.
+    headers = {"Authorization": f"Bearer {mint_token(str(MAX_ID))}"}
+
+    response = await client.post(f"{api}/items", json=valid_body(), headers=headers)
+
+    assert response.status_code == 201, response.text
+    assert response.json()["owner_id"] == MAX_ID
+
+
+# --- unknown routes and methods -------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/nope", "{api}/nope", "{api}/items/1/parts"])
+async def test_unknown_route_is_404_problem(client, api, assert_problem, path):
+    assert_problem(await client.get(path.format(api=api)), 404)
+
+
+@pytest.mark.parametrize(("method", "path"), [("PUT", "{api}/items"), ("DELETE", "{api}/items")])
+async def test_wrong_method_is_405_problem(
+    client, api, owner, count_items, assert_problem, method, path
+):
+    before = await count_items()
+
+    response = await client.request(
+        method, path.format(api=api), json=valid_body(), headers=owner.headers
+    )
+
+    assert_problem(response, 405)
+    assert await count_items() == before

@@ -1,0 +1,378 @@
+"""Listing items: keyset pages, the owner and title filters, and cursors bound to them.
+
+Every test runs under /api and /sync/api against PostgreSQL and MariaDB."""
+
+import base64
+import uuid
+
+import httpx
+import pytest
+
+from servicekit.pagination import encode_cursor
+
+
+def unique_prefix() -> str:
+    # Letters only: every collation orders titles that differ after it the same way.
+    return "Zq" + "".join(chr(ord("a") + int(digit, 16)) for digit in uuid.uuid4().hex[:10])
+
+
+def b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+async def get_page(client: httpx.AsyncClient, url: str, params: dict, cursor=None) -> dict:
+    response = await client.get(url, params=params | ({"cursor": cursor} if cursor else {}))
+    assert response.status_code == 200, response.text
+    page = response.json()
+    assert set(page) == {"items", "next_cursor"}
+    assert len(page["items"]) <= params.get("limit", 50)
+    return page
+
+
+async def walk(client: httpx.AsyncClient, url: str, params: dict, max_pages: int) -> list[dict]:
+    """Follows next_cursor until null; a cursor that never ends fails the test."""
+    items, cursor = [], None
+    for _ in range(max_pages):
+        page = await get_page(client, url, params, cursor)
+        items += page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return items
+    pytest.fail(f"next_cursor still set after {max_pages} pages")
+
+
+def ids(items: list[dict]) -> list[int]:
+    return [item["id"] for item in items]
+
+
+# --- all items ------------------------------------------------------------------------
+
+
+async def test_list_needs_no_token_and_shows_items_as_read(client, api, owner, item_factory):
+    created = await item_factory(owner, title="Kettle", description="Whistles.")
+
+    items = await walk(client, f"{api}/items", {"limit": 100}, max_pages=1000)
+
+    assert next(item for item in items if item["id"] == created["id"]) == created
+
+
+async def test_list_pages_yield_every_item_once_in_id_order(
+    client, api, owner_factory, item_factory, count_items
+):
+    for n in range(7):
+        await item_factory(owner_factory(), title=f"Page Item {n}")
+    total = await count_items()
+
+    items = await walk(client, f"{api}/items", {"limit": 2}, max_pages=total // 2 + 2)
+
+    assert len(items) == len(set(ids(items))) == total
+    assert ids(items) == sorted(ids(items))
+
+
+async def test_list_picks_up_items_created_between_pages(
+    client, api, owner, item_factory, count_items
+):
+    for n in range(4):
+        await item_factory(owner, title=f"Early {n}")
+    params = {"limit": 2}
+    page = await get_page(client, f"{api}/items", params)
+    seen = ids(page["items"])
+
+    later = [await item_factory(owner, title=f"Late {n}") for n in range(3)]
+    cursor = page["next_cursor"]
+    for _ in range(await count_items()):
+        if cursor is None:
+            break
+        page = await get_page(client, f"{api}/items", params, cursor)
+        seen += ids(page["items"])
+        cursor = page["next_cursor"]
+
+    assert cursor is None
+    assert len(seen) == len(set(seen)) == await count_items()
+    assert seen[-3:] == ids(later)
+
+
+async def test_list_default_limit_is_50(client, api, owner, item_factory, count_items):
+    for n in range(max(0, 51 - await count_items())):
+        await item_factory(owner, title=f"Bulk {n}")
+
+    page = await get_page(client, f"{api}/items", {})
+
+    assert len(page["items"]) == 50
+    assert page["next_cursor"] is not None
+
+
+@pytest.mark.parametrize("limit", [1, 100])
+async def test_list_accepts_limit_bounds(client, api, owner, item_factory, limit):
+    await item_factory(owner)
+    await item_factory(owner)
+
+    page = await get_page(client, f"{api}/items", {"limit": limit})
+
+    assert 1 <= len(page["items"]) <= limit
+    if limit == 1:
+        assert page["next_cursor"] is not None
+
+
+async def test_last_page_has_no_cursor(client, api, owner, item_factory):
+    created = [await item_factory(owner) for _ in range(3)]
+
+    page = await get_page(client, f"{api}/items", {"owner_id": owner.id, "limit": 3})
+
+    assert ids(page["items"]) == ids(created)
+    assert page["next_cursor"] is None
+
+
+# --- by owner -------------------------------------------------------------------------
+
+
+async def test_owner_filter_yields_exactly_that_owners_items(
+    client, api, owner_factory, item_factory
+):
+    mine, other = owner_factory(), owner_factory()
+    wanted = []
+    for n in range(5):
+        wanted.append(await item_factory(mine, title=f"Mine {n}"))
+        await item_factory(other, title=f"Other {n}")
+
+    items = await walk(client, f"{api}/items", {"owner_id": mine.id, "limit": 2}, max_pages=5)
+
+    assert ids(items) == ids(wanted)
+    assert {item["owner_id"] for item in items} == {mine.id}
+
+
+async def test_owner_without_items_has_an_empty_page(client, api, owner_factory):
+    page = await get_page(client, f"{api}/items", {"owner_id": owner_factory().id})
+
+    assert page == {"items": [], "next_cursor": None}
+
+
+# --- by title prefix ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("q", ["lan", "LAN", "lAn"])
+async def test_search_is_a_case_insensitive_title_prefix_match(
+    client, api, owner, item_factory, count_items, q
+):
+    matching = [
+        await item_factory(owner, title="Lantern"),
+        await item_factory(owner, title="LANDING GEAR"),
+    ]
+    others = [
+        await item_factory(owner, title="Brass Lantern"),
+        await item_factory(owner, title="Slant"),
+        await item_factory(owner, title="La Noche"),
+    ]
+
+    found = await walk(
+        client, f"{api}/items", {"q": q, "limit": 100}, max_pages=await count_items() + 2
+    )
+
+    assert set(ids(matching)) <= set(ids(found))
+    assert not set(ids(others)) & set(ids(found))
+    assert all(item["title"].lower().startswith("lan") for item in found)
+
+
+@pytest.mark.parametrize(
+    ("q", "matching", "other"),
+    [
+        ("%", "%Percent Pot", "Plain Pot"),
+        ("a_", "a_b Under", "ab Under"),
+        ("_", "_Under Score", "Under Score"),
+        ("50%", "50% Off Kettle", "500 Off Kettle"),
+        ("\\", "\\Back Slash", "%Back Slash"),
+        ("/", "/Slash Pot", "Slash Pot"),
+    ],
+    ids=["percent", "underscore-after-letter", "underscore", "percent-after-digits",
+         "backslash", "slash"],
+)  # fmt: skip
+@pytest.mark.parametrize("with_owner", [False, True], ids=["all", "one-owner"])
+async def test_search_takes_like_wildcards_literally(
+    client, api, owner, item_factory, count_items, q, matching, other, with_owner
+):
+    wanted = await item_factory(owner, title=matching)
+    unwanted = await item_factory(owner, title=other)
+    params = {"q": q, "limit": 100} | ({"owner_id": owner.id} if with_owner else {})
+
+    found = await walk(client, f"{api}/items", params, max_pages=await count_items() + 2)
+
+    assert wanted["id"] in ids(found)
+    assert unwanted["id"] not in ids(found)
+    assert all(item["title"].lower().startswith(q.lower()) for item in found)
+
+
+async def test_search_orders_by_lowercased_title_then_id_across_pages(
+    client, api, owner_factory, item_factory
+):
+    prefix = unique_prefix()
+    titles = [
+        f"{prefix} delta",
+        f"{prefix} Alpha",
+        f"{prefix.upper()} charlie",
+        f"{prefix.lower()} ALPHA",
+        f"{prefix} bravo",
+        f"{prefix} Echo",
+    ]
+    created = [await item_factory(owner_factory(), title=title) for title in titles]
+    expected = sorted(created, key=lambda item: (item["title"].lower(), item["id"]))
+
+    found = await walk(client, f"{api}/items", {"q": prefix.lower(), "limit": 2}, max_pages=10)
+
+    assert ids(found) == ids(expected)
+
+
+async def test_search_accepts_q_of_200_chars(client, api, owner, item_factory):
+    created = await item_factory(owner, title="q" * 200)
+
+    page = await get_page(client, f"{api}/items", {"q": "q" * 200, "limit": 100})
+
+    assert created["id"] in ids(page["items"])
+
+
+@pytest.mark.parametrize("with_owner", [False, True], ids=["all", "one-owner"])
+async def test_search_pages_through_the_longest_titles(
+    client, api, owner, item_factory, with_owner
+):
+    # 200 four-byte characters: the longest title key a cursor has to carry.
+    title = "🚲" * 200
+    created = [await item_factory(owner, title=title) for _ in range(3)]
+    params = {"q": title, "limit": 1} | ({"owner_id": owner.id} if with_owner else {})
+
+    found = await walk(client, f"{api}/items", params, max_pages=5)
+
+    assert ids(found) == ids(created)
+
+
+# --- both filters ---------------------------------------------------------------------
+
+
+async def test_owner_and_title_filters_together_in_id_order(
+    client, api, owner_factory, item_factory
+):
+    prefix = unique_prefix()
+    mine, other = owner_factory(), owner_factory()
+    wanted = []
+    for n, suffix in enumerate(["zulu", "alpha", "mike", "bravo", "echo"]):
+        wanted.append(await item_factory(mine, title=f"{prefix} {suffix}"))
+        await item_factory(mine, title=f"Other {prefix} {n}")
+        await item_factory(other, title=f"{prefix} {suffix}")
+
+    params = {"owner_id": mine.id, "q": prefix.upper(), "limit": 2}
+    found = await walk(client, f"{api}/items", params, max_pages=5)
+
+    assert ids(found) == ids(wanted)
+
+
+# --- cursors --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("made_for", "used_with"),
+    [
+        ("plain", "q"),
+        ("plain", "owner"),
+        ("q", "plain"),
+        ("q", "other-q"),
+        ("q", "owner"),
+        ("q", "owner-q"),
+        ("owner", "plain"),
+        ("owner", "other-owner"),
+        ("owner", "owner-q"),
+        ("owner-q", "owner"),
+        ("owner-q", "q"),
+        ("owner-q", "other-owner-q"),
+        ("owner-q", "owner-other-q"),
+    ],
+)
+async def test_cursor_is_bound_to_its_filters(
+    client, api, owner_factory, item_factory, assert_problem, made_for, used_with
+):
+    first, second = unique_prefix(), unique_prefix()
+    mine, other = owner_factory(), owner_factory()
+    for prefix in (first, second):
+        for who in (mine, other):
+            for n in ("one", "two", "three"):
+                await item_factory(who, title=f"{prefix} {n}")
+    filters = {
+        "plain": {},
+        "q": {"q": first},
+        "other-q": {"q": second},
+        "owner": {"owner_id": mine.id},
+        "other-owner": {"owner_id": other.id},
+        "owner-q": {"owner_id": mine.id, "q": first},
+        "other-owner-q": {"owner_id": other.id, "q": first},
+        "owner-other-q": {"owner_id": mine.id, "q": second},
+    }
+    page = await get_page(client, f"{api}/items", {"limit": 1} | filters[made_for])
+    assert page["next_cursor"] is not None
+
+    response = await client.get(
+        f"{api}/items",
+        params={"limit": 1, "cursor": page["next_cursor"]} | filters[used_with],
+    )
+
+    assert_problem(response, 422)
+
+
+async def test_search_cursor_works_with_q_in_another_case(client, api, owner, item_factory):
+    prefix = unique_prefix()
+    created = [await item_factory(owner, title=f"{prefix} {n}") for n in range(3)]
+
+    page = await get_page(client, f"{api}/items", {"q": prefix.lower(), "limit": 2})
+    rest = await get_page(
+        client, f"{api}/items", {"q": prefix.upper(), "limit": 2}, page["next_cursor"]
+    )
+
+    assert ids(page["items"] + rest["items"]) == ids(created)
+
+
+MALFORMED_CURSORS = {
+    "random-text": "not a cursor at all",
+    "bad-base64": "!!**~~",
+    "truncated-base64": "abc",
+    "base64-of-binary": b64(b"\x00\xff\xfe garbage \x80"),
+    "base64-of-json-list": b64(b"[]"),
+    "base64-of-null": b64(b"null"),
+    "base64-of-text": b64(b"12abc"),
+    "id-string": encode_cursor({"i": "5"}),
+    "id-zero": encode_cursor({"i": 0}),
+    "id-negative": encode_cursor({"i": -5}),
+    "id-float": encode_cursor({"i": 5.0}),
+    "id-bool": encode_cursor({"i": True}),
+    "id-too-large": encode_cursor({"i": 2**63}),
+    "extra-key": encode_cursor({"i": 5, "x": 1}),
+    "no-id": encode_cursor({}),
+    "title-key-on-plain-list": encode_cursor({"k": "a", "i": 5}),
+    "owner-bool": encode_cursor({"o": True, "i": 5}),
+    "not-base64-513-chars": "A" * 513,
+    "over-4096-chars": encode_cursor({"i": 5, "pad": "x" * 4000}),
+}
+
+
+@pytest.mark.parametrize(
+    "params", [{}, {"q": "kettle"}, {"owner_id": 1}, {"owner_id": 1, "q": "kettle"}],
+    ids=["plain", "q", "owner", "owner-q"],
+)  # fmt: skip
+@pytest.mark.parametrize("cursor", MALFORMED_CURSORS.values(), ids=MALFORMED_CURSORS.keys())
+async def test_list_rejects_malformed_cursor(client, api, assert_problem, cursor, params):
+    response = await client.get(f"{api}/items", params=params | {"cursor": cursor})
+
+    assert_problem(response, 422)
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        encode_cursor({"q": "kettle", "k": 5, "i": 5}),
+        encode_cursor({"q": "kettle", "k": None, "i": 5}),
+        encode_cursor({"q": "kettle", "i": 5}),
+        encode_cursor({"q": "kettle", "k": "kettle", "i": "5"}),
+        encode_cursor({"q": "kettle", "k": "kettle\x00", "i": 5}),
+        encode_cursor({"q": "other", "k": "kettle", "i": 5}),
+    ],
+    ids=["key-int", "key-null", "key-missing", "id-string", "key-with-nul", "other-q"],
+)
+async def test_search_rejects_malformed_cursor(client, api, assert_problem, cursor):
+    response = await client.get(f"{api}/items", params={"q": "kettle", "cursor": cursor})
+
+    assert_problem(response, 422)

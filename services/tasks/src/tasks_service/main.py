@@ -1,0 +1,6 @@
+"""The ASGI entry point: `uvicorn tasks_service.main:app`."""
+
+from tasks_service.app import create_tasks_app
+from tasks_service.settings import TasksSettings
+
+app = create_tasks_app(TasksSettings())

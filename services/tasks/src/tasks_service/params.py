@@ -1,0 +1,26 @@
+"""Request parameters both modes declare the same way: one contract, one definition."""
+
+from typing import Annotated
+
+from fastapi import Path, Query
+from pydantic import BeforeValidator
+
+from tasks_service.models import MAX_ID
+
+TaskId = Annotated[int, Path(ge=1, le=MAX_ID, description="A task's id")]
+
+
+def _true_or_false(value: object) -> object:
+    # pydantic alone would also take yes/no, on/off, 1/0, t/f in any case.
+    if value == "true":
+        return True
+    if value == "false":
+        return False
+    raise ValueError("must be true or false")
+
+
+DoneFilter = Annotated[
+    bool | None,
+    BeforeValidator(_true_or_false),
+    Query(description="Only done tasks (true) or only open ones (false)"),
+]

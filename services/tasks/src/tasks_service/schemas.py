@@ -1,0 +1,83 @@
+"""Request and response bodies of the tasks API."""
+
+import re
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    StringConstraints,
+    model_validator,
+)
+
+from tasks_service.models import TITLE_MAX_CHARS
+
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+EARLIEST_DUE_YEAR = 1970
+
+
+def _one_line(text: str) -> str:
+    # NUL alone would be a 500 on Postgres (text cannot hold it); a title is one line.
+    if _CONTROL_CHARACTERS.search(text):
+        raise ValueError("must not contain control characters")
+    return text
+
+
+Title = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX_CHARS),
+    AfterValidator(_one_line),
+]
+
+
+def _due_date(value: object) -> object:
+    # pydantic alone would also take Unix timestamps and datetimes at midnight.
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    try:
+        parsed = date.fromisoformat(value)
+    except ValueError:
+        raise ValueError("is not a day of the calendar") from None
+    if parsed.year < EARLIEST_DUE_YEAR:  # four digits cap it at 9999
+        raise ValueError(f"must be in the years {EARLIEST_DUE_YEAR} to 9999")
+    return parsed
+
+
+DueDate = Annotated[date, BeforeValidator(_due_date)]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TaskCreate(_Input):
+    title: Title
+    due_date: DueDate | None = None
+
+
+class TaskUpdate(_Input):
+    """Only the fields sent change; `due_date: null` clears the due date. `done` is not
+    here: PUT and DELETE on /tasks/{id}/done change it."""
+
+    title: Title | None = None
+    due_date: DueDate | None = None
+
+    @model_validator(mode="after")
+    def forbid_null_title(self) -> "TaskUpdate":
+        if "title" in self.model_fields_set and self.title is None:
+            raise ValueError("title cannot be null")
+        return self
+
+
+class TaskRead(BaseModel):
+    id: int
+    title: str
+    due_date: date | None
+    done: bool
+    created_at: datetime
+    updated_at: datetime
+    done_at: datetime | None

@@ -1,0 +1,99 @@
+"""The rules of the tasks service. Functions take a sync `Session`, never commit, and
+raise domain errors; async handlers run them through `AsyncSession.run_sync`.
+
+A caller only ever sees their own tasks: another user's task is answered exactly like
+one that does not exist.
+"""
+
+from sqlalchemy.orm import Session
+
+from servicekit.models import utcnow
+from servicekit.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
+from servicekit.tokens import Principal
+from tasks_service import repository
+from tasks_service.errors import TaskNotFound
+from tasks_service.models import MAX_ID
+from tasks_service.schemas import TaskCreate, TaskRead, TaskUpdate
+
+
+def create_task(session: Session, principal: Principal, data: TaskCreate) -> TaskRead:
+    now = utcnow()
+    values = {
+        "owner_id": principal.user_id,
+        "title": data.title,
+        "due_date": data.due_date,
+        "done": False,
+        "done_at": None,
+        "created_at": now,
+        "updated_at": now,
+    }
+    task_id = repository.insert_task(session, values)
+    return TaskRead(
+        id=task_id,
+        title=data.title,
+        due_date=data.due_date,
+        done=False,
+        created_at=now,
+        updated_at=now,
+        done_at=None,
+    )
+
+
+def get_task(session: Session, principal: Principal, task_id: int) -> TaskRead:
+    row = repository.owned_task(session, principal.user_id, task_id)
+    if row is None:
+        raise TaskNotFound(f"No task with id {task_id}")
+    return TaskRead.model_construct(**row._mapping)
+
+
+def list_tasks(
+    session: Session, principal: Principal, *, done: bool | None, limit: int, cursor: str | None
+) -> Page[TaskRead]:
+    after_id = _position(cursor, done) if cursor else None
+    # One row more than asked says whether there is a next page.
+    rows = repository.page(
+        session, principal.user_id, done=done, limit=limit + 1, after_id=after_id
+    )
+    next_cursor = None
+    if len(rows) > limit:
+        next_cursor = encode_cursor({"done": done, "i": rows[limit - 1].id})
+    items = [TaskRead.model_construct(**row._mapping) for row in rows[:limit]]
+    return Page[TaskRead].model_construct(items=items, next_cursor=next_cursor)
+
+
+def _position(cursor: str, done: bool | None) -> int:
+    """The id after which the page starts; the cursor must come from the same filter."""
+    position = decode_cursor(cursor)
+    after_id = position.get("i")
+    # `is`, not `==`: a cursor saying 1 or 0 was not made for true or false.
+    if set(position) != {"done", "i"} or position["done"] is not done or not _is_id(after_id):
+        raise InvalidCursor("The cursor does not belong to this listing")
+    return after_id
+
+
+def _is_id(value: object) -> bool:
+    return type(value) is int and 0 < value <= MAX_ID
+
+
+def update_task(
+    session: Session, principal: Principal, task_id: int, changes: TaskUpdate
+) -> TaskRead:
+    values = changes.model_dump(include=changes.model_fields_set)
+    if values:
+        repository.update_task(session, principal.user_id, task_id, values, utcnow())
+    return get_task(session, principal, task_id)
+
+
+def mark_done(session: Session, principal: Principal, task_id: int) -> TaskRead:
+    repository.mark_done(session, principal.user_id, task_id, utcnow())
+    return get_task(session, principal, task_id)
+
+
+def mark_undone(session: Session, principal: Principal, task_id: int) -> TaskRead:
+    repository.mark_undone(session, principal.user_id, task_id, utcnow())
+    return get_task(session, principal, task_id)
+
+
+def delete_task(session: Session, principal: Principal, task_id: int) -> None:
+    if not repository.delete_task(session, principal.user_id, task_id):
+        raise TaskNotFound(f"No task with id {task_id}")

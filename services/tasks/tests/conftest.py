@@ -1,0 +1,158 @@
+"""Fixtures of the tasks suites: the app on each backend, owners with tokens, a task
+factory, and checks shared by every module.
+
+The plugin `servicekit.testing` provides `client`, `api`, `sql`, `mint_token` and the
+databases. Test modules cannot import each other (`--import-mode=importlib`), so the
+shared helpers are fixtures.
+"""
+
+import itertools
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tasks_service.app import create_tasks_app
+from tasks_service.settings import TasksSettings
+
+TASK_FIELDS = ["id", "title", "due_date", "done", "created_at", "updated_at", "done_at"]
+
+
+@pytest.fixture(scope="session")
+def alembic_ini() -> Path:
+    return Path(__file__).parents[1] / "alembic.ini"
+
+
+@pytest.fixture(scope="session")
+def tasks_settings(jwt_public_key: str):
+    def make(database_url: str, redis_url: str, **overrides) -> TasksSettings:
+        return TasksSettings(
+            database_url=database_url,
+            redis_url=redis_url,
+            jwt_public_key=jwt_public_key,
+            **overrides,
+        )
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def app_factory(tasks_settings):
+    return lambda database_url, redis_url: create_tasks_app(tasks_settings(database_url, redis_url))
+
+
+@dataclass(frozen=True)
+class Owner:
+    """A user of the users service, as tasks knows one: an id in a signed token."""
+
+    id: int
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+# Unique across the session, so no test can see another's rows even by mistake.
+_owner_ids = itertools.count(1)
+
+
+@pytest.fixture
+def owner(mint_token) -> Callable[[], Owner]:
+    """`owner()`: a new user id and the headers of a valid token for it."""
+
+    def make() -> Owner:
+        owner_id = next(_owner_ids)
+        return Owner(owner_id, mint_token(str(owner_id)))
+
+    return make
+
+
+@pytest.fixture
+def task_factory(client: httpx.AsyncClient, api: str):
+    """`await task_factory(owner, title=..., due_date=..., done=...)`: a task made through
+    the API of the current mode; returns its JSON."""
+
+    async def create(
+        owner: Owner, title: str = "Water the plants", due_date: str | None = None, done=False
+    ) -> dict:
+        body = {"title": title} | ({"due_date": due_date} if due_date else {})
+        created = await client.post(f"{api}/tasks", json=body, headers=owner.headers)
+        assert created.status_code == 201, created.text
+        task = created.json()
+        if done:
+            marked = await client.put(f"{api}/tasks/{task['id']}/done", headers=owner.headers)
+            assert marked.status_code == 200, marked.text
+            task = marked.json()
+        return task
+
+    return create
+
+
+@pytest.fixture
+def check_problem() -> Callable[[httpx.Response, int], dict]:
+    """`check_problem(response, status)`: asserts an RFC 9457 body carrying the request id."""
+
+    def check(response: httpx.Response, status: int) -> dict:
+        assert response.status_code == status, response.text[:2000]
+        assert response.headers["content-type"] == "application/problem+json"
+        body = response.json()
+        assert body["status"] == status
+        assert all(isinstance(body[key], str) and body[key] for key in ("type", "title", "detail"))
+        assert body["request_id"] == response.headers["x-request-id"]
+        for error in body.get("errors", []):
+            assert isinstance(error["loc"], list)
+            assert isinstance(error["msg"], str)
+            assert isinstance(error["type"], str)
+        if status == 401:
+            assert "Bearer" in response.headers.get("www-authenticate", "")
+        return body
+
+    return check
+
+
+@pytest.fixture
+def check_invalid(check_problem) -> Callable[[httpx.Response], dict]:
+    """`check_invalid(response)`: a 422 validation problem that says which fields."""
+
+    def check(response: httpx.Response) -> dict:
+        body = check_problem(response, 422)
+        assert body["errors"]
+        return body
+
+    return check
+
+
+class Stored:
+    """What the database holds, read through `sql` (inside the test's transaction)."""
+
+    def __init__(self, sql: Callable[[str], Awaitable[object]]):
+        self._sql = sql
+
+    async def count(self) -> int:
+        return await self._sql("SELECT count(*) FROM tasks")
+
+    async def fingerprint(self) -> tuple:
+        """Changes with any insert, delete or update: every write moves updated_at."""
+        return (
+            await self.count(),
+            await self._sql("SELECT max(id) FROM tasks"),
+            await self._sql("SELECT max(updated_at) FROM tasks"),
+            await self._sql("SELECT count(*) FROM tasks WHERE done"),
+        )
+
+    async def task(self, task_id: int) -> dict | None:
+        """One row as the driver returns it, or None."""
+        # The id is an int the test got from the service: nothing to inject.
+        where = f"FROM tasks WHERE id = {int(task_id)}"
+        if not await self._sql(f"SELECT count(*) {where}"):
+            return None
+        columns = ["owner_id", *TASK_FIELDS[1:]]
+        return {column: await self._sql(f"SELECT {column} {where}") for column in columns}
+
+
+@pytest.fixture
+def stored(sql) -> Stored:
+    return Stored(sql)

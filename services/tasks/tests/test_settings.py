@@ -1,0 +1,32 @@
+"""Settings of the tasks service: MySQL by default, and no start without the token key."""
+
+import pytest
+from pydantic import ValidationError
+
+from tasks_service.settings import TasksSettings
+
+
+@pytest.fixture(autouse=True)
+def no_environment(monkeypatch):
+    for name in ("DATABASE_URL", "JWT_PUBLIC_KEY", "SERVICE_NAME"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_defaults_to_mysql(jwt_public_key):
+    settings = TasksSettings(jwt_public_key=jwt_public_key)
+
+    assert settings.service_name == "tasks"
+    assert settings.database_url == "mysql://root@127.0.0.1:3306/tasks"
+
+
+def test_postgres_is_only_a_database_url_away(monkeypatch, jwt_public_key):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/tasks")
+
+    settings = TasksSettings(jwt_public_key=jwt_public_key)
+
+    assert settings.database_url == "postgresql://postgres@127.0.0.1:5432/tasks"
+
+
+def test_refuses_to_start_without_the_token_key():
+    with pytest.raises(ValidationError, match="jwt_public_key"):
+        TasksSettings()
