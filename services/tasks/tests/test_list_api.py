@@ -7,6 +7,8 @@ import json
 import httpx
 import pytest
 
+from servicekit.pagination import MAX_CURSOR_CHARS
+
 FILTERS = {"all": {}, "done": {"done": "true"}, "open": {"done": "false"}}
 
 
@@ -189,7 +191,7 @@ MALFORMED_CURSORS = {
     "extra-key": cursor_of({"done": None, "i": 1, "owner": 1}),
     "done-as-int": cursor_of({"done": 1, "i": 1}),
     "done-as-string": cursor_of({"done": "true", "i": 1}),
-    "over-512-chars": "A" * 513,
+    "over-the-length-limit": "A" * (MAX_CURSOR_CHARS + 1),
 }
 
 

@@ -73,6 +73,9 @@ async def chunks(body: bytes, size: int = 64 * 1024):
 # --- create: invalid fields -----------------------------------------------------------
 
 INVALID_CREATE = {
+    # Postgres cannot store NUL: refused on both databases, never a 500.
+    "name-with-nul": {"name": "Ann\x00Lee"},
+    "name-with-newline": {"name": "Ann\nLee"},
     "name-missing": {"name": MISSING},
     "email-missing": {"email": MISSING},
     "password-missing": {"password": MISSING},
@@ -402,3 +405,8 @@ async def test_requests_without_id_get_distinct_generated_ids(client, api, path,
     assert_generated_request_id(first.headers["x-request-id"])
     assert_generated_request_id(second.headers["x-request-id"])
     assert first.headers["x-request-id"] != second.headers["x-request-id"]
+
+
+@pytest.mark.parametrize("q", ["a\x00b", "line\nbreak"], ids=["nul", "newline"])
+async def test_search_rejects_control_characters(client, api, q):
+    assert_invalid(await client.get(f"{api}/users", params={"q": q}))

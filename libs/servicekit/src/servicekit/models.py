@@ -1,10 +1,13 @@
-"""The ORM base every service's tables derive from, and column types both servers share."""
+"""What every service's ORM models share: constraint names and column types.
+
+Each service declares its own `Base` with `MetaData(naming_convention=NAMING_CONVENTION)`:
+one shared metadata would hold every service's tables wherever two are imported together.
+"""
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime
 from sqlalchemy.dialects.mysql import DATETIME
-from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
 # Fixed constraint names, so migrations and error matching (`db.violates`) agree on
@@ -16,10 +19,6 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

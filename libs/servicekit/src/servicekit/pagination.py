@@ -17,7 +17,8 @@ from servicekit.errors import InvalidInput
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
-MAX_CURSOR_CHARS = 512
+# Room for a search cursor over 200 characters of 4-byte text, base64-encoded.
+MAX_CURSOR_CHARS = 4096
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page")]
 CursorParam = Annotated[

@@ -7,10 +7,10 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
+from servicekit.schemas import is_id
+
 # The only algorithm accepted: pinning it rules out `none` and the HS256-with-public-key trick.
 ALGORITHM = "EdDSA"
-# User ids are BIGINT keys: a larger subject would fail in the database, not here.
-MAX_USER_ID = 2**63 - 1
 
 
 class InvalidToken(Exception):
@@ -45,6 +45,6 @@ class TokenVerifier:
             user_id = int(claims["sub"])
         except (jwt.PyJWTError, ValueError) as error:
             raise InvalidToken(str(error)) from error
-        if not 0 < user_id <= MAX_USER_ID:
+        if not is_id(user_id):  # else it would fail in the database, not here
             raise InvalidToken("subject out of range")
         return Principal(user_id=user_id)

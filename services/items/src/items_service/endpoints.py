@@ -11,18 +11,17 @@ from fastapi import APIRouter, Response, status
 
 from items_service import service
 from items_service.params import (
-    Cursor,
     Expand,
     ItemId,
     OwnerFilter,
-    RedisDep,
     TitlePrefix,
     UsersDep,
     ViewCounterDep,
 )
 from items_service.schemas import ItemCreate, ItemRead, ItemUpdate, ItemWithOwner
 from servicekit.auth import CurrentUser
-from servicekit.pagination import DEFAULT_LIMIT, Limit, Page
+from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page
+from servicekit.redis_clients import RedisDep
 from servicekit.sessions import AsyncSessionDep
 
 router = APIRouter(prefix="/api", tags=["async"])
@@ -45,7 +44,7 @@ async def list_items(
     owner_id: OwnerFilter = None,
     q: TitlePrefix = None,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    cursor: CursorParam = None,
     expand: Expand = None,
 ) -> Page[ItemWithOwner] | Page[ItemRead]:
     """List items by id, one owner's items, or items by title prefix."""

@@ -2,16 +2,20 @@
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Computed, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import BigInteger, Computed, Index, MetaData, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from servicekit.models import Base, UTCDateTime
+from servicekit.models import NAMING_CONVENTION, UTCDateTime
 
 # The search key is compared byte-wise, so one B-tree index on (title_key, id) serves
 # both the prefix LIKE and the ORDER BY of a search page, on Postgres and MySQL alike.
 _TITLE_KEY = String(200, collation="C").with_variant(
     String(200, collation="utf8mb4_bin"), "mysql", "mariadb"
 )
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 class Item(Base):

@@ -3,18 +3,11 @@ one definition."""
 
 from typing import Annotated, Literal
 
-import redis
-import redis.asyncio
 from fastapi import Depends, Path, Query, Request
 
 from items_service.clients import UsersClient
-from items_service.schemas import TITLE_CHARACTERS
-from items_service.service import MAX_ID
 from items_service.views import ViewCounter
-
-# A search cursor holds the prefix and a title key of up to 200 characters each, up to
-# 4 bytes apiece in UTF-8: more than servicekit's 512-character cursors can carry.
-MAX_CURSOR_CHARS = 4096
+from servicekit.schemas import MAX_ID, ONE_LINE_PATTERN
 
 ItemId = Annotated[int, Path(ge=1, le=MAX_ID, description="An item's id")]
 OwnerFilter = Annotated[int | None, Query(ge=1, le=MAX_ID, description="Only this user's items")]
@@ -23,13 +16,9 @@ TitlePrefix = Annotated[
     Query(
         min_length=1,
         max_length=200,
-        pattern=TITLE_CHARACTERS,
+        pattern=ONE_LINE_PATTERN,
         description="Case-insensitive prefix of the title",
     ),
-]
-Cursor = Annotated[
-    str | None,
-    Query(max_length=MAX_CURSOR_CHARS, description="`next_cursor` of the previous page"),
 ]
 Expand = Annotated[
     Literal["owner"] | None,
@@ -38,14 +27,6 @@ Expand = Annotated[
 
 
 # async: plain def dependencies would cost a thread hop per request.
-async def _redis(request: Request) -> redis.asyncio.Redis:
-    return request.app.state.redis
-
-
-async def _sync_redis(request: Request) -> redis.Redis:
-    return request.app.state.sync_redis
-
-
 async def _view_counter(request: Request) -> ViewCounter:
     return request.app.state.views
 
@@ -54,7 +35,5 @@ async def _users(request: Request) -> UsersClient:
     return request.app.state.users
 
 
-RedisDep = Annotated[redis.asyncio.Redis, Depends(_redis)]
-SyncRedisDep = Annotated[redis.Redis, Depends(_sync_redis)]
 ViewCounterDep = Annotated[ViewCounter, Depends(_view_counter)]
 UsersDep = Annotated[UsersClient, Depends(_users)]

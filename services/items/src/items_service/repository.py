@@ -12,6 +12,7 @@ from sqlalchemy import Row, Select, bindparam, delete, insert, select, tuple_, u
 from sqlalchemy.orm import Session
 
 from items_service.models import Item
+from servicekit.search import LIKE_ESCAPE, like_prefix
 
 COLUMNS = (
     Item.id,
@@ -22,9 +23,6 @@ COLUMNS = (
     Item.created_at,
     Item.updated_at,
 )
-
-# '/' rather than '\': backslash is itself an escape character in MySQL string literals.
-LIKE_ESCAPE = "/"
 
 _by_id = select(*COLUMNS).where(Item.id == bindparam("id"))
 _owner_of = select(Item.owner_id).where(Item.id == bindparam("id"))
@@ -68,13 +66,6 @@ _LISTINGS = {
     for search in (False, True)
     for after in (False, True)
 }
-
-
-def like_prefix(text: str) -> str:
-    """A LIKE pattern matching values that start with `text`, its wildcards taken literally."""
-    for special in (LIKE_ESCAPE, "%", "_"):
-        text = text.replace(special, LIKE_ESCAPE + special)
-    return text + "%"
 
 
 def insert_item(session: Session, values: dict) -> int:

@@ -1,33 +1,22 @@
 """Request and response bodies of the items API."""
 
 from datetime import datetime
-from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import BaseModel, model_validator
 
-# One line of printable text. Control characters are refused rather than stored: Postgres
-# cannot store NUL at all (MySQL can), and one contract means one rule on both.
-TITLE_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"
-Title = Annotated[
-    str,
-    StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=200, pattern=TITLE_CHARACTERS
-    ),
-]
+from servicekit.schemas import InputModel, one_line, text
+
+Title = one_line(200)
 # Kept as sent, line breaks included: an empty description is a description, null is none.
-Description = Annotated[str, StringConstraints(max_length=2000, pattern=r"^[^\x00]*$")]
+Description = text(2000)
 
 
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ItemCreate(_Input):
+class ItemCreate(InputModel):
     title: Title
     description: Description | None = None
 
 
-class ItemUpdate(_Input):
+class ItemUpdate(InputModel):
     """Only the fields sent change; `description: null` clears the description."""
 
     title: Title | None = None

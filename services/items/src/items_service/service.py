@@ -15,9 +15,8 @@ from items_service.errors import ItemNotFound, NotYourItem
 from items_service.schemas import ItemCreate, ItemRead, ItemUpdate, ItemWithOwner, Owner
 from servicekit.models import utcnow
 from servicekit.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
+from servicekit.schemas import is_id
 from servicekit.tokens import Principal
-
-MAX_ID = 2**63 - 1
 
 
 def create_item(session: Session, principal: Principal, data: ItemCreate) -> ItemRead:
@@ -68,7 +67,7 @@ def _position(cursor: str, filters: dict, by_title: bool) -> int | tuple[str, in
         type(made_for[name]) is type(filters[name]) for name in filters
     )
     after_id = position.get("i")
-    if set(position) != expected or not same_filters or not _is_id(after_id):
+    if set(position) != expected or not same_filters or not is_id(after_id):
         raise InvalidCursor("The cursor does not belong to this listing")
     if not by_title:
         return after_id
@@ -77,10 +76,6 @@ def _position(cursor: str, filters: dict, by_title: bool) -> int | tuple[str, in
     if not isinstance(after_key, str) or "\x00" in after_key:
         raise InvalidCursor("The cursor does not belong to this listing")
     return after_key, after_id
-
-
-def _is_id(value: object) -> bool:
-    return type(value) is int and 0 < value <= MAX_ID
 
 
 def update_item(

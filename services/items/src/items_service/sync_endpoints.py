@@ -9,18 +9,17 @@ from fastapi import APIRouter, Response, status
 
 from items_service import service
 from items_service.params import (
-    Cursor,
     Expand,
     ItemId,
     OwnerFilter,
-    SyncRedisDep,
     TitlePrefix,
     UsersDep,
     ViewCounterDep,
 )
 from items_service.schemas import ItemCreate, ItemRead, ItemUpdate, ItemWithOwner
 from servicekit.auth import CurrentUser
-from servicekit.pagination import DEFAULT_LIMIT, Limit, Page
+from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page
+from servicekit.redis_clients import SyncRedisDep
 from servicekit.responses import json_response, no_content
 from servicekit.sessions import SessionDep
 
@@ -42,7 +41,7 @@ def list_items(
     owner_id: OwnerFilter = None,
     q: TitlePrefix = None,
     limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    cursor: CursorParam = None,
     expand: Expand = None,
 ) -> Response:
     """List items by id, one owner's items, or items by title prefix."""

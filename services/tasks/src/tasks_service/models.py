@@ -7,8 +7,6 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from servicekit.models import NAMING_CONVENTION, UTCDateTime
 
-# The largest BIGINT: ids, owner ids and cursor positions never exceed it.
-MAX_ID = 2**63 - 1
 TITLE_MAX_CHARS = 200
 
 

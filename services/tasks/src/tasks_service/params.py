@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import Path, Query
 from pydantic import BeforeValidator
 
-from tasks_service.models import MAX_ID
+from servicekit.schemas import MAX_ID
 
 TaskId = Annotated[int, Path(ge=1, le=MAX_ID, description="A task's id")]
 

@@ -5,33 +5,19 @@ from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
-    ConfigDict,
-    StringConstraints,
     model_validator,
 )
 
+from servicekit.schemas import InputModel, one_line
 from tasks_service.models import TITLE_MAX_CHARS
 
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 EARLIEST_DUE_YEAR = 1970
 
 
-def _one_line(text: str) -> str:
-    # NUL alone would be a 500 on Postgres (text cannot hold it); a title is one line.
-    if _CONTROL_CHARACTERS.search(text):
-        raise ValueError("must not contain control characters")
-    return text
-
-
-Title = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX_CHARS),
-    AfterValidator(_one_line),
-]
+Title = one_line(TITLE_MAX_CHARS)
 
 
 def _due_date(value: object) -> object:
@@ -50,16 +36,12 @@ def _due_date(value: object) -> object:
 DueDate = Annotated[date, BeforeValidator(_due_date)]
 
 
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class TaskCreate(_Input):
+class TaskCreate(InputModel):
     title: Title
     due_date: DueDate | None = None
 
 
-class TaskUpdate(_Input):
+class TaskUpdate(InputModel):
     """Only the fields sent change; `due_date: null` clears the due date. `done` is not
     here: PUT and DELETE on /tasks/{id}/done change it."""
 

@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 
 from servicekit.models import utcnow
 from servicekit.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
+from servicekit.schemas import is_id
 from servicekit.tokens import Principal
 from tasks_service import repository
 from tasks_service.errors import TaskNotFound
-from tasks_service.models import MAX_ID
 from tasks_service.schemas import TaskCreate, TaskRead, TaskUpdate
 
 
@@ -66,13 +66,9 @@ def _position(cursor: str, done: bool | None) -> int:
     position = decode_cursor(cursor)
     after_id = position.get("i")
     # `is`, not `==`: a cursor saying 1 or 0 was not made for true or false.
-    if set(position) != {"done", "i"} or position["done"] is not done or not _is_id(after_id):
+    if set(position) != {"done", "i"} or position["done"] is not done or not is_id(after_id):
         raise InvalidCursor("The cursor does not belong to this listing")
     return after_id
-
-
-def _is_id(value: object) -> bool:
-    return type(value) is int and 0 < value <= MAX_ID
 
 
 def update_task(

@@ -5,12 +5,18 @@ from typing import Annotated, Literal
 from fastapi import Depends, Form, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from servicekit.schemas import MAX_ID, ONE_LINE_PATTERN
 from users_service.security import TokenIssuer
 
-UserId = Annotated[int, Path(ge=1, le=2**63 - 1, description="A user's id")]
+UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="A user's id")]
 NamePrefix = Annotated[
     str | None,
-    Query(min_length=1, max_length=100, description="Case-insensitive prefix of the name"),
+    Query(
+        min_length=1,
+        max_length=100,
+        pattern=ONE_LINE_PATTERN,
+        description="Case-insensitive prefix of the name",
+    ),
 ]
 
 

@@ -11,13 +11,11 @@ from datetime import datetime
 from sqlalchemy import Row, bindparam, delete, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
+from servicekit.search import LIKE_ESCAPE, like_prefix
 from users_service.models import User
 
 PUBLIC_COLUMNS = (User.id, User.name, User.avatar, User.created_at)
 PRIVATE_COLUMNS = (*PUBLIC_COLUMNS, User.email)
-
-# '/' rather than '\': backslash is itself an escape character in MySQL string literals.
-LIKE_ESCAPE = "/"
 
 _public_by_id = select(*PUBLIC_COLUMNS).where(User.id == bindparam("id"))
 _private_by_id = select(*PRIVATE_COLUMNS).where(User.id == bindparam("id"))
@@ -41,15 +39,6 @@ _search_after = _search.where(
     User.name_key >= bindparam("after_key"),
     tuple_(User.name_key, User.id) > tuple_(bindparam("after_key"), bindparam("after_id")),
 )
-
-
-def like_prefix(text: str) -> str:
-    escaped = (
-        text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2)
-        .replace("%", LIKE_ESCAPE + "%")
-        .replace("_", LIKE_ESCAPE + "_")
-    )
-    return escaped + "%"
 
 
 def insert_user(session: Session, values: dict) -> int:

@@ -6,7 +6,6 @@ from typing import Annotated, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
-    ConfigDict,
     EmailStr,
     HttpUrl,
     StringConstraints,
@@ -15,7 +14,9 @@ from pydantic import (
     model_validator,
 )
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+from servicekit.schemas import InputModel, one_line
+
+Name = one_line(100)
 # Stored lower-cased: one account per address, however it is typed.
 Email = Annotated[EmailStr, StringConstraints(max_length=254), AfterValidator(str.lower)]
 Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
@@ -33,18 +34,14 @@ def _checked_url(value: str) -> str:
 Avatar = Annotated[str, StringConstraints(max_length=2048), AfterValidator(_checked_url)]
 
 
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class UserCreate(_Input):
+class UserCreate(InputModel):
     name: Name
     email: Email
     password: Password
     avatar: Avatar | None = None
 
 
-class UserUpdate(_Input):
+class UserUpdate(InputModel):
     """Only the fields sent change; `avatar: null` clears the avatar."""
 
     name: Name | None = None

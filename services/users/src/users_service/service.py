@@ -11,13 +11,13 @@ from sqlalchemy.orm import Session
 from servicekit.db import violates
 from servicekit.models import utcnow
 from servicekit.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
+from servicekit.schemas import is_id
 from servicekit.tokens import Principal
 from users_service import repository
 from users_service.errors import AccountGone, EmailTaken, NotYourAccount, UserNotFound
 from users_service.schemas import UserCreate, UserPrivate, UserRead, UserUpdate
 
 EMAIL_CONSTRAINT = "uq_users_email"
-MAX_ID = 2**63 - 1
 
 
 def create_user(session: Session, data: UserCreate, password_hash: str) -> UserPrivate:
@@ -80,7 +80,7 @@ def list_users(session: Session, *, q: str | None, limit: int, cursor: str | Non
 def _id_position(cursor: str) -> int:
     position = decode_cursor(cursor)
     after_id = position.get("i")
-    if set(position) != {"i"} or not _is_id(after_id):
+    if set(position) != {"i"} or not is_id(after_id):
         raise InvalidCursor("The cursor does not belong to this listing")
     return after_id
 
@@ -88,13 +88,9 @@ def _id_position(cursor: str) -> int:
 def _search_position(cursor: str, key: str) -> tuple[str, int]:
     position = decode_cursor(cursor)
     after_key, after_id = position.get("k"), position.get("i")
-    if position.get("q") != key or not isinstance(after_key, str) or not _is_id(after_id):
+    if position.get("q") != key or not isinstance(after_key, str) or not is_id(after_id):
         raise InvalidCursor("The cursor does not belong to this search")
     return after_key, after_id
-
-
-def _is_id(value: object) -> bool:
-    return type(value) is int and 0 < value <= MAX_ID
 
 
 def update_user(
