@@ -8,6 +8,7 @@ import io
 import secrets
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,6 +35,8 @@ def system(postgres_server_url, mysql_server_url) -> Iterator[httpx.Client]:
     suffix = secrets.token_hex(3)
     services = tuple(
         dataclasses.replace(s, port=free_port(), database=f"{s.database}_e2e_{suffix}")
+        if s.port is not None
+        else s
         for s in SERVICES
     )
     output = io.StringIO()
@@ -46,9 +49,12 @@ def system(postgres_server_url, mysql_server_url) -> Iterator[httpx.Client]:
             "MYSQL_URL": mysql_server_url,
             "REDIS_URL": redis.url,
             "GATEWAY_PORT": str(free_port()),
+            "FLUSH_INTERVAL_SECONDS": "1",
         }
         stack = Stack(repo_root(), environ, Supervisor(output), exits, services, data=data)
         for service in services:
+            if service.database is None:
+                continue
             server = postgres_server_url if service.backend == "postgres" else mysql_server_url
             exits.callback(drop_database, server, service.database)
         stack.check_ports()
@@ -90,6 +96,16 @@ def test_one_users_story_through_the_gateway(system: httpx.Client, mode: str):
     assert item["owner_id"] == user["id"]
     assert system.get(f"{api}/items/{item['id']}").json()["views"] == 1
     assert system.get(f"{api}/items/{item['id']}").json()["views"] == 2
+
+    # The worker's periodic flush moves the two views into the database, where list
+    # pages read them.
+    deadline = time.monotonic() + 30
+    while (
+        system.get(f"{api}/items", params={"owner_id": user["id"]}).json()["items"][0]["views"] != 2
+    ):
+        assert time.monotonic() < deadline, "the views never reached the database"
+        time.sleep(0.2)
+    assert system.get(f"{api}/items/{item['id']}").json()["views"] == 3
 
     page = system.get(f"{api}/items", params={"owner_id": user["id"], "expand": "owner"})
     assert page.status_code == 200, page.text

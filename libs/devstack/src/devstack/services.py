@@ -91,4 +91,25 @@ SERVICES: tuple[Service, ...] = (
         seed_args=("--count", "5000", "--owners", "1001"),
         seed_table="tasks",
     ),
+    # The Celery worker and beat: no HTTP, no database of their own. Started last, so
+    # they get every other service's <NAME>_DATABASE_URL (the flush writes items').
+    Service(
+        name="worker",
+        package="worker_service",
+        port=None,
+        backend=None,
+        argv=(
+            *("-m", "celery", "--quiet", "-A", "worker_service.celery_app", "worker"),
+            *("--loglevel", "INFO", "--concurrency", "2"),
+        ),
+        health_path=None,
+    ),
+    Service(
+        name="beat",
+        package="worker_service",
+        port=None,
+        backend=None,
+        argv=("-m", "celery", "--quiet", "-A", "worker_service.celery_app", "beat"),
+        health_path=None,
+    ),
 )

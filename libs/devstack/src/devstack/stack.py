@@ -76,6 +76,8 @@ class Stack:
         self.exits = exits
         self.services = services
         self.say = supervisor.say
+        # name -> database URL of each service started so far.
+        self.database_urls: dict[str, str] = {}
 
     # --- ports ---------------------------------------------------------------------------
 
@@ -185,6 +187,11 @@ class Stack:
                 for other in self.services
                 if other.base_url is not None
             },
+            # The worker's jobs reach other services' databases: ITEMS_DATABASE_URL, ...
+            **{f"{name.upper()}_DATABASE_URL": url for name, url in self.database_urls.items()},
+            # The worker's files live with the rest of the run's data.
+            "HEARTBEAT_FILE": str(self.data / "worker-heartbeat"),
+            "BEAT_SCHEDULE_FILE": str(self.data / "celerybeat-schedule"),
         }
         if service.signs_tokens:
             env["JWT_PRIVATE_KEY"] = private_pem
@@ -195,6 +202,7 @@ class Stack:
         if service.backend is not None:
             database_url = self.database_url(service, servers)
             self.prepare_database(service, database_url)
+            self.database_urls[service.name] = database_url
         env = self.service_env(service, database_url, servers["redis"])
         if database_url:
             self.migrate(service, env)

@@ -10,14 +10,22 @@ they carry the submitting request's id in their message headers.
 import logging
 from collections.abc import Mapping, Sequence
 
+import kombu.exceptions
+import redis.exceptions
 from asgi_correlation_id.context import correlation_id
 from celery import Celery, signals
 
+from servicekit.errors import ServiceUnavailable
 from servicekit.request_id import current_request_id
 
 logger = logging.getLogger(__name__)
 
 REQUEST_ID_HEADER = "request_id"
+
+
+class QueueUnavailable(ServiceUnavailable):
+    title = "Job queue unavailable"
+    type = "urn:problem-type:queue-unavailable"
 
 
 def create_celery(
@@ -64,12 +72,26 @@ def create_celery(
 
 
 def send_job(
-    app: Celery, name: str, args: Sequence[object], *, job_id: int | str, retry: bool = False
+    app: Celery,
+    name: str,
+    args: Sequence[object],
+    *,
+    job_id: int | str,
+    headers: Mapping[str, str] | None = None,
+    retry: bool = False,
 ) -> None:
-    """Publishes a job by name with the current request id; raises when Redis is away."""
+    """Publishes a job by name with the current request id.
+
+    Raises `QueueUnavailable` (a 503) at once when Redis does not take the message:
+    without `retry`, kombu gives up after one connection attempt.
+    """
     request_id = current_request_id()
-    headers: Mapping[str, str] = {REQUEST_ID_HEADER: request_id} if request_id else {}
-    app.send_task(name, args=list(args), task_id=str(job_id), headers=headers, retry=retry)
+    headers = {**(headers or {}), **({REQUEST_ID_HEADER: request_id} if request_id else {})}
+    try:
+        app.send_task(name, args=list(args), task_id=str(job_id), headers=headers, retry=retry)
+    except (kombu.exceptions.OperationalError, redis.exceptions.RedisError, OSError) as error:
+        logger.warning("job %s not sent: %s", job_id, error)
+        raise QueueUnavailable("The job queue is unavailable; nothing was submitted") from None
 
 
 @signals.task_prerun.connect

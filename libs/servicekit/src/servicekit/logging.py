@@ -68,6 +68,8 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     logging.getLogger("uvicorn.error").addFilter(_drop_reraised_errors)
     # SQL statements are never logged (no echo); only SQLAlchemy's warnings pass.
     logging.getLogger("sqlalchemy").setLevel(logging.WARNING)
+    # SQLAlchemy names a pool's logger after its class: ours lives in servicekit.pools.
+    logging.getLogger("servicekit.pools").setLevel(logging.WARNING)
 
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],

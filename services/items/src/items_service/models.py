@@ -1,4 +1,4 @@
-"""The items table."""
+"""The items table, and the flushes of view counts already added to it."""
 
 from datetime import datetime
 
@@ -38,3 +38,19 @@ class Item(Base):
         Index("ix_items_owner_id_id", "owner_id", "id"),
         {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_unicode_ci"},
     )
+
+
+class ViewFlush(Base):
+    """A flush of view counts from Redis that has been added to `items.views`.
+
+    The worker's flush job inserts its flush id in the same transaction as its counts, so
+    a flush retried after a crash finds its id here and adds nothing a second time.
+    Written and pruned by the worker only.
+    """
+
+    __tablename__ = "view_flushes"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    applied_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+    __table_args__ = ({"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_unicode_ci"},)

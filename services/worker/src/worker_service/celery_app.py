@@ -1,0 +1,90 @@
+"""The worker's Celery app.
+
+    celery --quiet -A worker_service.celery_app worker --loglevel INFO
+    celery --quiet -A worker_service.celery_app beat --schedule /tmp/beat-schedule
+
+(`--quiet` leaves out Celery's banner, the only stdout lines that are not JSON.)
+
+Every log line is servicekit's JSON with the request id of the job's sender: Celery's
+own logging setup is skipped (a `setup_logging` receiver), and servicekit.jobs adopts
+the id from the message headers when a job starts.
+"""
+
+import logging
+
+from celery import Celery, signals
+
+from servicekit.jobs import create_celery
+from servicekit.logging import configure_logging
+from worker_service.heartbeat import heartbeat_step
+from worker_service.liveness import touch
+from worker_service.resources import Resources
+from worker_service.settings import WorkerSettings
+from worker_service.tasks import register_tasks
+
+FLUSH_TASK = "counters.flush_item_views"
+
+
+def create_worker_app(settings: WorkerSettings) -> Celery:
+    app = create_celery(
+        settings.service_name,
+        settings.redis_url,
+        visibility_timeout=settings.visibility_timeout_seconds,
+        soft_time_limit=settings.soft_time_limit_seconds,
+        time_limit=settings.time_limit_seconds,
+        connect_timeout=settings.redis_timeout,
+    )
+    app.conf.update(
+        # kombu looks for messages of dead workers (unacked past the visibility timeout)
+        # every 10 s but scans only on every 10th look by default: up to 100 s more.
+        broker_transport_options={
+            **app.conf.broker_transport_options,
+            "unacked_restore_throttle": 1,
+        },
+        # A queue per worker, `<hostname>.dq2`, for the heartbeat it sends itself.
+        worker_direct=True,
+        beat_schedule_filename=settings.beat_schedule_file,
+        beat_schedule={
+            "flush-item-views": {
+                "task": FLUSH_TASK,
+                "schedule": settings.flush_interval_seconds,
+                # Flushes queued while no worker ran would only repeat one another.
+                "options": {"expires": settings.flush_interval_seconds},
+            }
+        },
+    )
+    resources = Resources(settings)
+    register_tasks(app, resources)
+    app.steps["consumer"].add(
+        heartbeat_step(settings.heartbeat_interval_seconds, settings.heartbeat_file)
+    )
+
+    chosen_level = [settings.log_level]
+
+    def setup_logging(loglevel=None, **_kwargs) -> None:
+        # `--loglevel` wins over LOG_LEVEL; pool processes keep the main process's choice.
+        if loglevel:
+            level = logging.getLevelName(loglevel) if isinstance(loglevel, int) else loglevel
+            chosen_level[0] = level
+        configure_logging(settings.service_name, chosen_level[0])
+        # Celery's own warnings (such as running as root) become JSON lines too.
+        logging.captureWarnings(True)
+
+    def touch_heartbeat(sender=None, **_kwargs) -> None:
+        if sender is not None and sender.app is app:
+            touch(settings.heartbeat_file)
+
+    def close_resources(**_kwargs) -> None:
+        resources.close()
+
+    # Strong references: Celery would otherwise drop these closures at once.
+    signals.setup_logging.connect(setup_logging, weak=False)
+    # Pool processes inherit the configuration when forked; spawned ones need it again.
+    signals.worker_process_init.connect(setup_logging, weak=False)
+    signals.task_prerun.connect(touch_heartbeat, weak=False)
+    signals.task_postrun.connect(touch_heartbeat, weak=False)
+    signals.worker_process_shutdown.connect(close_resources, weak=False)
+    return app
+
+
+app = create_worker_app(WorkerSettings())

@@ -1,0 +1,35 @@
+"""Settings of the worker: one environment variable per field."""
+
+from pydantic import PositiveFloat, PositiveInt
+
+from servicekit.settings import ServiceSettings
+
+
+class WorkerSettings(ServiceSettings):
+    service_name: str = "worker"
+    # `redis_url` (inherited) is the Celery broker; the view counters live there too.
+
+    items_database_url: str = "postgresql://postgres@127.0.0.1:5432/items"
+    # A job holds one connection at a time; a process needs no pool of ten.
+    db_pool_size: PositiveInt = 2
+    db_max_overflow: int = 0
+    # The same setting as items': the hashes `<prefix>:pending` and `<prefix>:flushing`.
+    views_key_prefix: str = "items:views"
+    flush_interval_seconds: PositiveFloat = 5.0
+    # Where beat keeps when each periodic job last ran (`--schedule` overrides it).
+    beat_schedule_file: str = "celerybeat-schedule"
+    # Flush ids in `view_flushes` older than this are pruned; a dead flush is retried
+    # within seconds, so a week is far more than enough to recognise one.
+    flush_retention_days: PositiveInt = 7
+
+    # A job still unacknowledged after the visibility timeout is delivered again, so
+    # soft limit < hard limit < visibility timeout (create_celery checks it).
+    visibility_timeout_seconds: PositiveInt = 600
+    soft_time_limit_seconds: PositiveInt = 120
+    time_limit_seconds: PositiveInt = 180
+
+    # Touched by every job and by a heartbeat job sent to this worker's own queue;
+    # `python -m worker_service.liveness` fails when it grows older than the max age.
+    heartbeat_file: str = "/tmp/worker-heartbeat"  # noqa: S108 - a marker, not a secret
+    heartbeat_interval_seconds: PositiveFloat = 30.0
+    liveness_max_age_seconds: PositiveFloat = 300.0

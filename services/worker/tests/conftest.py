@@ -1,0 +1,248 @@
+"""Fixtures of the worker suites: items databases on both servers, a private Redis, and
+real worker processes started from `worker_test_app` (see there).
+
+Workers get short time limits below a short visibility timeout, so a message of a
+killed worker comes back within seconds, not the production ten minutes.
+"""
+
+import contextlib
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy import text
+
+from devstack import databases
+from devstack.ports import free_port
+from devstack.processes import spawn, terminate
+from devstack.servers import RedisServer
+from servicekit.jobs import create_celery
+from servicekit.models import utcnow
+from servicekit.testing import migrate
+from worker_service.resources import Resources
+from worker_service.settings import WorkerSettings
+
+TESTS = Path(__file__).parent
+ITEMS_ALEMBIC_INI = TESTS.parents[1] / "items" / "alembic.ini"
+EVENTS_KEY = "worker-test:events"
+VISIBILITY_TIMEOUT_SECONDS = 10
+WORKER_ENV = {
+    "VISIBILITY_TIMEOUT_SECONDS": str(VISIBILITY_TIMEOUT_SECONDS),
+    "SOFT_TIME_LIMIT_SECONDS": "6",
+    "TIME_LIMIT_SECONDS": "8",
+    "REDIS_TIMEOUT": "1",
+    # Celery warns about running as root before any logging is set up; CI runs as root.
+    "PYTHONWARNINGS": "ignore:You're running the worker with superuser privileges",
+}
+
+
+@pytest.fixture(scope="session")
+def items_databases(server_urls: dict[str, str]) -> Iterator[dict[str, str]]:
+    """backend -> the URL of an items database migrated to head, for the whole session."""
+    created = {}
+    try:
+        for backend in ("postgres", "mysql"):
+            name = f"items_worker_test_{os.getpid()}_{secrets.token_hex(3)}"
+            databases.create_database(server_urls[backend], name)
+            created[backend] = name
+            migrate(ITEMS_ALEMBIC_INI, databases.with_database(server_urls[backend], name))
+        yield {b: databases.with_database(server_urls[b], n) for b, n in created.items()}
+    finally:
+        for backend, name in created.items():
+            databases.drop_database(server_urls[backend], name)
+
+
+@pytest.fixture(params=["postgres", "mysql"])
+def items_database_url(request: pytest.FixtureRequest, items_databases) -> str:
+    return items_databases[request.param]
+
+
+def start_redis(root: Path, port: int) -> RedisServer:
+    server = RedisServer(root / f"redis-{port}", port)
+    server.start()
+    return server
+
+
+@pytest.fixture(scope="session")
+def private_redis() -> Iterator[RedisServer]:
+    """A Redis of the suite's own: tests flush it, and workers on it see no other jobs."""
+    root = Path(tempfile.mkdtemp(prefix="worker-test-"))
+    root.chmod(0o755)
+    server = start_redis(root, free_port())
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def broker_url(private_redis: RedisServer) -> str:
+    """The private Redis, emptied: no job or event of an earlier test is left in it."""
+    with redis.Redis.from_url(private_redis.url) as client:
+        client.flushall()
+    return private_redis.url
+
+
+@pytest.fixture
+def views_key_prefix() -> str:
+    return f"items-worker-test-{secrets.token_hex(4)}:views"
+
+
+@pytest.fixture
+def make_item(items_database_url: str) -> Callable[[int], int]:
+    """`make_item(views)`: a new row in the items table; returns its id."""
+    resources = Resources(WorkerSettings(items_database_url=items_database_url))
+
+    def make(views: int = 0) -> int:
+        now = utcnow().replace(tzinfo=None)
+        with resources.items_engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO items (owner_id, title, views, created_at, updated_at)"
+                    " VALUES (1, 'Brass Lantern', :views, :now, :now)"
+                ),
+                {"views": views, "now": now},
+            )
+            return int(connection.execute(text("SELECT max(id) FROM items")).scalar())
+
+    yield make
+    resources.close()
+
+
+@pytest.fixture
+def stored_views(items_database_url: str) -> Iterator[Callable[[int], int | None]]:
+    resources = Resources(WorkerSettings(items_database_url=items_database_url))
+
+    def read(item_id: int) -> int | None:
+        with resources.items_engine.connect() as connection:
+            return connection.execute(
+                text("SELECT views FROM items WHERE id = :id"), {"id": item_id}
+            ).scalar()
+
+    yield read
+    resources.close()
+
+
+@dataclass
+class Worker:
+    process: subprocess.Popen
+    hostname: str
+    log: Path
+    heartbeat_file: Path
+    env: dict[str, str] = field(repr=False)
+
+    def lines(self) -> list[dict]:
+        """The worker's stdout, one JSON object per line (fails on any other line)."""
+        text_lines = self.log.read_text().splitlines()
+        return [json.loads(line) for line in text_lines if line.strip()]
+
+    def wait_for_log(self, needle: str, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.log.exists() and needle in self.log.read_text():
+                return
+            assert self.process.poll() is None, f"worker exited:\n{self.log.read_text()}"
+            time.sleep(0.1)
+        raise AssertionError(f"{needle!r} not logged in {timeout} s:\n{self.log.read_text()}")
+
+    def kill(self) -> None:
+        """kill -9 the main process and its pool processes, as an OOM kill would."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+
+@pytest.fixture
+def spawn_worker(tmp_path: Path, views_key_prefix: str) -> Iterator[Callable[..., Worker]]:
+    """`spawn_worker(broker_url, name="w1", concurrency=2, **env)`: a real worker, ready."""
+    workers: list[Worker] = []
+
+    def start(broker: str, name: str = "w1", concurrency: int = 2, **env: str) -> Worker:
+        heartbeat_file = tmp_path / f"{name}.heartbeat"
+        environment = (
+            os.environ
+            | WORKER_ENV
+            | {
+                "REDIS_URL": broker,
+                "VIEWS_KEY_PREFIX": views_key_prefix,
+                "HEARTBEAT_FILE": str(heartbeat_file),
+                "PYTHONPATH": str(TESTS),
+                **env,
+            }
+        )
+        argv = [sys.executable, "-m", "celery", "--quiet", "-A", "worker_test_app", "worker"]
+        argv += ["--loglevel", "INFO", "--concurrency", str(concurrency)]
+        argv += ["--hostname", f"{name}@%h", "--without-mingle", "--without-gossip"]
+        log = tmp_path / f"{name}-{len(workers)}.log"
+        process = spawn(argv, env=environment, log=log)
+        worker = Worker(process, name, log, heartbeat_file, environment)
+        workers.append(worker)
+        worker.wait_for_log(" ready.")
+        return worker
+
+    yield start
+    for worker in workers:
+        terminate(worker.process, grace=15)
+        # Pool processes that outlived a killed main process.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(worker.process.pid, signal.SIGKILL)
+
+
+@pytest.fixture
+def submitter(broker_url: str):
+    """The Celery app a service would send jobs with: a broker URL, no worker code."""
+    return create_celery("submitter", broker_url)
+
+
+class Events:
+    """Job starts and finishes, as `worker_test_app` records them in Redis."""
+
+    def __init__(self, url: str):
+        self.url = url
+
+    def all(self) -> list[dict]:
+        with redis.Redis.from_url(self.url) as client:
+            return [json.loads(raw) for raw in client.lrange(EVENTS_KEY, 0, -1)]
+
+    def wait(self, timeout: float = 30, **match) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with contextlib.suppress(redis.RedisError):
+                for event in self.all():
+                    if all(event.get(key) == value for key, value in match.items()):
+                        return event
+            time.sleep(0.1)
+        raise AssertionError(f"no event {match} in {timeout} s; got {self.all()}")
+
+
+@pytest.fixture
+def events(broker_url: str) -> Events:
+    return Events(broker_url)
+
+
+@pytest.fixture
+def events_on() -> type[Events]:
+    """`events_on(redis_url)`: the events recorded on another Redis than `broker_url`."""
+    return Events
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """A Redis of one test's own, to stop and start again on the same port."""
+    root = Path(tempfile.mkdtemp(prefix="worker-test-"))
+    root.chmod(0o755)
+    server = start_redis(root, free_port())
+    try:
+        yield server
+    finally:
+        server.stop()

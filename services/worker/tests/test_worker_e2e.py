@@ -1,0 +1,230 @@
+"""Real worker processes on a private Redis: delivery, crashes, restarts, shutdown.
+
+Jobs are sent as a service sends them (`servicekit.jobs.send_job`, by name). What a
+worker did is read from the events `worker_test_app` records and from its JSON logs.
+"""
+
+import hashlib
+import itertools
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import redis
+from asgi_correlation_id.context import correlation_id
+
+from servicekit.jobs import create_celery, send_job
+
+_job_numbers = itertools.count(1)
+
+
+def new_job_id(label: str) -> str:
+    return f"{label}-{os.getpid()}-{next(_job_numbers)}"
+
+
+def wait_until(condition, timeout: float = 30, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{what} not reached in {timeout} s")
+
+
+def test_a_job_runs_and_its_result_is_right(broker_url, spawn_worker, submitter, events):
+    spawn_worker(broker_url)
+    good, bad = new_job_id("digest"), new_job_id("digest")
+
+    send_job(submitter, "compute.digest", ["hello", 1], job_id=good)
+    send_job(submitter, "compute.digest", ["hello", 0], job_id=bad)
+
+    expected = hashlib.sha256(b"hello").hexdigest()
+    done = events.wait(id=good, event="finished")
+    assert (done["state"], done["retval"]) == ("SUCCESS", {"digest": expected, "rounds": 1})
+    refused = events.wait(id=bad, event="finished")
+    assert refused["state"] == "FAILURE"
+    assert "rounds must be" in refused["retval"]
+
+
+def test_a_flush_job_moves_counts_to_the_table(
+    broker_url,
+    items_database_url,
+    views_key_prefix,
+    spawn_worker,
+    submitter,
+    events,
+    make_item,
+    stored_views,
+):
+    item = make_item(views=1)
+    with redis.Redis.from_url(broker_url) as client:
+        client.hincrby(f"{views_key_prefix}:pending", str(item), 3)
+    spawn_worker(broker_url, ITEMS_DATABASE_URL=items_database_url)
+    job = new_job_id("flush")
+
+    send_job(submitter, "counters.flush_item_views", [], job_id=job)
+
+    done = events.wait(id=job, event="finished")
+    assert done["state"] == "SUCCESS", done
+    assert done["retval"]["views"] == 3
+    assert stored_views(item) == 4
+
+
+def test_beat_sends_flushes_every_interval(
+    broker_url,
+    items_database_url,
+    views_key_prefix,
+    spawn_worker,
+    make_item,
+    stored_views,
+    tmp_path,
+):
+    item = make_item()
+    worker = spawn_worker(broker_url, ITEMS_DATABASE_URL=items_database_url)
+    argv = [sys.executable, "-m", "celery", "--quiet", "-A", "worker_test_app", "beat"]
+    argv += ["--loglevel", "INFO", "--schedule", str(tmp_path / "beat-schedule")]
+    env = worker.env | {"FLUSH_INTERVAL_SECONDS": "1"}
+    with (tmp_path / "beat.log").open("wb") as log:
+        beat = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        with redis.Redis.from_url(broker_url) as client:
+            client.hincrby(f"{views_key_prefix}:pending", str(item), 2)
+            wait_until(lambda: stored_views(item) == 2, what="first flush")
+            client.hincrby(f"{views_key_prefix}:pending", str(item), 5)
+            wait_until(lambda: stored_views(item) == 7, what="second flush")
+    finally:
+        beat.terminate()
+        assert beat.wait(timeout=15) == 0
+    lines = (tmp_path / "beat.log").read_text().splitlines()
+    assert lines
+    assert all(line.startswith("{") for line in lines), lines
+
+
+def test_a_job_of_a_killed_worker_goes_to_another_worker(
+    broker_url, spawn_worker, submitter, events
+):
+    first = spawn_worker(broker_url, "w1", concurrency=1)
+    job = new_job_id("sleep")
+    send_job(submitter, "testing.sleep", [3], job_id=job)
+    assert events.wait(id=job, event="started")["hostname"].startswith("w1@")
+
+    first.kill()
+    spawn_worker(broker_url, "w2", concurrency=1)
+
+    # Back in the queue once the visibility timeout (10 s here) has passed.
+    done = events.wait(id=job, event="finished", timeout=60)
+    assert done["hostname"].startswith("w2@")
+    assert done["state"] == "SUCCESS"
+
+
+def test_worker_consumes_again_after_redis_restarts_while_idle(own_redis, spawn_worker, events_on):
+    worker = spawn_worker(own_redis.url, HEARTBEAT_INTERVAL_SECONDS="1")
+    before = new_job_id("digest")
+    send_job(create_celery("submitter", own_redis.url), "compute.digest", ["a", 1], job_id=before)
+    events_on(own_redis.url).wait(id=before, event="finished")
+
+    own_redis.stop()
+    time.sleep(3)
+    own_redis.start()  # empty: this Redis keeps nothing on disk
+
+    after = new_job_id("digest")
+    send_job(create_celery("submitter", own_redis.url), "compute.digest", ["b", 1], job_id=after)
+    assert events_on(own_redis.url).wait(id=after, event="finished", timeout=60)
+    # The heartbeat comes through the worker's own queue again: its binding is back.
+    heartbeat = events_on(own_redis.url).wait(name="health.heartbeat", event="finished")
+    assert heartbeat["hostname"].startswith("w1@")
+    assert worker.process.poll() is None  # the same process, never restarted
+
+
+def test_worker_consumes_again_after_redis_restarts_with_jobs_queued(
+    own_redis, spawn_worker, events_on
+):
+    spawn_worker(own_redis.url, concurrency=1)
+    submitter = create_celery("submitter", own_redis.url)
+    busy = new_job_id("sleep")
+    send_job(submitter, "testing.sleep", [3], job_id=busy)
+    queued = [new_job_id("digest") for _ in range(3)]
+    for job in queued:
+        send_job(submitter, "compute.digest", ["q", 1], job_id=job)
+    events_on(own_redis.url).wait(id=busy, event="started")
+
+    own_redis.stop()
+    time.sleep(3)
+    own_redis.start()
+
+    after = new_job_id("digest")
+    send_job(create_celery("submitter", own_redis.url), "compute.digest", ["b", 1], job_id=after)
+    assert events_on(own_redis.url).wait(id=after, event="finished", timeout=60)
+    # The queued jobs were in the Redis that restarted empty, without persistence: they
+    # are gone. Re-sending them is the submitter's business (it keeps jobs in its
+    # database), so this test does not wait for them.
+
+
+def run_liveness(env: dict[str, str]) -> subprocess.CompletedProcess:
+    argv = [sys.executable, "-m", "worker_service.liveness"]
+    return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=30, check=False)
+
+
+def test_liveness_follows_the_heartbeat(broker_url, spawn_worker, events):
+    worker = spawn_worker(broker_url, HEARTBEAT_INTERVAL_SECONDS="1", LIVENESS_MAX_AGE_SECONDS="3")
+    assert run_liveness(worker.env).returncode == 0
+    beat = events.wait(name="health.heartbeat", event="finished")
+    assert beat["hostname"].startswith("w1@")
+
+    # A worker that no longer consumes: stopped, so nothing touches the file.
+    os.killpg(worker.process.pid, signal.SIGSTOP)
+    try:
+        time.sleep(4)
+        stale = run_liveness(worker.env)
+    finally:
+        os.killpg(worker.process.pid, signal.SIGCONT)
+    assert stale.returncode == 1
+    assert "no longer consumes" in stale.stderr
+
+    wait_until(lambda: run_liveness(worker.env).returncode == 0, what="fresh heartbeat")
+
+
+def test_liveness_fails_without_a_heartbeat_file(tmp_path):
+    env = os.environ | {"HEARTBEAT_FILE": str(tmp_path / "none")}
+    missing = run_liveness(env)
+    assert missing.returncode == 1
+    assert "no heartbeat file" in missing.stderr
+
+
+def test_sigterm_lets_the_running_job_finish(broker_url, spawn_worker, submitter, events):
+    worker = spawn_worker(broker_url, concurrency=1)
+    running, waiting = new_job_id("sleep"), new_job_id("digest")
+    send_job(submitter, "testing.sleep", [3], job_id=running)
+    send_job(submitter, "compute.digest", ["w", 1], job_id=waiting)
+    events.wait(id=running, event="started")
+
+    worker.process.send_signal(signal.SIGTERM)
+
+    assert worker.process.wait(timeout=30) == 0
+    assert events.wait(id=running, event="finished")["state"] == "SUCCESS"
+    assert not [event for event in events.all() if event["id"] == waiting]
+    with redis.Redis.from_url(broker_url) as client:
+        assert any(waiting.encode() in raw for raw in client.lrange("celery", 0, -1))
+    spawn_worker(broker_url, "w2")
+    assert events.wait(id=waiting, event="finished")["state"] == "SUCCESS"
+
+
+def test_job_logs_carry_the_request_id(broker_url, spawn_worker, submitter, events):
+    worker = spawn_worker(broker_url)
+    job = new_job_id("digest")
+    token = correlation_id.set("req-7f3a.b_c")
+    try:
+        send_job(submitter, "compute.digest", ["r", 1], job_id=job)
+    finally:
+        correlation_id.reset(token)
+
+    assert events.wait(id=job, event="finished")["request_id"] == "req-7f3a.b_c"
+
+    def logged() -> list[dict]:
+        return [line for line in worker.lines() if job in line["message"]]
+
+    wait_until(lambda: any(line.get("request_id") for line in logged()), what="job log")
+    assert {line["request_id"] for line in logged() if "request_id" in line} == {"req-7f3a.b_c"}
+    assert all(line["service"] == "worker" for line in worker.lines())
