@@ -91,40 +91,6 @@ def task_factory(client: httpx.AsyncClient, api: str):
     return create
 
 
-@pytest.fixture
-def check_problem() -> Callable[[httpx.Response, int], dict]:
-    """`check_problem(response, status)`: asserts an RFC 9457 body carrying the request id."""
-
-    def check(response: httpx.Response, status: int) -> dict:
-        assert response.status_code == status, response.text[:2000]
-        assert response.headers["content-type"] == "application/problem+json"
-        body = response.json()
-        assert body["status"] == status
-        assert all(isinstance(body[key], str) and body[key] for key in ("type", "title", "detail"))
-        assert body["request_id"] == response.headers["x-request-id"]
-        for error in body.get("errors", []):
-            assert isinstance(error["loc"], list)
-            assert isinstance(error["msg"], str)
-            assert isinstance(error["type"], str)
-        if status == 401:
-            assert "Bearer" in response.headers.get("www-authenticate", "")
-        return body
-
-    return check
-
-
-@pytest.fixture
-def check_invalid(check_problem) -> Callable[[httpx.Response], dict]:
-    """`check_invalid(response)`: a 422 validation problem that says which fields."""
-
-    def check(response: httpx.Response) -> dict:
-        body = check_problem(response, 422)
-        assert body["errors"]
-        return body
-
-    return check
-
-
 class Stored:
     """What the database holds, read through `sql` (inside the test's transaction)."""
 

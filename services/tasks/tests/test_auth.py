@@ -140,7 +140,7 @@ async def test_bad_token_is_401_on_every_route_and_writes_nothing(
     owner,
     task_factory,
     stored,
-    check_problem,
+    assert_problem,
     mint_token,
     jwt_private_key,
     jwt_public_key,
@@ -158,7 +158,7 @@ async def test_bad_token_is_401_on_every_route_and_writes_nothing(
         for method, path, body in ROUTES:
             url = path.format(api=api, id=task["id"])
             response = await client.request(method, url, json=body, headers=headers)
-            problem = check_problem(response, 401)
+            problem = assert_problem(response, 401)
             assert "items" not in problem
             assert task["title"] not in response.text
 
@@ -169,11 +169,11 @@ async def test_bad_token_is_401_on_every_route_and_writes_nothing(
     assert [task["id"] for task in genuine.json()["items"]] == [open_task["id"], done_task["id"]]
 
 
-async def test_401_comes_before_validation(client, api, check_problem):
+async def test_401_comes_before_validation(client, api, assert_problem):
     """Without a token nothing about the request is looked at, not even its body."""
     response = await client.post(f"{api}/tasks", json={"title": "", "done": True})
 
-    check_problem(response, 401)
+    assert_problem(response, 401)
 
 
 async def test_tasks_trusts_any_subject_the_users_service_signed(client, api, mint_token, stored):

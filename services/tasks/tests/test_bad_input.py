@@ -88,13 +88,13 @@ INVALID_CREATE = {
 
 @pytest.mark.parametrize("body", INVALID_CREATE.values(), ids=INVALID_CREATE.keys())
 async def test_create_rejects_invalid_body_and_writes_nothing(
-    client, api, owner, stored, check_invalid, body
+    client, api, owner, stored, assert_invalid, body
 ):
     before = await stored.fingerprint()
 
     response = await client.post(f"{api}/tasks", json=body, headers=owner().headers)
 
-    check_invalid(response)
+    assert_invalid(response)
     assert await stored.fingerprint() == before
 
 
@@ -128,7 +128,7 @@ async def test_create_rejects_invalid_body_and_writes_nothing(
     ],
 )
 async def test_create_rejects_malformed_or_non_object_json(
-    client, api, owner, stored, check_invalid, raw
+    client, api, owner, stored, assert_invalid, raw
 ):
     before = await stored.fingerprint()
 
@@ -138,7 +138,7 @@ async def test_create_rejects_malformed_or_non_object_json(
         headers=owner().headers | {"content-type": "application/json"},
     )
 
-    check_invalid(response)
+    assert_invalid(response)
     assert await stored.fingerprint() == before
 
 
@@ -162,7 +162,7 @@ INVALID_PATCH = {
 
 @pytest.mark.parametrize("body", INVALID_PATCH.values(), ids=INVALID_PATCH.keys())
 async def test_patch_rejects_invalid_body_and_changes_nothing(
-    client, api, owner, task_factory, stored, check_invalid, body
+    client, api, owner, task_factory, stored, assert_invalid, body
 ):
     me = owner()
     task = await task_factory(me, title="Water the plants", due_date="2026-12-31")
@@ -170,14 +170,14 @@ async def test_patch_rejects_invalid_body_and_changes_nothing(
 
     response = await client.patch(f"{api}/tasks/{task['id']}", json=body, headers=me.headers)
 
-    check_invalid(response)
+    assert_invalid(response)
     assert await stored.task(task["id"]) == row
     assert await stored.fingerprint() == fingerprint
 
 
 @pytest.mark.parametrize("raw", [b'{"title": ', b"[]", b"null"], ids=["truncated", "list", "null"])
 async def test_patch_rejects_malformed_or_non_object_json(
-    client, api, owner, task_factory, stored, check_invalid, raw
+    client, api, owner, task_factory, stored, assert_invalid, raw
 ):
     me = owner()
     task = await task_factory(me)
@@ -189,7 +189,7 @@ async def test_patch_rejects_malformed_or_non_object_json(
         headers=me.headers | {"content-type": "application/json"},
     )
 
-    check_invalid(response)
+    assert_invalid(response)
     assert await stored.task(task["id"]) == row
 
 
@@ -224,7 +224,7 @@ ECHO_REQUESTS = {
 
 @pytest.mark.parametrize(("method", "path", "options"), ECHO_REQUESTS.values(), ids=ECHO_REQUESTS)
 async def test_validation_error_does_not_echo_the_input(
-    client, api, owner, task_factory, stored, check_problem, method, path, options
+    client, api, owner, task_factory, stored, assert_problem, method, path, options
 ):
     me = owner()
     task = await task_factory(me)
@@ -236,7 +236,7 @@ async def test_validation_error_does_not_echo_the_input(
         method, path.format(api=api, id=task["id"]), headers=headers, **options
     )
 
-    check_problem(response, 422)
+    assert_problem(response, 422)
     assert echoing_fields(response) == []
     assert await stored.fingerprint() == before
 
@@ -245,27 +245,27 @@ async def test_validation_error_does_not_echo_the_input(
 
 
 @pytest.mark.parametrize("limit", ["0", "101", "1000", "-1", "abc", "1.5", "", "1e2"])
-async def test_list_rejects_bad_limit(client, api, owner, task_factory, check_invalid, limit):
+async def test_list_rejects_bad_limit(client, api, owner, task_factory, assert_invalid, limit):
     me = owner()
     await task_factory(me)
 
     response = await client.get(f"{api}/tasks", params={"limit": limit}, headers=me.headers)
 
-    check_invalid(response)
+    assert_invalid(response)
 
 
 @pytest.mark.parametrize(
     "done", ["yes", "no", "1", "0", "True", "FALSE", "t", "on", "off", "", "null", "true "]
 )
 async def test_list_rejects_done_other_than_true_or_false(
-    client, api, owner, task_factory, check_invalid, done
+    client, api, owner, task_factory, assert_invalid, done
 ):
     me = owner()
     await task_factory(me, done=True)
 
     response = await client.get(f"{api}/tasks", params={"done": done}, headers=me.headers)
 
-    check_invalid(response)
+    assert_invalid(response)
 
 
 BAD_IDS = ["abc", "0", "-1", "1.5", "1e3", "0x10", str(MAX_ID + 1), "9" * 20, "9" * 400]
@@ -281,7 +281,7 @@ ROUTES = [
 @pytest.mark.parametrize(("method", "suffix"), ROUTES, ids=[f"{m}{s}" for m, s in ROUTES])
 @pytest.mark.parametrize("task_id", BAD_IDS)
 async def test_invalid_task_id_is_422_and_writes_nothing(
-    client, api, owner, task_factory, stored, check_invalid, method, suffix, task_id
+    client, api, owner, task_factory, stored, assert_invalid, method, suffix, task_id
 ):
     me = owner()
     await task_factory(me, done=True)
@@ -291,7 +291,7 @@ async def test_invalid_task_id_is_422_and_writes_nothing(
         method, f"{api}/tasks/{task_id}{suffix}", json={"title": "Renamed"}, headers=me.headers
     )
 
-    check_invalid(response)
+    assert_invalid(response)
     assert await stored.fingerprint() == before
 
 
@@ -306,7 +306,7 @@ async def chunks(body: bytes, size: int = 64 * 1024):
 @pytest.mark.parametrize("streamed", [False, True], ids=["content-length", "chunked"])
 @pytest.mark.parametrize("size", [MIB + 1, 2 * MIB, 10_000_000], ids=["1MiB+1", "2MiB", "10MB"])
 async def test_oversized_create_body_is_413_and_writes_nothing(
-    client, api, owner, stored, check_problem, size, streamed
+    client, api, owner, stored, assert_problem, size, streamed
 ):
     before = await stored.fingerprint()
     prefix, suffix = b'{"title": "', b'"}'
@@ -319,13 +319,13 @@ async def test_oversized_create_body_is_413_and_writes_nothing(
         headers=owner().headers | {"content-type": "application/json"},
     )
 
-    check_problem(response, 413)
+    assert_problem(response, 413)
     assert "t" * 100 not in response.text
     assert await stored.fingerprint() == before
 
 
 async def test_body_of_exactly_1_mib_is_validated_not_refused(
-    client, api, owner, stored, check_invalid
+    client, api, owner, stored, assert_invalid
 ):
     before = await stored.fingerprint()
     prefix, suffix = b'{"title": "', b'"}'
@@ -335,13 +335,13 @@ async def test_body_of_exactly_1_mib_is_validated_not_refused(
         f"{api}/tasks", content=raw, headers=owner().headers | {"content-type": "application/json"}
     )
 
-    check_invalid(response)
+    assert_invalid(response)
     assert await stored.fingerprint() == before
 
 
 @pytest.mark.parametrize("streamed", [False, True], ids=["content-length", "chunked"])
 async def test_oversized_patch_body_is_413_and_changes_nothing(
-    client, api, owner, task_factory, stored, check_problem, streamed
+    client, api, owner, task_factory, stored, assert_problem, streamed
 ):
     me = owner()
     task = await task_factory(me, title="Water the plants")
@@ -354,5 +354,5 @@ async def test_oversized_patch_body_is_413_and_changes_nothing(
         headers=me.headers | {"content-type": "application/json"},
     )
 
-    check_problem(response, 413)
+    assert_problem(response, 413)
     assert await stored.task(task["id"]) == row

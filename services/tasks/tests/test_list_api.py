@@ -152,7 +152,7 @@ async def test_tasks_changed_between_pages_are_neither_repeated_nor_skipped(
     ],
 )
 async def test_a_cursor_works_only_for_its_own_filter(
-    client, api, owner, task_factory, stored, check_problem, made_for, used_with
+    client, api, owner, task_factory, stored, assert_problem, made_for, used_with
 ):
     me = owner()
     await make_mixed_tasks(task_factory, me, owner())
@@ -166,7 +166,7 @@ async def test_a_cursor_works_only_for_its_own_filter(
         headers=me.headers,
     )
 
-    body = check_problem(response, 422)
+    body = assert_problem(response, 422)
     assert body["title"] == "Invalid cursor"
     assert await stored.fingerprint() == before
 
@@ -198,7 +198,7 @@ MALFORMED_CURSORS = {
 @pytest.mark.parametrize("which", FILTERS)
 @pytest.mark.parametrize("cursor", MALFORMED_CURSORS.values(), ids=MALFORMED_CURSORS.keys())
 async def test_malformed_cursor_is_422_and_writes_nothing(
-    client, api, owner, task_factory, stored, check_problem, which, cursor
+    client, api, owner, task_factory, stored, assert_problem, which, cursor
 ):
     me = owner()
     await task_factory(me)
@@ -208,7 +208,7 @@ async def test_malformed_cursor_is_422_and_writes_nothing(
         f"{api}/tasks", params=FILTERS[which] | {"cursor": cursor}, headers=me.headers
     )
 
-    check_problem(response, 422)
+    assert_problem(response, 422)
     assert await stored.fingerprint() == before
 
 

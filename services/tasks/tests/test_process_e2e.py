@@ -4,7 +4,7 @@ in both modes: create, done, undone, delete."""
 import httpx
 import pytest
 
-from servicekit.testing import MODES
+from servicekit.testing import MODES, assert_problem
 
 pytestmark = pytest.mark.e2e
 
@@ -12,14 +12,6 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def tasks_url(spawn_uvicorn, fresh_database_url: str) -> str:
     return spawn_uvicorn("tasks_service.main:app", DATABASE_URL=fresh_database_url)
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body = response.json()
-    assert body["request_id"] == response.headers["x-request-id"]
-    return body
 
 
 @pytest.mark.parametrize("mode", list(MODES))

@@ -129,17 +129,17 @@ async def test_get_returns_the_callers_task(client, api, owner, task_factory):
     assert await get_task(client, api, me, created["id"]) == created
 
 
-async def test_get_unknown_task_is_404(client, api, sql, owner, check_problem):
+async def test_get_unknown_task_is_404(client, api, sql, owner, assert_problem):
     response = await client.get(f"{api}/tasks/{await unknown_id(sql)}", headers=owner().headers)
 
-    body = check_problem(response, 404)
+    body = assert_problem(response, 404)
     assert body["title"] == "Task not found"
 
 
-async def test_get_largest_valid_id_is_404_not_an_error(client, api, owner, check_problem):
+async def test_get_largest_valid_id_is_404_not_an_error(client, api, owner, assert_problem):
     response = await client.get(f"{api}/tasks/{MAX_ID}", headers=owner().headers)
 
-    check_problem(response, 404)
+    assert_problem(response, 404)
 
 
 # --- update ---------------------------------------------------------------------------
@@ -222,7 +222,7 @@ async def test_patch_leaves_done_state_alone(client, api, owner, task_factory):
 
 
 async def test_patch_unknown_task_is_404_and_writes_nothing(
-    client, api, sql, owner, stored, check_problem
+    client, api, sql, owner, stored, assert_problem
 ):
     before = await stored.fingerprint()
 
@@ -230,7 +230,7 @@ async def test_patch_unknown_task_is_404_and_writes_nothing(
         f"{api}/tasks/{await unknown_id(sql)}", json={"title": "Ghost"}, headers=owner().headers
     )
 
-    check_problem(response, 404)
+    assert_problem(response, 404)
     assert await stored.fingerprint() == before
 
 
@@ -323,7 +323,7 @@ async def test_done_again_after_undone(client, api, owner, task_factory):
 
 @pytest.mark.parametrize("method", ["PUT", "DELETE"])
 async def test_done_of_unknown_task_is_404_and_writes_nothing(
-    client, api, sql, owner, stored, check_problem, method
+    client, api, sql, owner, stored, assert_problem, method
 ):
     before = await stored.fingerprint()
 
@@ -331,7 +331,7 @@ async def test_done_of_unknown_task_is_404_and_writes_nothing(
         method, f"{api}/tasks/{await unknown_id(sql)}/done", headers=owner().headers
     )
 
-    check_problem(response, 404)
+    assert_problem(response, 404)
     assert await stored.fingerprint() == before
 
 
@@ -339,7 +339,7 @@ async def test_done_of_unknown_task_is_404_and_writes_nothing(
 
 
 async def test_delete_removes_the_task_only(
-    client, api, owner, task_factory, stored, check_problem
+    client, api, owner, task_factory, stored, assert_problem
 ):
     me = owner()
     task = await task_factory(me)
@@ -351,10 +351,10 @@ async def test_delete_removes_the_task_only(
     assert response.content == b""
     assert await stored.task(task["id"]) is None
     assert await get_task(client, api, me, kept["id"]) == kept
-    check_problem(await client.get(f"{api}/tasks/{task['id']}", headers=me.headers), 404)
+    assert_problem(await client.get(f"{api}/tasks/{task['id']}", headers=me.headers), 404)
 
 
-async def test_delete_twice_is_404(client, api, owner, task_factory, stored, check_problem):
+async def test_delete_twice_is_404(client, api, owner, task_factory, stored, assert_problem):
     me = owner()
     task = await task_factory(me)
     assert (await client.delete(f"{api}/tasks/{task['id']}", headers=me.headers)).status_code == 204
@@ -362,7 +362,7 @@ async def test_delete_twice_is_404(client, api, owner, task_factory, stored, che
 
     response = await client.delete(f"{api}/tasks/{task['id']}", headers=me.headers)
 
-    check_problem(response, 404)
+    assert_problem(response, 404)
     assert await stored.fingerprint() == before
 
 
@@ -380,7 +380,7 @@ VERBS = {
 
 @pytest.mark.parametrize(("method", "suffix", "body"), VERBS.values(), ids=VERBS.keys())
 async def test_another_users_task_is_404_like_a_missing_one(
-    client, api, owner, task_factory, stored, check_problem, method, suffix, body
+    client, api, owner, task_factory, stored, assert_problem, method, suffix, body
 ):
     alice, mallory = owner(), owner()
     # Done, so that marking it undone would change it.
@@ -390,14 +390,14 @@ async def test_another_users_task_is_404_like_a_missing_one(
 
     foreign = await client.request(method, url, json=body, headers=mallory.headers)
 
-    foreign_body = check_problem(foreign, 404)
+    foreign_body = assert_problem(foreign, 404)
     assert await stored.task(task["id"]) == row
     assert await stored.fingerprint() == fingerprint
     assert await get_task(client, api, alice, task["id"]) == task
     # Once the task is gone for good, the same request gets the very same answer.
     assert (await client.delete(f"{api}/tasks/{task['id']}", headers=alice.headers)).is_success
     missing = await client.request(method, url, json=body, headers=mallory.headers)
-    missing_body = check_problem(missing, 404)
+    missing_body = assert_problem(missing, 404)
     del foreign_body["request_id"], missing_body["request_id"]
     assert foreign_body == missing_body
     assert foreign.headers.keys() == missing.headers.keys()
@@ -420,7 +420,7 @@ async def test_another_users_task_is_404_like_a_missing_one(
     ],
 )
 async def test_wrong_method_is_405_and_writes_nothing(
-    client, api, owner, task_factory, stored, check_problem, method, path
+    client, api, owner, task_factory, stored, assert_problem, method, path
 ):
     me = owner()
     task = await task_factory(me)
@@ -433,18 +433,18 @@ async def test_wrong_method_is_405_and_writes_nothing(
         headers=me.headers,
     )
 
-    check_problem(response, 405)
+    assert_problem(response, 405)
     assert await stored.fingerprint() == before
 
 
 @pytest.mark.parametrize("path", ["/nope", "{api}/nope", "{api}/tasks/{id}/undone"])
-async def test_unknown_route_is_404_problem(client, api, owner, task_factory, check_problem, path):
+async def test_unknown_route_is_404_problem(client, api, owner, task_factory, assert_problem, path):
     me = owner()
     task = await task_factory(me)
 
     response = await client.get(path.format(api=api, id=task["id"]), headers=me.headers)
 
-    check_problem(response, 404)
+    assert_problem(response, 404)
 
 
 async def test_healthz(client):

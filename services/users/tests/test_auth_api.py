@@ -18,28 +18,11 @@ from cryptography.hazmat.primitives.serialization import (
     load_pem_private_key,
 )
 
+from servicekit.testing import assert_invalid, assert_problem
+
 
 def unique_email() -> str:
     return f"u{uuid.uuid4().hex}@example.com"
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body = response.json()
-    assert body["status"] == status
-    assert all(isinstance(body[key], str) for key in ("type", "title", "detail"))
-    assert body["request_id"] == response.headers["x-request-id"]
-    return body
-
-
-def assert_invalid(response: httpx.Response) -> None:
-    body = assert_problem(response, 422)
-    assert body["errors"]
-    for error in body["errors"]:
-        assert isinstance(error["loc"], list)
-        assert isinstance(error["msg"], str)
-        assert isinstance(error["type"], str)
 
 
 def assert_unauthorized(response: httpx.Response) -> dict:

@@ -8,6 +8,8 @@ import uuid
 import httpx
 import pytest
 
+from servicekit.testing import assert_invalid, assert_problem
+
 MIB = 1024 * 1024
 PRIVATE_FIELDS = ("id", "name", "email", "avatar", "created_at")
 MISSING = object()
@@ -20,26 +22,6 @@ def unique_email() -> str:
 def valid_body(**changes) -> dict:
     body = {"name": "Ann Lee", "email": unique_email(), "password": "correct horse 1"} | changes
     return {key: value for key, value in body.items() if value is not MISSING}
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict:
-    assert response.status_code == status, response.text[:2000]
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body = response.json()
-    assert body["status"] == status
-    assert all(isinstance(body[key], str) for key in ("type", "title", "detail"))
-    assert body["request_id"] == response.headers["x-request-id"]
-    return body
-
-
-def assert_invalid(response: httpx.Response) -> dict:
-    body = assert_problem(response, 422)
-    assert body["errors"]
-    for error in body["errors"]:
-        assert isinstance(error["loc"], list)
-        assert isinstance(error["msg"], str)
-        assert isinstance(error["type"], str)
-    return body
 
 
 async def count_users(sql) -> int:

@@ -10,7 +10,7 @@ import pytest
 
 from devstack.gateway import Gateway
 from devstack.ports import free_port
-from servicekit.testing import MODES
+from servicekit.testing import MODES, assert_problem
 
 pytestmark = pytest.mark.e2e
 
@@ -26,15 +26,6 @@ def gateway(fresh_database_url: str, spawn_users, tmp_path: Path) -> Iterator[ht
     nginx = Gateway(tmp_path / "gateway", f"127.0.0.1:{free_port()}", upstreams)
     with nginx, httpx.Client(base_url=nginx.url, timeout=10) as client:
         yield client
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body = response.json()
-    assert body["status"] == status
-    assert body["request_id"] == response.headers["x-request-id"]
-    return body
 
 
 @pytest.mark.parametrize("mode", list(MODES))

@@ -9,6 +9,8 @@ from datetime import datetime
 import httpx
 import pytest
 
+from servicekit.testing import assert_invalid, assert_problem
+
 MAX_ID = 2**63 - 1
 PUBLIC_FIELDS = {"id", "name", "avatar", "created_at"}
 PRIVATE_FIELDS = PUBLIC_FIELDS | {"email"}
@@ -25,26 +27,6 @@ def unique_prefix() -> str:
 
 def b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).decode()
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body = response.json()
-    assert body["status"] == status
-    assert all(isinstance(body[key], str) for key in ("type", "title", "detail"))
-    assert body["request_id"] == response.headers["x-request-id"]
-    for error in body.get("errors", []):
-        assert isinstance(error["loc"], list)
-        assert isinstance(error["msg"], str)
-        assert isinstance(error["type"], str)
-    return body
-
-
-def assert_invalid(response: httpx.Response) -> dict:
-    body = assert_problem(response, 422)
-    assert body["errors"]
-    return body
 
 
 def assert_unauthorized(response: httpx.Response) -> None:

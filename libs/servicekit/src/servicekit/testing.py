@@ -54,6 +54,40 @@ def _configured_url(kind: str) -> str:
     return os.environ.get(f"TEST_{kind.upper()}_URL", DEFAULT_URLS[kind])
 
 
+def assert_problem(response: httpx.Response, status: int) -> dict:
+    """Asserts an RFC 9457 problem of this status that carries the request id; returns it."""
+    assert response.status_code == status, response.text[:2000]
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == status
+    assert all(isinstance(body[key], str) and body[key] for key in ("type", "title", "detail"))
+    assert body["request_id"] == response.headers["x-request-id"]
+    for error in body.get("errors", []):
+        assert isinstance(error["loc"], list)
+        assert isinstance(error["msg"], str)
+        assert isinstance(error["type"], str)
+    if status == 401:
+        assert "Bearer" in response.headers.get("www-authenticate", "")
+    return body
+
+
+def assert_invalid(response: httpx.Response) -> dict:
+    """Asserts a 422 validation problem that says which fields; returns it."""
+    body = assert_problem(response, 422)
+    assert body["errors"]
+    return body
+
+
+@pytest.fixture(name="assert_problem")
+def _assert_problem_fixture():
+    return assert_problem
+
+
+@pytest.fixture(name="assert_invalid")
+def _assert_invalid_fixture():
+    return assert_invalid
+
+
 @pytest.fixture(scope="session")
 def server_urls() -> dict[str, str]:
     """URLs of a Postgres, a MariaDB/MySQL and a Redis that answer, started if need be."""
