@@ -55,7 +55,13 @@ class ServiceClient:
         self._async = httpx.AsyncClient(base_url=base_url, limits=limits, timeout=timeout)
         self._sync = httpx.Client(base_url=base_url, limits=limits, timeout=timeout)
 
-    async def get(self, path: str, *, params: Mapping[str, str] | None = None) -> httpx.Response:
+    async def get(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
         deadline = time.monotonic() + self.timeout
         attempt = 0
         while True:
@@ -64,7 +70,7 @@ class ServiceClient:
                 # The client's timeout bounds each phase; this bounds the whole call.
                 async with asyncio.timeout(remaining):
                     response = await self._async.get(
-                        path, params=params, headers=_headers(), timeout=remaining
+                        path, params=params, headers=_headers(headers), timeout=remaining
                     )
                 if response.status_code not in _RETRYABLE_STATUS:
                     return response
@@ -74,14 +80,20 @@ class ServiceClient:
             attempt += 1
             self._retry_or_raise(reason, attempt, deadline)
 
-    def get_sync(self, path: str, *, params: Mapping[str, str] | None = None) -> httpx.Response:
+    def get_sync(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
         deadline = time.monotonic() + self.timeout
         attempt = 0
         while True:
             remaining = self._remaining(deadline)
             try:
                 response = self._sync.get(
-                    path, params=params, headers=_headers(), timeout=remaining
+                    path, params=params, headers=_headers(headers), timeout=remaining
                 )
                 if response.status_code not in _RETRYABLE_STATUS:
                     return response
@@ -108,9 +120,9 @@ class ServiceClient:
         self._sync.close()
 
 
-def _headers() -> dict[str, str]:
+def _headers(extra: Mapping[str, str] | None) -> dict[str, str]:
     request_id = current_request_id()
-    return {REQUEST_ID_HEADER: request_id} if request_id else {}
+    return {**(extra or {}), **({REQUEST_ID_HEADER: request_id} if request_id else {})}
 
 
 def _describe(error: Exception, timeout: float) -> str:

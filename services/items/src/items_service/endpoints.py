@@ -14,11 +14,12 @@ from items_service.params import (
     Expand,
     ItemId,
     OwnerFilter,
+    OwnerId,
     TitlePrefix,
     UsersDep,
     ViewCounterDep,
 )
-from items_service.schemas import ItemCreate, ItemRead, ItemUpdate, ItemWithOwner
+from items_service.schemas import ItemCreate, ItemRead, ItemUpdate, ItemWithOwner, OwnerSummary
 from servicekit.auth import CurrentUser
 from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page
 from servicekit.redis_clients import RedisDep
@@ -56,6 +57,12 @@ async def list_items(
     await session.close()  # see the module docstring
     owners = await users.profiles(item.owner_id for item in page.items)
     return service.page_with_owners(page, owners)
+
+
+@router.get("/items/summary")
+async def summarize_owner(owner_id: OwnerId, session: AsyncSessionDep) -> OwnerSummary:
+    """How many items a user has, and their views."""
+    return await session.run_sync(service.owner_summary, owner_id)
 
 
 @router.get("/items/{item_id}")

@@ -10,6 +10,7 @@ from items_service.views import ViewCounter
 from servicekit.schemas import MAX_ID, ONE_LINE_PATTERN
 
 ItemId = Annotated[int, Path(ge=1, le=MAX_ID, description="An item's id")]
+OwnerId = Annotated[int, Query(ge=1, le=MAX_ID, description="A user's id")]
 OwnerFilter = Annotated[int | None, Query(ge=1, le=MAX_ID, description="Only this user's items")]
 TitlePrefix = Annotated[
     str | None,

@@ -8,7 +8,7 @@ with a sync `Session`, and async handlers run the same service functions through
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Row, Select, bindparam, delete, insert, select, tuple_, update
+from sqlalchemy import Row, Select, bindparam, delete, func, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from items_service.models import Item
@@ -66,6 +66,17 @@ _LISTINGS = {
     for search in (False, True)
     for after in (False, True)
 }
+
+
+_summary = select(func.count(), func.coalesce(func.sum(Item.views), 0)).where(
+    Item.owner_id == bindparam("owner")
+)
+
+
+def summary(session: Session, owner_id: int) -> tuple[int, int]:
+    """(items, stored views) of one owner: one range of the (owner_id, id) index."""
+    count, views = session.execute(_summary, {"owner": owner_id}).one()
+    return count, int(views)
 
 
 def insert_item(session: Session, values: dict) -> int:

@@ -39,6 +39,14 @@ class ItemRead(BaseModel):
     updated_at: datetime
 
 
+class OwnerSummary(BaseModel):
+    """One owner's items and their views, as stored (views flushed every few seconds)."""
+
+    owner_id: int
+    items: int
+    views: int
+
+
 class Owner(BaseModel):
     """An owner's public profile, as the users service tells it."""
 

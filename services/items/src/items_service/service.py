@@ -12,7 +12,14 @@ from sqlalchemy.orm import Session
 
 from items_service import repository
 from items_service.errors import ItemNotFound, NotYourItem
-from items_service.schemas import ItemCreate, ItemRead, ItemUpdate, ItemWithOwner, Owner
+from items_service.schemas import (
+    ItemCreate,
+    ItemRead,
+    ItemUpdate,
+    ItemWithOwner,
+    Owner,
+    OwnerSummary,
+)
 from servicekit.models import utcnow
 from servicekit.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
 from servicekit.schemas import is_id
@@ -76,6 +83,11 @@ def _position(cursor: str, filters: dict, by_title: bool) -> int | tuple[str, in
     if not isinstance(after_key, str) or "\x00" in after_key:
         raise InvalidCursor("The cursor does not belong to this listing")
     return after_key, after_id
+
+
+def owner_summary(session: Session, owner_id: int) -> OwnerSummary:
+    items, views = repository.summary(session, owner_id)
+    return OwnerSummary(owner_id=owner_id, items=items, views=views)
 
 
 def update_item(

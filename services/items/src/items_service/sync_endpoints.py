@@ -12,11 +12,12 @@ from items_service.params import (
     Expand,
     ItemId,
     OwnerFilter,
+    OwnerId,
     TitlePrefix,
     UsersDep,
     ViewCounterDep,
 )
-from items_service.schemas import ItemCreate, ItemRead, ItemUpdate, ItemWithOwner
+from items_service.schemas import ItemCreate, ItemRead, ItemUpdate, ItemWithOwner, OwnerSummary
 from servicekit.auth import CurrentUser
 from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page
 from servicekit.redis_clients import SyncRedisDep
@@ -51,6 +52,12 @@ def list_items(
     session.close()  # see the module docstring
     owners = users.profiles_sync(item.owner_id for item in page.items)
     return json_response(service.page_with_owners(page, owners))
+
+
+@router.get("/items/summary", response_model=OwnerSummary)
+def summarize_owner(owner_id: OwnerId, session: SessionDep) -> Response:
+    """How many items a user has, and their views."""
+    return json_response(service.owner_summary(session, owner_id))
 
 
 @router.get("/items/{item_id}", response_model=ItemWithOwner | ItemRead)

@@ -11,7 +11,7 @@ from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page
 from servicekit.sessions import AsyncSessionDep
 from tasks_service import service
 from tasks_service.params import DoneFilter, TaskId
-from tasks_service.schemas import TaskCreate, TaskRead, TaskUpdate
+from tasks_service.schemas import TaskCreate, TaskRead, TaskSummary, TaskUpdate
 
 router = APIRouter(prefix="/api", tags=["async"])
 
@@ -38,6 +38,12 @@ async def list_tasks(
     return await session.run_sync(
         service.list_tasks, principal, done=done, limit=limit, cursor=cursor
     )
+
+
+@router.get("/tasks/summary")
+async def summarize_tasks(principal: CurrentUser, session: AsyncSessionDep) -> TaskSummary:
+    """How many of the caller's tasks are open and done."""
+    return await session.run_sync(service.summarize, principal)
 
 
 @router.get("/tasks/{task_id}")

@@ -12,7 +12,7 @@ interleave a read and a write.
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Row, bindparam, delete, false, insert, select, true, update
+from sqlalchemy import Row, bindparam, delete, false, func, insert, select, true, update
 from sqlalchemy.orm import Session
 
 from servicekit.models import UTCDateTime
@@ -67,6 +67,16 @@ _PAGES = {
     (True, False): _filtered_page,
     (True, True): _filtered_page.where(Task.id > bindparam("after_id")),
 }
+
+
+_counts = (
+    select(Task.done, func.count()).where(Task.owner_id == bindparam("owner")).group_by(Task.done)
+)
+
+
+def counts(session: Session, owner_id: int) -> dict[bool, int]:
+    """Tasks of one owner by done: served by the (owner_id, done, id) index alone."""
+    return {bool(done): count for done, count in session.execute(_counts, {"owner": owner_id})}
 
 
 def insert_task(session: Session, values: dict) -> int:

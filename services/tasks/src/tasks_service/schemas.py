@@ -36,6 +36,11 @@ def _due_date(value: object) -> object:
 DueDate = Annotated[date, BeforeValidator(_due_date)]
 
 
+class TaskSummary(BaseModel):
+    open: int
+    done: int
+
+
 class TaskCreate(InputModel):
     title: Title
     due_date: DueDate | None = None

@@ -13,7 +13,7 @@ from servicekit.schemas import is_id
 from servicekit.tokens import Principal
 from tasks_service import repository
 from tasks_service.errors import TaskNotFound
-from tasks_service.schemas import TaskCreate, TaskRead, TaskUpdate
+from tasks_service.schemas import TaskCreate, TaskRead, TaskSummary, TaskUpdate
 
 
 def create_task(session: Session, principal: Principal, data: TaskCreate) -> TaskRead:
@@ -93,3 +93,8 @@ def mark_undone(session: Session, principal: Principal, task_id: int) -> TaskRea
 def delete_task(session: Session, principal: Principal, task_id: int) -> None:
     if not repository.delete_task(session, principal.user_id, task_id):
         raise TaskNotFound(f"No task with id {task_id}")
+
+
+def summarize(session: Session, principal: Principal) -> TaskSummary:
+    counts = repository.counts(session, principal.user_id)
+    return TaskSummary(open=counts.get(False, 0), done=counts.get(True, 0))

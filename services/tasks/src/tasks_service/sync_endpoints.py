@@ -12,7 +12,7 @@ from servicekit.responses import json_response, no_content
 from servicekit.sessions import SessionDep
 from tasks_service import service
 from tasks_service.params import DoneFilter, TaskId
-from tasks_service.schemas import TaskCreate, TaskRead, TaskUpdate
+from tasks_service.schemas import TaskCreate, TaskRead, TaskSummary, TaskUpdate
 
 router = APIRouter(prefix="/sync/api", tags=["sync"])
 
@@ -36,6 +36,12 @@ def list_tasks(
     """The caller's tasks by id, all of them or only the done or the open ones."""
     page = service.list_tasks(session, principal, done=done, limit=limit, cursor=cursor)
     return json_response(page)
+
+
+@router.get("/tasks/summary", response_model=TaskSummary)
+def summarize_tasks(principal: CurrentUser, session: SessionDep) -> Response:
+    """How many of the caller's tasks are open and done."""
+    return json_response(service.summarize(session, principal))
 
 
 @router.get("/tasks/{task_id}", response_model=TaskRead)

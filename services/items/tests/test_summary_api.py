@@ -1,0 +1,21 @@
+"""One owner's item count and views, which the report job reads."""
+
+
+async def test_summary_counts_an_owners_items_and_stored_views(
+    client, api, owner_factory, item_factory, write_sql
+):
+    me, other = owner_factory(), owner_factory()
+    empty = await client.get(f"{api}/items/summary", params={"owner_id": me.id})
+    assert empty.json() == {"owner_id": me.id, "items": 0, "views": 0}
+    first = await item_factory(me)
+    await item_factory(me)
+    await item_factory(other)
+    await write_sql(f"UPDATE items SET views = 7 WHERE id = {int(first['id'])}")  # noqa: S608
+    summary = await client.get(f"{api}/items/summary", params={"owner_id": me.id})
+    assert summary.json() == {"owner_id": me.id, "items": 2, "views": 7}
+
+
+async def test_summary_needs_a_valid_owner_id(client, api, assert_problem):
+    for bad in ("0", "-1", "abc", str(2**63)):
+        assert_problem(await client.get(f"{api}/items/summary", params={"owner_id": bad}), 422)
+    assert_problem(await client.get(f"{api}/items/summary"), 422)
