@@ -139,3 +139,29 @@ def test_the_demo_data_is_there(system: httpx.Client):
     assert system.get("/api/users/me", headers=auth).json()["id"] == 1
     assert system.get("/api/items", params={"owner_id": 1}).json()["items"]
     assert system.get("/sync/api/tasks", headers=auth).json()["items"]
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+def test_a_report_job_through_the_gateway(system: httpx.Client, mode: str):
+    api = MODES[mode]
+    login = system.post(
+        f"{api}/auth/token", data={"username": "demo@example.com", "password": "demo-password"}
+    )
+    auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    body = {"kind": "reports.user_summary", "params": {"user_id": 1}}
+
+    submitted = system.post(f"{api}/jobs", json=body, headers=auth | {"X-Request-ID": "report-1"})
+
+    assert submitted.status_code == 202, submitted.text
+    location = submitted.headers["location"]
+    assert location == f"{api}/jobs/{submitted.json()['id']}"
+    deadline = time.monotonic() + 60
+    while (job := system.get(location, headers=auth).json())["status"] in ("queued", "running"):
+        assert time.monotonic() < deadline, job
+        time.sleep(0.2)
+    assert job["status"] == "succeeded", job
+    assert job["result"]["user"]["id"] == 1
+    assert job["result"]["items"]["count"] > 0
+    assert set(job["result"]["tasks"]) == {"open", "done"}
+    mine = system.get(f"{api}/jobs", headers=auth).json()["items"]
+    assert submitted.json()["id"] in [listed["id"] for listed in mine]

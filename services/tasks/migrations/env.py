@@ -1,5 +1,6 @@
 """Alembic environment of the tasks service (see servicekit.migrations)."""
 
+import tasks_service.jobs.models  # noqa: F401 (registers the jobs table on Base)
 from servicekit.migrations import run_migrations
 from tasks_service.models import Base
 

@@ -7,13 +7,17 @@ shared helpers are fixtures.
 """
 
 import itertools
-from collections.abc import Awaitable, Callable
+import shutil
+import tempfile
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
+from devstack.ports import free_port
+from devstack.servers import RedisServer
 from tasks_service.app import create_tasks_app
 from tasks_service.settings import TasksSettings
 
@@ -39,8 +43,22 @@ def tasks_settings(jwt_public_key: str):
 
 
 @pytest.fixture(scope="session")
-def app_factory(tasks_settings):
-    return lambda database_url, redis_url: create_tasks_app(tasks_settings(database_url, redis_url))
+def broker() -> Iterator[RedisServer]:
+    """A Redis of the suite's own for submitted jobs: tests count what was enqueued, stop
+    it to see submissions fail, and no worker elsewhere on the machine takes their jobs."""
+    root = Path(tempfile.mkdtemp(prefix="tasks-broker-"))
+    try:
+        with RedisServer(root / "redis", free_port()) as server:
+            yield server
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def app_factory(tasks_settings, broker: RedisServer):
+    return lambda database_url, _redis_url: create_tasks_app(
+        tasks_settings(database_url, broker.url)
+    )
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
+import tasks_service.jobs.models  # noqa: F401 (registers the jobs table on Base)
 from servicekit.db import sync_url
 from tasks_service.models import Base
 
@@ -57,5 +58,5 @@ def test_downgrade_and_upgrade_again(fresh_database_url, alembic_ini: Path):
     assert tables(fresh_database_url) == set()
 
     command.upgrade(config, "head")
-    assert tables(fresh_database_url) == {"tasks"}
+    assert tables(fresh_database_url) == {"tasks", "jobs"}
     assert differences(fresh_database_url) == []

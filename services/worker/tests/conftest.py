@@ -6,6 +6,7 @@ killed worker comes back within seconds, not the production ten minutes.
 """
 
 import contextlib
+import itertools
 import json
 import os
 import secrets
@@ -20,20 +21,22 @@ from pathlib import Path
 
 import pytest
 import redis
-from sqlalchemy import text
+from sqlalchemy import func, insert, select, text, update
 
 from devstack import databases
 from devstack.ports import free_port
 from devstack.processes import spawn, terminate
 from devstack.servers import RedisServer
-from servicekit.jobs import create_celery
+from servicekit.db import create_sync_engine
+from servicekit.jobs import JobMessage, create_celery, send_job
 from servicekit.models import utcnow
 from servicekit.testing import migrate
+from tasks_service.jobs.models import Job
 from worker_service.resources import Resources
 from worker_service.settings import WorkerSettings
 
 TESTS = Path(__file__).parent
-ITEMS_ALEMBIC_INI = TESTS.parents[1] / "items" / "alembic.ini"
+SERVICES = TESTS.parents[1]
 EVENTS_KEY = "worker-test:events"
 VISIBILITY_TIMEOUT_SECONDS = 10
 WORKER_ENV = {
@@ -46,25 +49,135 @@ WORKER_ENV = {
 }
 
 
-@pytest.fixture(scope="session")
-def items_databases(server_urls: dict[str, str]) -> Iterator[dict[str, str]]:
-    """backend -> the URL of an items database migrated to head, for the whole session."""
+@contextlib.contextmanager
+def migrated_databases(
+    server_urls: dict[str, str], service: str, backends: tuple[str, ...] = ("postgres", "mysql")
+) -> Iterator[dict[str, str]]:
+    """backend -> the URL of a database of `service` migrated to head."""
+    alembic_ini = SERVICES / service / "alembic.ini"
     created = {}
     try:
-        for backend in ("postgres", "mysql"):
-            name = f"items_worker_test_{os.getpid()}_{secrets.token_hex(3)}"
+        for backend in backends:
+            name = f"{service}_worker_test_{os.getpid()}_{secrets.token_hex(3)}"
             databases.create_database(server_urls[backend], name)
             created[backend] = name
-            migrate(ITEMS_ALEMBIC_INI, databases.with_database(server_urls[backend], name))
+            migrate(alembic_ini, databases.with_database(server_urls[backend], name))
         yield {b: databases.with_database(server_urls[b], n) for b, n in created.items()}
     finally:
         for backend, name in created.items():
             databases.drop_database(server_urls[backend], name)
 
 
+@pytest.fixture(scope="session")
+def items_databases(server_urls: dict[str, str]) -> Iterator[dict[str, str]]:
+    with migrated_databases(server_urls, "items") as urls:
+        yield urls
+
+
 @pytest.fixture(params=["postgres", "mysql"])
 def items_database_url(request: pytest.FixtureRequest, items_databases) -> str:
     return items_databases[request.param]
+
+
+@pytest.fixture(scope="session")
+def tasks_databases(server_urls: dict[str, str]) -> Iterator[dict[str, str]]:
+    """tasks' databases, where job records live."""
+    with migrated_databases(server_urls, "tasks") as urls:
+        yield urls
+
+
+@pytest.fixture(scope="session")
+def users_database(server_urls: dict[str, str]) -> Iterator[str]:
+    with migrated_databases(server_urls, "users", ("postgres",)) as urls:
+        yield urls["postgres"]
+
+
+# tasks' own table (the worker declares only the columns it uses).
+jobs_table = Job.__table__
+_job_ids = itertools.count(int(time.time() * 1000) << 22)
+
+
+class JobTable:
+    """tasks' `jobs` table, written as tasks writes it on a submission."""
+
+    def __init__(self, database_url: str):
+        self.engine = create_sync_engine(WorkerSettings(), database_url)
+
+    def add(
+        self,
+        kind: str,
+        params: dict,
+        *,
+        job_id: int | None = None,
+        token: str | None = None,
+        **values,
+    ) -> int:
+        job_id = job_id or self.new_id()
+        row = {
+            "id": job_id,
+            "owner_id": 1,
+            "kind": kind,
+            "params": params,
+            "status": "queued",
+            "attempts": 0,
+            "request_id": None,
+            "submitter_token": token,
+            "created_at": utcnow(),
+            **values,
+        }
+        with self.engine.begin() as connection:
+            connection.execute(insert(jobs_table).values(**row))
+        return job_id
+
+    @staticmethod
+    def new_id() -> int:
+        """A new job id, as large as tasks' Snowflake ids."""
+        return next(_job_ids)
+
+    def get(self, job_id: int) -> dict:
+        with self.engine.connect() as connection:
+            row = connection.execute(select(jobs_table).where(jobs_table.c.id == job_id)).one()
+        return dict(row._mapping)
+
+    def count(self, **equal) -> int:
+        query = select(func.count()).select_from(jobs_table)
+        query = query.where(*(jobs_table.c[name] == value for name, value in equal.items()))
+        with self.engine.connect() as connection:
+            return connection.execute(query).scalar_one()
+
+    def wait_until_ended(self, job_id: int, timeout: float = 30) -> dict:
+        deadline = time.monotonic() + timeout
+        while (job := self.get(job_id))["status"] not in ("succeeded", "failed"):
+            assert time.monotonic() < deadline, f"job {job_id} still {job['status']}"
+            time.sleep(0.1)
+        return job
+
+    def end_unfinished(self) -> None:
+        """Fails what a test left unfinished, so no later test's worker re-sends it."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(jobs_table)
+                .where(jobs_table.c.status.in_(("queued", "running")))
+                .values(status="failed", error="left by a test")
+            )
+
+
+@pytest.fixture(params=["postgres", "mysql"])
+def any_job_table(request: pytest.FixtureRequest, tasks_databases) -> Iterator[JobTable]:
+    """The jobs table on each database."""
+    table = JobTable(tasks_databases[request.param])
+    yield table
+    table.end_unfinished()
+    table.engine.dispose()
+
+
+@pytest.fixture
+def job_table(tasks_databases) -> Iterator[JobTable]:
+    """The jobs table where tasks keeps it, on MariaDB: what workers read and write."""
+    table = JobTable(tasks_databases["mysql"])
+    yield table
+    table.end_unfinished()
+    table.engine.dispose()
 
 
 def start_redis(root: Path, port: int) -> RedisServer:
@@ -163,7 +276,9 @@ class Worker:
 
 
 @pytest.fixture
-def spawn_worker(tmp_path: Path, views_key_prefix: str) -> Iterator[Callable[..., Worker]]:
+def spawn_worker(
+    tmp_path: Path, views_key_prefix: str, tasks_databases: dict[str, str]
+) -> Iterator[Callable[..., Worker]]:
     """`spawn_worker(broker_url, name="w1", concurrency=2, **env)`: a real worker, ready."""
     workers: list[Worker] = []
 
@@ -176,6 +291,7 @@ def spawn_worker(tmp_path: Path, views_key_prefix: str) -> Iterator[Callable[...
                 "REDIS_URL": broker,
                 "VIEWS_KEY_PREFIX": views_key_prefix,
                 "HEARTBEAT_FILE": str(heartbeat_file),
+                "TASKS_DATABASE_URL": tasks_databases["mysql"],
                 "PYTHONPATH": str(TESTS),
                 **env,
             }
@@ -198,10 +314,50 @@ def spawn_worker(tmp_path: Path, views_key_prefix: str) -> Iterator[Callable[...
             os.killpg(worker.process.pid, signal.SIGKILL)
 
 
+@dataclass
+class Beat:
+    process: subprocess.Popen
+    log: Path
+
+
+@pytest.fixture
+def spawn_beat(tmp_path: Path) -> Iterator[Callable[..., Beat]]:
+    """`spawn_beat(worker, **env)`: a real beat sending to `worker`'s Redis, with its
+    settings (and `env` on top)."""
+    beats: list[Beat] = []
+
+    def start(worker: Worker, **env: str) -> Beat:
+        argv = [sys.executable, "-m", "celery", "--quiet", "-A", "worker_test_app", "beat"]
+        argv += ["--loglevel", "INFO", "--schedule", str(tmp_path / f"beat-{len(beats)}")]
+        log = tmp_path / f"beat-{len(beats)}.log"
+        beat = Beat(spawn(argv, env=worker.env | env, log=log), log)
+        beats.append(beat)
+        return beat
+
+    yield start
+    for beat in beats:
+        terminate(beat.process, grace=15)
+
+
 @pytest.fixture
 def submitter(broker_url: str):
     """The Celery app a service would send jobs with: a broker URL, no worker code."""
     return create_celery("submitter", broker_url)
+
+
+@pytest.fixture
+def submit(job_table: JobTable, broker_url: str) -> Callable[..., int]:
+    """`submit(kind, params, broker=broker_url, token=None)`: records a job and sends it,
+    as tasks does on a submission; returns the job's id."""
+
+    def record_and_send(
+        kind: str, params: dict, *, broker: str = broker_url, token: str | None = None
+    ) -> int:
+        job_id = job_table.add(kind, params, token=token)
+        send_job(create_celery("submitter", broker), JobMessage(job_id, kind, params, token))
+        return job_id
+
+    return record_and_send
 
 
 class Events:

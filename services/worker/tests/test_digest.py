@@ -5,6 +5,7 @@ import hashlib
 import pytest
 
 from worker_service.jobs.digest import MAX_DATA_CHARS, MAX_ROUNDS, digest
+from worker_service.jobs.failures import JobFailed
 
 
 def test_one_round_is_sha256_of_the_data():
@@ -39,5 +40,5 @@ def test_largest_input_is_accepted():
     ],
 )
 def test_out_of_bounds_input_is_refused(data, rounds):
-    with pytest.raises(ValueError, match="must be"):
+    with pytest.raises(JobFailed, match="must be"):
         digest(data, rounds)

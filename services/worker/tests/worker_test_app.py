@@ -1,8 +1,10 @@
 """The worker's app as the tests start it (`-A worker_test_app`, tests/ on PYTHONPATH).
 
 It adds what only tests need, leaving the production modules alone: every job start and
-finish is pushed to a Redis list the tests read, and `testing.sleep` is a job that runs
-as long as a test needs to kill or stop a worker in the middle of it.
+finish is pushed to a Redis list the tests read; `testing.sleep` is a job that runs as
+long as a test needs to kill or stop a worker in the middle of it; `testing.explode` is
+a recorded job with a bug; and with CRASH_ONCE_AFTER_SUCCESS=<file> the first pool
+process to store a job's result dies before the message is acknowledged.
 """
 
 import contextlib
@@ -14,6 +16,9 @@ import redis
 from celery import signals
 
 from worker_service.celery_app import app
+from worker_service.job_runner import JobRunner
+from worker_service.resources import Resources
+from worker_service.settings import WorkerSettings
 
 EVENTS_KEY = "worker-test:events"
 _clients: dict[int, redis.Redis] = {}
@@ -45,6 +50,21 @@ def _started(task=None, **_kwargs) -> None:
 @signals.task_postrun.connect
 def _finished(task=None, retval=None, state=None, **_kwargs) -> None:
     _record("finished", task, state=state, retval=retval)
+    crash_marker = os.environ.get("CRASH_ONCE_AFTER_SUCCESS")
+    if crash_marker and retval == "succeeded" and not os.path.exists(crash_marker):
+        with open(crash_marker, "w"):
+            pass
+        # As an OOM kill would, after the commit and before the acknowledgement.
+        os._exit(1)
+
+
+_resources = Resources(WorkerSettings())
+_runner = JobRunner(lambda: _resources.job_records, max_retries=0, soft_time_limit=1)
+
+
+@app.task(name="testing.explode", bind=True)
+def explode(task) -> str:
+    return _runner.run(task, lambda: {}["a key that is not there"])
 
 
 @app.task(name="testing.sleep")

@@ -126,15 +126,24 @@ class Database:
         self.sync_engine.dispose()
 
 
+def create_sync_engine(settings: ServiceSettings, database_url: str | None = None) -> Engine:
+    """The sync engine alone (a Celery worker needs no other), with the same timeouts.
+    `database_url` defaults to the settings' own."""
+    surl = sync_url(database_url or settings.database_url)
+    engine = create_engine(surl, **_engine_options(surl, settings))
+    if not is_postgres(surl):
+        _limit_mysql_statements(engine, settings.db_statement_timeout_ms)
+    return engine
+
+
 def create_database(settings: ServiceSettings) -> Database:
-    aurl, surl = async_url(settings.database_url), sync_url(settings.database_url)
+    aurl = async_url(settings.database_url)
     async_engine = create_async_engine(
         aurl, poolclass=FairAsyncQueuePool, **_engine_options(aurl, settings)
     )
-    sync_engine = create_engine(surl, **_engine_options(surl, settings))
-    if not is_postgres(surl):
+    if not is_postgres(aurl):
         _limit_mysql_statements(async_engine.sync_engine, settings.db_statement_timeout_ms)
-        _limit_mysql_statements(sync_engine, settings.db_statement_timeout_ms)
+    sync_engine = create_sync_engine(settings)
     return Database(
         async_engine=async_engine,
         sync_engine=sync_engine,

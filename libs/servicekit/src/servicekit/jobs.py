@@ -8,7 +8,8 @@ they carry the submitting request's id in their message headers.
 """
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import kombu.exceptions
 import redis.exceptions
@@ -21,6 +22,7 @@ from servicekit.request_id import current_request_id
 logger = logging.getLogger(__name__)
 
 REQUEST_ID_HEADER = "request_id"
+SUBMITTER_TOKEN_HEADER = "submitter_token"  # noqa: S105 - a header name
 
 
 class QueueUnavailable(ServiceUnavailable):
@@ -71,26 +73,40 @@ def create_celery(
     return app
 
 
+@dataclass(frozen=True)
+class JobMessage:
+    """What runs a job: the task named `kind`, called as `kind(**params)`, under the
+    job's id (which is also the Celery task id)."""
+
+    job_id: int | str
+    kind: str
+    params: Mapping[str, object]
+    # For a job that calls other services as its submitter.
+    submitter_token: str | None = field(default=None, repr=False)
+
+
 def send_job(
-    app: Celery,
-    name: str,
-    args: Sequence[object],
-    *,
-    job_id: int | str,
-    headers: Mapping[str, str] | None = None,
-    retry: bool = False,
+    app: Celery, job: JobMessage, *, request_id: str | None = None, retry: bool = False
 ) -> None:
-    """Publishes a job by name with the current request id.
+    """Publishes a job by name with a request id: `request_id`, or the current one.
 
     Raises `QueueUnavailable` (a 503) at once when Redis does not take the message:
     without `retry`, kombu gives up after one connection attempt.
     """
-    request_id = current_request_id()
-    headers = {**(headers or {}), **({REQUEST_ID_HEADER: request_id} if request_id else {})}
+    request_id = request_id or current_request_id()
+    headers = {REQUEST_ID_HEADER: request_id} if request_id else {}
+    if job.submitter_token:
+        headers[SUBMITTER_TOKEN_HEADER] = job.submitter_token
     try:
-        app.send_task(name, args=list(args), task_id=str(job_id), headers=headers, retry=retry)
+        app.send_task(
+            job.kind,
+            kwargs=dict(job.params),
+            task_id=str(job.job_id),
+            headers=headers,
+            retry=retry,
+        )
     except (kombu.exceptions.OperationalError, redis.exceptions.RedisError, OSError) as error:
-        logger.warning("job %s not sent: %s", job_id, error)
+        logger.warning("job %s not sent: %s", job.job_id, error)
         raise QueueUnavailable("The job queue is unavailable; nothing was submitted") from None
 
 

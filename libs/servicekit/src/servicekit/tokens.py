@@ -1,7 +1,7 @@
 """Verification of the access tokens that users issues: EdDSA JWTs checked with the
 public key alone, so no service calls users per request."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -20,6 +20,9 @@ class InvalidToken(Exception):
 @dataclass(frozen=True, slots=True)
 class Principal:
     user_id: int
+    # The verified token itself, for work done later on the caller's behalf (a job
+    # that calls another service as the submitter). Never shown or compared.
+    token: str = field(default="", repr=False, compare=False)
 
 
 class TokenVerifier:
@@ -47,4 +50,4 @@ class TokenVerifier:
             raise InvalidToken(str(error)) from error
         if not is_id(user_id):  # else it would fail in the database, not here
             raise InvalidToken("subject out of range")
-        return Principal(user_id=user_id)
+        return Principal(user_id=user_id, token=token)

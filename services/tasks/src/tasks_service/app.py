@@ -3,9 +3,19 @@
 from fastapi import FastAPI
 
 from servicekit.app import create_app
+from servicekit.jobs import create_celery
 from tasks_service import endpoints, sync_endpoints
+from tasks_service.jobs import endpoints as job_endpoints
+from tasks_service.jobs import sync_endpoints as sync_job_endpoints
 from tasks_service.settings import TasksSettings
 
 
 def create_tasks_app(settings: TasksSettings) -> FastAPI:
-    return create_app(settings, [endpoints.router, sync_endpoints.router], title="tasks")
+    def resources(settings: TasksSettings) -> dict[str, object]:
+        # A short connect timeout: a submission with Redis away must fail within a second.
+        return {"celery": create_celery("tasks", settings.redis_url, connect_timeout=0.5)}
+
+    routers = [endpoints.router, sync_endpoints.router, job_endpoints.router]
+    return create_app(
+        settings, [*routers, sync_job_endpoints.router], title="tasks", resources=resources
+    )

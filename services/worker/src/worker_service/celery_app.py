@@ -23,6 +23,7 @@ from worker_service.settings import WorkerSettings
 from worker_service.tasks import register_tasks
 
 FLUSH_TASK = "counters.flush_item_views"
+RESEND_TASK = "jobs.resend_lost"
 
 
 def create_worker_app(settings: WorkerSettings) -> Celery:
@@ -50,7 +51,12 @@ def create_worker_app(settings: WorkerSettings) -> Celery:
                 "schedule": settings.flush_interval_seconds,
                 # Flushes queued while no worker ran would only repeat one another.
                 "options": {"expires": settings.flush_interval_seconds},
-            }
+            },
+            "resend-lost-jobs": {
+                "task": RESEND_TASK,
+                "schedule": settings.resend_interval_seconds,
+                "options": {"expires": settings.resend_interval_seconds},
+            },
         },
     )
     resources = Resources(settings)

@@ -1,13 +1,16 @@
 """The connections of one worker process."""
 
+import asyncio
 import threading
 from functools import cached_property
 
 import redis
 from sqlalchemy import Engine
 
-from servicekit.db import create_database
+from servicekit.db import create_sync_engine
+from servicekit.http import ServiceClient
 from servicekit.redis_clients import create_sync_redis
+from worker_service.job_records import JobRecords
 from worker_service.settings import WorkerSettings
 
 
@@ -24,18 +27,47 @@ class Resources:
     def items_engine(self) -> Engine:
         with self._lock:
             # servicekit builds it as for a service: timeouts, UTC, MySQL statement limit.
-            items = self.settings.model_copy(
-                update={"database_url": self.settings.items_database_url}
-            )
-            return create_database(items).sync_engine
+            return create_sync_engine(self.settings, self.settings.items_database_url)
+
+    @cached_property
+    def job_records(self) -> JobRecords:
+        with self._lock:
+            engine = create_sync_engine(self.settings, self.settings.tasks_database_url)
+            return JobRecords(engine, max_attempts=self.settings.job_max_attempts)
 
     @cached_property
     def redis(self) -> redis.Redis:
         with self._lock:
             return create_sync_redis(self.settings)
 
+    @cached_property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """One event loop per process for the async HTTP calls of jobs: the clients'
+        pooled connections belong to the loop they were opened on."""
+        return asyncio.new_event_loop()
+
+    @cached_property
+    def services(self) -> dict[str, ServiceClient]:
+        settings = self.settings
+        urls = {
+            "users": settings.users_url,
+            "items": settings.items_url,
+            "tasks": settings.tasks_url,
+        }
+        return {
+            name: ServiceClient(name, url, timeout=settings.service_timeout_seconds)
+            for name, url in urls.items()
+        }
+
     def close(self) -> None:
         if "items_engine" in self.__dict__:
             self.items_engine.dispose()
+        if "job_records" in self.__dict__:
+            self.job_records.dispose()
         if "redis" in self.__dict__:
             self.redis.close()
+        if "services" in self.__dict__:
+            for client in self.services.values():
+                self.loop.run_until_complete(client.aclose())
+        if "loop" in self.__dict__:
+            self.loop.close()

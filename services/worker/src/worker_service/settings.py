@@ -10,6 +10,13 @@ class WorkerSettings(ServiceSettings):
     # `redis_url` (inherited) is the Celery broker; the view counters live there too.
 
     items_database_url: str = "postgresql://postgres@127.0.0.1:5432/items"
+    # Job records (tasks' `jobs` table): submitted by tasks, moved along by the worker.
+    tasks_database_url: str = "mysql://root@127.0.0.1:3306/tasks"
+    # What a report calls; each call has this total deadline, retries included.
+    users_url: str = "http://127.0.0.1:8001"
+    items_url: str = "http://127.0.0.1:8002"
+    tasks_url: str = "http://127.0.0.1:8003"
+    service_timeout_seconds: PositiveFloat = 2.0
     # A job holds one connection at a time; a process needs no pool of ten.
     db_pool_size: PositiveInt = 2
     db_max_overflow: int = 0
@@ -21,6 +28,17 @@ class WorkerSettings(ServiceSettings):
     # Flush ids in `view_flushes` older than this are pruned; a dead flush is retried
     # within seconds, so a week is far more than enough to recognise one.
     flush_retention_days: PositiveInt = 7
+
+    # Transient failures (a database, Redis or service away) are retried this often,
+    # with backoff, before the job is failed.
+    job_max_retries: PositiveInt = 3
+    # A job started this often without ending (its process killed every time) is failed.
+    job_max_attempts: PositiveInt = 8
+    # How often beat looks for jobs to send again: unfinished jobs after Redis restarted
+    # empty, and jobs running longer than the hard time limit (their worker is gone).
+    resend_interval_seconds: PositiveFloat = 30.0
+    # Ended jobs stay readable this long, then are deleted.
+    job_retention_days: PositiveInt = 7
 
     # A job still unacknowledged after the visibility timeout is delivered again, so
     # soft limit < hard limit < visibility timeout (create_celery checks it).

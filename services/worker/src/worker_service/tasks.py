@@ -1,41 +1,78 @@
 """The Celery tasks: thin wrappers, named `<domain>.<verb>`, around the functions in jobs/.
 
 They take ids and primitives only and are idempotent: delivery is at least once.
-Only transient errors (a database or Redis that is away or slow) are retried.
+Submitted jobs (`compute.digest`, `reports.user_summary`) run under their record in
+tasks' database (job_runner); the periodic ones are sent by beat. Only transient errors
+(a database, Redis or service that is away or slow) are retried.
 """
 
 from datetime import timedelta
 
 import redis
-from celery import Celery
+from celery import Celery, Task
 from sqlalchemy import exc
 
-from worker_service.jobs import digest, views
+from servicekit.jobs import SUBMITTER_TOKEN_HEADER, JobMessage, send_job
+from worker_service.job_runner import JobRunner
+from worker_service.jobs import digest, reports, views
 from worker_service.liveness import touch
+from worker_service.lost_jobs import prune_ended_jobs, resend_lost_jobs
 from worker_service.resources import Resources
 
-TRANSIENT_ERRORS = (exc.OperationalError, redis.ConnectionError, redis.TimeoutError)
 RETRY_TRANSIENT = {
-    "autoretry_for": TRANSIENT_ERRORS,
+    "autoretry_for": (exc.OperationalError, redis.ConnectionError, redis.TimeoutError),
     "max_retries": 3,
     "retry_backoff": 2,
     "retry_backoff_max": 30,
     "retry_jitter": True,
 }
+# A job found running this much past the hard time limit runs nowhere any more.
+STALL_MARGIN = timedelta(seconds=30)
 
 
 def register_tasks(app: Celery, resources: Resources) -> None:
     settings = resources.settings
     keys = views.ViewKeys(settings.views_key_prefix)
     retention = timedelta(days=settings.flush_retention_days)
+    runner = JobRunner(
+        lambda: resources.job_records,
+        max_retries=settings.job_max_retries,
+        soft_time_limit=settings.soft_time_limit_seconds,
+    )
 
-    @app.task(name="compute.digest")
-    def compute_digest(data: str, rounds: int) -> dict[str, object]:
-        return digest.digest(data, rounds)
+    @app.task(name="compute.digest", bind=True)
+    def compute_digest(task: Task, data: str, rounds: int) -> str:
+        return runner.run(task, lambda: digest.digest(data, rounds))
+
+    @app.task(name="reports.user_summary", bind=True)
+    def user_summary(task: Task, user_id: int) -> str:
+        def work() -> dict[str, object]:
+            report = reports.user_summary(
+                user_id,
+                **resources.services,
+                submitter_token=getattr(task.request, SUBMITTER_TOKEN_HEADER, None),
+            )
+            return resources.loop.run_until_complete(report)
+
+        return runner.run(task, work)
 
     @app.task(name="counters.flush_item_views", **RETRY_TRANSIENT)
     def flush_item_views() -> dict[str, int]:
         return views.flush_item_views(resources.redis, resources.items_engine, keys, retention)
+
+    @app.task(name="jobs.resend_lost")
+    def resend_lost() -> dict[str, int]:
+        def send(job: JobMessage, request_id: str | None) -> None:
+            send_job(app, job, request_id=request_id)
+
+        stalled_after = timedelta(seconds=settings.time_limit_seconds) + STALL_MARGIN
+        records = resources.job_records
+        return {
+            "resent": resend_lost_jobs(records, resources.redis, send, stalled_after=stalled_after),
+            "pruned": prune_ended_jobs(
+                records, retention=timedelta(days=settings.job_retention_days)
+            ),
+        }
 
     @app.task(name="health.heartbeat")
     def heartbeat() -> None:

@@ -2,6 +2,8 @@
 
 import hashlib
 
+from worker_service.jobs.failures import JobFailed
+
 MAX_DATA_CHARS = 10_000
 MAX_ROUNDS = 1_000_000
 
@@ -14,9 +16,9 @@ def digest(data: str, rounds: int) -> dict[str, object]:
     worker process until its hard time limit kills it.
     """
     if not isinstance(data, str) or len(data) > MAX_DATA_CHARS:
-        raise ValueError(f"data must be a string of at most {MAX_DATA_CHARS} characters")
+        raise JobFailed(f"data must be a string of at most {MAX_DATA_CHARS} characters")
     if isinstance(rounds, bool) or not isinstance(rounds, int) or not 1 <= rounds <= MAX_ROUNDS:
-        raise ValueError(f"rounds must be an integer within 1..{MAX_ROUNDS}")
+        raise JobFailed(f"rounds must be an integer within 1..{MAX_ROUNDS}")
     value = hashlib.sha256(data.encode()).digest()
     for _ in range(rounds - 1):
         value = hashlib.sha256(value).digest()

@@ -1,0 +1,59 @@
+"""Job submissions and job views. Each kind has its own params model, so an unknown kind
+or bad params are a 422 before anything is written or enqueued."""
+
+from datetime import datetime
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, Field
+
+from servicekit.schemas import MAX_ID, InputModel, text
+
+MAX_DIGEST_DATA_CHARS = 10_000
+MAX_DIGEST_ROUNDS = 1_000_000
+
+
+class ReportParams(InputModel):
+    user_id: int = Field(ge=1, le=MAX_ID)
+
+
+class DigestParams(InputModel):
+    data: text(MAX_DIGEST_DATA_CHARS)
+    rounds: int = Field(ge=1, le=MAX_DIGEST_ROUNDS)
+
+
+# A job is sent as `kind(**params)`: the params models name the worker's task arguments.
+
+
+class ReportJob(InputModel):
+    kind: Literal["reports.user_summary"]
+    params: ReportParams
+    # The report reads the submitter's own task counts as the submitter, with the
+    # submitter's token (which expires as it would anyway).
+    acts_as_submitter: ClassVar[bool] = True
+
+
+class DigestJob(InputModel):
+    kind: Literal["compute.digest"]
+    params: DigestParams
+    acts_as_submitter: ClassVar[bool] = False
+
+
+JobSubmission = Annotated[ReportJob | DigestJob, Field(discriminator="kind")]
+
+JobStatus = Literal["queued", "running", "succeeded", "failed"]
+
+
+class JobRead(BaseModel):
+    # A string: Snowflake ids exceed the 2**53 that JavaScript numbers hold exactly.
+    id: str
+    kind: str
+    status: JobStatus
+    result: Any | None
+    error: str | None
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class JobAccepted(BaseModel):
+    id: str
+    status: JobStatus

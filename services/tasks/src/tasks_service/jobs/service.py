@@ -1,0 +1,68 @@
+"""The rules of jobs: who may submit what, and who may see it."""
+
+from sqlalchemy.orm import Session
+
+from servicekit.jobs import JobMessage
+from servicekit.models import utcnow
+from servicekit.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
+from servicekit.request_id import current_request_id
+from servicekit.schemas import is_id
+from servicekit.tokens import Principal
+from tasks_service.jobs import repository
+from tasks_service.jobs.errors import JobNotFound, NotYourReport
+from tasks_service.jobs.schemas import JobRead, JobSubmission, ReportJob
+
+
+def record_job(
+    session: Session, principal: Principal, job: JobSubmission, job_id: int
+) -> JobMessage:
+    """Writes the job as queued and returns the message that runs it. The caller sends
+    the message before the request commits, so a job that could not be sent leaves no
+    row behind."""
+    if isinstance(job, ReportJob) and job.params.user_id != principal.user_id:
+        # A summary holds the user's own task counts.
+        raise NotYourReport("A report can only be about your own account")
+    token = principal.token if job.acts_as_submitter else None
+    params = job.params.model_dump()
+    repository.insert_job(
+        session,
+        {
+            "id": job_id,
+            "owner_id": principal.user_id,
+            "kind": job.kind,
+            "params": params,
+            "status": "queued",
+            "attempts": 0,
+            "request_id": current_request_id(),
+            "submitter_token": token,
+            "created_at": utcnow(),
+        },
+    )
+    return JobMessage(job_id, job.kind, params, token)
+
+
+def get_job(session: Session, principal: Principal, job_id: int) -> JobRead:
+    row = repository.owned_job(session, principal.user_id, job_id)
+    if row is None:
+        raise JobNotFound(f"No job with id {job_id}")
+    return _read(row)
+
+
+def list_jobs(session: Session, principal: Principal, *, limit: int, cursor: str | None) -> Page:
+    before_id = _position(cursor) if cursor else None
+    rows = repository.page(session, principal.user_id, limit=limit + 1, before_id=before_id)
+    next_cursor = encode_cursor({"b": rows[limit - 1].id}) if len(rows) > limit else None
+    return Page[JobRead].model_construct(
+        items=[_read(row) for row in rows[:limit]], next_cursor=next_cursor
+    )
+
+
+def _position(cursor: str) -> int:
+    position = decode_cursor(cursor)
+    if set(position) != {"b"} or not is_id(position["b"]):
+        raise InvalidCursor("The cursor does not belong to this listing")
+    return position["b"]
+
+
+def _read(row) -> JobRead:
+    return JobRead.model_construct(**{**row._mapping, "id": str(row.id)})

@@ -1,0 +1,167 @@
+"""The jobs API: submissions are validated before anything is written or enqueued, only
+the submitter sees a job, and a submission while Redis is away is a fast 503 that leaves
+no record. (Running the jobs is the worker's; see services/worker.)"""
+
+import base64
+import json
+import time
+
+import pytest
+import redis
+
+QUEUE = "celery"  # Celery's default queue: one Redis list
+
+DIGEST = {"kind": "compute.digest", "params": {"data": "hello", "rounds": 3}}
+
+
+@pytest.fixture
+def queue(broker):
+    client = redis.Redis.from_url(broker.url)
+    client.delete(QUEUE)
+    yield client
+    client.delete(QUEUE)
+    client.close()
+
+
+async def count_jobs(sql) -> int:
+    return await sql("SELECT count(*) FROM jobs")
+
+
+async def stored_token(sql, job_id: str) -> str | None:
+    return await sql(f"SELECT submitter_token FROM jobs WHERE id = {int(job_id)}")  # noqa: S608
+
+
+def sent_messages(queue) -> list[dict]:
+    return [json.loads(raw) for raw in queue.lrange(QUEUE, 0, -1)]
+
+
+def call_of(message: dict) -> tuple[list, dict]:
+    """The (args, kwargs) a worker will call the task with (Celery message protocol 2)."""
+    args, kwargs, _embed = json.loads(base64.b64decode(message["body"]))
+    return args, kwargs
+
+
+async def test_a_submission_is_recorded_queued_and_enqueued_once(
+    client, api, owner, queue, sql, assert_problem
+):
+    me = owner()
+    response = await client.post(
+        f"{api}/jobs", json=DIGEST, headers=me.headers | {"X-Request-ID": "submit-1"}
+    )
+    assert response.status_code == 202, response.text
+    accepted = response.json()
+    assert accepted["status"] == "queued"
+    assert response.headers["location"] == f"{api}/jobs/{accepted['id']}"
+
+    [message] = sent_messages(queue)
+    assert message["headers"]["id"] == accepted["id"]
+    assert message["headers"]["task"] == "compute.digest"
+    assert message["headers"]["request_id"] == "submit-1"
+    assert call_of(message) == ([], {"data": "hello", "rounds": 3})
+    # A digest calls no service as its submitter: no token travels or stays.
+    assert "submitter_token" not in message["headers"]
+    assert await stored_token(sql, accepted["id"]) is None
+
+    job = (await client.get(response.headers["location"], headers=me.headers)).json()
+    assert (job["id"], job["kind"], job["status"]) == (accepted["id"], "compute.digest", "queued")
+    assert (job["result"], job["error"], job["finished_at"]) == (None, None, None)
+    assert await count_jobs(sql) == 1
+
+
+async def test_only_the_submitter_sees_a_job(client, api, owner, queue, assert_problem):
+    me, other = owner(), owner()
+    job_id = (await client.post(f"{api}/jobs", json=DIGEST, headers=me.headers)).json()["id"]
+    theirs = await client.get(f"{api}/jobs/{job_id}", headers=other.headers)
+    missing = await client.get(f"{api}/jobs/{int(job_id) + 1}", headers=me.headers)
+    for response in (theirs, missing):
+        assert_problem(response, 404)
+    assert theirs.json()["title"] == missing.json()["title"]
+    assert (await client.get(f"{api}/jobs", headers=other.headers)).json()["items"] == []
+
+
+async def test_jobs_are_listed_newest_first_across_pages(client, api, owner, queue):
+    me = owner()
+    submitted = [
+        (await client.post(f"{api}/jobs", json=DIGEST, headers=me.headers)).json()["id"]
+        for _ in range(5)
+    ]
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 2} | ({"cursor": cursor} if cursor else {})
+        page = (await client.get(f"{api}/jobs", params=params, headers=me.headers)).json()
+        seen += [job["id"] for job in page["items"]]
+        if not (cursor := page["next_cursor"]):
+            break
+    assert seen == submitted[::-1]
+
+
+BAD_SUBMISSIONS = {
+    "unknown-kind": {"kind": "counters.flush_item_views", "params": {}},
+    "no-kind": {"params": {"data": "x", "rounds": 1}},
+    "no-params": {"kind": "compute.digest"},
+    "rounds-zero": {"kind": "compute.digest", "params": {"data": "x", "rounds": 0}},
+    "rounds-huge": {"kind": "compute.digest", "params": {"data": "x", "rounds": 10**7}},
+    "rounds-text": {"kind": "compute.digest", "params": {"data": "x", "rounds": "many"}},
+    "data-too-long": {"kind": "compute.digest", "params": {"data": "x" * 10_001, "rounds": 1}},
+    "data-with-nul": {"kind": "compute.digest", "params": {"data": "a\x00b", "rounds": 1}},
+    "unknown-param": {"kind": "compute.digest", "params": {"data": "x", "rounds": 1, "x": 1}},
+    "unknown-field": {**DIGEST, "priority": 9},
+    "report-without-user": {"kind": "reports.user_summary", "params": {}},
+    "report-user-zero": {"kind": "reports.user_summary", "params": {"user_id": 0}},
+}
+
+
+@pytest.mark.parametrize("body", BAD_SUBMISSIONS.values(), ids=BAD_SUBMISSIONS.keys())
+async def test_bad_submissions_are_422_and_nothing_is_written_or_enqueued(
+    client, api, owner, queue, sql, assert_problem, body
+):
+    response = await client.post(f"{api}/jobs", json=body, headers=owner().headers)
+    assert_problem(response, 422)
+    assert await count_jobs(sql) == 0
+    assert queue.llen(QUEUE) == 0
+
+
+async def test_a_report_about_someone_else_is_403(client, api, owner, queue, sql, assert_problem):
+    me, other = owner(), owner()
+    body = {"kind": "reports.user_summary", "params": {"user_id": other.id}}
+    assert_problem(await client.post(f"{api}/jobs", json=body, headers=me.headers), 403)
+    assert await count_jobs(sql) == 0
+    assert queue.llen(QUEUE) == 0
+
+
+async def test_a_report_carries_the_submitters_token(client, api, owner, queue, sql):
+    me = owner()
+    mine = {"kind": "reports.user_summary", "params": {"user_id": me.id}}
+    response = await client.post(f"{api}/jobs", json=mine, headers=me.headers)
+    assert response.status_code == 202, response.text
+
+    [message] = sent_messages(queue)
+    assert call_of(message) == ([], {"user_id": me.id})
+    token = me.headers["Authorization"].removeprefix("Bearer ")
+    assert message["headers"]["submitter_token"] == token
+    # Kept with the job until it ends, so a re-sent job still has it.
+    job_id = response.json()["id"]
+    assert await stored_token(sql, job_id) == token
+
+
+async def test_submitting_needs_a_token(client, api, queue, assert_problem):
+    assert_problem(await client.post(f"{api}/jobs", json=DIGEST), 401)
+    assert queue.llen(QUEUE) == 0
+
+
+async def test_a_submission_while_redis_is_down_is_a_fast_503_without_a_record(
+    client, api, owner, broker, sql, assert_problem
+):
+    me = owner()
+    broker.stop()
+    try:
+        started = time.monotonic()
+        response = await client.post(f"{api}/jobs", json=DIGEST, headers=me.headers)
+        assert time.monotonic() - started < 1.5  # fails fast: never waits on a retry loop
+        problem = assert_problem(response, 503)
+        assert problem["title"] == "Job queue unavailable"
+        assert await count_jobs(sql) == 0
+    finally:
+        broker.start()
+    retried = await client.post(f"{api}/jobs", json=DIGEST, headers=me.headers)
+    assert retried.status_code == 202, retried.text
