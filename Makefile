@@ -41,6 +41,23 @@ fmt: install ## ruff: fix what can be fixed, then format
 seed: install ## Add N users (default 100000) to DATABASE_URL: make seed N=100000
 	$(RUN) python -m users_service.seed --count $(or $(N),100000)
 
+.PHONY: seed-bench
+seed-bench: install ## Bench data (100k users, 200k items, 100k tasks) on Postgres and MariaDB
+	$(RUN) python -m loadtest.bench --seed-only
+
+.PHONY: bench
+bench: install ## sync vs async x Postgres vs MySQL x concurrency; report in reports/<time>/
+	$(RUN) python -m loadtest.bench $(BENCH_ARGS)
+
+.PHONY: bench-ceiling
+bench-ceiling: install ## Each app alone on one core, wrk on the other: ratios to the baselines
+	$(RUN) python -m loadtest.ceiling $(BENCH_ARGS)
+
+.PHONY: loadtest-ui
+loadtest-ui: install ## Locust's web UI on 127.0.0.1:8089 against the gateway (make run first)
+	$(RUN) locust -f loadtest/src/loadtest/locustfile.py --class-picker \
+		--web-host 127.0.0.1 --web-port 8089 --host $(or $(GATEWAY),http://127.0.0.1:8080)
+
 .PHONY: clean
 clean: ## Remove local data (.data: throwaway databases, dev keys) and caches
 	rm -rf .data .pytest_cache .ruff_cache

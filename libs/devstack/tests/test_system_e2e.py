@@ -2,26 +2,14 @@
 processes behind real nginx, each on its own database (items on Postgres, tasks on
 MariaDB), and one user's story through the gateway in both modes."""
 
-import contextlib
-import dataclasses
-import io
 import secrets
-import shutil
-import tempfile
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
-from devstack.databases import drop_database
-from devstack.layout import repo_root
-from devstack.ports import free_port
-from devstack.servers import RedisServer
-from devstack.services import SERVICES
-from devstack.stack import Stack
-from devstack.supervisor import Supervisor
+from devstack.testing import LocalStack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -29,52 +17,9 @@ MODES = {"async": "/api", "sync": "/sync/api"}
 
 
 @pytest.fixture(scope="module")
-def system(postgres_server_url, mysql_server_url) -> Iterator[httpx.Client]:
-    """Every service on a free port and a fresh database, and a Redis of its own (view
-    counts start at zero); what `make run` does, step by step."""
-    suffix = secrets.token_hex(3)
-    services = tuple(
-        dataclasses.replace(s, port=free_port(), database=f"{s.database}_e2e_{suffix}")
-        if s.port is not None
-        else s
-        for s in SERVICES
-    )
-    output = io.StringIO()
-    with contextlib.ExitStack() as exits:
-        data = Path(exits.enter_context(_reachable_tempdir()))
-        redis = exits.enter_context(RedisServer(data / "redis", free_port()))
-        environ = {
-            "PATH": "/usr/bin:/bin",
-            "POSTGRES_URL": postgres_server_url,
-            "MYSQL_URL": mysql_server_url,
-            "REDIS_URL": redis.url,
-            "GATEWAY_PORT": str(free_port()),
-            "FLUSH_INTERVAL_SECONDS": "1",
-        }
-        stack = Stack(repo_root(), environ, Supervisor(output), exits, services, data=data)
-        for service in services:
-            if service.database is None:
-                continue
-            server = postgres_server_url if service.backend == "postgres" else mysql_server_url
-            exits.callback(drop_database, server, service.database)
-        stack.check_ports()
-        servers = {kind: stack.server_url(kind) for kind in stack.needed_kinds()}
-        exits.enter_context(stack.supervisor)
-        for service in services:
-            stack.start_service(service, servers)
-        gateway = stack.start_gateway()
-        with httpx.Client(base_url=gateway.url, timeout=10) as client:
-            yield client
-
-
-@contextlib.contextmanager
-def _reachable_tempdir() -> Iterator[str]:
-    folder = tempfile.mkdtemp(prefix="system-e2e-")
-    Path(folder).chmod(0o755)  # Postgres and nginx workers run as other users
-    try:
-        yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+def system(local_stack: LocalStack) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=local_stack.gateway_url, timeout=10) as client:
+        yield client
 
 
 @pytest.mark.parametrize("mode", list(MODES))

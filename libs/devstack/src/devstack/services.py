@@ -5,7 +5,8 @@ HTTP service, its upstream and location in gateway/nginx.conf.template).
 """
 
 import sys
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 
 HOST = "127.0.0.1"
 
@@ -113,3 +114,25 @@ SERVICES: tuple[Service, ...] = (
         health_path=None,
     ),
 )
+
+
+def relocated(
+    services: tuple[Service, ...],
+    ports: Iterator[int],
+    *,
+    database_suffix: str,
+    backend: str | None = None,
+) -> tuple[Service, ...]:
+    """The same services on other ports and databases (`<database><suffix>`), all on
+    `backend` if given: a second stack beside `make run`'s, for tests and benchmarks."""
+    return tuple(
+        replace(
+            s,
+            port=next(ports),
+            database=f"{s.database}{database_suffix}" if s.database else None,
+            backend=backend or s.backend,
+        )
+        if s.port is not None
+        else s
+        for s in services
+    )

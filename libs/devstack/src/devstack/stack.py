@@ -197,7 +197,8 @@ class Stack:
             env["JWT_PRIVATE_KEY"] = private_pem
         return env
 
-    def start_service(self, service: Service, servers: Mapping[str, str]) -> None:
+    def prepare(self, service: Service, servers: Mapping[str, str]) -> dict[str, str]:
+        """Creates, migrates and seeds the service's database; returns its environment."""
         database_url = ""
         if service.backend is not None:
             database_url = self.database_url(service, servers)
@@ -207,6 +208,10 @@ class Stack:
         if database_url:
             self.migrate(service, env)
             self.seed(service, env, database_url)
+        return env
+
+    def start_service(self, service: Service, servers: Mapping[str, str]) -> None:
+        env = self.prepare(service, servers)
         self.say(f"{service.name}: starting")
         self.supervisor.start(
             ChildSpec(
@@ -250,14 +255,18 @@ class Stack:
         lines = ["ready:", *(f"  {label:<{width}}  {url}" for label, url in rows)]
         self.say("\n".join([*lines, "stop everything with Ctrl-C"]))
 
-    def run(self) -> int:
+    def start(self) -> Gateway:
+        """Servers, then every service in order, then the gateway; all stop with `exits`."""
         self.check_ports()
         servers = {kind: self.server_url(kind) for kind in self.needed_kinds()}
         # Entered after the servers, so its children stop before the databases they use.
         self.exits.enter_context(self.supervisor)
         for service in self.services:
             self.start_service(service, servers)
-        gateway = self.start_gateway()
+        return self.start_gateway()
+
+    def run(self) -> int:
+        gateway = self.start()
         self.print_urls(gateway)
         return self.supervisor.watch()
 

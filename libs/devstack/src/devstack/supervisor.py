@@ -181,6 +181,10 @@ class Supervisor:
             if not alive():
                 raise self._failure(child, f"exited with code {child.process.returncode}")
 
+    def pids(self) -> dict[str, int]:
+        """name -> process id of each long-running child still running."""
+        return {c.spec.name: c.process.pid for c in self._children if c.process.poll() is None}
+
     def watch(self, poll: float = 0.2) -> int:
         """Blocks until a child exits on its own; reports it and returns 1.
 

@@ -1,0 +1,66 @@
+"""A pytest plugin (`-p devstack.testing`): `local_stack`, the whole system as `make run`
+starts it, once per test session, for the suites that test through the gateway."""
+
+import contextlib
+import dataclasses
+import io
+import secrets
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from devstack.databases import drop_database
+from devstack.layout import repo_root
+from devstack.ports import free_port
+from devstack.servers import RedisServer
+from devstack.services import SERVICES, relocated
+from devstack.stack import Stack
+from devstack.supervisor import Supervisor
+
+
+@dataclasses.dataclass(frozen=True)
+class LocalStack:
+    gateway_url: str
+    service_urls: dict[str, str]
+    redis_url: str
+
+
+@pytest.fixture(scope="session")
+def local_stack(server_urls: dict[str, str]) -> Iterator[LocalStack]:
+    """Every service on a free port and a fresh database, a Redis of its own (view
+    counts start at zero), worker, beat and gateway; what `make run` does, step by step."""
+    free_ports = iter(free_port, None)
+    services = relocated(SERVICES, free_ports, database_suffix=f"_e2e_{secrets.token_hex(3)}")
+    with contextlib.ExitStack() as exits:
+        data = Path(exits.enter_context(_reachable_tempdir()))
+        redis = exits.enter_context(RedisServer(data / "redis", free_port()))
+        environ = {
+            "PATH": "/usr/bin:/bin",
+            "POSTGRES_URL": server_urls["postgres"],
+            "MYSQL_URL": server_urls["mysql"],
+            "REDIS_URL": redis.url,
+            "GATEWAY_PORT": str(free_port()),
+            "FLUSH_INTERVAL_SECONDS": "1",
+        }
+        stack = Stack(repo_root(), environ, Supervisor(io.StringIO()), exits, services, data=data)
+        for service in services:
+            if service.database is None:
+                continue
+            server = server_urls[service.backend]
+            exits.callback(drop_database, server, service.database)
+        gateway = stack.start()
+        urls = {s.name: s.base_url for s in services if s.base_url is not None}
+        yield LocalStack(gateway.url, urls, redis.url)
+
+
+@contextlib.contextmanager
+def _reachable_tempdir() -> Iterator[str]:
+    folder = tempfile.mkdtemp(prefix="system-e2e-")
+    Path(folder).chmod(0o755)  # Postgres and nginx workers run as other users
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,36 @@
+"""Baseline (c) of `make bench-ceiling`: the users list page with nothing but FastAPI and
+a raw asyncpg pool, no middleware, no ORM: how fast this query can be served at all.
+
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/users_bench \\
+        uvicorn raw_asyncpg:app --app-dir loadtest/baselines
+"""
+
+import os
+from contextlib import asynccontextmanager
+
+import asyncpg
+from fastapi import FastAPI
+
+QUERY = "SELECT id, name, avatar, created_at FROM users ORDER BY id LIMIT $1"
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    # The same pool size as a service's (servicekit's DB_POOL_SIZE default).
+    app.state.pool = await asyncpg.create_pool(os.environ["DATABASE_URL"], min_size=10, max_size=10)
+    yield
+    await app.state.pool.close()
+
+
+app = FastAPI(lifespan=lifespan)
+
+
+@app.get("/api/users")
+async def list_users(limit: int = 50) -> dict:
+    async with app.state.pool.acquire() as connection:
+        rows = await connection.fetch(QUERY, limit + 1)
+    items = [dict(row) for row in rows[:limit]]
+    return {
+        "items": items,
+        "next_cursor": str(rows[limit - 1]["id"]) if len(rows) > limit else None,
+    }

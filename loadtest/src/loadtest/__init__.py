@@ -1,0 +1,1 @@
+"""Load tests: Locust scenarios, the comparison matrix and its report."""

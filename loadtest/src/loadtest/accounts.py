@@ -1,0 +1,59 @@
+"""Logins from a pool of seeded accounts, each done once per Locust process.
+
+Logging in costs an Argon2id hash on users (tens of milliseconds of CPU, on purpose),
+which would swamp what a run measures; simulated users share the pool's tokens instead.
+Seeded accounts are `seed<id>@example.com` with one password (users_service.seed); the
+demo account is user 1, so they start at id 2.
+"""
+
+import itertools
+import threading
+from urllib.parse import urlencode
+
+SEED_PASSWORD = "seed-password"  # noqa: S105 - the published password of seeded accounts
+FIRST_SEEDED_ID = 2
+
+
+class Account:
+    def __init__(self, user_id: int):
+        self.user_id = user_id
+        self.email = f"seed{user_id}@example.com"
+        self.token: str | None = None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+class AccountPool:
+    """Hands out accounts round-robin; the first user to get one logs it in."""
+
+    def __init__(self, size: int):
+        self._accounts = [Account(FIRST_SEEDED_ID + n) for n in range(max(size, 1))]
+        self._next = itertools.cycle(self._accounts)
+        self._lock = threading.Lock()
+
+    def take(self, client, prefix: str) -> Account:
+        with self._lock:
+            account = next(self._next)
+        if account.token is None:
+            form = urlencode({"username": account.email, "password": SEED_PASSWORD})
+            response = client.post(
+                f"{prefix}/auth/token",
+                data=form,
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+                name="[auth] login",
+            )
+            if response.status_code == 200:
+                account.token = response.json()["access_token"]
+        return account
+
+
+_pools: dict[int, AccountPool] = {}
+
+
+def pool(size: int) -> AccountPool:
+    """One pool per process and size: Locust users are greenlets of one process."""
+    if size not in _pools:
+        _pools[size] = AccountPool(size)
+    return _pools[size]

@@ -1,0 +1,229 @@
+"""`make bench`: one scenario over mode x database x concurrency, and its report.
+
+    python -m loadtest.bench --scenario UsersRead --concurrency 1,4,16,64,256 --seconds 30
+
+For each database the whole system starts once (devstack, as `make run` starts it, on
+free ports), with every service's database on that server and the same bench data
+(`<service>_bench` databases, seeded when empty with fixed random seeds). Each cell is
+one headless Locust run: a warm-up that is not counted, then the measured seconds.
+Everything listens on loopback; every run is bounded in time.
+"""
+
+import argparse
+import contextlib
+import dataclasses
+import os
+import platform
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+from devstack.layout import repo_root
+from devstack.ports import free_port
+from devstack.services import SERVICES, Service, relocated
+from devstack.stack import Stack
+from devstack.supervisor import Supervisor
+from loadtest.headless import SCENARIOS, run_headless
+from loadtest.report import Cell, write_report
+
+# The bench data: the same on every database (the seeds take fixed random seeds).
+BENCH_SEEDS = {
+    "users": ("--count", "100000"),
+    "items": ("--count", "200000", "--owners", "100001"),
+    "tasks": ("--count", "100000", "--owners", "100001"),
+}
+BENCH_SUFFIX = "_bench"
+
+
+def bench_services(backend: str) -> tuple[Service, ...]:
+    services = relocated(
+        SERVICES, iter(free_port, None), database_suffix=BENCH_SUFFIX, backend=backend
+    )
+    return tuple(
+        dataclasses.replace(s, seed_args=BENCH_SEEDS[s.name]) if s.name in BENCH_SEEDS else s
+        for s in services
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class RunningSystem:
+    gateway_url: str
+    supervisor: Supervisor
+
+    def resident_mb(self) -> dict[str, float]:
+        """Resident memory of each process (a service, the worker, beat, nginx)."""
+        return {name: _resident_mb(pid) for name, pid in self.supervisor.pids().items()}
+
+
+def _resident_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+@contextlib.contextmanager
+def running_system(backend: str, log: Path) -> Iterator[RunningSystem]:
+    """The whole system with every database on `backend`."""
+    with contextlib.ExitStack() as exits:
+        data = Path(exits.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
+        data.chmod(0o755)  # nginx workers run as another user
+        out = exits.enter_context(log.open("a"))
+        environ = dict(os.environ) | {"GATEWAY_PORT": str(free_port())}
+        supervisor = Supervisor(out)
+        stack = Stack(repo_root(), environ, supervisor, exits, bench_services(backend), data=data)
+        yield RunningSystem(stack.start().url, supervisor)
+
+
+def seed_bench_data(backend: str, out: TextIO) -> None:
+    """Creates, migrates and seeds the bench databases on `backend`, starting nothing."""
+    with contextlib.ExitStack() as exits:
+        data = Path(exits.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
+        services = bench_services(backend)
+        stack = Stack(repo_root(), dict(os.environ), Supervisor(out), exits, services, data=data)
+        servers = {kind: stack.server_url(kind) for kind in stack.needed_kinds()}
+        exits.enter_context(stack.supervisor)
+        for service in services:
+            if service.backend is not None:
+                stack.prepare(service, servers)
+
+
+def machine() -> str:
+    cores = os.cpu_count()
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{platform.system()} {platform.machine()}, {cores} cores, {memory:.0f} GiB"
+
+
+class Progress:
+    """One line: which cell, and how long the rest should take."""
+
+    def __init__(self, total_cells: int, seconds_per_cell: float):
+        self.total = total_cells
+        self.per_cell = seconds_per_cell
+        self.done = 0
+
+    def show(self, label: str) -> None:
+        left = (self.total - self.done) * self.per_cell
+        bar = "#" * (20 * self.done // self.total)
+        sys.stderr.write(
+            f"\r[{bar:<20}] cell {self.done + 1}/{self.total} {label:<28} ~{left / 60:.0f} min left"
+        )
+        sys.stderr.flush()
+
+    def finish(self) -> None:
+        sys.stderr.write(f"\r[{'#' * 20}] {self.total} cells done{' ' * 40}\n")
+
+
+def run_matrix(
+    args: argparse.Namespace, out_dir: Path
+) -> tuple[list[Cell], dict[str, dict[str, float]]]:
+    """The cells, and per database the resident memory of each process after its runs."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cells: list[Cell] = []
+    memory: dict[str, dict[str, float]] = {}
+    levels: Sequence[int] = args.concurrency
+    progress = Progress(
+        len(args.databases) * len(args.modes) * len(levels), args.warmup + args.seconds + 3
+    )
+    for database in args.databases:
+        with running_system(database, out_dir / "system.log") as system:
+            for mode in args.modes:
+                for users in levels:
+                    progress.show(f"{mode} {database} c={users}")
+                    run = run_headless(
+                        system.gateway_url,
+                        args.scenario,
+                        mode=mode,
+                        users=users,
+                        seconds=args.seconds,
+                        warmup=args.warmup,
+                        accounts=args.accounts,
+                        out_dir=out_dir / "raw" / database,
+                    )
+                    total = run.stats.get("Aggregated")
+                    if total is None:
+                        raise SystemExit(f"\nLocust wrote no stats:\n{run.log}")
+                    cells.append(
+                        Cell(
+                            scenario=args.scenario,
+                            mode=mode,
+                            database=database,
+                            concurrency=users,
+                            requests=total.requests,
+                            failures=total.failures,
+                            rps=total.rps,
+                            p50_ms=total.p50_ms,
+                            p95_ms=total.p95_ms,
+                            p99_ms=total.p99_ms,
+                            generator_cpu=run.generator_cpu,
+                        )
+                    )
+                    progress.done += 1
+            memory[database] = system.resident_mb()
+    progress.finish()
+    return cells, memory
+
+
+def _levels(text: str) -> list[int]:
+    levels = sorted({int(part) for part in text.split(",") if part.strip()})
+    if not levels or levels[0] < 1:
+        raise argparse.ArgumentTypeError("concurrency levels are positive integers")
+    return levels
+
+
+def _names(allowed: Sequence[str]):
+    def parse(text: str) -> list[str]:
+        names = [part.strip() for part in text.split(",") if part.strip()]
+        unknown = set(names) - set(allowed)
+        if not names or unknown:
+            raise argparse.ArgumentTypeError(f"choose from {', '.join(allowed)}")
+        return names
+
+    return parse
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", choices=SCENARIOS, default="UsersRead")
+    parser.add_argument("--modes", type=_names(("async", "sync")), default=["async", "sync"])
+    parser.add_argument(
+        "--databases", type=_names(("postgres", "mysql")), default=["postgres", "mysql"]
+    )
+    parser.add_argument("--concurrency", type=_levels, default=[1, 4, 16, 64, 256])
+    parser.add_argument("--seconds", type=float, default=30, help="measured seconds per cell")
+    parser.add_argument("--warmup", type=float, default=5, help="uncounted seconds per cell")
+    parser.add_argument("--accounts", type=int, default=100, help="seeded accounts to log in")
+    parser.add_argument("--out", type=Path, default=None, help="default: reports/<timestamp>")
+    parser.add_argument(
+        "--seed-only", action="store_true", help="only create and seed the bench databases"
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.seed_only:
+        for database in args.databases:
+            seed_bench_data(database, sys.stdout)
+        return 0
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    out_dir = args.out or repo_root() / "reports" / stamp
+    started = time.monotonic()
+    cells, memory = run_matrix(args, out_dir)
+    report = write_report(
+        cells,
+        out_dir,
+        memory=memory,
+        title=f"{args.scenario}: sync vs async, Postgres vs MySQL",
+        machine=f"{machine()}; {args.seconds:g} s per cell after {args.warmup:g} s warm-up",
+    )
+    print(f"{report} ({time.monotonic() - started:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""Runs Locust headless in a child process and reads what it wrote.
+
+Never imports locust here: locust patches the standard library with gevent on import,
+which the caller (pytest, the bench runner) must not get.
+"""
+
+import csv
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+SCENARIOS = ("UsersRead", "ItemsMixed", "TasksCrud", "Jobs")
+
+
+@dataclass(frozen=True)
+class RequestStats:
+    name: str
+    requests: int
+    failures: int
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    rps: float
+
+
+@dataclass(frozen=True)
+class LocustRun:
+    exit_code: int
+    stats: dict[str, RequestStats]  # by request name; "Aggregated" for all
+    failures: list[dict[str, str]]
+    generator_cpu: float  # percent of one core over the measured period
+    log: str
+
+
+def run_headless(
+    host: str,
+    scenario: str,
+    *,
+    mode: str,
+    users: int,
+    seconds: float,
+    out_dir: Path,
+    accounts: int = 100,
+    warmup: float = 0,
+    timeout: float | None = None,
+) -> LocustRun:
+    if scenario not in SCENARIOS:
+        raise ValueError(f"unknown scenario {scenario!r}; one of {', '.join(SCENARIOS)}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    prefix = out_dir / f"{scenario}-{mode}-{users}"
+    argv = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless"]
+    argv += ["--host", host, "--users", str(users), "--spawn-rate", str(users)]
+    argv += ["--run-time", f"{warmup + seconds:g}s", "--warmup-seconds", f"{warmup:g}"]
+    argv += ["--stop-timeout", "5", "--cpu-file", f"{prefix}_cpu.json"]
+    argv += ["--mode", mode, "--accounts", str(accounts), "--csv", str(prefix)]
+    argv += ["--only-summary", "--loglevel", "WARNING", scenario]
+    completed = subprocess.run(  # noqa: S603 - our own interpreter and arguments
+        argv,
+        capture_output=True,
+        text=True,
+        timeout=timeout or warmup + seconds + 60,
+        check=False,
+    )
+    cpu_file = Path(f"{prefix}_cpu.json")
+    return LocustRun(
+        exit_code=completed.returncode,
+        stats=_read_stats(Path(f"{prefix}_stats.csv")),
+        failures=_read_rows(Path(f"{prefix}_failures.csv")),
+        generator_cpu=json.loads(cpu_file.read_text())["cpu_percent"] if cpu_file.exists() else 0,
+        log=completed.stderr + completed.stdout,
+    )
+
+
+def _read_rows(path: Path) -> list[dict[str, str]]:
+    if not path.exists():
+        return []
+    with path.open(newline="") as file:
+        return list(csv.DictReader(file))
+
+
+def _read_stats(path: Path) -> dict[str, RequestStats]:
+    stats = {}
+    for row in _read_rows(path):
+        stats[row["Name"]] = RequestStats(
+            name=row["Name"],
+            requests=int(row["Request Count"]),
+            failures=int(row["Failure Count"]),
+            p50_ms=_number(row["50%"]),
+            p95_ms=_number(row["95%"]),
+            p99_ms=_number(row["99%"]),
+            rps=_number(row["Requests/s"]),
+        )
+    return stats
+
+
+def _number(text: str) -> float:
+    return float(text) if text not in ("", "N/A") else 0.0

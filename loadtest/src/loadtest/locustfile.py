@@ -1,0 +1,15 @@
+"""The Locust entry point: every scenario, and the `--mode` and `--accounts` options.
+
+    locust -f loadtest/src/loadtest/locustfile.py --host http://127.0.0.1:8080 \\
+        --mode sync UsersRead
+
+With no class named, the web UI offers them all (`--class-picker`).
+"""
+
+from loadtest import measure, options  # noqa: F401 - they register options and listeners
+from loadtest.scenarios.items_mixed import ItemsMixed
+from loadtest.scenarios.jobs import Jobs
+from loadtest.scenarios.tasks_crud import TasksCrud
+from loadtest.scenarios.users_read import UsersRead
+
+__all__ = ["ItemsMixed", "Jobs", "TasksCrud", "UsersRead"]

@@ -1,0 +1,62 @@
+"""`--warmup-seconds` and `--cpu-file`: what the comparison needs from a Locust run.
+
+After the warm-up (connections opened, logins done, caches warm) the stats are reset, so
+the CSV holds the measured period only; the load generator's own CPU use over that
+period goes to `--cpu-file`, so a cell where Locust itself was the bottleneck is known.
+"""
+
+import json
+import time
+
+import gevent
+from locust import events
+
+
+@events.init_command_line_parser.add_listener
+def add_options(parser) -> None:
+    parser.add_argument(
+        "--warmup-seconds",
+        type=float,
+        default=0,
+        help="seconds at the start not counted in the stats",
+    )
+    parser.add_argument(
+        "--cpu-file",
+        default="",
+        include_in_web_ui=False,
+        help="write the generator's CPU use over the measured period here (JSON)",
+    )
+
+
+_window: dict[str, float] = {}
+
+
+def _start_window() -> None:
+    _window["cpu"] = time.process_time()
+    _window["wall"] = time.monotonic()
+
+
+@events.test_start.add_listener
+def _after_warmup(environment, **_kwargs) -> None:
+    warmup = environment.parsed_options.warmup_seconds
+    if warmup <= 0:
+        _start_window()
+        return
+
+    def reset() -> None:
+        gevent.sleep(warmup)
+        environment.runner.stats.reset_all()
+        _start_window()
+
+    gevent.spawn(reset)
+
+
+@events.test_stop.add_listener
+def _write_cpu(environment, **_kwargs) -> None:
+    path = environment.parsed_options.cpu_file
+    if not path or "wall" not in _window:
+        return
+    seconds = time.monotonic() - _window["wall"]
+    cpu = time.process_time() - _window["cpu"]
+    with open(path, "w") as file:
+        json.dump({"seconds": seconds, "cpu_percent": 100 * cpu / seconds if seconds else 0}, file)

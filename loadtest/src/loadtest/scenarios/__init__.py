@@ -1,0 +1,1 @@
+"""One Locust user class per scenario; `locustfile` offers them all."""
