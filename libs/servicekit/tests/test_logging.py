@@ -127,6 +127,20 @@ def test_uvicorn_loggers_are_taken_over(capsys: pytest.CaptureFixture[str]) -> N
     assert access.handlers == []
 
 
+def test_access_lines_can_be_turned_off(capsys: pytest.CaptureFixture[str]) -> None:
+    logging.config.dictConfig(uvicorn.config.LOGGING_CONFIG)
+    configure_logging("probe", access_log=False)
+    access = logging.getLogger("uvicorn.access")
+    # uvicorn asks this once per connection; False means it makes no record at all.
+    assert not access.hasHandlers()
+    outside_any_request(logging.getLogger("uvicorn.error").info, "still logged")
+
+    (line,) = json_lines(capsys.readouterr().out)
+    assert line["message"] == "still logged"
+    configure_logging("probe")
+    assert access.hasHandlers()
+
+
 def test_sqlalchemy_logs_warnings_only(capsys: pytest.CaptureFixture[str]) -> None:
     configure_logging("probe", "debug")
     engine_logger = logging.getLogger("sqlalchemy.engine.Engine")

@@ -149,3 +149,32 @@ async def test_the_largest_page_is_allowed(client: httpx.AsyncClient) -> None:
     response = await client.get("/numbers", params={"limit": MAX_LIMIT})
     assert response.status_code == 200
     assert len(response.json()["items"]) == MAX_LIMIT
+
+
+def test_a_row_page_serializes_exactly_as_the_model_page():
+    from datetime import UTC, datetime
+
+    from pydantic import BaseModel
+
+    from servicekit.pagination import Page, PageJSON, RowPage
+
+    class Profile(BaseModel):
+        id: int
+        name: str
+        avatar: str | None
+        created_at: datetime
+
+    rows = [
+        {"id": 1, "name": "Ada", "avatar": None, "created_at": datetime(2026, 1, 2, tzinfo=UTC)},
+        {
+            "id": 2**62,
+            "name": 'Grace "Amazing" Hopper — ✓',
+            "avatar": "https://example.com/a.png",
+            "created_at": datetime(2026, 11, 21, 13, 5, 9, 123456, tzinfo=UTC),
+        },
+    ]
+    for cursor in ("eyJpIjoyfQ", None):
+        expected = Page[Profile](items=[Profile(**row) for row in rows], next_cursor=cursor)
+        response = PageJSON(Profile).response(RowPage(rows, cursor))
+        assert response.body == expected.model_dump_json().encode()
+        assert response.media_type == "application/json"

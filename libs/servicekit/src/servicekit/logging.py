@@ -31,7 +31,7 @@ def _drop_reraised_errors(record: logging.LogRecord) -> bool:
     return not record.getMessage().startswith("Exception in ASGI application")
 
 
-def configure_logging(service: str, level: str = "INFO") -> None:
+def configure_logging(service: str, level: str = "INFO", *, access_log: bool = True) -> None:
     def add_service(_logger, _method, event: dict) -> dict:
         event["service"] = service
         return event
@@ -63,6 +63,9 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         foreign = logging.getLogger(name)
         foreign.handlers.clear()
         foreign.propagate = True
+    # uvicorn writes access lines when its logger has handlers (also through the root's):
+    # cutting it off from the root is what turns them off, record creation included.
+    logging.getLogger("uvicorn.access").propagate = access_log
     # Starlette re-raises unhandled errors after our 500 handler has logged them;
     # uvicorn would log the same traceback a second time, without the request id.
     logging.getLogger("uvicorn.error").addFilter(_drop_reraised_errors)

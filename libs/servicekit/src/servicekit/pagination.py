@@ -7,11 +7,14 @@ service checks its shape and types before using it.
 
 import base64
 import binascii
-from typing import Annotated, Generic, TypeVar
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, TypeVar
 
 import orjson
 from fastapi import Query
-from pydantic import BaseModel
+from fastapi.responses import Response
+from pydantic import BaseModel, TypeAdapter
+from typing_extensions import TypedDict
 
 from servicekit.errors import InvalidInput
 
@@ -33,6 +36,34 @@ T = TypeVar("T")
 class Page(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RowPage:
+    """A page whose items are plain dicts with the fields of the page's model, for hot
+    list endpoints: `PageJSON` serializes it exactly as `Page[model]`, without making a
+    model object per row (which cost more than the query on the users list)."""
+
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+class PageJSON:
+    """Serializes a `RowPage` as `Page[model]` JSON, with the model's field types."""
+
+    def __init__(self, model: type[BaseModel]):
+        # TypedDicts made from the model's fields: pydantic serializes them with the same
+        # rules as the model (datetimes as ISO 8601 with Z, and so on).
+        fields = {name: field.annotation for name, field in model.model_fields.items()}
+        item = TypedDict(f"{model.__name__}Item", fields)  # type: ignore[misc]
+        envelope = {"items": list[item], "next_cursor": str | None}
+        page = TypedDict(f"{model.__name__}Page", envelope)  # type: ignore[misc]
+        self.model = Page[model]
+        self._adapter = TypeAdapter(page)
+
+    def response(self, page: RowPage) -> Response:
+        body = self._adapter.dump_json({"items": page.items, "next_cursor": page.next_cursor})
+        return Response(body, media_type="application/json")
 
 
 class InvalidCursor(InvalidInput):

@@ -25,5 +25,20 @@ def _sync_session(request: Request) -> Iterator[Session]:
         session.commit()
 
 
+async def _async_read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.db.async_read_sessions() as session:
+        yield session
+
+
+def _sync_read_session(request: Request) -> Iterator[Session]:
+    with request.app.state.db.sync_read_sessions() as session:
+        yield session
+
+
+# For handlers that run one read-only statement: nothing to commit, and on Postgres no
+# transaction at all (servicekit.db says why). A handler that writes or reads twice
+# takes the sessions below.
+AsyncReadSessionDep = Annotated[AsyncSession, Depends(_async_read_session, scope="function")]
+ReadSessionDep = Annotated[Session, Depends(_sync_read_session, scope="function")]
 AsyncSessionDep = Annotated[AsyncSession, Depends(_async_session, scope="function")]
 SessionDep = Annotated[Session, Depends(_sync_session, scope="function")]

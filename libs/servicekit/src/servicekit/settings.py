@@ -9,6 +9,8 @@ class ServiceSettings(BaseSettings):
 
     service_name: str = "service"
     log_level: str = "INFO"
+    # uvicorn's access line per request; its cost is measured by `make bench-ceiling`.
+    access_log: bool = True
 
     # One URL drives both modes: the async and sync drivers are derived from it (see db.py).
     database_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"

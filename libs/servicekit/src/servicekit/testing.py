@@ -288,7 +288,7 @@ async def transaction(app) -> AsyncIterator[Transaction]:
     outer rollback leaves the database as it was.
     """
     db = app.state.db
-    original = db.async_sessions, db.sync_sessions
+    original = db.async_sessions, db.sync_sessions, db.async_read_sessions, db.sync_read_sessions
     async with db.async_engine.connect() as async_connection:
         await async_connection.begin()
         sync_connection = await asyncio.to_thread(db.sync_engine.connect)
@@ -296,10 +296,13 @@ async def transaction(app) -> AsyncIterator[Transaction]:
         options = {"expire_on_commit": False, "join_transaction_mode": "create_savepoint"}
         db.async_sessions = async_sessionmaker(bind=async_connection, **options)
         db.sync_sessions = sessionmaker(bind=sync_connection, **options)
+        db.async_read_sessions, db.sync_read_sessions = db.async_sessions, db.sync_sessions
         try:
             yield Transaction(async_connection, sync_connection)
         finally:
-            db.async_sessions, db.sync_sessions = original
+            (db.async_sessions, db.sync_sessions, db.async_read_sessions, db.sync_read_sessions) = (
+                original
+            )
             await async_connection.rollback()
             await asyncio.to_thread(_rollback_and_close, sync_connection)
 

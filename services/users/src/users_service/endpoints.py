@@ -6,11 +6,11 @@ from fastapi import APIRouter, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from servicekit.auth import CurrentUser
-from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page
-from servicekit.sessions import AsyncSessionDep
+from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit
+from servicekit.sessions import AsyncReadSessionDep, AsyncSessionDep
 from users_service import service
 from users_service.params import LoginForm, NamePrefix, TokenIssuerDep, UserId
-from users_service.schemas import Token, UserCreate, UserPrivate, UserRead, UserUpdate
+from users_service.schemas import USER_PAGE, Token, UserCreate, UserPrivate, UserRead, UserUpdate
 from users_service.security import check_password, passwords
 
 router = APIRouter(prefix="/api", tags=["async"])
@@ -27,25 +27,26 @@ async def create_user(
     return user
 
 
-@router.get("/users")
+@router.get("/users", response_model=USER_PAGE.model)
 async def list_users(
-    session: AsyncSessionDep,
+    session: AsyncReadSessionDep,
     q: NamePrefix = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: CursorParam = None,
-) -> Page[UserRead]:
+) -> Response:
     """List public profiles by id, or search them by name prefix."""
-    return await session.run_sync(service.list_users, q=q, limit=limit, cursor=cursor)
+    page = await session.run_sync(service.list_users, q=q, limit=limit, cursor=cursor)
+    return USER_PAGE.response(page)
 
 
 @router.get("/users/me")
-async def read_me(principal: CurrentUser, session: AsyncSessionDep) -> UserPrivate:
+async def read_me(principal: CurrentUser, session: AsyncReadSessionDep) -> UserPrivate:
     """The caller's own profile."""
     return await session.run_sync(service.get_me, principal)
 
 
 @router.get("/users/{user_id}")
-async def read_user(user_id: UserId, session: AsyncSessionDep) -> UserRead:
+async def read_user(user_id: UserId, session: AsyncReadSessionDep) -> UserRead:
     """A public profile."""
     return await session.run_sync(service.get_user, user_id)
 

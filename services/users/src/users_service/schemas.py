@@ -14,6 +14,7 @@ from pydantic import (
     model_validator,
 )
 
+from servicekit.pagination import PageJSON
 from servicekit.schemas import InputModel, one_line
 
 Name = one_line(100)
@@ -64,6 +65,10 @@ class UserRead(BaseModel):
     name: str
     avatar: str | None
     created_at: datetime
+
+
+# The users list is the hottest read: its pages are serialized straight from rows.
+USER_PAGE = PageJSON(UserRead)
 
 
 class UserPrivate(UserRead):

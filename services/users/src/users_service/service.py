@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from servicekit.db import violates
 from servicekit.models import utcnow
-from servicekit.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
+from servicekit.pagination import InvalidCursor, RowPage, decode_cursor, encode_cursor
 from servicekit.schemas import is_id
 from servicekit.tokens import Principal
 from users_service import repository
@@ -55,7 +55,8 @@ def get_me(session: Session, principal: Principal) -> UserPrivate:
     return UserPrivate.model_construct(**row._mapping)
 
 
-def list_users(session: Session, *, q: str | None, limit: int, cursor: str | None) -> Page:
+def list_users(session: Session, *, q: str | None, limit: int, cursor: str | None) -> RowPage:
+    """A page of public profiles (`USER_PAGE` serializes it as `Page[UserRead]`)."""
     # One row more than asked says whether there is a next page.
     next_cursor = None
     if q:
@@ -71,10 +72,10 @@ def list_users(session: Session, *, q: str | None, limit: int, cursor: str | Non
         if len(rows) > limit:
             next_cursor = encode_cursor({"i": rows[limit - 1].id})
     items = [
-        UserRead.model_construct(id=r.id, name=r.name, avatar=r.avatar, created_at=r.created_at)
+        {"id": r.id, "name": r.name, "avatar": r.avatar, "created_at": r.created_at}
         for r in rows[:limit]
     ]
-    return Page[UserRead].model_construct(items=items, next_cursor=next_cursor)
+    return RowPage(items, next_cursor)
 
 
 def _id_position(cursor: str) -> int:

@@ -7,12 +7,12 @@ servicekit.responses says why (a deadlock under load otherwise)."""
 from fastapi import APIRouter, Response, status
 
 from servicekit.auth import CurrentUser
-from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page
+from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit
 from servicekit.responses import json_response, no_content
-from servicekit.sessions import SessionDep
+from servicekit.sessions import ReadSessionDep, SessionDep
 from users_service import service
 from users_service.params import LoginForm, NamePrefix, TokenIssuerDep, UserId
-from users_service.schemas import Token, UserCreate, UserPrivate, UserRead, UserUpdate
+from users_service.schemas import USER_PAGE, Token, UserCreate, UserPrivate, UserRead, UserUpdate
 from users_service.security import check_password, passwords
 
 router = APIRouter(prefix="/sync/api", tags=["sync"])
@@ -26,25 +26,25 @@ def create_user(body: UserCreate, session: SessionDep) -> Response:
     return json_response(user, status.HTTP_201_CREATED, {"Location": location})
 
 
-@router.get("/users", response_model=Page[UserRead])
+@router.get("/users", response_model=USER_PAGE.model)
 def list_users(
-    session: SessionDep,
+    session: ReadSessionDep,
     q: NamePrefix = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: CursorParam = None,
 ) -> Response:
     """List public profiles by id, or search them by name prefix."""
-    return json_response(service.list_users(session, q=q, limit=limit, cursor=cursor))
+    return USER_PAGE.response(service.list_users(session, q=q, limit=limit, cursor=cursor))
 
 
 @router.get("/users/me", response_model=UserPrivate)
-def read_me(principal: CurrentUser, session: SessionDep) -> Response:
+def read_me(principal: CurrentUser, session: ReadSessionDep) -> Response:
     """The caller's own profile."""
     return json_response(service.get_me(session, principal))
 
 
 @router.get("/users/{user_id}", response_model=UserRead)
-def read_user(user_id: UserId, session: SessionDep) -> Response:
+def read_user(user_id: UserId, session: ReadSessionDep) -> Response:
     """A public profile."""
     return json_response(service.get_user(session, user_id))
 
