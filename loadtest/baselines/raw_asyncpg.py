@@ -16,8 +16,11 @@ QUERY = "SELECT id, name, avatar, created_at FROM users ORDER BY id LIMIT $1"
 
 @asynccontextmanager
 async def lifespan(app: FastAPI):
-    # The same pool size as a service's (servicekit's DB_POOL_SIZE default).
-    app.state.pool = await asyncpg.create_pool(os.environ["DATABASE_URL"], min_size=10, max_size=10)
+    # The same pool as a service's (servicekit's DB_POOL_SIZE default, no overflow).
+    size = int(os.environ.get("DB_POOL_SIZE", "20"))
+    app.state.pool = await asyncpg.create_pool(
+        os.environ["DATABASE_URL"], min_size=size, max_size=size
+    )
     yield
     await app.state.pool.close()
 

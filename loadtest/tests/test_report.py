@@ -101,3 +101,6 @@ def test_memory_above_the_target_is_flagged():
     assert "| database | users | worker |" in lines
     assert "| mysql | 88 | - |" in lines
     assert "| postgres | 92 | 151 ⚠ |" in lines
+    assert "⚠: at or above the 150 MB target." in lines
+    modest = render_markdown(CELLS, title="t", machine="m", memory={"mysql": {"users": 88.0}})
+    assert "Every process stayed under the 150 MB target." in modest.splitlines()

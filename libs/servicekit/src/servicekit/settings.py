@@ -14,9 +14,13 @@ class ServiceSettings(BaseSettings):
 
     # One URL drives both modes: the async and sync drivers are derived from it (see db.py).
     database_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
-    # Per engine, so a service holds at most 2 x (size + overflow) connections.
-    db_pool_size: PositiveInt = 10
-    db_max_overflow: int = Field(default=10, ge=0)
+    # Per engine, so a service holds at most 2 x (size + overflow) connections. A fixed
+    # pool, no overflow: SQLAlchemy closes an overflow connection whenever `size` idle
+    # ones wait, so a load that ebbs and flows opened a new connection every couple of
+    # requests (seen in pg_stat_activity); 20 kept ones cost the same at peak and the
+    # pool still grows only as far as the load takes it (measured: sync +17% rps).
+    db_pool_size: PositiveInt = 20
+    db_max_overflow: int = Field(default=0, ge=0)
     # How long a request waits for a pooled connection before it gets a 503.
     db_pool_timeout: PositiveFloat = 5.0
     db_connect_timeout: PositiveFloat = 2.0

@@ -15,6 +15,8 @@ from servicekit.search import LIKE_ESCAPE, like_prefix
 from users_service.models import User
 
 PUBLIC_COLUMNS = (User.id, User.name, User.avatar, User.created_at)
+# Their names, in order: list rows start with these columns (a search row adds name_key).
+PUBLIC_KEYS = tuple(column.key for column in PUBLIC_COLUMNS)
 PRIVATE_COLUMNS = (*PUBLIC_COLUMNS, User.email)
 
 _public_by_id = select(*PUBLIC_COLUMNS).where(User.id == bindparam("id"))
