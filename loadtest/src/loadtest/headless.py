@@ -45,7 +45,6 @@ def run_headless(
     out_dir: Path,
     accounts: int = 100,
     warmup: float = 0,
-    timeout: float | None = None,
 ) -> LocustRun:
     if scenario not in SCENARIOS:
         raise ValueError(f"unknown scenario {scenario!r}; one of {', '.join(SCENARIOS)}")
@@ -61,7 +60,8 @@ def run_headless(
         argv,
         capture_output=True,
         text=True,
-        timeout=timeout or warmup + seconds + 60,
+        # Locust stops itself at --run-time; this bounds a Locust that hangs.
+        timeout=warmup + seconds + 60,
         check=False,
     )
     cpu_file = Path(f"{prefix}_cpu.json")

@@ -24,8 +24,6 @@ from devstack.supervisor import Supervisor
 @dataclasses.dataclass(frozen=True)
 class LocalStack:
     gateway_url: str
-    service_urls: dict[str, str]
-    redis_url: str
 
 
 @pytest.fixture(scope="session")
@@ -51,9 +49,7 @@ def local_stack(server_urls: dict[str, str]) -> Iterator[LocalStack]:
                 continue
             server = server_urls[service.backend]
             exits.callback(drop_database, server, service.database)
-        gateway = stack.start()
-        urls = {s.name: s.base_url for s in services if s.base_url is not None}
-        yield LocalStack(gateway.url, urls, redis.url)
+        yield LocalStack(stack.start().url)
 
 
 @contextlib.contextmanager
