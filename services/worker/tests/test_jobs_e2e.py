@@ -100,7 +100,9 @@ def test_a_thousand_jobs_submitted_at_once_all_end_once(
     headers = {"Authorization": f"Bearer {mint_token('4242')}"}
 
     async def submit_all() -> list[str]:
-        limits = httpx.Limits(max_connections=32)
+        # Idle connections expire here before uvicorn's 5 s keep-alive closes them, so
+        # none is reused at the moment the server drops it.
+        limits = httpx.Limits(max_connections=32, keepalive_expiry=2)
         async with httpx.AsyncClient(base_url=tasks, limits=limits, timeout=30) as client:
 
             async def submit(n: int) -> str:
