@@ -66,7 +66,9 @@ async def test_the_lifespan_puts_the_service_objects_on_the_app(settings) -> Non
         .decode()
     )
     chosen = settings(worker_id=3, jwt_public_key=public_pem)
-    app = create_app(chosen, [], resources=lambda given: {"greeting": f"hi {given.service_name}"})
+    app = create_app(
+        chosen, [], resources=lambda given, _metrics: {"greeting": f"hi {given.service_name}"}
+    )
     async with app.router.lifespan_context(app):
         assert app.state.settings is chosen
         assert isinstance(app.state.token_verifier, TokenVerifier)

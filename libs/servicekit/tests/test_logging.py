@@ -34,6 +34,11 @@ def log_from_a_thread() -> dict:
     return {}
 
 
+@router.get("/items/{item_id}/parts")
+async def list_parts(item_id: int) -> dict:
+    return {"item": item_id}
+
+
 @router.get("/boom")
 async def explode() -> dict:
     raise RuntimeError("kaboom-detail")
@@ -118,27 +123,70 @@ def test_uvicorn_loggers_are_taken_over(capsys: pytest.CaptureFixture[str]) -> N
     )
     outside_any_request(logging.getLogger("uvicorn.error").info, "Application startup complete.")
 
-    access_line, error_line = json_lines(capsys.readouterr().out)
+    (error_line,) = json_lines(capsys.readouterr().out)
 
-    assert_shape(access_line)
-    assert access_line["logger"] == "uvicorn.access"
-    assert access_line["message"] == '127.0.0.1:5000 - "GET /x?y=1 HTTP/1.1" 200'
+    assert_shape(error_line)
     assert error_line["message"] == "Application startup complete."
-    assert access.handlers == []
-
-
-def test_access_lines_can_be_turned_off(capsys: pytest.CaptureFixture[str]) -> None:
-    logging.config.dictConfig(uvicorn.config.LOGGING_CONFIG)
-    configure_logging("probe", access_log=False)
-    access = logging.getLogger("uvicorn.access")
+    # servicekit writes the access lines; uvicorn's would repeat them without the route.
     # uvicorn asks this once per connection; False means it makes no record at all.
     assert not access.hasHandlers()
-    outside_any_request(logging.getLogger("uvicorn.error").info, "still logged")
 
-    (line,) = json_lines(capsys.readouterr().out)
-    assert line["message"] == "still logged"
-    configure_logging("probe")
-    assert access.hasHandlers()
+
+@pytest.mark.parametrize(
+    ("path", "route", "mode"),
+    [
+        ("/chatty", "/chatty", "async"),
+        ("/sync/chatty", "/sync/chatty", "sync"),
+        ("/items/42/parts", "/items/{item_id}/parts", "async"),
+    ],
+)
+async def test_one_access_line_per_request_with_route_status_duration_and_ids(
+    serve, capsys: pytest.CaptureFixture[str], path: str, route: str, mode: str
+) -> None:
+    async with serve([router]) as client:
+        response = await client.get(path)
+        await client.get("/healthz")
+
+    lines = json_lines(capsys.readouterr().out)
+    (line,) = [line for line in lines if line["logger"] == "access"]
+
+    assert_shape(line)
+    assert response.status_code == 200
+    assert line["message"] == f"GET {route} 200"
+    assert (line["method"], line["route"], line["status"], line["mode"]) == (
+        "GET",
+        route,
+        200,
+        mode,
+    )
+    assert 0 < line["duration_ms"] < 60_000
+    assert line["request_id"] == response.headers["x-request-id"]
+    assert len(line["trace_id"]) == 32
+    assert len(line["span_id"]) == 16
+    assert "path" not in line  # the template says it, without ids
+
+
+async def test_an_unknown_path_is_logged_as_unmatched_with_its_path(
+    serve, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async with serve([router]) as client:
+        # A decoded newline stays inside the JSON string: no forged second line.
+        await client.get("/no/such/thing%0A", headers={"X-Request-ID": "r-1"})
+
+    (line,) = [line for line in json_lines(capsys.readouterr().out) if line["logger"] == "access"]
+    assert (line["route"], line["status"], line["path"]) == ("unmatched", 404, "/no/such/thing\n")
+
+
+async def test_access_lines_can_be_turned_off(serve, capsys: pytest.CaptureFixture[str]) -> None:
+    async with serve([router], access_log=False) as client:
+        response = await client.get("/chatty")
+
+    lines = json_lines(capsys.readouterr().out)
+    assert response.status_code == 200
+    assert [line for line in lines if line["logger"] == "access"] == []
+    assert [line["message"] for line in lines if line["logger"] == "probe.handlers"] == [
+        "inside the async handler"
+    ]
 
 
 def test_sqlalchemy_logs_warnings_only(capsys: pytest.CaptureFixture[str]) -> None:
@@ -234,10 +282,13 @@ async def test_a_real_uvicorn_logs_json_lines_with_request_ids(
 
     assert ok.status_code == 200
     assert failed.status_code == 500
-    access = [line for line in lines if line["logger"] == "uvicorn.access"]
+    access = [line for line in lines if line["logger"] == "access"]
     assert [line.get("request_id") for line in access] == ["edge-1", "edge-2"]
-    assert '"GET /chatty HTTP/1.1" 200' in access[0]["message"]
-    assert '"GET /boom HTTP/1.1" 500' in access[1]["message"]
+    assert [(line["route"], line["status"]) for line in access] == [
+        ("/chatty", 200),
+        ("/boom", 500),
+    ]
+    assert not [line for line in lines if line["logger"] == "uvicorn.access"]
     for line in lines:
         assert_shape(line)
     # The 500 handler logs the traceback with the request id; uvicorn's copy is dropped.

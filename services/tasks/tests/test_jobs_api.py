@@ -8,6 +8,7 @@ import time
 
 import pytest
 import redis
+from prometheus_client.parser import text_string_to_metric_families
 
 QUEUE = "celery"  # Celery's default queue: one Redis list
 
@@ -165,3 +166,35 @@ async def test_a_submission_while_redis_is_down_is_a_fast_503_without_a_record(
         broker.start()
     retried = await client.post(f"{api}/jobs", json=DIGEST, headers=me.headers)
     assert retried.status_code == 202, retried.text
+
+
+async def enqueued(client) -> dict[str, float]:
+    """kind -> jobs_enqueued_total, from the app's /metrics."""
+    text = (await client.get("/metrics")).text
+    return {
+        sample.labels["kind"]: sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "jobs_enqueued_total"
+    }
+
+
+async def test_sent_jobs_are_counted_by_kind_and_refused_ones_are_not(
+    client, api, owner, queue, broker
+):
+    me = owner()
+    before = await enqueued(client)
+    await client.post(f"{api}/jobs", json=DIGEST, headers=me.headers)
+    await client.post(f"{api}/jobs", json=BAD_SUBMISSIONS["unknown-kind"], headers=me.headers)
+    broker.stop()
+    try:
+        refused = await client.post(f"{api}/jobs", json=DIGEST, headers=me.headers)
+    finally:
+        broker.start()
+    after = await enqueued(client)
+
+    assert refused.status_code == 503
+    # Every kind from 0, so a rate over them reads 0 before the first job.
+    assert set(before) == {"compute.digest", "reports.user_summary"}
+    assert after["compute.digest"] == before["compute.digest"] + 1
+    assert after["reports.user_summary"] == before["reports.user_summary"]

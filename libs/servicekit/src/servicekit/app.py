@@ -1,5 +1,6 @@
 """`create_app`: one FastAPI application wired the same way for every service."""
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -7,21 +8,32 @@ from typing import Any
 
 import anyio.to_thread
 from fastapi import APIRouter, FastAPI
+from prometheus_client import CollectorRegistry
 
 from servicekit import health
 from servicekit.body_limit import BodySizeLimitMiddleware
-from servicekit.db import create_database
+from servicekit.db import Database, create_database
 from servicekit.ids import SnowflakeGenerator, WorkerIdLease
-from servicekit.logging import configure_logging
+from servicekit.logging import AccessLog, configure_logging
+from servicekit.metrics import (
+    HttpMetrics,
+    LoopLagMonitor,
+    PoolMetrics,
+    create_registry,
+    metrics_endpoint,
+)
 from servicekit.problems import install_problem_handlers
 from servicekit.redis_clients import create_redis, create_sync_redis
 from servicekit.request_id import request_id_middleware
 from servicekit.settings import ServiceSettings
+from servicekit.telemetry import RequestTelemetryMiddleware
 from servicekit.tokens import TokenVerifier
+from servicekit.tracing import configure_tracing, fastapi_telemetry, trace_engine
 
 logger = logging.getLogger(__name__)
 
-Resources = Callable[[Any], Mapping[str, object]]
+# (settings, the app's metrics registry or None) -> the service's own objects.
+Resources = Callable[[Any, CollectorRegistry | None], Mapping[str, object]]
 
 
 @asynccontextmanager
@@ -38,6 +50,16 @@ async def _worker_id(settings: ServiceSettings, ids: SnowflakeGenerator) -> Asyn
         await anyio.to_thread.run_sync(lease.stop)
 
 
+def _open_database(settings: ServiceSettings, pools: PoolMetrics | None) -> Database:
+    db = create_database(settings, checkout_timers=pools.checkout_timer if pools else None)
+    if pools:
+        pools.watch(db)
+    if settings.tracing_enabled:
+        trace_engine(db.async_engine.sync_engine)
+        trace_engine(db.sync_engine)
+    return db
+
+
 def create_app(
     settings: ServiceSettings,
     routers: Sequence[APIRouter],
@@ -48,10 +70,17 @@ def create_app(
     """The app of one service.
 
     Engines, Redis clients and the worker-id lease are made in the lifespan and put on
-    `app.state`; `resources(settings)` adds the service's own long-lived objects there
-    (those with an `aclose` are closed at shutdown).
+    `app.state`; `resources(settings, registry)` adds the service's own long-lived objects
+    there (those with an `aclose` are closed at shutdown) and may register the service's
+    own metrics in the app's Prometheus registry (None with METRICS_ENABLED=false).
     """
-    configure_logging(settings.service_name, settings.log_level, access_log=settings.access_log)
+    name = settings.service_name
+    configure_logging(name, settings.log_level)
+    if settings.tracing_enabled:
+        configure_tracing(name)
+    registry = create_registry() if settings.metrics_enabled else None
+    pools = PoolMetrics(registry, name) if registry else None
+    loop_lag = LoopLagMonitor(registry, name) if registry else None
     ids = SnowflakeGenerator()
 
     @asynccontextmanager
@@ -60,7 +89,7 @@ def create_app(
         async with _worker_id(settings, ids):
             app.state.settings = settings
             app.state.ids = ids
-            app.state.db = create_database(settings)
+            app.state.db = _open_database(settings, pools)
             app.state.redis = create_redis(settings)
             app.state.sync_redis = create_sync_redis(settings)  # for def handlers
             if settings.jwt_public_key:
@@ -69,28 +98,47 @@ def create_app(
                     issuer=settings.jwt_issuer,
                     audience=settings.jwt_audience,
                 )
-            own = dict(resources(settings)) if resources else {}
-            for name, value in own.items():
-                setattr(app.state, name, value)
-            logger.info("%s started (worker id %s)", settings.service_name, ids.worker_id)
+            own = dict(resources(settings, registry)) if resources else {}
+            for resource_name, value in own.items():
+                setattr(app.state, resource_name, value)
+            lag_task = asyncio.create_task(loop_lag.run()) if loop_lag else None
+            logger.info("%s started (worker id %s)", name, ids.worker_id)
             try:
                 yield
             finally:
+                if lag_task:
+                    lag_task.cancel()
                 for value in own.values():
                     if hasattr(value, "aclose"):
                         await value.aclose()
                 await app.state.redis.aclose()
                 app.state.sync_redis.close()
+                if pools:
+                    pools.unwatch(app.state.db)
                 await app.state.db.dispose()
 
-    app = FastAPI(title=title or settings.service_name, lifespan=lifespan)
+    app = FastAPI(
+        title=title or name,
+        lifespan=lifespan,
+        telemetry=fastapi_telemetry(settings.tracing_enabled),
+    )
     install_problem_handlers(app)
     for router in routers:
         app.include_router(router)
     # Last: the service's routes are matched first, and probes are rare next to them.
     app.include_router(health.router)
-    # add_middleware wraps: the last added runs first, so the request id is outermost.
+    if registry:
+        app.add_route("/metrics", metrics_endpoint(registry), include_in_schema=False)
+    # add_middleware wraps: the last added runs first. From the outside in (all inside
+    # FastAPI's server span): the request id, which everything after carries; metrics
+    # and the access line; the body limit, whose 413s are thus counted.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if registry or settings.access_log or settings.tracing_enabled:
+        app.add_middleware(
+            RequestTelemetryMiddleware,
+            metrics=HttpMetrics(registry, name) if registry else None,
+            access_log=AccessLog(name) if settings.access_log else None,
+        )
     middleware, options = request_id_middleware(ids.next_id)
     app.add_middleware(middleware, **options)
     return app

@@ -7,6 +7,7 @@ engine psycopg (3) or PyMySQL, so one setting runs a service in both modes.
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -19,8 +20,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
-from servicekit.pools import FairAsyncQueuePool
+from servicekit.pools import CheckoutObserver, FairAsyncQueuePool, timed
 from servicekit.settings import ServiceSettings
 
 _DRIVERS = {
@@ -54,6 +56,15 @@ def sync_url(url: str | URL) -> URL:
 
 def is_postgres(url: str | URL) -> bool:
     return make_url(url).get_backend_name() == "postgresql"
+
+
+def database_kind(url: str | URL) -> str:
+    """postgresql or mysql (MariaDB included): the `database` label of metrics."""
+    return "postgresql" if is_postgres(url) else "mysql"
+
+
+# (mode, database URL) -> what a pool reports its checkouts to (servicekit.metrics).
+CheckoutTimers = Callable[[str, URL], CheckoutObserver]
 
 
 def _connect_args(url: URL, settings: ServiceSettings) -> dict:
@@ -133,24 +144,34 @@ class Database:
         self.sync_engine.dispose()
 
 
-def create_sync_engine(settings: ServiceSettings, database_url: str | None = None) -> Engine:
+def create_sync_engine(
+    settings: ServiceSettings,
+    database_url: str | None = None,
+    *,
+    checkout_timers: CheckoutTimers | None = None,
+) -> Engine:
     """The sync engine alone (a Celery worker needs no other), with the same timeouts.
     `database_url` defaults to the settings' own."""
     surl = sync_url(database_url or settings.database_url)
-    engine = create_engine(surl, **_engine_options(surl, settings))
+    pool = timed(QueuePool, checkout_timers("sync", surl)) if checkout_timers else QueuePool
+    engine = create_engine(surl, poolclass=pool, **_engine_options(surl, settings))
     if not is_postgres(surl):
         _limit_mysql_statements(engine, settings.db_statement_timeout_ms)
     return engine
 
 
-def create_database(settings: ServiceSettings) -> Database:
+def create_database(
+    settings: ServiceSettings, *, checkout_timers: CheckoutTimers | None = None
+) -> Database:
+    """Both engines; `checkout_timers` gives each pool what it reports its waits to."""
     aurl = async_url(settings.database_url)
-    async_engine = create_async_engine(
-        aurl, poolclass=FairAsyncQueuePool, **_engine_options(aurl, settings)
-    )
+    pool = FairAsyncQueuePool
+    if checkout_timers:
+        pool = timed(pool, checkout_timers("async", aurl))
+    async_engine = create_async_engine(aurl, poolclass=pool, **_engine_options(aurl, settings))
     if not is_postgres(aurl):
         _limit_mysql_statements(async_engine.sync_engine, settings.db_statement_timeout_ms)
-    sync_engine = create_sync_engine(settings)
+    sync_engine = create_sync_engine(settings, checkout_timers=checkout_timers)
     return Database(
         async_engine=async_engine,
         sync_engine=sync_engine,

@@ -1,4 +1,5 @@
-"""An async connection pool that serves waiters in arrival order.
+"""An async connection pool that serves waiters in arrival order, and pools that time
+their checkouts.
 
 SQLAlchemy's async pool queue hands a returned connection to whichever coroutine asks
 next: a newcomer takes it from a waiter that was just woken, and that waiter queues
@@ -9,8 +10,11 @@ waiter, and newcomers queue behind waiters instead of overtaking them.
 
 import asyncio
 from collections import deque
+from time import perf_counter
+from typing import Protocol
 
-from sqlalchemy.pool import AsyncAdaptedQueuePool
+from sqlalchemy import exc
+from sqlalchemy.pool import AsyncAdaptedQueuePool, Pool
 from sqlalchemy.util import await_
 from sqlalchemy.util.queue import AsyncAdaptedQueue, Empty
 
@@ -51,3 +55,36 @@ class _FairQueue(AsyncAdaptedQueue):
 
 class FairAsyncQueuePool(AsyncAdaptedQueuePool):
     _queue_class = _FairQueue
+
+
+class CheckoutObserver(Protocol):
+    def waited(self, seconds: float) -> None: ...
+
+    def timed_out(self) -> None: ...
+
+
+class _TimedCheckouts:
+    """Times `connect()`: the wait for a free connection (or for a new one to open)."""
+
+    _checkout_observer: CheckoutObserver
+
+    def connect(self):
+        start = perf_counter()
+        try:
+            connection = super().connect()
+        except exc.TimeoutError:
+            self._checkout_observer.timed_out()
+            raise
+        self._checkout_observer.waited(perf_counter() - start)
+        return connection
+
+
+def timed(pool_class: type[Pool], observer: CheckoutObserver) -> type[Pool]:
+    """`pool_class` reporting every checkout to `observer`.
+
+    A subclass rather than an attribute of the pool: SQLAlchemy replaces a pool by a new
+    one of the same class (`recreate`, after a lost connection), which keeps a class
+    attribute but not an instance's.
+    """
+    name = f"Timed{pool_class.__name__}"
+    return type(name, (_TimedCheckouts, pool_class), {"_checkout_observer": observer})

@@ -8,7 +8,8 @@ A service's conftest provides two session fixtures:
 
 It gets `client`, `api` (both modes), `sql`, `mint_token` (tokens signed with the test
 key pair, `jwt_private_key` / `jwt_public_key`), `fresh_database_url` (a database of a
-test's own, for real processes) and `spawn_uvicorn` (a real service process).
+test's own, for real processes), `spawn_uvicorn` (a real service process) and
+`recorded_spans` (the spans this process ends during a test).
 
 Servers come from TEST_POSTGRES_URL, TEST_MYSQL_URL and TEST_REDIS_URL (default: the
 standard local ports); one that does not answer is started for the run from the
@@ -38,6 +39,7 @@ from cryptography.hazmat.primitives.serialization import (
     PrivateFormat,
     PublicFormat,
 )
+from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
 from sqlalchemy.orm import sessionmaker
@@ -331,3 +333,37 @@ def sql(transaction: Transaction, api: str) -> Callable[[str], Awaitable[object]
         )
 
     return scalar
+
+
+class _SpanRecorder(SpanProcessor):
+    """Keeps the spans that end while a test records; the process's tracer provider
+    keeps its processors for good, so this one is added once and switched on and off."""
+
+    def __init__(self):
+        self.spans: list[ReadableSpan] = []
+        self.recording = False
+
+    def on_end(self, span: ReadableSpan) -> None:
+        if self.recording:
+            self.spans.append(span)
+
+
+@pytest.fixture(scope="session")
+def _span_recorder() -> _SpanRecorder:
+    from servicekit.tracing import configure_tracing, export_spans
+
+    recorder = _SpanRecorder()
+    configure_tracing("tests")
+    export_spans(recorder)
+    return recorder
+
+
+@pytest.fixture
+def recorded_spans(_span_recorder: _SpanRecorder) -> Iterator[list[ReadableSpan]]:
+    """The spans ended in this process during the test, in the order they ended."""
+    _span_recorder.spans = []
+    _span_recorder.recording = True
+    try:
+        yield _span_recorder.spans
+    finally:
+        _span_recorder.recording = False

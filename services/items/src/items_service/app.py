@@ -11,7 +11,7 @@ from servicekit.http import ServiceClient
 
 
 def create_items_app(settings: ItemsSettings) -> FastAPI:
-    def resources(settings: ItemsSettings) -> dict[str, object]:
+    def resources(settings: ItemsSettings, _metrics: object) -> dict[str, object]:
         users = ServiceClient("users", settings.users_url, timeout=settings.users_timeout_seconds)
         return {"users": UsersClient(users), "views": ViewCounter(settings.views_key_prefix)}
 

@@ -1,19 +1,22 @@
 """The tasks application, built from settings (tests build it with their own)."""
 
 from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
 
 from servicekit.app import create_app
 from servicekit.jobs import create_celery
 from tasks_service import endpoints, sync_endpoints
 from tasks_service.jobs import endpoints as job_endpoints
 from tasks_service.jobs import sync_endpoints as sync_job_endpoints
+from tasks_service.jobs.queue import JobQueue
 from tasks_service.settings import TasksSettings
 
 
 def create_tasks_app(settings: TasksSettings) -> FastAPI:
-    def resources(settings: TasksSettings) -> dict[str, object]:
+    def resources(settings: TasksSettings, metrics: CollectorRegistry | None) -> dict[str, object]:
         # A short connect timeout: a submission with Redis away must fail within a second.
-        return {"celery": create_celery("tasks", settings.redis_url, connect_timeout=0.5)}
+        celery = create_celery("tasks", settings.redis_url, connect_timeout=0.5)
+        return {"job_queue": JobQueue(celery, settings.service_name, metrics)}
 
     routers = [endpoints.router, sync_endpoints.router, job_endpoints.router]
     return create_app(

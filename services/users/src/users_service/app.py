@@ -9,7 +9,7 @@ from users_service.settings import UsersSettings
 
 
 def create_users_app(settings: UsersSettings) -> FastAPI:
-    def resources(settings: UsersSettings) -> dict[str, object]:
+    def resources(settings: UsersSettings, _metrics: object) -> dict[str, object]:
         issuer = TokenIssuer(
             settings.jwt_private_key.get_secret_value(),
             issuer=settings.jwt_issuer,

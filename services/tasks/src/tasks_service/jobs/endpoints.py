@@ -8,11 +8,10 @@ from fastapi import APIRouter, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from servicekit.auth import CurrentUser
-from servicekit.jobs import send_job
 from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page
 from servicekit.sessions import AsyncSessionDep
 from tasks_service.jobs import service
-from tasks_service.jobs.params import CeleryDep, IdsDep, JobId
+from tasks_service.jobs.params import IdsDep, JobId, JobQueueDep
 from tasks_service.jobs.schemas import JobAccepted, JobRead, JobSubmission
 
 router = APIRouter(prefix="/api", tags=["async"])
@@ -23,7 +22,7 @@ async def submit_job(
     principal: CurrentUser,
     body: JobSubmission,
     session: AsyncSessionDep,
-    celery: CeleryDep,
+    queue: JobQueueDep,
     ids: IdsDep,
     response: Response,
 ) -> JobAccepted:
@@ -31,7 +30,7 @@ async def submit_job(
     job_id = ids.next_id()
     message = await session.run_sync(service.record_job, principal, body, job_id)
     # kombu publishes synchronously: off the event loop.
-    await run_in_threadpool(send_job, celery, message)
+    await run_in_threadpool(queue.send, message)
     response.headers["Location"] = f"{router.prefix}/jobs/{job_id}"
     return JobAccepted(id=str(job_id), status="queued")
 

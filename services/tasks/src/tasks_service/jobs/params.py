@@ -2,23 +2,23 @@
 
 from typing import Annotated
 
-from celery import Celery
 from fastapi import Depends, Path, Request
 
 from servicekit.ids import SnowflakeGenerator
 from servicekit.schemas import MAX_ID
+from tasks_service.jobs.queue import JobQueue
 
 JobId = Annotated[int, Path(ge=1, le=MAX_ID, description="A job's id")]
 
 
 # async: a plain def dependency would cost a thread hop per request.
-async def _celery(request: Request) -> Celery:
-    return request.app.state.celery
+async def _job_queue(request: Request) -> JobQueue:
+    return request.app.state.job_queue
 
 
 async def _ids(request: Request) -> SnowflakeGenerator:
     return request.app.state.ids
 
 
-CeleryDep = Annotated[Celery, Depends(_celery)]
+JobQueueDep = Annotated[JobQueue, Depends(_job_queue)]
 IdsDep = Annotated[SnowflakeGenerator, Depends(_ids)]

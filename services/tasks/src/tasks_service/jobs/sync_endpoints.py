@@ -4,12 +4,11 @@ return serialized responses (servicekit.responses says why)."""
 from fastapi import APIRouter, Response, status
 
 from servicekit.auth import CurrentUser
-from servicekit.jobs import send_job
 from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page
 from servicekit.responses import json_response
 from servicekit.sessions import SessionDep
 from tasks_service.jobs import service
-from tasks_service.jobs.params import CeleryDep, IdsDep, JobId
+from tasks_service.jobs.params import IdsDep, JobId, JobQueueDep
 from tasks_service.jobs.schemas import JobAccepted, JobRead, JobSubmission
 
 router = APIRouter(prefix="/sync/api", tags=["sync"])
@@ -20,12 +19,12 @@ def submit_job(
     principal: CurrentUser,
     body: JobSubmission,
     session: SessionDep,
-    celery: CeleryDep,
+    queue: JobQueueDep,
     ids: IdsDep,
 ) -> Response:
     """Submit a job; poll its Location for the outcome."""
     job_id = ids.next_id()
-    send_job(celery, service.record_job(session, principal, body, job_id))
+    queue.send(service.record_job(session, principal, body, job_id))
     location = {"Location": f"{router.prefix}/jobs/{job_id}"}
     accepted = JobAccepted(id=str(job_id), status="queued")
     return json_response(accepted, status.HTTP_202_ACCEPTED, location)
