@@ -73,10 +73,15 @@ def running_system(backend: str, log: Path) -> Iterator[RunningSystem]:
         data = Path(exits.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
         data.chmod(0o755)  # nginx workers run as another user
         out = exits.enter_context(log.open("a"))
-        environ = dict(os.environ) | {"GATEWAY_PORT": str(free_port())}
+        # Ports of its own: the bench may run beside `make run`.
+        environ = dict(os.environ) | {
+            "GATEWAY_PORT": str(free_port()),
+            "PROMETHEUS_PORT": str(free_port()),
+        }
         supervisor = Supervisor(out)
         stack = Stack(repo_root(), environ, supervisor, exits, bench_services(backend), data=data)
-        yield RunningSystem(stack.start().url, supervisor)
+        gateway, _prometheus = stack.start()
+        yield RunningSystem(gateway.url, supervisor)
 
 
 def seed_bench_data(backend: str, out: TextIO) -> None:

@@ -13,6 +13,8 @@ PACKAGES: dict[str, tuple[str, ...]] = {
     "mariadbd": ("mariadb-server",),
     "redis-server": ("redis-server",),
     "nginx": ("nginx-light", "nginx"),
+    "prometheus": ("prometheus",),
+    "promtool": ("prometheus",),
 }
 
 # Debian keeps these off PATH: the server daemons in sbin, Postgres per major version.

@@ -31,6 +31,9 @@ class Service:
     # The process, without the interpreter; by default uvicorn serving <package>.main:app.
     argv: tuple[str, ...] | None = None
     health_path: str | None = "/healthz"
+    # Where a process without `port` serves /metrics (the worker); HTTP services serve it
+    # on their own port.
+    metrics_port: int | None = None
 
     @property
     def database_url_variable(self) -> str:
@@ -39,6 +42,12 @@ class Service:
     @property
     def base_url(self) -> str | None:
         return None if self.port is None else f"http://{HOST}:{self.port}"
+
+    @property
+    def metrics_address(self) -> str | None:
+        """host:port of its /metrics, for Prometheus."""
+        port = self.port or self.metrics_port
+        return None if port is None else f"{HOST}:{port}"
 
     @property
     def health_url(self) -> str | None:
@@ -104,6 +113,7 @@ SERVICES: tuple[Service, ...] = (
             *("--loglevel", "INFO", "--concurrency", "2"),
         ),
         health_path=None,
+        metrics_port=9101,
     ),
     Service(
         name="beat",
@@ -133,6 +143,8 @@ def relocated(
             backend=backend or s.backend,
         )
         if s.port is not None
+        else replace(s, metrics_port=next(ports))
+        if s.metrics_port is not None
         else s
         for s in services
     )

@@ -18,6 +18,7 @@ import pymysql
 import redis
 from sqlalchemy.engine import make_url
 
+from devstack import prometheus
 from devstack.binaries import MissingBinary
 from devstack.databases import create_database, has_rows, with_database
 from devstack.gateway import Gateway, GatewayError, TemplateError
@@ -81,16 +82,24 @@ class Stack:
 
     # --- ports ---------------------------------------------------------------------------
 
-    def gateway_port(self) -> int:
-        value = self.environ.get("GATEWAY_PORT", str(DEFAULT_GATEWAY_PORT))
+    def _port(self, variable: str, default: int) -> int:
+        value = self.environ.get(variable, str(default))
         if not value.isdigit() or not 0 < int(value) < 65536:
-            raise StackError(f"GATEWAY_PORT must be a port number, got {value!r}")
+            raise StackError(f"{variable} must be a port number, got {value!r}")
         return int(value)
+
+    def gateway_port(self) -> int:
+        return self._port("GATEWAY_PORT", DEFAULT_GATEWAY_PORT)
+
+    def prometheus_port(self) -> int:
+        return self._port("PROMETHEUS_PORT", prometheus.DEFAULT_PORT)
 
     def check_ports(self) -> None:
         """Fails before anything starts, rather than after the databases are up."""
         wanted = [(s.name, s.port) for s in self.services if s.port is not None]
+        wanted += [(f"{s.name} metrics", s.metrics_port) for s in self.services if s.metrics_port]
         wanted.append(("the gateway (set GATEWAY_PORT to move it)", self.gateway_port()))
+        wanted.append(("Prometheus (set PROMETHEUS_PORT to move it)", self.prometheus_port()))
         for owner, port in wanted:
             if accepts_connections(HOST, port, timeout=0.2):
                 raise StackError(f"{HOST}:{port}, needed for {owner}, is already in use")
@@ -195,6 +204,8 @@ class Stack:
         }
         if service.signs_tokens:
             env["JWT_PRIVATE_KEY"] = private_pem
+        if service.metrics_port is not None:
+            env |= {"METRICS_HOST": HOST, "METRICS_PORT": str(service.metrics_port)}
         return env
 
     def prepare(self, service: Service, servers: Mapping[str, str]) -> dict[str, str]:
@@ -241,7 +252,33 @@ class Stack:
         )
         return gateway
 
-    def print_urls(self, gateway: Gateway) -> None:
+    def start_prometheus(self) -> str | None:
+        """Prometheus scraping every service, the worker and Locust; its URL, or None when
+        it is not installed (the system runs without it)."""
+        targets = [
+            prometheus.ScrapeTarget(s.name, s.metrics_address)
+            for s in self.services
+            if s.metrics_address is not None
+        ]
+        locust = self._port("LOCUST_METRICS_PORT", prometheus.DEFAULT_LOCUST_METRICS_PORT)
+        targets.append(prometheus.ScrapeTarget("locust", f"{HOST}:{locust}"))
+        server = prometheus.Prometheus(
+            self.data / "prometheus",
+            f"{HOST}:{self.prometheus_port()}",
+            targets,
+            scrape_interval_seconds=float(self.environ.get("PROMETHEUS_SCRAPE_INTERVAL", "5")),
+        )
+        try:
+            command = server.prepare()
+        except MissingBinary as error:
+            self.say(f"{error}; running without Prometheus")
+            return None
+        self.supervisor.start(
+            ChildSpec("prometheus", command, health_url=server.ready_url, health_timeout=30)
+        )
+        return server.url
+
+    def print_urls(self, gateway: Gateway, prometheus_url: str | None = None) -> None:
         rows = [("gateway", gateway.url)]
         for service in self.services:
             if service.port is None:
@@ -251,23 +288,31 @@ class Stack:
                 (f"{service.name} (sync)", f"{gateway.url}/sync/api/{service.name}"),
                 (f"{service.name} docs", f"{service.base_url}/docs"),
             ]
+        if prometheus_url:
+            rows.append(("prometheus", prometheus_url))
+            rows += [
+                (f"{s.name} metrics", f"http://{s.metrics_address}/metrics")
+                for s in self.services
+                if s.metrics_address is not None
+            ]
         width = max(len(label) for label, _ in rows)
         lines = ["ready:", *(f"  {label:<{width}}  {url}" for label, url in rows)]
         self.say("\n".join([*lines, "stop everything with Ctrl-C"]))
 
-    def start(self) -> Gateway:
-        """Servers, then every service in order, then the gateway; all stop with `exits`."""
+    def start(self) -> tuple[Gateway, str | None]:
+        """Servers, every service in order, the gateway and Prometheus (its URL, or None
+        when it is not installed); all stop with `exits`."""
         self.check_ports()
         servers = {kind: self.server_url(kind) for kind in self.needed_kinds()}
         # Entered after the servers, so its children stop before the databases they use.
         self.exits.enter_context(self.supervisor)
         for service in self.services:
             self.start_service(service, servers)
-        return self.start_gateway()
+        gateway = self.start_gateway()
+        return gateway, self.start_prometheus()
 
     def run(self) -> int:
-        gateway = self.start()
-        self.print_urls(gateway)
+        self.print_urls(*self.start())
         return self.supervisor.watch()
 
 

@@ -1,5 +1,7 @@
 """A pytest plugin (`-p devstack.testing`): `local_stack`, the whole system as `make run`
-starts it, once per test session, for the suites that test through the gateway."""
+starts it, once per test session, for the suites that test through the gateway: with
+Prometheus scraping it every second, and every span its processes export kept by an
+OTLP receiver."""
 
 import contextlib
 import dataclasses
@@ -14,6 +16,7 @@ import pytest
 
 from devstack.databases import drop_database
 from devstack.layout import repo_root
+from devstack.otlp_receiver import OtlpReceiver
 from devstack.ports import free_port
 from devstack.servers import RedisServer
 from devstack.services import SERVICES, relocated
@@ -24,6 +27,13 @@ from devstack.supervisor import Supervisor
 @dataclasses.dataclass(frozen=True)
 class LocalStack:
     gateway_url: str
+    prometheus_url: str
+    # Where Prometheus looks for a Locust exporter (`--metrics-port`).
+    locust_metrics_port: int
+    spans: OtlpReceiver
+    # Every process's output, as `make run` prints it.
+    logs: io.StringIO
+    scrape_interval_seconds: float = 1.0
 
 
 @pytest.fixture(scope="session")
@@ -35,21 +45,33 @@ def local_stack(server_urls: dict[str, str]) -> Iterator[LocalStack]:
     with contextlib.ExitStack() as exits:
         data = Path(exits.enter_context(_reachable_tempdir()))
         redis = exits.enter_context(RedisServer(data / "redis", free_port()))
+        spans = exits.enter_context(OtlpReceiver())
+        locust_metrics_port = free_port()
         environ = {
             "PATH": "/usr/bin:/bin",
             "POSTGRES_URL": server_urls["postgres"],
             "MYSQL_URL": server_urls["mysql"],
             "REDIS_URL": redis.url,
             "GATEWAY_PORT": str(free_port()),
+            "PROMETHEUS_PORT": str(free_port()),
+            "PROMETHEUS_SCRAPE_INTERVAL": "1",
+            "LOCUST_METRICS_PORT": str(locust_metrics_port),
             "FLUSH_INTERVAL_SECONDS": "1",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": spans.endpoint,
+            # Spans leave every 100 ms rather than every 5 s: tests wait for them.
+            "OTEL_BSP_SCHEDULE_DELAY": "100",
         }
-        stack = Stack(repo_root(), environ, Supervisor(io.StringIO()), exits, services, data=data)
+        logs = io.StringIO()
+        stack = Stack(repo_root(), environ, Supervisor(logs), exits, services, data=data)
         for service in services:
             if service.database is None:
                 continue
             server = server_urls[service.backend]
             exits.callback(drop_database, server, service.database)
-        yield LocalStack(stack.start().url)
+        gateway, prometheus_url = stack.start()
+        if prometheus_url is None:
+            pytest.fail("prometheus is not installed: apt-get install prometheus")
+        yield LocalStack(gateway.url, prometheus_url, locust_metrics_port, spans, logs)
 
 
 @contextlib.contextmanager
