@@ -56,7 +56,8 @@ bench-ceiling: install ## Each app alone on one core, wrk on the other: ratios t
 .PHONY: loadtest-ui
 loadtest-ui: install ## Locust's web UI on 127.0.0.1:8089 against the gateway (make run first)
 	$(RUN) locust -f loadtest/src/loadtest/locustfile.py --class-picker \
-		--web-host 127.0.0.1 --web-port 8089 --host $(or $(GATEWAY),http://127.0.0.1:8080)
+		--web-host 127.0.0.1 --web-port 8089 --host $(or $(GATEWAY),http://127.0.0.1:8080) \
+		--metrics-port 9646
 
 .PHONY: clean
 clean: ## Remove local data (.data: throwaway databases, dev keys) and caches

@@ -1,6 +1,6 @@
 """The ceiling benchmark's reading of wrk and its verdicts, from fixed input."""
 
-from loadtest.ceiling import TARGETS, Result, parse_wrk, render
+from loadtest.ceiling import ROWS, TARGETS, Result, parse_wrk, render
 
 WRK_OUTPUT = """Running 10s test @ http://127.0.0.1:40001/api/users?limit=50
   1 threads and 32 connections
@@ -32,13 +32,22 @@ def test_latency_units_are_converted_to_milliseconds():
 
 
 def test_the_table_gives_each_ratio_and_verdict():
-    rps = {"a": 600.0, "b": 300.0, "c": 1000.0, "d": 4000.0, "e": 2900.0}
+    rps = {"a": 600.0, "b": 300.0, "c": 1000.0, "d": 4000.0, "e": 2900.0, "f": 3500.0}
+    rps["g"] = 700.0
     results = {key: Result(key, f"app {key}", value, 10.0, 0) for key, value in rps.items()}
 
     lines = render(results).splitlines()
 
-    assert [line.split()[0] for line in lines[1:6]] == ["(a)", "(b)", "(c)", "(d)", "(e)"]
+    assert [line.split()[0] for line in lines[1:8]] == [f"({key})" for key in "abcdefg"]
     assert "(a) / (c) = 0.60   target >= 0.6: meets" in lines
     assert "(b) / (c) = 0.30   target >= 0.4: misses" in lines
     assert "(e) / (d) = 0.72   target >= 0.75: misses" in lines
-    assert len(TARGETS) == 3
+    assert "(a) / (g) = 0.86   target >= 0.85: meets" in lines
+    assert len(TARGETS) == 4
+
+
+def test_observed_and_unobserved_rows_differ_only_in_the_switches():
+    rows = {row.key: row for row in ROWS}
+    assert (rows["a"].app, rows["a"].path) == (rows["g"].app, rows["g"].path)
+    assert rows["a"].env == dict.fromkeys(rows["g"].env, "true")
+    assert set(rows["g"].env.values()) == {"false"}

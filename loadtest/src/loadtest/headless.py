@@ -45,6 +45,7 @@ def run_headless(
     out_dir: Path,
     accounts: int = 100,
     warmup: float = 0,
+    metrics_port: int | None = None,
 ) -> LocustRun:
     if scenario not in SCENARIOS:
         raise ValueError(f"unknown scenario {scenario!r}; one of {', '.join(SCENARIOS)}")
@@ -55,6 +56,8 @@ def run_headless(
     argv += ["--run-time", f"{warmup + seconds:g}s", "--warmup-seconds", f"{warmup:g}"]
     argv += ["--stop-timeout", "5", "--cpu-file", f"{prefix}_cpu.json"]
     argv += ["--mode", mode, "--accounts", str(accounts), "--csv", str(prefix)]
+    if metrics_port is not None:
+        argv += ["--metrics-port", str(metrics_port)]
     argv += ["--only-summary", "--loglevel", "WARNING", scenario]
     completed = subprocess.run(  # noqa: S603 - our own interpreter and arguments
         argv,

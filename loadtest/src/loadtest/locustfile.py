@@ -1,4 +1,5 @@
-"""The Locust entry point: every scenario, and the `--mode` and `--accounts` options.
+"""The Locust entry point: every scenario, the `--mode` and `--accounts` options, and
+`--metrics-port`.
 
     locust -f loadtest/src/loadtest/locustfile.py --host http://127.0.0.1:8080 \\
         --mode sync UsersRead
@@ -6,7 +7,7 @@
 With no class named, the web UI offers them all (`--class-picker`).
 """
 
-from loadtest import measure, options  # noqa: F401 - they register options and listeners
+from loadtest import measure, metrics, options  # noqa: F401 - they register options and listeners
 from loadtest.scenarios.items_mixed import ItemsMixed
 from loadtest.scenarios.jobs import Jobs
 from loadtest.scenarios.tasks_crud import TasksCrud
