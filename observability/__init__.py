@@ -1,0 +1,2 @@
+"""Not code: a package only so that pytest's importlib mode names the test modules
+`observability.tests.*`, apart from the other folders' `tests` packages."""
