@@ -268,6 +268,10 @@ class Worker:
             time.sleep(0.1)
         raise AssertionError(f"{needle!r} not logged in {timeout} s:\n{self.log.read_text()}")
 
+    @property
+    def metrics_url(self) -> str:
+        return f"http://127.0.0.1:{self.env['METRICS_PORT']}/metrics"
+
     def kill(self) -> None:
         """kill -9 the main process and its pool processes, as an OOM kill would."""
         with contextlib.suppress(ProcessLookupError):
@@ -279,7 +283,8 @@ class Worker:
 def spawn_worker(
     tmp_path: Path, views_key_prefix: str, tasks_databases: dict[str, str]
 ) -> Iterator[Callable[..., Worker]]:
-    """`spawn_worker(broker_url, name="w1", concurrency=2, **env)`: a real worker, ready."""
+    """`spawn_worker(broker_url, name="w1", concurrency=2, **env)`: a real worker, ready,
+    serving its metrics on a port of its own (`Worker.metrics_url`)."""
     workers: list[Worker] = []
 
     def start(broker: str, name: str = "w1", concurrency: int = 2, **env: str) -> Worker:
@@ -293,9 +298,14 @@ def spawn_worker(
                 "HEARTBEAT_FILE": str(heartbeat_file),
                 "TASKS_DATABASE_URL": tasks_databases["mysql"],
                 "PYTHONPATH": str(TESTS),
+                "METRICS_PORT": str(free_port()),
+                "METRICS_HOST": "127.0.0.1",
                 **env,
             }
         )
+        if "PROMETHEUS_MULTIPROC_DIR" not in env:
+            # Each worker makes a directory of its own; a shared one would mix their counts.
+            environment.pop("PROMETHEUS_MULTIPROC_DIR", None)
         argv = [sys.executable, "-m", "celery", "--quiet", "-A", "worker_test_app", "worker"]
         argv += ["--loglevel", "INFO", "--concurrency", str(concurrency)]
         argv += ["--hostname", f"{name}@%h", "--without-mingle", "--without-gossip"]

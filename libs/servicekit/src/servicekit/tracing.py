@@ -65,11 +65,11 @@ def configure_tracing(service: str) -> TracerProvider:
             )
             _provider.add_span_processor(RequestIdSpans())
             trace.set_tracer_provider(_provider)
+            # Calls and jobs carry the trace context whether or not spans are exported.
+            HTTPXClientInstrumentor().instrument(tracer_provider=_provider)
+            CeleryInstrumentor().instrument(tracer_provider=_provider)
             if any(os.environ.get(name) for name in _ENDPOINT_VARIABLES):
                 export_spans(BatchSpanProcessor(OTLPSpanExporter()))
-            HTTPXClientInstrumentor().instrument(tracer_provider=_provider)
-            RedisInstrumentor().instrument(tracer_provider=_provider)
-            CeleryInstrumentor().instrument(tracer_provider=_provider)
         return _provider
 
 
@@ -80,6 +80,16 @@ def export_spans(processor: SpanProcessor) -> None:
         raise RuntimeError("configure_tracing() first")
     _provider.add_span_processor(processor)
     _sampler.exported = True
+    # Spans of the work inside a request exist only to be exported; made for nothing,
+    # each Redis command and SQL statement would cost as much as its span.
+    redis = RedisInstrumentor()
+    if not redis.is_instrumented_by_opentelemetry:
+        redis.instrument(tracer_provider=_provider)
+
+
+def recording() -> bool:
+    """Whether spans are recorded: exported somewhere (see the module's docstring)."""
+    return _sampler is not None and _sampler.exported
 
 
 def fastapi_telemetry(enabled: bool) -> TelemetryConfig:
@@ -119,12 +129,15 @@ def tag_server_span() -> None:
 
 
 def trace_engine(engine: Engine) -> None:
-    """A span per SQL statement of `engine` (an async engine's `sync_engine` for it).
+    """A span per SQL statement of `engine` (an async engine's `sync_engine` for it),
+    when spans are recorded.
 
     EngineTracer is what SQLAlchemyInstrumentor attaches; used directly because the
     instrumentor attaches to engines only once per process and also spans every
     `connect()`, one more span per request that says nothing.
     """
+    if not recording():
+        return
     tracer = trace.get_tracer("opentelemetry.instrumentation.sqlalchemy")
     usage = metrics.get_meter(__name__).create_up_down_counter("db.client.connections.usage")
     EngineTracer(tracer, engine, usage)

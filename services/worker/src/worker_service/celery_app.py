@@ -8,14 +8,26 @@
 Every log line is servicekit's JSON with the request id of the job's sender: Celery's
 own logging setup is skipped (a `setup_logging` receiver), and servicekit.jobs adopts
 the id from the message headers when a job starts.
+
+The worker's main process serves Prometheus metrics on METRICS_PORT (see metrics.py);
+its pool processes trace the jobs they run (servicekit.tracing).
 """
 
 import logging
+import os
 
 from celery import Celery, signals
 
+from worker_service import MULTIPROC_DIR_ENV, metrics_dir
+
+# First, before anything imports prometheus_client: it keeps values in per-process
+# files, which the main process adds up, only if this is set when it is first imported.
+os.environ[MULTIPROC_DIR_ENV] = metrics_dir()
+
 from servicekit.jobs import create_celery
 from servicekit.logging import configure_logging
+from servicekit.tracing import configure_tracing
+from worker_service import metrics
 from worker_service.heartbeat import heartbeat_step
 from worker_service.liveness import touch
 from worker_service.resources import Resources
@@ -83,6 +95,19 @@ def create_worker_app(settings: WorkerSettings) -> Celery:
     def close_resources(**_kwargs) -> None:
         resources.close()
 
+    def serve_metrics(instance=None, **_kwargs) -> None:
+        # The main process of `celery worker` (never beat), its logging set up, before
+        # the pool starts.
+        on = settings.metrics_enabled and settings.metrics_port
+        if instance is not None and instance.app is app and on:
+            metrics.serve(app, settings)
+
+    def trace_jobs(**_kwargs) -> None:
+        # In each pool process: jobs run there, and an exporter's thread does not
+        # survive the fork. A job's spans continue the trace of the request that sent it
+        # (its `traceparent` rides in the message headers).
+        configure_tracing(settings.service_name)
+
     # Strong references: Celery would otherwise drop these closures at once.
     signals.setup_logging.connect(setup_logging, weak=False)
     # Pool processes inherit the configuration when forked; spawned ones need it again.
@@ -90,6 +115,9 @@ def create_worker_app(settings: WorkerSettings) -> Celery:
     signals.task_prerun.connect(touch_heartbeat, weak=False)
     signals.task_postrun.connect(touch_heartbeat, weak=False)
     signals.worker_process_shutdown.connect(close_resources, weak=False)
+    signals.celeryd_after_setup.connect(serve_metrics, weak=False)
+    if settings.tracing_enabled:
+        signals.worker_process_init.connect(trace_jobs, weak=False)
     return app
 
 

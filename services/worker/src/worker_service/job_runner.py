@@ -12,6 +12,7 @@ from typing import Any
 import redis
 from celery import Task
 from celery.exceptions import SoftTimeLimitExceeded
+from celery.utils.dispatch import Signal
 from sqlalchemy import exc
 
 from servicekit.http import DependencyUnavailable
@@ -32,6 +33,14 @@ TRANSIENT_ERRORS = (
 # (the submission was rolled back).
 MISSING_RETRY_SECONDS = 0.5
 MISSING_RETRIES = 10
+
+SUCCEEDED = "succeeded"
+FAILED = "failed"
+
+# Sent (sender: the task) when a delivery runs its job, that is when its record let it
+# start: a redelivery of a job that already ended, or has no record, runs nothing.
+# metrics.py counts runs with it.
+run_started = Signal(name="job_run_started")
 
 
 class JobRunner:
@@ -56,6 +65,9 @@ class JobRunner:
         try:
             return self._run(task, job_id, work)
         except TRANSIENT_ERRORS as error:
+            # Also when the error came before the record could be read: the worker tried
+            # to run the job, and a retry or a give-up must end a counted run.
+            run_started.send(sender=task)
             if task.request.retries >= self._max_retries:
                 return self._fail(
                     job_id, f"gave up after {task.request.retries + 1} tries: {_describe(error)}"
@@ -74,6 +86,7 @@ class JobRunner:
         if outcome != RUN:
             logger.info("job %s already %s; not run again", job_id, outcome)
             return f"already {outcome}"
+        run_started.send(sender=task)
         try:
             result = work()
         except JobFailed as error:
@@ -86,12 +99,12 @@ class JobRunner:
             logger.exception("job %s failed unexpectedly", job_id)
             return self._fail(job_id, "the job failed unexpectedly")
         self._records().succeed(job_id, result)
-        return "succeeded"
+        return SUCCEEDED
 
     def _fail(self, job_id: int, error: str) -> str:
         logger.info("job %s failed: %s", job_id, error)
         self._records().fail(job_id, error)
-        return "failed"
+        return FAILED
 
 
 def _job_id(task_id: str | None) -> int | None:

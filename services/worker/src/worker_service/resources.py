@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from servicekit.db import create_sync_engine
 from servicekit.http import ServiceClient
 from servicekit.redis_clients import create_sync_redis
+from servicekit.tracing import trace_engine
 from worker_service.job_records import JobRecords
 from worker_service.settings import WorkerSettings
 
@@ -23,16 +24,22 @@ class Resources:
         self.settings = settings
         self._lock = threading.Lock()
 
+    def _engine(self, database_url: str) -> Engine:
+        # servicekit builds it as for a service: timeouts, UTC, MySQL statement limit.
+        engine = create_sync_engine(self.settings, database_url)
+        if self.settings.tracing_enabled:
+            trace_engine(engine)
+        return engine
+
     @cached_property
     def items_engine(self) -> Engine:
         with self._lock:
-            # servicekit builds it as for a service: timeouts, UTC, MySQL statement limit.
-            return create_sync_engine(self.settings, self.settings.items_database_url)
+            return self._engine(self.settings.items_database_url)
 
     @cached_property
     def job_records(self) -> JobRecords:
         with self._lock:
-            engine = create_sync_engine(self.settings, self.settings.tasks_database_url)
+            engine = self._engine(self.settings.tasks_database_url)
             return JobRecords(engine, max_attempts=self.settings.job_max_attempts)
 
     @cached_property

@@ -1,6 +1,6 @@
 """Settings of the worker: one environment variable per field."""
 
-from pydantic import PositiveFloat, PositiveInt
+from pydantic import Field, PositiveFloat, PositiveInt
 
 from servicekit.settings import ServiceSettings
 
@@ -51,3 +51,9 @@ class WorkerSettings(ServiceSettings):
     heartbeat_file: str = "/tmp/worker-heartbeat"  # noqa: S108 - a marker, not a secret
     heartbeat_interval_seconds: PositiveFloat = 30.0
     liveness_max_age_seconds: PositiveFloat = 300.0
+
+    # The worker's main process serves Prometheus metrics on /metrics here, the sums of
+    # all its pool processes (see metrics.py); port 0 turns metrics off. Every interface
+    # by default, so that Prometheus reaches it in a pod; 127.0.0.1 on a laptop.
+    metrics_port: int = Field(default=9101, ge=0, le=65535)
+    metrics_host: str = "0.0.0.0"  # noqa: S104

@@ -12,10 +12,15 @@ A flush takes three steps, and the worker may die between any two of them:
 3. release: `flushing` and its id are deleted, but only if the id is still ours.
 
 Views of deleted items are dropped: their UPDATE matches no row.
+
+Each completed flush, with counts or without, stores its time in `<prefix>:flushed_at`:
+the worker's metrics report how long ago that was (a flush lag that grows says that
+flushes stopped, whatever the reason).
 """
 
 import logging
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -73,6 +78,11 @@ class ViewKeys:
     @property
     def flush_id(self) -> str:
         return f"{self.prefix}:flushing:id"
+
+    @property
+    def flushed_at(self) -> str:
+        """Unix time of the last completed flush."""
+        return f"{self.prefix}:flushed_at"
 
 
 @dataclass(frozen=True)
@@ -158,6 +168,7 @@ def flush_item_views(
             logger.info("flush %s was applied before; releasing it", flushed.flush_id)
         release(client, keys, flushed.flush_id)
     pruned = prune(engine, retention)
+    client.set(keys.flushed_at, repr(time.time()))
     if flushes or pruned:
         logger.info(
             "flushed %d views of %d items in %d flushes; pruned %d flush ids",
