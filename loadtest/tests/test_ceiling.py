@@ -1,6 +1,6 @@
 """The ceiling benchmark's reading of wrk and its verdicts, from fixed input."""
 
-from loadtest.ceiling import ROWS, TARGETS, Result, parse_wrk, render
+from loadtest.ceiling import ROWS, TARGETS, Result, median_result, parse_wrk, render
 
 WRK_OUTPUT = """Running 10s test @ http://127.0.0.1:40001/api/users?limit=50
   1 threads and 32 connections
@@ -51,3 +51,11 @@ def test_observed_and_unobserved_rows_differ_only_in_the_switches():
     assert (rows["a"].app, rows["a"].path) == (rows["g"].app, rows["g"].path)
     assert rows["a"].env == dict.fromkeys(rows["g"].env, "true")
     assert set(rows["g"].env.values()) == {"false"}
+
+
+def test_the_median_run_counts_with_every_runs_errors():
+    runs = [
+        Result("a", "app", rps, p99, errors)
+        for rps, p99, errors in ((700, 9, 0), (650, 30, 2), (900, 5, 1))
+    ]
+    assert median_result(runs) == Result("a", "app", 700, 9, 3)

@@ -6,7 +6,7 @@ import json
 import pytest
 from fastapi import APIRouter, Request
 from opentelemetry.sdk.trace.sampling import ALWAYS_ON, Decision
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import SpanKind, StatusCode
 from sqlalchemy import text
 
 from servicekit.tracing import REQUEST_ID_ATTRIBUTE, SampleWhenExported
@@ -34,6 +34,11 @@ def statements(spans: list) -> list:
 
 def served(spans: list) -> list:
     return [span for span in spans if span.kind == SpanKind.SERVER]
+
+
+@router.get("/api/boom")
+async def explode() -> dict:
+    raise RuntimeError("boom")
 
 
 CALLER_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -104,3 +109,20 @@ def test_spans_are_recorded_only_once_they_are_exported() -> None:
 
     assert unexported.decision == Decision.DROP
     assert exported.decision == Decision.RECORD_AND_SAMPLE
+
+
+async def test_a_failed_request_is_an_error_span_with_its_exception(serve, recorded_spans) -> None:
+    async with serve([router], raise_app_exceptions=False) as client:
+        assert (await client.get("/api/boom")).status_code == 500
+        assert (await client.get("/no/such/route")).status_code == 404
+
+    failed, unmatched = served(recorded_spans)
+    assert failed.name == "GET /api/boom"
+    assert failed.status.status_code == StatusCode.ERROR
+    assert failed.attributes["error.type"] == "RuntimeError"
+    assert failed.attributes["http.response.status_code"] == 500
+    assert [event.name for event in failed.events] == ["exception"]
+    # No route, no template: the span keeps the method alone (a path would be unbounded).
+    assert unmatched.name == "GET"
+    assert unmatched.status.status_code == StatusCode.UNSET
+    assert "http.route" not in unmatched.attributes

@@ -1,10 +1,10 @@
-"""Measures every request once and hands the outcome to the metrics and the access log;
-tags the request's server span with its request id.
+"""Observes every request once: its server span, its metrics and its access line.
 
-Pure ASGI, inside the request-id middleware and inside FastAPI's server span, so the
-access line carries both ids. The route template is read from the scope after the
-router has matched it: no second routing pass, and unknown paths all count as one
-`unmatched` route.
+Pure ASGI, inside the request-id middleware, so the span, the metrics' exemplars and
+the access line all know the request id, and the access line the trace id. The route
+template is read from the scope after the router has matched it: no second routing
+pass, and unknown paths all count as one `unmatched` route. Probes and scrapes are not
+observed: they would drown the requests that matter.
 """
 
 from time import perf_counter
@@ -13,15 +13,22 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servicekit.logging import AccessLog
 from servicekit.metrics import UNMATCHED_ROUTE, HttpMetrics, mode_of
-from servicekit.tracing import tag_server_span
+from servicekit.tracing import end_server_span, start_server_span
 
-# Probes and scrapes would drown the requests that matter.
 UNOBSERVED_PATHS = frozenset({"/metrics", "/healthz", "/readyz"})
 
 
 class RequestTelemetryMiddleware:
-    def __init__(self, app: ASGIApp, *, metrics: HttpMetrics | None, access_log: AccessLog | None):
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        traced: bool,
+        metrics: HttpMetrics | None,
+        access_log: AccessLog | None,
+    ):
         self.app = app
+        self.traced = traced
         self.metrics = metrics
         self.access_log = access_log
 
@@ -30,6 +37,7 @@ class RequestTelemetryMiddleware:
             await self.app(scope, receive, send)
             return
         status = 500  # what the client gets when the app raises before answering
+        error = None
         metrics = self.metrics
 
         async def send_with_status(message: Message) -> None:
@@ -38,12 +46,15 @@ class RequestTelemetryMiddleware:
                 status = message["status"]
             await send(message)
 
-        tag_server_span()
+        span, token = start_server_span(scope) if self.traced else (None, None)
         if metrics:
             metrics.in_flight.inc()
         start = perf_counter()
         try:
             await self.app(scope, receive, send_with_status)
+        except BaseException as raised:
+            error = raised
+            raise
         finally:
             seconds = perf_counter() - start
             route = scope.get("route")
@@ -62,3 +73,6 @@ class RequestTelemetryMiddleware:
                     mode=mode,
                     path=None if route is not None else scope["path"],
                 )
+            if span is not None:
+                path = route.path if route is not None else None
+                end_server_span(span, token, scope, route=path, status=status, error=error)
