@@ -18,6 +18,7 @@ from celery import Celery, signals
 
 from servicekit.errors import ServiceUnavailable
 from servicekit.request_id import current_request_id
+from servicekit.tracing import trace_celery
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ def create_celery(
             "need soft_time_limit < time_limit < visibility_timeout, or a running job "
             "would be delivered a second time while it still runs"
         )
+    trace_celery()
     app = Celery(name, broker=broker_url, set_as_current=False)
     app.conf.update(
         task_acks_late=True,
