@@ -140,9 +140,9 @@ def median_result(runs: Sequence[Result]) -> Result:
 
 
 def render(results: dict[str, Result]) -> str:
-    lines = [f"{'':4}{'app':<34}{'rps':>10}{'p99 ms':>10}{'errors':>8}"]
+    lines = [f"{'':4}{'app':<42}{'rps':>10}{'p99 ms':>10}{'errors':>8}"]
     lines += [
-        f"({r.key}) {r.label:<34}{r.rps:>10.0f}{r.p99_ms:>10.1f}{r.errors:>8}"
+        f"({r.key}) {r.label:<42}{r.rps:>10.0f}{r.p99_ms:>10.1f}{r.errors:>8}"
         for r in results.values()
     ]
     lines.append("")

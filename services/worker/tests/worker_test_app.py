@@ -62,7 +62,7 @@ _resources = Resources(WorkerSettings())
 _runner = JobRunner(lambda: _resources.job_records, max_retries=0, soft_time_limit=1)
 
 
-@app.task(name="testing.explode", bind=True)
+@app.task(name="testing.explode", bind=True, runs_under_record=True)
 def explode(task) -> str:
     return _runner.run(task, lambda: {}["a key that is not there"])
 

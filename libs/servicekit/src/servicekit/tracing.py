@@ -9,7 +9,7 @@ variant) is set; the SDK reads the standard OTEL_* variables (sampler, headers,
 timeouts) itself. Without an exporter no span is recorded, but every request still has
 a trace context: its ids go into every log line and, as `traceparent`, into the calls
 and jobs it makes, so one request's lines can be found across services. Recording spans
-that go nowhere would cost the requests a tenth of their time for nothing.
+that go nowhere would cost every request for nothing.
 """
 
 import os
@@ -24,6 +24,8 @@ from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import Span, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, Sampler, SamplingResult
+
+# What TracerProvider itself uses for OTEL_TRACES_SAMPLER; its only public form is inside.
 from opentelemetry.sdk.trace.sampling import _get_from_env_or_default as sampler_from_env
 from opentelemetry.trace import SpanKind, StatusCode
 from sqlalchemy import Engine

@@ -45,8 +45,8 @@ logger = logging.getLogger(__name__)
 
 # The soft time limit ends a run at 120 s, the hard one kills it at 180 s.
 DURATION_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 180)
-# The tasks that run a submitted job under its record (tasks.py, via job_runner).
-RUN_UNDER_RECORD = frozenset({"compute.digest", "reports.user_summary"})
+# Set on the tasks that run a submitted job under its record (tasks.py, job_runner).
+RUNS_UNDER_RECORD = "runs_under_record"
 # What prometheus_client writes in its directory (`<type>[_<mode>]_<pid>.db`): the only
 # files read or wiped there, as the directory is whatever the environment says.
 VALUE_FILES = ("counter_*.db", "gauge_*.db", "histogram_*.db", "summary_*.db")
@@ -97,7 +97,7 @@ class JobMetrics:
         signals.task_postrun.connect(self.finished, weak=False)
 
     def delivered(self, task: Task, **_kwargs) -> None:
-        if task.name not in RUN_UNDER_RECORD:
+        if not getattr(task, RUNS_UNDER_RECORD, False):
             self._start(task)
 
     def run_started(self, sender: Task, **_kwargs) -> None:

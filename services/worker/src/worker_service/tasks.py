@@ -40,11 +40,13 @@ def register_tasks(app: Celery, resources: Resources) -> None:
         soft_time_limit=settings.soft_time_limit_seconds,
     )
 
-    @app.task(name="compute.digest", bind=True)
+    # A job's run starts when its record lets it (job_runner), not at delivery: the
+    # metrics count it then.
+    @app.task(name="compute.digest", bind=True, runs_under_record=True)
     def compute_digest(task: Task, data: str, rounds: int) -> str:
         return runner.run(task, lambda: digest.digest(data, rounds))
 
-    @app.task(name="reports.user_summary", bind=True)
+    @app.task(name="reports.user_summary", bind=True, runs_under_record=True)
     def user_summary(task: Task, user_id: int) -> str:
         def work() -> dict[str, object]:
             report = reports.user_summary(
