@@ -223,8 +223,13 @@ def test_users_stalled_makes_expand_a_503_within_the_timeout(
 
 
 def users_requests_with_id(log: Path, request_id: str) -> list[str]:
+    """`GET /api/users/7 200` for each access line of users with this request id."""
     lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
-    return [line["message"] for line in lines if line.get("request_id") == request_id]
+    return [
+        f"{line['method']} {line['path']} {line['status']}"
+        for line in lines
+        if line.get("request_id") == request_id and line.get("logger") == "access"
+    ]
 
 
 @pytest.mark.parametrize("mode", list(MODES))

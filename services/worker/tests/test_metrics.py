@@ -11,14 +11,21 @@ from types import SimpleNamespace
 
 import pytest
 import redis
-from celery import states
+from celery import Celery, states
 from prometheus_client import CollectorRegistry
 from prometheus_client.mmap_dict import MmapedDict
 
 from worker_service.jobs import views
-from worker_service.metrics import JobMetrics, PoolCollector, RedisCollector, outcome
+from worker_service.metrics import (
+    RUNS_UNDER_RECORD,
+    JobMetrics,
+    PoolCollector,
+    RedisCollector,
+    outcome,
+)
 from worker_service.resources import Resources
 from worker_service.settings import WorkerSettings
+from worker_service.tasks import register_tasks
 
 SUBMITTED, PERIODIC = "compute.digest", "counters.flush_item_views"
 OUT = {"capture_output": True, "text": True, "check": True, "timeout": 60}
@@ -41,7 +48,8 @@ def test_the_outcome_of_a_run(state, retval, expected):
 
 
 def delivery(kind: str, task_id: str) -> SimpleNamespace:
-    return SimpleNamespace(name=kind, request=SimpleNamespace(id=task_id))
+    request = SimpleNamespace(id=task_id)
+    return SimpleNamespace(name=kind, request=request, runs_under_record=kind == SUBMITTED)
 
 
 class Counted:
@@ -228,3 +236,11 @@ def test_the_app_sets_the_directory_before_prometheus_client_is_imported(tmp_pat
         given
     )
     assert given.is_dir()  # made if missing, and kept
+
+
+def test_the_tasks_that_run_submitted_jobs_say_so():
+    app = Celery("probe", set_as_current=False)
+    register_tasks(app, Resources(WorkerSettings()))
+
+    marked = {name for name, task in app.tasks.items() if getattr(task, RUNS_UNDER_RECORD, False)}
+    assert marked == {"compute.digest", "reports.user_summary"}

@@ -118,7 +118,7 @@ class AccessLog:
         status: int,
         seconds: float,
         mode: str,
-        path: str | None = None,
+        path: str,
     ) -> None:
         line = {
             "time": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
@@ -130,10 +130,11 @@ class AccessLog:
             "message": f"{method} {route} {status}",
             "method": method,
             "route": route,
+            # Which resource, beside its route; never the query string, where searches
+            # and tokens would end up in the logs.
+            "path": path[:200],
             "status": status,
             "duration_ms": round(seconds * 1000, 3),
             "mode": mode,
         }
-        if path is not None:
-            line["path"] = path[:200]
         (self._stream or sys.stdout).write(orjson.dumps(line).decode() + "\n")

@@ -71,7 +71,7 @@ class RequestTelemetryMiddleware:
                     status=status,
                     seconds=seconds,
                     mode=mode,
-                    path=None if route is not None else scope["path"],
+                    path=scope["path"],
                 )
             if span is not None:
                 path = route.path if route is not None else None
