@@ -273,6 +273,13 @@ def test_gateway_port_must_be_a_port(make_stack):
         make_stack((standin(),), GATEWAY_PORT="http").gateway_port()
 
 
+@pytest.mark.parametrize("interval", ["soon", "0", "-1"])
+def test_the_scrape_interval_must_be_seconds(make_stack, interval):
+    stack = make_stack((standin(),), PROMETHEUS_SCRAPE_INTERVAL=interval)
+    with pytest.raises(StackError, match="PROMETHEUS_SCRAPE_INTERVAL"):
+        stack.start_prometheus()
+
+
 def test_entry_point_help():
     shown = subprocess.run(
         [sys.executable, "-m", "devstack", "run", "--help"], capture_output=True, text=True

@@ -88,6 +88,16 @@ class Stack:
             raise StackError(f"{variable} must be a port number, got {value!r}")
         return int(value)
 
+    def _seconds(self, variable: str, default: float) -> float:
+        value = self.environ.get(variable, str(default))
+        try:
+            seconds = float(value)
+        except ValueError:
+            seconds = 0.0
+        if not 0 < seconds <= 3600:
+            raise StackError(f"{variable} must be a number of seconds, got {value!r}")
+        return seconds
+
     def gateway_port(self) -> int:
         return self._port("GATEWAY_PORT", DEFAULT_GATEWAY_PORT)
 
@@ -266,7 +276,7 @@ class Stack:
             self.data / "prometheus",
             f"{HOST}:{self.prometheus_port()}",
             targets,
-            scrape_interval_seconds=float(self.environ.get("PROMETHEUS_SCRAPE_INTERVAL", "5")),
+            scrape_interval_seconds=self._seconds("PROMETHEUS_SCRAPE_INTERVAL", 5.0),
         )
         try:
             command = server.prepare()
