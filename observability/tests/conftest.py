@@ -10,7 +10,6 @@ from .prometheus import running_prometheus
 @pytest.fixture(scope="session")
 def prometheus_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The base URL of a throwaway Prometheus with nothing to scrape (queries parse and
-    evaluate, on no data); stopped at the end of the session. For one that scrapes
-    something, use `observability.tests.prometheus.running_prometheus` with a config."""
+    evaluate, on no data); stopped at the end of the session."""
     with running_prometheus(tmp_path_factory.mktemp("prometheus")) as url:
         yield url

@@ -1,29 +1,25 @@
 """A throwaway Prometheus server for tests, and a client for its query API.
 
-    with running_prometheus(tmp_path) as url:                 # no scrape targets
+    with running_prometheus(tmp_path) as url:   # nothing to scrape, the alert rules loaded
         result = instant_query(url, "up")
 
-    with running_prometheus(tmp_path, {"scrape_configs": [...]}) as url:
-        ...                                                   # scrapes what you give it
-
-`conftest.py` wraps the first form as the session fixture `prometheus_url`.
+`conftest.py` wraps it as the session fixture `prometheus_url`. The server is `make
+run`'s (devstack.prometheus), without targets.
 """
 
 import contextlib
 import json
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-from devstack.binaries import find_binary
+from devstack.health import wait_until_ok
 from devstack.ports import free_port
 from devstack.processes import spawn, tail, terminate
+from devstack.prometheus import Prometheus
 
-HOST = "127.0.0.1"
 START_TIMEOUT = 30.0
 
 
@@ -42,55 +38,20 @@ class QueryError(PrometheusError):
 
 
 @contextlib.contextmanager
-def running_prometheus(
-    directory: Path,
-    config: Mapping[str, Any] | None = None,
-    port: int | None = None,
-    extra_args: tuple[str, ...] = (),
-) -> Iterator[str]:
-    """Prometheus on 127.0.0.1 with its data in `directory`; yields its base URL and stops
-    it on exit. `config` is prometheus.yml as a dict (written as JSON, which is YAML);
-    by default a global section and nothing to scrape."""
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    config_path = directory / "prometheus.yml"
-    config_path.write_text(json.dumps(config or {"global": {"scrape_interval": "15s"}}))
-    port = port or free_port()
-    log = directory / "prometheus.log"
-    argv = [
-        find_binary("prometheus"),
-        f"--config.file={config_path}",
-        f"--storage.tsdb.path={directory / 'data'}",
-        f"--web.listen-address={HOST}:{port}",
-        *extra_args,
-    ]
-    process = spawn(argv, log=log, cwd=directory)
-    url = f"http://{HOST}:{port}"
+def running_prometheus(directory: Path) -> Iterator[str]:
+    """Prometheus on 127.0.0.1 with its files in `directory`; yields its base URL and
+    stops it on exit."""
+    server = Prometheus(directory, f"127.0.0.1:{free_port()}", targets=())
+    log = server.data_dir / "prometheus.log"
+    process = spawn(server.prepare(), log=log, cwd=server.data_dir)
     try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while not _ready(url):
-            if process.poll() is not None:
-                raise PrometheusError(
-                    f"prometheus exited ({process.returncode}) while starting; "
-                    f"last lines of {log}:\n{tail(log)}"
-                )
-            if time.monotonic() > deadline:
-                raise PrometheusError(
-                    f"prometheus was not ready on {url} within {START_TIMEOUT:.0f}s; "
-                    f"last lines of {log}:\n{tail(log)}"
-                )
-            time.sleep(0.1)
-        yield url
+        if not wait_until_ok(server.ready_url, START_TIMEOUT, lambda: process.poll() is None):
+            raise PrometheusError(
+                f"prometheus did not get ready on {server.url}; last lines of {log}:\n{tail(log)}"
+            )
+        yield server.url
     finally:
         terminate(process)
-
-
-def _ready(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/-/ready", timeout=1) as response:  # noqa: S310
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
 
 
 def instant_query(url: str, expr: str, timeout: float = 10.0) -> dict:

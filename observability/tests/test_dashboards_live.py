@@ -20,6 +20,7 @@ from devstack.testing import LocalStack
 from loadtest.headless import LOCUSTFILE, SCENARIOS
 
 from .dashboards import load_dashboards, panel_queries
+from .prometheus import instant_query
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -30,10 +31,7 @@ RATE_INTERVAL = "30s"
 
 
 def query(prometheus_url: str, expr: str) -> list[dict]:
-    response = httpx.get(f"{prometheus_url}/api/v1/query", params={"query": expr}, timeout=10)
-    body = response.json()
-    assert body["status"] == "success", f"{expr}: {body}"
-    return body["data"]["result"]
+    return instant_query(prometheus_url, expr)["result"]
 
 
 def locust(local_stack: LocalStack, mode: str, tmp: Path, metrics_port: int | None):

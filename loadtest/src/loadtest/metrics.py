@@ -14,11 +14,13 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
 
-# The services' request buckets (servicekit.metrics.HTTP_BUCKETS), so what the client
-# saw and what the server saw compare bucket by bucket. Kept in milliseconds because
-# Locust keeps response times rounded to whole milliseconds (two significant digits
-# from 100 ms on), and every bound below is exact at that rounding.
-BUCKET_BOUNDS_MS = (2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
+from servicekit.metrics import HTTP_BUCKETS
+
+# The services' request buckets, so what the client saw and what the server saw compare
+# bucket by bucket. In milliseconds because Locust keeps response times rounded to whole
+# milliseconds (two significant digits from 100 ms on), and every bound is exact at
+# that rounding.
+BUCKET_BOUNDS_MS = tuple(bound * 1000 for bound in HTTP_BUCKETS)
 REQUEST_LABELS = ("name", "method")
 
 

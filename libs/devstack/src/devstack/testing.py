@@ -23,6 +23,9 @@ from devstack.services import SERVICES, relocated
 from devstack.stack import Stack
 from devstack.supervisor import Supervisor
 
+# Every second: tests wait a couple of scrapes for what they look for.
+SCRAPE_INTERVAL_SECONDS = 1.0
+
 
 @dataclasses.dataclass(frozen=True)
 class LocalStack:
@@ -33,7 +36,7 @@ class LocalStack:
     spans: OtlpReceiver
     # Every process's output, as `make run` prints it.
     logs: io.StringIO
-    scrape_interval_seconds: float = 1.0
+    scrape_interval_seconds: float
 
 
 @pytest.fixture(scope="session")
@@ -54,7 +57,7 @@ def local_stack(server_urls: dict[str, str]) -> Iterator[LocalStack]:
             "REDIS_URL": redis.url,
             "GATEWAY_PORT": str(free_port()),
             "PROMETHEUS_PORT": str(free_port()),
-            "PROMETHEUS_SCRAPE_INTERVAL": "1",
+            "PROMETHEUS_SCRAPE_INTERVAL": str(SCRAPE_INTERVAL_SECONDS),
             "LOCUST_METRICS_PORT": str(locust_metrics_port),
             "FLUSH_INTERVAL_SECONDS": "1",
             "OTEL_EXPORTER_OTLP_ENDPOINT": spans.endpoint,
@@ -71,7 +74,9 @@ def local_stack(server_urls: dict[str, str]) -> Iterator[LocalStack]:
         gateway, prometheus_url = stack.start()
         if prometheus_url is None:
             pytest.fail("prometheus is not installed: apt-get install prometheus")
-        yield LocalStack(gateway.url, prometheus_url, locust_metrics_port, spans, logs)
+        yield LocalStack(
+            gateway.url, prometheus_url, locust_metrics_port, spans, logs, SCRAPE_INTERVAL_SECONDS
+        )
 
 
 @contextlib.contextmanager

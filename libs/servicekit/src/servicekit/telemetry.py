@@ -1,7 +1,7 @@
 """Observes every request once: its server span, its metrics and its access line.
 
-Pure ASGI, inside the request-id middleware, so the span, the metrics' exemplars and
-the access line all know the request id, and the access line the trace id. The route
+Pure ASGI, inside the request-id middleware, so the span and the access line know the
+request id, and the access line the trace id. The route
 template is read from the scope after the router has matched it: no second routing
 pass, and unknown paths all count as one `unmatched` route. Probes and scrapes are not
 observed: they would drown the requests that matter.

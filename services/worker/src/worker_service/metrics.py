@@ -32,9 +32,8 @@ from kombu.transport.redis import Channel
 from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server, values
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
-from prometheus_client.platform_collector import PlatformCollector
-from prometheus_client.process_collector import ProcessCollector
 
+from servicekit.metrics import create_registry
 from servicekit.redis_clients import create_sync_redis
 from worker_service import MULTIPROC_DIR_ENV
 from worker_service.job_runner import FAILED, run_started
@@ -275,7 +274,8 @@ def serve(app: Celery, settings: WorkerSettings) -> None:
 
     kinds = sorted(name for name in app.tasks if not name.startswith("celery."))
     JobMetrics(settings.service_name, kinds).connect()
-    registry = CollectorRegistry()
+    # process_* and python_info describe the main process only, not the pool's.
+    registry = create_registry()
     PoolCollector(registry, path)
     registry.register(
         RedisCollector(
@@ -288,9 +288,6 @@ def serve(app: Celery, settings: WorkerSettings) -> None:
             ViewKeys(settings.views_key_prefix),
         )
     )
-    # process_* and python_info describe the main process only, not the pool's.
-    ProcessCollector(registry=registry)
-    PlatformCollector(registry=registry)
     try:
         server, _thread = start_http_server(
             settings.metrics_port, settings.metrics_host, registry=registry
