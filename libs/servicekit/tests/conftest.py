@@ -100,7 +100,7 @@ def closed_port() -> int:
 
 
 @pytest.fixture
-def serve(server_urls: dict[str, str]):
+def serve(server_urls: dict[str, str], jwt_public_key: str):
     """`async with serve(routers, **settings) as client`: the app of `create_app` with its
     lifespan entered, behind an httpx client. The worker id is pinned unless overridden."""
 
@@ -112,6 +112,7 @@ def serve(server_urls: dict[str, str]):
             "service_name": "probe",
             "database_url": server_urls["postgres"],
             "redis_url": server_urls["redis"],
+            "jwt_public_key": jwt_public_key,
             "worker_id": 5,
             **overrides,
         }

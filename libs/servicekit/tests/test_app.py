@@ -13,12 +13,13 @@ from servicekit.tokens import TokenVerifier
 
 
 @pytest.fixture
-def settings(server_urls: dict[str, str]):
+def settings(server_urls: dict[str, str], jwt_public_key: str):
     def make(**overrides) -> ServiceSettings:
         options = {
             "service_name": "probe",
             "database_url": server_urls["postgres"],
             "redis_url": server_urls["redis"],
+            "jwt_public_key": jwt_public_key,
             **overrides,
         }
         return ServiceSettings(**options)
@@ -76,12 +77,6 @@ async def test_the_lifespan_puts_the_service_objects_on_the_app(settings) -> Non
         assert await app.state.redis.ping()
         await app.state.db.ping()
     assert app.title == "probe"
-
-
-async def test_without_a_public_key_there_is_no_verifier(settings) -> None:
-    app = create_app(settings(worker_id=3), [])
-    async with app.router.lifespan_context(app):
-        assert not hasattr(app.state, "token_verifier")
 
 
 async def test_sync_handlers_get_the_configured_thread_count(settings) -> None:

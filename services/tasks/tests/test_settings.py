@@ -1,4 +1,4 @@
-"""Settings of the tasks service: MySQL by default, and no start without the token key."""
+"""Settings of the tasks service: no start without a database or the token key."""
 
 import pytest
 from pydantic import ValidationError
@@ -12,21 +12,20 @@ def no_environment(monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
 
-def test_defaults_to_mysql(jwt_public_key):
-    settings = TasksSettings(jwt_public_key=jwt_public_key)
-
-    assert settings.service_name == "tasks"
-    assert settings.database_url == "mysql://root@127.0.0.1:3306/tasks"
-
-
-def test_postgres_is_only_a_database_url_away(monkeypatch, jwt_public_key):
+def test_postgres_or_mysql_is_only_a_database_url_away(monkeypatch, jwt_public_key):
     monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/tasks")
 
     settings = TasksSettings(jwt_public_key=jwt_public_key)
 
+    assert settings.service_name == "tasks"
     assert settings.database_url == "postgresql://postgres@127.0.0.1:5432/tasks"
 
 
 def test_refuses_to_start_without_the_token_key():
     with pytest.raises(ValidationError, match="jwt_public_key"):
-        TasksSettings()
+        TasksSettings(database_url="mysql://root@127.0.0.1:3306/tasks")
+
+
+def test_refuses_to_start_without_a_database():
+    with pytest.raises(ValidationError, match="database_url"):
+        TasksSettings(jwt_public_key="a key")

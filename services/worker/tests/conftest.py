@@ -30,6 +30,7 @@ from devstack.servers import RedisServer
 from servicekit.db import create_sync_engine
 from servicekit.jobs import JobMessage, create_celery, send_job
 from servicekit.models import utcnow
+from servicekit.settings import ProcessSettings
 from servicekit.testing import migrate
 from tasks_service.jobs.models import Job
 from worker_service.resources import Resources
@@ -101,7 +102,7 @@ class JobTable:
     """tasks' `jobs` table, written as tasks writes it on a submission."""
 
     def __init__(self, database_url: str):
-        self.engine = create_sync_engine(WorkerSettings(), database_url)
+        self.engine = create_sync_engine(ProcessSettings(), database_url)
 
     def add(
         self,
@@ -212,9 +213,24 @@ def views_key_prefix() -> str:
 
 
 @pytest.fixture
-def make_item(items_database_url: str) -> Callable[[int], int]:
+def worker_settings(items_databases, tasks_databases) -> Callable[..., WorkerSettings]:
+    """`worker_settings(**values)`: the worker's settings for a test in this process, on
+    the session's items and tasks databases unless `values` name others."""
+
+    def make(**values) -> WorkerSettings:
+        databases = {
+            "items_database_url": items_databases["postgres"],
+            "tasks_database_url": tasks_databases["mysql"],
+        }
+        return WorkerSettings(**databases | values)
+
+    return make
+
+
+@pytest.fixture
+def make_item(items_database_url: str, worker_settings) -> Callable[[int], int]:
     """`make_item(views)`: a new row in the items table; returns its id."""
-    resources = Resources(WorkerSettings(items_database_url=items_database_url))
+    resources = Resources(worker_settings(items_database_url=items_database_url))
 
     def make(views: int = 0) -> int:
         now = utcnow().replace(tzinfo=None)
@@ -233,8 +249,8 @@ def make_item(items_database_url: str) -> Callable[[int], int]:
 
 
 @pytest.fixture
-def stored_views(items_database_url: str) -> Iterator[Callable[[int], int | None]]:
-    resources = Resources(WorkerSettings(items_database_url=items_database_url))
+def stored_views(items_database_url: str, worker_settings) -> Iterator[Callable[[int], int | None]]:
+    resources = Resources(worker_settings(items_database_url=items_database_url))
 
     def read(item_id: int) -> int | None:
         with resources.items_engine.connect() as connection:
@@ -281,7 +297,10 @@ class Worker:
 
 @pytest.fixture
 def spawn_worker(
-    tmp_path: Path, views_key_prefix: str, tasks_databases: dict[str, str]
+    tmp_path: Path,
+    views_key_prefix: str,
+    items_databases: dict[str, str],
+    tasks_databases: dict[str, str],
 ) -> Iterator[Callable[..., Worker]]:
     """`spawn_worker(broker_url, name="w1", concurrency=2, **env)`: a real worker, ready,
     serving its metrics on a port of its own (`Worker.metrics_url`)."""
@@ -296,6 +315,7 @@ def spawn_worker(
                 "REDIS_URL": broker,
                 "VIEWS_KEY_PREFIX": views_key_prefix,
                 "HEARTBEAT_FILE": str(heartbeat_file),
+                "ITEMS_DATABASE_URL": items_databases["postgres"],
                 "TASKS_DATABASE_URL": tasks_databases["mysql"],
                 "PYTHONPATH": str(TESTS),
                 "METRICS_PORT": str(free_port()),

@@ -24,7 +24,6 @@ from worker_service.metrics import (
     outcome,
 )
 from worker_service.resources import Resources
-from worker_service.settings import WorkerSettings
 from worker_service.tasks import register_tasks
 
 SUBMITTED, PERIODIC = "compute.digest", "counters.flush_item_views"
@@ -189,8 +188,8 @@ def test_redis_away_leaves_its_gauges_out_and_warns_once_per_outage(own_redis, k
     client.close()
 
 
-def test_flushes_record_when_they_completed(items_database_url, broker_url, keys):
-    settings = WorkerSettings(items_database_url=items_database_url, redis_url=broker_url)
+def test_flushes_record_when_they_completed(items_database_url, broker_url, keys, worker_settings):
+    settings = worker_settings(items_database_url=items_database_url, redis_url=broker_url)
     resources = Resources(settings)
     try:
         before = time.time()
@@ -216,7 +215,7 @@ def test_live_gauges_of_dead_processes_are_dropped(tmp_path):
     }
 
 
-def test_the_app_sets_the_directory_before_prometheus_client_is_imported(tmp_path):
+def test_the_app_sets_the_directory_before_prometheus_client_is_imported(tmp_path, worker_settings):
     # What `celery -A worker_service.celery_app` does first; also in beat.
     script = (
         "import os, worker_service.celery_app\n"
@@ -225,6 +224,11 @@ def test_the_app_sets_the_directory_before_prometheus_client_is_imported(tmp_pat
         "print(os.environ['PROMETHEUS_MULTIPROC_DIR'])\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+    settings = worker_settings()
+    env |= {
+        "ITEMS_DATABASE_URL": settings.items_database_url,
+        "TASKS_DATABASE_URL": settings.tasks_database_url,
+    }
 
     made = subprocess.run([sys.executable, "-c", script], env=env, **OUT).stdout.strip()
 
@@ -238,9 +242,9 @@ def test_the_app_sets_the_directory_before_prometheus_client_is_imported(tmp_pat
     assert given.is_dir()  # made if missing, and kept
 
 
-def test_the_tasks_that_run_submitted_jobs_say_so():
+def test_the_tasks_that_run_submitted_jobs_say_so(worker_settings):
     app = Celery("probe", set_as_current=False)
-    register_tasks(app, Resources(WorkerSettings()))
+    register_tasks(app, Resources(worker_settings()))
 
     marked = {name for name, task in app.tasks.items() if getattr(task, RUNS_UNDER_RECORD, False)}
     assert marked == {"compute.digest", "reports.user_summary"}

@@ -15,14 +15,15 @@ from sqlalchemy import text
 from servicekit.models import utcnow
 from worker_service.jobs import views
 from worker_service.resources import Resources
-from worker_service.settings import WorkerSettings
 
 RETENTION = timedelta(days=7)
 
 
 @pytest.fixture
-def resources(items_database_url: str, broker_url: str, views_key_prefix: str) -> Iterator:
-    settings = WorkerSettings(
+def resources(
+    items_database_url: str, broker_url: str, views_key_prefix: str, worker_settings
+) -> Iterator:
+    settings = worker_settings(
         items_database_url=items_database_url,
         redis_url=broker_url,
         views_key_prefix=views_key_prefix,

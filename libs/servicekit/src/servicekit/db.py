@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from servicekit.pools import CheckoutObserver, FairAsyncQueuePool, timed
-from servicekit.settings import ServiceSettings
+from servicekit.settings import ProcessSettings, ServiceSettings
 
 _DRIVERS = {
     # backend: (async driver, sync driver)
@@ -67,7 +67,7 @@ def database_kind(url: str | URL) -> str:
 CheckoutTimers = Callable[[str, URL], CheckoutObserver]
 
 
-def _connect_args(url: URL, settings: ServiceSettings) -> dict:
+def _connect_args(url: URL, settings: ProcessSettings) -> dict:
     timeout = settings.db_connect_timeout
     name = settings.service_name
     ms = settings.db_statement_timeout_ms
@@ -107,7 +107,7 @@ def _limit_mysql_statements(engine: Engine, statement_timeout_ms: int) -> None:
         cursor.close()
 
 
-def _engine_options(url: URL, settings: ServiceSettings) -> dict:
+def _engine_options(url: URL, settings: ProcessSettings) -> dict:
     return {
         "pool_size": settings.db_pool_size,
         "max_overflow": settings.db_max_overflow,
@@ -145,14 +145,13 @@ class Database:
 
 
 def create_sync_engine(
-    settings: ServiceSettings,
-    database_url: str | None = None,
+    settings: ProcessSettings,
+    database_url: str,
     *,
     checkout_timers: CheckoutTimers | None = None,
 ) -> Engine:
-    """The sync engine alone (a Celery worker needs no other), with the same timeouts.
-    `database_url` defaults to the settings' own."""
-    surl = sync_url(database_url or settings.database_url)
+    """The sync engine alone (a Celery worker needs no other), with the same timeouts."""
+    surl = sync_url(database_url)
     pool = timed(QueuePool, checkout_timers("sync", surl)) if checkout_timers else QueuePool
     engine = create_engine(surl, poolclass=pool, **_engine_options(surl, settings))
     if not is_postgres(surl):
@@ -171,7 +170,9 @@ def create_database(
     async_engine = create_async_engine(aurl, poolclass=pool, **_engine_options(aurl, settings))
     if not is_postgres(aurl):
         _limit_mysql_statements(async_engine.sync_engine, settings.db_statement_timeout_ms)
-    sync_engine = create_sync_engine(settings, checkout_timers=checkout_timers)
+    sync_engine = create_sync_engine(
+        settings, settings.database_url, checkout_timers=checkout_timers
+    )
     return Database(
         async_engine=async_engine,
         sync_engine=sync_engine,

@@ -7,10 +7,10 @@ import redis
 import redis.asyncio
 from fastapi import Depends, Request
 
-from servicekit.settings import ServiceSettings
+from servicekit.settings import ProcessSettings
 
 
-def create_redis(settings: ServiceSettings) -> redis.asyncio.Redis:
+def create_redis(settings: ProcessSettings) -> redis.asyncio.Redis:
     return redis.asyncio.Redis.from_url(
         settings.redis_url,
         socket_timeout=settings.redis_timeout,
@@ -19,7 +19,7 @@ def create_redis(settings: ServiceSettings) -> redis.asyncio.Redis:
     )
 
 
-def create_sync_redis(settings: ServiceSettings) -> redis.Redis:
+def create_sync_redis(settings: ProcessSettings) -> redis.Redis:
     return redis.Redis.from_url(
         settings.redis_url,
         socket_timeout=settings.redis_timeout,

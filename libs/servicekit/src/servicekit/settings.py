@@ -1,10 +1,20 @@
-"""The base settings every service extends: one environment variable per field."""
+"""The base settings every process extends: one environment variable per field.
 
-from pydantic import Field, PositiveFloat, PositiveInt
+`load_settings` reads them at start and turns a missing or invalid one into a single
+line and a non-zero exit, so a misconfigured container stops at once and says why.
+"""
+
+from typing import TypeVar
+
+from pydantic import Field, PositiveFloat, PositiveInt, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+Settings = TypeVar("Settings", bound=BaseSettings)
 
-class ServiceSettings(BaseSettings):
+
+class ProcessSettings(BaseSettings):
+    """What every process of the system reads: logs, observability, pools, Redis, ids."""
+
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     service_name: str = "service"
@@ -16,8 +26,6 @@ class ServiceSettings(BaseSettings):
     metrics_enabled: bool = True
     tracing_enabled: bool = True
 
-    # One URL drives both modes: the async and sync drivers are derived from it (see db.py).
-    database_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
     # Per engine, so a service holds at most 2 x (size + overflow) connections. A fixed
     # pool, no overflow: SQLAlchemy closes an overflow connection whenever `size` idle
     # ones wait, so a load that ebbs and flows opened a new connection every couple of
@@ -40,9 +48,48 @@ class ServiceSettings(BaseSettings):
     worker_id: int | None = Field(default=None, ge=0, le=1023)
     worker_id_lease_seconds: PositiveInt = 30
 
-    # Tokens are issued by users and verified everywhere with the public key alone.
-    jwt_public_key: str | None = None
+
+class DatabaseSettings(BaseSettings):
+    """What a one-off command on a service's database reads (seeds): DATABASE_URL alone."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    database_url: str
+
+
+class ServiceSettings(ProcessSettings):
+    """An HTTP service with a database of its own, which verifies the callers' tokens."""
+
+    # One URL drives both modes: the async and sync drivers are derived from it (see db.py).
+    # No default: a service pointed at no database must not start.
+    database_url: str
+    # Tokens are issued by users and verified everywhere with the public key alone; a
+    # service without it would answer every request that carries a token with a 500.
+    jwt_public_key: str
     jwt_issuer: str = "users"
     jwt_audience: str = "services"
 
     max_body_bytes: PositiveInt = 1024 * 1024
+
+
+def load_settings(cls: type[Settings]) -> Settings:
+    """`cls()` from the environment, or exit with one line naming every bad setting."""
+    try:
+        return cls()
+    except ValidationError as error:
+        raise SystemExit(f"{cls.__name__}: {describe(error)}") from None
+
+
+def describe(error: ValidationError) -> str:
+    """'missing DATABASE_URL; invalid DB_POOL_SIZE (Input should be greater than 0)': the
+    environment variables, never their values (a value may be a secret)."""
+    problems = []
+    for detail in error.errors(include_url=False, include_input=False):
+        variable = "_".join(str(part) for part in detail["loc"]).upper()
+        if detail["type"] == "missing":
+            problems.append(f"missing {variable}")
+        elif variable:
+            problems.append(f"invalid {variable} ({detail['msg']})")
+        else:  # a check across fields, whose message names them itself
+            problems.append(detail["msg"].removeprefix("Value error, "))
+    return "; ".join(problems)

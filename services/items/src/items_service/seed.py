@@ -15,9 +15,9 @@ from sqlalchemy import create_engine, func, insert, select
 from sqlalchemy.engine import Engine
 
 from items_service.models import Item
-from items_service.settings import ItemsSettings
 from servicekit.db import sync_url
 from servicekit.models import utcnow
+from servicekit.settings import DatabaseSettings, load_settings
 
 DEMO_OWNER = 1
 DEMO_ITEMS = 36
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("--count must be >= 0")
     if args.owners < 1:
         parser.error("--owners must be >= 1")
-    engine = create_engine(sync_url(ItemsSettings().database_url))
+    engine = create_engine(sync_url(load_settings(DatabaseSettings).database_url))
     started = time.perf_counter()
     total = seed(engine, args.count, args.owners, random.Random(args.random_seed))
     engine.dispose()

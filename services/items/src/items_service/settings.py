@@ -7,7 +7,6 @@ from servicekit.settings import ServiceSettings
 
 class ItemsSettings(ServiceSettings):
     service_name: str = "items"
-    database_url: str = "postgresql://postgres@127.0.0.1:5432/items"
 
     # Owner profiles for `?expand=owner`; a call that takes longer is a 503.
     users_url: str = "http://127.0.0.1:8001"

@@ -17,9 +17,8 @@ from sqlalchemy.engine import Engine
 
 from servicekit.db import sync_url
 from servicekit.models import utcnow
-from servicekit.settings import ServiceSettings
+from servicekit.settings import DatabaseSettings, load_settings
 from tasks_service.models import Task
-from tasks_service.settings import DEFAULT_DATABASE_URL
 
 BATCH = 10_000
 DEMO_TASKS = 36
@@ -36,12 +35,6 @@ OBJECTS = (
     "the passport|the team meeting|the groceries|the tax return|the backlog|the slides|"
     "the bike|the library books|the newsletter|the release notes|the budget|the gym plan"
 ).split("|")
-
-
-class SeedSettings(ServiceSettings):
-    """The seed reads DATABASE_URL alone: unlike the service, it needs no token key."""
-
-    database_url: str = DEFAULT_DATABASE_URL
 
 
 def demo_task_count(count: int, owners: int, demo_owner: int) -> int:
@@ -110,7 +103,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("--owners must be >= 1")
     if args.demo_owner < 1:
         parser.error("--demo-owner must be >= 1")
-    engine = create_engine(sync_url(SeedSettings().database_url))
+    engine = create_engine(sync_url(load_settings(DatabaseSettings).database_url))
     started = time.perf_counter()
     total = seed(engine, args.count, args.owners, args.demo_owner, random.Random(args.random_seed))
     engine.dispose()

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 
 from servicekit.db import sync_url
 from servicekit.models import utcnow
-from servicekit.settings import ServiceSettings
+from servicekit.settings import DatabaseSettings, load_settings
 from users_service.models import User
 from users_service.security import passwords
 
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.count < 0:
         parser.error("--count must be >= 0")
-    settings = ServiceSettings()
+    settings = load_settings(DatabaseSettings)
     engine = create_engine(sync_url(settings.database_url))
     started = time.perf_counter()
     total = seed(engine, args.count, random.Random(args.random_seed))

@@ -1,5 +1,6 @@
 """Settings of the users service."""
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import (
     Encoding,
     PublicFormat,
@@ -23,7 +24,12 @@ class UsersSettings(ServiceSettings):
         private = values.get("jwt_private_key")
         if private and not values.get("jwt_public_key"):
             pem = private.get_secret_value() if isinstance(private, SecretStr) else private
-            key = load_pem_private_key(pem.encode(), password=None)
+            try:
+                key = load_pem_private_key(pem.encode(), password=None)
+            except ValueError:
+                raise ValueError("JWT_PRIVATE_KEY is not an unencrypted PEM private key") from None
+            if not isinstance(key, Ed25519PrivateKey):
+                raise ValueError("JWT_PRIVATE_KEY is not an Ed25519 key (tokens are EdDSA)")
             values["jwt_public_key"] = (
                 key.public_key()
                 .public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)

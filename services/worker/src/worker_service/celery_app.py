@@ -26,6 +26,7 @@ os.environ[MULTIPROC_DIR_ENV] = metrics_dir()
 
 from servicekit.jobs import create_celery
 from servicekit.logging import configure_logging
+from servicekit.settings import load_settings
 from servicekit.tracing import configure_tracing
 from worker_service import metrics
 from worker_service.heartbeat import heartbeat_step
@@ -56,6 +57,7 @@ def create_worker_app(settings: WorkerSettings) -> Celery:
         },
         # A queue per worker, `<hostname>.dq2`, for the heartbeat it sends itself.
         worker_direct=True,
+        worker_concurrency=settings.worker_concurrency,
         beat_schedule_filename=settings.beat_schedule_file,
         beat_schedule={
             "flush-item-views": {
@@ -121,4 +123,4 @@ def create_worker_app(settings: WorkerSettings) -> Celery:
     return app
 
 
-app = create_worker_app(WorkerSettings())
+app = create_worker_app(load_settings(WorkerSettings))

@@ -13,7 +13,8 @@ import sys
 import time
 from pathlib import Path
 
-from worker_service.settings import WorkerSettings
+from servicekit.settings import load_settings
+from worker_service.settings import HeartbeatSettings
 
 
 def touch(path: str | Path) -> None:
@@ -29,7 +30,7 @@ def heartbeat_age(path: str | Path) -> float | None:
 
 
 def main() -> int:
-    settings = WorkerSettings()
+    settings = load_settings(HeartbeatSettings)
     age = heartbeat_age(settings.heartbeat_file)
     if age is None:
         print(f"no heartbeat file at {settings.heartbeat_file}", file=sys.stderr)

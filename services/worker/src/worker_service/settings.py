@@ -1,22 +1,39 @@
 """Settings of the worker: one environment variable per field."""
 
 from pydantic import Field, PositiveFloat, PositiveInt
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from servicekit.settings import ServiceSettings
+from servicekit.settings import ProcessSettings
 
 
-class WorkerSettings(ServiceSettings):
+class HeartbeatSettings(BaseSettings):
+    """All the liveness probe reads: it runs often, and must not fail on anything else."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    # Touched by every job and by a heartbeat job sent to this worker's own queue;
+    # `python -m worker_service.liveness` fails when it grows older than the max age.
+    heartbeat_file: str = "/tmp/worker-heartbeat"  # noqa: S108 - a marker, not a secret
+    heartbeat_interval_seconds: PositiveFloat = 30.0
+    liveness_max_age_seconds: PositiveFloat = 300.0
+
+
+class WorkerSettings(ProcessSettings, HeartbeatSettings):
     service_name: str = "worker"
     # `redis_url` (inherited) is the Celery broker; the view counters live there too.
 
-    items_database_url: str = "postgresql://postgres@127.0.0.1:5432/items"
-    # Job records (tasks' `jobs` table): submitted by tasks, moved along by the worker.
-    tasks_database_url: str = "mysql://root@127.0.0.1:3306/tasks"
+    # No defaults: a worker pointed at no database must not start. View counts are
+    # flushed into items'; job records (tasks' `jobs` table) are moved along in tasks'.
+    items_database_url: str
+    tasks_database_url: str
     # What a report calls; each call has this total deadline, retries included.
     users_url: str = "http://127.0.0.1:8001"
     items_url: str = "http://127.0.0.1:8002"
     tasks_url: str = "http://127.0.0.1:8003"
     service_timeout_seconds: PositiveFloat = 2.0
+    # Pool processes that run jobs (`--concurrency` overrides it). Celery's own default is
+    # the machine's CPU count, which in a container is the node's, not the pod's share.
+    worker_concurrency: PositiveInt = 2
     # A job holds one connection at a time; a process needs no pool of ten.
     db_pool_size: PositiveInt = 2
     db_max_overflow: int = 0
@@ -45,12 +62,6 @@ class WorkerSettings(ServiceSettings):
     visibility_timeout_seconds: PositiveInt = 600
     soft_time_limit_seconds: PositiveInt = 120
     time_limit_seconds: PositiveInt = 180
-
-    # Touched by every job and by a heartbeat job sent to this worker's own queue;
-    # `python -m worker_service.liveness` fails when it grows older than the max age.
-    heartbeat_file: str = "/tmp/worker-heartbeat"  # noqa: S108 - a marker, not a secret
-    heartbeat_interval_seconds: PositiveFloat = 30.0
-    liveness_max_age_seconds: PositiveFloat = 300.0
 
     # The worker's main process serves Prometheus metrics on /metrics here, the sums of
     # all its pool processes (see metrics.py); port 0 turns metrics off. Every interface

@@ -1,0 +1,65 @@
+"""`load_settings`: a missing or invalid setting ends the process with one line."""
+
+import pytest
+from pydantic import PositiveInt, model_validator
+
+from servicekit.settings import ServiceSettings, load_settings
+
+
+class ProbeSettings(ServiceSettings):
+    probe_secret: str = "s3cret-value"
+    probe_threads: PositiveInt = 1
+
+    @model_validator(mode="after")
+    def threads_within_reason(self):
+        if self.probe_threads > 64:
+            raise ValueError("PROBE_THREADS above 64 only waits on the pool")
+        return self
+
+
+@pytest.fixture(autouse=True)
+def no_environment(monkeypatch):
+    for name in ("DATABASE_URL", "JWT_PUBLIC_KEY", "PROBE_SECRET", "PROBE_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_every_missing_setting_is_named_in_one_line():
+    with pytest.raises(SystemExit) as exit_:
+        load_settings(ProbeSettings)
+
+    assert exit_.value.code == "ProbeSettings: missing DATABASE_URL; missing JWT_PUBLIC_KEY"
+
+
+def test_an_invalid_value_is_named_but_never_echoed(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db/probe")
+    monkeypatch.setenv("JWT_PUBLIC_KEY", "a key")
+    monkeypatch.setenv("PROBE_THREADS", "-7")
+
+    with pytest.raises(SystemExit) as exit_:
+        load_settings(ProbeSettings)
+
+    message = str(exit_.value.code)
+    assert message.startswith("ProbeSettings: invalid PROBE_THREADS (")
+    assert "-7" not in message
+    assert "\n" not in message
+
+
+def test_a_rule_across_fields_says_itself_what_is_wrong(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db/probe")
+    monkeypatch.setenv("JWT_PUBLIC_KEY", "a key")
+    monkeypatch.setenv("PROBE_THREADS", "65")
+
+    with pytest.raises(SystemExit) as exit_:
+        load_settings(ProbeSettings)
+
+    assert exit_.value.code == "ProbeSettings: PROBE_THREADS above 64 only waits on the pool"
+
+
+def test_good_settings_load(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db/probe")
+    monkeypatch.setenv("JWT_PUBLIC_KEY", "a key")
+
+    settings = load_settings(ProbeSettings)
+
+    assert settings.database_url == "postgresql://db/probe"
+    assert settings.probe_secret == "s3cret-value"
