@@ -4,6 +4,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
@@ -25,6 +26,7 @@ from servicekit.metrics import (
 from servicekit.problems import install_problem_handlers
 from servicekit.redis_clients import create_redis, create_sync_redis
 from servicekit.request_id import request_id_middleware
+from servicekit.schema import SchemaRevisions
 from servicekit.settings import ServiceSettings
 from servicekit.telemetry import RequestTelemetryMiddleware
 from servicekit.tokens import TokenVerifier
@@ -66,6 +68,7 @@ def create_app(
     *,
     title: str | None = None,
     resources: Resources | None = None,
+    migrations: Path | None = None,
 ) -> FastAPI:
     """The app of one service.
 
@@ -73,8 +76,10 @@ def create_app(
     `app.state`; `resources(settings, registry)` adds the service's own long-lived objects
     there (those with an `aclose` are closed at shutdown) and may register the service's
     own metrics in the app's Prometheus registry (None with METRICS_ENABLED=false).
+    `migrations`, the service's alembic.ini, lets /readyz wait for the schema.
     """
     name = settings.service_name
+    schema = SchemaRevisions(migrations) if migrations else None
     configure_logging(name, settings.log_level)
     if settings.tracing_enabled:
         configure_tracing(name)
@@ -89,15 +94,15 @@ def create_app(
         async with _worker_id(settings, ids):
             app.state.settings = settings
             app.state.ids = ids
+            app.state.schema = schema
             app.state.db = _open_database(settings, pools)
             app.state.redis = create_redis(settings)
             app.state.sync_redis = create_sync_redis(settings)  # for def handlers
-            if settings.jwt_public_key:
-                app.state.token_verifier = TokenVerifier(
-                    settings.jwt_public_key,
-                    issuer=settings.jwt_issuer,
-                    audience=settings.jwt_audience,
-                )
+            app.state.token_verifier = TokenVerifier(
+                settings.jwt_public_key,
+                issuer=settings.jwt_issuer,
+                audience=settings.jwt_audience,
+            )
             own = dict(resources(settings, registry)) if resources else {}
             for resource_name, value in own.items():
                 setattr(app.state, resource_name, value)

@@ -1,12 +1,14 @@
-"""`/healthz` answers from memory; `/readyz` checks the database and Redis."""
+"""`/healthz` answers from memory; `/readyz` checks the database, its schema and Redis."""
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from servicekit.problems import problem
+from servicekit.schema import current_revision
 
 router = APIRouter(tags=["health"])
 logger = logging.getLogger(__name__)
@@ -20,23 +22,36 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-async def _check(name: str, probe) -> tuple[str, str]:
+async def _check(name: str, probe: Callable[[], Awaitable[object]]) -> dict[str, str]:
+    """{name: "ok"} and the checks the probe returns, if any; or {name: "unavailable"}."""
     try:
         async with asyncio.timeout(READINESS_TIMEOUT_SECONDS):
-            await probe()
+            found = await probe()
     except Exception as error:
         logger.warning("readiness check %s failed: %r", name, error)
-        return name, "unavailable"
-    return name, "ok"
+        return {name: "unavailable"}
+    return {name: "ok", **(found if isinstance(found, dict) else {})}
+
+
+def _database_probe(state):
+    """A ping, or with the service's migrations known, the revision read that is one."""
+    if state.schema is None:
+        return state.db.ping
+
+    async def probe() -> dict[str, str]:
+        return {"schema": state.schema.state(await current_revision(state.db.async_engine))}
+
+    return probe
 
 
 @router.get("/readyz", response_model=None)
 async def readyz(request: Request) -> JSONResponse:
-    """Readiness: the database and Redis answer within a second."""
+    """Readiness: the database (at this code's schema) and Redis answer within a second."""
     state = request.app.state
-    checks = dict(
-        await asyncio.gather(_check("database", state.db.ping), _check("redis", state.redis.ping))
+    found = await asyncio.gather(
+        _check("database", _database_probe(state)), _check("redis", state.redis.ping)
     )
+    checks = found[0] | found[1]
     if all(status == "ok" for status in checks.values()):
         return JSONResponse({"status": "ok", "checks": checks})
     failing = ", ".join(name for name, status in checks.items() if status != "ok")

@@ -8,8 +8,9 @@ A service's conftest provides two session fixtures:
 
 It gets `client`, `api` (both modes), `sql`, `mint_token` (tokens signed with the test
 key pair, `jwt_private_key` / `jwt_public_key`), `fresh_database_url` (a database of a
-test's own, for real processes), `spawn_uvicorn` (a real service process) and
-`recorded_spans` (the spans this process ends during a test).
+test's own, for real processes; `empty_database_url` before any migration),
+`spawn_uvicorn` (a real service process) and `recorded_spans` (the spans this process
+ends during a test).
 
 Servers come from TEST_POSTGRES_URL, TEST_MYSQL_URL and TEST_REDIS_URL (default: the
 standard local ports); one that does not answer is started for the run from the
@@ -167,19 +168,24 @@ def migrate(alembic_ini: Path, database_url: str, revision: str = "head") -> Non
 
 
 @pytest.fixture
-def fresh_database_url(database_backend: str, server_urls: dict[str, str], alembic_ini: Path):
-    """A migrated database of one test's own, for real processes that commit."""
+def empty_database_url(database_backend: str, server_urls: dict[str, str], alembic_ini: Path):
+    """A database of one test's own that no migration has touched."""
     from devstack import databases
 
     server = server_urls[database_backend]
     name = f"{alembic_ini.parent.name}_e2e_{os.getpid()}_{secrets.token_hex(3)}"
     databases.create_database(server, name)
     try:
-        url = databases.with_database(server, name)
-        migrate(alembic_ini, url)
-        yield url
+        yield databases.with_database(server, name)
     finally:
         databases.drop_database(server, name)
+
+
+@pytest.fixture
+def fresh_database_url(empty_database_url: str, alembic_ini: Path) -> str:
+    """A migrated database of one test's own, for real processes that commit."""
+    migrate(alembic_ini, empty_database_url)
+    return empty_database_url
 
 
 @pytest.fixture

@@ -1,5 +1,7 @@
 """The items application, built from settings (tests build it with their own)."""
 
+from pathlib import Path
+
 from fastapi import FastAPI
 
 from items_service import endpoints, sync_endpoints
@@ -8,6 +10,9 @@ from items_service.settings import ItemsSettings
 from items_service.views import ViewCounter
 from servicekit.app import create_app
 from servicekit.http import ServiceClient
+
+# services/items/alembic.ini: the migrations /readyz waits for.
+ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
 
 
 def create_items_app(settings: ItemsSettings) -> FastAPI:
@@ -20,4 +25,5 @@ def create_items_app(settings: ItemsSettings) -> FastAPI:
         [endpoints.router, sync_endpoints.router],
         title="items",
         resources=resources,
+        migrations=ALEMBIC_INI,
     )

@@ -1,5 +1,7 @@
 """The tasks application, built from settings (tests build it with their own)."""
 
+from pathlib import Path
+
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
@@ -11,6 +13,9 @@ from tasks_service.jobs import sync_endpoints as sync_job_endpoints
 from tasks_service.jobs.queue import JobQueue
 from tasks_service.settings import TasksSettings
 
+# services/tasks/alembic.ini: the migrations /readyz waits for.
+ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
+
 
 def create_tasks_app(settings: TasksSettings) -> FastAPI:
     def resources(settings: TasksSettings, metrics: CollectorRegistry | None) -> dict[str, object]:
@@ -20,5 +25,9 @@ def create_tasks_app(settings: TasksSettings) -> FastAPI:
 
     routers = [endpoints.router, sync_endpoints.router, job_endpoints.router]
     return create_app(
-        settings, [*routers, sync_job_endpoints.router], title="tasks", resources=resources
+        settings,
+        [*routers, sync_job_endpoints.router],
+        title="tasks",
+        resources=resources,
+        migrations=ALEMBIC_INI,
     )

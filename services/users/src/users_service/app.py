@@ -1,11 +1,16 @@
 """The users application, built from settings (tests build it with their own)."""
 
+from pathlib import Path
+
 from fastapi import FastAPI
 
 from servicekit.app import create_app
 from users_service import endpoints, sync_endpoints
 from users_service.security import TokenIssuer
 from users_service.settings import UsersSettings
+
+# services/users/alembic.ini: the migrations /readyz waits for.
+ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
 
 
 def create_users_app(settings: UsersSettings) -> FastAPI:
@@ -23,4 +28,5 @@ def create_users_app(settings: UsersSettings) -> FastAPI:
         [endpoints.router, sync_endpoints.router],
         title="users",
         resources=resources,
+        migrations=ALEMBIC_INI,
     )
