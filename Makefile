@@ -59,6 +59,11 @@ loadtest-ui: install ## Locust's web UI on 127.0.0.1:8089 against the gateway (m
 		--web-host 127.0.0.1 --web-port 8089 --host $(or $(GATEWAY),http://127.0.0.1:8080) \
 		--metrics-port 9646
 
+IMAGE_TAG ?= dev
+.PHONY: images
+images: install ## Build the six images pyservices/<part>:$(IMAGE_TAG) with podman (or docker)
+	IMAGE_TAG=$(IMAGE_TAG) $(RUN) python -m devstack.images
+
 .PHONY: clean
 clean: ## Remove local data (.data: throwaway databases, dev keys) and caches
 	rm -rf .data .pytest_cache .ruff_cache
