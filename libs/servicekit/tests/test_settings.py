@@ -30,9 +30,9 @@ def test_every_missing_setting_is_named_in_one_line():
     assert exit_.value.code == "ProbeSettings: missing DATABASE_URL; missing JWT_PUBLIC_KEY"
 
 
-def test_an_invalid_value_is_named_but_never_echoed(monkeypatch):
+def test_an_invalid_value_is_named_but_never_echoed(monkeypatch, jwt_public_key):
     monkeypatch.setenv("DATABASE_URL", "postgresql://db/probe")
-    monkeypatch.setenv("JWT_PUBLIC_KEY", "a key")
+    monkeypatch.setenv("JWT_PUBLIC_KEY", jwt_public_key)
     monkeypatch.setenv("PROBE_THREADS", "-7")
 
     with pytest.raises(SystemExit) as exit_:
@@ -44,9 +44,9 @@ def test_an_invalid_value_is_named_but_never_echoed(monkeypatch):
     assert "\n" not in message
 
 
-def test_a_rule_across_fields_says_itself_what_is_wrong(monkeypatch):
+def test_a_rule_across_fields_says_itself_what_is_wrong(monkeypatch, jwt_public_key):
     monkeypatch.setenv("DATABASE_URL", "postgresql://db/probe")
-    monkeypatch.setenv("JWT_PUBLIC_KEY", "a key")
+    monkeypatch.setenv("JWT_PUBLIC_KEY", jwt_public_key)
     monkeypatch.setenv("PROBE_THREADS", "65")
 
     with pytest.raises(SystemExit) as exit_:
@@ -55,11 +55,24 @@ def test_a_rule_across_fields_says_itself_what_is_wrong(monkeypatch):
     assert exit_.value.code == "ProbeSettings: PROBE_THREADS above 64 only waits on the pool"
 
 
-def test_good_settings_load(monkeypatch):
+def test_good_settings_load(monkeypatch, jwt_public_key):
     monkeypatch.setenv("DATABASE_URL", "postgresql://db/probe")
-    monkeypatch.setenv("JWT_PUBLIC_KEY", "a key")
+    monkeypatch.setenv("JWT_PUBLIC_KEY", jwt_public_key)
 
     settings = load_settings(ProbeSettings)
 
     assert settings.database_url == "postgresql://db/probe"
     assert settings.probe_secret == "s3cret-value"
+
+
+def test_a_token_key_that_is_not_an_ed25519_key_is_refused_at_start(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db/probe")
+    monkeypatch.setenv("JWT_PUBLIC_KEY", "-----BEGIN PUBLIC KEY-----\nnot a key\n")
+
+    with pytest.raises(SystemExit) as exit_:
+        load_settings(ProbeSettings)
+
+    assert exit_.value.code == (
+        "ProbeSettings: invalid JWT_PUBLIC_KEY (Value error, JWT_PUBLIC_KEY is not an "
+        "Ed25519 public key or certificate in PEM form)"
+    )

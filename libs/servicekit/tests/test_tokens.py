@@ -1,6 +1,7 @@
 """EdDSA access tokens verified with the public key alone, and `CurrentUser` over HTTP."""
 
 import base64
+import datetime
 import hashlib
 import hmac
 import json
@@ -9,6 +10,7 @@ import time
 import httpx
 import jwt
 import pytest
+from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import (
@@ -17,6 +19,7 @@ from cryptography.hazmat.primitives.serialization import (
     PrivateFormat,
     PublicFormat,
 )
+from cryptography.x509.oid import NameOID
 from fastapi import APIRouter
 
 from servicekit.auth import CurrentUser
@@ -164,9 +167,42 @@ def test_a_public_key_that_is_not_ed25519_is_refused(make_key) -> None:
         TokenVerifier(public_pem(make_key()), issuer=ISSUER, audience=AUDIENCE)
 
 
-def test_a_public_key_that_is_not_pem_is_refused() -> None:
-    with pytest.raises(ValueError):  # noqa: PT011 - cryptography's own message
-        TokenVerifier("not a key", issuer=ISSUER, audience=AUDIENCE)
+@pytest.mark.parametrize("pem", ["not a key", "-----BEGIN CERTIFICATE-----\nnope\n"])
+def test_a_public_key_that_is_not_pem_is_refused(pem: str) -> None:
+    with pytest.raises(ValueError, match="Ed25519"):
+        TokenVerifier(pem, issuer=ISSUER, audience=AUDIENCE)
+
+
+def self_signed_certificate(key: Ed25519PrivateKey) -> str:
+    """What the Helm chart makes (genSelfSignedCertWithKey): a certificate for the key."""
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "pyservices-tokens")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .sign(key, None)
+    )
+    return certificate.public_bytes(Encoding.PEM).decode()
+
+
+def test_a_certificate_of_the_signing_key_verifies_its_tokens(signing_key, sign) -> None:
+    verifier = TokenVerifier(self_signed_certificate(signing_key), issuer=ISSUER, audience=AUDIENCE)
+
+    assert verifier.verify(sign()).user_id == 42
+
+
+def test_a_certificate_of_another_key_verifies_none_of_its_tokens(sign) -> None:
+    other = TokenVerifier(
+        self_signed_certificate(Ed25519PrivateKey.generate()), issuer=ISSUER, audience=AUDIENCE
+    )
+
+    with pytest.raises(InvalidToken):
+        other.verify(sign())
 
 
 # CurrentUser over HTTP.

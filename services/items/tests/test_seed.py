@@ -49,6 +49,14 @@ def test_seed_adds_to_what_is_there(fresh_database_url):
     assert "(40 in all)" in summary
 
 
+def test_if_empty_seeds_an_empty_table_once(fresh_database_url):
+    first = seed(fresh_database_url, "--count", "10", "--owners", "1", "--if-empty")
+    second = seed(fresh_database_url, "--count", "10", "--owners", "1", "--if-empty")
+
+    assert "(10 in all)" in first
+    assert second.strip() == "items has rows already: nothing seeded"
+
+
 def test_seed_rejects_bad_arguments(fresh_database_url):
     for args in (["--count", "-1"], ["--owners", "0"]):
         command = [sys.executable, "-m", "items_service.seed", *args]

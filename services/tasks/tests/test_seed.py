@@ -56,6 +56,16 @@ def test_seed_adds_to_what_is_there(monkeypatch, capsys, fresh_database_url):
     assert scalars(fresh_database_url, "SELECT count(*) FROM tasks") == [20]
 
 
+def test_if_empty_seeds_an_empty_table_once(monkeypatch, capsys, fresh_database_url):
+    seeding = ("--count", "10", "--owners", "3", "--if-empty")
+    run_seed(monkeypatch, capsys, fresh_database_url, *seeding)
+
+    summary = run_seed(monkeypatch, capsys, fresh_database_url, *seeding)
+
+    assert summary == "tasks has rows already: nothing seeded\n"
+    assert scalars(fresh_database_url, "SELECT count(*) FROM tasks") == [10]
+
+
 @pytest.mark.parametrize(
     ("args", "demo_owner", "demo_count", "others"),
     [

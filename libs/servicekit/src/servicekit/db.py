@@ -11,7 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from sqlalchemy import Engine, create_engine, event, exc, text
+from sqlalchemy import Engine, create_engine, event, exc, literal_column, select, text
+from sqlalchemy import table as table_clause
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -157,6 +158,13 @@ def create_sync_engine(
     if not is_postgres(surl):
         _limit_mysql_statements(engine, settings.db_statement_timeout_ms)
     return engine
+
+
+def has_rows(engine: Engine, table: str) -> bool:
+    """Whether `table` holds a row (seeds that run on every upgrade seed only once)."""
+    with engine.connect() as connection:
+        statement = select(literal_column("1")).select_from(table_clause(table)).limit(1)
+        return connection.execute(statement).first() is not None
 
 
 def create_database(

@@ -6,7 +6,7 @@ line and a non-zero exit, so a misconfigured container stops at once and says wh
 
 from typing import TypeVar
 
-from pydantic import Field, PositiveFloat, PositiveInt, ValidationError
+from pydantic import Field, PositiveFloat, PositiveInt, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Settings = TypeVar("Settings", bound=BaseSettings)
@@ -70,6 +70,14 @@ class ServiceSettings(ProcessSettings):
     jwt_audience: str = "services"
 
     max_body_bytes: PositiveInt = 1024 * 1024
+
+    @field_validator("jwt_public_key")
+    @classmethod
+    def _is_an_ed25519_key(cls, pem: str) -> str:
+        from servicekit.tokens import load_public_key  # PyJWT, only once there is a key
+
+        load_public_key(pem)
+        return pem
 
 
 def load_settings(cls: type[Settings]) -> Settings:

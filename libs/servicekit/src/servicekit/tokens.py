@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from cryptography.x509 import load_pem_x509_certificate
 
 from servicekit.schemas import is_id
 
@@ -25,13 +26,28 @@ class Principal:
     token: str = field(default="", repr=False, compare=False)
 
 
+def load_public_key(pem: str) -> Ed25519PublicKey:
+    """The Ed25519 key of a PEM public key, or of an X.509 certificate that carries one.
+
+    Certificates are accepted because the Helm chart makes the key pair itself: Helm can
+    make an Ed25519 private key and a certificate for it, but not a bare public key.
+    """
+    try:
+        if "-----BEGIN CERTIFICATE-----" in pem:
+            key = load_pem_x509_certificate(pem.encode()).public_key()
+        else:
+            key = load_pem_public_key(pem.encode())
+    except ValueError:
+        key = None
+    if not isinstance(key, Ed25519PublicKey):
+        raise ValueError("JWT_PUBLIC_KEY is not an Ed25519 public key or certificate in PEM form")
+    return key
+
+
 class TokenVerifier:
     def __init__(self, public_key_pem: str, *, issuer: str, audience: str):
         # Parsed once: PEM parsing per request would cost more than the signature check.
-        key = load_pem_public_key(public_key_pem.encode())
-        if not isinstance(key, Ed25519PublicKey):
-            raise ValueError("JWT_PUBLIC_KEY must be an Ed25519 public key in PEM form")
-        self._key = key
+        self._key = load_public_key(public_key_pem)
         self._issuer = issuer
         self._audience = audience
 

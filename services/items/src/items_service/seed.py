@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, func, insert, select
 from sqlalchemy.engine import Engine
 
 from items_service.models import Item
-from servicekit.db import sync_url
+from servicekit.db import has_rows, sync_url
 from servicekit.models import utcnow
 from servicekit.settings import DatabaseSettings, load_settings
 
@@ -85,12 +85,19 @@ def main(argv: list[str] | None = None) -> None:
         "--owners", type=int, default=100, help="owner ids 1..M to spread them over (default 100)"
     )
     parser.add_argument("--random-seed", type=int, default=42)
+    parser.add_argument(
+        "--if-empty", action="store_true", help="add nothing when there are items already"
+    )
     args = parser.parse_args(argv)
     if args.count < 0:
         parser.error("--count must be >= 0")
     if args.owners < 1:
         parser.error("--owners must be >= 1")
     engine = create_engine(sync_url(load_settings(DatabaseSettings).database_url))
+    if args.if_empty and has_rows(engine, "items"):
+        print("items has rows already: nothing seeded", file=sys.stderr)
+        engine.dispose()
+        return
     started = time.perf_counter()
     total = seed(engine, args.count, args.owners, random.Random(args.random_seed))
     engine.dispose()

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import create_engine, func, insert, select
 from sqlalchemy.engine import Engine
 
-from servicekit.db import sync_url
+from servicekit.db import has_rows, sync_url
 from servicekit.models import utcnow
 from servicekit.settings import DatabaseSettings, load_settings
 from tasks_service.models import Task
@@ -96,6 +96,9 @@ def main(argv: list[str] | None = None) -> None:
         "--demo-owner", type=int, default=1, help="the demo account's user id (default 1)"
     )
     parser.add_argument("--random-seed", type=int, default=42)
+    parser.add_argument(
+        "--if-empty", action="store_true", help="add nothing when there are tasks already"
+    )
     args = parser.parse_args(argv)
     if args.count < 0:
         parser.error("--count must be >= 0")
@@ -104,6 +107,10 @@ def main(argv: list[str] | None = None) -> None:
     if args.demo_owner < 1:
         parser.error("--demo-owner must be >= 1")
     engine = create_engine(sync_url(load_settings(DatabaseSettings).database_url))
+    if args.if_empty and has_rows(engine, "tasks"):
+        print("tasks has rows already: nothing seeded", file=sys.stderr)
+        engine.dispose()
+        return
     started = time.perf_counter()
     total = seed(engine, args.count, args.owners, args.demo_owner, random.Random(args.random_seed))
     engine.dispose()

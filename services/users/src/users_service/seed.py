@@ -14,7 +14,7 @@ from datetime import timedelta
 from sqlalchemy import create_engine, func, insert, select
 from sqlalchemy.engine import Engine
 
-from servicekit.db import sync_url
+from servicekit.db import has_rows, sync_url
 from servicekit.models import utcnow
 from servicekit.settings import DatabaseSettings, load_settings
 from users_service.models import User
@@ -78,11 +78,18 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1000, help="users to add (default 1000)")
     parser.add_argument("--random-seed", type=int, default=42)
+    parser.add_argument(
+        "--if-empty", action="store_true", help="add nothing when there are users already"
+    )
     args = parser.parse_args(argv)
     if args.count < 0:
         parser.error("--count must be >= 0")
     settings = load_settings(DatabaseSettings)
     engine = create_engine(sync_url(settings.database_url))
+    if args.if_empty and has_rows(engine, "users"):
+        print("users has rows already: nothing seeded", file=sys.stderr)
+        engine.dispose()
+        return
     started = time.perf_counter()
     total = seed(engine, args.count, random.Random(args.random_seed))
     engine.dispose()
