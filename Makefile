@@ -7,6 +7,9 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON ?= python3
 UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
 RUN := $(UV) run --frozen
+# helm from PATH, else fetched into .tools (charts/fetch-helm).
+HELM := $(or $(shell command -v helm 2>/dev/null),$(CURDIR)/.tools/bin/helm)
+export HELM
 
 .PHONY: help
 help: ## List the targets
@@ -14,6 +17,9 @@ help: ## List the targets
 
 $(CURDIR)/.tools/bin/uv:
 	python3 -m venv .tools && .tools/bin/pip install --quiet 'uv==0.13.8'
+
+$(CURDIR)/.tools/bin/helm:
+	sh charts/fetch-helm
 
 .PHONY: install
 install: $(UV) ## Install the workspace into .venv from uv.lock
@@ -24,7 +30,7 @@ run: install ## Start the whole system locally; the gateway is on 127.0.0.1:8080
 	$(RUN) python -m devstack run
 
 .PHONY: test
-test: lint ## Lint, then run every suite against real servers (what CI runs)
+test: lint $(HELM) ## Lint, then run every suite against real servers (what CI runs)
 	$(RUN) pytest
 
 .PHONY: lint
@@ -58,6 +64,10 @@ loadtest-ui: install ## Locust's web UI on 127.0.0.1:8089 against the gateway (m
 	$(RUN) locust -f loadtest/src/loadtest/locustfile.py --class-picker \
 		--web-host 127.0.0.1 --web-port 8089 --host $(or $(GATEWAY),http://127.0.0.1:8080) \
 		--metrics-port 9646
+
+.PHONY: chart-test
+chart-test: install $(HELM) ## The chart: lint, renders checked against Kubernetes 1.30 and 1.35, contracts, podman smoke run
+	$(RUN) pytest charts containers/tests/test_chart_smoke.py
 
 IMAGE_TAG ?= dev
 .PHONY: images

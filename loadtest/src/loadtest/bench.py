@@ -7,6 +7,10 @@ free ports), with every service's database on that server and the same bench dat
 (`<service>_bench` databases, seeded when empty with fixed random seeds). Each cell is
 one headless Locust run: a warm-up that is not counted, then the measured seconds.
 Everything listens on loopback; every run is bounded in time.
+
+With `--gateway URL` it measures a system that already runs (the Helm chart's
+comparison Job points it at the cluster's gateway): nothing is started or seeded, and
+`--databases` is the one label the report gives that system's databases.
 """
 
 import argparse
@@ -64,6 +68,16 @@ def _resident_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+class ExternalSystem:
+    """A system this process did not start: its memory is not ours to read."""
+
+    def __init__(self, gateway_url: str):
+        self.gateway_url = gateway_url
+
+    def resident_mb(self) -> dict[str, float]:
+        return {}
 
 
 @contextlib.contextmanager
@@ -135,7 +149,11 @@ def run_matrix(
         len(args.databases) * len(args.modes) * len(levels), args.warmup + args.seconds + 3
     )
     for database in args.databases:
-        with running_system(database, out_dir / "system.log") as system:
+        if args.gateway:
+            system_context = contextlib.nullcontext(ExternalSystem(args.gateway))
+        else:
+            system_context = running_system(database, out_dir / "system.log")
+        with system_context as system:
             for mode in args.modes:
                 for users in levels:
                     progress.show(f"{mode} {database} c={users}")
@@ -168,7 +186,8 @@ def run_matrix(
                         )
                     )
                     progress.done += 1
-            memory[database] = system.resident_mb()
+            if resident := system.resident_mb():
+                memory[database] = resident
     progress.finish()
     return cells, memory
 
@@ -196,7 +215,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--scenario", choices=SCENARIOS, default="UsersRead")
     parser.add_argument("--modes", type=_names(("async", "sync")), default=["async", "sync"])
     parser.add_argument(
-        "--databases", type=_names(("postgres", "mysql")), default=["postgres", "mysql"]
+        "--databases",
+        type=_names(("postgres", "mysql", "split")),
+        default=["postgres", "mysql"],
+        help="postgres, mysql; with --gateway also split (the chart's default)",
     )
     parser.add_argument("--concurrency", type=_levels, default=[1, 4, 16, 64, 256])
     parser.add_argument("--seconds", type=float, default=30, help="measured seconds per cell")
@@ -206,7 +228,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--seed-only", action="store_true", help="only create and seed the bench databases"
     )
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--gateway",
+        help="measure the system behind this gateway URL instead of starting one; "
+        "--databases is then one label for its databases",
+    )
+    args = parser.parse_args(argv)
+    if args.gateway and (args.seed_only or len(args.databases) != 1):
+        parser.error("--gateway takes one --databases label and no --seed-only")
+    if not args.gateway and "split" in args.databases:
+        parser.error("split is a label for --gateway: a local run puts all on one server")
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,75 @@
+{{- /*
+A component's environment, derived from what it talks to. Every name is a setting of
+that part (its settings class, the gateway template's placeholders, Locust's own
+LOCUST_* options) or the OpenTelemetry SDK's OTEL_EXPORTER_OTLP_ENDPOINT; the chart's
+contract tests hold it to that.
+*/ -}}
+
+{{/* The plain settings (a ConfigMap), as a YAML map. */}}
+{{- define "pyservices.componentSettings" -}}
+{{- $ctx := .ctx -}}
+{{- $c := .c -}}
+{{- $settings := dict -}}
+{{- range $service := $c.calls | default list -}}
+{{- $callee := index $ctx.Values.components $service -}}
+{{- $_ := set $settings (printf "%s_URL" (upper $service)) (printf "http://%s:%v" (include "pyservices.name" (dict "ctx" $ctx "part" $service)) $callee.port) -}}
+{{- end -}}
+{{- range $service := $c.upstreams | default list -}}
+{{- $callee := index $ctx.Values.components $service -}}
+{{- $_ := set $settings (printf "%s_UPSTREAM" (upper $service)) (printf "%s:%v" (include "pyservices.name" (dict "ctx" $ctx "part" $service)) $callee.port) -}}
+{{- end -}}
+{{- if $c.upstreams -}}
+{{- $_ := set $settings "GATEWAY_LISTEN" (toString $c.port) -}}
+{{- $_ := set $settings "NGINX_RUNTIME_DIR" "/tmp/nginx" -}}
+{{- end -}}
+{{- with $c.target -}}
+{{- $_ := set $settings "LOCUST_HOST" (printf "http://%s:%v" (include "pyservices.name" (dict "ctx" $ctx "part" .)) (index $ctx.Values.components .).port) -}}
+{{- end -}}
+{{- if eq ($c.tokens | default "") "sign" -}}
+{{- $_ := set $settings "ACCESS_TOKEN_TTL_SECONDS" (toString $ctx.Values.tokens.ttlSeconds) -}}
+{{- end -}}
+{{- if and $c.metricsPort (not $c.target) -}}
+{{- $_ := set $settings "METRICS_PORT" (toString $c.metricsPort) -}}
+{{- end -}}
+{{- if and $ctx.Values.tracing.enabled (or $c.database $c.databasesOf) -}}
+{{- $_ := set $settings "OTEL_EXPORTER_OTLP_ENDPOINT" (include "pyservices.otlpEndpoint" $ctx) -}}
+{{- end -}}
+{{- range $key, $value := $c.env -}}
+{{- $_ := set $settings $key $value -}}
+{{- end -}}
+{{- toYaml $settings -}}
+{{- end -}}
+
+{{/* The secret settings, as `env` entries with secretKeyRef. */}}
+{{- define "pyservices.componentSecrets" -}}
+{{- $ctx := .ctx -}}
+{{- $c := .c -}}
+{{- if $c.database }}
+- name: DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      {{- include "pyservices.databaseUrlRef" (dict "ctx" $ctx "service" .name) | nindent 6 }}
+{{- end }}
+{{- range $service := $c.databasesOf | default list }}
+- name: {{ upper $service }}_DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      {{- include "pyservices.databaseUrlRef" (dict "ctx" $ctx "service" $service) | nindent 6 }}
+{{- end }}
+{{- if $c.redis }}
+- name: REDIS_URL
+  valueFrom:
+    secretKeyRef:
+      {{- include "pyservices.redisUrlRef" $ctx | nindent 6 }}
+{{- end }}
+{{- if $c.tokens }}
+- name: JWT_PUBLIC_KEY
+  valueFrom:
+    secretKeyRef: {name: {{ include "pyservices.secrets.tokens" $ctx }}, key: public-key}
+{{- end }}
+{{- if eq ($c.tokens | default "") "sign" }}
+- name: JWT_PRIVATE_KEY
+  valueFrom:
+    secretKeyRef: {name: {{ include "pyservices.secrets.tokens" $ctx }}, key: private-key}
+{{- end }}
+{{- end -}}

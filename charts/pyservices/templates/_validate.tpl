@@ -1,0 +1,49 @@
+{{- /*
+What a schema cannot say about the values, checked when the chart renders: `helm
+install` stops with one clear line instead of leaving a pod that crash-loops.
+*/ -}}
+{{- define "pyservices.validate" -}}
+{{- $v := .Values -}}
+{{- range $server := list "postgres" "mysql" "redis" }}
+{{- $s := index $v $server }}
+{{- if and $s.external.url $s.external.existingSecret }}
+{{- fail (printf "%s.external: give url or existingSecret, not both" $server) }}
+{{- end }}
+{{- if and $s.enabled (or $s.external.url $s.external.existingSecret) }}
+{{- fail (printf "%s.external is set but %s.enabled is true: set %s.enabled=false to use your own server" $server $server $server) }}
+{{- end }}
+{{- with $s.external.url }}
+{{- $scheme := (urlParse .).scheme }}
+{{- $expected := dict "postgres" (list "postgresql" "postgres") "mysql" (list "mysql" "mariadb") "redis" (list "redis" "rediss") }}
+{{- if not (has $scheme (index $expected $server)) }}
+{{- fail (printf "%s.external.url must start with %s://" $server (first (index $expected $server))) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- range $name, $c := $v.components }}
+{{- if $c.enabled }}
+{{- $services := concat (ternary (list $name) list (hasKey $c "database")) ($c.databasesOf | default list) }}
+{{- range $service := $services }}
+{{- $server := include "pyservices.databaseOf" (dict "ctx" $ "service" $service) }}
+{{- $s := index $v $server }}
+{{- if not (or $s.enabled $s.external.url $s.external.existingSecret) }}
+{{- fail (printf "components.%s needs the %s database of %s, which is on %s: neither installed (%s.enabled) nor given (%s.external.url or .existingSecret)" $name $service $service $server $server $server) }}
+{{- end }}
+{{- end }}
+{{- if and $c.redis (not (or $v.redis.enabled $v.redis.external.url $v.redis.external.existingSecret)) }}
+{{- fail (printf "components.%s needs Redis: set redis.enabled or redis.external.url / .existingSecret" $name) }}
+{{- end }}
+{{- range $other := concat ($c.calls | default list) ($c.upstreams | default list) (compact (list ($c.target | default ""))) }}
+{{- if not (index $v.components $other).enabled }}
+{{- fail (printf "components.%s talks to %s, which is disabled: enable it or disable %s" $name $other $name) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if and $v.comparison.enabled (not (and $v.components.gateway.enabled $v.components.locust.enabled)) }}
+{{- fail "comparison needs the gateway and the locust image's component enabled" }}
+{{- end }}
+{{- if and $v.ingress.enabled (not $v.components.gateway.enabled) }}
+{{- fail "ingress leads to the gateway, which is disabled" }}
+{{- end }}
+{{- end -}}

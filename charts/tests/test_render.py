@@ -1,0 +1,118 @@
+"""The chart lints, every value set renders objects that Kubernetes 1.30 and 1.35 accept
+(strict: unknown fields are errors, and so is a kind without a schema), and bad values
+stop `helm install` with a clear message instead of a pod that crash-loops."""
+
+import subprocess
+
+import kubernetes_validate
+import pytest
+
+from devstack.helm import RenderError, chart_dir, template
+
+KUBERNETES_VERSIONS = ["1.30", "1.35"]
+
+
+def test_the_chart_lints_strictly(helm):
+    for values in [None, *sorted((chart_dir() / "ci").glob("*.yaml"))]:
+        argv = [helm, "lint", "--strict", str(chart_dir())]
+        argv += ["--values", str(values)] if values else []
+        done = subprocess.run(argv, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
+def test_every_object_is_valid_kubernetes(rendered, version):
+    assert rendered
+    for document in rendered:
+        where = f"{document['kind']}/{document['metadata']['name']}"
+        try:
+            kubernetes_validate.validate(document, version, strict=True)
+        except kubernetes_validate.SchemaNotFoundError:
+            pytest.fail(f"{where}: no schema in Kubernetes {version} (a removed API?)")
+        except kubernetes_validate.ValidationError as error:
+            pytest.fail(f"{where} is invalid in Kubernetes {version}: {error.message}")
+
+
+def test_no_image_is_latest_or_pulled_always_by_default(rendered):
+    for container in containers(rendered):
+        image = container["image"]
+        assert ":" in image.rsplit("/", 1)[-1], f"{image} has no tag"
+        assert not image.endswith(":latest")
+        assert container.get("imagePullPolicy") != "Always"
+
+
+def test_selectors_stay_the_same_when_the_image_tag_changes(helm):
+    """A Deployment's selector is immutable: an upgrade must not change it."""
+    before = {selector_of(d) for d in template(values={"image.tag": "1.0.0"})}
+    after = {selector_of(d) for d in template(values={"image.tag": "2.0.0"})}
+
+    assert before == after
+    assert len(before) > 5
+
+
+def test_every_workload_runs_under_the_restricted_pod_security_profile(rendered):
+    for document in rendered:
+        spec = pod_spec(document)
+        if spec is None:
+            continue
+        where = f"{document['kind']}/{document['metadata']['name']}"
+        assert spec["securityContext"]["runAsNonRoot"] is True, where
+        assert spec["securityContext"]["runAsUser"] > 0, where
+        assert spec["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}, where
+        for container in spec["containers"] + spec.get("initContainers", []):
+            security = container["securityContext"]
+            assert security["allowPrivilegeEscalation"] is False, where
+            assert security["readOnlyRootFilesystem"] is True, where
+            assert security["capabilities"] == {"drop": ["ALL"]}, where
+            assert "resources" in container, where
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"nonsense": "1"}, "additional properties 'nonsense' not allowed"),
+        ({"components.users.colour": "blue"}, "additional properties 'colour' not allowed"),
+        ({"components.users.database": "oracle"}, "value must be one of 'postgres', 'mysql'"),
+        ({"allServicesOn": "sqlite"}, "/allServicesOn"),
+        ({"components.items.replicas": "-1"}, "minimum: got -1, want 0"),
+        ({"components.beat.replicas": "2"}, "maximum: got 2, want 1"),
+        ({"postgres.image": "postgres:latest"}, "/postgres/image"),
+        ({"image.pullPolicy": "Always"}, "/image/pullPolicy"),
+        ({"postgres.enabled": "false"}, "which is on postgres: neither installed"),
+        (
+            {"mysql.enabled": "false", "mysql.external.url": "postgresql://x@db/y"},
+            "mysql.external.url must start with mysql://",
+        ),
+        ({"postgres.external.url": "postgresql://x@db/y"}, "set postgres.enabled=false"),
+        ({"redis.enabled": "false"}, "needs Redis"),
+        ({"components.users.enabled": "false"}, "talks to users, which is disabled"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else ",".join(value),
+)
+def test_bad_values_are_refused_at_install_with_a_clear_message(helm, values, message):
+    with pytest.raises(RenderError) as refused:
+        template(values=values)
+
+    assert message in str(refused.value)
+
+
+def containers(documents: list[dict]) -> list[dict]:
+    found = []
+    for document in documents:
+        spec = pod_spec(document)
+        if spec:
+            found += spec["containers"] + spec.get("initContainers", [])
+    return found
+
+
+def pod_spec(document: dict) -> dict | None:
+    if document["kind"] in ("Deployment", "StatefulSet", "Job", "DaemonSet"):
+        return document["spec"]["template"]["spec"]
+    return None
+
+
+def selector_of(document: dict) -> tuple | None:
+    if document["kind"] not in ("Deployment", "StatefulSet"):
+        return None
+    labels = document["spec"]["selector"]["matchLabels"]
+    return (document["metadata"]["name"], tuple(sorted(labels.items())))
