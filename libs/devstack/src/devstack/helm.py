@@ -22,7 +22,11 @@ class NoHelm(RuntimeError):
 
 
 def find_helm() -> str:
-    for candidate in (os.environ.get("HELM"), shutil.which("helm"), repo_root() / ".tools/bin/helm"):
+    for candidate in (
+        os.environ.get("HELM"),
+        shutil.which("helm"),
+        repo_root() / ".tools/bin/helm",
+    ):
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return str(candidate)
     raise NoHelm("no helm: install it, or run `make chart-test`, which fetches one")

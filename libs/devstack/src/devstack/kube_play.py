@@ -1,0 +1,268 @@
+"""The chart's own workloads played by `podman kube play`: a smoke test, not Kubernetes.
+
+podman plays Pods, Deployments and ConfigMaps, and silently skips or gets wrong much of
+the rest (../shared/PODMAN.md). So this wrapper first checks a render against what it
+can play faithfully and refuses the rest with the reason, instead of passing silently:
+
+- played: Deployment (one replica), Job (as a Pod run to its end, init containers
+  first), ConfigMap, Secret (made a podman secret first, which secretKeyRef then reads);
+- Service: no kube-proxy, so each Service's name becomes a DNS alias of the pods it
+  selects on a network of the run's own; a Service whose port differs from its target
+  port is refused (unreachable without kube-proxy);
+- emptyDir: a fresh tmpfs volume per pod, owned by the pod's user (podman would share
+  one named volume between all pods that use the same volume name);
+- probes: podman ignores them; the wrapper strips them, and waits itself for each
+  readiness probe's HTTP path to answer 200;
+- container ports: not published on the host (podman would bind every one on 0.0.0.0);
+  pods are reached at their address on the run's network;
+- refused: any other kind (StatefulSet, PVC, HPA, PDB, NetworkPolicy, Ingress, RBAC:
+  turn them off in the smoke values), replicas other than 1, imagePullPolicy Always,
+  hostPort, volumes other than emptyDir, ConfigMap and Secret.
+
+Not proved by such a run: scheduling, resource limits, probes as the kubelet runs them,
+kube-proxy, StatefulSets and their volumes, Jobs' retries, NetworkPolicies.
+"""
+
+import base64
+import copy
+import json
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import yaml
+
+from devstack.health import answers_ok
+
+PLAYED = {"Deployment", "Job", "ConfigMap", "Secret", "Service", "ServiceAccount"}
+PROBES = ("startupProbe", "livenessProbe", "readinessProbe")
+
+
+class Unsupported(ValueError):
+    """The render holds something podman would skip or get wrong."""
+
+
+@dataclass
+class Workload:
+    name: str
+    labels: dict[str, str]
+    pod: dict  # a Pod manifest, adapted
+    ports: dict[str, int] = field(default_factory=dict)  # named container ports
+    readiness: list[tuple[str, int]] = field(default_factory=list)  # (path, port)
+    run_to_end: bool = False  # a Job
+
+
+@dataclass
+class Plan:
+    secrets: dict[str, dict[str, str]]  # name -> key -> base64
+    config_maps: list[dict]
+    services: list[dict]
+    workloads: list[Workload]
+
+
+def plan(documents: Iterable[dict]) -> Plan:
+    """What to play, or Unsupported naming the first thing that cannot be."""
+    secrets, config_maps, services, workloads = {}, [], [], []
+    for document in documents:
+        kind, name = document["kind"], document["metadata"]["name"]
+        if kind not in PLAYED:
+            raise Unsupported(f"{kind}/{name}: podman kube play does not play a {kind}")
+        if kind == "Secret":
+            secrets[name] = _secret_data(document)
+        elif kind == "ConfigMap":
+            config_maps.append(document)
+        elif kind == "Service":
+            services.append(document)
+        elif kind in ("Deployment", "Job"):
+            workloads.append(_workload(document))
+    for service in services:
+        _check_service(service, workloads)
+    return Plan(secrets, config_maps, services, workloads)
+
+
+def _secret_data(secret: dict) -> dict[str, str]:
+    data = dict(secret.get("data") or {})
+    for key, value in (secret.get("stringData") or {}).items():
+        data[key] = base64.b64encode(value.encode()).decode()
+    return data
+
+
+def _workload(document: dict) -> Workload:
+    kind, name = document["kind"], document["metadata"]["name"]
+    if kind == "Deployment" and document["spec"].get("replicas", 1) != 1:
+        raise Unsupported(f"{kind}/{name}: one replica only (podman would bind ports twice)")
+    template = copy.deepcopy(document["spec"]["template"])
+    spec = template["spec"]
+    readiness, declared = [], {}
+    for container in spec["containers"] + spec.get("initContainers", []):
+        where = f"{kind}/{name}/{container['name']}"
+        if container.get("imagePullPolicy") == "Always":
+            raise Unsupported(f"{where}: imagePullPolicy Always would pull from a registry")
+        ports = {p.get("name"): p["containerPort"] for p in container.get("ports", [])}
+        declared |= ports
+        if any("hostPort" in p for p in container.get("ports", [])):
+            raise Unsupported(f"{where}: hostPort")
+        probe = container.get("readinessProbe", {}).get("httpGet")
+        if probe:
+            port = probe["port"]
+            readiness.append((probe["path"], ports[port] if isinstance(port, str) else port))
+        for key in PROBES:
+            container.pop(key, None)
+        # Reached on the run's network; never published on the host.
+        container.pop("ports", None)
+    for volume in spec.get("volumes", []):
+        if not {"emptyDir", "configMap", "secret"} & set(volume):
+            raise Unsupported(f"{kind}/{name}: volume {volume['name']} is not an emptyDir")
+    if kind == "Job":
+        spec["restartPolicy"] = "Never"
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "labels": template["metadata"].get("labels", {})},
+        "spec": spec,
+    }
+    labels = pod["metadata"]["labels"]
+    return Workload(name, labels, pod, declared, readiness, run_to_end=kind == "Job")
+
+
+def _check_service(service: dict, workloads: list[Workload]) -> None:
+    name = service["metadata"]["name"]
+    selector = service["spec"].get("selector", {})
+    selected = [w for w in workloads if selector.items() <= w.labels.items()]
+    if not selected:
+        return  # a datastore's or a part's that the smoke values turned off
+    for port in service["spec"]["ports"]:
+        target = port.get("targetPort", port["port"])
+        number = selected[0].ports.get(target) if isinstance(target, str) else target
+        if number != port["port"]:
+            raise Unsupported(
+                f"Service/{name}: port {port['port']} != target {number} (no kube-proxy)"
+            )
+
+
+class KubePlay:
+    """Plays a Plan on a podman network of its own; `down()` removes all it made."""
+
+    def __init__(self, tool: str, run: str):
+        self.tool = tool
+        self.run = run  # a name prefix of this run's network, secrets and volumes
+        self.network = f"{run}-net"
+        self.gateway_ip = ""
+        self._pods: list[str] = []
+        self._secrets: list[str] = []
+        self._volumes: list[str] = []
+        self._network_made = False
+
+    def _podman(self, *argv: str, check: bool = True) -> subprocess.CompletedProcess:
+        return subprocess.run(  # noqa: S603
+            [self.tool, *argv], capture_output=True, text=True, check=check
+        )
+
+    def create_network(self) -> str:
+        """The run's network; returns its gateway address (the host, seen from pods)."""
+        self._podman("network", "create", self.network)
+        self._network_made = True
+        # netavark makes the network's bridge, and so its gateway address, only for a
+        # first member: an empty pod holds it up for the relays to bind to.
+        self._podman("pod", "create", "--name", f"{self.run}-anchor", "--network", self.network)
+        self._podman("pod", "start", f"{self.run}-anchor")
+        self._pods.append(f"{self.run}-anchor")
+        inspect = json.loads(self._podman("network", "inspect", self.network).stdout)
+        self.gateway_ip = inspect[0]["subnets"][0]["gateway"]
+        return self.gateway_ip
+
+    def make_secrets(self, secrets: dict[str, dict[str, str]]) -> None:
+        for name, data in secrets.items():
+            with tempfile.NamedTemporaryFile("w", suffix=".json") as file:
+                json.dump(data, file)
+                file.flush()
+                self._podman("secret", "create", name, file.name)
+            self._secrets.append(name)
+
+    def play(self, workload: Workload, config_maps: list[dict], aliases: list[str]) -> str:
+        """Plays one workload; returns its address on the run's network."""
+        pod = copy.deepcopy(workload.pod)
+        uid = pod["spec"].get("securityContext", {}).get("runAsUser", 0)
+        for volume in pod["spec"].get("volumes", []):
+            if "emptyDir" in volume:
+                name = f"{self.run}-{workload.name}-{volume['name']}"
+                self._podman(
+                    "volume", "create", "--opt", "type=tmpfs", "--opt", "device=tmpfs",
+                    "--opt", f"o=uid={uid},gid={uid},mode=1777", name,
+                )  # fmt: skip
+                self._volumes.append(name)
+                volume.pop("emptyDir")
+                volume["persistentVolumeClaim"] = {"claimName": name}
+        stream = yaml.safe_dump_all([*config_maps, pod])
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml") as file:
+            file.write(stream)
+            file.flush()
+            done = self._podman("kube", "play", "--network", self.network, file.name, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"kube play {workload.name}: {done.stderr.strip()}")
+        self._pods.append(workload.name)
+        if aliases:
+            infra = self._podman(
+                "pod", "inspect", workload.name, "--format", "{{.InfraContainerID}}"
+            ).stdout.strip()
+            self._podman("network", "disconnect", self.network, infra)
+            alias_options = [option for alias in aliases for option in ("--alias", alias)]
+            self._podman("network", "connect", *alias_options, self.network, infra)
+        return self.address(workload.name)
+
+    def address(self, pod: str) -> str:
+        infra = self._podman("pod", "inspect", pod, "--format", "{{.InfraContainerID}}")
+        networks = json.loads(
+            self._podman(
+                "inspect", infra.stdout.strip(), "--format", "{{json .NetworkSettings.Networks}}"
+            ).stdout
+        )
+        return networks[self.network]["IPAddress"]
+
+    def wait_until_ended(self, workload: Workload, timeout: float) -> tuple[int, str]:
+        """(exit code, log) of a Job's main container once it stopped."""
+        container = f"{workload.name}-{workload.pod['spec']['containers'][0]['name']}"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            state = self._podman("inspect", container, "--format", "{{.State.Status}}").stdout
+            if state.strip() in ("exited", "stopped"):
+                code = self._podman("inspect", container, "--format", "{{.State.ExitCode}}")
+                return int(code.stdout.strip()), self.logs(workload.name)
+            time.sleep(0.5)
+        return -1, self.logs(workload.name)
+
+    def wait_until_ready(self, workload: Workload, address: str, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        pending = list(workload.readiness)
+        while pending and time.monotonic() < deadline:
+            pending = [
+                (p, port) for p, port in pending if not answers_ok(f"http://{address}:{port}{p}")
+            ]
+            if pending:
+                time.sleep(0.5)
+        return not pending
+
+    def logs(self, pod: str) -> str:
+        done = self._podman("pod", "logs", pod, check=False)
+        return done.stdout + done.stderr
+
+    def down(self) -> None:
+        for pod in reversed(self._pods):
+            self._podman("pod", "rm", "--force", pod, check=False)
+        for volume in self._volumes:
+            self._podman("volume", "rm", "--force", volume, check=False)
+        for secret in self._secrets:
+            self._podman("secret", "rm", secret, check=False)
+        if self._network_made:
+            self._podman("network", "rm", "--force", self.network, check=False)
+
+
+def aliases_for(workload: Workload, services: list[dict]) -> list[str]:
+    """The names of the Services that select this workload's pod."""
+    return [
+        s["metadata"]["name"]
+        for s in services
+        if s["spec"].get("selector") and s["spec"]["selector"].items() <= workload.labels.items()
+    ]
