@@ -94,6 +94,17 @@ def redis_client(redis_url: str) -> Iterator[redis.Redis]:
 
 
 @pytest.fixture
+def service_settings(jwt_public_key: str) -> Callable[..., ServiceSettings]:
+    """`service_settings(database_url=..., **fields)`: valid settings of a service (a token
+    key included, as a service must have one) with the fields a test is about."""
+
+    def make(**fields) -> ServiceSettings:
+        return ServiceSettings(**{"jwt_public_key": jwt_public_key, **fields})
+
+    return make
+
+
+@pytest.fixture
 def closed_port() -> int:
     """A loopback port nobody listens on: connections to it are refused at once."""
     return free_port()

@@ -26,7 +26,6 @@ from servicekit.db import (
     sync_url,
     violates,
 )
-from servicekit.settings import ServiceSettings
 
 SLEEP_2S = {"postgres": "SELECT pg_sleep(2)", "mysql": "SELECT SLEEP(2)"}
 # What each server says when it interrupts a statement (MariaDB: error 1969; it raises
@@ -109,9 +108,9 @@ def test_is_postgres_reads_the_backend() -> None:
 
 
 @pytest.fixture
-async def database(database_url: str):
+async def database(database_url: str, service_settings):
     """Both engines of the scratch database, with a 200 ms statement timeout."""
-    db = create_database(ServiceSettings(database_url=database_url, db_statement_timeout_ms=200))
+    db = create_database(service_settings(database_url=database_url, db_statement_timeout_ms=200))
     yield db
     await db.dispose()
 
@@ -129,8 +128,8 @@ async def test_both_engines_use_the_driver_of_their_mode(database, backend: str)
     assert (database.async_engine.dialect.driver, database.sync_engine.dialect.driver) == drivers
 
 
-async def test_mysql_sessions_are_in_utc(scratch_databases) -> None:
-    settings = ServiceSettings(database_url=scratch_databases.url("mysql"))
+async def test_mysql_sessions_are_in_utc(scratch_databases, service_settings) -> None:
+    settings = service_settings(database_url=scratch_databases.url("mysql"))
     database = create_database(settings)
     query = text("SELECT @@session.time_zone")
     try:
@@ -177,10 +176,12 @@ def connect_and_close(engine: Engine) -> None:
         pass
 
 
-async def test_a_closed_port_fails_fast_and_is_unavailable(backend: str, closed_port: int) -> None:
+async def test_a_closed_port_fails_fast_and_is_unavailable(
+    backend: str, closed_port: int, service_settings
+) -> None:
     server = {"postgres": "postgresql://postgres", "mysql": "mysql://root"}[backend]
     url = f"{server}@127.0.0.1:{closed_port}/app"
-    db = create_database(ServiceSettings(database_url=url, db_connect_timeout=10))
+    db = create_database(service_settings(database_url=url, db_connect_timeout=10))
     try:
         started = time.monotonic()
         async_error = await failure_of(db.ping())
@@ -193,8 +194,10 @@ async def test_a_closed_port_fails_fast_and_is_unavailable(backend: str, closed_
         await db.dispose()
 
 
-async def test_an_exhausted_pool_times_out_as_unavailable(database_url: str) -> None:
-    settings = ServiceSettings(
+async def test_an_exhausted_pool_times_out_as_unavailable(
+    database_url: str, service_settings
+) -> None:
+    settings = service_settings(
         database_url=database_url, db_pool_size=1, db_max_overflow=0, db_pool_timeout=0.2
     )
     db = create_database(settings)
@@ -298,9 +301,9 @@ async def test_violates_is_not_fooled_by_the_duplicate_value(database, tables, m
 
 
 @pytest.fixture
-async def one_connection(database_url: str):
+async def one_connection(database_url: str, service_settings):
     """A database whose pools hold a single connection, given up on after 0.3 s."""
-    settings = ServiceSettings(
+    settings = service_settings(
         database_url=database_url, db_pool_size=1, db_max_overflow=0, db_pool_timeout=0.3
     )
     db = create_database(settings)
@@ -321,9 +324,9 @@ async def test_checkouts_beyond_the_pool_time_out_as_unavailable(one_connection)
 
 
 @pytest.fixture
-async def one_patient_connection(database_url: str):
+async def one_patient_connection(database_url: str, service_settings):
     """One connection, waited for up to 10 s: waiters must be served, not time out."""
-    settings = ServiceSettings(
+    settings = service_settings(
         database_url=database_url, db_pool_size=1, db_max_overflow=0, db_pool_timeout=10
     )
     db = create_database(settings)

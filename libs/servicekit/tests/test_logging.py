@@ -17,7 +17,6 @@ from fastapi import APIRouter
 from devstack.ports import free_port
 from servicekit.app import create_app
 from servicekit.logging import configure_logging
-from servicekit.settings import ServiceSettings
 
 router = APIRouter()
 
@@ -265,9 +264,9 @@ class ThreadedUvicorn:
 
 
 async def test_a_real_uvicorn_logs_json_lines_with_request_ids(
-    server_urls: dict[str, str], capsys: pytest.CaptureFixture[str]
+    server_urls: dict[str, str], service_settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    settings = ServiceSettings(
+    settings = service_settings(
         service_name="probe",
         database_url=server_urls["postgres"],
         redis_url=server_urls["redis"],

@@ -26,7 +26,6 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 from devstack import databases
 from servicekit.db import create_database
 from servicekit.models import NAMING_CONVENTION, UTCDateTime, utcnow
-from servicekit.settings import ServiceSettings
 
 metadata = MetaData()
 events = Table(
@@ -60,9 +59,9 @@ async def store_and_read(db, mode: str, value: datetime | None) -> datetime | No
 
 
 @pytest.fixture
-async def database(database_url: str, tables):
+async def database(database_url: str, tables, service_settings):
     tables(metadata)
-    db = create_database(ServiceSettings(database_url=database_url))
+    db = create_database(service_settings(database_url=database_url))
     yield db
     await db.dispose()
 
@@ -88,14 +87,14 @@ async def test_a_naive_datetime_is_refused(database, mode: str) -> None:
 
 
 @pytest.fixture
-async def postgres_in_new_york(server_urls: dict[str, str]):
+async def postgres_in_new_york(server_urls: dict[str, str], service_settings):
     """A Postgres database whose sessions default to a zone that is not UTC, as a server
     set up with its machine's local time would be."""
     server = server_urls["postgres"]
     name = f"servicekit_tz_{os.getpid()}_{secrets.token_hex(3)}"
     databases.create_database(server, name)
     url = databases.with_database(server, name)
-    db = create_database(ServiceSettings(database_url=url))
+    db = create_database(service_settings(database_url=url))
     try:
         with db.sync_engine.begin() as connection:
             connection.execute(text(f"ALTER DATABASE {name} SET timezone TO 'America/New_York'"))

@@ -115,9 +115,10 @@ def _provision_mysql(admin: URL, target: URL, separate_user: bool) -> None:
             )
 
 
-# MySQL's answers to a login that will not succeed by waiting: access denied, no such
+# MySQL's answers to a login that will not succeed by waiting: access denied (1698 is
+# MariaDB's for an unknown user when an anonymous or socket account shadows it), no such
 # database. Postgres says FATAL for those, and also while it starts or stops.
-_MYSQL_REFUSALS = {1044, 1045, 1049}
+_MYSQL_REFUSALS = {1044, 1045, 1049, 1698}
 _POSTGRES_PASSING = ("starting up", "shutting down", "in recovery mode")
 
 
