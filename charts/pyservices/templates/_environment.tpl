@@ -22,8 +22,10 @@ contract tests hold it to that.
 {{- $_ := set $settings "GATEWAY_LISTEN" (toString $c.port) -}}
 {{- $_ := set $settings "NGINX_RUNTIME_DIR" "/tmp/nginx" -}}
 {{- end -}}
-{{- with $c.target -}}
-{{- $_ := set $settings "LOCUST_HOST" (printf "http://%s:%v" (include "pyservices.name" (dict "ctx" $ctx "part" .)) (index $ctx.Values.components .).port) -}}
+{{- if $c.targetUrl -}}
+{{- $_ := set $settings "LOCUST_HOST" $c.targetUrl -}}
+{{- else if $c.target -}}
+{{- $_ := set $settings "LOCUST_HOST" (printf "http://%s:%v" (include "pyservices.name" (dict "ctx" $ctx "part" $c.target)) (index $ctx.Values.components $c.target).port) -}}
 {{- end -}}
 {{- if eq ($c.tokens | default "") "sign" -}}
 {{- $_ := set $settings "ACCESS_TOKEN_TTL_SECONDS" (toString $ctx.Values.tokens.ttlSeconds) -}}

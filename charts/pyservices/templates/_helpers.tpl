@@ -27,9 +27,11 @@ app.kubernetes.io/version: {{ .ctx.Chart.AppVersion | quote }}
 helm.sh/chart: {{ printf "%s-%s" .ctx.Chart.Name .ctx.Chart.Version }}
 {{- end -}}
 
-{{/* <registry>pyservices/<image>:<tag> */}}
+{{/* image.overrides.<image> when given (skaffold passes each image it built there),
+else <registry>pyservices/<image>:<tag>. */}}
 {{- define "pyservices.image" -}}
-{{- printf "%spyservices/%s:%s" .ctx.Values.image.registry .image (.ctx.Values.image.tag | default .ctx.Chart.AppVersion) -}}
+{{- $override := index .ctx.Values.image.overrides .image | default "" -}}
+{{- $override | default (printf "%spyservices/%s:%s" .ctx.Values.image.registry .image (.ctx.Values.image.tag | default .ctx.Chart.AppVersion)) -}}
 {{- end -}}
 
 {{/* The server a service's database is on: postgres or mysql. */}}

@@ -33,15 +33,16 @@ install` stops with one clear line instead of leaving a pod that crash-loops.
 {{- if and $c.redis (not (or $v.redis.enabled $v.redis.external.url $v.redis.external.existingSecret)) }}
 {{- fail (printf "components.%s needs Redis: set redis.enabled or redis.external.url / .existingSecret" $name) }}
 {{- end }}
-{{- range $other := concat ($c.calls | default list) ($c.upstreams | default list) (compact (list ($c.target | default ""))) }}
+{{- $target := ternary "" ($c.target | default "") (not (empty $c.targetUrl)) }}
+{{- range $other := concat ($c.calls | default list) ($c.upstreams | default list) (compact (list $target)) }}
 {{- if not (index $v.components $other).enabled }}
 {{- fail (printf "components.%s talks to %s, which is disabled: enable it or disable %s" $name $other $name) }}
 {{- end }}
 {{- end }}
 {{- end }}
 {{- end }}
-{{- if and $v.comparison.enabled (not (and $v.components.gateway.enabled $v.components.locust.enabled)) }}
-{{- fail "comparison needs the gateway and the locust image's component enabled" }}
+{{- if and $v.comparison.enabled (not (or $v.components.gateway.enabled $v.components.locust.targetUrl)) }}
+{{- fail "comparison needs a gateway: enable it or set components.locust.targetUrl" }}
 {{- end }}
 {{- if and $v.ingress.enabled (not $v.components.gateway.enabled) }}
 {{- fail "ingress leads to the gateway, which is disabled" }}
