@@ -91,9 +91,18 @@ def base_size_bytes(dockerfile: Path, tool: str | None = None) -> int:
 
 
 def base_images(dockerfile: Path) -> list[str]:
-    """The images the Dockerfile's stages start FROM, in order (stage names left out)."""
-    lines = dockerfile.read_text().splitlines()
-    return [line.split()[1] for line in lines if line.startswith("FROM ")]
+    """The images the Dockerfile's stages start FROM, in order; a stage that starts from
+    an earlier stage (`FROM runtime AS dev`) names no image and is left out."""
+    images, stages = [], set()
+    for line in dockerfile.read_text().splitlines():
+        if not line.startswith("FROM "):
+            continue
+        words = line.split()
+        if words[1] not in stages:
+            images.append(words[1])
+        if len(words) == 4 and words[2].upper() == "AS":
+            stages.add(words[3])
+    return images
 
 
 def build_all(parts: Iterable[str], tag: str) -> list[tuple[str, int, int]]:

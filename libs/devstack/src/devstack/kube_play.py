@@ -156,9 +156,11 @@ class KubePlay:
         self._network_made = False
 
     def _podman(self, *argv: str, check: bool = True) -> subprocess.CompletedProcess:
-        return subprocess.run(  # noqa: S603
-            [self.tool, *argv], capture_output=True, text=True, check=check
-        )
+        done = subprocess.run([self.tool, *argv], capture_output=True, text=True)  # noqa: S603
+        if check and done.returncode:
+            # podman says why on stderr; a bare CalledProcessError would drop it.
+            raise RuntimeError(f"podman {' '.join(argv)}: {done.stderr.strip()}")
+        return done
 
     def create_network(self) -> str:
         """The run's network; returns its gateway address (the host, seen from pods)."""
