@@ -8,6 +8,7 @@ import csv
 import json
 import subprocess
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +57,7 @@ def run_headless(
     argv += ["--run-time", f"{warmup + seconds:g}s", "--warmup-seconds", f"{warmup:g}"]
     argv += ["--stop-timeout", "5", "--cpu-file", f"{prefix}_cpu.json"]
     argv += ["--mode", mode, "--accounts", str(accounts), "--csv", str(prefix)]
+    argv += ["--json-file", str(prefix)]
     if metrics_port is not None:
         argv += ["--metrics-port", str(metrics_port)]
     argv += ["--only-summary", "--loglevel", "WARNING", scenario]
@@ -70,7 +72,7 @@ def run_headless(
     cpu_file = Path(f"{prefix}_cpu.json")
     return LocustRun(
         exit_code=completed.returncode,
-        stats=_read_stats(Path(f"{prefix}_stats.csv")),
+        stats=_read_stats(Path(f"{prefix}.json")),
         failures=_read_rows(Path(f"{prefix}_failures.csv")),
         generator_cpu=json.loads(cpu_file.read_text())["cpu_percent"] if cpu_file.exists() else 0,
         log=completed.stderr + completed.stdout,
@@ -85,19 +87,46 @@ def _read_rows(path: Path) -> list[dict[str, str]]:
 
 
 def _read_stats(path: Path) -> dict[str, RequestStats]:
-    stats = {}
-    for row in _read_rows(path):
-        stats[row["Name"]] = RequestStats(
-            name=row["Name"],
-            requests=int(row["Request Count"]),
-            failures=int(row["Failure Count"]),
-            p50_ms=_number(row["50%"]),
-            p95_ms=_number(row["95%"]),
-            p99_ms=_number(row["99%"]),
-            rps=_number(row["Requests/s"]),
-        )
+    """The final stats Locust saves at exit (--json-file). Its CSV files are rewritten
+    once a second while it runs and not at exit, so they miss the last second: a short
+    run could read as no requests, and a failure in that second would go unseen."""
+    if not path.exists():
+        return {}
+    entries = json.loads(path.read_text())
+    by_name: dict[str, list[dict]] = {}
+    for entry in entries:  # a name used with several methods counts as one step
+        by_name.setdefault(entry["name"], []).append(entry)
+    stats = {name: _summary(name, group) for name, group in by_name.items()}
+    if entries:
+        stats["Aggregated"] = _summary("Aggregated", entries)
     return stats
 
 
-def _number(text: str) -> float:
-    return float(text) if text not in ("", "N/A") else 0.0
+def _summary(name: str, entries: list[dict]) -> RequestStats:
+    requests = sum(e["num_requests"] for e in entries)
+    timed = Counter()
+    for entry in entries:
+        timed.update({int(ms): count for ms, count in entry["response_times"].items()})
+    started = min(e["start_time"] for e in entries)
+    last = max(e["last_request_timestamp"] or started for e in entries)
+    return RequestStats(
+        name=name,
+        requests=requests,
+        failures=sum(e["num_failures"] for e in entries),
+        p50_ms=_percentile(timed, 0.50),
+        p95_ms=_percentile(timed, 0.95),
+        p99_ms=_percentile(timed, 0.99),
+        rps=requests / (last - started) if last > started else 0.0,
+    )
+
+
+def _percentile(timed: Counter, fraction: float) -> float:
+    """The smallest recorded response time that `fraction` of the requests did not exceed
+    (Locust's own rule, on its rounded response times)."""
+    total = sum(timed.values())
+    seen = 0
+    for ms in sorted(timed):
+        seen += timed[ms]
+        if seen >= total * fraction:
+            return float(ms)
+    return 0.0
