@@ -13,7 +13,7 @@ export HELM
 
 .PHONY: help
 help: ## List the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(CURDIR)/.tools/bin/uv:
 	python3 -m venv .tools && .tools/bin/pip install --quiet 'uv==0.13.8'
@@ -66,13 +66,56 @@ loadtest-ui: install ## Locust's web UI on 127.0.0.1:8089 against the gateway (m
 		--metrics-port 9646
 
 .PHONY: chart-test
-chart-test: install $(HELM) ## The chart: lint, renders checked against Kubernetes 1.30 and 1.35, contracts, podman smoke run
-	$(RUN) pytest charts containers/tests/test_chart_smoke.py
+chart-test: install $(HELM) ## The chart and skaffold.yaml: lint, schemas, Kubernetes 1.30/1.35, contracts, podman smoke run
+	$(RUN) pytest charts k8s containers/tests/test_chart_smoke.py
 
 IMAGE_TAG ?= dev
 .PHONY: images
 images: install ## Build the six images pyservices/<part>:$(IMAGE_TAG) with podman (or docker)
 	IMAGE_TAG=$(IMAGE_TAG) $(RUN) python -m devstack.images
+
+# The cluster loop (README, "Kubernetes"): each target checks its tools first.
+# $(call need,tool,where to get it)
+need = command -v $(1) >/dev/null || { echo "$(1) not found: install it from $(2)" >&2; exit 1; }
+KIND_HINT := https://kind.sigs.k8s.io/docs/user/quick-start/\#installation
+KUBECTL_HINT := https://kubernetes.io/docs/tasks/tools/
+SKAFFOLD_HINT := https://skaffold.dev/docs/install/
+DOCKER_HINT := https://docs.docker.com/engine/install/ (skaffold builds with it)
+# skaffold finds helm on PATH; the fetched one in .tools/bin if that is the one there is.
+SKAFFOLD := PATH="$(dir $(HELM)):$$PATH" skaffold
+PROFILE_FLAG = $(if $(PROFILE),--profile $(PROFILE))
+
+.PHONY: kind-up
+kind-up: ## Create the kind cluster of k8s/kind-config.yaml (context kind-pyservices)
+	@$(call need,kind,$(KIND_HINT))
+	@$(call need,kubectl,$(KUBECTL_HINT))
+	kind get clusters 2>/dev/null | grep -qx pyservices || kind create cluster --config k8s/kind-config.yaml
+	kubectl --context kind-pyservices apply -f k8s/namespace.yaml
+
+.PHONY: kind-down
+kind-down: ## Delete the kind cluster
+	@$(call need,kind,$(KIND_HINT))
+	kind delete cluster --name pyservices
+
+.PHONY: dev
+dev: $(HELM) ## skaffold dev: build, deploy, sync code, forward ports (PROFILE=postgres|mysql|minimal)
+	@$(call need,skaffold,$(SKAFFOLD_HINT))
+	@$(call need,kubectl,$(KUBECTL_HINT))
+	@$(call need,docker,$(DOCKER_HINT))
+	kubectl apply -f k8s/namespace.yaml
+	$(SKAFFOLD) dev $(PROFILE_FLAG) $(SKAFFOLD_ARGS)
+
+.PHONY: deploy
+deploy: $(HELM) ## skaffold run: build and deploy to the current kube-context (PROFILE=...)
+	@$(call need,skaffold,$(SKAFFOLD_HINT))
+	@$(call need,kubectl,$(KUBECTL_HINT))
+	@$(call need,docker,$(DOCKER_HINT))
+	kubectl apply -f k8s/namespace.yaml
+	$(SKAFFOLD) run $(PROFILE_FLAG) $(SKAFFOLD_ARGS)
+
+.PHONY: cluster-smoke
+cluster-smoke: install ## After a deploy: wait for every Deployment, then a headless Locust run through the gateway
+	$(RUN) python -m devstack.cluster_smoke $(SMOKE_ARGS)
 
 .PHONY: clean
 clean: ## Remove local data (.data: throwaway databases, dev keys) and caches

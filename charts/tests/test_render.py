@@ -8,6 +8,7 @@ import kubernetes_validate
 import pytest
 
 from devstack.helm import RenderError, chart_dir, template
+from devstack.pod_security import pod_spec, restricted_problems
 
 KUBERNETES_VERSIONS = ["1.30", "1.35"]
 
@@ -51,20 +52,7 @@ def test_selectors_stay_the_same_when_the_image_tag_changes(helm):
 
 
 def test_every_workload_runs_under_the_restricted_pod_security_profile(rendered):
-    for document in rendered:
-        spec = pod_spec(document)
-        if spec is None:
-            continue
-        where = f"{document['kind']}/{document['metadata']['name']}"
-        assert spec["securityContext"]["runAsNonRoot"] is True, where
-        assert spec["securityContext"]["runAsUser"] > 0, where
-        assert spec["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}, where
-        for container in spec["containers"] + spec.get("initContainers", []):
-            security = container["securityContext"]
-            assert security["allowPrivilegeEscalation"] is False, where
-            assert security["readOnlyRootFilesystem"] is True, where
-            assert security["capabilities"] == {"drop": ["ALL"]}, where
-            assert "resources" in container, where
+    assert [problem for d in rendered for problem in restricted_problems(d)] == []
 
 
 @pytest.mark.parametrize(
@@ -103,12 +91,6 @@ def containers(documents: list[dict]) -> list[dict]:
         if spec:
             found += spec["containers"] + spec.get("initContainers", [])
     return found
-
-
-def pod_spec(document: dict) -> dict | None:
-    if document["kind"] in ("Deployment", "StatefulSet", "Job", "DaemonSet"):
-        return document["spec"]["template"]["spec"]
-    return None
 
 
 def selector_of(document: dict) -> tuple | None:

@@ -1,0 +1,361 @@
+"""skaffold.yaml and k8s/, checked where no cluster, skaffold or kind runs: the schema,
+and the contracts between skaffold's configs, the Dockerfiles, the chart and the
+cluster-side manifests. Profiles are applied as skaffold applies them (a field a
+profile sets replaces the config's; lists are replaced whole)."""
+
+import copy
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path, PurePosixPath
+
+import jsonschema
+import kubernetes_validate
+import pytest
+import yaml
+
+from devstack.cluster_smoke import smoke_job
+from devstack.helm import chart_dir, template
+from devstack.images import IMAGES
+from devstack.layout import repo_root
+from devstack.pod_security import pod_spec, restricted_problems
+
+ROOT = repo_root()
+SCHEMA = ROOT / "k8s" / "schemas" / "skaffold-v4beta14.json"
+OFFICIAL_SCHEMA = ROOT.parent / "shared" / "schemas" / "skaffold-v4beta14.json"
+CONFIGS = {
+    document["metadata"]["name"]: document
+    for document in yaml.safe_load_all((ROOT / "skaffold.yaml").read_text())
+}
+KUBERNETES_VERSIONS = ["1.30", "1.35"]
+DOCKERFILES = {image.dockerfile: image for image in IMAGES}
+
+
+def resolved(config: str, *profiles: str) -> dict:
+    """The config with these profiles applied, the way skaffold overlays them."""
+    result = copy.deepcopy(CONFIGS[config])
+    by_name = {profile["name"]: profile for profile in result.pop("profiles", [])}
+    for name in profiles:
+        overlay(result, by_name[name])
+    return result
+
+
+def overlay(config: dict, profile: dict) -> None:
+    for section in ("build", "deploy", "portForward", "verify"):
+        if section not in profile:
+            continue
+        if isinstance(profile[section], list) or section not in config:
+            config[section] = copy.deepcopy(profile[section])
+            continue
+        for key, value in profile[section].items():
+            config[section][key] = copy.deepcopy(value)
+
+
+def profiles_of(config: str) -> list[str]:
+    return [profile["name"] for profile in CONFIGS[config].get("profiles", [])]
+
+
+# Every config alone and under each of its profiles, and the two a developer gets at
+# once on kind: `kind` by kube-context and `dev` under `skaffold dev`.
+VARIANTS = [
+    (config, profiles)
+    for config in CONFIGS
+    for profiles in [(), *[(name,) for name in profiles_of(config)]]
+] + [("app", ("kind", "dev"))]
+
+
+def variant_id(variant: tuple[str, tuple[str, ...]]) -> str:
+    return "+".join([variant[0], *variant[1]])
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict:
+    return json.loads(SCHEMA.read_text())
+
+
+def test_skaffold_yaml_is_the_two_configs_of_the_current_schema(schema):
+    assert list(CONFIGS) == ["app", "load"]
+    for document in CONFIGS.values():
+        assert document["apiVersion"] == "skaffold/v4beta14"
+        jsonschema.validate(document, schema)
+
+
+def test_the_schema_check_refuses_a_misspelled_field(schema):
+    broken = copy.deepcopy(CONFIGS["app"])
+    broken["build"]["artifacts"][0]["dockerfil"] = "services/users/Dockerfile"
+
+    with pytest.raises(jsonschema.ValidationError, match="dockerfil"):
+        jsonschema.validate(broken, schema)
+
+
+def test_the_schema_kept_here_is_the_official_one():
+    if not OFFICIAL_SCHEMA.exists():
+        pytest.skip(f"{OFFICIAL_SCHEMA} is not on this machine to compare with")
+    assert SCHEMA.read_bytes() == OFFICIAL_SCHEMA.read_bytes()
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=variant_id)
+def test_every_variant_validates(schema, variant):
+    jsonschema.validate(resolved(variant[0], *variant[1]), schema)
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=variant_id)
+def test_every_artifact_is_an_image_of_the_build_and_what_the_chart_receives(variant):
+    config = resolved(variant[0], *variant[1])
+    (release,) = config["deploy"]["helm"]["releases"]
+    handed = release["setValueTemplates"]
+    overrides = yaml.safe_load((chart_dir() / "values.yaml").read_text())["image"]["overrides"]
+    for artifact in config["build"]["artifacts"]:
+        image = DOCKERFILES[artifact["docker"]["dockerfile"]]
+        assert artifact["image"] == f"pyservices/{image.part}"
+        assert artifact["context"] == "."  # the Dockerfiles COPY from the repository root
+        target = artifact["docker"].get("target")
+        if target:
+            assert f" AS {target}\n" in (ROOT / image.dockerfile).read_text()
+        assert image.part in overrides
+        template_var = "IMAGE_FULLY_QUALIFIED_" + re.sub(r"[^A-Za-z0-9]", "_", artifact["image"])
+        assert handed[f"image.overrides.{image.part}"] == "{{." + template_var + "}}"
+    assert len(handed) == len(config["build"]["artifacts"])
+
+
+@pytest.mark.parametrize("config", list(CONFIGS))
+def test_the_images_skaffold_hands_over_are_the_ones_every_container_of_their_part_runs(config):
+    release = resolved(config)["deploy"]["helm"]["releases"][0]
+    built = {
+        key: f"registry.example/{key.rsplit('.', 1)[1]}:skaffold-tag"
+        for key in release["setValueTemplates"]
+    }
+    rendered = render(release, built)
+    used = {c["image"] for d in rendered for c in containers_of(d)}
+
+    assert {image for image in used if image.startswith("pyservices/")} == set()
+    assert set(built.values()) <= used
+
+
+def test_file_sync_puts_each_changed_file_where_the_dev_image_serves_and_reloads_it():
+    dev = resolved("app", "dev")
+    synced_artifacts = [a for a in dev["build"]["artifacts"] if "sync" in a]
+    assert {a["image"] for a in synced_artifacts} == {
+        "pyservices/users",
+        "pyservices/items",
+        "pyservices/tasks",
+    }
+    for artifact in synced_artifacts:
+        assert artifact["docker"]["target"] == "dev"
+        stage = dev_stage(ROOT / artifact["docker"]["dockerfile"])
+        served = {PurePosixPath(s): PurePosixPath(b) for b, s in stage["sources"]}
+        for rule in artifact["sync"]["manual"]:
+            matched = [p for p in ROOT.glob(rule["src"]) if p.is_file()]
+            assert matched, f"{rule['src']} matches no file"
+            for path in matched:
+                relative = path.relative_to(ROOT).as_posix()
+                if "strip" in rule:
+                    relative = relative.removeprefix(rule["strip"])
+                in_container = PurePosixPath(rule["dest"]) / relative
+                home = [s for s in served if in_container.is_relative_to(s)]
+                assert home, f"{in_container} is outside the dev image's sources {served}"
+                # The synced copy replaces the one the image baked in at /app/<path>.
+                baked = served[home[0]] / in_container.relative_to(home[0])
+                assert baked == PurePosixPath("/app") / path.relative_to(ROOT).as_posix()
+                assert any(in_container.is_relative_to(d) for d in stage["reload_dirs"])
+
+
+def dev_stage(dockerfile: Path) -> dict:
+    text = dockerfile.read_text()
+    stage = text[text.index(" AS dev\n") :].split("\nFROM ", 1)[0]
+    sources = re.search(r'^ENV DEV_SOURCES="([^"]+)"$', stage, re.MULTILINE).group(1)
+    cmd = json.loads(re.search(r"^CMD (\[.*?\])$", stage.replace("\\\n", ""), re.M | re.S).group(1))
+    assert "--reload" in cmd, f"{dockerfile}: the dev command does not reload"
+    reload_dirs = [PurePosixPath(cmd[i + 1]) for i, arg in enumerate(cmd) if arg == "--reload-dir"]
+    return {
+        "sources": [pair.split("=") for pair in sources.split()],
+        "reload_dirs": reload_dirs,
+        "cmd": cmd,
+    }
+
+
+def test_the_chart_runs_the_dev_images_own_command():
+    """The dev image's CMD (uvicorn --reload) runs only if the chart sets none."""
+    rendered = template([chart_dir() / "ci" / "app-values.yaml"])
+    for document in rendered:
+        if document["kind"] != "Deployment":
+            continue
+        component = document["metadata"]["labels"]["app.kubernetes.io/component"]
+        if component in ("users", "items", "tasks"):
+            (container,) = document["spec"]["template"]["spec"]["containers"]
+            assert "command" not in container, component
+            assert "args" not in container, component
+            mounts = {m["mountPath"] for m in container["volumeMounts"]}
+            assert "/tmp" in mounts  # where the dev image serves its sources from
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=variant_id)
+def test_every_release_renders_valid_objects(variant):
+    config = resolved(variant[0], *variant[1])
+    for release in config["deploy"]["helm"]["releases"]:
+        assert release["chartPath"] == "charts/pyservices"
+        for path in release["valuesFiles"]:
+            assert (ROOT / path).is_file(), path
+        for document in render(release):
+            for version in KUBERNETES_VERSIONS:
+                kubernetes_validate.validate(document, version, strict=True)
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=variant_id)
+def test_every_forwarded_port_is_a_port_of_a_service_of_that_release(variant):
+    config = resolved(variant[0], *variant[1])
+    (release,) = config["deploy"]["helm"]["releases"]
+    services = {
+        d["metadata"]["name"]: {p["port"] for p in d["spec"]["ports"]}
+        for d in render(release)
+        if d["kind"] == "Service"
+    }
+    notes_ports = ports_in_notes()
+    for forward in config["portForward"]:
+        assert forward["resourceType"] == "service"
+        assert forward["namespace"] == release["namespace"]
+        assert forward["port"] in services.get(forward["resourceName"], set()), forward
+        part = forward["resourceName"].removeprefix(release["name"] + "-")
+        assert forward["localPort"] == notes_ports[part], part
+
+
+def ports_in_notes() -> dict[str, int]:
+    """part -> the local port the chart's NOTES.txt tells users to forward it to."""
+    notes = (chart_dir() / "templates" / "NOTES.txt").read_text()
+    return {
+        part: int(port)
+        for part, port in re.findall(r"port-forward svc/\{\{ \$name \}\}-(\w+) (\d+):", notes)
+    }
+
+
+def test_the_app_forwards_the_ui_ports_and_the_load_config_the_locust_ui():
+    forwarded = {f["localPort"] for c in CONFIGS for f in resolved(c)["portForward"]}
+
+    assert forwarded == {8080, 3000, 9090, 16686, 8089}
+
+
+def test_the_apps_prometheus_scrapes_the_locust_of_the_load_release():
+    app_values = yaml.safe_load((chart_dir() / "ci" / "app-values.yaml").read_text())
+    (job,) = app_values["prometheus"]["extraScrapeJobs"]
+    load_release = resolved("load")["deploy"]["helm"]["releases"][0]
+    services = {d["metadata"]["name"]: d for d in render(load_release) if d["kind"] == "Service"}
+
+    assert job["name"] == "locust"  # the job name the dashboards and alerts use
+    assert job["port"] in {p["port"] for p in services[job["service"]]["spec"]["ports"]}
+    assert services[job["service"]]["spec"].get("clusterIP") == "None"  # one A record per pod
+
+
+def test_both_releases_share_one_namespace_that_enforces_the_restricted_profile():
+    namespace = yaml.safe_load((ROOT / "k8s" / "namespace.yaml").read_text())
+    releases = [r for c in CONFIGS for r in resolved(c)["deploy"]["helm"]["releases"]]
+
+    assert {r["namespace"] for r in releases} == {namespace["metadata"]["name"]}
+    assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    for version in KUBERNETES_VERSIONS:
+        kubernetes_validate.validate(namespace, version, strict=True)
+
+
+def test_the_verify_stage_runs_the_smoke_job_with_the_load_configs_image():
+    load = resolved("load")
+    (case,) = load["verify"]
+    manifest = ROOT / case["executionMode"]["kubernetesCluster"]["jobManifestPath"]
+    job = yaml.safe_load(manifest.read_text())
+    (container,) = job["spec"]["template"]["spec"]["containers"]
+
+    assert case["container"]["image"] in {a["image"] for a in load["build"]["artifacts"]}
+    assert container["name"] == case["container"]["name"]  # skaffold patches it by name
+    assert job["metadata"]["labels"]  # skaffold adds its run id to them
+    assert case["container"]["command"] == container["command"]
+    assert container["command"] == ["python", "-m", "loadtest.smoke"]
+    assert case["container"]["args"] == container["args"]
+    gateway = container["args"][container["args"].index("--host") + 1]
+    assert gateway == "http://pyservices-gateway.pyservices.svc:8080"
+    assert (ROOT / "loadtest" / "src" / "loadtest" / "smoke.py").is_file()
+
+
+def test_the_smoke_job_is_valid_and_restricted():
+    job = smoke_job("elsewhere", "registry.example/loadtest:1", "http://gw:8080", seconds=3)
+
+    assert job["metadata"]["namespace"] == "elsewhere"
+    assert job["metadata"]["name"].startswith("pyservices-smoke-")
+    assert job["spec"]["backoffLimit"] == 0
+    (container,) = job["spec"]["template"]["spec"]["containers"]
+    assert container["image"] == "registry.example/loadtest:1"
+    assert container["args"] == ["--host", "http://gw:8080", "--seconds", "3"]
+    assert restricted_problems(job) == []
+    for version in KUBERNETES_VERSIONS:
+        kubernetes_validate.validate(job, version, strict=True)
+
+
+def test_the_kind_cluster_is_the_one_the_kind_profile_activates_on():
+    kind = yaml.safe_load((ROOT / "k8s" / "kind-config.yaml").read_text())
+
+    assert kind["kind"] == "Cluster"
+    assert kind["apiVersion"] == "kind.x-k8s.io/v1alpha4"
+    for config in CONFIGS:
+        profile = next(p for p in CONFIGS[config]["profiles"] if p["name"] == "kind")
+        assert profile["activation"] == [{"kubeContext": f"kind-{kind['name']}"}]
+        assert profile["build"]["local"]["push"] is False
+    assert [node["role"] for node in kind["nodes"]] == ["control-plane", "worker"]
+    for node in kind["nodes"]:
+        # Pinned by digest, as kind asks, at a version the chart is validated against.
+        match = re.fullmatch(r"kindest/node:v(\d+\.\d+)\.\d+@sha256:[0-9a-f]{64}", node["image"])
+        assert match, node["image"]
+        assert match.group(1) in KUBERNETES_VERSIONS, node["image"]
+
+
+@pytest.mark.parametrize(
+    ("target", "tool"),
+    [("kind-up", "kind"), ("kind-down", "kind"), ("dev", "skaffold"), ("deploy", "skaffold")],
+)
+def test_a_cluster_target_without_its_tool_says_where_to_get_it(target, tool):
+    bare = "/usr/bin:/bin"
+    if shutil.which(tool, path=bare):
+        pytest.skip(f"{tool} is installed in {bare}")
+    done = subprocess.run(
+        ["make", "--no-print-directory", "-s", target],
+        cwd=ROOT,
+        env={"PATH": bare},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert done.returncode != 0
+    assert f"{tool} not found: install it from https://" in done.stderr
+
+
+def test_cluster_smoke_without_kubectl_says_where_to_get_it(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "devstack.cluster_smoke"],
+        env={"PATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "kubectl not found: install it from https://kubernetes.io/docs/tasks/tools/"
+    )
+
+
+def render(release: dict, values: dict[str, str] | None = None) -> list[dict]:
+    key = (release["name"], release["namespace"], *release["valuesFiles"])
+    key += tuple(sorted((values or {}).items()))
+    if key not in _renders:
+        files = [ROOT / path for path in release["valuesFiles"]]
+        _renders[key] = template(
+            files, values, release=release["name"], namespace=release["namespace"]
+        )
+    return _renders[key]
+
+
+_renders: dict[tuple, list[dict]] = {}
+
+
+def containers_of(document: dict) -> list[dict]:
+    spec = pod_spec(document)
+    return spec["containers"] + spec.get("initContainers", []) if spec else []
