@@ -12,6 +12,7 @@ import secrets
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -20,6 +21,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from devstack import databases
+from devstack.cluster_smoke import smoke_job
 from devstack.helm import chart_dir, template
 from devstack.kube_play import KubePlay, aliases_for, plan
 from devstack.ports import free_port
@@ -36,9 +38,15 @@ READY_TIMEOUT = 120
 pytestmark = pytest.mark.timeout(900)
 
 
+@dataclass
+class Played:
+    kube: KubePlay
+    addresses: dict[str, str]  # component -> address on the run's network
+
+
 @pytest.fixture(scope="module")
-def deployment(tool, images, server_urls) -> Iterator[dict[str, str]]:
-    """The chart played; yields component -> address on the run's network."""
+def played(tool, images, server_urls) -> Iterator[Played]:
+    """The chart played on a podman network of the run's own."""
     run = f"smoke{os.getpid()}{secrets.token_hex(2)}"
     kube = KubePlay(tool, run)
     prefix = f"{run}_"
@@ -47,10 +55,15 @@ def deployment(tool, images, server_urls) -> Iterator[dict[str, str]]:
         with tempfile.TemporaryDirectory(prefix="smoke-redis-") as folder:
             redis = RedisServer(Path(folder), free_port())
             with redis, _relays(gateway_ip, server_urls, redis.url) as relayed:
-                yield _play(kube, images, relayed, release=run, prefix=prefix)
+                yield Played(kube, _play(kube, images, relayed, release=run, prefix=prefix))
     finally:
         kube.down()
         _drop_databases(server_urls, prefix)
+
+
+@pytest.fixture(scope="module")
+def deployment(played) -> dict[str, str]:
+    return played.addresses
 
 
 class _relays:
@@ -197,3 +210,19 @@ def test_locust_serves_its_web_ui_pointed_at_the_gateway(deployment):
 
     assert page.status_code == 200
     assert "UsersRead" in page.text
+
+
+def test_the_cluster_smoke_job_passes_through_the_gateway(played, images):
+    """k8s/smoke-job.yaml's pod as `make cluster-smoke` makes it: restricted, read-only
+    root, the loadtest image; a short run of every scenario in both modes."""
+    gateway = f"http://{played.addresses['gateway']}:8080"
+    job = smoke_job("unused", images["loadtest"], gateway, seconds=2)
+    (workload,) = plan([job]).workloads
+
+    played.kube.play(workload, [], aliases=[])
+    code, log = played.kube.wait_until_ended(workload, JOB_TIMEOUT)
+
+    assert code == 0, log[-4000:]
+    verdicts = [line.split() for line in log.splitlines() if line.endswith(("ok", "FAILED"))]
+    assert len(verdicts) == 8, log[-4000:]  # 4 scenarios x 2 modes
+    assert {verdict[-1] for verdict in verdicts} == {"ok"}

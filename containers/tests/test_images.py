@@ -3,17 +3,24 @@ services from the same image, a job through tasks and the worker, the gateway in
 Locust through the gateway, non-root on a read-only root, gone soon after SIGTERM, and a
 misconfigured container stopped at once with one line saying why."""
 
+import io
+import subprocess
+import tarfile
 import time
+from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from devstack.containers import image_command, image_user, run_once, start, with_option
+from devstack.images import IMAGES, build
+from devstack.layout import repo_root
 from devstack.ports import free_port
 from servicekit.testing import assert_invalid, assert_problem
 
 UIDS = {"users": 10001, "items": 10001, "tasks": 10001, "worker": 10001, "gateway": 101}
 PYTHON_PARTS = ("users", "items", "tasks", "worker", "loadtest")
+REPO = repo_root()
 
 
 def demo_token(system) -> str:
@@ -202,6 +209,75 @@ def test_a_gateway_upstream_that_is_not_one_nginx_token_is_refused(system):
 
     assert done.returncode != 0
     assert done.stderr.strip() == "gateway: invalid ITEMS_UPSTREAM (not a single nginx token)"
+
+
+@pytest.fixture
+def users_dev_image(tool, images) -> Iterator[str]:
+    """users' `dev` target (what skaffold dev deploys), under this run's tag."""
+    tag = images["users"].rsplit(":", 1)[1] + "-dev"
+    name = build(next(i for i in IMAGES if i.part == "users"), tag, tool, target="dev", log=None)
+    yield name
+    subprocess.run([tool, "rmi", "--no-prune", name], capture_output=True, check=False)
+
+
+def test_the_dev_image_reloads_a_file_synced_the_way_skaffold_syncs(system, users_dev_image):
+    port = free_port()
+    command = with_option(image_command(system.tool, users_dev_image), "--host", "127.0.0.1")
+    command = with_option(command, "--port", str(port))
+    assert "--reload" in command
+    container = start(system.tool, users_dev_image, command, system.env["users"])
+    try:
+        base = f"http://127.0.0.1:{port}"
+        assert wait_for(f"{base}/readyz", container).status_code == 200
+        assert httpx.get(f"{base}/dev-sync-probe").status_code == 404
+        # What skaffold's file sync runs in the container: the changed files as a tar
+        # stream, unpacked at the artifact's dest (/tmp/dev) with their repository paths.
+        source = "services/users/src/users_service/main.py"
+        changed = (REPO / source).read_text() + PROBE_ROUTE
+        untar = ["tar", "xmf", "-", "-C", "/", "--no-same-owner"]
+        synced = subprocess.run(
+            [system.tool, "exec", "-i", container.id, *untar],
+            input=tar_of({f"tmp/dev/{source}": changed}),
+            capture_output=True,
+            check=False,
+        )
+        assert synced.returncode == 0, synced.stderr
+        assert wait_for_status(f"{base}/dev-sync-probe", 200, container).json() == {"synced": True}
+    finally:
+        container.remove()
+
+
+PROBE_ROUTE = """
+
+@app.get("/dev-sync-probe")
+def dev_sync_probe() -> dict[str, bool]:
+    return {"synced": True}
+"""
+
+
+def tar_of(files: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for path, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(path)
+            info.size, info.mode, info.mtime = len(data), 0o644, int(time.time())
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def wait_for_status(url: str, status: int, container, timeout: float = 60) -> httpx.Response:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            response = httpx.get(url)
+            if response.status_code == status:
+                return response
+        except httpx.TransportError:
+            pass  # the server restarting
+        assert container.running(), container.logs()[-3000:]
+        time.sleep(0.3)
+    pytest.fail(f"{url} never answered {status}; log:\n{container.logs()[-3000:]}")
 
 
 # Last in this module: it stops the system's containers.

@@ -65,12 +65,18 @@ def _answers(tool: str) -> bool:
 
 
 def build(
-    image: Image, tag: str = DEFAULT_TAG, tool: str | None = None, log: Path | None = None
+    image: Image,
+    tag: str = DEFAULT_TAG,
+    tool: str | None = None,
+    log: Path | None = None,
+    target: str | None = None,
 ) -> str:
-    """Builds one image from the repository root; returns its name. The build's output
-    goes to `log` if given (CalledProcessError on failure), else to the terminal."""
+    """Builds one image (or one `target` stage of its Dockerfile) from the repository
+    root; returns its name. The build's output goes to `log` if given
+    (CalledProcessError on failure), else to the terminal."""
     name = image.name(tag)
-    command = [tool or container_tool(), "build", "-f", image.dockerfile, "-t", name, "."]
+    command = [tool or container_tool(), "build", "-f", image.dockerfile, "-t", name]
+    command += ["--target", target, "."] if target else ["."]
     if log is None:
         subprocess.run(command, cwd=repo_root(), check=True)  # noqa: S603
         return name
