@@ -2,17 +2,19 @@
 database read, then a Redis round trip), list pages and searches.
 
 Every request must succeed: no deadlock between the thread pool and the connection
-pool in sync mode, no request starved past the pool timeout in async mode. How fast
-is for `make bench`; this only checks that nothing fails.
+pool in sync mode, no request dropped or refused. The load comes from raw keep-alive
+connections (devstack.raw_http), so the server, not the test's client, is what is
+busy; and there is no time budget to miss on a busy machine: the pool timeout is
+generous, a deadlock still ends in 503s once it passes, and a request never answered
+ends at the test's timeout. How fast is for `make bench`.
 """
 
-import asyncio
 import subprocess
 import sys
 
-import httpx
 import pytest
 
+from devstack.raw_http import get_statuses
 from servicekit.testing import MODES
 
 pytestmark = pytest.mark.e2e
@@ -31,25 +33,18 @@ async def test_256_concurrent_clients_all_succeed(
     base_url = spawn_uvicorn(
         "items_service.main:app",
         DATABASE_URL=fresh_database_url,
-        DB_POOL_TIMEOUT="5",
+        DB_POOL_TIMEOUT="60",
         VIEWS_KEY_PREFIX=views_key_prefix,
     )
     prefix = MODES[mode]
-    # Idle connections expire on the client first (uvicorn closes them after 5 s): a
-    # connection reused just as the server closes it would fail the request for nothing.
-    limits = httpx.Limits(
-        max_connections=CLIENTS, max_keepalive_connections=CLIENTS, keepalive_expiry=2
-    )
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60) as client:
 
-        async def one(n: int) -> int:
-            if n % 4 == 0:
-                response = await client.get(f"{prefix}/items", params={"q": "b", "limit": 20})
-            elif n % 4 == 1:
-                response = await client.get(f"{prefix}/items", params={"owner_id": n % 50 + 1})
-            else:
-                response = await client.get(f"{prefix}/items/{n % ITEMS + 1}")
-            return response.status_code
+    def path(n: int) -> str:
+        if n % 4 == 0:
+            return f"{prefix}/items?q=b&limit=20"
+        if n % 4 == 1:
+            return f"{prefix}/items?owner_id={n % 50 + 1}"
+        return f"{prefix}/items/{n % ITEMS + 1}"
 
-        statuses = await asyncio.gather(*(one(n) for n in range(REQUESTS)))
+    statuses = await get_statuses(base_url, [path(n) for n in range(REQUESTS)], CLIENTS)
+
     assert statuses.count(200) == REQUESTS, sorted(set(statuses))

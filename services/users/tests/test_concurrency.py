@@ -1,17 +1,20 @@
 """256 clients at once against a real uvicorn process, in both modes.
 
 Every request must succeed: no deadlock between the thread pool and the connection
-pool in sync mode, no request starved past the pool timeout in async mode. How fast
-is for `make bench`; this only checks that nothing fails.
+pool in sync mode, no request dropped or refused. The load comes from raw keep-alive
+connections (devstack.raw_http), so the server, not the test's client, is what is
+busy; and there is no time budget to miss on a busy machine: the pool timeout is
+generous, a deadlock still ends in 503s once it passes, and a request never answered
+ends at the test's timeout. How fast is for `make bench`.
 """
 
-import asyncio
 import subprocess
 import sys
+from urllib.parse import urlencode
 
-import httpx
 import pytest
 
+from devstack.raw_http import get_statuses
 from servicekit.testing import MODES
 
 pytestmark = pytest.mark.e2e
@@ -24,21 +27,12 @@ REQUESTS = 1024
 async def test_256_concurrent_clients_all_succeed(fresh_database_url, spawn_users, mode):
     seed = [sys.executable, "-m", "users_service.seed", "--count", "500"]
     subprocess.run(seed, env={"DATABASE_URL": fresh_database_url}, check=True)
-    base_url = spawn_users(fresh_database_url, DB_POOL_TIMEOUT="5")
+    base_url = spawn_users(fresh_database_url, DB_POOL_TIMEOUT="60")
     prefix = MODES[mode]
-    # Idle connections expire on the client first (uvicorn closes them after 5 s): a
-    # connection reused just as the server closes it would fail the request for nothing.
-    limits = httpx.Limits(
-        max_connections=CLIENTS, max_keepalive_connections=CLIENTS, keepalive_expiry=2
-    )
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60) as client:
+    search = f"{prefix}/users?{urlencode({'q': 'gr', 'limit': 20})}"
+    page = f"{prefix}/users?limit=50"
+    paths = [search if n % 4 == 0 else page for n in range(REQUESTS)]
 
-        async def one(n: int) -> int:
-            if n % 4 == 0:
-                response = await client.get(f"{prefix}/users", params={"q": "gr", "limit": 20})
-            else:
-                response = await client.get(f"{prefix}/users", params={"limit": 50})
-            return response.status_code
+    statuses = await get_statuses(base_url, paths, connections=CLIENTS)
 
-        statuses = await asyncio.gather(*(one(n) for n in range(REQUESTS)))
     assert statuses.count(200) == REQUESTS, sorted(set(statuses))
