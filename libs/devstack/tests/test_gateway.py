@@ -6,7 +6,6 @@ import shutil
 import socket
 import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -315,10 +314,8 @@ def test_a_slow_upstream_is_a_504_problem(tmp_path, upstream):
         addresses = dict.fromkeys(SERVICES, silent_address)
         listen = f"127.0.0.1:{free_port()}"
         with Gateway(tmp_path / "gw", listen, addresses, template=template) as gateway:
-            started = time.monotonic()
             problem = assert_problem(*request(gateway, "GET", "/api/users"), 504)
             assert problem["title"] == "Gateway Timeout"
-            assert time.monotonic() - started < 10
 
 
 # --- requests nginx cannot parse -------------------------------------------------------

@@ -1,7 +1,6 @@
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -55,7 +54,6 @@ def test_make_run_refuses_to_start_twice():
     except AlreadyRunning:
         pytest.skip("a `make run` is running in this checkout")
     try:
-        started = time.monotonic()
         second = subprocess.run(
             [sys.executable, "-m", "devstack", "run"], capture_output=True, text=True, timeout=20
         )
@@ -65,4 +63,3 @@ def test_make_run_refuses_to_start_twice():
     assert second.stderr.strip() == (
         f"make run is already running (pid {os.getpid()}); stop it with Ctrl-C there"
     )
-    assert time.monotonic() - started < 20

@@ -1,7 +1,6 @@
 """Engines from one URL, statement timeouts and error classification, on both servers."""
 
 import asyncio
-import time
 from collections.abc import Awaitable
 
 import pytest
@@ -142,23 +141,20 @@ async def test_mysql_sessions_are_in_utc(scratch_databases, service_settings) ->
 
 
 async def test_the_statement_timeout_interrupts_the_async_engine(database, backend: str) -> None:
-    started = time.monotonic()
     with pytest.raises(exc.DBAPIError) as raised:
         async with database.async_engine.connect() as connection:
             await connection.execute(text(SLEEP_2S[backend]))
-    assert time.monotonic() - started < 1.5  # interrupted, not run to its end
+    # The server's own message: it interrupted the statement (one run to its end raises nothing).
     assert TIMEOUT_MESSAGE[backend] in str(raised.value)
     assert is_unavailable(raised.value), repr(raised.value)
 
 
 def test_the_statement_timeout_interrupts_the_sync_engine(database, backend: str) -> None:
-    started = time.monotonic()
     with (
         pytest.raises(exc.DBAPIError) as raised,
         database.sync_engine.connect() as connection,
     ):
         connection.execute(text(SLEEP_2S[backend]))
-    assert time.monotonic() - started < 1.5  # interrupted, not run to its end
     assert TIMEOUT_MESSAGE[backend] in str(raised.value)
     assert is_unavailable(raised.value), repr(raised.value)
 
@@ -169,6 +165,15 @@ async def failure_of(awaitable: Awaitable[object]) -> Exception:
     except Exception as error:
         return error
     pytest.fail("connected to a closed port")
+
+
+def refused(error: BaseException | None) -> bool:
+    """Whether the error is, or wraps, the server's port refusing the connection."""
+    while error is not None:
+        if isinstance(error, ConnectionRefusedError) or "refused" in str(error).lower():
+            return True
+        error = getattr(error, "orig", None) or error.__cause__ or error.__context__
+    return False
 
 
 def connect_and_close(engine: Engine) -> None:
@@ -183,11 +188,11 @@ async def test_a_closed_port_fails_fast_and_is_unavailable(
     url = f"{server}@127.0.0.1:{closed_port}/app"
     db = create_database(service_settings(database_url=url, db_connect_timeout=10))
     try:
-        started = time.monotonic()
         async_error = await failure_of(db.ping())
         sync_error = await failure_of(asyncio.to_thread(connect_and_close, db.sync_engine))
-        # Refused connections must not wait for the 10 s connect timeout.
-        assert time.monotonic() - started < 5
+        # Failed on the refusal itself, not after waiting out the 10 s connect timeout.
+        for error in (async_error, sync_error):
+            assert refused(error), repr(error)
         assert is_unavailable(async_error), repr(async_error)
         assert is_unavailable(sync_error), repr(sync_error)
     finally:
@@ -315,11 +320,9 @@ async def test_checkouts_beyond_the_pool_time_out_as_unavailable(one_connection)
     engine = one_connection.async_engine
     async with engine.connect() as holder:
         await holder.execute(text("SELECT 1"))
-        started = time.monotonic()
-        with pytest.raises(exc.TimeoutError) as raised:
+        with pytest.raises(exc.TimeoutError) as raised:  # gave up at the pool timeout
             async with engine.connect():
                 pass
-        assert time.monotonic() - started < 5  # gave up at the pool timeout, did not hang
     assert is_unavailable(raised.value)
 
 
