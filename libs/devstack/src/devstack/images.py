@@ -75,7 +75,12 @@ def build(
     root; returns its name. The build's output goes to `log` if given
     (CalledProcessError on failure), else to the terminal."""
     name = image.name(tag)
-    command = [tool or container_tool(), "build", "-f", image.dockerfile, "-t", name]
+    tool = tool or container_tool()
+    command = [tool, "build", "-f", image.dockerfile, "-t", name]
+    if Path(tool).name == "podman":
+        # The build's RUN steps download from PyPI: on the host's network, which reaches
+        # the registries where podman's own bridge may not (seen on the CI machines).
+        command += ["--network", "host"]
     command += ["--target", target, "."] if target else ["."]
     if log is None:
         subprocess.run(command, cwd=repo_root(), check=True)  # noqa: S603
