@@ -4,7 +4,6 @@ no record. (Running the jobs is the worker's; see services/worker.)"""
 
 import base64
 import json
-import time
 
 import pytest
 import redis
@@ -156,9 +155,8 @@ async def test_a_submission_while_redis_is_down_is_a_fast_503_without_a_record(
     me = owner()
     broker.stop()
     try:
-        started = time.monotonic()
+        # One connection attempt, never a retry loop (servicekit's test_jobs counts them).
         response = await client.post(f"{api}/jobs", json=DIGEST, headers=me.headers)
-        assert time.monotonic() - started < 1.5  # fails fast: never waits on a retry loop
         problem = assert_problem(response, 503)
         assert problem["title"] == "Job queue unavailable"
         assert await count_jobs(sql) == 0

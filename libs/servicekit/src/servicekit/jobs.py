@@ -61,6 +61,10 @@ def create_celery(
             "visibility_timeout": visibility_timeout,
             "socket_timeout": connect_timeout,
             "socket_connect_timeout": connect_timeout,
+            # A publisher's connection is tried once: kombu would otherwise retry it
+            # after 2 s, and a submission with Redis away would wait that long for its
+            # 503. (The worker's consumer reconnects in a loop of its own, unbounded.)
+            "max_retries": 0,
         },
         broker_connection_timeout=connect_timeout,
         broker_connection_retry_on_startup=True,
