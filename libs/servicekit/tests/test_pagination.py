@@ -38,9 +38,26 @@ def b64(raw: bytes) -> str:
     ],
 )
 def test_a_cursor_round_trips(position: dict) -> None:
-    cursor = encode_cursor(position)
+    cursor = encode_cursor("things", position)
     assert re.fullmatch(r"[A-Za-z0-9_-]*", cursor)  # URL-safe, unpadded
-    assert decode_cursor(cursor) == position
+    assert decode_cursor("things", cursor) == position
+
+
+def test_a_cursor_is_good_only_for_the_listing_that_made_it() -> None:
+    cursor = encode_cursor("users", {"i": 5})
+
+    with pytest.raises(InvalidCursor, match=r"not made for this listing \(items\)"):
+        decode_cursor("items", cursor)
+    with pytest.raises(InvalidCursor):  # made before cursors named their listing
+        decode_cursor("users", b64(b'{"i": 5}'))
+
+
+@pytest.mark.parametrize("text", ["a\x00b", "tab\there", "\x1b[31m", "del\x7f", "c1\x85"])
+def test_a_cursor_whose_text_holds_a_control_character_is_malformed(text: str) -> None:
+    cursor = encode_cursor("users.search", {"q": "gra", "k": text, "i": 1})
+
+    with pytest.raises(InvalidCursor, match="malformed"):
+        decode_cursor("users.search", cursor)
 
 
 @pytest.mark.parametrize(
@@ -78,7 +95,7 @@ def test_a_cursor_round_trips(position: dict) -> None:
 )
 def test_a_malformed_cursor_is_invalid_input(cursor: str) -> None:
     with pytest.raises(InvalidCursor) as raised:
-        decode_cursor(cursor)
+        decode_cursor("things", cursor)
     assert isinstance(raised.value, InvalidInput)
     assert raised.value.status == 422
     # One fixed message: nothing of what the client sent is reflected.
@@ -86,8 +103,9 @@ def test_a_malformed_cursor_is_invalid_input(cursor: str) -> None:
 
 
 def test_a_page_serializes_its_items_and_cursor() -> None:
-    page = Page[int](items=[1, 2], next_cursor=encode_cursor({"id": 2}))
-    assert page.model_dump() == {"items": [1, 2], "next_cursor": encode_cursor({"id": 2})}
+    cursor = encode_cursor("numbers", {"id": 2})
+    page = Page[int](items=[1, 2], next_cursor=cursor)
+    assert page.model_dump() == {"items": [1, 2], "next_cursor": cursor}
     assert Page[int](items=[], next_cursor=None).model_dump_json() == (
         '{"items":[],"next_cursor":null}'
     )
@@ -98,9 +116,9 @@ router = APIRouter()
 
 @router.get("/numbers")
 async def list_numbers(limit: Limit = DEFAULT_LIMIT, cursor: CursorParam = None) -> Page[int]:
-    start = decode_cursor(cursor)["after"] if cursor else 0
+    start = decode_cursor("numbers", cursor)["after"] if cursor else 0
     items = list(range(start + 1, start + 1 + limit))
-    return Page[int](items=items, next_cursor=encode_cursor({"after": items[-1]}))
+    return Page[int](items=items, next_cursor=encode_cursor("numbers", {"after": items[-1]}))
 
 
 @pytest.fixture

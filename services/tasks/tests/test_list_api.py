@@ -18,7 +18,7 @@ def b64(raw: bytes) -> str:
 
 def cursor_of(position: dict) -> str:
     """A cursor made the way the service makes them, to forge well-formed ones."""
-    raw = json.dumps(position, separators=(",", ":")).encode()
+    raw = json.dumps({"l": "tasks"} | position, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
@@ -179,6 +179,8 @@ MALFORMED_CURSORS = {
     "base64-of-json-list": b64(b"[]"),
     "base64-of-null": b64(b"null"),
     "base64-of-text": b64(b"12abc"),
+    "jobs-cursor": b64(b'{"l":"jobs","b":5}'),
+    "unnamed-listing": b64(b'{"done":null,"i":1}'),
     "empty-object": cursor_of({}),
     "id-only": cursor_of({"i": 1}),
     "id-as-string": cursor_of({"done": None, "i": "1"}),

@@ -9,6 +9,7 @@ from datetime import datetime
 import httpx
 import pytest
 
+from servicekit.pagination import encode_cursor
 from servicekit.testing import assert_invalid, assert_problem
 
 MAX_ID = 2**63 - 1
@@ -345,6 +346,12 @@ MALFORMED_CURSORS = {
     "base64-of-json-list": b64(b"[]"),
     "base64-of-null": b64(b"null"),
     "base64-of-text": b64(b"12abc"),
+    # Well formed, but for another listing: an items cursor, a users cursor of old.
+    "items-cursor": encode_cursor("items", {"i": 5}),
+    "unnamed-listing": b64(b'{"i": 5}'),
+    # A search key with NUL reached Postgres, which answered 500 (invalid byte 0x00).
+    "nul-in-search-key": encode_cursor("users.search", {"q": "ann", "k": "a\x00b", "i": 1}),
+    "c1-in-search-key": encode_cursor("users.search", {"q": "ann", "k": "ann\x85", "i": 1}),
 }
 
 

@@ -70,11 +70,23 @@ class InvalidCursor(InvalidInput):
     title = "Invalid cursor"
 
 
-def encode_cursor(position: dict) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps(position)).rstrip(b"=").decode()
+# The key naming the listing a cursor was made for, in its JSON.
+_LISTING = "l"
+# C0 and C1 control characters and DEL: no text a cursor carries (a search key, a title
+# key) may hold one, as no query parameter may; Postgres refuses NUL outright.
+_CONTROL = frozenset(map(chr, [*range(0x20), *range(0x7F, 0xA0)]))
 
 
-def decode_cursor(cursor: str) -> dict:
+def encode_cursor(listing: str, position: dict) -> str:
+    """The cursor of `position` on the listing named `listing` (e.g. "items")."""
+    document = {_LISTING: listing} | position
+    return base64.urlsafe_b64encode(orjson.dumps(document)).rstrip(b"=").decode()
+
+
+def decode_cursor(listing: str, cursor: str) -> dict:
+    """The position a cursor of `listing` holds (without the listing's name), after the
+    checks every cursor gets: valid base64 JSON of an object, made for this listing, and
+    no control character in any text. Each service then checks the fields it expects."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         position = orjson.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
@@ -82,4 +94,9 @@ def decode_cursor(cursor: str) -> dict:
         raise InvalidCursor("The cursor is malformed: pass next_cursor unchanged") from None
     if not isinstance(position, dict):
         raise InvalidCursor("The cursor is malformed: pass next_cursor unchanged")
+    if position.pop(_LISTING, None) != listing:
+        raise InvalidCursor(f"The cursor was not made for this listing ({listing})")
+    for value in position.values():
+        if isinstance(value, str) and not _CONTROL.isdisjoint(value):
+            raise InvalidCursor("The cursor is malformed: pass next_cursor unchanged")
     return position

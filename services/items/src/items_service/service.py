@@ -25,6 +25,8 @@ from servicekit.pagination import InvalidCursor, Page, decode_cursor, encode_cur
 from servicekit.schemas import is_id
 from servicekit.tokens import Principal
 
+LISTING = "items"  # the name its cursors carry (servicekit.pagination)
+
 
 def create_item(session: Session, principal: Principal, data: ItemCreate) -> ItemRead:
     now = utcnow()
@@ -61,13 +63,13 @@ def list_items(
     if len(rows) > limit:
         last = rows[limit - 1]
         position = {"k": last.title_key, "i": last.id} if by_title else {"i": last.id}
-        next_cursor = encode_cursor(filters | position)
+        next_cursor = encode_cursor(LISTING, filters | position)
     items = [_read(row) for row in rows[:limit]]
     return Page[ItemRead].model_construct(items=items, next_cursor=next_cursor)
 
 
 def _position(cursor: str, filters: dict, by_title: bool) -> int | tuple[str, int]:
-    position = decode_cursor(cursor)
+    position = decode_cursor(LISTING, cursor)
     expected = set(filters) | ({"k", "i"} if by_title else {"i"})
     made_for = {name: position[name] for name in ("o", "q") if name in position}
     same_filters = made_for == filters and all(

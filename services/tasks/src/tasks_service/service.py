@@ -15,6 +15,8 @@ from tasks_service import repository
 from tasks_service.errors import TaskNotFound
 from tasks_service.schemas import TaskCreate, TaskRead, TaskSummary, TaskUpdate
 
+LISTING = "tasks"  # the name its cursors carry (servicekit.pagination)
+
 
 def create_task(session: Session, principal: Principal, data: TaskCreate) -> TaskRead:
     now = utcnow()
@@ -56,14 +58,14 @@ def list_tasks(
     )
     next_cursor = None
     if len(rows) > limit:
-        next_cursor = encode_cursor({"done": done, "i": rows[limit - 1].id})
+        next_cursor = encode_cursor(LISTING, {"done": done, "i": rows[limit - 1].id})
     items = [TaskRead.model_construct(**row._mapping) for row in rows[:limit]]
     return Page[TaskRead].model_construct(items=items, next_cursor=next_cursor)
 
 
 def _position(cursor: str, done: bool | None) -> int:
     """The id after which the page starts; the cursor must come from the same filter."""
-    position = decode_cursor(cursor)
+    position = decode_cursor(LISTING, cursor)
     after_id = position.get("i")
     # `is`, not `==`: a cursor saying 1 or 0 was not made for true or false.
     if set(position) != {"done", "i"} or position["done"] is not done or not is_id(after_id):

@@ -12,6 +12,8 @@ from tasks_service.jobs import repository
 from tasks_service.jobs.errors import JobNotFound, NotYourReport
 from tasks_service.jobs.schemas import JobRead, JobSubmission, ReportJob
 
+LISTING = "jobs"  # the name its cursors carry (servicekit.pagination)
+
 
 def record_job(
     session: Session, principal: Principal, job: JobSubmission, job_id: int
@@ -51,14 +53,14 @@ def get_job(session: Session, principal: Principal, job_id: int) -> JobRead:
 def list_jobs(session: Session, principal: Principal, *, limit: int, cursor: str | None) -> Page:
     before_id = _position(cursor) if cursor else None
     rows = repository.page(session, principal.user_id, limit=limit + 1, before_id=before_id)
-    next_cursor = encode_cursor({"b": rows[limit - 1].id}) if len(rows) > limit else None
+    next_cursor = encode_cursor(LISTING, {"b": rows[limit - 1].id}) if len(rows) > limit else None
     return Page[JobRead].model_construct(
         items=[_read(row) for row in rows[:limit]], next_cursor=next_cursor
     )
 
 
 def _position(cursor: str) -> int:
-    position = decode_cursor(cursor)
+    position = decode_cursor(LISTING, cursor)
     if set(position) != {"b"} or not is_id(position["b"]):
         raise InvalidCursor("The cursor does not belong to this listing")
     return position["b"]
