@@ -43,6 +43,9 @@ INVALID_CREATE = {
     "title-object": {"title": {"text": "Lantern"}},
     "title-empty": {"title": ""},
     "title-blank": {"title": " \t\n "},
+    "title-with-c1-control": {"title": "Lamp\x85Shade"},
+    "title-with-bidi-isolate": {"title": "Lamp \u2067x\u2069"},
+    "title-only-invisible": {"title": "\u200b\u2060"},
     "title-201-chars": {"title": "t" * 201},
     "title-10000-chars": {"title": "t" * 10_000},
     "title-nul": {"title": "Brass\x00Lantern"},
@@ -170,7 +173,9 @@ async def test_patch_rejects_malformed_or_non_object_json(
 
 # --- ids ------------------------------------------------------------------------------
 
+# Only plain decimal digits name an id: no sign, point, exponent, separator or padding.
 BAD_IDS = ["abc", "0", "-1", "1.5", "1e3", str(MAX_ID + 1), "99999999999999999999"]
+BAD_IDS += ["1.0", "+1", "01", "1_0", " 1"]
 
 
 @pytest.mark.parametrize("item_id", BAD_IDS)

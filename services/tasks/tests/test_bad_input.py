@@ -60,6 +60,9 @@ BAD_TITLES = {
     "list": ["Water the plants"],
     "object": {"text": "Water the plants"},
     "nul": "Water\x00the plants",
+    "c1-control": "Water\x85the plants",
+    "bidi-override": "Water \u202ethe plants",
+    "only-invisible": "\u200b\u200c\u200d",
     "inner-newline": "Water\nthe plants",
     "inner-tab": "Water\tthe plants",
     "escape": "Water \x1b[31mred",
@@ -269,6 +272,7 @@ async def test_list_rejects_done_other_than_true_or_false(
 
 
 BAD_IDS = ["abc", "0", "-1", "1.5", "1e3", "0x10", str(MAX_ID + 1), "9" * 20, "9" * 400]
+BAD_IDS += ["1.0", "+1", "01", "1_0", " 1"]  # only plain decimal digits name an id
 ROUTES = [
     ("GET", ""),
     ("PATCH", ""),

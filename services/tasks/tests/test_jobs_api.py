@@ -108,6 +108,12 @@ BAD_SUBMISSIONS = {
     "unknown-field": {**DIGEST, "priority": 9},
     "report-without-user": {"kind": "reports.user_summary", "params": {}},
     "report-user-zero": {"kind": "reports.user_summary", "params": {"user_id": 0}},
+    # Strictly typed: nothing is coerced into a user id or a number of rounds.
+    "report-user-true": {"kind": "reports.user_summary", "params": {"user_id": True}},
+    "report-user-text": {"kind": "reports.user_summary", "params": {"user_id": "1"}},
+    "report-user-float": {"kind": "reports.user_summary", "params": {"user_id": 1.0}},
+    "rounds-as-text": {"kind": "compute.digest", "params": {"data": "x", "rounds": "5"}},
+    "data-as-number": {"kind": "compute.digest", "params": {"data": 5, "rounds": 1}},
 }
 
 

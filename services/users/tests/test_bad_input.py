@@ -58,6 +58,11 @@ INVALID_CREATE = {
     # Postgres cannot store NUL: refused on both databases, never a 500.
     "name-with-nul": {"name": "Ann\x00Lee"},
     "name-with-newline": {"name": "Ann\nLee"},
+    "name-with-c1-control": {"name": "Ann\x85Lee"},
+    "name-with-bidi-override": {"name": "Ann\u202eeeL"},
+    "name-only-invisible": {"name": "\u200b\u200b\ufeff"},
+    "password-of-nuls": {"password": "\x00" * 10},
+    "password-with-escape": {"password": "pass\x1b[2Jword"},
     "name-missing": {"name": MISSING},
     "email-missing": {"email": MISSING},
     "password-missing": {"password": MISSING},

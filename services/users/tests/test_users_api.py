@@ -233,7 +233,11 @@ async def test_get_largest_valid_id_is_404_not_an_error(client, api):
     assert_problem(response, 404)
 
 
-@pytest.mark.parametrize("user_id", ["abc", "0", "-1", str(MAX_ID + 1), "99999999999999999999"])
+# Only plain decimal digits name an id ("1.0" and "+1" were read as user 1).
+BAD_IDS = ["abc", "0", "-1", str(MAX_ID + 1), "99999999999999999999", "1.0", "+1", "01", "1_0"]
+
+
+@pytest.mark.parametrize("user_id", BAD_IDS)
 async def test_get_user_with_invalid_id_is_422(client, api, user_id):
     response = await client.get(f"{api}/users/{user_id}")
 

@@ -3,13 +3,13 @@ one definition."""
 
 from typing import Annotated, Literal
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, Query, Request
 
 from items_service.clients import UsersClient
 from items_service.views import ViewCounter
-from servicekit.schemas import MAX_ID, ONE_LINE_PATTERN
+from servicekit.schemas import MAX_ID, ONE_LINE_PATTERN, id_path
 
-ItemId = Annotated[int, Path(ge=1, le=MAX_ID, description="An item's id")]
+ItemId = id_path("An item's id")
 OwnerId = Annotated[int, Query(ge=1, le=MAX_ID, description="A user's id")]
 OwnerFilter = Annotated[int | None, Query(ge=1, le=MAX_ID, description="Only this user's items")]
 TitlePrefix = Annotated[

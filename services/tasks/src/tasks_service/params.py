@@ -2,12 +2,12 @@
 
 from typing import Annotated
 
-from fastapi import Path, Query
+from fastapi import Query
 from pydantic import BeforeValidator
 
-from servicekit.schemas import MAX_ID
+from servicekit.schemas import id_path
 
-TaskId = Annotated[int, Path(ge=1, le=MAX_ID, description="A task's id")]
+TaskId = id_path("A task's id")
 
 
 def _true_or_false(value: object) -> object:

@@ -2,13 +2,13 @@
 
 from typing import Annotated, Literal
 
-from fastapi import Depends, Form, Path, Query, Request
+from fastapi import Depends, Form, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from servicekit.schemas import MAX_ID, ONE_LINE_PATTERN
+from servicekit.schemas import ONE_LINE_PATTERN, id_path
 from users_service.security import TokenIssuer
 
-UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="A user's id")]
+UserId = id_path("A user's id")
 NamePrefix = Annotated[
     str | None,
     Query(

@@ -15,12 +15,15 @@ from pydantic import (
 )
 
 from servicekit.pagination import PageJSON
-from servicekit.schemas import InputModel, one_line
+from servicekit.schemas import NO_CONTROL_PATTERN, InputModel, one_line
 
 Name = one_line(100)
 # Stored lower-cased: one account per address, however it is typed.
 Email = Annotated[EmailStr, StringConstraints(max_length=254), AfterValidator(str.lower)]
-Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
+# Any text but control characters (ten NULs were a password).
+Password = Annotated[
+    str, StringConstraints(min_length=8, max_length=128, pattern=NO_CONTROL_PATTERN)
+]
 _http_url = TypeAdapter(HttpUrl)
 
 

@@ -2,13 +2,13 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Request
 
 from servicekit.ids import SnowflakeGenerator
-from servicekit.schemas import MAX_ID
+from servicekit.schemas import id_path
 from tasks_service.jobs.queue import JobQueue
 
-JobId = Annotated[int, Path(ge=1, le=MAX_ID, description="A job's id")]
+JobId = id_path("A job's id")
 
 
 # async: a plain def dependency would cost a thread hop per request.

@@ -4,7 +4,7 @@ or bad params are a 422 before anything is written or enqueued."""
 from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from servicekit.schemas import MAX_ID, InputModel, text
 
@@ -12,11 +12,18 @@ MAX_DIGEST_DATA_CHARS = 10_000
 MAX_DIGEST_ROUNDS = 1_000_000
 
 
-class ReportParams(InputModel):
+class JobParams(InputModel):
+    """A job's arguments, typed strictly: `"1"`, `1.0` or `true` is no user id and `"5"`
+    no number of rounds (the worker would get them as sent)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class ReportParams(JobParams):
     user_id: int = Field(ge=1, le=MAX_ID)
 
 
-class DigestParams(InputModel):
+class DigestParams(JobParams):
     data: text(MAX_DIGEST_DATA_CHARS)
     rounds: int = Field(ge=1, le=MAX_DIGEST_ROUNDS)
 
