@@ -15,6 +15,7 @@ import pytest
 
 from devstack import stack as stack_module
 from devstack.databases import database_exists, drop_database, has_rows, with_database
+from devstack.health import answers_ok
 from devstack.ports import free_port
 from devstack.probes import ensure_reachable
 from devstack.services import SERVICES, Service
@@ -165,9 +166,20 @@ def test_services_start_behind_the_gateway(make_stack, postgres_server_url, redi
     assert f"users (sync)   {gateway.url}/sync/api/users" in output
     assert f"users docs     {service.base_url}/docs" in output
 
-    # A service that dies is reported and ends the run with a non-zero code.
+    # A service that dies is reported and started again; the gateway reaches it again.
     stack.supervisor._children[0].process.kill()
-    assert stack.supervisor.watch(poll=0.05) == 1
+
+    def serving_again() -> bool:
+        restarted = "started users again" in output_of(stack)
+        return restarted and answers_ok(f"{gateway.url}/api/users/1")
+
+    stack.supervisor.watch(poll=0.05, until=serving_again)
+    assert "users exited unexpectedly" in output_of(stack)
+    assert get_json(f"{gateway.url}/api/users/1")["path"] == "/api/users/1"
+
+
+def output_of(stack) -> str:
+    return stack.supervisor._out.getvalue()
 
 
 def test_a_service_database_url_overrides_the_server(make_stack, mysql_server_url):

@@ -85,13 +85,27 @@ def test_a_child_that_never_gets_healthy_times_out():
         supervisor.start(spec)
 
 
-def test_watch_reports_a_child_that_dies_and_returns_non_zero():
+def test_watch_starts_a_child_that_dies_again_with_a_growing_backoff():
     out = io.StringIO()
     with Supervisor(out) as supervisor:
         supervisor.start(ChildSpec("steady", python("import time; time.sleep(60)")))
-        supervisor.start(ChildSpec("flaky", python("import time; time.sleep(1); exit(4)")))
-        assert supervisor.watch(poll=0.05) == 1
-    assert "flaky exited unexpectedly with code 4" in out.getvalue()
+        steady_pid = supervisor.pids()["steady"]
+        flaky = "import time; print('up', flush=True); time.sleep(0.7); exit(4)"
+        supervisor.start(ChildSpec("flaky", python(flaky)))
+
+        def restarted_twice() -> bool:
+            return out.getvalue().count("started flaky again") == 2
+
+        supervisor.watch(poll=0.05, until=restarted_twice)
+        assert supervisor.pids()["steady"] == steady_pid  # the others run on untouched
+
+    reports = [line for line in out.getvalue().splitlines() if "flaky exited" in line]
+    assert [report.split("; ")[1] for report in reports[:2]] == [
+        "starting it again in 1 s",
+        "starting it again in 2 s",
+    ]
+    assert "flaky exited unexpectedly with code 4" in reports[0]
+    assert out.getvalue().count("flaky         | up") >= 2  # it really ran again
 
 
 def test_stop_kills_a_child_that_ignores_sigterm():

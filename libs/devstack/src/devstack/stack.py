@@ -321,9 +321,10 @@ class Stack:
         gateway = self.start_gateway()
         return gateway, self.start_prometheus()
 
-    def run(self) -> int:
+    def run(self) -> None:
+        """Starts everything, then keeps it running until a stop signal."""
         self.print_urls(*self.start())
-        return self.supervisor.watch()
+        self.supervisor.watch()
 
 
 def run(environ: Mapping[str, str] | None = None, out: TextIO | None = None) -> int:
@@ -338,7 +339,8 @@ def run(environ: Mapping[str, str] | None = None, out: TextIO | None = None) -> 
             contextlib.ExitStack() as exits,
         ):
             try:
-                code = Stack(root, environ, supervisor, exits).run()
+                Stack(root, environ, supervisor, exits).run()
+                code = 0
             except StopRequested:
                 supervisor.say("stopping everything")
                 code = 0

@@ -74,12 +74,23 @@ class ChildSpec:
     health_timeout: float = 30.0
 
 
+# A child that exits on its own is started again, as a cluster restarts a crashed
+# container: after 1 s, then twice as long each time it fails again, up to 30 s; one
+# that ran a minute before failing starts again from 1 s.
+FIRST_BACKOFF = 1.0
+MAX_BACKOFF = 30.0
+STEADY_SECONDS = 60.0
+
+
 @dataclass
 class _Child:
     spec: ChildSpec
     process: subprocess.Popen
     pump: threading.Thread | None = None
     recent: deque[str] = field(default_factory=lambda: deque(maxlen=40))
+    started_at: float = field(default_factory=time.monotonic)
+    backoff: float = 0.0  # the wait before the last restart; 0 before any
+    restart_at: float | None = None  # set once its exit has been reported
 
 
 def _is_json_object(line: str) -> bool:
@@ -185,17 +196,32 @@ class Supervisor:
         """name -> process id of each long-running child still running."""
         return {c.spec.name: c.process.pid for c in self._children if c.process.poll() is None}
 
-    def watch(self, poll: float = 0.2) -> int:
-        """Blocks until a child exits on its own; reports it and returns 1.
-
-        A stop signal ends the wait by raising `StopRequested` (see `stop_signals`).
-        """
-        while True:
-            for child in self._children:
+    def watch(self, poll: float = 0.2, until: Callable[[], bool] = lambda: False) -> None:
+        """Keeps the children running: one that exits on its own is reported and started
+        again after a backoff. Returns when `until()` is true; otherwise a stop signal
+        ends it by raising `StopRequested` (see `stop_signals`)."""
+        while not until():
+            for index, child in enumerate(self._children):
                 code = child.process.poll()
-                if code is not None:
-                    self.say(f"{child.spec.name} exited unexpectedly with code {code}")
-                    return 1
+                if code is None:
+                    continue
+                now = time.monotonic()
+                if child.restart_at is None:
+                    steady = now - child.started_at >= STEADY_SECONDS
+                    backoff = FIRST_BACKOFF if steady or not child.backoff else child.backoff * 2
+                    child.backoff = min(backoff, MAX_BACKOFF)
+                    child.restart_at = now + child.backoff
+                    self.say(
+                        f"{child.spec.name} exited unexpectedly with code {code}; "
+                        f"starting it again in {child.backoff:.0f} s"
+                    )
+                elif now >= child.restart_at:
+                    if child.pump is not None:
+                        child.pump.join(timeout=2)
+                    restarted = self._launch(child.spec)
+                    restarted.backoff = child.backoff
+                    self._children[index] = restarted
+                    self.say(f"started {child.spec.name} again (pid {restarted.process.pid})")
             time.sleep(poll)
 
     def stop(self) -> None:
