@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, text
 from servicekit.db import sync_url
 from servicekit.testing import MODES
 from tasks_service.app import create_tasks_app
+from tasks_service.jobs.service import MAX_UNFINISHED_JOBS
 
 WRITERS = 20
 
@@ -32,15 +33,22 @@ class Live:
         finally:
             engine.dispose()
 
+    def execute(self, statement: str) -> None:
+        engine = create_engine(sync_url(self.database_url))
+        try:
+            with engine.begin() as connection:
+                connection.execute(text(statement))
+        finally:
+            engine.dispose()
+
 
 @pytest.fixture
-async def live(
-    tasks_settings, fresh_database_url: str, redis_url: str, mint_token
-) -> AsyncIterator[Live]:
+async def live(tasks_settings, fresh_database_url: str, broker, mint_token) -> AsyncIterator[Live]:
     """The app on a database of this test's own, committing for real, with a connection
     ready for every writer: opening connections one by one (slower than a whole request
     on MariaDB) would otherwise line the writers up instead of racing them."""
-    settings = tasks_settings(fresh_database_url, redis_url, db_pool_size=WRITERS)
+    # Jobs go to the suite's own Redis, where no worker takes them.
+    settings = tasks_settings(fresh_database_url, broker.url, db_pool_size=WRITERS)
     app = create_tasks_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
@@ -147,3 +155,22 @@ async def test_concurrent_patches_and_deletes_leave_no_half_written_task(live, a
             assert answer["due_date"] == f"2027-01-{n + 1:02d}"
     untouched = await live.client.get(f"{api}/tasks/{foreign['id']}", headers=other.headers)
     assert untouched.json() == foreign
+
+
+async def test_parallel_submissions_of_one_user_stop_at_the_quota(live, api, owner):
+    me = owner()
+    digest = {"kind": "compute.digest", "params": {"data": "x", "rounds": 1}}
+
+    def submit():
+        return live.client.post(f"{api}/jobs", json=digest, headers=me.headers)
+
+    extra = 10
+    responses = await asyncio.gather(*(submit() for _ in range(MAX_UNFINISHED_JOBS + extra)))
+
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses == [202] * MAX_UNFINISHED_JOBS + [429] * extra
+    jobs = f"SELECT count(*) FROM jobs WHERE owner_id = {me.id}"  # noqa: S608
+    assert live.scalar(jobs) == MAX_UNFINISHED_JOBS
+    # Ended jobs count no more.
+    live.execute(f"UPDATE jobs SET status = 'succeeded' WHERE owner_id = {me.id}")  # noqa: S608
+    assert (await submit()).status_code == 202

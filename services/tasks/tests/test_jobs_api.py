@@ -9,6 +9,8 @@ import pytest
 import redis
 from prometheus_client.parser import text_string_to_metric_families
 
+from tasks_service.jobs.service import MAX_UNFINISHED_JOBS
+
 QUEUE = "celery"  # Celery's default queue: one Redis list
 
 DIGEST = {"kind": "compute.digest", "params": {"data": "hello", "rounds": 3}}
@@ -202,3 +204,23 @@ async def test_sent_jobs_are_counted_by_kind_and_refused_ones_are_not(
     assert set(before) == {"compute.digest", "reports.user_summary"}
     assert after["compute.digest"] == before["compute.digest"] + 1
     assert after["reports.user_summary"] == before["reports.user_summary"]
+
+
+async def test_beyond_the_quota_of_unfinished_jobs_a_submission_is_a_429(
+    client, api, owner, queue, sql, assert_problem
+):
+    me, someone_else = owner(), owner()
+    for _ in range(MAX_UNFINISHED_JOBS):
+        accepted = await client.post(f"{api}/jobs", json=DIGEST, headers=me.headers)
+        assert accepted.status_code == 202, accepted.text
+
+    refused = await client.post(f"{api}/jobs", json=DIGEST, headers=me.headers)
+
+    problem = assert_problem(refused, 429)
+    assert problem["title"] == "Too many unfinished jobs"
+    assert refused.headers["retry-after"] == "10"
+    assert await count_jobs(sql) == MAX_UNFINISHED_JOBS
+    assert queue.llen(QUEUE) == MAX_UNFINISHED_JOBS
+    # The quota is each user's own.
+    other = await client.post(f"{api}/jobs", json=DIGEST, headers=someone_else.headers)
+    assert other.status_code == 202, other.text

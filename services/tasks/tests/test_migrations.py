@@ -58,5 +58,5 @@ def test_downgrade_and_upgrade_again(fresh_database_url, alembic_ini: Path):
     assert tables(fresh_database_url) == set()
 
     command.upgrade(config, "head")
-    assert tables(fresh_database_url) == {"tasks", "jobs"}
+    assert tables(fresh_database_url) == {"tasks", "jobs", "job_submitters"}
     assert differences(fresh_database_url) == []

@@ -54,6 +54,14 @@ class InvalidInput(ServiceError):
     title = "Invalid input"
 
 
+class TooManyRequests(ServiceError):
+    status = 429
+    title = "Too Many Requests"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int = 1):
+        super().__init__(detail, headers={"Retry-After": str(retry_after)})
+
+
 class ServiceUnavailable(ServiceError):
     status = 503
     title = "Service Unavailable"

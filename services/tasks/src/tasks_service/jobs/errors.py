@@ -1,6 +1,6 @@
 """Domain errors of jobs."""
 
-from servicekit.errors import Forbidden, NotFound
+from servicekit.errors import Forbidden, NotFound, TooManyRequests
 
 
 class JobNotFound(NotFound):
@@ -13,3 +13,8 @@ class JobNotFound(NotFound):
 class NotYourReport(Forbidden):
     title = "Not your report"
     type = "urn:problem-type:tasks:not-your-report"
+
+
+class TooManyJobs(TooManyRequests):
+    title = "Too many unfinished jobs"
+    type = "urn:problem-type:tasks:too-many-jobs"

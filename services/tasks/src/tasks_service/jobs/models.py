@@ -42,5 +42,19 @@ class Job(Base):
         Index("ix_jobs_owner_id_id", "owner_id", "id"),
         # The worker looks for unfinished jobs to re-send after a Redis restart.
         Index("ix_jobs_status", "status"),
+        # A submission counts its owner's unfinished jobs (the quota).
+        Index("ix_jobs_owner_id_status", "owner_id", "status"),
         {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_unicode_ci"},
     )
+
+
+class JobSubmitter(Base):
+    """A row per user who submitted a job, locked by each submission while it counts the
+    user's unfinished jobs: parallel submissions of one user take turns, so none of them
+    slips past the quota on a count that another is about to change."""
+
+    __tablename__ = "job_submitters"
+
+    owner_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+
+    __table_args__ = ({"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_unicode_ci"},)

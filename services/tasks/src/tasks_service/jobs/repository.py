@@ -2,10 +2,11 @@
 
 from collections.abc import Sequence
 
-from sqlalchemy import Row, bindparam, insert, select
+from sqlalchemy import Row, bindparam, func, insert, select
+from sqlalchemy.dialects import mysql, postgresql
 from sqlalchemy.orm import Session
 
-from tasks_service.jobs.models import Job
+from tasks_service.jobs.models import Job, JobSubmitter
 
 COLUMNS = (Job.id, Job.kind, Job.status, Job.result, Job.error, Job.created_at, Job.finished_at)
 
@@ -18,10 +19,33 @@ _page = (
     .limit(bindparam("limit"))
 )
 _page_before = _page.where(Job.id < bindparam("before_id"))
+_unfinished = select(func.count()).where(
+    Job.owner_id == bindparam("owner"), Job.status.in_(("queued", "running"))
+)
+# Writing the user's submitter row, made on first use, locks it until the transaction
+# ends (an upsert that always touches the row: InnoDB's INSERT IGNORE plus SELECT ... FOR
+# UPDATE would take a shared lock first, and two submissions could deadlock).
+_pg_upsert = postgresql.insert(JobSubmitter)
+_mysql_upsert = mysql.insert(JobSubmitter)
+_lock_submitter = {
+    "postgresql": _pg_upsert.on_conflict_do_update(
+        index_elements=[JobSubmitter.owner_id], set_={"owner_id": _pg_upsert.excluded.owner_id}
+    ),
+    "mysql": _mysql_upsert.on_duplicate_key_update(owner_id=_mysql_upsert.inserted.owner_id),
+}
 
 
 def insert_job(session: Session, values: dict) -> None:
     session.execute(_insert, values)
+
+
+def lock_submitter(session: Session, owner_id: int) -> None:
+    """Holds the user's submitter row until the transaction ends."""
+    session.execute(_lock_submitter[session.get_bind().dialect.name], {"owner_id": owner_id})
+
+
+def unfinished_jobs(session: Session, owner_id: int) -> int:
+    return session.execute(_unfinished, {"owner": owner_id}).scalar_one()
 
 
 def owned_job(session: Session, owner_id: int, job_id: int) -> Row | None:

@@ -9,10 +9,13 @@ from servicekit.request_id import current_request_id
 from servicekit.schemas import is_id
 from servicekit.tokens import Principal
 from tasks_service.jobs import repository
-from tasks_service.jobs.errors import JobNotFound, NotYourReport
+from tasks_service.jobs.errors import JobNotFound, NotYourReport, TooManyJobs
 from tasks_service.jobs.schemas import JobRead, JobSubmission, ReportJob
 
 LISTING = "jobs"  # the name its cursors carry (servicekit.pagination)
+# Queued or running jobs one user may have: beyond it a submission is a 429. It bounds
+# the work one account can put ahead of everyone else's (each job at most 180 s).
+MAX_UNFINISHED_JOBS = 20
 
 
 def record_job(
@@ -24,6 +27,13 @@ def record_job(
     if isinstance(job, ReportJob) and job.params.user_id != principal.user_id:
         # A summary holds the user's own task counts.
         raise NotYourReport("A report can only be about your own account")
+    # The lock makes a user's parallel submissions count one after another.
+    repository.lock_submitter(session, principal.user_id)
+    if repository.unfinished_jobs(session, principal.user_id) >= MAX_UNFINISHED_JOBS:
+        raise TooManyJobs(
+            f"You have {MAX_UNFINISHED_JOBS} unfinished jobs; submit more once some have ended",
+            retry_after=10,
+        )
     token = principal.token if job.acts_as_submitter else None
     params = job.params.model_dump()
     repository.insert_job(
