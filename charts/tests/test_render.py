@@ -8,7 +8,7 @@ import kubernetes_validate
 import pytest
 
 from devstack.helm import RenderError, chart_dir, template
-from devstack.pod_security import pod_spec, restricted_problems
+from devstack.pod_security import containers_of, restricted_problems
 
 KUBERNETES_VERSIONS = ["1.30", "1.35"]
 
@@ -85,12 +85,7 @@ def test_bad_values_are_refused_at_install_with_a_clear_message(helm, values, me
 
 
 def containers(documents: list[dict]) -> list[dict]:
-    found = []
-    for document in documents:
-        spec = pod_spec(document)
-        if spec:
-            found += spec["containers"] + spec.get("initContainers", [])
-    return found
+    return [container for document in documents for container in containers_of(document)]
 
 
 def selector_of(document: dict) -> tuple | None:

@@ -146,15 +146,20 @@ def test_loadtest_image_serves_the_web_ui_by_default(tool, images):
         container.remove()
 
 
-def wait_for(url: str, container, timeout: float = 60) -> httpx.Response:
+def wait_for(url: str, container, status: int | None = None, timeout: float = 60) -> httpx.Response:
+    """The first answer from `url` (with `status`, when given) while the container runs."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            return httpx.get(url)
+            response = httpx.get(url)
+            if status is None or response.status_code == status:
+                return response
         except httpx.TransportError:
-            assert container.running(), container.logs()[-3000:]
-            time.sleep(0.2)
-    pytest.fail(f"{url} never answered; log:\n{container.logs()[-3000:]}")
+            pass  # not listening yet, or restarting
+        assert container.running(), container.logs()[-3000:]
+        time.sleep(0.2)
+    expected = f" {status}" if status else ""
+    pytest.fail(f"{url} never answered{expected}; log:\n{container.logs()[-3000:]}")
 
 
 @pytest.mark.parametrize("part", list(UIDS))
@@ -242,7 +247,7 @@ def test_the_dev_image_reloads_a_file_synced_the_way_skaffold_syncs(system, user
             check=False,
         )
         assert synced.returncode == 0, synced.stderr
-        assert wait_for_status(f"{base}/dev-sync-probe", 200, container).json() == {"synced": True}
+        assert wait_for(f"{base}/dev-sync-probe", container, status=200).json() == {"synced": True}
     finally:
         container.remove()
 
@@ -264,20 +269,6 @@ def tar_of(files: dict[str, str]) -> bytes:
             info.size, info.mode, info.mtime = len(data), 0o644, int(time.time())
             archive.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
-
-
-def wait_for_status(url: str, status: int, container, timeout: float = 60) -> httpx.Response:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            response = httpx.get(url)
-            if response.status_code == status:
-                return response
-        except httpx.TransportError:
-            pass  # the server restarting
-        assert container.running(), container.logs()[-3000:]
-        time.sleep(0.3)
-    pytest.fail(f"{url} never answered {status}; log:\n{container.logs()[-3000:]}")
 
 
 # Last in this module: it stops the system's containers.

@@ -20,7 +20,7 @@ from devstack.cluster_smoke import smoke_job
 from devstack.helm import chart_dir, template
 from devstack.images import IMAGES
 from devstack.layout import repo_root
-from devstack.pod_security import pod_spec, restricted_problems
+from devstack.pod_security import containers_of, restricted_problems
 
 ROOT = repo_root()
 SCHEMA = ROOT / "k8s" / "schemas" / "skaffold-v4beta14.json"
@@ -354,8 +354,3 @@ def render(release: dict, values: dict[str, str] | None = None) -> list[dict]:
 
 
 _renders: dict[tuple, list[dict]] = {}
-
-
-def containers_of(document: dict) -> list[dict]:
-    spec = pod_spec(document)
-    return spec["containers"] + spec.get("initContainers", []) if spec else []

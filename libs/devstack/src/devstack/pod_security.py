@@ -13,6 +13,12 @@ def pod_spec(document: dict) -> dict | None:
     return None
 
 
+def containers_of(document: dict) -> list[dict]:
+    """Every container of a workload's pods, init containers included."""
+    spec = pod_spec(document)
+    return spec["containers"] + spec.get("initContainers", []) if spec else []
+
+
 def restricted_problems(document: dict) -> list[str]:
     """Why the workload's pods would break the restricted profile (empty: they would not)."""
     spec = pod_spec(document)

@@ -54,17 +54,18 @@ class InvalidInput(ServiceError):
     title = "Invalid input"
 
 
-class TooManyRequests(ServiceError):
+class RetryLater(ServiceError):
+    """An error the client may retry after `retry_after` seconds (a Retry-After header)."""
+
+    def __init__(self, detail: str | None = None, *, retry_after: int = 1):
+        super().__init__(detail, headers={"Retry-After": str(retry_after)})
+
+
+class TooManyRequests(RetryLater):
     status = 429
     title = "Too Many Requests"
 
-    def __init__(self, detail: str | None = None, *, retry_after: int = 1):
-        super().__init__(detail, headers={"Retry-After": str(retry_after)})
 
-
-class ServiceUnavailable(ServiceError):
+class ServiceUnavailable(RetryLater):
     status = 503
     title = "Service Unavailable"
-
-    def __init__(self, detail: str | None = None, *, retry_after: int = 1):
-        super().__init__(detail, headers={"Retry-After": str(retry_after)})

@@ -14,6 +14,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from servicekit.models import UTCDateTime
 from tasks_service.models import Base
 
+# The statuses of a job that has not ended (the quota counts them).
+UNFINISHED = ("queued", "running")
+
 
 class Job(Base):
     __tablename__ = "jobs"

@@ -6,7 +6,7 @@ from sqlalchemy import Row, bindparam, func, insert, select
 from sqlalchemy.dialects import mysql, postgresql
 from sqlalchemy.orm import Session
 
-from tasks_service.jobs.models import Job, JobSubmitter
+from tasks_service.jobs.models import UNFINISHED, Job, JobSubmitter
 
 COLUMNS = (Job.id, Job.kind, Job.status, Job.result, Job.error, Job.created_at, Job.finished_at)
 
@@ -20,7 +20,7 @@ _page = (
 )
 _page_before = _page.where(Job.id < bindparam("before_id"))
 _unfinished = select(func.count()).where(
-    Job.owner_id == bindparam("owner"), Job.status.in_(("queued", "running"))
+    Job.owner_id == bindparam("owner"), Job.status.in_(UNFINISHED)
 )
 # Writing the user's submitter row, made on first use, locks it until the transaction
 # ends (an upsert that always touches the row: InnoDB's INSERT IGNORE plus SELECT ... FOR
