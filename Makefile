@@ -74,7 +74,7 @@ IMAGE_TAG ?= dev
 images: install ## Build the six images pyservices/<part>:$(IMAGE_TAG) with podman (or docker)
 	IMAGE_TAG=$(IMAGE_TAG) $(RUN) python -m devstack.images
 
-# The cluster loop (README, "Kubernetes"): each target checks its tools first.
+# The cluster loop (README, "Images, Helm and skaffold"): each target checks its tools first.
 # $(call need,tool,where to get it)
 need = command -v $(1) >/dev/null || { echo "$(1) not found: install it from $(2)" >&2; exit 1; }
 KIND_HINT := https://kind.sigs.k8s.io/docs/user/quick-start/\#installation
