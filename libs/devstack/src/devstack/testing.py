@@ -6,6 +6,7 @@ OTLP receiver."""
 import contextlib
 import dataclasses
 import io
+import os
 import secrets
 import shutil
 import tempfile
@@ -25,6 +26,21 @@ from devstack.supervisor import Supervisor
 
 # Every second: tests wait a couple of scrapes for what they look for.
 SCRAPE_INTERVAL_SECONDS = 1.0
+
+# The suite registers and logs in thousands of times from one address, with fixed
+# emails and wrong passwords on purpose, into one Redis that outlives a run: under the
+# production limits it would lock itself out. The users apps it builds and the processes
+# it starts read these; the rate-limit tests set their own.
+SUITE_RATE_LIMITS = {
+    "LOGIN_ATTEMPTS_PER_ADDRESS": "1000000/minute",
+    "LOGIN_FAILURES_PER_ACCOUNT": "1000000/minute",
+    "REGISTRATIONS_PER_ADDRESS": "1000000/minute",
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name, value in SUITE_RATE_LIMITS.items():
+        os.environ.setdefault(name, value)
 
 
 @dataclasses.dataclass(frozen=True)

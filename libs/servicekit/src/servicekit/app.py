@@ -26,6 +26,7 @@ from servicekit.metrics import (
 from servicekit.problems import install_problem_handlers
 from servicekit.redis_clients import create_redis, create_sync_redis
 from servicekit.request_id import request_id_middleware
+from servicekit.revocation import RevocationList
 from servicekit.schema import SchemaRevisions
 from servicekit.settings import ServiceSettings
 from servicekit.telemetry import RequestTelemetryMiddleware
@@ -98,21 +99,25 @@ def create_app(
             app.state.db = _open_database(settings, pools)
             app.state.redis = create_redis(settings)
             app.state.sync_redis = create_sync_redis(settings)  # for def handlers
+            revocations = RevocationList(app.state.redis)
             app.state.token_verifier = TokenVerifier(
                 settings.jwt_public_key,
                 issuer=settings.jwt_issuer,
                 audience=settings.jwt_audience,
+                revocations=revocations,
             )
             own = dict(resources(settings, registry)) if resources else {}
             for resource_name, value in own.items():
                 setattr(app.state, resource_name, value)
-            lag_task = asyncio.create_task(loop_lag.run()) if loop_lag else None
+            tasks = [asyncio.create_task(revocations.run())]
+            if loop_lag:
+                tasks.append(asyncio.create_task(loop_lag.run()))
             logger.info("%s started (worker id %s)", name, ids.worker_id)
             try:
                 yield
             finally:
-                if lag_task:
-                    lag_task.cancel()
+                for task in tasks:
+                    task.cancel()
                 for value in own.values():
                     if hasattr(value, "aclose"):
                         await value.aclose()

@@ -6,7 +6,7 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from servicekit.errors import Unauthorized
-from servicekit.tokens import InvalidToken, Principal
+from servicekit.tokens import InvalidToken, Principal, RevokedToken
 
 # auto_error=False: a missing token is our 401 problem, not FastAPI's plain one.
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
@@ -20,6 +20,8 @@ async def current_user(
         raise Unauthorized("A bearer token is required")
     try:
         return request.app.state.token_verifier.verify(token)
+    except RevokedToken:
+        raise Unauthorized("The bearer token was revoked: log in again") from None
     except InvalidToken:
         raise Unauthorized("The bearer token is invalid or expired") from None
 

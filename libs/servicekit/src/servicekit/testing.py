@@ -81,6 +81,19 @@ def assert_invalid(response: httpx.Response) -> dict:
     return body
 
 
+async def first_with_status(
+    send: Callable[[], Awaitable[httpx.Response]], status: int, timeout: float = 15.0
+) -> httpx.Response:
+    """`send()` again every 0.1 s until it answers `status`; the last answer after
+    `timeout` (the caller asserts on it). For what takes effect within seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = await send()
+        if response.status_code == status or time.monotonic() > deadline:
+            return response
+        await asyncio.sleep(0.1)
+
+
 @pytest.fixture(name="assert_problem")
 def _assert_problem_fixture():
     return assert_problem
@@ -248,9 +261,9 @@ def mint_token(jwt_private_key: str):
         algorithm: str = "EdDSA",
         claims: dict | None = None,
     ) -> str:
-        now = int(time.time())
+        now = time.time()  # fractional, as users issues them (a revocation compares it)
         payload = {"sub": sub, "iss": "users", "aud": "services", "iat": now}
-        payload |= {"exp": now + expires_in, **(claims or {})}
+        payload |= {"exp": int(now) + expires_in, **(claims or {})}
         return jwt.encode(payload, private_key or jwt_private_key, algorithm=algorithm)
 
     return mint

@@ -2,6 +2,7 @@
 public key alone, so no service calls users per request."""
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -16,6 +17,14 @@ ALGORITHM = "EdDSA"
 
 class InvalidToken(Exception):
     pass
+
+
+class RevokedToken(InvalidToken):
+    """A valid token its user voided (servicekit.revocation)."""
+
+
+class Revocations(Protocol):
+    def is_revoked(self, user_id: int, issued_at: float) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,11 +54,19 @@ def load_public_key(pem: str) -> Ed25519PublicKey:
 
 
 class TokenVerifier:
-    def __init__(self, public_key_pem: str, *, issuer: str, audience: str):
+    def __init__(
+        self,
+        public_key_pem: str,
+        *,
+        issuer: str,
+        audience: str,
+        revocations: Revocations | None = None,
+    ):
         # Parsed once: PEM parsing per request would cost more than the signature check.
         self._key = load_public_key(public_key_pem)
         self._issuer = issuer
         self._audience = audience
+        self._revocations = revocations
 
     def verify(self, token: str) -> Principal:
         try:
@@ -62,8 +79,13 @@ class TokenVerifier:
                 options={"require": ["exp", "iat", "sub", "iss", "aud"]},
             )
             user_id = int(claims["sub"])
-        except (jwt.PyJWTError, ValueError) as error:
+            # users writes a fractional `iat` (RFC 7519 allows it): a revocation cutoff
+            # in the same second as a login must tell the two apart.
+            issued_at = float(claims["iat"])
+        except (jwt.PyJWTError, ValueError, TypeError) as error:
             raise InvalidToken(str(error)) from error
         if not is_id(user_id):  # else it would fail in the database, not here
             raise InvalidToken("subject out of range")
+        if self._revocations is not None and self._revocations.is_revoked(user_id, issued_at):
+            raise RevokedToken("revoked")
         return Principal(user_id=user_id, token=token)

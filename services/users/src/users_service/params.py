@@ -6,6 +6,8 @@ from fastapi import Depends, Form, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from servicekit.schemas import ONE_LINE_PATTERN, id_path
+from users_service.hashing import HashingGate
+from users_service.login_limits import LoginLimits
 from users_service.security import TokenIssuer
 
 UserId = id_path("A user's id")
@@ -40,3 +42,15 @@ async def _token_issuer(request: Request) -> TokenIssuer:
 
 
 TokenIssuerDep = Annotated[TokenIssuer, Depends(_token_issuer)]
+
+
+async def _login_limits(request: Request) -> LoginLimits:
+    return request.app.state.login_limits
+
+
+async def _hashing(request: Request) -> HashingGate:
+    return request.app.state.hashing
+
+
+LoginLimitsDep = Annotated[LoginLimits, Depends(_login_limits)]
+HashingDep = Annotated[HashingGate, Depends(_hashing)]

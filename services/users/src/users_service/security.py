@@ -1,6 +1,5 @@
 """Password hashes (Argon2id) and access tokens (EdDSA JWTs) of the users service."""
 
-import time
 from dataclasses import dataclass
 
 import jwt
@@ -38,14 +37,19 @@ class TokenIssuer:
     def __post_init__(self) -> None:
         self._key = load_pem_private_key(self.private_key_pem.encode(), password=None)
 
-    def issue(self, user_id: int) -> Token:
-        now = int(time.time())
+    def issue(self, user_id: int, issued_at: float) -> Token:
+        """A token for `user_id`, issued at the instant its credentials were read.
+
+        Dating the token back to that read, not to now, is what lets a revocation
+        (servicekit.revocation) void a login that read the old password while the
+        password was being changed.
+        """
         claims = {
             "sub": str(user_id),
             "iss": self.issuer,
             "aud": self.audience,
-            "iat": now,
-            "exp": now + self.ttl_seconds,
+            "iat": issued_at,  # fractional: a cutoff in the same second must tell them apart
+            "exp": int(issued_at) + self.ttl_seconds,
         }
         token = jwt.encode(claims, self._key, algorithm=ALGORITHM)
         return Token(access_token=token, expires_in=self.ttl_seconds)

@@ -6,8 +6,9 @@ from cryptography.hazmat.primitives.serialization import (
     PublicFormat,
     load_pem_private_key,
 )
-from pydantic import PositiveInt, SecretStr, model_validator
+from pydantic import PositiveFloat, PositiveInt, SecretStr, field_validator, model_validator
 
+from servicekit.rate_limits import parse_limit
 from servicekit.settings import ServiceSettings
 
 
@@ -16,6 +17,26 @@ class UsersSettings(ServiceSettings):
     # Only users holds the private key; every other service gets the public one.
     jwt_private_key: SecretStr
     access_token_ttl_seconds: PositiveInt = 3600
+
+    # Rate limits, shared by every replica through Redis (README "Security" says why
+    # these numbers): login attempts per client address count before the password is
+    # checked, failures per account after it; registrations count per client address.
+    login_attempts_per_address: str = "60/minute"
+    login_failures_per_account: str = "10/15 minutes"
+    registrations_per_address: str = "20/hour"
+    # Argon2 hashes running at once in this process, and how long a request waits for
+    # its turn before a 503: more hashes at once would only share the same cores and
+    # slow every other request of the process (users_service.hashing).
+    hashing_concurrency: PositiveInt = 1
+    hashing_wait_seconds: PositiveFloat = 5.0
+
+    @field_validator(
+        "login_attempts_per_address", "login_failures_per_account", "registrations_per_address"
+    )
+    @classmethod
+    def _is_a_rate_limit(cls, text: str) -> str:
+        parse_limit(text)
+        return text
 
     @model_validator(mode="before")
     @classmethod
