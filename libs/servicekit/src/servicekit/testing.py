@@ -82,11 +82,11 @@ def assert_invalid(response: httpx.Response) -> dict:
 
 
 async def first_with_status(
-    send: Callable[[], Awaitable[httpx.Response]], status: int, timeout: float = 15.0
+    send: Callable[[], Awaitable[httpx.Response]], status: int, within_seconds: float = 15.0
 ) -> httpx.Response:
     """`send()` again every 0.1 s until it answers `status`; the last answer after
-    `timeout` (the caller asserts on it). For what takes effect within seconds."""
-    deadline = time.monotonic() + timeout
+    `within_seconds` (the caller asserts on it). For what takes effect within seconds."""
+    deadline = time.monotonic() + within_seconds
     while True:
         response = await send()
         if response.status_code == status or time.monotonic() > deadline:
