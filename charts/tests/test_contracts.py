@@ -32,6 +32,8 @@ ROOT = repo_root()
 OTEL = {"OTEL_EXPORTER_OTLP_ENDPOINT"}
 # Locust's own options as environment variables (`locust --help`: LOCUST_HOST, ...).
 LOCUST = {"LOCUST_HOST"}
+# uvicorn's own: whose X-Forwarded-For it believes (users counts logins by address).
+UVICORN = {"FORWARDED_ALLOW_IPS"}
 
 
 def setting_names(*classes) -> set[str]:
@@ -46,7 +48,7 @@ def gateway_placeholders() -> set[str]:
 
 # What each container may be given: component (or Job step) -> allowed variable names.
 ALLOWED = {
-    "users": setting_names(UsersSettings) | OTEL,
+    "users": setting_names(UsersSettings) | OTEL | UVICORN,
     "items": setting_names(ItemsSettings) | OTEL,
     "tasks": setting_names(TasksSettings) | OTEL,
     "worker": setting_names(WorkerSettings) | OTEL,

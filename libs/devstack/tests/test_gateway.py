@@ -247,6 +247,13 @@ def test_sets_a_request_id_when_the_client_sent_none(gateway):
     assert len(response.getheaders()) == len(dict(response.getheaders()))  # no duplicates
 
 
+@pytest.mark.parametrize("claimed", [None, "203.0.113.9", "203.0.113.9, 198.51.100.1"])
+def test_forwards_the_peer_address_never_the_clients_claim(gateway, claimed):
+    headers = {"X-Forwarded-For": claimed} if claimed else {}
+    _response, body = request(gateway, "GET", "/api/users", headers=headers)
+    assert json.loads(body)["headers"]["X-Forwarded-For"] == "127.0.0.1"
+
+
 @pytest.mark.parametrize("request_id", ["7234567890123456789", "abc-DEF_1.2", "x" * 64])
 def test_keeps_a_well_formed_request_id(gateway, request_id):
     response, body = request(gateway, "GET", "/api/users", headers={"X-Request-ID": request_id})

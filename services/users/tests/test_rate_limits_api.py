@@ -114,3 +114,24 @@ async def test_registrations_per_address_are_limited_and_the_refused_one_is_not_
     assert_limited(await register(client, api, email, "a password 1"), 3600)
 
     assert (await register(client_from(), api, email, "a password 1")).status_code == 201
+
+
+async def test_a_real_process_counts_the_address_the_gateway_forwards(
+    spawn_users, fresh_database_url
+):
+    # uvicorn believes X-Forwarded-For from a trusted peer (FORWARDED_ALLOW_IPS; here the
+    # default, 127.0.0.1, where `make run`'s gateway is): that is the client address.
+    base_url = spawn_users(fresh_database_url, LOGIN_ATTEMPTS_PER_ADDRESS="2/minute")
+    guesser = f"10.{secrets.randbelow(256)}.{secrets.randbelow(256)}.7"
+    async with httpx.AsyncClient(base_url=base_url) as client:
+
+        async def attempt(api: str, address: str) -> httpx.Response:
+            form = {"username": unique_email(), "password": "a guess 123"}
+            headers = {"X-Forwarded-For": address}
+            return await client.post(f"{api}/auth/token", data=form, headers=headers)
+
+        assert_problem(await attempt("/api", guesser), 401)
+        assert_problem(await attempt("/sync/api", guesser), 401)
+        assert_limited(await attempt("/api", guesser), 60)
+        assert_limited(await attempt("/sync/api", guesser), 60)
+        assert_problem(await attempt("/sync/api", guesser.replace(".7", ".8")), 401)
