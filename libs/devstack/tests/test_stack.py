@@ -298,3 +298,17 @@ def test_entry_point_help():
     )
     assert shown.returncode == 0
     assert "USERS_DATABASE_URL" in shown.stdout
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [({}, "600/minute"), ({"LOGIN_ATTEMPTS_PER_ADDRESS": "5/minute"}, "5/minute")],
+)
+def test_a_local_run_allows_its_one_address_more_logins(make_stack, environ, expected):
+    users = next(s for s in SERVICES if s.name == "users")
+    stack = make_stack((users,), **environ)
+
+    env = stack.service_env(users, "postgresql://nowhere/users", "redis://nowhere")
+
+    assert env["LOGIN_ATTEMPTS_PER_ADDRESS"] == expected
+    assert "LOGIN_FAILURES_PER_ACCOUNT" not in env  # as in production

@@ -50,6 +50,8 @@ _EXPECTED_FAILURES = (
     redis.RedisError,
 )
 
+LOCAL_LOGIN_ATTEMPTS_PER_ADDRESS = "600/minute"
+
 
 class StackError(RuntimeError):
     pass
@@ -214,6 +216,10 @@ class Stack:
         }
         if service.signs_tokens:
             env["JWT_PRIVATE_KEY"] = private_pem
+            # Every client of a local run (browser, curl, Locust logging in its 100
+            # accounts per run) is 127.0.0.1: one address, so ten times the production
+            # limit; the others stay as in production.
+            env.setdefault("LOGIN_ATTEMPTS_PER_ADDRESS", LOCAL_LOGIN_ATTEMPTS_PER_ADDRESS)
         if service.metrics_port is not None:
             env |= {"METRICS_HOST": HOST, "METRICS_PORT": str(service.metrics_port)}
         return env

@@ -79,6 +79,7 @@ def local_stack(server_urls: dict[str, str]) -> Iterator[LocalStack]:
             "OTEL_EXPORTER_OTLP_ENDPOINT": spans.endpoint,
             # Spans leave every 100 ms rather than every 5 s: tests wait for them.
             "OTEL_BSP_SCHEDULE_DELAY": "100",
+            **SUITE_RATE_LIMITS,
         }
         logs = io.StringIO()
         stack = Stack(repo_root(), environ, Supervisor(logs), exits, services, data=data)
