@@ -8,6 +8,7 @@ import redis
 
 from devstack.ports import free_port
 from devstack.probes import ensure_reachable
+from devstack.processes import spawn, terminate
 from devstack.servers import MariaDBServer, PostgresServer, RedisServer, ServerError
 
 pytestmark = pytest.mark.timeout(120)
@@ -130,4 +131,18 @@ def test_postgres_start_after_a_crashed_run_replaces_the_leftover(server_root):
     PostgresServer(server_root / "data", port).start()  # never stopped, like a killed run
     with PostgresServer(server_root / "data", port) as server:
         assert ensure_reachable(server.url)
+    assert not ensure_reachable(server.url)
+
+
+def test_a_server_that_outlives_its_stop_is_an_error_not_a_silence(server_root):
+    server = RedisServer(server_root / "data", free_port())
+    server.start()
+    redis_process = server._process
+    # What stop() terminates is not what serves the port (as when a server forks away).
+    server._process = spawn(["sleep", "60"], log=server_root / "sleep.log")
+    try:
+        with pytest.raises(ServerError, match="still answers after it was stopped"):
+            server.stop()
+    finally:
+        terminate(redis_process)
     assert not ensure_reachable(server.url)

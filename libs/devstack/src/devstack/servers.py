@@ -70,6 +70,12 @@ class LocalServer(ABC):
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self.datadir)!r}, port={self.port})"
 
+    def _wait_until_closed(self) -> None:
+        # Said, not assumed: a server that outlives its stop would be left running
+        # after `make run` printed "stopped".
+        if not wait_until_closed(HOST, self.port):
+            raise self._error("still answers after it was stopped")
+
     def _error(self, what: str) -> ServerError:
         return ServerError(
             f"{self.kind} on {HOST}:{self.port} ({self.datadir}) {what}; "
@@ -203,7 +209,7 @@ class PostgresServer(LocalServer):
         stopped = self._pg_ctl("-m", "fast", "-w", "-t", "60", "stop")
         if stopped.returncode != 0 and self._is_running():
             raise self._error(f"failed to stop:\n{stopped.stdout.strip()}")
-        wait_until_closed(HOST, self.port)
+        self._wait_until_closed()
 
 
 class _ChildServer(LocalServer):
@@ -245,7 +251,7 @@ class _ChildServer(LocalServer):
             return
         terminate(self._process, grace=30)
         self._process = None
-        wait_until_closed(HOST, self.port)
+        self._wait_until_closed()
 
 
 class MariaDBServer(_ChildServer):
