@@ -4,10 +4,16 @@ Logging in costs an Argon2id hash on users (tens of milliseconds of CPU, on purp
 which would swamp what a run measures; simulated users share the pool's tokens instead.
 Seeded accounts are `seed<id>@example.com` with one password (users_service.seed); the
 demo account is user 1, so they start at id 2.
+
+users limits login attempts per client address (60 a minute by default), and every
+simulated user of a Locust process is one address: a login refused with 429 is tried
+again after its Retry-After, and meanwhile the user gets an account that is logged in,
+never one without a token (its every request would be a 401).
 """
 
 import itertools
 import threading
+import time
 from urllib.parse import urlencode
 
 SEED_PASSWORD = "seed-password"  # noqa: S105 - the published password of seeded accounts
@@ -19,6 +25,7 @@ class Account:
         self.user_id = user_id
         self.email = f"seed{user_id}@example.com"
         self.token: str | None = None
+        self.retry_at = 0.0  # monotonic time before which a refused login is not retried
 
     @property
     def headers(self) -> dict[str, str]:
@@ -36,17 +43,26 @@ class AccountPool:
     def take(self, client, prefix: str) -> Account:
         with self._lock:
             account = next(self._next)
+        if account.token is None and time.monotonic() >= account.retry_at:
+            self._log_in(account, client, prefix)
         if account.token is None:
-            form = urlencode({"username": account.email, "password": SEED_PASSWORD})
-            response = client.post(
-                f"{prefix}/auth/token",
-                data=form,
-                headers={"Content-Type": "application/x-www-form-urlencoded"},
-                name="[auth] login",
-            )
-            if response.status_code == 200:
-                account.token = response.json()["access_token"]
+            return next((a for a in self._accounts if a.token is not None), account)
         return account
+
+    @staticmethod
+    def _log_in(account: Account, client, prefix: str) -> None:
+        form = urlencode({"username": account.email, "password": SEED_PASSWORD})
+        response = client.post(
+            f"{prefix}/auth/token",
+            data=form,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            name="[auth] login",
+        )
+        if response.status_code == 200:
+            account.token = response.json()["access_token"]
+        elif response.status_code == 429:
+            retry_after = response.headers.get("Retry-After", "")
+            account.retry_at = time.monotonic() + (int(retry_after) if retry_after.isdigit() else 1)
 
 
 _pools: dict[int, AccountPool] = {}
