@@ -110,3 +110,45 @@ def test_a_report_job_through_the_gateway(system: httpx.Client, mode: str):
     assert set(job["result"]["tasks"]) == {"open", "done"}
     mine = system.get(f"{api}/jobs", headers=auth).json()["items"]
     assert submitted.json()["id"] in [listed["id"] for listed in mine]
+
+
+def bearer(login: httpx.Response) -> dict[str, str]:
+    assert login.status_code == 200, login.text
+    return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+
+def refused_within_seconds(send) -> httpx.Response:
+    deadline = time.monotonic() + 15
+    while (response := send()).status_code != 401 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return response
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+def test_a_password_change_logs_the_old_token_out_of_every_service(system: httpx.Client, mode):
+    api = MODES[mode]
+    email = f"revoke-{mode}-{secrets.token_hex(3)}@example.com"
+    user = system.post(
+        f"{api}/users", json={"name": "Ada Lovelace", "email": email, "password": "analytical"}
+    ).json()
+    form = {"username": email, "password": "analytical"}
+    old = bearer(system.post(f"{api}/auth/token", data=form))
+
+    changed = system.patch(
+        f"{api}/users/{user['id']}", json={"password": "engine 1843"}, headers=old
+    )
+    assert changed.status_code == 200, changed.text
+
+    form["password"] = "engine 1843"
+    new = bearer(system.post(f"{api}/auth/token", data=form))
+    calls = {
+        "users": lambda auth: system.get(f"{api}/users/me", headers=auth),
+        "items": lambda auth: system.post(f"{api}/items", json={"title": "Engine"}, headers=auth),
+        "tasks": lambda auth: system.get(f"{api}/tasks", headers=auth),
+        "jobs": lambda auth: system.get(f"{api}/jobs", headers=auth),
+    }
+    for service, call in calls.items():
+        refused = refused_within_seconds(lambda call=call: call(old))
+        assert refused.status_code == 401, f"{service}: {refused.text}"
+        assert "revoked" in refused.json()["detail"], service
+        assert call(new).is_success, f"{service} refused the new token"
