@@ -11,6 +11,8 @@ import uuid
 import httpx
 import pytest
 
+from devstack.gateway import Gateway
+from devstack.ports import free_port
 from servicekit.rate_limits import RateLimiter
 from servicekit.testing import assert_problem
 from users_service.login_limits import LoginLimits
@@ -116,22 +118,35 @@ async def test_registrations_per_address_are_limited_and_the_refused_one_is_not_
     assert (await register(client_from(), api, email, "a password 1")).status_code == 201
 
 
-async def test_a_real_process_counts_the_address_the_gateway_forwards(
-    spawn_users, fresh_database_url
-):
-    # uvicorn believes X-Forwarded-For from a trusted peer (FORWARDED_ALLOW_IPS; here the
-    # default, 127.0.0.1, where `make run`'s gateway is): that is the client address.
-    base_url = spawn_users(fresh_database_url, LOGIN_ATTEMPTS_PER_ADDRESS="2/minute")
-    guesser = f"10.{secrets.randbelow(256)}.{secrets.randbelow(256)}.7"
-    async with httpx.AsyncClient(base_url=base_url) as client:
+@pytest.fixture
+def gateway_to_users(spawn_users, fresh_database_url, tmp_path):
+    """A real users process with a tight login limit behind the real gateway (nginx)."""
+    users = spawn_users(fresh_database_url, LOGIN_ATTEMPTS_PER_ADDRESS="2/minute")
+    upstreams = {"users": users.removeprefix("http://")}
+    upstreams |= {name: f"127.0.0.1:{free_port()}" for name in ("items", "tasks")}
+    with Gateway(tmp_path / "gateway", f"127.0.0.1:{free_port()}", upstreams) as gateway:
+        yield gateway.url
 
-        async def attempt(api: str, address: str) -> httpx.Response:
+
+async def test_through_the_gateway_each_client_address_has_its_own_budget(gateway_to_users):
+    # Clients from addresses of their own (all of 127.0.0.0/8 is loopback), each new
+    # to Redis; what a client writes in X-Forwarded-For changes nothing.
+    def loopback_address() -> str:
+        return f"127.{secrets.randbelow(256)}.{secrets.randbelow(256)}.{secrets.randbelow(250) + 2}"
+
+    def client_at(address: str) -> httpx.AsyncClient:
+        transport = httpx.AsyncHTTPTransport(local_address=address)
+        return httpx.AsyncClient(base_url=gateway_to_users, transport=transport)
+
+    async with client_at(loopback_address()) as guesser, client_at(loopback_address()) as other:
+
+        async def attempt(client: httpx.AsyncClient, api: str, claimed: str | None = None):
             form = {"username": unique_email(), "password": "a guess 123"}
-            headers = {"X-Forwarded-For": address}
+            headers = {"X-Forwarded-For": claimed} if claimed else {}
             return await client.post(f"{api}/auth/token", data=form, headers=headers)
 
-        assert_problem(await attempt("/api", guesser), 401)
-        assert_problem(await attempt("/sync/api", guesser), 401)
-        assert_limited(await attempt("/api", guesser), 60)
-        assert_limited(await attempt("/sync/api", guesser), 60)
-        assert_problem(await attempt("/sync/api", guesser.replace(".7", ".8")), 401)
+        assert_problem(await attempt(guesser, "/api"), 401)
+        assert_problem(await attempt(guesser, "/sync/api", claimed="203.0.113.1"), 401)
+        assert_limited(await attempt(guesser, "/api", claimed="203.0.113.2"), 60)
+        assert_limited(await attempt(guesser, "/sync/api"), 60)
+        assert_problem(await attempt(other, "/sync/api"), 401)
