@@ -123,3 +123,13 @@ def test_the_verifier_refuses_a_revoked_token_and_accepts_a_later_one():
     with pytest.raises(RevokedToken):
         verifier.verify(token(1_000.4))  # the same second as the cutoff, before it
     assert verifier.verify(token(1_000.6)).user_id == 7
+
+
+async def test_refreshing_makes_no_traces(client, recorded_spans):
+    revocations = RevocationList(client, refresh_seconds=0.01)
+    refreshing = asyncio.create_task(revocations.run())
+    await asyncio.sleep(0.2)  # a dozen refreshes
+    refreshing.cancel()
+    await client.get("a key")  # a command outside the refresh is traced, as always
+
+    assert [span.attributes.get("db.statement") for span in recorded_spans] == ["GET ?"]

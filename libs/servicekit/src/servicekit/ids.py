@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 
 import redis
+from opentelemetry.instrumentation.utils import suppress_instrumentation
 
 EPOCH_MS = 1_704_067_200_000
 WORKER_BITS = 10
@@ -141,7 +142,8 @@ class WorkerIdLease:
     def _renew_forever(self) -> None:
         while not self._stopped.wait(self._ttl / 3):
             try:
-                self.renew()
+                with suppress_instrumentation():  # housekeeping makes no traces
+                    self.renew()
             except redis.RedisError as error:
                 # Nobody can take the id while Redis is away; claim it again when it is back.
                 logger.warning("worker id lease not renewed: %s", error)

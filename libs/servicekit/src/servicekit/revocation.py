@@ -24,6 +24,7 @@ import time
 
 import redis
 import redis.asyncio
+from opentelemetry.instrumentation.utils import suppress_instrumentation
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +86,10 @@ class RevocationList:
     async def run(self) -> None:
         while True:
             try:
-                await self.refresh()
+                # Housekeeping, not a request: a trace a second of it would bury the
+                # traces people look for.
+                with suppress_instrumentation():
+                    await self.refresh()
             except redis.RedisError as error:
                 if self._reachable:
                     logger.warning(
