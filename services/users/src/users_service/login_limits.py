@@ -21,8 +21,12 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _account(email: str) -> str:
-    return email.lower()
+def _address_key(action: str, address: str) -> str:
+    return f"{action}:address:{address}"
+
+
+def _account_key(email: str) -> str:
+    return f"login:account:{email.lower()}"
 
 
 class LoginLimits:
@@ -33,27 +37,27 @@ class LoginLimits:
         self._registrations = parse_limit(settings.registrations_per_address)
 
     async def before_login(self, address: str, email: str) -> None:
-        await self._limiter.hit(self._per_address, f"login:address:{address}", _TOO_MANY_LOGINS)
-        await self._limiter.check(self._failures, f"login:account:{_account(email)}", _LOCKED)
+        await self._limiter.hit(self._per_address, _address_key("login", address), _TOO_MANY_LOGINS)
+        await self._limiter.check(self._failures, _account_key(email), _LOCKED)
 
     async def after_failed_login(self, email: str) -> None:
-        await self._limiter.hit(self._failures, f"login:account:{_account(email)}", _LOCKED)
+        await self._limiter.hit(self._failures, _account_key(email), _LOCKED)
 
     async def before_registration(self, address: str) -> None:
         await self._limiter.hit(
-            self._registrations, f"register:address:{address}", _TOO_MANY_REGISTRATIONS
+            self._registrations, _address_key("register", address), _TOO_MANY_REGISTRATIONS
         )
 
     def before_login_sync(self, address: str, email: str) -> None:
-        self._limiter.hit_sync(self._per_address, f"login:address:{address}", _TOO_MANY_LOGINS)
-        self._limiter.check_sync(self._failures, f"login:account:{_account(email)}", _LOCKED)
+        self._limiter.hit_sync(self._per_address, _address_key("login", address), _TOO_MANY_LOGINS)
+        self._limiter.check_sync(self._failures, _account_key(email), _LOCKED)
 
     def after_failed_login_sync(self, email: str) -> None:
-        self._limiter.hit_sync(self._failures, f"login:account:{_account(email)}", _LOCKED)
+        self._limiter.hit_sync(self._failures, _account_key(email), _LOCKED)
 
     def before_registration_sync(self, address: str) -> None:
         self._limiter.hit_sync(
-            self._registrations, f"register:address:{address}", _TOO_MANY_REGISTRATIONS
+            self._registrations, _address_key("register", address), _TOO_MANY_REGISTRATIONS
         )
 
 
