@@ -230,7 +230,8 @@ async def test_an_unknown_path_is_a_404_problem(client: httpx.AsyncClient, check
 async def test_a_wrong_method_is_a_405_problem(client: httpx.AsyncClient, check_problem) -> None:
     response = await client.delete("/gone")
     check_problem(response, 405)
-    assert response.headers["allow"] == "GET"
+    # servicekit.methods: GET, with the HEAD and OPTIONS every path takes beside it.
+    assert response.headers["allow"] == "GET, HEAD, OPTIONS"
 
 
 async def test_a_valid_body_passes(client: httpx.AsyncClient) -> None:

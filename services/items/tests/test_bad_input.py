@@ -483,6 +483,22 @@ async def test_unknown_route_is_404_problem(client, api, assert_problem, path):
     assert_problem(await client.get(path.format(api=api)), 404)
 
 
+async def test_an_items_path_allows_every_method_of_its_routes(
+    client, api, owner, item_factory, stored_item, assert_problem
+):
+    item = await item_factory(owner)
+    path = f"{api}/items/{item['id']}"
+
+    options = await client.options(path, headers=owner.headers)
+    put = await client.put(path, json=valid_body(title="Nope"), headers=owner.headers)
+
+    assert options.status_code == 204
+    assert options.headers["allow"] == "DELETE, GET, HEAD, OPTIONS, PATCH"
+    assert_problem(put, 405)
+    assert put.headers["allow"] == options.headers["allow"]
+    assert (await stored_item(item["id"]))["title"] == item["title"]
+
+
 @pytest.mark.parametrize(("method", "path"), [("PUT", "{api}/items"), ("DELETE", "{api}/items")])
 async def test_wrong_method_is_405_problem(
     client, api, owner, count_items, assert_problem, method, path

@@ -55,3 +55,26 @@ def test_the_tasks_story_against_a_real_process(tasks_url: str, mint_token, mode
             "items": [],
             "next_cursor": None,
         }
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+def test_head_and_options_against_a_real_process(tasks_url: str, mint_token, mode: str):
+    api = MODES[mode]
+    auth = {"Authorization": f"Bearer {mint_token('44')}"}
+    with httpx.Client(base_url=tasks_url, timeout=10, headers=auth) as client:
+        task = client.post(f"{api}/tasks", json={"title": "Read the manual"}).json()
+        path = f"{api}/tasks/{task['id']}"
+
+        got, head = client.get(path), client.head(path)
+        options = client.options(path)
+        summary = client.patch(f"{api}/tasks/summary", json={"title": "Nope"})
+
+        assert head.status_code == got.status_code == 200
+        assert head.content == b""
+        assert head.headers["content-length"] == got.headers["content-length"]
+        assert options.status_code == 204
+        assert options.headers["allow"] == "DELETE, GET, HEAD, OPTIONS, PATCH"
+        assert_problem(summary, 405)
+        assert summary.headers["allow"] == "GET, HEAD, OPTIONS"
+        # The connection still serves requests: the bodiless answers framed it right.
+        assert client.get(path).json() == got.json()

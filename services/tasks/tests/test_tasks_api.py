@@ -417,6 +417,9 @@ async def test_another_users_task_is_404_like_a_missing_one(
         ("GET", "{api}/tasks/{id}/done"),
         ("POST", "{api}/tasks/{id}/done"),
         ("PATCH", "{api}/tasks/{id}/done"),
+        # A path a route spells out is not a task id: 405, not a 422 about the id.
+        ("PATCH", "{api}/tasks/summary"),
+        ("DELETE", "{api}/tasks/summary"),
     ],
 )
 async def test_wrong_method_is_405_and_writes_nothing(

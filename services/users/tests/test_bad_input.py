@@ -321,7 +321,14 @@ async def test_unknown_route_is_404_problem(client, api, path):
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("PUT", "{api}/users"), ("DELETE", "{api}/users"), ("GET", "{api}/auth/token")],
+    [
+        ("PUT", "{api}/users"),
+        ("DELETE", "{api}/users"),
+        ("GET", "{api}/auth/token"),
+        # /users/me is no user id: /users/{user_id}'s PATCH and DELETE do not take it.
+        ("PATCH", "{api}/users/me"),
+        ("DELETE", "{api}/users/me"),
+    ],
 )
 async def test_wrong_method_is_405_problem(client, api, sql, method, path):
     before = await count_users(sql)

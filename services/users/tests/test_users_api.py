@@ -221,6 +221,22 @@ async def test_get_user_returns_public_view(client, api):
     assert user["created_at"] == created["created_at"]
 
 
+async def test_head_of_a_user_is_the_get_without_its_body(client, api, sql):
+    created = await create_user(client, api)
+    path = f"{api}/users/{created['id']}"
+
+    got, head = await client.get(path), await client.head(path)
+    missing = await client.head(f"{api}/users/{await unknown_id(sql)}")
+
+    assert head.status_code == got.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-length"] == got.headers["content-length"]
+    assert head.headers["content-type"] == "application/json"
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+    assert missing.content == b""
+
+
 async def test_get_unknown_user_is_404(client, api, sql):
     response = await client.get(f"{api}/users/{await unknown_id(sql)}")
 

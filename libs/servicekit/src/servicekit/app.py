@@ -16,6 +16,7 @@ from servicekit.body_limit import BodySizeLimitMiddleware
 from servicekit.db import Database, create_database
 from servicekit.ids import SnowflakeGenerator, WorkerIdLease
 from servicekit.logging import AccessLog, configure_logging
+from servicekit.methods import AllowedMethodsMiddleware
 from servicekit.metrics import (
     HttpMetrics,
     LoopLagMonitor,
@@ -140,7 +141,9 @@ def create_app(
         app.add_route("/metrics", metrics_endpoint(registry), include_in_schema=False)
     # add_middleware wraps: the last added runs first. From the outside in: the request
     # id, which everything after carries; the span, metrics and access line; the body
-    # limit, whose 413s are thus counted.
+    # limit, whose 413s are thus counted; the methods each path allows, next to the
+    # router whose routes they are.
+    app.add_middleware(AllowedMethodsMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     if registry or settings.access_log or settings.tracing_enabled:
         app.add_middleware(
