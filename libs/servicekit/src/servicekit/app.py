@@ -24,6 +24,7 @@ from servicekit.metrics import (
     create_registry,
     metrics_endpoint,
 )
+from servicekit.openapi import install_openapi
 from servicekit.problems import install_problem_handlers
 from servicekit.redis_clients import create_redis, create_sync_redis
 from servicekit.request_id import request_id_middleware
@@ -139,6 +140,7 @@ def create_app(
     app.include_router(health.router)
     if registry:
         app.add_route("/metrics", metrics_endpoint(registry), include_in_schema=False)
+    install_openapi(app, max_body_bytes=settings.max_body_bytes)
     # add_middleware wraps: the last added runs first. From the outside in: the request
     # id, which everything after carries; the span, metrics and access line; the body
     # limit, whose 413s are thus counted; the methods each path allows, next to the

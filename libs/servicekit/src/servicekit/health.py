@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from servicekit.openapi import problem_response
 from servicekit.problems import problem
 from servicekit.schema import current_revision
 
@@ -44,7 +45,11 @@ def _database_probe(state):
     return probe
 
 
-@router.get("/readyz", response_model=None)
+# A 503 without Retry-After: the probe asks again on its own schedule.
+NOT_READY = problem_response("Not ready: `checks` names what does not answer")
+
+
+@router.get("/readyz", response_model=None, responses={503: NOT_READY})
 async def readyz(request: Request) -> JSONResponse:
     """Readiness: the database (at this code's schema) and Redis answer within a second."""
     state = request.app.state

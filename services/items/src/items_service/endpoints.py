@@ -10,6 +10,7 @@ dependency's final commit is then a no-op).
 from fastapi import APIRouter, Response, status
 
 from items_service import service
+from items_service.errors import NotYourItem
 from items_service.params import (
     Expand,
     ItemId,
@@ -21,6 +22,7 @@ from items_service.params import (
 )
 from items_service.schemas import ItemCreate, ItemRead, ItemUpdate, ItemWithOwner, OwnerSummary
 from servicekit.auth import CurrentUser
+from servicekit.openapi import problem_responses
 from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page
 from servicekit.redis_clients import RedisDep
 from servicekit.sessions import AsyncSessionDep
@@ -83,7 +85,7 @@ async def read_item(
     return service.with_owner(item, await users.profiles([item.owner_id]))
 
 
-@router.patch("/items/{item_id}")
+@router.patch("/items/{item_id}", responses=problem_responses(NotYourItem))
 async def update_item(
     item_id: ItemId, body: ItemUpdate, principal: CurrentUser, session: AsyncSessionDep
 ) -> ItemRead:
@@ -91,7 +93,11 @@ async def update_item(
     return await session.run_sync(service.update_item, principal, item_id, body)
 
 
-@router.delete("/items/{item_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/items/{item_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(NotYourItem),
+)
 async def delete_item(item_id: ItemId, principal: CurrentUser, session: AsyncSessionDep) -> None:
     """Delete the caller's own item."""
     await session.run_sync(service.delete_item, principal, item_id)

@@ -8,6 +8,7 @@ session before Redis and users are called, as in endpoints.py."""
 from fastapi import APIRouter, Response, status
 
 from items_service import service
+from items_service.errors import NotYourItem
 from items_service.params import (
     Expand,
     ItemId,
@@ -19,6 +20,7 @@ from items_service.params import (
 )
 from items_service.schemas import ItemCreate, ItemRead, ItemUpdate, ItemWithOwner, OwnerSummary
 from servicekit.auth import CurrentUser
+from servicekit.openapi import problem_responses
 from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page
 from servicekit.redis_clients import SyncRedisDep
 from servicekit.responses import json_response, no_content
@@ -78,7 +80,7 @@ def read_item(
     return json_response(service.with_owner(item, users.profiles_sync([item.owner_id])))
 
 
-@router.patch("/items/{item_id}", response_model=ItemRead)
+@router.patch("/items/{item_id}", response_model=ItemRead, responses=problem_responses(NotYourItem))
 def update_item(
     item_id: ItemId, body: ItemUpdate, principal: CurrentUser, session: SessionDep
 ) -> Response:
@@ -86,7 +88,11 @@ def update_item(
     return json_response(service.update_item(session, principal, item_id, body))
 
 
-@router.delete("/items/{item_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/items/{item_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(NotYourItem),
+)
 def delete_item(item_id: ItemId, principal: CurrentUser, session: SessionDep) -> Response:
     """Delete the caller's own item."""
     service.delete_item(session, principal, item_id)

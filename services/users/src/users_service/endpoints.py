@@ -8,12 +8,14 @@ import time
 from fastapi import APIRouter, Request, Response, status
 
 from servicekit.auth import CurrentUser
+from servicekit.errors import TooManyRequests
+from servicekit.openapi import problem_responses
 from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit
 from servicekit.redis_clients import RedisDep
 from servicekit.revocation import revoke
 from servicekit.sessions import AsyncReadSessionDep, AsyncSessionDep
 from users_service import service
-from users_service.errors import InvalidCredentials
+from users_service.errors import EmailTaken, InvalidCredentials, NotYourAccount
 from users_service.login_limits import client_address
 from users_service.params import (
     HashingDep,
@@ -30,7 +32,11 @@ from users_service.security import check_password, passwords
 router = APIRouter(prefix="/api", tags=["async"])
 
 
-@router.post("/users", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/users",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(EmailTaken, TooManyRequests),
+)
 async def create_user(
     body: UserCreate,
     session: AsyncSessionDep,
@@ -71,7 +77,7 @@ async def read_user(user_id: UserId, session: AsyncReadSessionDep) -> UserRead:
     return await session.run_sync(service.get_user, user_id)
 
 
-@router.patch("/users/{user_id}")
+@router.patch("/users/{user_id}", responses=problem_responses(NotYourAccount, EmailTaken))
 async def update_user(
     user_id: UserId,
     body: UserUpdate,
@@ -91,7 +97,11 @@ async def update_user(
     return user
 
 
-@router.delete("/users/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/users/{user_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(NotYourAccount),
+)
 async def delete_user(
     user_id: UserId,
     principal: CurrentUser,
@@ -104,7 +114,7 @@ async def delete_user(
     await commit_and_revoke(session, redis, user_id, issuer.ttl_seconds)
 
 
-@router.post("/auth/token")
+@router.post("/auth/token", responses=problem_responses(InvalidCredentials, TooManyRequests))
 async def issue_token(
     form: LoginForm,
     request: Request,

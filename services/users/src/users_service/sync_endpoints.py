@@ -9,13 +9,15 @@ import time
 from fastapi import APIRouter, Request, Response, status
 
 from servicekit.auth import CurrentUser
+from servicekit.errors import TooManyRequests
+from servicekit.openapi import problem_responses
 from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit
 from servicekit.redis_clients import SyncRedisDep
 from servicekit.responses import json_response, no_content
 from servicekit.revocation import revoke_sync
 from servicekit.sessions import ReadSessionDep, SessionDep
 from users_service import service
-from users_service.errors import InvalidCredentials
+from users_service.errors import EmailTaken, InvalidCredentials, NotYourAccount
 from users_service.login_limits import client_address
 from users_service.params import (
     HashingDep,
@@ -32,7 +34,12 @@ from users_service.security import check_password, passwords
 router = APIRouter(prefix="/sync/api", tags=["sync"])
 
 
-@router.post("/users", status_code=status.HTTP_201_CREATED, response_model=UserPrivate)
+@router.post(
+    "/users",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserPrivate,
+    responses=problem_responses(EmailTaken, TooManyRequests),
+)
 def create_user(
     body: UserCreate,
     session: SessionDep,
@@ -70,7 +77,11 @@ def read_user(user_id: UserId, session: ReadSessionDep) -> Response:
     return json_response(service.get_user(session, user_id))
 
 
-@router.patch("/users/{user_id}", response_model=UserPrivate)
+@router.patch(
+    "/users/{user_id}",
+    response_model=UserPrivate,
+    responses=problem_responses(NotYourAccount, EmailTaken),
+)
 def update_user(
     user_id: UserId,
     body: UserUpdate,
@@ -90,7 +101,11 @@ def update_user(
     return json_response(user)
 
 
-@router.delete("/users/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/users/{user_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(NotYourAccount),
+)
 def delete_user(
     user_id: UserId,
     principal: CurrentUser,
@@ -104,7 +119,11 @@ def delete_user(
     return no_content()
 
 
-@router.post("/auth/token", response_model=Token)
+@router.post(
+    "/auth/token",
+    response_model=Token,
+    responses=problem_responses(InvalidCredentials, TooManyRequests),
+)
 def issue_token(
     form: LoginForm,
     request: Request,

@@ -8,16 +8,22 @@ from fastapi import APIRouter, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from servicekit.auth import CurrentUser
+from servicekit.openapi import problem_responses
 from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page
 from servicekit.sessions import AsyncSessionDep
 from tasks_service.jobs import service
+from tasks_service.jobs.errors import NotYourReport, TooManyJobs
 from tasks_service.jobs.params import IdsDep, JobId, JobQueueDep
 from tasks_service.jobs.schemas import JobAccepted, JobRead, JobSubmission
 
 router = APIRouter(prefix="/api", tags=["async"])
 
 
-@router.post("/jobs", status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/jobs",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=problem_responses(NotYourReport, TooManyJobs),
+)
 async def submit_job(
     principal: CurrentUser,
     body: JobSubmission,

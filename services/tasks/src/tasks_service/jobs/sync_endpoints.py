@@ -4,17 +4,24 @@ return serialized responses (servicekit.responses says why)."""
 from fastapi import APIRouter, Response, status
 
 from servicekit.auth import CurrentUser
+from servicekit.openapi import problem_responses
 from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page
 from servicekit.responses import json_response
 from servicekit.sessions import SessionDep
 from tasks_service.jobs import service
+from tasks_service.jobs.errors import NotYourReport, TooManyJobs
 from tasks_service.jobs.params import IdsDep, JobId, JobQueueDep
 from tasks_service.jobs.schemas import JobAccepted, JobRead, JobSubmission
 
 router = APIRouter(prefix="/sync/api", tags=["sync"])
 
 
-@router.post("/jobs", status_code=status.HTTP_202_ACCEPTED, response_model=JobAccepted)
+@router.post(
+    "/jobs",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=JobAccepted,
+    responses=problem_responses(NotYourReport, TooManyJobs),
+)
 def submit_job(
     principal: CurrentUser,
     body: JobSubmission,
