@@ -47,6 +47,8 @@ INVALID_CREATE = {
     "title-with-bidi-isolate": {"title": "Lamp \u2067x\u2069"},
     "title-only-invisible": {"title": "\u200b\u2060"},
     "title-201-chars": {"title": "t" * 201},
+    # The limit counts the title as sent, as the document's maxLength says.
+    "title-201-chars-as-sent": {"title": " " + "t" * 199 + " "},
     "title-10000-chars": {"title": "t" * 10_000},
     "title-nul": {"title": "Brass\x00Lantern"},
     "title-newline": {"title": "Brass\nLantern"},
@@ -127,6 +129,8 @@ INVALID_PATCH = {
     "title-empty": {"title": ""},
     "title-blank": {"title": "   "},
     "title-201-chars": {"title": "t" * 201},
+    # The limit counts the title as sent, as the document's maxLength says.
+    "title-201-chars-as-sent": {"title": " " + "t" * 199 + " "},
     "title-10000-chars": {"title": "t" * 10_000},
     "title-nul": {"title": "\x00"},
     "title-newline": {"title": "Brass\nLantern"},

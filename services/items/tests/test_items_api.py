@@ -96,7 +96,7 @@ async def test_create_item_strips_the_title_but_not_the_description(item_factory
     [
         pytest.param({"title": "A"}, id="title-1-char"),
         pytest.param({"title": "t" * 200}, id="title-200-chars"),
-        pytest.param({"title": "  " + "t" * 200 + "  "}, id="title-200-chars-after-strip"),
+        pytest.param({"title": "  " + "t" * 196 + "  "}, id="title-200-chars-as-sent-stripped"),
         pytest.param({"title": "Ünïcödé ✓ 漢字 🚲"}, id="title-unicode"),
         pytest.param({"description": ""}, id="description-empty"),
         pytest.param({"description": "d" * 2000}, id="description-2000-chars"),

@@ -53,6 +53,8 @@ BAD_TITLES = {
     "newlines-only": "\n\r\n",
     "201-chars": "t" * 201,
     "201-chars-after-strip": " " + "t" * 201 + " ",
+    # The limit counts the title as sent, as the document's maxLength says.
+    "201-chars-as-sent": " " + "t" * 199 + " ",
     "10000-chars": "t" * 10_000,
     "int": 5,
     "float": 1.5,

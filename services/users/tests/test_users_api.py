@@ -166,7 +166,7 @@ LONGEST_EMAIL = "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 57 + ".
     [
         pytest.param({"name": "A"}, id="name-1-char"),
         pytest.param({"name": "n" * 100}, id="name-100-chars"),
-        pytest.param({"name": "  " + "n" * 100 + "  "}, id="name-100-chars-after-strip"),
+        pytest.param({"name": "  " + "n" * 96 + "  "}, id="name-100-chars-as-sent-stripped"),
         pytest.param({"email": LONGEST_EMAIL}, id="email-254-chars"),
         pytest.param({"password": "p" * 8}, id="password-8-chars"),
         pytest.param({"password": "p" * 128}, id="password-128-chars"),

@@ -2,9 +2,9 @@
 
 from datetime import datetime
 
-from pydantic import BaseModel, model_validator
+from pydantic import BaseModel
 
-from servicekit.schemas import InputModel, one_line, text
+from servicekit.schemas import InputModel, left_out, one_line, text
 
 Title = one_line(200)
 # Kept as sent, line breaks included: an empty description is a description, null is none.
@@ -17,16 +17,11 @@ class ItemCreate(InputModel):
 
 
 class ItemUpdate(InputModel):
-    """Only the fields sent change; `description: null` clears the description."""
+    """Only the fields sent change; `description: null` clears the description, while
+    a title is never null."""
 
-    title: Title | None = None
+    title: Title = left_out()
     description: Description | None = None
-
-    @model_validator(mode="after")
-    def forbid_null_title(self) -> "ItemUpdate":
-        if "title" in self.model_fields_set and self.title is None:
-            raise ValueError("title cannot be null")
-        return self
 
 
 class ItemRead(BaseModel):
