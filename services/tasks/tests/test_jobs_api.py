@@ -113,7 +113,8 @@ BAD_SUBMISSIONS = {
     # Strictly typed: nothing is coerced into a user id or a number of rounds.
     "report-user-true": {"kind": "reports.user_summary", "params": {"user_id": True}},
     "report-user-text": {"kind": "reports.user_summary", "params": {"user_id": "1"}},
-    "report-user-float": {"kind": "reports.user_summary", "params": {"user_id": 1.0}},
+    "report-user-fraction": {"kind": "reports.user_summary", "params": {"user_id": 1.5}},
+    "rounds-fraction": {"kind": "compute.digest", "params": {"data": "x", "rounds": 2.5}},
     "rounds-as-text": {"kind": "compute.digest", "params": {"data": "x", "rounds": "5"}},
     "data-as-number": {"kind": "compute.digest", "params": {"data": 5, "rounds": 1}},
 }
@@ -127,6 +128,20 @@ async def test_bad_submissions_are_422_and_nothing_is_written_or_enqueued(
     assert_problem(response, 422)
     assert await count_jobs(sql) == 0
     assert queue.llen(QUEUE) == 0
+
+
+async def test_a_whole_number_written_with_a_fraction_is_that_integer(client, api, owner, queue):
+    # To JSON Schema, and so to the document, 3.0 is the integer 3: the worker gets 3.
+    me = owner()
+    digest = {"kind": "compute.digest", "params": {"data": "x", "rounds": 3.0}}
+    report = {"kind": "reports.user_summary", "params": {"user_id": float(me.id)}}
+    for body in (digest, report):
+        response = await client.post(f"{api}/jobs", json=body, headers=me.headers)
+        assert response.status_code == 202, response.text
+
+    kwargs = sorted((call_of(message)[1] for message in sent_messages(queue)), key=len)
+    assert kwargs == [{"user_id": me.id}, {"data": "x", "rounds": 3}]
+    assert [type(value) for call in kwargs for value in call.values()] == [int, str, int]
 
 
 async def test_a_report_about_someone_else_is_403(client, api, owner, queue, sql, assert_problem):

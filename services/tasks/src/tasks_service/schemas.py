@@ -4,13 +4,9 @@ import re
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    model_validator,
-)
+from pydantic import BaseModel, BeforeValidator, Field
 
-from servicekit.schemas import InputModel, one_line
+from servicekit.schemas import InputModel, left_out, one_line
 from tasks_service.models import TITLE_MAX_CHARS
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -33,7 +29,19 @@ def _due_date(value: object) -> object:
     return parsed
 
 
-DueDate = Annotated[date, BeforeValidator(_due_date)]
+# `format: date` alone says any year from 0001: the pattern says which years, so that
+# a date the document admits is a date the service takes.
+DUE_DATE_PATTERN = r"^(19[7-9][0-9]|[2-9][0-9]{3})-[0-9]{2}-[0-9]{2}$"
+DueDate = Annotated[
+    date,
+    BeforeValidator(_due_date),
+    Field(
+        json_schema_extra={
+            "pattern": DUE_DATE_PATTERN,
+            "description": f"A day from {EARLIEST_DUE_YEAR}-01-01 to 9999-12-31, YYYY-MM-DD",
+        }
+    ),
+]
 
 
 class TaskSummary(BaseModel):
@@ -47,17 +55,11 @@ class TaskCreate(InputModel):
 
 
 class TaskUpdate(InputModel):
-    """Only the fields sent change; `due_date: null` clears the due date. `done` is not
-    here: PUT and DELETE on /tasks/{id}/done change it."""
+    """Only the fields sent change; `due_date: null` clears the due date, while a title
+    is never null. `done` is not here: PUT and DELETE on /tasks/{id}/done change it."""
 
-    title: Title | None = None
+    title: Title = left_out()
     due_date: DueDate | None = None
-
-    @model_validator(mode="after")
-    def forbid_null_title(self) -> "TaskUpdate":
-        if "title" in self.model_fields_set and self.title is None:
-            raise ValueError("title cannot be null")
-        return self
 
 
 class TaskRead(BaseModel):

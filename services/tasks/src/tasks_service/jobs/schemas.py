@@ -4,7 +4,7 @@ or bad params are a 422 before anything is written or enqueued."""
 from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from servicekit.schemas import MAX_ID, InputModel, text
 
@@ -13,19 +13,31 @@ MAX_DIGEST_ROUNDS = 1_000_000
 
 
 class JobParams(InputModel):
-    """A job's arguments, typed strictly: `"1"`, `1.0` or `true` is no user id and `"5"`
+    """A job's arguments, typed strictly: `"1"`, `1.5` or `true` is no user id and `"5"`
     no number of rounds (the worker would get them as sent)."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+def _whole(value: object) -> object:
+    # JSON has one kind of number: to JSON Schema, and so to the document, 1.0 is the
+    # integer 1. The worker gets it as the int it is.
+    if type(value) is float and value.is_integer():
+        return int(value)
+    return value
+
+
+# An integer however JSON writes it (1 or 1.0); never a string, a boolean or 1.5.
+WholeNumber = Annotated[int, BeforeValidator(_whole)]
+
+
 class ReportParams(JobParams):
-    user_id: int = Field(ge=1, le=MAX_ID)
+    user_id: WholeNumber = Field(ge=1, le=MAX_ID)
 
 
 class DigestParams(JobParams):
     data: text(MAX_DIGEST_DATA_CHARS)
-    rounds: int = Field(ge=1, le=MAX_DIGEST_ROUNDS)
+    rounds: WholeNumber = Field(ge=1, le=MAX_DIGEST_ROUNDS)
 
 
 # A job is sent as `kind(**params)`: the params models name the worker's task arguments.
