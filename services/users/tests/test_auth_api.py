@@ -102,6 +102,16 @@ async def test_login_rejects_incomplete_form(client, api, form):
     assert_invalid(response)
 
 
+@pytest.mark.parametrize("username", ["ann\x00@example.com", "\x00", "ann@example.com\n"])
+async def test_login_with_a_control_character_in_the_username_is_422(client, api, username):
+    # Looked up in the database, a NUL was a 500 on Postgres.
+    response = await client.post(
+        f"{api}/auth/token", data={"username": username, "password": "correct horse 1"}
+    )
+
+    assert_invalid(response)
+
+
 async def test_login_rejects_json_body(client, api, user_factory):
     user = await user_factory()
 

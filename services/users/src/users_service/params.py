@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from fastapi import Depends, Form, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from servicekit.schemas import ONE_LINE_PATTERN, id_path
+from servicekit.schemas import NO_CONTROL_PATTERN, ONE_LINE_PATTERN, id_path, left_out
 from users_service.hashing import HashingGate
 from users_service.login_limits import LoginLimits
 from users_service.security import TokenIssuer
@@ -27,9 +27,11 @@ class PasswordLogin(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    username: str = Field(min_length=1, max_length=254)
+    # Looked up in the database: a NUL there was a 500 on Postgres.
+    username: str = Field(min_length=1, max_length=254, pattern=NO_CONTROL_PATTERN)
     password: str = Field(min_length=1, max_length=128)
-    grant_type: Literal["password"] | None = None
+    # A form field cannot be null: the grant type is "password" or left out.
+    grant_type: Literal["password"] = left_out()
     scope: str = Field(default="", max_length=256)
 
 

@@ -3,23 +3,39 @@
 from datetime import datetime
 from typing import Annotated, Literal
 
+import email_validator
 from pydantic import (
     AfterValidator,
     BaseModel,
     EmailStr,
+    Field,
     HttpUrl,
     StringConstraints,
     TypeAdapter,
     ValidationError,
-    model_validator,
 )
 
 from servicekit.pagination import PageJSON
-from servicekit.schemas import NO_CONTROL_PATTERN, InputModel, one_line
+from servicekit.schemas import NO_CONTROL_PATTERN, InputModel, left_out, one_line
 
 Name = one_line(100)
+
+
+def _any_case(word: str) -> str:
+    return "".join(f"[{char.upper()}{char}]" if char.isalpha() else char for char in word)
+
+
+# `format: email` alone admits the special-use domains (RFC 6761: .test, .local, ...)
+# that email-validator refuses: the pattern says so, from the library's own list.
+_SPECIAL_USE = "|".join(map(_any_case, email_validator.SPECIAL_USE_DOMAIN_NAMES))
+EMAIL_PATTERN = rf"^[^@]*@(?:[^@]*\.)?(?!(?:{_SPECIAL_USE})$)[^@.]*$"
 # Stored lower-cased: one account per address, however it is typed.
-Email = Annotated[EmailStr, StringConstraints(max_length=254), AfterValidator(str.lower)]
+Email = Annotated[
+    EmailStr,
+    StringConstraints(max_length=254),
+    AfterValidator(str.lower),
+    Field(json_schema_extra={"pattern": EMAIL_PATTERN}),
+]
 # Any text but control characters (ten NULs were a password).
 Password = Annotated[
     str, StringConstraints(min_length=8, max_length=128, pattern=NO_CONTROL_PATTERN)
@@ -34,8 +50,13 @@ def _checked_url(value: str) -> str:
         raise ValueError("must be an http or https URL") from None
 
 
-# Kept a str (the column's type), checked as a URL.
-Avatar = Annotated[str, StringConstraints(max_length=2048), AfterValidator(_checked_url)]
+# Kept a str (the column's type), checked as a URL; the document says so.
+Avatar = Annotated[
+    str,
+    StringConstraints(max_length=2048),
+    AfterValidator(_checked_url),
+    Field(json_schema_extra={"format": "uri", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://"}),
+]
 
 
 class UserCreate(InputModel):
@@ -46,19 +67,13 @@ class UserCreate(InputModel):
 
 
 class UserUpdate(InputModel):
-    """Only the fields sent change; `avatar: null` clears the avatar."""
+    """Only the fields sent change; `avatar: null` clears the avatar, while a name, an
+    email or a password is never null."""
 
-    name: Name | None = None
-    email: Email | None = None
-    password: Password | None = None
+    name: Name = left_out()
+    email: Email = left_out()
+    password: Password = left_out()
     avatar: Avatar | None = None
-
-    @model_validator(mode="after")
-    def forbid_null(self) -> "UserUpdate":
-        for field in ("name", "email", "password"):
-            if field in self.model_fields_set and getattr(self, field) is None:
-                raise ValueError(f"{field} cannot be null")
-        return self
 
 
 class UserRead(BaseModel):
