@@ -1,0 +1,37 @@
+"""schemathesis against a real users process: every operation of its OpenAPI document,
+with every check, in each mode; the document must say what the service answers.
+
+How the runs are bounded, kept reproducible, and what they relax: devstack.api_fuzzing.
+Postgres only: the document is the same on both databases, and the suite's budget is
+the searches' depth, not a second backend.
+"""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from devstack.api_fuzzing import run_schemathesis
+from devstack.ports import free_port
+from devstack.servers import RedisServer
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[str]:
+    """A Redis of the run's own: the revocations and rate-limit counts it makes stay in it."""
+    with RedisServer(tmp_path / "redis", free_port()) as server:
+        yield server.url
+
+
+@pytest.mark.parametrize("database_backend", ["postgres"])
+@pytest.mark.parametrize("mode", ["async", "sync"])
+def test_schemathesis_finds_nothing(
+    spawn_users, fresh_database_url: str, own_redis: str, tmp_path: Path, mode: str
+):
+    users = spawn_users(fresh_database_url, REDIS_URL=own_redis)
+
+    run = run_schemathesis(users, mode=mode, users_url=users, workdir=tmp_path / "schemathesis")
+
+    assert run.passed, run.summary()
