@@ -1,0 +1,138 @@
+"""The documents stay true to the code: README.md's table of servicekit's modules lists
+every module there is and no other, and the modules and names the documents cite
+(`servicekit.tracing`, `servicekit.db.violates`, `devstack.cluster_smoke`,
+`worker_service.liveness`) exist.
+
+Static: the sources are read, never imported (importing a service's `main` or the
+worker's `celery_app` would read its settings from the environment)."""
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+SERVICEKIT = ROOT / "libs" / "servicekit" / "src" / "servicekit"
+README = ROOT / "README.md"
+# The documents that name servicekit's and the services' modules.
+DOCUMENTS = [
+    README,
+    ROOT / "docs" / "architecture.md",
+    ROOT / "services" / "items" / "README.md",
+    ROOT / "observability" / "README.md",
+]
+# Where each top-level package cited in the documents lives.
+PACKAGES = {
+    "servicekit": SERVICEKIT,
+    "devstack": ROOT / "libs" / "devstack" / "src" / "devstack",
+    **{
+        f"{service}_service": ROOT / "services" / service / "src" / f"{service}_service"
+        for service in ("users", "items", "tasks", "worker")
+    },
+}
+
+TABLE_INTRO = "`servicekit`, one module per concern:"
+# `servicekit.db.violates`, `worker_service.jobs.views`: dotted names of lower-case parts.
+CITED = re.compile(
+    r"\b(servicekit|devstack|(?:users|items|tasks|worker)_service)((?:\.[a-z_][a-z0-9_]*)+)"
+)
+
+
+def module_files() -> set[str]:
+    return {path.stem for path in SERVICEKIT.glob("*.py") if path.stem != "__init__"}
+
+
+def table_modules(text: str) -> list[str]:
+    """The module names in the first column of the table after TABLE_INTRO, in order."""
+    lines = text.splitlines()
+    start = lines.index(TABLE_INTRO)
+    rows = []
+    for line in lines[start + 1 :]:
+        if not line.strip() and not rows:
+            continue  # the blank line between the intro and the table
+        if not line.startswith("|"):
+            break
+        rows.append(line)
+    assert len(rows) > 2, f"no table after {TABLE_INTRO!r} in README.md"
+    header, separator, *body = rows
+    assert header.replace(" ", "") == "|module|what|"
+    assert set(separator) <= {"|", "-", " ", ":"}
+    names = []
+    for row in body:
+        first_cell = row.split("|")[1]
+        cited = re.findall(r"`([^`]+)`", first_cell)
+        assert cited, f"a row of the servicekit table names no module: {row}"
+        names += cited
+    return names
+
+
+def test_the_table_lists_every_servicekit_module_and_no_other() -> None:
+    listed = table_modules(README.read_text())
+    existing = module_files()
+    assert not sorted(existing - set(listed)), "modules missing from README.md's servicekit table"
+    assert not sorted(set(listed) - existing), "README.md's servicekit table names no such module"
+    duplicates = sorted({name for name in listed if listed.count(name) > 1})
+    assert not duplicates, f"listed twice in README.md's servicekit table: {duplicates}"
+
+
+def test_the_table_is_found_the_way_the_test_reads_it() -> None:
+    # The parser itself: a module missing from a table, or one too many, is noticed.
+    text = "\n".join(
+        [
+            TABLE_INTRO,
+            "",
+            "| module | what |",
+            "|---|---|",
+            "| `db` | engines |",
+            "| `errors`, `problems` | errors |",
+            "",
+            "| other | table |",
+        ]
+    )
+    assert table_modules(text) == ["db", "errors", "problems"]
+
+
+def _top_level_names(path: Path) -> set[str]:
+    """What a module defines or imports at its top level."""
+    names: set[str] = set()
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names |= {target.id for target in node.targets if isinstance(target, ast.Name)}
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+    return names
+
+
+def resolves(package: str, parts: list[str]) -> bool:
+    """Whether `package.parts...` is a module, or a module and a name defined in it."""
+    folder = PACKAGES[package]
+    for index, part in enumerate(parts):
+        if (folder / part).is_dir():
+            folder = folder / part
+            continue
+        module = folder / f"{part}.py"
+        if not module.exists():
+            return False
+        rest = parts[index + 1 :]
+        # A name in the module, and what follows it an attribute of that (not checked).
+        return not rest or rest[0] in _top_level_names(module)
+    return True  # a package
+
+
+@pytest.mark.parametrize("document", DOCUMENTS, ids=lambda path: str(path.relative_to(ROOT)))
+def test_the_modules_a_document_cites_exist(document: Path) -> None:
+    cited = {
+        (match.group(1), match.group(2).lstrip("."))
+        for match in CITED.finditer(document.read_text())
+    }
+    missing = sorted(
+        f"{package}.{dotted}"
+        for package, dotted in cited
+        if not resolves(package, dotted.split("."))
+    )
+    assert not missing, f"{document.relative_to(ROOT)} cites what does not exist: {missing}"
