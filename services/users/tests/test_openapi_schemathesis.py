@@ -6,23 +6,13 @@ Postgres only: the document is the same on both databases, and the suite's budge
 the searches' depth, not a second backend.
 """
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from devstack.api_fuzzing import run_schemathesis
-from devstack.ports import free_port
-from devstack.servers import RedisServer
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[str]:
-    """A Redis of the run's own: the revocations and rate-limit counts it makes stay in it."""
-    with RedisServer(tmp_path / "redis", free_port()) as server:
-        yield server.url
 
 
 @pytest.mark.parametrize("database_backend", ["postgres"])

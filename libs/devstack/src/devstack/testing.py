@@ -1,7 +1,8 @@
 """A pytest plugin (`-p devstack.testing`): `local_stack`, the whole system as `make run`
 starts it, once per test session, for the suites that test through the gateway: with
 Prometheus scraping it every second, and every span its processes export kept by an
-OTLP receiver."""
+OTLP receiver; and for a single service's end-to-end runs, `own_redis` and
+`users_beside` (a real users process for tokens)."""
 
 import contextlib
 import dataclasses
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from devstack.databases import drop_database
+from devstack.databases import create_database, drop_database, with_database
 from devstack.layout import repo_root
 from devstack.otlp_receiver import OtlpReceiver
 from devstack.ports import free_port
@@ -104,3 +105,33 @@ def _reachable_tempdir() -> Iterator[str]:
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[str]:
+    """A Redis of the test's own: the revocations, limit counts, views and jobs a run
+    makes stay in it, and no worker elsewhere on the machine takes its jobs."""
+    with RedisServer(tmp_path / "redis", free_port()) as server:
+        yield server.url
+
+
+@pytest.fixture
+def users_beside(server_urls, spawn_uvicorn, jwt_private_key: str, own_redis: str) -> Iterator[str]:
+    """A real users process on a migrated Postgres database of its own, sharing
+    `own_redis`: the tokens (and owners) another service's end-to-end run needs."""
+    from servicekit.testing import migrate  # servicekit's plugin, loaded beside this one
+
+    server = server_urls["postgres"]
+    name = f"users_beside_{os.getpid()}_{secrets.token_hex(3)}"
+    create_database(server, name)
+    try:
+        database_url = with_database(server, name)
+        migrate(repo_root() / "services" / "users" / "alembic.ini", database_url)
+        yield spawn_uvicorn(
+            "users_service.main:app",
+            DATABASE_URL=database_url,
+            JWT_PRIVATE_KEY=jwt_private_key,
+            REDIS_URL=own_redis,
+        )
+    finally:
+        drop_database(server, name)
