@@ -14,7 +14,7 @@ from servicekit.errors import Conflict, TooManyRequests
 from servicekit.openapi import PROBLEM_MEDIA_TYPE, problem_responses
 from servicekit.redis_clients import RedisDep
 from servicekit.schemas import MAX_ID, InputModel, id_path, one_line
-from servicekit.sessions import AsyncSessionDep
+from servicekit.sessions import SessionDep
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
@@ -28,7 +28,7 @@ router = APIRouter(prefix="/api")
 
 
 @router.post("/things", status_code=201, responses=problem_responses(Conflict, TooManyRequests))
-async def create_thing(body: Thing, principal: CurrentUser, session: AsyncSessionDep) -> dict:
+async def create_thing(body: Thing, principal: CurrentUser, session: SessionDep) -> dict:
     raise Conflict("Such a thing exists")
 
 

@@ -17,7 +17,7 @@ from servicekit.errors import (
     Unauthorized,
 )
 from servicekit.ids import parse
-from servicekit.sessions import AsyncSessionDep, SessionDep
+from servicekit.sessions import SessionDep, SyncSessionDep
 
 SECRET = "hunter2-secret-detail"
 SLEEP_2S = {"postgres": "SELECT pg_sleep(2)", "mysql": "SELECT SLEEP(2)"}
@@ -101,23 +101,23 @@ async def create_widget(widget: WidgetCreate) -> WidgetCreate:
 
 
 @router.get("/db/async")
-async def query_async(session: AsyncSessionDep) -> dict:
+async def query_async(session: SessionDep) -> dict:
     return {"one": (await session.execute(text("SELECT 1"))).scalar()}
 
 
 @router.get("/db/sync")
-def query_sync(session: SessionDep) -> dict:
+def query_sync(session: SyncSessionDep) -> dict:
     return {"one": session.execute(text("SELECT 1")).scalar()}
 
 
 @router.get("/db/slow/async/{backend}")
-async def query_slowly_async(backend: str, session: AsyncSessionDep) -> dict:
+async def query_slowly_async(backend: str, session: SessionDep) -> dict:
     await session.execute(text(SLEEP_2S[backend]))
     return {}
 
 
 @router.get("/db/slow/sync/{backend}")
-def query_slowly_sync(backend: str, session: SessionDep) -> dict:
+def query_slowly_sync(backend: str, session: SyncSessionDep) -> dict:
     session.execute(text(SLEEP_2S[backend]))
     return {}
 

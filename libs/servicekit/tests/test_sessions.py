@@ -25,7 +25,7 @@ from sqlalchemy import (
 
 from servicekit.db import sync_url
 from servicekit.errors import Conflict
-from servicekit.sessions import AsyncSessionDep, SessionDep
+from servicekit.sessions import SessionDep, SyncSessionDep
 
 metadata = MetaData()
 notes = Table(
@@ -56,52 +56,52 @@ router = APIRouter()
 
 
 @router.post("/async/notes", status_code=201)
-async def create_note_async(note: NoteCreate, session: AsyncSessionDep) -> dict:
+async def create_note_async(note: NoteCreate, session: SessionDep) -> dict:
     await session.execute(insert(notes).values(code=note.code))
     return {"code": note.code}
 
 
 @router.post("/sync/notes", status_code=201)
-def create_note_sync(note: NoteCreate, session: SessionDep) -> dict:
+def create_note_sync(note: NoteCreate, session: SyncSessionDep) -> dict:
     session.execute(insert(notes).values(code=note.code))
     return {"code": note.code}
 
 
 @router.post("/async/notes/conflict", status_code=201)
-async def create_note_then_conflict_async(note: NoteCreate, session: AsyncSessionDep) -> dict:
+async def create_note_then_conflict_async(note: NoteCreate, session: SessionDep) -> dict:
     await session.execute(insert(notes).values(code=note.code))
     await session.flush()
     raise Conflict("refused after the insert")
 
 
 @router.post("/sync/notes/conflict", status_code=201)
-def create_note_then_conflict_sync(note: NoteCreate, session: SessionDep) -> dict:
+def create_note_then_conflict_sync(note: NoteCreate, session: SyncSessionDep) -> dict:
     session.execute(insert(notes).values(code=note.code))
     session.flush()
     raise Conflict("refused after the insert")
 
 
 @router.post("/async/notes/crash", status_code=201)
-async def create_note_then_crash_async(note: NoteCreate, session: AsyncSessionDep) -> dict:
+async def create_note_then_crash_async(note: NoteCreate, session: SessionDep) -> dict:
     await session.execute(insert(notes).values(code=note.code))
     raise RuntimeError("crashed after the insert")
 
 
 @router.post("/sync/notes/crash", status_code=201)
-def create_note_then_crash_sync(note: NoteCreate, session: SessionDep) -> dict:
+def create_note_then_crash_sync(note: NoteCreate, session: SyncSessionDep) -> dict:
     session.execute(insert(notes).values(code=note.code))
     raise RuntimeError("crashed after the insert")
 
 
 @router.post("/async/deferred", status_code=201)
-async def create_twins_async(note: NoteCreate, session: AsyncSessionDep) -> dict:
+async def create_twins_async(note: NoteCreate, session: SessionDep) -> dict:
     # Both inserts succeed; the deferred unique constraint fails only at COMMIT.
     await session.execute(insert(deferred_notes), [{"code": note.code}, {"code": note.code}])
     return {"code": note.code}
 
 
 @router.post("/sync/deferred", status_code=201)
-def create_twins_sync(note: NoteCreate, session: SessionDep) -> dict:
+def create_twins_sync(note: NoteCreate, session: SyncSessionDep) -> dict:
     session.execute(insert(deferred_notes), [{"code": note.code}, {"code": note.code}])
     return {"code": note.code}
 
@@ -122,7 +122,7 @@ gate = Gate()
 
 
 @router.post("/async/hold")
-async def hold_a_connection_async(session: AsyncSessionDep) -> dict:
+async def hold_a_connection_async(session: SessionDep) -> dict:
     await session.execute(text("SELECT 1"))
     gate.entered.set()
     while not gate.release.is_set():
@@ -131,7 +131,7 @@ async def hold_a_connection_async(session: AsyncSessionDep) -> dict:
 
 
 @router.post("/sync/hold")
-def hold_a_connection_sync(session: SessionDep) -> dict:
+def hold_a_connection_sync(session: SyncSessionDep) -> dict:
     session.execute(text("SELECT 1"))
     gate.entered.set()
     gate.release.wait(timeout=30)

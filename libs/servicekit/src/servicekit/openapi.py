@@ -116,10 +116,10 @@ def problem_responses(*errors: type[ServiceError]) -> dict[int | str, dict[str, 
 def _backend_dependencies() -> frozenset[Callable]:
     """The dependencies through which a route uses the database or Redis."""
     annotated = (
-        sessions.AsyncSessionDep,
         sessions.SessionDep,
-        sessions.AsyncReadSessionDep,
+        sessions.SyncSessionDep,
         sessions.ReadSessionDep,
+        sessions.SyncReadSessionDep,
         redis_clients.RedisDep,
         redis_clients.SyncRedisDep,
     )

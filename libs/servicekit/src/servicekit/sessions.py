@@ -3,6 +3,10 @@
 The session commits once, after the handler returns and before the response is sent
 (`scope="function"`), so a failing commit is a 5xx and never a 201. Any error rolls
 back. Services never commit.
+
+Names follow the project's one rule for twins: the async form has the plain name, its
+blocking twin adds `Sync` (`SessionDep` hands out an `AsyncSession`, `SyncSessionDep` a
+`Session`; so do `RedisDep` and `SyncRedisDep`, `revoke` and `revoke_sync`).
 """
 
 from collections.abc import AsyncIterator, Iterator
@@ -38,7 +42,7 @@ def _sync_read_session(request: Request) -> Iterator[Session]:
 # For handlers that run one read-only statement: nothing to commit, and on Postgres no
 # transaction at all (servicekit.db says why). A handler that writes or reads twice
 # takes the sessions below.
-AsyncReadSessionDep = Annotated[AsyncSession, Depends(_async_read_session, scope="function")]
-ReadSessionDep = Annotated[Session, Depends(_sync_read_session, scope="function")]
-AsyncSessionDep = Annotated[AsyncSession, Depends(_async_session, scope="function")]
-SessionDep = Annotated[Session, Depends(_sync_session, scope="function")]
+ReadSessionDep = Annotated[AsyncSession, Depends(_async_read_session, scope="function")]
+SyncReadSessionDep = Annotated[Session, Depends(_sync_read_session, scope="function")]
+SessionDep = Annotated[AsyncSession, Depends(_async_session, scope="function")]
+SyncSessionDep = Annotated[Session, Depends(_sync_session, scope="function")]

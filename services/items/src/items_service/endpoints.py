@@ -25,14 +25,14 @@ from servicekit.auth import CurrentUser
 from servicekit.openapi import problem_responses
 from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page
 from servicekit.redis_clients import RedisDep
-from servicekit.sessions import AsyncSessionDep
+from servicekit.sessions import SessionDep
 
 router = APIRouter(prefix="/api", tags=["async"])
 
 
 @router.post("/items", status_code=status.HTTP_201_CREATED)
 async def create_item(
-    body: ItemCreate, principal: CurrentUser, session: AsyncSessionDep, response: Response
+    body: ItemCreate, principal: CurrentUser, session: SessionDep, response: Response
 ) -> ItemRead:
     """Add an item owned by the caller."""
     item = await session.run_sync(service.create_item, principal, body)
@@ -42,7 +42,7 @@ async def create_item(
 
 @router.get("/items")
 async def list_items(
-    session: AsyncSessionDep,
+    session: SessionDep,
     users: UsersDep,
     owner_id: OwnerFilter = None,
     q: TitlePrefix = None,
@@ -62,7 +62,7 @@ async def list_items(
 
 
 @router.get("/items/summary")
-async def summarize_owner(owner_id: OwnerId, session: AsyncSessionDep) -> OwnerSummary:
+async def summarize_owner(owner_id: OwnerId, session: SessionDep) -> OwnerSummary:
     """How many items a user has, and their views."""
     return await session.run_sync(service.owner_summary, owner_id)
 
@@ -70,7 +70,7 @@ async def summarize_owner(owner_id: OwnerId, session: AsyncSessionDep) -> OwnerS
 @router.get("/items/{item_id}")
 async def read_item(
     item_id: ItemId,
-    session: AsyncSessionDep,
+    session: SessionDep,
     redis: RedisDep,
     views: ViewCounterDep,
     users: UsersDep,
@@ -87,7 +87,7 @@ async def read_item(
 
 @router.patch("/items/{item_id}", responses=problem_responses(NotYourItem))
 async def update_item(
-    item_id: ItemId, body: ItemUpdate, principal: CurrentUser, session: AsyncSessionDep
+    item_id: ItemId, body: ItemUpdate, principal: CurrentUser, session: SessionDep
 ) -> ItemRead:
     """Change the caller's own item."""
     return await session.run_sync(service.update_item, principal, item_id, body)
@@ -98,6 +98,6 @@ async def update_item(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(NotYourItem),
 )
-async def delete_item(item_id: ItemId, principal: CurrentUser, session: AsyncSessionDep) -> None:
+async def delete_item(item_id: ItemId, principal: CurrentUser, session: SessionDep) -> None:
     """Delete the caller's own item."""
     await session.run_sync(service.delete_item, principal, item_id)

@@ -24,13 +24,13 @@ from servicekit.openapi import problem_responses
 from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page
 from servicekit.redis_clients import SyncRedisDep
 from servicekit.responses import json_response, no_content
-from servicekit.sessions import SessionDep
+from servicekit.sessions import SyncSessionDep
 
 router = APIRouter(prefix="/sync/api", tags=["sync"])
 
 
 @router.post("/items", status_code=status.HTTP_201_CREATED, response_model=ItemRead)
-def create_item(body: ItemCreate, principal: CurrentUser, session: SessionDep) -> Response:
+def create_item(body: ItemCreate, principal: CurrentUser, session: SyncSessionDep) -> Response:
     """Add an item owned by the caller."""
     item = service.create_item(session, principal, body)
     location = f"{router.prefix}/items/{item.id}"
@@ -39,7 +39,7 @@ def create_item(body: ItemCreate, principal: CurrentUser, session: SessionDep) -
 
 @router.get("/items", response_model=Page[ItemWithOwner] | Page[ItemRead])
 def list_items(
-    session: SessionDep,
+    session: SyncSessionDep,
     users: UsersDep,
     owner_id: OwnerFilter = None,
     q: TitlePrefix = None,
@@ -57,7 +57,7 @@ def list_items(
 
 
 @router.get("/items/summary", response_model=OwnerSummary)
-def summarize_owner(owner_id: OwnerId, session: SessionDep) -> Response:
+def summarize_owner(owner_id: OwnerId, session: SyncSessionDep) -> Response:
     """How many items a user has, and their views."""
     return json_response(service.owner_summary(session, owner_id))
 
@@ -65,7 +65,7 @@ def summarize_owner(owner_id: OwnerId, session: SessionDep) -> Response:
 @router.get("/items/{item_id}", response_model=ItemWithOwner | ItemRead)
 def read_item(
     item_id: ItemId,
-    session: SessionDep,
+    session: SyncSessionDep,
     redis: SyncRedisDep,
     views: ViewCounterDep,
     users: UsersDep,
@@ -82,7 +82,7 @@ def read_item(
 
 @router.patch("/items/{item_id}", response_model=ItemRead, responses=problem_responses(NotYourItem))
 def update_item(
-    item_id: ItemId, body: ItemUpdate, principal: CurrentUser, session: SessionDep
+    item_id: ItemId, body: ItemUpdate, principal: CurrentUser, session: SyncSessionDep
 ) -> Response:
     """Change the caller's own item."""
     return json_response(service.update_item(session, principal, item_id, body))
@@ -93,7 +93,7 @@ def update_item(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(NotYourItem),
 )
-def delete_item(item_id: ItemId, principal: CurrentUser, session: SessionDep) -> Response:
+def delete_item(item_id: ItemId, principal: CurrentUser, session: SyncSessionDep) -> Response:
     """Delete the caller's own item."""
     service.delete_item(session, principal, item_id)
     return no_content()

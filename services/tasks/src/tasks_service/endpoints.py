@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response, status
 
 from servicekit.auth import CurrentUser
 from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page
-from servicekit.sessions import AsyncSessionDep
+from servicekit.sessions import SessionDep
 from tasks_service import service
 from tasks_service.params import DoneFilter, TaskId
 from tasks_service.schemas import TaskCreate, TaskRead, TaskSummary, TaskUpdate
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/api", tags=["async"])
 
 @router.post("/tasks", status_code=status.HTTP_201_CREATED)
 async def create_task(
-    principal: CurrentUser, body: TaskCreate, session: AsyncSessionDep, response: Response
+    principal: CurrentUser, body: TaskCreate, session: SessionDep, response: Response
 ) -> TaskRead:
     """Add a task for the caller."""
     task = await session.run_sync(service.create_task, principal, body)
@@ -29,7 +29,7 @@ async def create_task(
 @router.get("/tasks")
 async def list_tasks(
     principal: CurrentUser,
-    session: AsyncSessionDep,
+    session: SessionDep,
     done: DoneFilter = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: CursorParam = None,
@@ -41,34 +41,34 @@ async def list_tasks(
 
 
 @router.get("/tasks/summary")
-async def summarize_tasks(principal: CurrentUser, session: AsyncSessionDep) -> TaskSummary:
+async def summarize_tasks(principal: CurrentUser, session: SessionDep) -> TaskSummary:
     """How many of the caller's tasks are open and done."""
     return await session.run_sync(service.summarize, principal)
 
 
 @router.get("/tasks/{task_id}")
-async def read_task(principal: CurrentUser, task_id: TaskId, session: AsyncSessionDep) -> TaskRead:
+async def read_task(principal: CurrentUser, task_id: TaskId, session: SessionDep) -> TaskRead:
     """One of the caller's tasks."""
     return await session.run_sync(service.get_task, principal, task_id)
 
 
 @router.patch("/tasks/{task_id}")
 async def update_task(
-    principal: CurrentUser, task_id: TaskId, body: TaskUpdate, session: AsyncSessionDep
+    principal: CurrentUser, task_id: TaskId, body: TaskUpdate, session: SessionDep
 ) -> TaskRead:
     """Change the title or the due date of one of the caller's tasks."""
     return await session.run_sync(service.update_task, principal, task_id, body)
 
 
 @router.delete("/tasks/{task_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_task(principal: CurrentUser, task_id: TaskId, session: AsyncSessionDep) -> None:
+async def delete_task(principal: CurrentUser, task_id: TaskId, session: SessionDep) -> None:
     """Delete one of the caller's tasks."""
     await session.run_sync(service.delete_task, principal, task_id)
 
 
 @router.put("/tasks/{task_id}/done")
 async def mark_task_done(
-    principal: CurrentUser, task_id: TaskId, session: AsyncSessionDep
+    principal: CurrentUser, task_id: TaskId, session: SessionDep
 ) -> TaskRead:
     """Mark a task done; a task already done keeps the time it was first marked."""
     return await session.run_sync(service.mark_done, principal, task_id)
@@ -76,7 +76,7 @@ async def mark_task_done(
 
 @router.delete("/tasks/{task_id}/done")
 async def mark_task_undone(
-    principal: CurrentUser, task_id: TaskId, session: AsyncSessionDep
+    principal: CurrentUser, task_id: TaskId, session: SessionDep
 ) -> TaskRead:
     """Mark a task open again."""
     return await session.run_sync(service.mark_undone, principal, task_id)

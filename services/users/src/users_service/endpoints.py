@@ -13,7 +13,7 @@ from servicekit.openapi import problem_responses
 from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit
 from servicekit.redis_clients import RedisDep
 from servicekit.revocation import revoke
-from servicekit.sessions import AsyncReadSessionDep, AsyncSessionDep
+from servicekit.sessions import ReadSessionDep, SessionDep
 from users_service import service
 from users_service.errors import EmailTaken, InvalidCredentials, NotYourAccount
 from users_service.login_limits import client_address
@@ -39,7 +39,7 @@ router = APIRouter(prefix="/api", tags=["async"])
 )
 async def create_user(
     body: UserCreate,
-    session: AsyncSessionDep,
+    session: SessionDep,
     response: Response,
     request: Request,
     limits: LoginLimitsDep,
@@ -55,7 +55,7 @@ async def create_user(
 
 @router.get("/users", response_model=USER_PAGE.model)
 async def list_users(
-    session: AsyncReadSessionDep,
+    session: ReadSessionDep,
     q: NamePrefix = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: CursorParam = None,
@@ -66,13 +66,13 @@ async def list_users(
 
 
 @router.get("/users/me")
-async def read_me(principal: CurrentUser, session: AsyncReadSessionDep) -> UserPrivate:
+async def read_me(principal: CurrentUser, session: ReadSessionDep) -> UserPrivate:
     """The caller's own profile."""
     return await session.run_sync(service.get_me, principal)
 
 
 @router.get("/users/{user_id}")
-async def read_user(user_id: UserId, session: AsyncReadSessionDep) -> UserRead:
+async def read_user(user_id: UserId, session: ReadSessionDep) -> UserRead:
     """A public profile."""
     return await session.run_sync(service.get_user, user_id)
 
@@ -82,7 +82,7 @@ async def update_user(
     user_id: UserId,
     body: UserUpdate,
     principal: CurrentUser,
-    session: AsyncSessionDep,
+    session: SessionDep,
     hashing: HashingDep,
     redis: RedisDep,
     issuer: TokenIssuerDep,
@@ -105,7 +105,7 @@ async def update_user(
 async def delete_user(
     user_id: UserId,
     principal: CurrentUser,
-    session: AsyncSessionDep,
+    session: SessionDep,
     redis: RedisDep,
     issuer: TokenIssuerDep,
 ) -> None:
@@ -118,7 +118,7 @@ async def delete_user(
 async def issue_token(
     form: LoginForm,
     request: Request,
-    session: AsyncReadSessionDep,
+    session: ReadSessionDep,
     issuer: TokenIssuerDep,
     limits: LoginLimitsDep,
     hashing: HashingDep,

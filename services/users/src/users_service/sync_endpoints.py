@@ -15,7 +15,7 @@ from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit
 from servicekit.redis_clients import SyncRedisDep
 from servicekit.responses import json_response, no_content
 from servicekit.revocation import revoke_sync
-from servicekit.sessions import ReadSessionDep, SessionDep
+from servicekit.sessions import SyncReadSessionDep, SyncSessionDep
 from users_service import service
 from users_service.errors import EmailTaken, InvalidCredentials, NotYourAccount
 from users_service.login_limits import client_address
@@ -42,7 +42,7 @@ router = APIRouter(prefix="/sync/api", tags=["sync"])
 )
 def create_user(
     body: UserCreate,
-    session: SessionDep,
+    session: SyncSessionDep,
     request: Request,
     limits: LoginLimitsDep,
     hashing: HashingDep,
@@ -56,7 +56,7 @@ def create_user(
 
 @router.get("/users", response_model=USER_PAGE.model)
 def list_users(
-    session: ReadSessionDep,
+    session: SyncReadSessionDep,
     q: NamePrefix = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: CursorParam = None,
@@ -66,13 +66,13 @@ def list_users(
 
 
 @router.get("/users/me", response_model=UserPrivate)
-def read_me(principal: CurrentUser, session: ReadSessionDep) -> Response:
+def read_me(principal: CurrentUser, session: SyncReadSessionDep) -> Response:
     """The caller's own profile."""
     return json_response(service.get_me(session, principal))
 
 
 @router.get("/users/{user_id}", response_model=UserRead)
-def read_user(user_id: UserId, session: ReadSessionDep) -> Response:
+def read_user(user_id: UserId, session: SyncReadSessionDep) -> Response:
     """A public profile."""
     return json_response(service.get_user(session, user_id))
 
@@ -86,7 +86,7 @@ def update_user(
     user_id: UserId,
     body: UserUpdate,
     principal: CurrentUser,
-    session: SessionDep,
+    session: SyncSessionDep,
     hashing: HashingDep,
     redis: SyncRedisDep,
     issuer: TokenIssuerDep,
@@ -109,7 +109,7 @@ def update_user(
 def delete_user(
     user_id: UserId,
     principal: CurrentUser,
-    session: SessionDep,
+    session: SyncSessionDep,
     redis: SyncRedisDep,
     issuer: TokenIssuerDep,
 ) -> Response:
@@ -127,7 +127,7 @@ def delete_user(
 def issue_token(
     form: LoginForm,
     request: Request,
-    session: ReadSessionDep,
+    session: SyncReadSessionDep,
     issuer: TokenIssuerDep,
     limits: LoginLimitsDep,
     hashing: HashingDep,

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from servicekit.auth import CurrentUser
 from servicekit.openapi import problem_responses
 from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page
-from servicekit.sessions import AsyncSessionDep
+from servicekit.sessions import SessionDep
 from tasks_service.jobs import service
 from tasks_service.jobs.errors import NotYourReport, TooManyJobs
 from tasks_service.jobs.params import IdsDep, JobId, JobQueueDep
@@ -27,7 +27,7 @@ router = APIRouter(prefix="/api", tags=["async"])
 async def submit_job(
     principal: CurrentUser,
     body: JobSubmission,
-    session: AsyncSessionDep,
+    session: SessionDep,
     queue: JobQueueDep,
     ids: IdsDep,
     response: Response,
@@ -44,7 +44,7 @@ async def submit_job(
 @router.get("/jobs")
 async def list_jobs(
     principal: CurrentUser,
-    session: AsyncSessionDep,
+    session: SessionDep,
     limit: Limit = DEFAULT_LIMIT,
     cursor: CursorParam = None,
 ) -> Page[JobRead]:
@@ -53,6 +53,6 @@ async def list_jobs(
 
 
 @router.get("/jobs/{job_id}")
-async def read_job(principal: CurrentUser, job_id: JobId, session: AsyncSessionDep) -> JobRead:
+async def read_job(principal: CurrentUser, job_id: JobId, session: SessionDep) -> JobRead:
     """One of the caller's jobs: its status, and its result or error once it has ended."""
     return await session.run_sync(service.get_job, principal, job_id)

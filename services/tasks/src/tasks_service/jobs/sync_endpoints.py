@@ -7,7 +7,7 @@ from servicekit.auth import CurrentUser
 from servicekit.openapi import problem_responses
 from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page
 from servicekit.responses import json_response
-from servicekit.sessions import SessionDep
+from servicekit.sessions import SyncSessionDep
 from tasks_service.jobs import service
 from tasks_service.jobs.errors import NotYourReport, TooManyJobs
 from tasks_service.jobs.params import IdsDep, JobId, JobQueueDep
@@ -25,7 +25,7 @@ router = APIRouter(prefix="/sync/api", tags=["sync"])
 def submit_job(
     principal: CurrentUser,
     body: JobSubmission,
-    session: SessionDep,
+    session: SyncSessionDep,
     queue: JobQueueDep,
     ids: IdsDep,
 ) -> Response:
@@ -40,7 +40,7 @@ def submit_job(
 @router.get("/jobs", response_model=Page[JobRead])
 def list_jobs(
     principal: CurrentUser,
-    session: SessionDep,
+    session: SyncSessionDep,
     limit: Limit = DEFAULT_LIMIT,
     cursor: CursorParam = None,
 ) -> Response:
@@ -49,6 +49,6 @@ def list_jobs(
 
 
 @router.get("/jobs/{job_id}", response_model=JobRead)
-def read_job(principal: CurrentUser, job_id: JobId, session: SessionDep) -> Response:
+def read_job(principal: CurrentUser, job_id: JobId, session: SyncSessionDep) -> Response:
     """One of the caller's jobs: its status, and its result or error once it has ended."""
     return json_response(service.get_job(session, principal, job_id))
