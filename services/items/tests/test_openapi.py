@@ -3,7 +3,7 @@ the owner's rule (403) is documented where it applies, in both modes."""
 
 import pytest
 
-from servicekit.testing import MODES
+from servicekit.testing import MODES, assert_modes_agree
 
 
 @pytest.fixture(scope="module")
@@ -30,3 +30,7 @@ def test_changing_someone_elses_item_is_a_documented_403(document, prefix, metho
     assert responses["403"]["description"] == "Not your item"
     assert {"401", "404", "422", "503"} <= set(responses)
     assert "application/problem+json" in responses["403"]["content"]
+
+
+def test_both_modes_have_one_contract(document):
+    assert_modes_agree(document)

@@ -8,7 +8,7 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from servicekit.schemas import MAX_ID
-from servicekit.testing import MODES
+from servicekit.testing import MODES, assert_modes_agree
 from tasks_service.schemas import DueDate
 
 
@@ -63,3 +63,7 @@ def test_a_job_submission_documents_its_own_refusals(document, prefix):
     assert responses["403"]["description"] == "Not your report"
     assert responses["429"]["headers"]["Retry-After"]["required"] is True
     assert {"202", "400", "401", "413", "422", "503"} <= set(responses)
+
+
+def test_both_modes_have_one_contract(document):
+    assert_modes_agree(document)

@@ -7,7 +7,7 @@ import re
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from servicekit.testing import MODES
+from servicekit.testing import MODES, assert_modes_agree
 from users_service.schemas import Avatar, Email
 
 
@@ -89,3 +89,7 @@ def test_each_operation_documents_the_refusals_of_its_own_rules(document, prefix
     for limited in (register, login):
         assert limited["429"]["headers"]["Retry-After"]["required"] is True
     assert login["401"]["headers"]["WWW-Authenticate"]["required"] is True
+
+
+def test_both_modes_have_one_contract(document):
+    assert_modes_agree(document)

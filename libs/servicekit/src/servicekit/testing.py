@@ -18,6 +18,7 @@ machine's own binaries (see devstack).
 """
 
 import asyncio
+import json
 import os
 import secrets
 import sys
@@ -79,6 +80,31 @@ def assert_invalid(response: httpx.Response) -> dict:
     body = assert_problem(response, 422)
     assert body["errors"]
     return body
+
+
+def assert_modes_agree(document: dict) -> None:
+    """Every operation of an OpenAPI document under /api has a twin under /sync/api that
+    is identical but for its path (and the tag, operation id and response schema title
+    that carry the path)."""
+    async_prefix, sync_prefix = MODES["async"], MODES["sync"]
+    paths = document["paths"]
+    async_paths = {p.removeprefix(async_prefix) for p in paths if p.startswith(async_prefix + "/")}
+    sync_paths = {p.removeprefix(sync_prefix) for p in paths if p.startswith(sync_prefix + "/")}
+    assert async_paths, "no operation under /api"
+    assert async_paths == sync_paths
+    for path in async_paths:
+        async_ops, sync_ops = paths[async_prefix + path], paths[sync_prefix + path]
+        assert async_ops.keys() == sync_ops.keys(), path
+        for method, operation in async_ops.items():
+            twin = sync_ops[method]
+            assert (operation["tags"], twin["tags"]) == (["async"], ["sync"])
+            operation_id = operation["operationId"].replace("_api_", "_sync_api_", 1)
+            assert twin["operationId"] == operation_id, f"{method} {path}"
+            unnamed = ("tags", "operationId")
+            contract = json.dumps({k: v for k, v in operation.items() if k not in unnamed})
+            twin_contract = json.dumps({k: v for k, v in twin.items() if k not in unnamed})
+            # FastAPI titles a union response schema "Response <Name> <Path>".
+            assert contract == twin_contract.replace(" Sync Api ", " Api "), f"{method} {path}"
 
 
 async def first_with_status(

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from items_service import endpoints, sync_endpoints
+from items_service import endpoints
 from items_service.clients import UsersClient
 from items_service.settings import ItemsSettings
 from items_service.views import ViewCounter
@@ -22,7 +22,7 @@ def create_items_app(settings: ItemsSettings) -> FastAPI:
 
     return create_app(
         settings,
-        [endpoints.router, sync_endpoints.router],
+        endpoints.api.routers,
         title="items",
         resources=resources,
         migrations=ALEMBIC_INI,

@@ -1,13 +1,16 @@
-"""The items API in async handlers under /api. Handlers hold no SQL and no rules: they
-run the service functions through `AsyncSession.run_sync`, count views in Redis and
-fetch owners from users.
+"""The items API in both modes (servicekit.modes). Handlers hold no SQL and no rules.
+
+Writes and the owner summary are declared once. Listing and reading also call Redis
+(view counts) and users (owner profiles), so they are written out per mode, side by
+side; `def` twins return their response serialized (servicekit.responses says why).
 
 Reads close their session before Redis and users are called: the transaction is over,
 so no pooled connection sits idle while the request waits on the network (the session
 dependency's final commit is then a no-op).
 """
 
-from fastapi import APIRouter, Response, status
+from fastapi import Response, status
+from sqlalchemy.orm import Session
 
 from items_service import service
 from items_service.errors import NotYourItem
@@ -22,25 +25,23 @@ from items_service.params import (
 )
 from items_service.schemas import ItemCreate, ItemRead, ItemUpdate, ItemWithOwner, OwnerSummary
 from servicekit.auth import CurrentUser
+from servicekit.modes import BothModes
 from servicekit.openapi import problem_responses
 from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page
-from servicekit.redis_clients import RedisDep
-from servicekit.sessions import SessionDep
+from servicekit.redis_clients import RedisDep, SyncRedisDep
+from servicekit.responses import json_response
+from servicekit.sessions import SessionDep, SyncSessionDep
 
-router = APIRouter(prefix="/api", tags=["async"])
+api = BothModes()
 
 
-@router.post("/items", status_code=status.HTTP_201_CREATED)
-async def create_item(
-    body: ItemCreate, principal: CurrentUser, session: SessionDep, response: Response
-) -> ItemRead:
+@api.post("/items", status_code=status.HTTP_201_CREATED, location="/items/{id}")
+def create_item(body: ItemCreate, principal: CurrentUser, session: Session) -> ItemRead:
     """Add an item owned by the caller."""
-    item = await session.run_sync(service.create_item, principal, body)
-    response.headers["Location"] = f"{router.prefix}/items/{item.id}"
-    return item
+    return service.create_item(session, principal, body)
 
 
-@router.get("/items")
+@api.get("/items", mode="async")
 async def list_items(
     session: SessionDep,
     users: UsersDep,
@@ -61,13 +62,31 @@ async def list_items(
     return service.page_with_owners(page, owners)
 
 
-@router.get("/items/summary")
-async def summarize_owner(owner_id: OwnerId, session: SessionDep) -> OwnerSummary:
+@api.get("/items", mode="sync")
+def list_items_sync(
+    session: SyncSessionDep,
+    users: UsersDep,
+    owner_id: OwnerFilter = None,
+    q: TitlePrefix = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: CursorParam = None,
+    expand: Expand = None,
+) -> Response:
+    page = service.list_items(session, owner_id=owner_id, q=q, limit=limit, cursor=cursor)
+    if expand is None:
+        return json_response(page)
+    session.close()  # see the module docstring
+    owners = users.profiles_sync(item.owner_id for item in page.items)
+    return json_response(service.page_with_owners(page, owners))
+
+
+@api.get("/items/summary")
+def summarize_owner(owner_id: OwnerId, session: Session) -> OwnerSummary:
     """How many items a user has, and their views."""
-    return await session.run_sync(service.owner_summary, owner_id)
+    return service.owner_summary(session, owner_id)
 
 
-@router.get("/items/{item_id}")
+@api.get("/items/{item_id}", mode="async")
 async def read_item(
     item_id: ItemId,
     session: SessionDep,
@@ -85,19 +104,36 @@ async def read_item(
     return service.with_owner(item, await users.profiles([item.owner_id]))
 
 
-@router.patch("/items/{item_id}", responses=problem_responses(NotYourItem))
-async def update_item(
-    item_id: ItemId, body: ItemUpdate, principal: CurrentUser, session: SessionDep
+@api.get("/items/{item_id}", mode="sync")
+def read_item_sync(
+    item_id: ItemId,
+    session: SyncSessionDep,
+    redis: SyncRedisDep,
+    views: ViewCounterDep,
+    users: UsersDep,
+    expand: Expand = None,
+) -> Response:
+    item = service.get_item(session, item_id)
+    session.close()  # see the module docstring
+    item.views += views.count_sync(redis, item_id)
+    if expand is None:
+        return json_response(item)
+    return json_response(service.with_owner(item, users.profiles_sync([item.owner_id])))
+
+
+@api.patch("/items/{item_id}", responses=problem_responses(NotYourItem))
+def update_item(
+    item_id: ItemId, body: ItemUpdate, principal: CurrentUser, session: Session
 ) -> ItemRead:
     """Change the caller's own item."""
-    return await session.run_sync(service.update_item, principal, item_id, body)
+    return service.update_item(session, principal, item_id, body)
 
 
-@router.delete(
+@api.delete(
     "/items/{item_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(NotYourItem),
 )
-async def delete_item(item_id: ItemId, principal: CurrentUser, session: SessionDep) -> None:
+def delete_item(item_id: ItemId, principal: CurrentUser, session: Session) -> None:
     """Delete the caller's own item."""
-    await session.run_sync(service.delete_item, principal, item_id)
+    service.delete_item(session, principal, item_id)

@@ -7,9 +7,8 @@ from prometheus_client import CollectorRegistry
 
 from servicekit.app import create_app
 from servicekit.jobs import create_celery
-from tasks_service import endpoints, sync_endpoints
+from tasks_service import endpoints
 from tasks_service.jobs import endpoints as job_endpoints
-from tasks_service.jobs import sync_endpoints as sync_job_endpoints
 from tasks_service.jobs.queue import JobQueue
 from tasks_service.settings import TasksSettings
 
@@ -23,10 +22,9 @@ def create_tasks_app(settings: TasksSettings) -> FastAPI:
         celery = create_celery("tasks", settings.redis_url, connect_timeout=0.5)
         return {"job_queue": JobQueue(celery, settings.service_name, metrics)}
 
-    routers = [endpoints.router, sync_endpoints.router, job_endpoints.router]
     return create_app(
         settings,
-        [*routers, sync_job_endpoints.router],
+        [*endpoints.api.routers, *job_endpoints.api.routers],
         title="tasks",
         resources=resources,
         migrations=ALEMBIC_INI,

@@ -1,82 +1,74 @@
-"""The tasks API in async handlers under /api. Handlers hold no SQL and no rules: they
-run the service functions through `AsyncSession.run_sync`.
+"""The tasks API, each operation declared once for both modes (servicekit.modes):
+`async def` under /api, `def` under /sync/api. Handlers hold no SQL and no rules: they
+call the service functions.
 
 The caller's identity comes first among the parameters: a request without a valid token
 is refused before it takes a database connection."""
 
-from fastapi import APIRouter, Response, status
+from fastapi import status
+from sqlalchemy.orm import Session
 
 from servicekit.auth import CurrentUser
+from servicekit.modes import BothModes
 from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page
-from servicekit.sessions import SessionDep
 from tasks_service import service
 from tasks_service.params import DoneFilter, TaskId
 from tasks_service.schemas import TaskCreate, TaskRead, TaskSummary, TaskUpdate
 
-router = APIRouter(prefix="/api", tags=["async"])
+api = BothModes()
 
 
-@router.post("/tasks", status_code=status.HTTP_201_CREATED)
-async def create_task(
-    principal: CurrentUser, body: TaskCreate, session: SessionDep, response: Response
-) -> TaskRead:
+@api.post("/tasks", status_code=status.HTTP_201_CREATED, location="/tasks/{id}")
+def create_task(principal: CurrentUser, body: TaskCreate, session: Session) -> TaskRead:
     """Add a task for the caller."""
-    task = await session.run_sync(service.create_task, principal, body)
-    response.headers["Location"] = f"{router.prefix}/tasks/{task.id}"
-    return task
+    return service.create_task(session, principal, body)
 
 
-@router.get("/tasks")
-async def list_tasks(
+@api.get("/tasks")
+def list_tasks(
     principal: CurrentUser,
-    session: SessionDep,
+    session: Session,
     done: DoneFilter = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: CursorParam = None,
 ) -> Page[TaskRead]:
     """The caller's tasks by id, all of them or only the done or the open ones."""
-    return await session.run_sync(
-        service.list_tasks, principal, done=done, limit=limit, cursor=cursor
-    )
+    return service.list_tasks(session, principal, done=done, limit=limit, cursor=cursor)
 
 
-@router.get("/tasks/summary")
-async def summarize_tasks(principal: CurrentUser, session: SessionDep) -> TaskSummary:
+@api.get("/tasks/summary")
+def summarize_tasks(principal: CurrentUser, session: Session) -> TaskSummary:
     """How many of the caller's tasks are open and done."""
-    return await session.run_sync(service.summarize, principal)
+    return service.summarize(session, principal)
 
 
-@router.get("/tasks/{task_id}")
-async def read_task(principal: CurrentUser, task_id: TaskId, session: SessionDep) -> TaskRead:
+@api.get("/tasks/{task_id}")
+def read_task(principal: CurrentUser, task_id: TaskId, session: Session) -> TaskRead:
     """One of the caller's tasks."""
-    return await session.run_sync(service.get_task, principal, task_id)
+    return service.get_task(session, principal, task_id)
 
 
-@router.patch("/tasks/{task_id}")
-async def update_task(
-    principal: CurrentUser, task_id: TaskId, body: TaskUpdate, session: SessionDep
+@api.patch("/tasks/{task_id}")
+def update_task(
+    principal: CurrentUser, task_id: TaskId, body: TaskUpdate, session: Session
 ) -> TaskRead:
     """Change the title or the due date of one of the caller's tasks."""
-    return await session.run_sync(service.update_task, principal, task_id, body)
+    return service.update_task(session, principal, task_id, body)
 
 
-@router.delete("/tasks/{task_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_task(principal: CurrentUser, task_id: TaskId, session: SessionDep) -> None:
+@api.delete("/tasks/{task_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_task(principal: CurrentUser, task_id: TaskId, session: Session) -> None:
     """Delete one of the caller's tasks."""
-    await session.run_sync(service.delete_task, principal, task_id)
+    service.delete_task(session, principal, task_id)
 
 
-@router.put("/tasks/{task_id}/done")
-async def mark_task_done(
-    principal: CurrentUser, task_id: TaskId, session: SessionDep
-) -> TaskRead:
+@api.put("/tasks/{task_id}/done")
+def mark_task_done(principal: CurrentUser, task_id: TaskId, session: Session) -> TaskRead:
     """Mark a task done; a task already done keeps the time it was first marked."""
-    return await session.run_sync(service.mark_done, principal, task_id)
+    return service.mark_done(session, principal, task_id)
 
 
-@router.delete("/tasks/{task_id}/done")
-async def mark_task_undone(
-    principal: CurrentUser, task_id: TaskId, session: SessionDep
-) -> TaskRead:
+@api.delete("/tasks/{task_id}/done")
+def mark_task_undone(principal: CurrentUser, task_id: TaskId, session: Session) -> TaskRead:
     """Mark a task open again."""
-    return await session.run_sync(service.mark_undone, principal, task_id)
+    return service.mark_undone(session, principal, task_id)

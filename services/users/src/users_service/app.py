@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from servicekit.app import create_app
 from servicekit.rate_limits import RateLimiter
-from users_service import endpoints, sync_endpoints
+from users_service import endpoints
 from users_service.hashing import HashingGate
 from users_service.login_limits import LoginLimits
 from users_service.security import TokenIssuer
@@ -37,7 +37,7 @@ def create_users_app(settings: UsersSettings) -> FastAPI:
 
     return create_app(
         settings,
-        [endpoints.router, sync_endpoints.router],
+        endpoints.api.routers,
         title="users",
         resources=resources,
         migrations=ALEMBIC_INI,

@@ -1,19 +1,24 @@
-"""The users API in async handlers under /api. Handlers hold no SQL and no rules: they
-apply the rate limits, move CPU work (password hashing, through the hashing gate) off
-the event loop, run the service functions through `AsyncSession.run_sync` and void
-tokens when an account's password or existence changes."""
+"""The users API in both modes (servicekit.modes). Handlers hold no SQL and no rules.
+
+The reads are declared once. The operations that also hash a password (through the
+hashing gate, off the event loop), apply the rate limits or void tokens in Redis are
+written out per mode, side by side; `def` twins return their response serialized
+(servicekit.responses says why)."""
 
 import time
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import Request, Response, status
+from sqlalchemy.orm import Session
 
 from servicekit.auth import CurrentUser
 from servicekit.errors import TooManyRequests
+from servicekit.modes import ASYNC_PREFIX, SYNC_PREFIX, BothModes
 from servicekit.openapi import problem_responses
 from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit
-from servicekit.redis_clients import RedisDep
-from servicekit.revocation import revoke
-from servicekit.sessions import ReadSessionDep, SessionDep
+from servicekit.redis_clients import RedisDep, SyncRedisDep
+from servicekit.responses import json_response, no_content
+from servicekit.revocation import revoke, revoke_sync
+from servicekit.sessions import ReadSessionDep, SessionDep, SyncReadSessionDep, SyncSessionDep
 from users_service import service
 from users_service.errors import EmailTaken, InvalidCredentials, NotYourAccount
 from users_service.login_limits import client_address
@@ -25,15 +30,16 @@ from users_service.params import (
     TokenIssuerDep,
     UserId,
 )
-from users_service.revocations import commit_and_revoke
+from users_service.revocations import commit_and_revoke, commit_and_revoke_sync
 from users_service.schemas import USER_PAGE, Token, UserCreate, UserPrivate, UserRead, UserUpdate
 from users_service.security import check_password, passwords
 
-router = APIRouter(prefix="/api", tags=["async"])
+api = BothModes()
 
 
-@router.post(
+@api.post(
     "/users",
+    mode="async",
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(EmailTaken, TooManyRequests),
 )
@@ -49,35 +55,52 @@ async def create_user(
     await limits.before_registration(client_address(request))
     password_hash = await hashing.run(passwords.hash, body.password)
     user = await session.run_sync(service.create_user, body, password_hash)
-    response.headers["Location"] = f"{router.prefix}/users/{user.id}"
+    response.headers["Location"] = f"{ASYNC_PREFIX}/users/{user.id}"
     return user
 
 
-@router.get("/users", response_model=USER_PAGE.model)
-async def list_users(
-    session: ReadSessionDep,
+@api.post("/users", mode="sync")
+def create_user_sync(
+    body: UserCreate,
+    session: SyncSessionDep,
+    request: Request,
+    limits: LoginLimitsDep,
+    hashing: HashingDep,
+) -> Response:
+    limits.before_registration_sync(client_address(request))
+    user = service.create_user(session, body, hashing.run_sync(passwords.hash, body.password))
+    location = f"{SYNC_PREFIX}/users/{user.id}"
+    return json_response(user, status.HTTP_201_CREATED, {"Location": location})
+
+
+@api.get("/users", read_only=True, response_model=USER_PAGE.model)
+def list_users(
+    session: Session,
     q: NamePrefix = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: CursorParam = None,
 ) -> Response:
     """List public profiles by id, or search them by name prefix."""
-    page = await session.run_sync(service.list_users, q=q, limit=limit, cursor=cursor)
-    return USER_PAGE.response(page)
+    return USER_PAGE.response(service.list_users(session, q=q, limit=limit, cursor=cursor))
 
 
-@router.get("/users/me")
-async def read_me(principal: CurrentUser, session: ReadSessionDep) -> UserPrivate:
+@api.get("/users/me", read_only=True)
+def read_me(principal: CurrentUser, session: Session) -> UserPrivate:
     """The caller's own profile."""
-    return await session.run_sync(service.get_me, principal)
+    return service.get_me(session, principal)
 
 
-@router.get("/users/{user_id}")
-async def read_user(user_id: UserId, session: ReadSessionDep) -> UserRead:
+@api.get("/users/{user_id}", read_only=True)
+def read_user(user_id: UserId, session: Session) -> UserRead:
     """A public profile."""
-    return await session.run_sync(service.get_user, user_id)
+    return service.get_user(session, user_id)
 
 
-@router.patch("/users/{user_id}", responses=problem_responses(NotYourAccount, EmailTaken))
+@api.patch(
+    "/users/{user_id}",
+    mode="async",
+    responses=problem_responses(NotYourAccount, EmailTaken),
+)
 async def update_user(
     user_id: UserId,
     body: UserUpdate,
@@ -97,8 +120,28 @@ async def update_user(
     return user
 
 
-@router.delete(
+@api.patch("/users/{user_id}", mode="sync")
+def update_user_sync(
+    user_id: UserId,
+    body: UserUpdate,
+    principal: CurrentUser,
+    session: SyncSessionDep,
+    hashing: HashingDep,
+    redis: SyncRedisDep,
+    issuer: TokenIssuerDep,
+) -> Response:
+    password_hash = None
+    if body.password is not None:
+        password_hash = hashing.run_sync(passwords.hash, body.password)
+    user = service.update_user(session, principal, user_id, body, password_hash)
+    if password_hash is not None:
+        commit_and_revoke_sync(session, redis, user_id, issuer.ttl_seconds)
+    return json_response(user)
+
+
+@api.delete(
     "/users/{user_id}",
+    mode="async",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(NotYourAccount),
 )
@@ -114,7 +157,24 @@ async def delete_user(
     await commit_and_revoke(session, redis, user_id, issuer.ttl_seconds)
 
 
-@router.post("/auth/token", responses=problem_responses(InvalidCredentials, TooManyRequests))
+@api.delete("/users/{user_id}", mode="sync")
+def delete_user_sync(
+    user_id: UserId,
+    principal: CurrentUser,
+    session: SyncSessionDep,
+    redis: SyncRedisDep,
+    issuer: TokenIssuerDep,
+) -> Response:
+    service.delete_user(session, principal, user_id)
+    commit_and_revoke_sync(session, redis, user_id, issuer.ttl_seconds)
+    return no_content()
+
+
+@api.post(
+    "/auth/token",
+    mode="async",
+    responses=problem_responses(InvalidCredentials, TooManyRequests),
+)
 async def issue_token(
     form: LoginForm,
     request: Request,
@@ -136,9 +196,38 @@ async def issue_token(
     return issuer.issue(user_id, issued_at)
 
 
-@router.post("/auth/logout-all", status_code=status.HTTP_204_NO_CONTENT)
+@api.post("/auth/token", mode="sync")
+def issue_token_sync(
+    form: LoginForm,
+    request: Request,
+    session: SyncReadSessionDep,
+    issuer: TokenIssuerDep,
+    limits: LoginLimitsDep,
+    hashing: HashingDep,
+) -> Response:
+    limits.before_login_sync(client_address(request), form.username)
+    issued_at = time.time()  # before the read: security.TokenIssuer.issue says why
+    stored = service.password_hash_of(session, form.username)
+    session.close()  # a login waiting for its hash holds no pooled connection
+    try:
+        user_id = hashing.run_sync(check_password, stored, form.password)
+    except InvalidCredentials:
+        limits.after_failed_login_sync(form.username)
+        raise
+    return json_response(issuer.issue(user_id, issued_at))
+
+
+@api.post("/auth/logout-all", mode="async", status_code=status.HTTP_204_NO_CONTENT)
 async def log_out_everywhere(
     principal: CurrentUser, redis: RedisDep, issuer: TokenIssuerDep
 ) -> None:
     """Void every token issued to the caller so far, this one included."""
     await revoke(redis, principal.user_id, keep_seconds=issuer.ttl_seconds)
+
+
+@api.post("/auth/logout-all", mode="sync")
+def log_out_everywhere_sync(
+    principal: CurrentUser, redis: SyncRedisDep, issuer: TokenIssuerDep
+) -> Response:
+    revoke_sync(redis, principal.user_id, keep_seconds=issuer.ttl_seconds)
+    return no_content()

@@ -1,26 +1,31 @@
-"""The jobs API in async handlers under /api.
+"""The jobs API in both modes (servicekit.modes). Listing and reading are declared once;
+a submission talks to the queue as well as the database, so it is written out per mode.
 
 A submission is written as queued and sent to the queue by name before the request
 commits: if Redis does not take it, the request fails with a 503 and the row is rolled
 back, so there is never a record of a job nobody will run."""
 
-from fastapi import APIRouter, Response, status
+from fastapi import Response, status
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from servicekit.auth import CurrentUser
+from servicekit.modes import ASYNC_PREFIX, SYNC_PREFIX, BothModes
 from servicekit.openapi import problem_responses
 from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page
-from servicekit.sessions import SessionDep
+from servicekit.responses import json_response
+from servicekit.sessions import SessionDep, SyncSessionDep
 from tasks_service.jobs import service
 from tasks_service.jobs.errors import NotYourReport, TooManyJobs
 from tasks_service.jobs.params import IdsDep, JobId, JobQueueDep
 from tasks_service.jobs.schemas import JobAccepted, JobRead, JobSubmission
 
-router = APIRouter(prefix="/api", tags=["async"])
+api = BothModes()
 
 
-@router.post(
+@api.post(
     "/jobs",
+    mode="async",
     status_code=status.HTTP_202_ACCEPTED,
     responses=problem_responses(NotYourReport, TooManyJobs),
 )
@@ -37,22 +42,37 @@ async def submit_job(
     message = await session.run_sync(service.record_job, principal, body, job_id)
     # kombu publishes synchronously: off the event loop.
     await run_in_threadpool(queue.send, message)
-    response.headers["Location"] = f"{router.prefix}/jobs/{job_id}"
+    response.headers["Location"] = f"{ASYNC_PREFIX}/jobs/{job_id}"
     return JobAccepted(id=str(job_id), status="queued")
 
 
-@router.get("/jobs")
-async def list_jobs(
+@api.post("/jobs", mode="sync")
+def submit_job_sync(
     principal: CurrentUser,
-    session: SessionDep,
+    body: JobSubmission,
+    session: SyncSessionDep,
+    queue: JobQueueDep,
+    ids: IdsDep,
+) -> Response:
+    job_id = ids.next_id()
+    queue.send(service.record_job(session, principal, body, job_id))
+    location = {"Location": f"{SYNC_PREFIX}/jobs/{job_id}"}
+    accepted = JobAccepted(id=str(job_id), status="queued")
+    return json_response(accepted, status.HTTP_202_ACCEPTED, location)
+
+
+@api.get("/jobs")
+def list_jobs(
+    principal: CurrentUser,
+    session: Session,
     limit: Limit = DEFAULT_LIMIT,
     cursor: CursorParam = None,
 ) -> Page[JobRead]:
     """The caller's jobs, newest first."""
-    return await session.run_sync(service.list_jobs, principal, limit=limit, cursor=cursor)
+    return service.list_jobs(session, principal, limit=limit, cursor=cursor)
 
 
-@router.get("/jobs/{job_id}")
-async def read_job(principal: CurrentUser, job_id: JobId, session: SessionDep) -> JobRead:
+@api.get("/jobs/{job_id}")
+def read_job(principal: CurrentUser, job_id: JobId, session: Session) -> JobRead:
     """One of the caller's jobs: its status, and its result or error once it has ended."""
-    return await session.run_sync(service.get_job, principal, job_id)
+    return service.get_job(session, principal, job_id)

@@ -1,0 +1,219 @@
+"""`BothModes`: one declaration per operation, served in both modes.
+
+Every operation exists as an `async def` handler under /api and a `def` handler under
+/sync/api, with one contract. An operation that is one service call is declared once,
+as a plain function of a sync `Session` named `session`:
+
+    @api.get("/tasks/{task_id}")
+    def read_task(principal: CurrentUser, task_id: TaskId, session: Session) -> TaskRead:
+        return service.get_task(session, principal, task_id)
+
+and `BothModes` registers it twice: an `async def` handler that takes an `AsyncSession`
+and runs the body through `AsyncSession.run_sync` (on the event loop, as the greenlet
+bridge does every async statement), and a `def` handler that FastAPI runs in its thread
+pool with a sync `Session`. Both have the declaration's signature, dependencies, status
+and response model, and both return the result already serialized: a `def` handler must
+(servicekit.responses says why), and for an `async def` one it skips FastAPI's second
+validation of a value the service built.
+
+An operation with I/O of its own besides the database (Redis, another service, the
+password hash) is written out as a pair, `mode="async"` and then `mode="sync"`; the sync
+twin, named like the async one plus `_sync`, takes its twin's contract (status,
+responses, response model, name), so the two stay one operation in the OpenAPI document.
+"""
+
+import inspect
+import typing
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, TypeVar
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+from fastapi.routing import APIRoute
+from pydantic import TypeAdapter
+from sqlalchemy.orm import Session
+
+from servicekit.responses import no_content
+from servicekit.sessions import (
+    ReadSessionDep,
+    SessionDep,
+    SyncReadSessionDep,
+    SyncSessionDep,
+)
+
+ASYNC_PREFIX = "/api"
+SYNC_PREFIX = "/sync/api"
+SYNC_SUFFIX = "_sync"
+
+Handler = TypeVar("Handler", bound=Callable[..., Any])
+Mode = Literal["both", "async", "sync"]
+
+
+class BothModes:
+    """The routes of one domain in both modes: `routers` goes to `create_app`."""
+
+    def __init__(self) -> None:
+        self.async_router = APIRouter(prefix=ASYNC_PREFIX, tags=["async"])
+        self.sync_router = APIRouter(prefix=SYNC_PREFIX, tags=["sync"])
+
+    @property
+    def routers(self) -> tuple[APIRouter, APIRouter]:
+        return self.async_router, self.sync_router
+
+    def get(self, path: str, **options: Any) -> Callable[[Handler], Handler]:
+        return self.route("GET", path, **options)
+
+    def post(self, path: str, **options: Any) -> Callable[[Handler], Handler]:
+        return self.route("POST", path, **options)
+
+    def put(self, path: str, **options: Any) -> Callable[[Handler], Handler]:
+        return self.route("PUT", path, **options)
+
+    def patch(self, path: str, **options: Any) -> Callable[[Handler], Handler]:
+        return self.route("PATCH", path, **options)
+
+    def delete(self, path: str, **options: Any) -> Callable[[Handler], Handler]:
+        return self.route("DELETE", path, **options)
+
+    def route(
+        self,
+        method: str,
+        path: str,
+        *,
+        mode: Mode = "both",
+        read_only: bool = False,
+        location: str | None = None,
+        **options: Any,
+    ) -> Callable[[Handler], Handler]:
+        """Registers the decorated function (see the module docstring for `mode`).
+
+        `read_only` gives a declaration the read session (servicekit.sessions: one
+        statement, no transaction); `location`, a path under the mode's prefix formatted
+        with the result's `id`, becomes the Location header of a creation.
+        `options` are FastAPI's route options (status_code, responses, ...).
+        """
+
+        def register(handler: Handler) -> Handler:
+            if mode == "async":
+                self.async_router.add_api_route(path, handler, methods=[method], **options)
+            elif mode == "sync":
+                self._add_sync_twin(method, path, handler)
+            else:
+                declaration = _Declaration(handler, read_only, location, options)
+                for router in self.routers:
+                    declaration.register(router, method, path)
+            return handler
+
+        return register
+
+    def _add_sync_twin(self, method: str, path: str, handler: Callable[..., Any]) -> None:
+        name = handler.__name__.removesuffix(SYNC_SUFFIX)
+        twin = _route(self.async_router, method, ASYNC_PREFIX + path)
+        if twin is None or twin.name != name or name == handler.__name__:
+            raise TypeError(f"{handler.__name__} needs an async twin {name} at {method} {path}")
+        self.sync_router.add_api_route(
+            path,
+            handler,
+            methods=[method],
+            name=twin.name,
+            status_code=twin.status_code,
+            response_model=twin.response_model,
+            responses=twin.responses,
+            description=twin.description,
+        )
+
+
+def _route(router: APIRouter, method: str, path: str) -> APIRoute | None:
+    for route in router.routes:
+        if isinstance(route, APIRoute) and route.path == path and method in route.methods:
+            return route
+    return None
+
+
+class _Declaration:
+    """One operation declared once: makes its async and its sync handler."""
+
+    def __init__(
+        self,
+        function: Callable[..., Any],
+        read_only: bool,
+        location: str | None,
+        options: Mapping[str, Any],
+    ):
+        hints = typing.get_type_hints(function, include_extras=True)
+        if hints.get("session") is not Session:
+            raise TypeError(f"{function.__name__} needs a parameter `session: Session`")
+        self.function = function
+        self.location = location
+        self.options = dict(options)
+        self.status_code: int = self.options.setdefault("status_code", 200)
+        result = hints.get("return")
+        self._serialize = None
+        if isinstance(result, type) and issubclass(result, Response):
+            # Serialized by the declaration itself; its model is given as an option.
+            self.response_model = self.options.pop("response_model")
+        elif result in (None, type(None)):
+            self.response_model = None
+        else:
+            self.response_model = result
+            self._serialize = TypeAdapter(result).dump_json
+        signature = inspect.signature(function)
+        self.parameters = [
+            parameter.replace(annotation=hints[parameter.name])
+            for parameter in signature.parameters.values()
+        ]
+        self.sessions = (
+            (ReadSessionDep, SyncReadSessionDep) if read_only else (SessionDep, SyncSessionDep)
+        )
+
+    def register(self, router: APIRouter, method: str, path: str) -> None:
+        is_async = router.prefix == ASYNC_PREFIX
+        make_handler = self._async_handler if is_async else self._sync_handler
+        handler = make_handler(router.prefix)
+        session_type = self.sessions[0] if is_async else self.sessions[1]
+        parameters = [
+            p.replace(annotation=session_type) if p.name == "session" else p
+            for p in self.parameters
+        ]
+        # Set by hand, not with functools.wraps: FastAPI unwraps `__wrapped__` to decide
+        # whether a handler is a coroutine function.
+        handler.__signature__ = inspect.Signature(parameters, return_annotation=Response)  # type: ignore[attr-defined]
+        handler.__name__ = handler.__qualname__ = self.function.__name__
+        handler.__doc__ = self.function.__doc__
+        handler.__module__ = self.function.__module__
+        router.add_api_route(
+            path, handler, methods=[method], response_model=self.response_model, **self.options
+        )
+
+    def _respond(self, result: Any, prefix: str) -> Response:
+        if isinstance(result, Response):
+            return result
+        if self._serialize is None:
+            return no_content()
+        headers = None
+        if self.location is not None:
+            headers = {"Location": prefix + self.location.format(id=result.id)}
+        return Response(
+            self._serialize(result),
+            status_code=self.status_code,
+            headers=headers,
+            media_type="application/json",
+        )
+
+    def _async_handler(self, prefix: str) -> Callable[..., Any]:
+        function, respond = self.function, self._respond
+
+        async def handler(**arguments: Any) -> Response:
+            session = arguments.pop("session")
+            result = await session.run_sync(lambda sync: function(session=sync, **arguments))
+            return respond(result, prefix)
+
+        return handler
+
+    def _sync_handler(self, prefix: str) -> Callable[..., Any]:
+        function, respond = self.function, self._respond
+
+        def handler(**arguments: Any) -> Response:
+            return respond(function(**arguments), prefix)
+
+        return handler

@@ -1,0 +1,136 @@
+"""`BothModes`: an operation declared once answers the same under /api and /sync/api,
+committed, serialized and documented alike; a written-out pair shares one contract."""
+
+import pytest
+from fastapi import FastAPI, Response
+from pydantic import BaseModel
+from sqlalchemy import Column, Integer, MetaData, String, Table, delete, insert, select
+from sqlalchemy.orm import Session
+
+from servicekit.errors import NotFound
+from servicekit.modes import BothModes
+from servicekit.responses import json_response
+from servicekit.testing import MODES, assert_modes_agree
+
+metadata = MetaData()
+labels = Table(
+    "mode_labels",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("text", String(64), nullable=False),
+)
+
+
+class LabelIn(BaseModel):
+    text: str
+
+
+class Label(BaseModel):
+    id: int
+    text: str
+
+
+class LabelNotFound(NotFound):
+    title = "Label not found"
+
+
+api = BothModes()
+
+
+@api.post("/labels", status_code=201, location="/labels/{id}")
+def create_label(body: LabelIn, session: Session) -> Label:
+    """Add a label."""
+    new_id = session.execute(insert(labels).values(text=body.text)).inserted_primary_key[0]
+    return Label(id=new_id, text=body.text)
+
+
+@api.get("/labels/{label_id}", read_only=True)
+def read_label(label_id: int, session: Session) -> Label:
+    """One label."""
+    row = session.execute(select(labels).where(labels.c.id == label_id)).one_or_none()
+    if row is None:
+        raise LabelNotFound(f"No label {label_id}")
+    return Label(id=row.id, text=row.text)
+
+
+@api.delete("/labels/{label_id}", status_code=204)
+def delete_label(label_id: int, session: Session) -> None:
+    """Remove a label."""
+    session.execute(delete(labels).where(labels.c.id == label_id))
+
+
+@api.get("/echo", mode="async", status_code=202, responses={409: {"description": "Clash"}})
+async def echo(text: str) -> Label:
+    """Written out: the async twin."""
+    return Label(id=0, text=text)
+
+
+@api.get("/echo", mode="sync")
+def echo_sync(text: str) -> Response:
+    return json_response(Label(id=0, text=f"sync {text}"), 202)
+
+
+@pytest.fixture
+async def client(serve, tables, database_url):
+    tables(metadata)
+    async with serve(api.routers, database_url=database_url) as client:
+        yield client
+
+
+@pytest.mark.parametrize("prefix", MODES.values())
+async def test_a_declared_operation_commits_and_answers_alike_in_both_modes(client, prefix):
+    created = await client.post(f"{prefix}/labels", json={"text": "kept"})
+    assert created.status_code == 201
+    label = created.json()
+    assert created.headers["location"] == f"{prefix}/labels/{label['id']}"
+    assert created.headers["content-type"] == "application/json"
+
+    read = await client.get(created.headers["location"])
+    assert (read.status_code, read.json()) == (200, label)
+
+    gone = await client.delete(created.headers["location"])
+    assert (gone.status_code, gone.content) == (204, b"")
+    missing = await client.get(created.headers["location"])
+    assert missing.status_code == 404
+    assert missing.json()["title"] == "Label not found"
+
+
+@pytest.mark.parametrize("prefix", MODES.values())
+async def test_a_declared_operation_validates_its_parameters(client, prefix):
+    response = await client.get(f"{prefix}/labels/not-a-number")
+    assert response.status_code == 422
+
+
+async def test_a_written_out_pair_runs_each_twin_under_its_prefix(client):
+    assert (await client.get("/api/echo", params={"text": "a"})).json()["text"] == "a"
+    assert (await client.get("/sync/api/echo", params={"text": "a"})).json()["text"] == "sync a"
+
+
+def test_the_two_modes_are_one_contract_in_the_openapi_document():
+    app = FastAPI()
+    for router in api.routers:
+        app.include_router(router)
+    document = app.openapi()
+    assert_modes_agree(document)
+    sync_echo = document["paths"]["/sync/api/echo"]["get"]
+    # The sync twin took its twin's status, responses, model and description.
+    assert {"202", "409"} <= set(sync_echo["responses"])
+    assert sync_echo["description"] == "Written out: the async twin."
+    assert sync_echo["summary"] == "Echo"
+
+
+def test_a_declaration_without_a_session_parameter_is_refused():
+    with pytest.raises(TypeError, match="session: Session"):
+
+        @BothModes().get("/x")
+        def no_session(x: int) -> Label:
+            raise AssertionError
+
+
+def test_a_sync_twin_without_its_async_twin_is_refused():
+    modes = BothModes()
+    with pytest.raises(TypeError, match="needs an async twin"):
+
+        @modes.get("/x", mode="sync")
+        def lonely_sync() -> Response:
+            raise AssertionError
