@@ -1,5 +1,7 @@
 """`create_app`: what its lifespan puts on the app, and the worker-id lease it holds."""
 
+from dataclasses import dataclass
+
 import anyio.to_thread
 import pytest
 import redis
@@ -9,6 +11,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from servicekit.app import create_app
 from servicekit.ids import WorkerIdLease, parse
 from servicekit.settings import ServiceSettings
+from servicekit.state import state_of
 from servicekit.tokens import TokenVerifier
 
 
@@ -34,10 +37,10 @@ async def test_without_worker_id_the_app_leases_one_for_its_lifespan(
     leased = None
     try:
         async with app.router.lifespan_context(app):
-            leased = app.state.ids.worker_id
+            leased = app.state.service.ids.worker_id
             assert leased is not None
             assert redis_client.exists(WorkerIdLease.KEY.format(leased))
-            assert parse(app.state.ids.next_id())[1] == leased
+            assert parse(app.state.service.ids.next_id())[1] == leased
         assert not redis_client.exists(WorkerIdLease.KEY.format(leased))
     finally:
         if leased is not None:
@@ -47,7 +50,7 @@ async def test_without_worker_id_the_app_leases_one_for_its_lifespan(
 async def test_a_pinned_worker_id_needs_no_redis(settings, closed_port: int) -> None:
     app = create_app(settings(worker_id=1023, redis_url=f"redis://127.0.0.1:{closed_port}/0"), [])
     async with app.router.lifespan_context(app):
-        assert app.state.ids.worker_id == 1023
+        assert app.state.service.ids.worker_id == 1023
 
 
 async def test_without_worker_id_or_redis_startup_fails_naming_worker_id(
@@ -59,7 +62,23 @@ async def test_without_worker_id_or_redis_startup_fails_naming_worker_id(
             pass
 
 
-async def test_the_lifespan_puts_the_service_objects_on_the_app(settings) -> None:
+@dataclass
+class Greeter:
+    greeting: str
+    closed: bool = False
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+@dataclass
+class ProbeResources:
+    greeter: Greeter
+
+
+async def test_the_lifespan_puts_one_typed_state_on_the_app_and_closes_its_parts(
+    settings,
+) -> None:
     public_pem = (
         Ed25519PrivateKey.generate()
         .public_key()
@@ -68,14 +87,19 @@ async def test_the_lifespan_puts_the_service_objects_on_the_app(settings) -> Non
     )
     chosen = settings(worker_id=3, jwt_public_key=public_pem)
     app = create_app(
-        chosen, [], resources=lambda given, _metrics: {"greeting": f"hi {given.service_name}"}
+        chosen,
+        [],
+        resources=lambda given, _metrics: ProbeResources(Greeter(f"hi {given.service_name}")),
     )
     async with app.router.lifespan_context(app):
-        assert app.state.settings is chosen
-        assert isinstance(app.state.token_verifier, TokenVerifier)
-        assert app.state.greeting == "hi probe"
-        assert await app.state.redis.ping()
-        await app.state.db.ping()
+        state = state_of(app)
+        assert state.settings is chosen
+        assert isinstance(state.token_verifier, TokenVerifier)
+        greeter = state.resources.greeter
+        assert greeter.greeting == "hi probe"
+        assert await state.redis.ping()
+        await state.db.ping()
+    assert greeter.closed
     assert app.title == "probe"
 
 

@@ -36,13 +36,13 @@ async def block_the_loop() -> dict:
 
 @router.get("/api/query")
 async def query(request: Request) -> dict:
-    async with request.app.state.db.async_sessions() as session:
+    async with request.app.state.service.db.async_sessions() as session:
         return {"one": (await session.execute(text("SELECT 1"))).scalar()}
 
 
 @router.get("/api/hold")
 async def hold_a_connection(request: Request) -> dict:
-    async with request.app.state.db.async_engine.connect() as connection:
+    async with request.app.state.service.db.async_engine.connect() as connection:
         await connection.execute(text("SELECT 1"))
         await asyncio.sleep(1.0)
     return {}

@@ -16,14 +16,14 @@ router = APIRouter()
 
 @router.get("/api/things/{thing_id}")
 async def read_thing(thing_id: int, request: Request) -> dict:
-    async with request.app.state.db.async_sessions() as session:
+    async with request.app.state.service.db.async_sessions() as session:
         await session.execute(text("SELECT 1"))
     return {"id": thing_id}
 
 
 @router.get("/sync/api/things/{thing_id}")
 def read_thing_sync(thing_id: int, request: Request) -> dict:
-    with request.app.state.db.sync_sessions() as session:
+    with request.app.state.service.db.sync_sessions() as session:
         session.execute(text("SELECT 1"))
     return {"id": thing_id}
 

@@ -168,7 +168,7 @@ class ViewCounts:
 @pytest.fixture
 def view_counts(app, redis_url: str) -> Iterator[ViewCounts]:
     with redis.Redis.from_url(redis_url) as client:
-        counts = ViewCounts(client, app.state.views)
+        counts = ViewCounts(client, app.state.service.resources.views)
         counts.clear()
         yield counts
         counts.clear()

@@ -16,7 +16,7 @@ async def test_a_revoked_token_is_refused_and_writes_nothing(app, client, api, m
 
     assert (await create("Before")).status_code == 201
     # As users writes it, into the Redis this app reads.
-    await revoke(app.state.redis, user_id, keep_seconds=3600)
+    await revoke(app.state.service.redis, user_id, keep_seconds=3600)
 
     refused = await first_with_status(lambda: create("After"), 401)
 

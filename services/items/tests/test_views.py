@@ -100,15 +100,15 @@ async def redis_down(app):
     url = f"redis://127.0.0.1:{free_port()}/0"
     options = {"socket_timeout": 1, "socket_connect_timeout": 1}
     # Not monkeypatch: it cannot restore attributes of Starlette's State.
-    live = app.state.redis, app.state.sync_redis
-    app.state.redis = redis.asyncio.Redis.from_url(url, **options)
-    app.state.sync_redis = redis.Redis.from_url(url, **options)
+    live = app.state.service.redis, app.state.service.sync_redis
+    app.state.service.redis = redis.asyncio.Redis.from_url(url, **options)
+    app.state.service.sync_redis = redis.Redis.from_url(url, **options)
     try:
         yield
     finally:
-        await app.state.redis.aclose()
-        app.state.sync_redis.close()
-        app.state.redis, app.state.sync_redis = live
+        await app.state.service.redis.aclose()
+        app.state.service.sync_redis.close()
+        app.state.service.redis, app.state.service.sync_redis = live
 
 
 async def test_with_redis_down_a_read_answers_the_stored_count_and_logs_the_lost_view(

@@ -9,6 +9,7 @@ import pytest
 import redis
 from prometheus_client.parser import text_string_to_metric_families
 
+from servicekit.request_id import REQUEST_ID_HEADER
 from tasks_service.jobs.service import MAX_UNFINISHED_JOBS
 
 QUEUE = "celery"  # Celery's default queue: one Redis list
@@ -58,7 +59,7 @@ async def test_a_submission_is_recorded_queued_and_enqueued_once(
     [message] = sent_messages(queue)
     assert message["headers"]["id"] == accepted["id"]
     assert message["headers"]["task"] == "compute.digest"
-    assert message["headers"]["request_id"] == "submit-1"
+    assert message["headers"][REQUEST_ID_HEADER] == "submit-1"
     assert call_of(message) == ([], {"data": "hello", "rounds": 3})
     # A digest calls no service as its submitter: no token travels or stays.
     assert "submitter_token" not in message["headers"]

@@ -95,7 +95,8 @@ async def test_logins_waiting_for_a_hash_do_not_hold_up_other_requests(own_app_c
     body = {"name": "Ann Lee", "email": form["username"], "password": form["password"]}
     user = (await client.post(f"{api}/users", json=body)).json()
     release = threading.Event()
-    app.state.hashing = gate = HashingGate(1, wait_seconds=60, max_waiting_threads=5)
+    gate = HashingGate(1, wait_seconds=60, max_waiting_threads=5)
+    app.state.service.resources.hashing = gate
     holder = asyncio.create_task(asyncio.to_thread(gate.run_sync, release.wait))
     try:
         # More logins than the pool has connections and the sync mode threads.

@@ -28,10 +28,10 @@ STRICT = {
 def strict_limits(app, users_settings, database_url, redis_url):
     # By hand: monkeypatch's undo deletes what it set on a starlette State.
     settings = users_settings(database_url, redis_url, **STRICT)
-    suite_limits = app.state.login_limits
-    app.state.login_limits = LoginLimits(RateLimiter(settings), settings)
+    suite_limits = app.state.service.resources.login_limits
+    app.state.service.resources.login_limits = LoginLimits(RateLimiter(settings), settings)
     yield
-    app.state.login_limits = suite_limits
+    app.state.service.resources.login_limits = suite_limits
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import redis.asyncio
 
 from devstack.ports import free_port
 from servicekit.rate_limits import RateLimiter
+from servicekit.state import state_of
 from servicekit.testing import assert_problem
 from users_service.login_limits import LoginLimits
 
@@ -17,17 +18,18 @@ from users_service.login_limits import LoginLimits
 def take_redis_away(app, users_settings, database_url):
     """`take_redis_away()`: from then on the app's Redis clients and limits point at a
     port nobody listens on; restored after the test."""
-    kept = app.state.redis, app.state.sync_redis, app.state.login_limits
+    state = state_of(app)
+    kept = state.redis, state.sync_redis, state.resources.login_limits
 
     def take_away() -> None:
         nowhere = f"redis://127.0.0.1:{free_port()}/0"
         settings = users_settings(database_url, nowhere, redis_timeout=0.5)
-        app.state.redis = redis.asyncio.Redis.from_url(nowhere, socket_connect_timeout=0.5)
-        app.state.sync_redis = redis.Redis.from_url(nowhere, socket_connect_timeout=0.5)
-        app.state.login_limits = LoginLimits(RateLimiter(settings), settings)
+        state.redis = redis.asyncio.Redis.from_url(nowhere, socket_connect_timeout=0.5)
+        state.sync_redis = redis.Redis.from_url(nowhere, socket_connect_timeout=0.5)
+        state.resources.login_limits = LoginLimits(RateLimiter(settings), settings)
 
     yield take_away
-    app.state.redis, app.state.sync_redis, app.state.login_limits = kept
+    state.redis, state.sync_redis, state.resources.login_limits = kept
 
 
 async def test_password_change_is_refused_and_nothing_changes(

@@ -15,6 +15,7 @@ import time
 import redis
 from celery import signals
 
+from servicekit.request_id import REQUEST_ID_HEADER
 from worker_service.celery_app import app
 from worker_service.job_runner import JobRunner
 from worker_service.resources import Resources
@@ -34,7 +35,7 @@ def _record(event: str, task, **fields) -> None:
         "id": task.request.id,
         "name": task.name,
         "hostname": task.request.hostname,
-        "request_id": getattr(task.request, "request_id", None),
+        "request_id": getattr(task.request, REQUEST_ID_HEADER, None),
         **fields,
     }
     # Redis may be restarting under the test: that test reads only later events.

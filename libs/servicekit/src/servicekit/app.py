@@ -1,8 +1,9 @@
 """`create_app`: one FastAPI application wired the same way for every service."""
 
 import asyncio
+import dataclasses
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -31,14 +32,16 @@ from servicekit.request_id import request_id_middleware
 from servicekit.revocation import RevocationList
 from servicekit.schema import SchemaRevisions
 from servicekit.settings import ServiceSettings
+from servicekit.state import ServiceState
 from servicekit.telemetry import RequestTelemetryMiddleware
 from servicekit.tokens import TokenVerifier
 from servicekit.tracing import configure_tracing, trace_engine
 
 logger = logging.getLogger(__name__)
 
-# (settings, the app's metrics registry or None) -> the service's own objects.
-Resources = Callable[[Any, CollectorRegistry | None], Mapping[str, object]]
+# (settings, the app's metrics registry or None) -> the service's own objects: a
+# dataclass, whose fields with an `aclose` are closed at shutdown.
+Resources = Callable[[Any, CollectorRegistry | None], object]
 
 
 @asynccontextmanager
@@ -53,6 +56,15 @@ async def _worker_id(settings: ServiceSettings, ids: SnowflakeGenerator) -> Asyn
         yield
     finally:
         await anyio.to_thread.run_sync(lease.stop)
+
+
+async def _close_resources(resources: object) -> None:
+    if not dataclasses.is_dataclass(resources):
+        return
+    for field in dataclasses.fields(resources):
+        part = getattr(resources, field.name)
+        if hasattr(part, "aclose"):
+            await part.aclose()
 
 
 def _open_database(settings: ServiceSettings, pools: PoolMetrics | None) -> Database:
@@ -76,9 +88,10 @@ def create_app(
     """The app of one service.
 
     Engines, Redis clients and the worker-id lease are made in the lifespan and put on
-    `app.state`; `resources(settings, registry)` adds the service's own long-lived objects
-    there (those with an `aclose` are closed at shutdown) and may register the service's
-    own metrics in the app's Prometheus registry (None with METRICS_ENABLED=false).
+    `app.state.service` (`servicekit.state.ServiceState`); `resources(settings, registry)`
+    makes the service's own long-lived objects, its `resources` there, and may register
+    the service's own metrics in the app's Prometheus registry (None with
+    METRICS_ENABLED=false).
     `migrations`, the service's alembic.ini, lets /readyz wait for the schema.
     """
     name = settings.service_name
@@ -95,22 +108,24 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.sync_threads
         async with _worker_id(settings, ids):
-            app.state.settings = settings
-            app.state.ids = ids
-            app.state.schema = schema
-            app.state.db = _open_database(settings, pools)
-            app.state.redis = create_redis(settings)
-            app.state.sync_redis = create_sync_redis(settings)  # for def handlers
-            revocations = RevocationList(app.state.redis)
-            app.state.token_verifier = TokenVerifier(
-                settings.jwt_public_key,
-                issuer=settings.jwt_issuer,
-                audience=settings.jwt_audience,
-                revocations=revocations,
+            async_redis = create_redis(settings)
+            revocations = RevocationList(async_redis)
+            state = ServiceState(
+                settings=settings,
+                ids=ids,
+                schema=schema,
+                db=_open_database(settings, pools),
+                redis=async_redis,
+                sync_redis=create_sync_redis(settings),
+                token_verifier=TokenVerifier(
+                    settings.jwt_public_key,
+                    issuer=settings.jwt_issuer,
+                    audience=settings.jwt_audience,
+                    revocations=revocations,
+                ),
+                resources=resources(settings, registry) if resources else None,
             )
-            own = dict(resources(settings, registry)) if resources else {}
-            for resource_name, value in own.items():
-                setattr(app.state, resource_name, value)
+            app.state.service = state
             tasks = [asyncio.create_task(revocations.run())]
             if loop_lag:
                 tasks.append(asyncio.create_task(loop_lag.run()))
@@ -120,14 +135,12 @@ def create_app(
             finally:
                 for task in tasks:
                     task.cancel()
-                for value in own.values():
-                    if hasattr(value, "aclose"):
-                        await value.aclose()
-                await app.state.redis.aclose()
-                app.state.sync_redis.close()
+                await _close_resources(state.resources)
+                await state.redis.aclose()
+                state.sync_redis.close()
                 if pools:
-                    pools.unwatch(app.state.db)
-                await app.state.db.dispose()
+                    pools.unwatch(state.db)
+                await state.db.dispose()
 
     # FastAPI's own OpenTelemetry support is off: servicekit.telemetry makes the server
     # span at a sixth of its cost (servicekit.tracing says more).

@@ -6,6 +6,7 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from servicekit.errors import Unauthorized
+from servicekit.state import state_of
 from servicekit.tokens import InvalidToken, Principal, RevokedToken
 
 # auto_error=False: a missing token is our 401 problem, not FastAPI's plain one.
@@ -19,7 +20,7 @@ async def current_user(
     if token is None:
         raise Unauthorized("A bearer token is required")
     try:
-        return request.app.state.token_verifier.verify(token)
+        return state_of(request.app).token_verifier.verify(token)
     except RevokedToken:
         raise Unauthorized("The bearer token was revoked: log in again") from None
     except InvalidToken:

@@ -3,6 +3,7 @@
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -10,6 +11,7 @@ from fastapi.responses import JSONResponse
 from servicekit.openapi import problem_response
 from servicekit.problems import problem
 from servicekit.schema import current_revision
+from servicekit.state import ServiceState, state_of
 
 router = APIRouter(tags=["health"])
 logger = logging.getLogger(__name__)
@@ -34,7 +36,7 @@ async def _check(name: str, probe: Callable[[], Awaitable[object]]) -> dict[str,
     return {name: "ok", **(found if isinstance(found, dict) else {})}
 
 
-def _database_probe(state):
+def _database_probe(state: ServiceState[Any]):
     """A ping, or with the service's migrations known, the revision read that is one."""
     if state.schema is None:
         return state.db.ping
@@ -52,7 +54,7 @@ NOT_READY = problem_response("Not ready: `checks` names what does not answer")
 @router.get("/readyz", response_model=None, responses={503: NOT_READY})
 async def readyz(request: Request) -> JSONResponse:
     """Readiness: the database (at this code's schema) and Redis answer within a second."""
-    state = request.app.state
+    state = state_of(request.app)
     found = await asyncio.gather(
         _check("database", _database_probe(state)), _check("redis", state.redis.ping)
     )

@@ -17,12 +17,13 @@ from asgi_correlation_id.context import correlation_id
 from celery import Celery, signals
 
 from servicekit.errors import ServiceUnavailable
-from servicekit.request_id import current_request_id
+
+# The same header name as on HTTP requests: one name for the id wherever it travels.
+from servicekit.request_id import REQUEST_ID_HEADER, current_request_id
 from servicekit.tracing import trace_celery
 
 logger = logging.getLogger(__name__)
 
-REQUEST_ID_HEADER = "request_id"
 SUBMITTER_TOKEN_HEADER = "submitter_token"  # noqa: S105 - a header name
 
 

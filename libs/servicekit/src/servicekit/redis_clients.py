@@ -5,9 +5,9 @@ from typing import Annotated
 
 import redis
 import redis.asyncio
-from fastapi import Depends, Request
 
 from servicekit.settings import ProcessSettings
+from servicekit.state import from_state
 
 
 def create_redis(settings: ProcessSettings) -> redis.asyncio.Redis:
@@ -28,14 +28,5 @@ def create_sync_redis(settings: ProcessSettings) -> redis.Redis:
     )
 
 
-# async: a plain def dependency would cost a thread hop per request.
-async def _redis(request: Request) -> redis.asyncio.Redis:
-    return request.app.state.redis
-
-
-async def _sync_redis(request: Request) -> redis.Redis:
-    return request.app.state.sync_redis
-
-
-RedisDep = Annotated[redis.asyncio.Redis, Depends(_redis)]
-SyncRedisDep = Annotated[redis.Redis, Depends(_sync_redis)]
+RedisDep = Annotated[redis.asyncio.Redis, from_state(lambda state: state.redis)]
+SyncRedisDep = Annotated[redis.Redis, from_state(lambda state: state.sync_redis)]

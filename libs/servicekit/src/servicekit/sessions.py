@@ -16,26 +16,28 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from servicekit.state import state_of
+
 
 async def _async_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with request.app.state.db.async_sessions() as session:
+    async with state_of(request.app).db.async_sessions() as session:
         yield session
         await session.commit()
 
 
 def _sync_session(request: Request) -> Iterator[Session]:
-    with request.app.state.db.sync_sessions() as session:
+    with state_of(request.app).db.sync_sessions() as session:
         yield session
         session.commit()
 
 
 async def _async_read_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with request.app.state.db.async_read_sessions() as session:
+    async with state_of(request.app).db.async_read_sessions() as session:
         yield session
 
 
 def _sync_read_session(request: Request) -> Iterator[Session]:
-    with request.app.state.db.sync_read_sessions() as session:
+    with state_of(request.app).db.sync_read_sessions() as session:
         yield session
 
 

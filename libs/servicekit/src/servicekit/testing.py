@@ -334,7 +334,7 @@ async def transaction(app) -> AsyncIterator[Transaction]:
     Sessions commit into savepoints, so handlers behave as in production, and the
     outer rollback leaves the database as it was.
     """
-    db = app.state.db
+    db = app.state.service.db
     original = db.async_sessions, db.sync_sessions, db.async_read_sessions, db.sync_read_sessions
     async with db.async_engine.connect() as async_connection:
         await async_connection.begin()

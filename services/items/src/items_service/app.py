@@ -5,25 +5,19 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from items_service import endpoints
-from items_service.clients import UsersClient
+from items_service.resources import open_resources
 from items_service.settings import ItemsSettings
-from items_service.views import ViewCounter
 from servicekit.app import create_app
-from servicekit.http import ServiceClient
 
 # services/items/alembic.ini: the migrations /readyz waits for.
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
 
 
 def create_items_app(settings: ItemsSettings) -> FastAPI:
-    def resources(settings: ItemsSettings, _metrics: object) -> dict[str, object]:
-        users = ServiceClient("users", settings.users_url, timeout=settings.users_timeout_seconds)
-        return {"users": UsersClient(users), "views": ViewCounter(settings.views_key_prefix)}
-
     return create_app(
         settings,
         endpoints.api.routers,
         title="items",
-        resources=resources,
+        resources=open_resources,
         migrations=ALEMBIC_INI,
     )

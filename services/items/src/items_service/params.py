@@ -3,11 +3,12 @@ one definition."""
 
 from typing import Annotated, Literal
 
-from fastapi import Depends, Query, Request
+from fastapi import Query
 
 from items_service.clients import UsersClient
 from items_service.views import ViewCounter
 from servicekit.schemas import MAX_ID, ONE_LINE_PATTERN, id_path
+from servicekit.state import from_state
 
 ItemId = id_path("An item's id")
 OwnerId = Annotated[int, Query(ge=1, le=MAX_ID, description="A user's id")]
@@ -27,14 +28,5 @@ Expand = Annotated[
 ]
 
 
-# async: plain def dependencies would cost a thread hop per request.
-async def _view_counter(request: Request) -> ViewCounter:
-    return request.app.state.views
-
-
-async def _users(request: Request) -> UsersClient:
-    return request.app.state.users
-
-
-ViewCounterDep = Annotated[ViewCounter, Depends(_view_counter)]
-UsersDep = Annotated[UsersClient, Depends(_users)]
+ViewCounterDep = Annotated[ViewCounter, from_state(lambda state: state.resources.views)]
+UsersDep = Annotated[UsersClient, from_state(lambda state: state.resources.users)]

@@ -2,10 +2,11 @@
 
 from typing import Annotated, Literal
 
-from fastapi import Depends, Form, Query, Request
+from fastapi import Form, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from servicekit.schemas import NO_CONTROL_PATTERN, ONE_LINE_PATTERN, id_path, left_out
+from servicekit.state import from_state
 from users_service.hashing import HashingGate
 from users_service.login_limits import LoginLimits
 from users_service.security import TokenIssuer
@@ -38,21 +39,6 @@ class PasswordLogin(BaseModel):
 LoginForm = Annotated[PasswordLogin, Form()]
 
 
-async def _token_issuer(request: Request) -> TokenIssuer:
-    # async: a plain def dependency would cost a thread hop per request.
-    return request.app.state.token_issuer
-
-
-TokenIssuerDep = Annotated[TokenIssuer, Depends(_token_issuer)]
-
-
-async def _login_limits(request: Request) -> LoginLimits:
-    return request.app.state.login_limits
-
-
-async def _hashing(request: Request) -> HashingGate:
-    return request.app.state.hashing
-
-
-LoginLimitsDep = Annotated[LoginLimits, Depends(_login_limits)]
-HashingDep = Annotated[HashingGate, Depends(_hashing)]
+TokenIssuerDep = Annotated[TokenIssuer, from_state(lambda state: state.resources.token_issuer)]
+LoginLimitsDep = Annotated[LoginLimits, from_state(lambda state: state.resources.login_limits)]
+HashingDep = Annotated[HashingGate, from_state(lambda state: state.resources.hashing)]

@@ -2,23 +2,13 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Request
-
 from servicekit.ids import SnowflakeGenerator
 from servicekit.schemas import id_path
+from servicekit.state import from_state
 from tasks_service.jobs.queue import JobQueue
 
 JobId = id_path("A job's id")
 
 
-# async: a plain def dependency would cost a thread hop per request.
-async def _job_queue(request: Request) -> JobQueue:
-    return request.app.state.job_queue
-
-
-async def _ids(request: Request) -> SnowflakeGenerator:
-    return request.app.state.ids
-
-
-JobQueueDep = Annotated[JobQueue, Depends(_job_queue)]
-IdsDep = Annotated[SnowflakeGenerator, Depends(_ids)]
+JobQueueDep = Annotated[JobQueue, from_state(lambda state: state.resources.job_queue)]
+IdsDep = Annotated[SnowflakeGenerator, from_state(lambda state: state.ids)]
