@@ -12,9 +12,9 @@ from pydantic import Field
 from servicekit.auth import CurrentUser
 from servicekit.errors import Conflict, TooManyRequests
 from servicekit.openapi import PROBLEM_MEDIA_TYPE, problem_responses
-from servicekit.redis_clients import RedisDep
 from servicekit.schemas import MAX_ID, InputModel, id_path, one_line
 from servicekit.sessions import SessionDep
+from servicekit.state import RedisDep
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 

@@ -21,7 +21,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 
-from servicekit import redis_clients, sessions
+from servicekit import sessions, state
 from servicekit.errors import RetryLater, ServiceError, Unauthorized
 from servicekit.schemas import MAX_ID
 
@@ -120,8 +120,8 @@ def _backend_dependencies() -> frozenset[Callable]:
         sessions.SyncSessionDep,
         sessions.ReadSessionDep,
         sessions.SyncReadSessionDep,
-        redis_clients.RedisDep,
-        redis_clients.SyncRedisDep,
+        state.RedisDep,
+        state.SyncRedisDep,
     )
     return frozenset(typing.get_args(alias)[1].dependency for alias in annotated)
 

@@ -1,13 +1,11 @@
-"""Redis clients with short timeouts, so a missing Redis is a fast error, not a hang,
-and the dependencies that hand them to handlers."""
-
-from typing import Annotated
+"""Redis clients with short timeouts, so a missing Redis is a fast error, not a hang.
+Free of FastAPI: the worker makes its clients here too (handlers take them with
+`servicekit.state.RedisDep`)."""
 
 import redis
 import redis.asyncio
 
 from servicekit.settings import ProcessSettings
-from servicekit.state import from_state
 
 
 def create_redis(settings: ProcessSettings) -> redis.asyncio.Redis:
@@ -26,7 +24,3 @@ def create_sync_redis(settings: ProcessSettings) -> redis.Redis:
         socket_connect_timeout=settings.redis_timeout,
         health_check_interval=30,
     )
-
-
-RedisDep = Annotated[redis.asyncio.Redis, from_state(lambda state: state.redis)]
-SyncRedisDep = Annotated[redis.Redis, from_state(lambda state: state.sync_redis)]

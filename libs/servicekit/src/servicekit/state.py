@@ -8,7 +8,7 @@ one dataclass of its own, in `resources`.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, cast
+from typing import Annotated, Any, Generic, TypeVar, cast
 
 import redis
 import redis.asyncio
@@ -52,3 +52,7 @@ def from_state(pick: Callable[[ServiceState[Any]], Part]) -> Any:
         return pick(request.app.state.service)
 
     return Depends(dependency)
+
+
+RedisDep = Annotated[redis.asyncio.Redis, from_state(lambda state: state.redis)]
+SyncRedisDep = Annotated[redis.Redis, from_state(lambda state: state.sync_redis)]

@@ -28,9 +28,9 @@ from servicekit.auth import CurrentUser
 from servicekit.modes import BothModes
 from servicekit.openapi import problem_responses
 from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page
-from servicekit.redis_clients import RedisDep, SyncRedisDep
 from servicekit.responses import json_response
 from servicekit.sessions import SessionDep, SyncSessionDep
+from servicekit.state import RedisDep, SyncRedisDep
 
 api = BothModes()
 

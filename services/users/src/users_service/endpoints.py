@@ -15,10 +15,10 @@ from servicekit.errors import TooManyRequests
 from servicekit.modes import ASYNC_PREFIX, SYNC_PREFIX, BothModes
 from servicekit.openapi import problem_responses
 from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit
-from servicekit.redis_clients import RedisDep, SyncRedisDep
 from servicekit.responses import json_response, no_content
 from servicekit.revocation import revoke, revoke_sync
 from servicekit.sessions import ReadSessionDep, SessionDep, SyncReadSessionDep, SyncSessionDep
+from servicekit.state import RedisDep, SyncRedisDep
 from users_service import service
 from users_service.errors import EmailTaken, InvalidCredentials, NotYourAccount
 from users_service.login_limits import client_address
