@@ -13,4 +13,3 @@ def test_unfinished_statuses_are_statuses_and_some_end():
 
 def test_every_status_fits_its_column():
     assert max(map(len, get_args(JobStatus))) <= jobs.c.status.type.length
-
