@@ -1,6 +1,7 @@
-"""skaffold dev, inside a service's `dev` image: the service's and servicekit's sources
-are served from /tmp/dev, an emptyDir that file sync can write while the root
-filesystem stays read-only, and that uvicorn --reload watches.
+"""skaffold dev, inside a service's `dev` image: the sources of the service and of the
+shared libraries (servicekit, servicecontracts) are served from /tmp/dev, an emptyDir
+that file sync can write while the root filesystem stays read-only, and that uvicorn
+--reload watches.
 
 Imported by 00-dev-sources.pth when any Python process of the image starts, before
 the editable installs' .pth files add /tmp/dev/... to sys.path (they add only paths

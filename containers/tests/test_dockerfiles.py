@@ -3,6 +3,7 @@ Debian-based images (never `latest`) that .ci/podman-setup provides stand-ins fo
 a build context that keeps local state out."""
 
 import re
+import tomllib
 
 import pytest
 
@@ -54,3 +55,41 @@ def test_the_build_context_leaves_local_state_out():
 
     for path in ("**/.venv", ".data", ".git", "reports", "**/__pycache__", "**/tests"):
         assert path in ignored
+
+
+def _workspace_members() -> dict[str, tuple[str, list[str]]]:
+    """Distribution name -> (its folder, the names it depends on), for every member."""
+    members = {}
+    for pattern in ("libs/*", "services/*", "loadtest"):
+        for pyproject in ROOT.glob(f"{pattern}/pyproject.toml"):
+            project = tomllib.loads(pyproject.read_text())["project"]
+            needs = [re.match(r"[\w.-]+", dependency)[0] for dependency in project["dependencies"]]
+            members[project["name"]] = (str(pyproject.parent.relative_to(ROOT)), needs)
+    return members
+
+
+def _members_needed(package: str, members: dict[str, tuple[str, list[str]]]) -> set[str]:
+    needed, todo = set(), [package]
+    while todo:
+        name = todo.pop()
+        if name in members and name not in needed:
+            needed.add(name)
+            todo += members[name][1]
+    return needed
+
+
+@pytest.mark.parametrize(
+    "image", [image for image in IMAGES if image.part != "gateway"], ids=lambda image: image.part
+)
+def test_images_copy_every_workspace_member_their_package_needs(image):
+    # The images copy workspace members one by one (so a change elsewhere keeps their
+    # layers): a member newly added to a package's dependencies is easily forgotten.
+    text = (ROOT / image.dockerfile).read_text()
+    package = re.search(r"uv sync --package (\S+)", text)[1]
+    members = _workspace_members()
+    copied = set(re.findall(r"^COPY (\S+) ", text, re.MULTILINE))
+
+    for name in _members_needed(package, members):
+        folder = members[name][0]
+        assert f"{folder}/pyproject.toml" in copied, f"{image.dockerfile} lacks {folder}"
+        assert f"{folder}/src" in copied, f"{image.dockerfile} lacks {folder}/src"

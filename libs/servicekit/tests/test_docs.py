@@ -1,7 +1,7 @@
-"""The documents stay true to the code: README.md's table of servicekit's modules lists
-every module there is and no other, and the modules and names the documents cite
-(`servicekit.tracing`, `servicekit.db.violates`, `devstack.cluster_smoke`,
-`worker_service.liveness`) exist.
+"""The documents stay true to the code: README.md's tables of servicekit's and
+servicecontracts' modules list every module there is and no other, and the modules and
+names the documents cite (`servicekit.tracing`, `servicekit.db.violates`,
+`devstack.cluster_smoke`, `worker_service.liveness`) exist.
 
 Static: the sources are read, never imported (importing a service's `main` or the
 worker's `celery_app` would read its settings from the environment)."""
@@ -14,6 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
 SERVICEKIT = ROOT / "libs" / "servicekit" / "src" / "servicekit"
+CONTRACTS = ROOT / "libs" / "contracts" / "src" / "servicecontracts"
 README = ROOT / "README.md"
 # The documents that name servicekit's and the services' modules.
 DOCUMENTS = [
@@ -25,6 +26,7 @@ DOCUMENTS = [
 # Where each top-level package cited in the documents lives.
 PACKAGES = {
     "servicekit": SERVICEKIT,
+    "servicecontracts": CONTRACTS,
     "devstack": ROOT / "libs" / "devstack" / "src" / "devstack",
     **{
         f"{service}_service": ROOT / "services" / service / "src" / f"{service}_service"
@@ -33,20 +35,23 @@ PACKAGES = {
 }
 
 TABLE_INTRO = "`servicekit`, one module per concern:"
+# README's tables of modules: the line before each, and the package it lists.
+TABLES = {TABLE_INTRO: SERVICEKIT, "`servicecontracts`, one module per contract:": CONTRACTS}
 # `servicekit.db.violates`, `worker_service.jobs.views`: dotted names of lower-case parts.
 CITED = re.compile(
-    r"\b(servicekit|devstack|(?:users|items|tasks|worker)_service)((?:\.[a-z_][a-z0-9_]*)+)"
+    r"\b(servicekit|servicecontracts|devstack|(?:users|items|tasks|worker)_service)"
+    r"((?:\.[a-z_][a-z0-9_]*)+)"
 )
 
 
-def module_files() -> set[str]:
-    return {path.stem for path in SERVICEKIT.glob("*.py") if path.stem != "__init__"}
+def module_files(package: Path) -> set[str]:
+    return {path.stem for path in package.glob("*.py") if path.stem != "__init__"}
 
 
-def table_modules(text: str) -> list[str]:
-    """The module names in the first column of the table after TABLE_INTRO, in order."""
+def table_modules(text: str, intro: str = TABLE_INTRO) -> list[str]:
+    """The module names in the first column of the table after `intro`, in order."""
     lines = text.splitlines()
-    start = lines.index(TABLE_INTRO)
+    start = lines.index(intro)
     rows = []
     for line in lines[start + 1 :]:
         if not line.strip() and not rows:
@@ -54,7 +59,7 @@ def table_modules(text: str) -> list[str]:
         if not line.startswith("|"):
             break
         rows.append(line)
-    assert len(rows) > 2, f"no table after {TABLE_INTRO!r} in README.md"
+    assert len(rows) > 2, f"no table after {intro!r} in README.md"
     header, separator, *body = rows
     assert header.replace(" ", "") == "|module|what|"
     assert set(separator) <= {"|", "-", " ", ":"}
@@ -62,18 +67,19 @@ def table_modules(text: str) -> list[str]:
     for row in body:
         first_cell = row.split("|")[1]
         cited = re.findall(r"`([^`]+)`", first_cell)
-        assert cited, f"a row of the servicekit table names no module: {row}"
+        assert cited, f"a row of the table after {intro!r} names no module: {row}"
         names += cited
     return names
 
 
-def test_the_table_lists_every_servicekit_module_and_no_other() -> None:
-    listed = table_modules(README.read_text())
-    existing = module_files()
-    assert not sorted(existing - set(listed)), "modules missing from README.md's servicekit table"
-    assert not sorted(set(listed) - existing), "README.md's servicekit table names no such module"
+@pytest.mark.parametrize("intro", TABLES, ids=lambda intro: TABLES[intro].name)
+def test_the_table_lists_every_module_and_no_other(intro: str) -> None:
+    listed = table_modules(README.read_text(), intro)
+    existing = module_files(TABLES[intro])
+    assert not sorted(existing - set(listed)), f"modules missing from the table after {intro}"
+    assert not sorted(set(listed) - existing), f"the table after {intro} names no such module"
     duplicates = sorted({name for name in listed if listed.count(name) > 1})
-    assert not duplicates, f"listed twice in README.md's servicekit table: {duplicates}"
+    assert not duplicates, f"listed twice in the table after {intro}: {duplicates}"
 
 
 def test_the_table_is_found_the_way_the_test_reads_it() -> None:

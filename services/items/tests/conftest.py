@@ -25,6 +25,7 @@ from devstack.ports import free_port
 from items_service.app import create_items_app
 from items_service.settings import ItemsSettings
 from items_service.views import ViewCounter
+from servicecontracts.view_counts import ViewKeys
 from servicekit.testing import MODES
 
 USERS_TIMEOUT_SECONDS = 1.0
@@ -65,17 +66,17 @@ def app_factory(items_settings, redis_url: str) -> Iterator:
     yield make
     with redis.Redis.from_url(redis_url) as client:
         for settings in made:
-            counter = ViewCounter(settings.views_key_prefix)
-            client.delete(counter.pending_key, counter.flushing_key)
+            keys = ViewKeys(settings.views_key_prefix)
+            client.delete(keys.pending, keys.flushing)
 
 
 @pytest.fixture
 def views_key_prefix(redis_url: str) -> Iterator[str]:
     """A views key prefix for one real items process (`VIEWS_KEY_PREFIX`), cleared after."""
-    counter = ViewCounter(f"items-e2e-{secrets.token_hex(4)}:views")
-    yield counter.pending_key.removesuffix(":pending")
+    keys = ViewKeys(f"items-e2e-{secrets.token_hex(4)}:views")
+    yield keys.prefix
     with redis.Redis.from_url(redis_url) as client:
-        client.delete(counter.pending_key, counter.flushing_key)
+        client.delete(keys.pending, keys.flushing)
 
 
 @dataclass(frozen=True)
@@ -155,14 +156,14 @@ class ViewCounts:
         self.counter = counter
 
     def pending(self, item_id: int) -> int | None:
-        value = self._client.hget(self.counter.pending_key, str(item_id))
+        value = self._client.hget(self.counter.keys.pending, str(item_id))
         return None if value is None else int(value)
 
     def set_flushing(self, item_id: int, views: int) -> None:
-        self._client.hset(self.counter.flushing_key, str(item_id), views)
+        self._client.hset(self.counter.keys.flushing, str(item_id), views)
 
     def clear(self) -> None:
-        self._client.delete(self.counter.pending_key, self.counter.flushing_key)
+        self._client.delete(self.counter.keys.pending, self.counter.keys.flushing)
 
 
 @pytest.fixture

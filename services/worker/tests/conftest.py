@@ -27,12 +27,13 @@ from devstack import databases
 from devstack.ports import free_port
 from devstack.processes import spawn, terminate
 from devstack.servers import RedisServer
+from servicecontracts.jobs import UNFINISHED
+from servicecontracts.jobs import jobs as jobs_table
 from servicekit.db import create_sync_engine
 from servicekit.jobs import JobMessage, create_celery, send_job
 from servicekit.models import utcnow
 from servicekit.settings import ProcessSettings
 from servicekit.testing import migrate
-from tasks_service.jobs.models import Job
 from worker_service.resources import Resources
 from worker_service.settings import WorkerSettings
 
@@ -93,8 +94,6 @@ def users_database(server_urls: dict[str, str]) -> Iterator[str]:
         yield urls["postgres"]
 
 
-# tasks' own table (the worker declares only the columns it uses).
-jobs_table = Job.__table__
 _job_ids = itertools.count(int(time.time() * 1000) << 22)
 
 
@@ -158,7 +157,7 @@ class JobTable:
         with self.engine.begin() as connection:
             connection.execute(
                 update(jobs_table)
-                .where(jobs_table.c.status.in_(("queued", "running")))
+                .where(jobs_table.c.status.in_(UNFINISHED))
                 .values(status="failed", error="left by a test")
             )
 

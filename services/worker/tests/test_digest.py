@@ -4,7 +4,8 @@ import hashlib
 
 import pytest
 
-from worker_service.jobs.digest import MAX_DATA_CHARS, MAX_ROUNDS, digest
+from servicecontracts.digest import MAX_DATA_CHARS, MAX_ROUNDS
+from worker_service.jobs.digest import digest
 from worker_service.jobs.failures import JobFailed
 
 

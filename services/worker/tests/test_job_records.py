@@ -5,11 +5,9 @@ from datetime import timedelta
 
 import pytest
 import redis
-from sqlalchemy import inspect
 
 from servicekit.models import utcnow
-from tasks_service.jobs.models import Job
-from worker_service.job_records import MISSING, RUN, JobRecords, jobs
+from worker_service.job_records import MISSING, RUN, JobRecords
 from worker_service.lost_jobs import BROKER_MARK_KEY, prune_ended_jobs, resend_lost_jobs
 
 DIGEST = ("compute.digest", {"data": "x", "rounds": 1})
@@ -18,14 +16,6 @@ DIGEST = ("compute.digest", {"data": "x", "rounds": 1})
 @pytest.fixture
 def records(any_job_table) -> JobRecords:
     return JobRecords(any_job_table.engine, max_attempts=3)
-
-
-def test_the_worker_reads_the_columns_tasks_writes(any_job_table):
-    # The worker declares its own view of tasks' table; it must stay a true subset.
-    columns = {c["name"]: c for c in inspect(any_job_table.engine).get_columns("jobs")}
-    for column in jobs.columns:
-        assert column.name in columns
-        assert column.type._type_affinity is Job.__table__.c[column.name].type._type_affinity
 
 
 def test_a_job_runs_once_and_keeps_its_first_outcome(any_job_table, records):

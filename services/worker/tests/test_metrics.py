@@ -15,6 +15,7 @@ from celery import Celery, states
 from prometheus_client import CollectorRegistry
 from prometheus_client.mmap_dict import MmapedDict
 
+from servicecontracts.view_counts import ViewKeys
 from worker_service.jobs import views
 from worker_service.metrics import (
     RUNS_UNDER_RECORD,
@@ -122,8 +123,8 @@ def test_a_redelivery_that_runs_nothing_counts_nowhere():
 
 
 @pytest.fixture
-def keys(views_key_prefix: str) -> views.ViewKeys:
-    return views.ViewKeys(views_key_prefix)
+def keys(views_key_prefix: str) -> ViewKeys:
+    return ViewKeys(views_key_prefix)
 
 
 def collect(collector: RedisCollector) -> dict[tuple[str, tuple], float]:

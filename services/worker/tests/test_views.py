@@ -12,6 +12,7 @@ import pytest
 import redis
 from sqlalchemy import text
 
+from servicecontracts.view_counts import ViewKeys
 from servicekit.models import utcnow
 from worker_service.jobs import views
 from worker_service.resources import Resources
@@ -34,21 +35,21 @@ def resources(
 
 
 @pytest.fixture
-def keys(views_key_prefix: str) -> views.ViewKeys:
-    return views.ViewKeys(views_key_prefix)
+def keys(views_key_prefix: str) -> ViewKeys:
+    return ViewKeys(views_key_prefix)
 
 
-def count_views(client: redis.Redis, keys: views.ViewKeys, item_id: int, times: int) -> None:
+def count_views(client: redis.Redis, keys: ViewKeys, item_id: int, times: int) -> None:
     """What items does on each read of the item."""
     for _ in range(times):
         client.hincrby(keys.pending, str(item_id), 1)
 
 
-def flush(resources: Resources, keys: views.ViewKeys) -> dict[str, int]:
+def flush(resources: Resources, keys: ViewKeys) -> dict[str, int]:
     return views.flush_item_views(resources.redis, resources.items_engine, keys, RETENTION)
 
 
-def assert_no_keys_left(client: redis.Redis, keys: views.ViewKeys) -> None:
+def assert_no_keys_left(client: redis.Redis, keys: ViewKeys) -> None:
     assert client.exists(keys.pending, keys.flushing, keys.flush_id) == 0
 
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from items_service.clients import UsersClient
 from items_service.settings import ItemsSettings
 from items_service.views import ViewCounter
+from servicecontracts.view_counts import ViewKeys
 from servicekit.http import ServiceClient
 
 
@@ -16,4 +17,4 @@ class ItemsResources:
 
 def open_resources(settings: ItemsSettings, _metrics: object) -> ItemsResources:
     users = ServiceClient("users", settings.users_url, timeout=settings.users_timeout_seconds)
-    return ItemsResources(UsersClient(users), ViewCounter(settings.views_key_prefix))
+    return ItemsResources(UsersClient(users), ViewCounter(ViewKeys(settings.views_key_prefix)))

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from servicecontracts.profiles import PublicProfile
 from servicekit.schemas import InputModel, left_out, one_line, text
 
 Title = one_line(200)
@@ -42,13 +43,8 @@ class OwnerSummary(BaseModel):
     views: int
 
 
-class Owner(BaseModel):
+class Owner(PublicProfile):
     """An owner's public profile, as the users service tells it."""
-
-    id: int
-    name: str
-    avatar: str | None
-    created_at: datetime
 
 
 class ItemWithOwner(ItemRead):

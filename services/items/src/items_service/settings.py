@@ -2,6 +2,7 @@
 
 from pydantic import PositiveFloat
 
+from servicecontracts import view_counts
 from servicekit.settings import ServiceSettings
 
 
@@ -12,6 +13,6 @@ class ItemsSettings(ServiceSettings):
     users_url: str = "http://127.0.0.1:8001"
     users_timeout_seconds: PositiveFloat = 2.0
 
-    # The Redis hashes of unflushed views are `<prefix>:pending` and `<prefix>:flushing`;
-    # the flush job reads the same setting. Tests give each app a prefix of its own.
-    views_key_prefix: str = "items:views"
+    # The Redis keys of unflushed views (servicecontracts.view_counts); the flush job reads
+    # the same setting. Tests give each app a prefix of its own.
+    views_key_prefix: str = view_counts.DEFAULT_PREFIX

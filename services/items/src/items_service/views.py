@@ -1,9 +1,10 @@
 """View counts on the read path, kept in Redis until a job writes them to the database.
 
-A read adds one to `<prefix>:pending` (a hash: item id -> views since the last flush).
-The flush job renames that hash to `<prefix>:flushing`, adds its counts to the `views`
-column, then deletes it; a read during a flush also sees the counts in flight. So the
-views of an item are: the stored column + its pending count + its in-flight count.
+A read adds one to the pending hash (item id -> views since the last flush; the keys are
+servicecontracts.view_counts'). The flush job renames that hash to the flushing one, adds
+its counts to the `views` column, then deletes it; a read during a flush also sees the
+counts in flight. So the views of an item are: the stored column + its pending count +
+its in-flight count.
 
 Only the single-item read counts and adds; list pages show the stored column alone.
 """
@@ -12,6 +13,8 @@ import logging
 
 import redis
 import redis.asyncio
+
+from servicecontracts.view_counts import ViewKeys
 
 logger = logging.getLogger(__name__)
 
@@ -27,16 +30,15 @@ class ViewCounter:
     the price is that views during a Redis outage are never counted.
     """
 
-    def __init__(self, key_prefix: str = "items:views"):
-        self.pending_key = f"{key_prefix}:pending"
-        self.flushing_key = f"{key_prefix}:flushing"
+    def __init__(self, keys: ViewKeys):
+        self.keys = keys
 
     async def count(self, client: redis.asyncio.Redis, item_id: int) -> int:
         """Counts one view of the item; returns its views not yet stored, this one included."""
         try:
             async with client.pipeline(transaction=False) as pipeline:
-                pipeline.hincrby(self.pending_key, str(item_id), 1)
-                pipeline.hget(self.flushing_key, str(item_id))
+                pipeline.hincrby(self.keys.pending, str(item_id), 1)
+                pipeline.hget(self.keys.flushing, str(item_id))
                 pending, flushing = await pipeline.execute()
         except redis.RedisError as error:
             return self._not_counted(item_id, error)
@@ -46,8 +48,8 @@ class ViewCounter:
         """`count` for `def` handlers."""
         try:
             with client.pipeline(transaction=False) as pipeline:
-                pipeline.hincrby(self.pending_key, str(item_id), 1)
-                pipeline.hget(self.flushing_key, str(item_id))
+                pipeline.hincrby(self.keys.pending, str(item_id), 1)
+                pipeline.hget(self.keys.flushing, str(item_id))
                 pending, flushing = pipeline.execute()
         except redis.RedisError as error:
             return self._not_counted(item_id, error)

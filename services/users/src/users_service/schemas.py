@@ -1,6 +1,5 @@
 """Request and response bodies of the users API."""
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 import email_validator
@@ -15,6 +14,7 @@ from pydantic import (
     ValidationError,
 )
 
+from servicecontracts.profiles import PublicProfile
 from servicekit.pagination import PageJSON
 from servicekit.schemas import NO_CONTROL_PATTERN, InputModel, left_out, one_line
 
@@ -76,13 +76,8 @@ class UserUpdate(InputModel):
     avatar: Avatar | None = None
 
 
-class UserRead(BaseModel):
+class UserRead(PublicProfile):
     """The public profile: what anyone may see."""
-
-    id: int
-    name: str
-    avatar: str | None
-    created_at: datetime
 
 
 # The users list is the hottest read: its pages are serialized straight from rows.

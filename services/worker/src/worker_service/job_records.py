@@ -12,46 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    BigInteger,
-    Column,
-    Engine,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    delete,
-    select,
-    update,
-)
+from sqlalchemy import Engine, delete, select, update
 
+from servicecontracts.jobs import MAX_ERROR_CHARS, UNFINISHED, jobs
 from servicekit.jobs import JobMessage
-from servicekit.models import UTCDateTime, utcnow
+from servicekit.models import utcnow
 
 logger = logging.getLogger(__name__)
-
-MAX_ERROR_CHARS = 500
-UNFINISHED = ("queued", "running")
-
-# The columns the worker reads and writes; the table is tasks' (see its migrations).
-jobs = Table(
-    "jobs",
-    MetaData(),
-    Column("id", BigInteger, primary_key=True),
-    Column("kind", String(64)),
-    Column("params", JSON),
-    Column("status", String(16)),
-    Column("result", JSON),
-    Column("error", String(MAX_ERROR_CHARS)),
-    Column("attempts", Integer),
-    Column("request_id", String(64)),
-    Column("submitter_token", Text),
-    Column("created_at", UTCDateTime()),
-    Column("started_at", UTCDateTime()),
-    Column("finished_at", UTCDateTime()),
-)
 
 RUN = "run"
 MISSING = "missing"

@@ -33,11 +33,11 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
+from servicecontracts.view_counts import ViewKeys
 from servicekit.metrics import create_registry
 from servicekit.redis_clients import create_sync_redis
 from worker_service import MULTIPROC_DIR_ENV
 from worker_service.job_runner import FAILED, run_started
-from worker_service.jobs.views import ViewKeys
 from worker_service.settings import WorkerSettings
 
 logger = logging.getLogger(__name__)

@@ -3,6 +3,7 @@
 from pydantic import Field, PositiveFloat, PositiveInt
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from servicecontracts import view_counts
 from servicekit.settings import ProcessSettings
 
 
@@ -37,8 +38,8 @@ class WorkerSettings(ProcessSettings, HeartbeatSettings):
     # A job holds one connection at a time; a process needs no pool of ten.
     db_pool_size: PositiveInt = 2
     db_max_overflow: int = 0
-    # The same setting as items': the hashes `<prefix>:pending` and `<prefix>:flushing`.
-    views_key_prefix: str = "items:views"
+    # The same setting as items' (servicecontracts.view_counts names the keys under it).
+    views_key_prefix: str = view_counts.DEFAULT_PREFIX
     flush_interval_seconds: PositiveFloat = 5.0
     # Where beat keeps when each periodic job last ran (`--schedule` overrides it).
     beat_schedule_file: str = "celerybeat-schedule"

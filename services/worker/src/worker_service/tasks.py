@@ -12,6 +12,7 @@ import redis
 from celery import Celery, Task
 from sqlalchemy import exc
 
+from servicecontracts.view_counts import ViewKeys
 from servicekit.jobs import SUBMITTER_TOKEN_HEADER, JobMessage, send_job
 from worker_service.job_runner import JobRunner
 from worker_service.jobs import digest, reports, views
@@ -32,7 +33,7 @@ STALL_MARGIN = timedelta(seconds=30)
 
 def register_tasks(app: Celery, resources: Resources) -> None:
     settings = resources.settings
-    keys = views.ViewKeys(settings.views_key_prefix)
+    keys = ViewKeys(settings.views_key_prefix)
     retention = timedelta(days=settings.flush_retention_days)
     runner = JobRunner(
         lambda: resources.job_records,

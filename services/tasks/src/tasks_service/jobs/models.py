@@ -1,54 +1,34 @@
-"""The jobs table: what was submitted, by whom, and how it went.
-
-The database, not Redis, holds a job's state: it outlives worker and Redis restarts and
-stays readable for as long as the row is kept. The worker moves a job through
-queued -> running -> succeeded | failed.
-"""
+"""The jobs table (servicecontracts.jobs) as tasks maps it, and the submitters' lock rows
+of the job quota."""
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text
+from sqlalchemy import BigInteger
 from sqlalchemy.orm import Mapped, mapped_column
 
-from servicekit.models import UTCDateTime
+from servicecontracts.jobs import jobs
 from tasks_service.models import Base
-
-# The statuses of a job that has not ended (the quota counts them).
-UNFINISHED = ("queued", "running")
 
 
 class Job(Base):
-    __tablename__ = "jobs"
+    # The worker writes this table too: its one definition is the contract's, copied
+    # into tasks' metadata so that migrations see it beside tasks' other tables.
+    __table__ = jobs.to_metadata(Base.metadata)
 
-    # A Snowflake id made by the submitting process: known before the row is written,
-    # so it doubles as the Celery task id.
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    owner_id: Mapped[int] = mapped_column(BigInteger)
-    kind: Mapped[str] = mapped_column(String(64))
-    params: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16))
-    result: Mapped[Any | None] = mapped_column(JSON)
-    error: Mapped[str | None] = mapped_column(String(500))
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    request_id: Mapped[str | None] = mapped_column(String(64))
-    # The submitter's access token, for jobs that call other services as the submitter
-    # (a report reads the submitter's tasks). Kept only while the job is unfinished, so
-    # that a job re-sent after a Redis restart can still use it; the worker clears it.
-    submitter_token: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    __table_args__ = (
-        # "My jobs, newest first" walks this index backwards.
-        Index("ix_jobs_owner_id_id", "owner_id", "id"),
-        # The worker looks for unfinished jobs to re-send after a Redis restart.
-        Index("ix_jobs_status", "status"),
-        # A submission counts its owner's unfinished jobs (the quota).
-        Index("ix_jobs_owner_id_status", "owner_id", "status"),
-        {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_unicode_ci"},
-    )
+    id: Mapped[int]
+    owner_id: Mapped[int]
+    kind: Mapped[str]
+    params: Mapped[dict[str, Any]]
+    status: Mapped[str]
+    result: Mapped[Any | None]
+    error: Mapped[str | None]
+    attempts: Mapped[int]
+    request_id: Mapped[str | None]
+    submitter_token: Mapped[str | None]
+    created_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
 
 
 class JobSubmitter(Base):

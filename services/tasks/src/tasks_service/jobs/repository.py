@@ -6,7 +6,8 @@ from sqlalchemy import Row, bindparam, func, insert, select
 from sqlalchemy.dialects import mysql, postgresql
 from sqlalchemy.orm import Session
 
-from tasks_service.jobs.models import UNFINISHED, Job, JobSubmitter
+from servicecontracts.jobs import UNFINISHED
+from tasks_service.jobs.models import Job, JobSubmitter
 
 COLUMNS = (Job.id, Job.kind, Job.status, Job.result, Job.error, Job.created_at, Job.finished_at)
 

@@ -6,10 +6,9 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from servicecontracts import digest
+from servicecontracts.jobs import JobStatus
 from servicekit.schemas import MAX_ID, InputModel, text
-
-MAX_DIGEST_DATA_CHARS = 10_000
-MAX_DIGEST_ROUNDS = 1_000_000
 
 
 class JobParams(InputModel):
@@ -36,8 +35,8 @@ class ReportParams(JobParams):
 
 
 class DigestParams(JobParams):
-    data: text(MAX_DIGEST_DATA_CHARS)
-    rounds: WholeNumber = Field(ge=1, le=MAX_DIGEST_ROUNDS)
+    data: text(digest.MAX_DATA_CHARS)
+    rounds: WholeNumber = Field(ge=1, le=digest.MAX_ROUNDS)
 
 
 # A job is sent as `kind(**params)`: the params models name the worker's task arguments.
@@ -58,8 +57,6 @@ class DigestJob(InputModel):
 
 
 JobSubmission = Annotated[ReportJob | DigestJob, Field(discriminator="kind")]
-
-JobStatus = Literal["queued", "running", "succeeded", "failed"]
 
 
 class JobRead(BaseModel):

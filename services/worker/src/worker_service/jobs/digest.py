@@ -2,18 +2,16 @@
 
 import hashlib
 
+from servicecontracts.digest import MAX_DATA_CHARS, MAX_ROUNDS
 from worker_service.jobs.failures import JobFailed
-
-MAX_DATA_CHARS = 10_000
-MAX_ROUNDS = 1_000_000
 
 
 def digest(data: str, rounds: int) -> dict[str, object]:
     """SHA-256 of `data`, then of each digest in turn, `rounds` times in all.
 
-    The bounds are checked here as well as by the submitter: a job message can come
-    from anything that can write to the broker, and an unbounded job would hold a
-    worker process until its hard time limit kills it.
+    The bounds (servicecontracts.digest) are checked here as well as by the submitter:
+    a job message can come from anything that can write to the broker, and an unbounded
+    job would hold a worker process until its hard time limit kills it.
     """
     if not isinstance(data, str) or len(data) > MAX_DATA_CHARS:
         raise JobFailed(f"data must be a string of at most {MAX_DATA_CHARS} characters")

@@ -1,6 +1,7 @@
 """Flushing item view counts from Redis into the items database, exactly once.
 
-items counts each view with `HINCRBY <prefix>:pending <id> 1` (see items_service.views).
+items counts each view with `HINCRBY <prefix>:pending <id> 1` (the keys are
+servicecontracts.view_counts').
 A flush takes three steps, and the worker may die between any two of them:
 
 1. claim: a Lua script renames `pending` to `flushing` and stores a new flush id beside
@@ -27,6 +28,7 @@ from datetime import datetime, timedelta
 import redis
 from sqlalchemy import Engine, bindparam, column, delete, exc, insert, table, update
 
+from servicecontracts.view_counts import ViewKeys
 from servicekit.models import UTCDateTime, utcnow
 
 logger = logging.getLogger(__name__)
@@ -59,30 +61,6 @@ return 0
 
 # A flush that finds a new pending hash after finishing a dead one's goes on, up to here.
 MAX_ROUNDS = 3
-
-
-@dataclass(frozen=True)
-class ViewKeys:
-    """The Redis keys under `VIEWS_KEY_PREFIX`, the same setting items reads."""
-
-    prefix: str
-
-    @property
-    def pending(self) -> str:
-        return f"{self.prefix}:pending"
-
-    @property
-    def flushing(self) -> str:
-        return f"{self.prefix}:flushing"
-
-    @property
-    def flush_id(self) -> str:
-        return f"{self.prefix}:flushing:id"
-
-    @property
-    def flushed_at(self) -> str:
-        """Unix time of the last completed flush."""
-        return f"{self.prefix}:flushed_at"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,15 @@
+"""The statuses a job moves through fit the table that stores them."""
+
+from typing import get_args
+
+from servicecontracts.jobs import UNFINISHED, JobStatus, jobs
+
+
+def test_unfinished_statuses_are_statuses_and_some_end():
+    statuses = set(get_args(JobStatus))
+
+    assert set(UNFINISHED) < statuses
+
+
+def test_every_status_fits_its_column():
+    assert max(map(len, get_args(JobStatus))) <= jobs.c.status.type.length
