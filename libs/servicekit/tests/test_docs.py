@@ -1,7 +1,7 @@
 """The documents stay true to the code: README.md's table of servicekit's modules lists
 every module there is and no other, and the modules and names the documents cite
 (`servicekit.tracing`, `servicekit.db.violates`, `devstack.cluster_smoke`,
-`worker_service.liveness`) exist.
+`testkit.forgeries`, `worker_service.liveness`) exist.
 
 Static: the sources are read, never imported (importing a service's `main` or the
 worker's `celery_app` would read its settings from the environment)."""
@@ -26,6 +26,7 @@ DOCUMENTS = [
 PACKAGES = {
     "servicekit": SERVICEKIT,
     "devstack": ROOT / "libs" / "devstack" / "src" / "devstack",
+    "testkit": ROOT / "libs" / "testkit" / "src" / "testkit",
     **{
         f"{service}_service": ROOT / "services" / service / "src" / f"{service}_service"
         for service in ("users", "items", "tasks", "worker")
@@ -35,7 +36,7 @@ PACKAGES = {
 TABLE_INTRO = "`servicekit`, one module per concern:"
 # `servicekit.db.violates`, `worker_service.jobs.views`: dotted names of lower-case parts.
 CITED = re.compile(
-    r"\b(servicekit|devstack|(?:users|items|tasks|worker)_service)((?:\.[a-z_][a-z0-9_]*)+)"
+    r"\b(servicekit|devstack|testkit|(?:users|items|tasks|worker)_service)((?:\.[a-z_][a-z0-9_]*)+)"
 )
 
 

@@ -1,7 +1,7 @@
 """Fixtures of the items suites: the app on each backend, owners with tokens, an item
 factory, the app's view counters in Redis, and checks shared by every module.
 
-The plugin `servicekit.testing` provides `client`, `api`, `sql`, `mint_token` and the
+The plugin `testkit` provides `client`, `api`, `sql`, `mint_token` and the
 databases. Test modules cannot import each other (`--import-mode=importlib`), so the
 shared helpers are fixtures.
 
@@ -25,7 +25,7 @@ from devstack.ports import free_port
 from items_service.app import create_items_app
 from items_service.settings import ItemsSettings
 from items_service.views import ViewCounter
-from servicekit.testing import MODES
+from testkit.apps import MODES
 
 USERS_TIMEOUT_SECONDS = 1.0
 

@@ -3,7 +3,7 @@ the owner's rule (403) is documented where it applies, in both modes."""
 
 import pytest
 
-from servicekit.testing import MODES
+from testkit.apps import MODES
 
 
 @pytest.fixture(scope="module")

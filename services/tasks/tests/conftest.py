@@ -1,7 +1,7 @@
 """Fixtures of the tasks suites: the app on each backend, owners with tokens, a task
 factory, and checks shared by every module.
 
-The plugin `servicekit.testing` provides `client`, `api`, `sql`, `mint_token` and the
+The plugin `testkit` provides `client`, `api`, `sql`, `mint_token` and the
 databases. Test modules cannot import each other (`--import-mode=importlib`), so the
 shared helpers are fixtures.
 """

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from servicekit.db import sync_url
-from servicekit.testing import MODES
 from tasks_service.app import create_tasks_app
 from tasks_service.jobs.service import MAX_UNFINISHED_JOBS
+from testkit.apps import MODES
 
 WRITERS = 20
 

@@ -8,8 +8,8 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from servicekit.schemas import MAX_ID
-from servicekit.testing import MODES
 from tasks_service.schemas import DueDate
+from testkit.apps import MODES
 
 
 @pytest.fixture(scope="module")

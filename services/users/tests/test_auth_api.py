@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.serialization import (
     load_pem_private_key,
 )
 
-from servicekit.testing import assert_invalid, assert_problem
+from testkit.assertions import assert_invalid, assert_problem
 
 
 def unique_email() -> str:

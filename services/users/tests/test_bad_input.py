@@ -8,7 +8,7 @@ import uuid
 import httpx
 import pytest
 
-from servicekit.testing import assert_invalid, assert_problem
+from testkit.assertions import assert_invalid, assert_problem
 
 MIB = 1024 * 1024
 PRIVATE_FIELDS = ("id", "name", "email", "avatar", "created_at")

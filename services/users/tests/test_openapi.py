@@ -7,7 +7,7 @@ import re
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from servicekit.testing import MODES
+from testkit.apps import MODES
 from users_service.schemas import Avatar, Email
 
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from servicekit.pagination import encode_cursor
-from servicekit.testing import assert_invalid, assert_problem
+from testkit.assertions import assert_invalid, assert_problem
 
 MAX_ID = 2**63 - 1
 PUBLIC_FIELDS = {"id", "name", "avatar", "created_at"}
