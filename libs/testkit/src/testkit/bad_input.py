@@ -14,7 +14,8 @@ BAD_IDS = ["abc", "0", "-1", "1.5", "1e3", "0x10", str(MAX_ID + 1), "9" * 20, "9
 BAD_IDS += ["1.0", "+1", "01", "1_0", " 1"]
 
 
-def _b64(raw: bytes) -> str:
+def b64(raw: bytes) -> str:
+    """Base64 as cursors are encoded: how to dress up bytes that are no cursor."""
     return base64.urlsafe_b64encode(raw).decode()
 
 
@@ -23,10 +24,10 @@ NOT_CURSORS = {
     "random-text": "not a cursor at all",
     "bad-base64": "!!**~~",
     "truncated-base64": "abc",
-    "base64-of-binary": _b64(b"\x00\xff\xfe garbage \x80"),
-    "base64-of-json-list": _b64(b"[]"),
-    "base64-of-null": _b64(b"null"),
-    "base64-of-text": _b64(b"12abc"),
+    "base64-of-binary": b64(b"\x00\xff\xfe garbage \x80"),
+    "base64-of-json-list": b64(b"[]"),
+    "base64-of-null": b64(b"null"),
+    "base64-of-text": b64(b"12abc"),
 }
 
 # Long and easy to spot: a problem body may say which field is wrong, never repeat it.
