@@ -29,7 +29,8 @@ from devstack.ports import free_port
 from devstack.relay import TcpRelay
 from devstack.servers import RedisServer
 from servicekit.db import is_postgres, sync_url
-from servicekit.testing import MODES, assert_problem
+from testkit.apps import MODES
+from testkit.assertions import assert_problem
 
 # Started in this order: the gateway resolves its upstreams' names when it starts.
 ORDER = ["users", "items", "tasks", "worker", "beat", "gateway", "locust"]

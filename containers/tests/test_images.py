@@ -16,7 +16,7 @@ from devstack.containers import image_command, image_user, run_once, start, with
 from devstack.images import IMAGES, build
 from devstack.layout import repo_root
 from devstack.ports import free_port
-from servicekit.testing import assert_invalid, assert_problem
+from testkit.assertions import assert_invalid, assert_problem
 
 UIDS = {"users": 10001, "items": 10001, "tasks": 10001, "worker": 10001, "gateway": 101}
 PYTHON_PARTS = ("users", "items", "tasks", "worker", "loadtest")

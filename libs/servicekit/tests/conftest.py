@@ -1,6 +1,6 @@
 """Fixtures of the servicekit suite: scratch databases on both backends, a tiny app per test.
 
-The plugin `servicekit.testing` provides `server_urls` (real Postgres, MariaDB and Redis) and
+The plugin `testkit` provides `server_urls` (real Postgres, MariaDB and Redis) and
 `redis_url`. Test modules cannot import each other here (`--import-mode=importlib`), so the
 shared helpers are fixtures.
 """

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from servicekit.errors import NotFound
 from servicekit.modes import BothModes
 from servicekit.responses import json_response
-from servicekit.testing import MODES, assert_modes_agree
+from testkit.apps import MODES, assert_modes_agree
 
 metadata = MetaData()
 labels = Table(

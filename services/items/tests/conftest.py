@@ -1,19 +1,17 @@
-"""Fixtures of the items suites: the app on each backend, owners with tokens, an item
-factory, the app's view counters in Redis, and checks shared by every module.
+"""Fixtures of the items suites: the app on each backend, an item factory, the app's
+view counters in Redis, and checks shared by every module.
 
-The plugin `servicekit.testing` provides `client`, `api`, `sql`, `mint_token` and the
-databases. Test modules cannot import each other (`--import-mode=importlib`), so the
-shared helpers are fixtures.
+The plugin `testkit` provides `client`, `api`, `sql`, `mint_token`, `owner`,
+`owner_factory` and the databases. Test modules cannot import each other
+(`--import-mode=importlib`), so the shared helpers are fixtures.
 
 In-process apps point `USERS_URL` at a port nobody listens on: users is down for them.
 Owners' profiles from a real users process are the end-to-end suites' business.
 """
 
 import asyncio
-import itertools
 import secrets
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -26,7 +24,8 @@ from items_service.app import create_items_app
 from items_service.settings import ItemsSettings
 from items_service.views import ViewCounter
 from servicecontracts.view_counts import ViewKeys
-from servicekit.testing import MODES
+from testkit.apps import MODES
+from testkit.owners import Owner
 
 USERS_TIMEOUT_SECONDS = 1.0
 
@@ -77,37 +76,6 @@ def views_key_prefix(redis_url: str) -> Iterator[str]:
     yield keys.prefix
     with redis.Redis.from_url(redis_url) as client:
         client.delete(keys.pending, keys.flushing)
-
-
-@dataclass(frozen=True)
-class Owner:
-    """A user of the users service, as items knows one: an id in a signed token."""
-
-    id: int
-    token: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-
-_owner_ids = itertools.count(1)
-
-
-@pytest.fixture
-def owner_factory(mint_token) -> Callable[[], Owner]:
-    """`owner_factory()`: a new user id and the headers of a valid token for it."""
-
-    def make() -> Owner:
-        owner_id = next(_owner_ids)
-        return Owner(owner_id, mint_token(str(owner_id)))
-
-    return make
-
-
-@pytest.fixture
-def owner(owner_factory) -> Owner:
-    return owner_factory()
 
 
 @pytest.fixture

@@ -4,21 +4,14 @@ and tokens that must not authenticate anybody.
 
 Every test runs under /api and /sync/api against PostgreSQL and MariaDB."""
 
-import base64
-import hmac
 import json
 
-import httpx
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import (
-    Encoding,
-    NoEncryption,
-    PrivateFormat,
-)
+
+from testkit.bad_input import BAD_IDS, ECHO, MAX_ID, echoing_fields
+from testkit.forgeries import FORGERIES
 
 MIB = 1024 * 1024
-MAX_ID = 2**63 - 1
 MISSING = object()
 
 
@@ -177,10 +170,6 @@ async def test_patch_rejects_malformed_or_non_object_json(
 
 # --- ids ------------------------------------------------------------------------------
 
-# Only plain decimal digits name an id: no sign, point, exponent, separator or padding.
-BAD_IDS = ["abc", "0", "-1", "1.5", "1e3", str(MAX_ID + 1), "99999999999999999999"]
-BAD_IDS += ["1.0", "+1", "01", "1_0", " 1"]
-
 
 @pytest.mark.parametrize("item_id", BAD_IDS)
 async def test_bad_item_id_is_422_everywhere_and_writes_nothing(
@@ -241,14 +230,6 @@ async def test_get_rejects_bad_expand_and_counts_nothing(
 
 
 # --- validation errors never echo the rejected input ---------------------------------
-
-ECHO = "Zx9-echo-" * 1200
-ECHO_PROBE = "Zx9-echo-Zx9-echo-"
-
-
-def echoing_fields(response: httpx.Response) -> list[str]:
-    return [key for key, value in response.json().items() if ECHO_PROBE in json.dumps(value)]
-
 
 ECHO_REQUESTS = {
     "title": lambda c, api, h: c.post(f"{api}/items", json=valid_body(title=ECHO), headers=h),
@@ -336,94 +317,6 @@ async def test_oversized_patch_body_is_413_and_changes_nothing(
 # --- tokens ---------------------------------------------------------------------------
 
 
-def b64url(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def b64url_json(value: dict) -> str:
-    return b64url(json.dumps(value).encode())
-
-
-def flip_middle(segment: str) -> str:
-    # The middle character, unlike the last one, carries no padding bits: any change to it
-    # changes the decoded bytes.
-    middle = len(segment) // 2
-    replacement = "A" if segment[middle] != "A" else "B"
-    return segment[:middle] + replacement + segment[middle + 1 :]
-
-
-def foreign_private_key() -> str:
-    key = Ed25519PrivateKey.generate()
-    return key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode()
-
-
-def forge(kind: str, victim_id: int, mint_token, public_key_pem: str) -> str | None:
-    """An Authorization header value that must not authenticate anybody (None: no header)."""
-    header, payload, signature = mint_token(str(victim_id)).split(".")
-    match kind:
-        case "missing":
-            return None
-        case "expired":
-            return f"Bearer {mint_token(str(victim_id), expires_in=-60)}"
-        case "payload-char-flipped":
-            return f"Bearer {header}.{flip_middle(payload)}.{signature}"
-        case "signature-char-flipped":
-            return f"Bearer {header}.{payload}.{flip_middle(signature)}"
-        case "signature-dropped":
-            return f"Bearer {header}.{payload}."
-        case "foreign-key":
-            return f"Bearer {mint_token(str(victim_id), private_key=foreign_private_key())}"
-        case "alg-none":
-            return f"Bearer {b64url_json({'alg': 'none', 'typ': 'JWT'})}.{payload}."
-        case "alg-none-with-signature":
-            return f"Bearer {b64url_json({'alg': 'none', 'typ': 'JWT'})}.{payload}.{signature}"
-        case "hs256-with-public-key":
-            hs_header = b64url_json({"alg": "HS256", "typ": "JWT"})
-            mac = hmac.new(public_key_pem.encode(), f"{hs_header}.{payload}".encode(), "sha256")
-            return f"Bearer {hs_header}.{payload}.{b64url(mac.digest())}"
-        case "wrong-audience":
-            return f"Bearer {mint_token(str(victim_id), claims={'aud': 'elsewhere'})}"
-        case "wrong-issuer":
-            return f"Bearer {mint_token(str(victim_id), claims={'iss': 'mallory'})}"
-        case "subject-not-a-number":
-            return f"Bearer {mint_token('abc')}"
-        case "subject-zero":
-            return f"Bearer {mint_token('0')}"
-        case "subject-too-large":
-            return f"Bearer {mint_token(str(2**63))}"
-        case "garbage":
-            return "Bearer abc"
-        case "empty-bearer":
-            return "Bearer "
-        case "no-scheme":
-            return f"{header}.{payload}.{signature}"
-        case "basic-scheme":
-            return f"Basic {base64.b64encode(b'ann:secret').decode()}"
-    raise AssertionError(kind)
-
-
-FORGERIES = [
-    "missing",
-    "expired",
-    "payload-char-flipped",
-    "signature-char-flipped",
-    "signature-dropped",
-    "foreign-key",
-    "alg-none",
-    "alg-none-with-signature",
-    "hs256-with-public-key",
-    "wrong-audience",
-    "wrong-issuer",
-    "subject-not-a-number",
-    "subject-zero",
-    "subject-too-large",
-    "garbage",
-    "empty-bearer",
-    "no-scheme",
-    "basic-scheme",
-]
-
-
 @pytest.mark.parametrize("kind", FORGERIES)
 async def test_bad_token_is_401_and_writes_nothing(
     client,
@@ -433,13 +326,13 @@ async def test_bad_token_is_401_and_writes_nothing(
     count_items,
     stored_item,
     mint_token,
-    jwt_public_key,
+    forge_token,
     assert_problem,
     kind,
 ):
     item = await item_factory(owner, title="Kettle")
     before = await stored_item(item["id"]), await count_items()
-    forged = forge(kind, owner.id, mint_token, jwt_public_key)
+    forged = forge_token(kind, owner.id)
     headers = {} if forged is None else {"Authorization": forged}
 
     created = await client.post(f"{api}/items", json=valid_body(), headers=headers)

@@ -15,7 +15,7 @@ import sys
 import pytest
 
 from devstack.raw_http import get_statuses
-from servicekit.testing import MODES
+from testkit.apps import MODES
 
 pytestmark = pytest.mark.e2e
 

@@ -2,22 +2,18 @@
 
 Every test runs under /api and /sync/api against PostgreSQL and MariaDB."""
 
-import base64
 import uuid
 
 import httpx
 import pytest
 
 from servicekit.pagination import encode_cursor
+from testkit.bad_input import NOT_CURSORS, b64
 
 
 def unique_prefix() -> str:
     # Letters only: every collation orders titles that differ after it the same way.
     return "Zq" + "".join(chr(ord("a") + int(digit, 16)) for digit in uuid.uuid4().hex[:10])
-
-
-def b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).decode()
 
 
 async def get_page(client: httpx.AsyncClient, url: str, params: dict, cursor=None) -> dict:
@@ -327,13 +323,7 @@ async def test_search_cursor_works_with_q_in_another_case(client, api, owner, it
 
 
 MALFORMED_CURSORS = {
-    "random-text": "not a cursor at all",
-    "bad-base64": "!!**~~",
-    "truncated-base64": "abc",
-    "base64-of-binary": b64(b"\x00\xff\xfe garbage \x80"),
-    "base64-of-json-list": b64(b"[]"),
-    "base64-of-null": b64(b"null"),
-    "base64-of-text": b64(b"12abc"),
+    **NOT_CURSORS,
     "id-string": encode_cursor("items", {"i": "5"}),
     "id-zero": encode_cursor("items", {"i": 0}),
     "id-negative": encode_cursor("items", {"i": -5}),

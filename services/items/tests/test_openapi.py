@@ -3,7 +3,7 @@ the owner's rule (403) is documented where it applies, in both modes."""
 
 import pytest
 
-from servicekit.testing import MODES, assert_modes_agree
+from testkit.apps import MODES, assert_modes_agree
 
 
 @pytest.fixture(scope="module")

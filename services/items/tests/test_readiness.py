@@ -7,7 +7,7 @@ from sqlalchemy import create_engine, text
 
 from servicekit.db import sync_url
 from servicekit.schema import SchemaRevisions
-from servicekit.testing import migrate
+from testkit.databases import migrate
 
 
 async def test_the_service_waits_for_its_migrations_and_needs_no_restart(

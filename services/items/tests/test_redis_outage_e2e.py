@@ -17,7 +17,7 @@ import pytest
 
 from devstack.ports import free_port
 from devstack.servers import RedisServer
-from servicekit.testing import MODES
+from testkit.apps import MODES
 
 pytestmark = pytest.mark.e2e
 

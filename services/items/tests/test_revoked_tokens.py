@@ -4,7 +4,7 @@ account) within seconds, in both modes: servicekit.revocation, through the real 
 import secrets
 
 from servicekit.revocation import revoke
-from servicekit.testing import assert_problem, first_with_status
+from testkit.assertions import assert_problem, first_with_status
 
 
 async def test_a_revoked_token_is_refused_and_writes_nothing(app, client, api, mint_token, sql):

@@ -19,7 +19,8 @@ import pytest
 
 from devstack import databases
 from devstack.ports import wait_until_closed
-from servicekit.testing import MODES, migrate
+from testkit.apps import MODES
+from testkit.databases import migrate
 
 pytestmark = pytest.mark.e2e
 

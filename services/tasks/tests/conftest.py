@@ -1,16 +1,14 @@
-"""Fixtures of the tasks suites: the app on each backend, owners with tokens, a task
-factory, and checks shared by every module.
+"""Fixtures of the tasks suites: the app on each backend, a task factory, and checks
+shared by every module.
 
-The plugin `servicekit.testing` provides `client`, `api`, `sql`, `mint_token` and the
-databases. Test modules cannot import each other (`--import-mode=importlib`), so the
+The plugin `testkit` provides `client`, `api`, `sql`, `mint_token`, `owner_factory` and
+the databases. Test modules cannot import each other (`--import-mode=importlib`), so the
 shared helpers are fixtures.
 """
 
-import itertools
 import shutil
 import tempfile
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -20,6 +18,7 @@ from devstack.ports import free_port
 from devstack.servers import RedisServer
 from tasks_service.app import create_tasks_app
 from tasks_service.settings import TasksSettings
+from testkit.owners import Owner
 
 TASK_FIELDS = ["id", "title", "due_date", "done", "created_at", "updated_at", "done_at"]
 
@@ -59,33 +58,6 @@ def app_factory(tasks_settings, broker: RedisServer):
     return lambda database_url, _redis_url: create_tasks_app(
         tasks_settings(database_url, broker.url)
     )
-
-
-@dataclass(frozen=True)
-class Owner:
-    """A user of the users service, as tasks knows one: an id in a signed token."""
-
-    id: int
-    token: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-
-# Unique across the session, so no test can see another's rows even by mistake.
-_owner_ids = itertools.count(1)
-
-
-@pytest.fixture
-def owner(mint_token) -> Callable[[], Owner]:
-    """`owner()`: a new user id and the headers of a valid token for it."""
-
-    def make() -> Owner:
-        owner_id = next(_owner_ids)
-        return Owner(owner_id, mint_token(str(owner_id)))
-
-    return make
 
 
 @pytest.fixture

@@ -4,11 +4,11 @@ malformed and oversized bodies. Checked with `stored` (SQL) after every request.
 
 import json
 
-import httpx
 import pytest
 
+from testkit.bad_input import BAD_IDS, ECHO, echoing_fields
+
 MIB = 1024 * 1024
-MAX_ID = 2**63 - 1
 MISSING = object()
 
 NOT_DATES = {
@@ -93,11 +93,11 @@ INVALID_CREATE = {
 
 @pytest.mark.parametrize("body", INVALID_CREATE.values(), ids=INVALID_CREATE.keys())
 async def test_create_rejects_invalid_body_and_writes_nothing(
-    client, api, owner, stored, assert_invalid, body
+    client, api, owner_factory, stored, assert_invalid, body
 ):
     before = await stored.fingerprint()
 
-    response = await client.post(f"{api}/tasks", json=body, headers=owner().headers)
+    response = await client.post(f"{api}/tasks", json=body, headers=owner_factory().headers)
 
     assert_invalid(response)
     assert await stored.fingerprint() == before
@@ -133,14 +133,14 @@ async def test_create_rejects_invalid_body_and_writes_nothing(
     ],
 )
 async def test_create_rejects_malformed_or_non_object_json(
-    client, api, owner, stored, assert_invalid, raw
+    client, api, owner_factory, stored, assert_invalid, raw
 ):
     before = await stored.fingerprint()
 
     response = await client.post(
         f"{api}/tasks",
         content=raw,
-        headers=owner().headers | {"content-type": "application/json"},
+        headers=owner_factory().headers | {"content-type": "application/json"},
     )
 
     assert_invalid(response)
@@ -167,9 +167,9 @@ INVALID_PATCH = {
 
 @pytest.mark.parametrize("body", INVALID_PATCH.values(), ids=INVALID_PATCH.keys())
 async def test_patch_rejects_invalid_body_and_changes_nothing(
-    client, api, owner, task_factory, stored, assert_invalid, body
+    client, api, owner_factory, task_factory, stored, assert_invalid, body
 ):
-    me = owner()
+    me = owner_factory()
     task = await task_factory(me, title="Water the plants", due_date="2026-12-31")
     row, fingerprint = await stored.task(task["id"]), await stored.fingerprint()
 
@@ -182,9 +182,9 @@ async def test_patch_rejects_invalid_body_and_changes_nothing(
 
 @pytest.mark.parametrize("raw", [b'{"title": ', b"[]", b"null"], ids=["truncated", "list", "null"])
 async def test_patch_rejects_malformed_or_non_object_json(
-    client, api, owner, task_factory, stored, assert_invalid, raw
+    client, api, owner_factory, task_factory, stored, assert_invalid, raw
 ):
-    me = owner()
+    me = owner_factory()
     task = await task_factory(me)
     row = await stored.task(task["id"])
 
@@ -199,15 +199,6 @@ async def test_patch_rejects_malformed_or_non_object_json(
 
 
 # --- validation errors never echo the rejected input ---------------------------------
-
-ECHO = "Zx9-echo-" * 1200
-ECHO_PROBE = "Zx9-echo-Zx9-echo-"
-
-
-def echoing_fields(response: httpx.Response) -> list[str]:
-    """The problem fields that carry (part of) ECHO: named, so a failure stays readable."""
-    return [key for key, value in response.json().items() if ECHO_PROBE in json.dumps(value)]
-
 
 ECHO_REQUESTS = {
     "title": ("POST", "{api}/tasks", {"json": {"title": ECHO}}),
@@ -229,9 +220,9 @@ ECHO_REQUESTS = {
 
 @pytest.mark.parametrize(("method", "path", "options"), ECHO_REQUESTS.values(), ids=ECHO_REQUESTS)
 async def test_validation_error_does_not_echo_the_input(
-    client, api, owner, task_factory, stored, assert_problem, method, path, options
+    client, api, owner_factory, task_factory, stored, assert_problem, method, path, options
 ):
-    me = owner()
+    me = owner_factory()
     task = await task_factory(me)
     before = await stored.fingerprint()
     headers = me.headers | options.get("headers", {})
@@ -250,8 +241,10 @@ async def test_validation_error_does_not_echo_the_input(
 
 
 @pytest.mark.parametrize("limit", ["0", "101", "1000", "-1", "abc", "1.5", "", "1e2"])
-async def test_list_rejects_bad_limit(client, api, owner, task_factory, assert_invalid, limit):
-    me = owner()
+async def test_list_rejects_bad_limit(
+    client, api, owner_factory, task_factory, assert_invalid, limit
+):
+    me = owner_factory()
     await task_factory(me)
 
     response = await client.get(f"{api}/tasks", params={"limit": limit}, headers=me.headers)
@@ -263,9 +256,9 @@ async def test_list_rejects_bad_limit(client, api, owner, task_factory, assert_i
     "done", ["yes", "no", "1", "0", "True", "FALSE", "t", "on", "off", "", "null", "true "]
 )
 async def test_list_rejects_done_other_than_true_or_false(
-    client, api, owner, task_factory, assert_invalid, done
+    client, api, owner_factory, task_factory, assert_invalid, done
 ):
-    me = owner()
+    me = owner_factory()
     await task_factory(me, done=True)
 
     response = await client.get(f"{api}/tasks", params={"done": done}, headers=me.headers)
@@ -273,8 +266,6 @@ async def test_list_rejects_done_other_than_true_or_false(
     assert_invalid(response)
 
 
-BAD_IDS = ["abc", "0", "-1", "1.5", "1e3", "0x10", str(MAX_ID + 1), "9" * 20, "9" * 400]
-BAD_IDS += ["1.0", "+1", "01", "1_0", " 1"]  # only plain decimal digits name an id
 ROUTES = [
     ("GET", ""),
     ("PATCH", ""),
@@ -287,9 +278,9 @@ ROUTES = [
 @pytest.mark.parametrize(("method", "suffix"), ROUTES, ids=[f"{m}{s}" for m, s in ROUTES])
 @pytest.mark.parametrize("task_id", BAD_IDS)
 async def test_invalid_task_id_is_422_and_writes_nothing(
-    client, api, owner, task_factory, stored, assert_invalid, method, suffix, task_id
+    client, api, owner_factory, task_factory, stored, assert_invalid, method, suffix, task_id
 ):
-    me = owner()
+    me = owner_factory()
     await task_factory(me, done=True)
     before = await stored.fingerprint()
 
@@ -312,7 +303,7 @@ async def chunks(body: bytes, size: int = 64 * 1024):
 @pytest.mark.parametrize("streamed", [False, True], ids=["content-length", "chunked"])
 @pytest.mark.parametrize("size", [MIB + 1, 2 * MIB, 10_000_000], ids=["1MiB+1", "2MiB", "10MB"])
 async def test_oversized_create_body_is_413_and_writes_nothing(
-    client, api, owner, stored, assert_problem, size, streamed
+    client, api, owner_factory, stored, assert_problem, size, streamed
 ):
     before = await stored.fingerprint()
     prefix, suffix = b'{"title": "', b'"}'
@@ -322,7 +313,7 @@ async def test_oversized_create_body_is_413_and_writes_nothing(
     response = await client.post(
         f"{api}/tasks",
         content=chunks(raw) if streamed else raw,
-        headers=owner().headers | {"content-type": "application/json"},
+        headers=owner_factory().headers | {"content-type": "application/json"},
     )
 
     assert_problem(response, 413)
@@ -331,14 +322,16 @@ async def test_oversized_create_body_is_413_and_writes_nothing(
 
 
 async def test_body_of_exactly_1_mib_is_validated_not_refused(
-    client, api, owner, stored, assert_invalid
+    client, api, owner_factory, stored, assert_invalid
 ):
     before = await stored.fingerprint()
     prefix, suffix = b'{"title": "', b'"}'
     raw = prefix + b"t" * (MIB - len(prefix) - len(suffix)) + suffix
 
     response = await client.post(
-        f"{api}/tasks", content=raw, headers=owner().headers | {"content-type": "application/json"}
+        f"{api}/tasks",
+        content=raw,
+        headers=owner_factory().headers | {"content-type": "application/json"},
     )
 
     assert_invalid(response)
@@ -347,9 +340,9 @@ async def test_body_of_exactly_1_mib_is_validated_not_refused(
 
 @pytest.mark.parametrize("streamed", [False, True], ids=["content-length", "chunked"])
 async def test_oversized_patch_body_is_413_and_changes_nothing(
-    client, api, owner, task_factory, stored, assert_problem, streamed
+    client, api, owner_factory, task_factory, stored, assert_problem, streamed
 ):
-    me = owner()
+    me = owner_factory()
     task = await task_factory(me, title="Water the plants")
     row = await stored.task(task["id"])
     raw = json.dumps({"title": "t" * 2 * MIB}).encode()

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from servicekit.db import sync_url
-from servicekit.testing import MODES
 from tasks_service.app import create_tasks_app
 from tasks_service.jobs.service import MAX_UNFINISHED_JOBS
+from testkit.apps import MODES
 
 WRITERS = 20
 
@@ -71,8 +71,8 @@ async def new_task(live: Live, api: str, owner) -> dict:
     return response.json()
 
 
-async def test_concurrent_marks_done_write_once(live, api, owner):
-    me = owner()
+async def test_concurrent_marks_done_write_once(live, api, owner_factory):
+    me = owner_factory()
     task = await new_task(live, api, me)
     url = f"{api}/tasks/{task['id']}/done"
 
@@ -88,8 +88,8 @@ async def test_concurrent_marks_done_write_once(live, api, owner):
     assert final["done"] is True
 
 
-async def test_concurrent_marks_undone_leave_it_open(live, api, owner):
-    me = owner()
+async def test_concurrent_marks_undone_leave_it_open(live, api, owner_factory):
+    me = owner_factory()
     task = await new_task(live, api, me)
     url = f"{api}/tasks/{task['id']}/done"
     assert (await live.client.put(url, headers=me.headers)).status_code == 200
@@ -103,8 +103,8 @@ async def test_concurrent_marks_undone_leave_it_open(live, api, owner):
     assert responses[0].json()["done"] is False
 
 
-async def test_concurrent_done_and_undone_end_consistent(live, api, owner):
-    me = owner()
+async def test_concurrent_done_and_undone_end_consistent(live, api, owner_factory):
+    me = owner_factory()
     task = await new_task(live, api, me)
     url = f"{api}/tasks/{task['id']}/done"
 
@@ -128,8 +128,8 @@ async def test_concurrent_done_and_undone_end_consistent(live, api, owner):
     assert await asyncio.to_thread(live.scalar, "SELECT count(*) FROM tasks") == 1
 
 
-async def test_concurrent_patches_and_deletes_leave_no_half_written_task(live, api, owner):
-    me, other = owner(), owner()
+async def test_concurrent_patches_and_deletes_leave_no_half_written_task(live, api, owner_factory):
+    me, other = owner_factory(), owner_factory()
     tasks = [await new_task(live, api, me) for _ in range(4)]
     foreign = await new_task(live, api, other)
 
@@ -157,8 +157,8 @@ async def test_concurrent_patches_and_deletes_leave_no_half_written_task(live, a
     assert untouched.json() == foreign
 
 
-async def test_parallel_submissions_of_one_user_stop_at_the_quota(live, api, owner):
-    me = owner()
+async def test_parallel_submissions_of_one_user_stop_at_the_quota(live, api, owner_factory):
+    me = owner_factory()
     digest = {"kind": "compute.digest", "params": {"data": "x", "rounds": 1}}
 
     def submit():

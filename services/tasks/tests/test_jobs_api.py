@@ -45,9 +45,9 @@ def call_of(message: dict) -> tuple[list, dict]:
 
 
 async def test_a_submission_is_recorded_queued_and_enqueued_once(
-    client, api, owner, queue, sql, assert_problem
+    client, api, owner_factory, queue, sql, assert_problem
 ):
-    me = owner()
+    me = owner_factory()
     response = await client.post(
         f"{api}/jobs", json=DIGEST, headers=me.headers | {"X-Request-ID": "submit-1"}
     )
@@ -71,8 +71,8 @@ async def test_a_submission_is_recorded_queued_and_enqueued_once(
     assert await count_jobs(sql) == 1
 
 
-async def test_only_the_submitter_sees_a_job(client, api, owner, queue, assert_problem):
-    me, other = owner(), owner()
+async def test_only_the_submitter_sees_a_job(client, api, owner_factory, queue, assert_problem):
+    me, other = owner_factory(), owner_factory()
     job_id = (await client.post(f"{api}/jobs", json=DIGEST, headers=me.headers)).json()["id"]
     theirs = await client.get(f"{api}/jobs/{job_id}", headers=other.headers)
     missing = await client.get(f"{api}/jobs/{int(job_id) + 1}", headers=me.headers)
@@ -82,8 +82,8 @@ async def test_only_the_submitter_sees_a_job(client, api, owner, queue, assert_p
     assert (await client.get(f"{api}/jobs", headers=other.headers)).json()["items"] == []
 
 
-async def test_jobs_are_listed_newest_first_across_pages(client, api, owner, queue):
-    me = owner()
+async def test_jobs_are_listed_newest_first_across_pages(client, api, owner_factory, queue):
+    me = owner_factory()
     submitted = [
         (await client.post(f"{api}/jobs", json=DIGEST, headers=me.headers)).json()["id"]
         for _ in range(5)
@@ -123,17 +123,19 @@ BAD_SUBMISSIONS = {
 
 @pytest.mark.parametrize("body", BAD_SUBMISSIONS.values(), ids=BAD_SUBMISSIONS.keys())
 async def test_bad_submissions_are_422_and_nothing_is_written_or_enqueued(
-    client, api, owner, queue, sql, assert_problem, body
+    client, api, owner_factory, queue, sql, assert_problem, body
 ):
-    response = await client.post(f"{api}/jobs", json=body, headers=owner().headers)
+    response = await client.post(f"{api}/jobs", json=body, headers=owner_factory().headers)
     assert_problem(response, 422)
     assert await count_jobs(sql) == 0
     assert queue.llen(QUEUE) == 0
 
 
-async def test_a_whole_number_written_with_a_fraction_is_that_integer(client, api, owner, queue):
+async def test_a_whole_number_written_with_a_fraction_is_that_integer(
+    client, api, owner_factory, queue
+):
     # To JSON Schema, and so to the document, 3.0 is the integer 3: the worker gets 3.
-    me = owner()
+    me = owner_factory()
     digest = {"kind": "compute.digest", "params": {"data": "x", "rounds": 3.0}}
     report = {"kind": "reports.user_summary", "params": {"user_id": float(me.id)}}
     for body in (digest, report):
@@ -145,16 +147,18 @@ async def test_a_whole_number_written_with_a_fraction_is_that_integer(client, ap
     assert [type(value) for call in kwargs for value in call.values()] == [int, str, int]
 
 
-async def test_a_report_about_someone_else_is_403(client, api, owner, queue, sql, assert_problem):
-    me, other = owner(), owner()
+async def test_a_report_about_someone_else_is_403(
+    client, api, owner_factory, queue, sql, assert_problem
+):
+    me, other = owner_factory(), owner_factory()
     body = {"kind": "reports.user_summary", "params": {"user_id": other.id}}
     assert_problem(await client.post(f"{api}/jobs", json=body, headers=me.headers), 403)
     assert await count_jobs(sql) == 0
     assert queue.llen(QUEUE) == 0
 
 
-async def test_a_report_carries_the_submitters_token(client, api, owner, queue, sql):
-    me = owner()
+async def test_a_report_carries_the_submitters_token(client, api, owner_factory, queue, sql):
+    me = owner_factory()
     mine = {"kind": "reports.user_summary", "params": {"user_id": me.id}}
     response = await client.post(f"{api}/jobs", json=mine, headers=me.headers)
     assert response.status_code == 202, response.text
@@ -174,9 +178,9 @@ async def test_submitting_needs_a_token(client, api, queue, assert_problem):
 
 
 async def test_a_submission_while_redis_is_down_is_a_fast_503_without_a_record(
-    client, api, owner, broker, sql, assert_problem
+    client, api, owner_factory, broker, sql, assert_problem
 ):
-    me = owner()
+    me = owner_factory()
     broker.stop()
     try:
         # One connection attempt, never a retry loop (servicekit's test_jobs counts them).
@@ -202,9 +206,9 @@ async def enqueued(client) -> dict[str, float]:
 
 
 async def test_sent_jobs_are_counted_by_kind_and_refused_ones_are_not(
-    client, api, owner, queue, broker
+    client, api, owner_factory, queue, broker
 ):
-    me = owner()
+    me = owner_factory()
     before = await enqueued(client)
     await client.post(f"{api}/jobs", json=DIGEST, headers=me.headers)
     await client.post(f"{api}/jobs", json=BAD_SUBMISSIONS["unknown-kind"], headers=me.headers)
@@ -223,9 +227,9 @@ async def test_sent_jobs_are_counted_by_kind_and_refused_ones_are_not(
 
 
 async def test_beyond_the_quota_of_unfinished_jobs_a_submission_is_a_429(
-    client, api, owner, queue, sql, assert_problem
+    client, api, owner_factory, queue, sql, assert_problem
 ):
-    me, someone_else = owner(), owner()
+    me, someone_else = owner_factory(), owner_factory()
     for _ in range(MAX_UNFINISHED_JOBS):
         accepted = await client.post(f"{api}/jobs", json=DIGEST, headers=me.headers)
         assert accepted.status_code == 202, accepted.text

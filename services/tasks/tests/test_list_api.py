@@ -8,12 +8,9 @@ import httpx
 import pytest
 
 from servicekit.pagination import MAX_CURSOR_CHARS
+from testkit.bad_input import NOT_CURSORS, b64
 
 FILTERS = {"all": {}, "done": {"done": "true"}, "open": {"done": "false"}}
-
-
-def b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).decode()
 
 
 def cursor_of(position: dict) -> str:
@@ -59,9 +56,9 @@ async def make_mixed_tasks(task_factory, me, other) -> dict[str, list[dict]]:
 @pytest.mark.parametrize("which", FILTERS)
 @pytest.mark.parametrize("limit", [1, 2, 3, 7, 100])
 async def test_pages_yield_each_of_the_callers_tasks_once_in_id_order(
-    client, api, owner, task_factory, which, limit
+    client, api, owner_factory, task_factory, which, limit
 ):
-    me, other = owner(), owner()
+    me, other = owner_factory(), owner_factory()
     expected = (await make_mixed_tasks(task_factory, me, other))[which]
 
     items, pages = await walk(client, api, me, FILTERS[which] | {"limit": limit}, max_pages=10)
@@ -70,15 +67,18 @@ async def test_pages_yield_each_of_the_callers_tasks_once_in_id_order(
     assert pages == max(1, -(-len(expected) // limit))
 
 
-async def test_no_tasks_is_an_empty_page(client, api, owner, task_factory):
-    await task_factory(owner())
+async def test_no_tasks_is_an_empty_page(client, api, owner_factory, task_factory):
+    await task_factory(owner_factory())
 
     for params in FILTERS.values():
-        assert await get_page(client, api, owner(), params) == {"items": [], "next_cursor": None}
+        assert await get_page(client, api, owner_factory(), params) == {
+            "items": [],
+            "next_cursor": None,
+        }
 
 
-async def test_list_shows_the_same_tasks_as_get(client, api, owner, task_factory):
-    me = owner()
+async def test_list_shows_the_same_tasks_as_get(client, api, owner_factory, task_factory):
+    me = owner_factory()
     task = await task_factory(me, title="Renew the passport", due_date="2027-01-15", done=True)
 
     page = await get_page(client, api, me, {})
@@ -86,8 +86,8 @@ async def test_list_shows_the_same_tasks_as_get(client, api, owner, task_factory
     assert page["items"] == [task]
 
 
-async def test_default_limit_is_50(client, api, owner, task_factory):
-    me = owner()
+async def test_default_limit_is_50(client, api, owner_factory, task_factory):
+    me = owner_factory()
     for n in range(51):
         await task_factory(me, title=f"Task {n}")
 
@@ -97,8 +97,8 @@ async def test_default_limit_is_50(client, api, owner, task_factory):
     assert page["next_cursor"] is not None
 
 
-async def test_limit_100_gives_up_to_100(client, api, owner, task_factory):
-    me = owner()
+async def test_limit_100_gives_up_to_100(client, api, owner_factory, task_factory):
+    me = owner_factory()
     for n in range(101):
         await task_factory(me, title=f"Task {n}")
 
@@ -110,8 +110,8 @@ async def test_limit_100_gives_up_to_100(client, api, owner, task_factory):
     assert rest["next_cursor"] is None
 
 
-async def test_tasks_created_between_pages_show_up_later(client, api, owner, task_factory):
-    me = owner()
+async def test_tasks_created_between_pages_show_up_later(client, api, owner_factory, task_factory):
+    me = owner_factory()
     early = [await task_factory(me, title=f"Early {n}") for n in range(3)]
     first = await get_page(client, api, me, {"limit": 2})
 
@@ -122,9 +122,9 @@ async def test_tasks_created_between_pages_show_up_later(client, api, owner, tas
 
 
 async def test_tasks_changed_between_pages_are_neither_repeated_nor_skipped(
-    client, api, owner, task_factory
+    client, api, owner_factory, task_factory
 ):
-    me = owner()
+    me = owner_factory()
     tasks = [await task_factory(me, title=f"Task {n}") for n in range(6)]
     first = await get_page(client, api, me, {"done": "false", "limit": 2})
 
@@ -152,10 +152,10 @@ async def test_tasks_changed_between_pages_are_neither_repeated_nor_skipped(
     ],
 )
 async def test_a_cursor_works_only_for_its_own_filter(
-    client, api, owner, task_factory, stored, assert_problem, made_for, used_with
+    client, api, owner_factory, task_factory, stored, assert_problem, made_for, used_with
 ):
-    me = owner()
-    await make_mixed_tasks(task_factory, me, owner())
+    me = owner_factory()
+    await make_mixed_tasks(task_factory, me, owner_factory())
     page = await get_page(client, api, me, FILTERS[made_for] | {"limit": 1})
     assert page["next_cursor"] is not None
     before = await stored.fingerprint()
@@ -172,13 +172,7 @@ async def test_a_cursor_works_only_for_its_own_filter(
 
 
 MALFORMED_CURSORS = {
-    "random-text": "not a cursor at all",
-    "bad-base64": "!!**~~",
-    "truncated-base64": "abc",
-    "base64-of-binary": b64(b"\x00\xff\xfe garbage \x80"),
-    "base64-of-json-list": b64(b"[]"),
-    "base64-of-null": b64(b"null"),
-    "base64-of-text": b64(b"12abc"),
+    **NOT_CURSORS,
     "jobs-cursor": b64(b'{"l":"jobs","b":5}'),
     "unnamed-listing": b64(b'{"done":null,"i":1}'),
     "empty-object": cursor_of({}),
@@ -200,9 +194,9 @@ MALFORMED_CURSORS = {
 @pytest.mark.parametrize("which", FILTERS)
 @pytest.mark.parametrize("cursor", MALFORMED_CURSORS.values(), ids=MALFORMED_CURSORS.keys())
 async def test_malformed_cursor_is_422_and_writes_nothing(
-    client, api, owner, task_factory, stored, assert_problem, which, cursor
+    client, api, owner_factory, task_factory, stored, assert_problem, which, cursor
 ):
-    me = owner()
+    me = owner_factory()
     await task_factory(me)
     before = await stored.fingerprint()
 
@@ -214,9 +208,9 @@ async def test_malformed_cursor_is_422_and_writes_nothing(
     assert await stored.fingerprint() == before
 
 
-async def test_a_well_formed_cursor_is_only_a_position(client, api, owner, task_factory):
+async def test_a_well_formed_cursor_is_only_a_position(client, api, owner_factory, task_factory):
     """A cursor names an id to start after, never whose tasks: the caller's, always."""
-    me, other = owner(), owner()
+    me, other = owner_factory(), owner_factory()
     mine = [await task_factory(me, title=f"Mine {n}") for n in range(3)]
     others = [await task_factory(other, title=f"Other's {n}") for n in range(3)]
 

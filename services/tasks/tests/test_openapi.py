@@ -8,8 +8,8 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from servicekit.schemas import MAX_ID
-from servicekit.testing import MODES, assert_modes_agree
 from tasks_service.schemas import DueDate
+from testkit.apps import MODES, assert_modes_agree
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,8 @@ in both modes: create, done, undone, delete."""
 import httpx
 import pytest
 
-from servicekit.testing import MODES, assert_problem
+from testkit.apps import MODES
+from testkit.assertions import assert_problem
 
 pytestmark = pytest.mark.e2e
 

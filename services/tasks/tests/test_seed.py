@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from servicekit.db import sync_url
-from servicekit.testing import MODES
 from tasks_service.schemas import TaskCreate
 from tasks_service.seed import DEMO_TASKS, main
+from testkit.apps import MODES
 
 
 def scalars(database_url: str, statement: str) -> list:

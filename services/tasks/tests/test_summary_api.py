@@ -1,8 +1,10 @@
 """The caller's task counts, which the report job reads."""
 
 
-async def test_summary_counts_the_callers_open_and_done_tasks(client, api, owner, task_factory):
-    me, other = owner(), owner()
+async def test_summary_counts_the_callers_open_and_done_tasks(
+    client, api, owner_factory, task_factory
+):
+    me, other = owner_factory(), owner_factory()
     assert (await client.get(f"{api}/tasks/summary", headers=me.headers)).json() == {
         "open": 0,
         "done": 0,

@@ -41,8 +41,8 @@ async def unknown_id(sql) -> int:
 # --- create ---------------------------------------------------------------------------
 
 
-async def test_create_returns_the_task_and_its_location(client, api, owner):
-    me = owner()
+async def test_create_returns_the_task_and_its_location(client, api, owner_factory):
+    me = owner_factory()
 
     response = await client.post(
         f"{api}/tasks",
@@ -63,8 +63,8 @@ async def test_create_returns_the_task_and_its_location(client, api, owner):
     assert await get_task(client, api, me, task["id"]) == task
 
 
-async def test_create_stores_the_task_for_the_caller(client, api, owner, stored):
-    me = owner()
+async def test_create_stores_the_task_for_the_caller(client, api, owner_factory, stored):
+    me = owner_factory()
 
     response = await client.post(f"{api}/tasks", json={"title": "Call"}, headers=me.headers)
 
@@ -75,16 +75,16 @@ async def test_create_stores_the_task_for_the_caller(client, api, owner, stored)
 
 
 @pytest.mark.parametrize("body", [{"title": "Call"}, {"title": "Call", "due_date": None}])
-async def test_create_without_due_date_has_none(client, api, owner, body):
-    response = await client.post(f"{api}/tasks", json=body, headers=owner().headers)
+async def test_create_without_due_date_has_none(client, api, owner_factory, body):
+    response = await client.post(f"{api}/tasks", json=body, headers=owner_factory().headers)
 
     assert response.status_code == 201, response.text
     assert response.json()["due_date"] is None
 
 
-async def test_create_strips_the_title(client, api, owner):
+async def test_create_strips_the_title(client, api, owner_factory):
     response = await client.post(
-        f"{api}/tasks", json={"title": " \t Call  the dentist \n"}, headers=owner().headers
+        f"{api}/tasks", json={"title": " \t Call  the dentist \n"}, headers=owner_factory().headers
     )
 
     assert response.status_code == 201, response.text
@@ -106,8 +106,8 @@ async def test_create_strips_the_title(client, api, owner):
         pytest.param({"title": "T", "due_date": "2028-02-29"}, id="due-leap-day"),
     ],
 )
-async def test_create_accepts_boundary_values(client, api, owner, body):
-    me = owner()
+async def test_create_accepts_boundary_values(client, api, owner_factory, body):
+    me = owner_factory()
 
     response = await client.post(f"{api}/tasks", json=body, headers=me.headers)
 
@@ -122,22 +122,24 @@ async def test_create_accepts_boundary_values(client, api, owner, body):
 # --- read -----------------------------------------------------------------------------
 
 
-async def test_get_returns_the_callers_task(client, api, owner, task_factory):
-    me = owner()
+async def test_get_returns_the_callers_task(client, api, owner_factory, task_factory):
+    me = owner_factory()
     created = await task_factory(me, title="Renew the passport", due_date="2027-01-15")
 
     assert await get_task(client, api, me, created["id"]) == created
 
 
-async def test_get_unknown_task_is_404(client, api, sql, owner, assert_problem):
-    response = await client.get(f"{api}/tasks/{await unknown_id(sql)}", headers=owner().headers)
+async def test_get_unknown_task_is_404(client, api, sql, owner_factory, assert_problem):
+    response = await client.get(
+        f"{api}/tasks/{await unknown_id(sql)}", headers=owner_factory().headers
+    )
 
     body = assert_problem(response, 404)
     assert body["title"] == "Task not found"
 
 
-async def test_get_largest_valid_id_is_404_not_an_error(client, api, owner, assert_problem):
-    response = await client.get(f"{api}/tasks/{MAX_ID}", headers=owner().headers)
+async def test_get_largest_valid_id_is_404_not_an_error(client, api, owner_factory, assert_problem):
+    response = await client.get(f"{api}/tasks/{MAX_ID}", headers=owner_factory().headers)
 
     assert_problem(response, 404)
 
@@ -150,8 +152,8 @@ async def test_get_largest_valid_id_is_404_not_an_error(client, api, owner, asse
     [{"title": "Call the plumber"}, {"due_date": "2027-03-01"}],
     ids=["title", "due_date"],
 )
-async def test_patch_changes_the_given_field_only(client, api, owner, task_factory, change):
-    me = owner()
+async def test_patch_changes_the_given_field_only(client, api, owner_factory, task_factory, change):
+    me = owner_factory()
     task = await task_factory(me, title="Call the dentist", due_date="2026-12-31")
 
     response = await client.patch(f"{api}/tasks/{task['id']}", json=change, headers=me.headers)
@@ -167,8 +169,8 @@ async def test_patch_changes_the_given_field_only(client, api, owner, task_facto
     assert await get_task(client, api, me, task["id"]) == patched
 
 
-async def test_patch_both_fields(client, api, owner, task_factory):
-    me = owner()
+async def test_patch_both_fields(client, api, owner_factory, task_factory):
+    me = owner_factory()
     task = await task_factory(me, title="Call the dentist")
 
     response = await client.patch(
@@ -182,8 +184,8 @@ async def test_patch_both_fields(client, api, owner, task_factory):
     assert response.json()["due_date"] == "2027-03-01"
 
 
-async def test_patch_due_date_null_clears_it(client, api, owner, task_factory):
-    me = owner()
+async def test_patch_due_date_null_clears_it(client, api, owner_factory, task_factory):
+    me = owner_factory()
     task = await task_factory(me, due_date="2026-12-31")
 
     response = await client.patch(
@@ -196,8 +198,10 @@ async def test_patch_due_date_null_clears_it(client, api, owner, task_factory):
     assert (await get_task(client, api, me, task["id"]))["due_date"] is None
 
 
-async def test_patch_with_empty_object_changes_nothing(client, api, owner, task_factory, stored):
-    me = owner()
+async def test_patch_with_empty_object_changes_nothing(
+    client, api, owner_factory, task_factory, stored
+):
+    me = owner_factory()
     task = await task_factory(me, due_date="2026-12-31", done=True)
     before = await stored.task(task["id"])
 
@@ -208,8 +212,8 @@ async def test_patch_with_empty_object_changes_nothing(client, api, owner, task_
     assert await stored.task(task["id"]) == before
 
 
-async def test_patch_leaves_done_state_alone(client, api, owner, task_factory):
-    me = owner()
+async def test_patch_leaves_done_state_alone(client, api, owner_factory, task_factory):
+    me = owner_factory()
     task = await task_factory(me, done=True)
 
     response = await client.patch(
@@ -222,12 +226,14 @@ async def test_patch_leaves_done_state_alone(client, api, owner, task_factory):
 
 
 async def test_patch_unknown_task_is_404_and_writes_nothing(
-    client, api, sql, owner, stored, assert_problem
+    client, api, sql, owner_factory, stored, assert_problem
 ):
     before = await stored.fingerprint()
 
     response = await client.patch(
-        f"{api}/tasks/{await unknown_id(sql)}", json={"title": "Ghost"}, headers=owner().headers
+        f"{api}/tasks/{await unknown_id(sql)}",
+        json={"title": "Ghost"},
+        headers=owner_factory().headers,
     )
 
     assert_problem(response, 404)
@@ -237,8 +243,8 @@ async def test_patch_unknown_task_is_404_and_writes_nothing(
 # --- done and undone ------------------------------------------------------------------
 
 
-async def test_put_done_marks_the_task_done(client, api, owner, task_factory):
-    me = owner()
+async def test_put_done_marks_the_task_done(client, api, owner_factory, task_factory):
+    me = owner_factory()
     task = await task_factory(me, due_date="2026-12-31")
 
     response = await client.put(f"{api}/tasks/{task['id']}/done", headers=me.headers)
@@ -255,8 +261,8 @@ async def test_put_done_marks_the_task_done(client, api, owner, task_factory):
     assert await get_task(client, api, me, task["id"]) == done
 
 
-async def test_second_put_done_changes_nothing(client, api, owner, task_factory, stored):
-    me = owner()
+async def test_second_put_done_changes_nothing(client, api, owner_factory, task_factory, stored):
+    me = owner_factory()
     task = await task_factory(me)
     first = await client.put(f"{api}/tasks/{task['id']}/done", headers=me.headers)
     before = await stored.task(task["id"])
@@ -268,8 +274,8 @@ async def test_second_put_done_changes_nothing(client, api, owner, task_factory,
     assert await stored.task(task["id"]) == before
 
 
-async def test_delete_done_marks_the_task_open(client, api, owner, task_factory):
-    me = owner()
+async def test_delete_done_marks_the_task_open(client, api, owner_factory, task_factory):
+    me = owner_factory()
     task = await task_factory(me, done=True)
 
     response = await client.delete(f"{api}/tasks/{task['id']}/done", headers=me.headers)
@@ -282,8 +288,8 @@ async def test_delete_done_marks_the_task_open(client, api, owner, task_factory)
     assert await get_task(client, api, me, task["id"]) == undone
 
 
-async def test_second_delete_done_changes_nothing(client, api, owner, task_factory, stored):
-    me = owner()
+async def test_second_delete_done_changes_nothing(client, api, owner_factory, task_factory, stored):
+    me = owner_factory()
     task = await task_factory(me, done=True)
     first = await client.delete(f"{api}/tasks/{task['id']}/done", headers=me.headers)
     before = await stored.task(task["id"])
@@ -296,9 +302,9 @@ async def test_second_delete_done_changes_nothing(client, api, owner, task_facto
 
 
 async def test_delete_done_of_an_open_task_changes_nothing(
-    client, api, owner, task_factory, stored
+    client, api, owner_factory, task_factory, stored
 ):
-    me = owner()
+    me = owner_factory()
     task = await task_factory(me)
     before = await stored.task(task["id"])
 
@@ -309,8 +315,8 @@ async def test_delete_done_of_an_open_task_changes_nothing(
     assert await stored.task(task["id"]) == before
 
 
-async def test_done_again_after_undone(client, api, owner, task_factory):
-    me = owner()
+async def test_done_again_after_undone(client, api, owner_factory, task_factory):
+    me = owner_factory()
     task = await task_factory(me, done=True)
     await client.delete(f"{api}/tasks/{task['id']}/done", headers=me.headers)
 
@@ -323,12 +329,12 @@ async def test_done_again_after_undone(client, api, owner, task_factory):
 
 @pytest.mark.parametrize("method", ["PUT", "DELETE"])
 async def test_done_of_unknown_task_is_404_and_writes_nothing(
-    client, api, sql, owner, stored, assert_problem, method
+    client, api, sql, owner_factory, stored, assert_problem, method
 ):
     before = await stored.fingerprint()
 
     response = await client.request(
-        method, f"{api}/tasks/{await unknown_id(sql)}/done", headers=owner().headers
+        method, f"{api}/tasks/{await unknown_id(sql)}/done", headers=owner_factory().headers
     )
 
     assert_problem(response, 404)
@@ -339,9 +345,9 @@ async def test_done_of_unknown_task_is_404_and_writes_nothing(
 
 
 async def test_delete_removes_the_task_only(
-    client, api, owner, task_factory, stored, assert_problem
+    client, api, owner_factory, task_factory, stored, assert_problem
 ):
-    me = owner()
+    me = owner_factory()
     task = await task_factory(me)
     kept = await task_factory(me, title="Keep me")
 
@@ -354,8 +360,10 @@ async def test_delete_removes_the_task_only(
     assert_problem(await client.get(f"{api}/tasks/{task['id']}", headers=me.headers), 404)
 
 
-async def test_delete_twice_is_404(client, api, owner, task_factory, stored, assert_problem):
-    me = owner()
+async def test_delete_twice_is_404(
+    client, api, owner_factory, task_factory, stored, assert_problem
+):
+    me = owner_factory()
     task = await task_factory(me)
     assert (await client.delete(f"{api}/tasks/{task['id']}", headers=me.headers)).status_code == 204
     before = await stored.fingerprint()
@@ -380,9 +388,9 @@ VERBS = {
 
 @pytest.mark.parametrize(("method", "suffix", "body"), VERBS.values(), ids=VERBS.keys())
 async def test_another_users_task_is_404_like_a_missing_one(
-    client, api, owner, task_factory, stored, assert_problem, method, suffix, body
+    client, api, owner_factory, task_factory, stored, assert_problem, method, suffix, body
 ):
-    alice, mallory = owner(), owner()
+    alice, mallory = owner_factory(), owner_factory()
     # Done, so that marking it undone would change it.
     task = await task_factory(alice, title="Alice's", due_date="2026-12-31", done=True)
     row, fingerprint = await stored.task(task["id"]), await stored.fingerprint()
@@ -423,9 +431,9 @@ async def test_another_users_task_is_404_like_a_missing_one(
     ],
 )
 async def test_wrong_method_is_405_and_writes_nothing(
-    client, api, owner, task_factory, stored, assert_problem, method, path
+    client, api, owner_factory, task_factory, stored, assert_problem, method, path
 ):
-    me = owner()
+    me = owner_factory()
     task = await task_factory(me)
     before = await stored.fingerprint()
 
@@ -441,8 +449,10 @@ async def test_wrong_method_is_405_and_writes_nothing(
 
 
 @pytest.mark.parametrize("path", ["/nope", "{api}/nope", "{api}/tasks/{id}/undone"])
-async def test_unknown_route_is_404_problem(client, api, owner, task_factory, assert_problem, path):
-    me = owner()
+async def test_unknown_route_is_404_problem(
+    client, api, owner_factory, task_factory, assert_problem, path
+):
+    me = owner_factory()
     task = await task_factory(me)
 
     response = await client.get(path.format(api=api, id=task["id"]), headers=me.headers)

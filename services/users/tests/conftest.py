@@ -1,6 +1,6 @@
 """Fixtures of the users suites: the app on each backend and a user factory.
 
-The plugin `servicekit.testing` provides `client`, `api`, `sql` and the databases.
+The plugin `testkit` provides `client`, `api`, `sql` and the databases.
 """
 
 import itertools

@@ -8,7 +8,8 @@ import uuid
 import httpx
 import pytest
 
-from servicekit.testing import assert_invalid, assert_problem
+from testkit.assertions import assert_invalid, assert_problem
+from testkit.bad_input import ECHO, echoing_fields
 
 MIB = 1024 * 1024
 PRIVATE_FIELDS = ("id", "name", "email", "avatar", "created_at")
@@ -148,15 +149,6 @@ async def test_create_rejects_malformed_or_non_object_json(client, api, sql, raw
 
 
 # --- validation errors never echo the rejected input ---------------------------------
-
-ECHO = "Zx9-echo-" * 1200
-ECHO_PROBE = "Zx9-echo-Zx9-echo-"
-
-
-def echoing_fields(response: httpx.Response) -> list[str]:
-    """The problem fields that carry (part of) ECHO: named, so a failure stays readable."""
-    return [key for key, value in response.json().items() if ECHO_PROBE in json.dumps(value)]
-
 
 ECHO_REQUESTS = {
     "name": lambda client, api: client.post(f"{api}/users", json=valid_body(name=ECHO)),

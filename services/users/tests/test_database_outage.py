@@ -16,7 +16,7 @@ import pytest
 from devstack.databases import create_database, with_database
 from devstack.ports import free_port
 from devstack.servers import MariaDBServer, PostgresServer
-from servicekit.testing import migrate
+from testkit.databases import migrate
 
 POOL_TIMEOUT_SECONDS = 5
 PATHS = ("/api/users", "/sync/api/users")

@@ -10,7 +10,8 @@ import pytest
 
 from devstack.gateway import Gateway
 from devstack.ports import free_port
-from servicekit.testing import MODES, assert_problem
+from testkit.apps import MODES
+from testkit.assertions import assert_problem
 
 pytestmark = pytest.mark.e2e
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from servicekit.testing import MODES, assert_modes_agree
+from testkit.apps import MODES, assert_modes_agree
 from users_service.schemas import Avatar, Email
 
 

@@ -14,7 +14,7 @@ import pytest
 from devstack.gateway import Gateway
 from devstack.ports import free_port
 from servicekit.rate_limits import RateLimiter
-from servicekit.testing import assert_problem
+from testkit.assertions import assert_problem
 from users_service.login_limits import LoginLimits
 
 STRICT = {

@@ -10,7 +10,7 @@ import redis.asyncio
 from devstack.ports import free_port
 from servicekit.rate_limits import RateLimiter
 from servicekit.state import state_of
-from servicekit.testing import assert_problem
+from testkit.assertions import assert_problem
 from users_service.login_limits import LoginLimits
 
 

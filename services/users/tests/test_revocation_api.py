@@ -4,7 +4,7 @@ tokens issued afterwards work at once."""
 
 import httpx
 
-from servicekit.testing import assert_problem, first_with_status
+from testkit.assertions import assert_problem, first_with_status
 
 
 async def me(client: httpx.AsyncClient, api: str, token: str) -> httpx.Response:

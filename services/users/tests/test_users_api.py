@@ -2,7 +2,6 @@
 
 Every test runs under /api and /sync/api against PostgreSQL and MariaDB: one contract."""
 
-import base64
 import uuid
 from datetime import datetime
 
@@ -10,9 +9,9 @@ import httpx
 import pytest
 
 from servicekit.pagination import encode_cursor
-from servicekit.testing import assert_invalid, assert_problem
+from testkit.assertions import assert_invalid, assert_problem
+from testkit.bad_input import BAD_IDS, MAX_ID, NOT_CURSORS, b64
 
-MAX_ID = 2**63 - 1
 PUBLIC_FIELDS = {"id", "name", "avatar", "created_at"}
 PRIVATE_FIELDS = PUBLIC_FIELDS | {"email"}
 
@@ -24,10 +23,6 @@ def unique_email() -> str:
 def unique_prefix() -> str:
     # Letters only: every collation orders names that differ after it the same way.
     return "Zq" + "".join(chr(ord("a") + int(digit, 16)) for digit in uuid.uuid4().hex[:10])
-
-
-def b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).decode()
 
 
 def assert_unauthorized(response: httpx.Response) -> None:
@@ -250,7 +245,6 @@ async def test_get_largest_valid_id_is_404_not_an_error(client, api):
 
 
 # Only plain decimal digits name an id ("1.0" and "+1" were read as user 1).
-BAD_IDS = ["abc", "0", "-1", str(MAX_ID + 1), "99999999999999999999", "1.0", "+1", "01", "1_0"]
 
 
 @pytest.mark.parametrize("user_id", BAD_IDS)
@@ -358,14 +352,8 @@ async def test_list_rejects_bad_limit(client, api, limit):
 
 
 MALFORMED_CURSORS = {
-    "random-text": "not a cursor at all",
-    "bad-base64": "!!**~~",
-    "truncated-base64": "abc",
-    "base64-of-binary": b64(b"\x00\xff\xfe garbage \x80"),
+    **NOT_CURSORS,
     "base64-of-json-object": b64(b'{"id": "x", "name": 5}'),
-    "base64-of-json-list": b64(b"[]"),
-    "base64-of-null": b64(b"null"),
-    "base64-of-text": b64(b"12abc"),
     # Well formed, but for another listing: an items cursor, a users cursor of old.
     "items-cursor": encode_cursor("items", {"i": 5}),
     "unnamed-listing": b64(b'{"i": 5}'),

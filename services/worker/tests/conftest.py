@@ -33,7 +33,7 @@ from servicekit.db import create_sync_engine
 from servicekit.jobs import JobMessage, create_celery, send_job
 from servicekit.models import utcnow
 from servicekit.settings import ProcessSettings
-from servicekit.testing import migrate
+from testkit.databases import migrate
 from worker_service.resources import Resources
 from worker_service.settings import WorkerSettings
 

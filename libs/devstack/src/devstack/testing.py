@@ -119,7 +119,7 @@ def own_redis(tmp_path: Path) -> Iterator[str]:
 def users_beside(server_urls, spawn_uvicorn, jwt_private_key: str, own_redis: str) -> Iterator[str]:
     """A real users process on a migrated Postgres database of its own, sharing
     `own_redis`: the tokens (and owners) another service's end-to-end run needs."""
-    from servicekit.testing import migrate  # servicekit's plugin, loaded beside this one
+    from testkit.databases import migrate  # testkit, the plugin loaded beside this one
 
     server = server_urls["postgres"]
     name = f"users_beside_{os.getpid()}_{secrets.token_hex(3)}"

@@ -43,7 +43,11 @@ class ServiceClient:
         timeout: float = 2.0,
         max_connections: int = 100,
         retries: int = 1,
+        async_transport: httpx.AsyncBaseTransport | None = None,
+        sync_transport: httpx.BaseTransport | None = None,
     ):
+        """The transports replace the network, for unit tests (`httpx.MockTransport`
+        serves both modes); the deadline and retry rules stay this class's own."""
         self.name = name
         self.timeout = timeout
         self.retries = retries
@@ -52,8 +56,12 @@ class ServiceClient:
             max_keepalive_connections=max_connections,
             keepalive_expiry=_KEEPALIVE_EXPIRY_SECONDS,
         )
-        self._async = httpx.AsyncClient(base_url=base_url, limits=limits, timeout=timeout)
-        self._sync = httpx.Client(base_url=base_url, limits=limits, timeout=timeout)
+        self._async = httpx.AsyncClient(
+            base_url=base_url, limits=limits, timeout=timeout, transport=async_transport
+        )
+        self._sync = httpx.Client(
+            base_url=base_url, limits=limits, timeout=timeout, transport=sync_transport
+        )
 
     async def get(
         self,

@@ -24,18 +24,20 @@ class UsersClient:
 
     async def profiles(self, user_ids: Iterable[int]) -> dict[int, Owner | None]:
         distinct = sorted(set(user_ids))
-        calls = [asyncio.ensure_future(self._client.get(_path(user_id))) for user_id in distinct]
+        calls = [asyncio.ensure_future(self._fetch(user_id)) for user_id in distinct]
         try:
-            responses = await asyncio.gather(*calls)
+            found = await asyncio.gather(*calls)
         except BaseException:
             # The first failure answers the request: the other calls are not awaited.
             for call in calls:
                 call.cancel()
             raise
-        return {
-            user_id: self._profile(response)
-            for user_id, response in zip(distinct, responses, strict=True)
-        }
+        return dict(zip(distinct, found, strict=True))
+
+    async def _fetch(self, user_id: int) -> Owner | None:
+        # Read as it arrives: an unusable answer fails the request at once, not once
+        # every other owner has answered or timed out.
+        return self._profile(await self._client.get(_path(user_id)))
 
     def profiles_sync(self, user_ids: Iterable[int]) -> dict[int, Owner | None]:
         # Each call has its own deadline; this one bounds the whole series, so a slow
