@@ -3,12 +3,13 @@
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from servicekit.openapi import problem_response
-from servicekit.problems import problem
+from servicekit.problems import ProblemResponse, problem
 from servicekit.schema import current_revision
 
 router = APIRouter(tags=["health"])
@@ -34,7 +35,7 @@ async def _check(name: str, probe: Callable[[], Awaitable[object]]) -> dict[str,
     return {name: "ok", **(found if isinstance(found, dict) else {})}
 
 
-def _database_probe(state):
+def _database_probe(state: Any) -> Callable[[], Awaitable[Any]]:
     """A ping, or with the service's migrations known, the revision read that is one."""
     if state.schema is None:
         return state.db.ping
@@ -50,7 +51,7 @@ NOT_READY = problem_response("Not ready: `checks` names what does not answer")
 
 
 @router.get("/readyz", response_model=None, responses={503: NOT_READY})
-async def readyz(request: Request) -> JSONResponse:
+async def readyz(request: Request) -> JSONResponse | ProblemResponse:
     """Readiness: the database (at this code's schema) and Redis answer within a second."""
     state = request.app.state
     found = await asyncio.gather(

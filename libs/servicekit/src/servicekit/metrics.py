@@ -6,7 +6,7 @@ methods a known set, statuses a class (observability/README.md lists every metri
 """
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from time import perf_counter
 
@@ -203,7 +203,8 @@ class LoopLagMonitor:
             self._lag.observe(max(0.0, perf_counter() - start - interval))
 
 
-def metrics_endpoint(registry: CollectorRegistry):
+def metrics_endpoint(registry: CollectorRegistry) -> Callable[[Request], Awaitable[Response]]:
+
     async def metrics(_request: Request) -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 

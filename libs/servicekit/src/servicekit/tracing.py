@@ -14,6 +14,7 @@ that go nowhere would cost every request for nothing.
 
 import os
 import threading
+from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import metrics, propagate, trace
@@ -48,7 +49,8 @@ class SampleWhenExported(Sampler):
         self.sampler = sampler
         self.exported = False
 
-    def should_sample(self, *args, **kwargs) -> SamplingResult:
+    def should_sample(self, *args: Any, **kwargs: Any) -> SamplingResult:
+
         chosen = self.sampler if self.exported else ALWAYS_OFF
         return chosen.should_sample(*args, **kwargs)
 
