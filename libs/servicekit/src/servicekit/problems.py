@@ -5,6 +5,7 @@ are logged with their traceback and answered with a generic 500.
 """
 
 import logging
+from collections.abc import Mapping
 from http import HTTPStatus
 
 import orjson
@@ -36,7 +37,7 @@ def problem(
     title: str | None = None,
     detail: str | None = None,
     type_: str = "about:blank",
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
     **extra: object,
 ) -> ProblemResponse:
     phrase = HTTPStatus(status).phrase
