@@ -34,9 +34,11 @@ test: lint $(HELM) ## Lint, then run every suite against real servers (what CI r
 	$(RUN) pytest
 
 .PHONY: lint
-lint: install ## ruff: lint and check formatting
+lint: install ## ruff: lint and check formatting; mypy: type-check libs, services and loadtest
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	$(RUN) mypy
+
 
 .PHONY: fmt
 fmt: install ## ruff: fix what can be fixed, then format

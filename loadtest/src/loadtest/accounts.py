@@ -14,7 +14,11 @@ never one without a token (its every request would be a 401).
 import itertools
 import threading
 import time
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
+
+if TYPE_CHECKING:  # importing locust monkey-patches with gevent: the tests import this alone
+    from locust.contrib.fasthttp import FastHttpSession
 
 SEED_PASSWORD = "seed-password"  # noqa: S105 - the published password of seeded accounts
 FIRST_SEEDED_ID = 2
@@ -40,7 +44,7 @@ class AccountPool:
         self._next = itertools.cycle(self._accounts)
         self._lock = threading.Lock()
 
-    def take(self, client, prefix: str) -> Account:
+    def take(self, client: "FastHttpSession", prefix: str) -> Account:
         with self._lock:
             account = next(self._next)
         if account.token is None and time.monotonic() >= account.retry_at:
@@ -50,7 +54,7 @@ class AccountPool:
         return account
 
     @staticmethod
-    def _log_in(account: Account, client, prefix: str) -> None:
+    def _log_in(account: Account, client: "FastHttpSession", prefix: str) -> None:
         form = urlencode({"username": account.email, "password": SEED_PASSWORD})
         response = client.post(
             f"{prefix}/auth/token",
@@ -61,8 +65,11 @@ class AccountPool:
         if response.status_code == 200:
             account.token = response.json()["access_token"]
         elif response.status_code == 429:
-            retry_after = response.headers.get("Retry-After", "")
-            account.retry_at = time.monotonic() + (int(retry_after) if retry_after.isdigit() else 1)
+            retry_after = response.headers.get("Retry-After", "") if response.headers else ""
+            seconds = (
+                int(retry_after) if isinstance(retry_after, str) and retry_after.isdigit() else 1
+            )
+            account.retry_at = time.monotonic() + seconds
 
 
 _pools: dict[int, AccountPool] = {}

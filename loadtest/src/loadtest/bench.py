@@ -21,7 +21,7 @@ import platform
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
@@ -149,6 +149,7 @@ def run_matrix(
         len(args.databases) * len(args.modes) * len(levels), args.warmup + args.seconds + 3
     )
     for database in args.databases:
+        system_context: contextlib.AbstractContextManager[RunningSystem | ExternalSystem]
         if args.gateway:
             system_context = contextlib.nullcontext(ExternalSystem(args.gateway))
         else:
@@ -199,7 +200,7 @@ def _levels(text: str) -> list[int]:
     return levels
 
 
-def _names(allowed: Sequence[str]):
+def _names(allowed: Sequence[str]) -> Callable[[str], list[str]]:
     def parse(text: str) -> list[str]:
         names = [part.strip() for part in text.split(",") if part.strip()]
         unknown = set(names) - set(allowed)

@@ -95,8 +95,8 @@ class Result:
 
 def parse_wrk(output: str) -> tuple[float, float, int]:
     """Requests/s, p99 in ms and errors (non-2xx/3xx answers and socket errors)."""
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    value, unit = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", output, re.M).groups()
+    rps = float(_found(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    value, unit = _found(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", output, re.M).groups()
     p99 = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
     errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))
     socket = re.search(
@@ -104,6 +104,14 @@ def parse_wrk(output: str) -> tuple[float, float, int]:
     )
     errors += sum(int(n) for n in socket.groups()) if socket else 0
     return rps, p99, errors
+
+
+def _found(pattern: str, output: str, flags: int = 0) -> re.Match[str]:
+    """The match of a line wrk always prints; its absence means wrk did not measure."""
+    match = re.search(pattern, output, flags)
+    if match is None:
+        raise ValueError(f"wrk's output has no line matching {pattern!r}:\n{output}")
+    return match
 
 
 def run_wrk(wrk: str, url: str, seconds: float) -> str:

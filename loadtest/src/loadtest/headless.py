@@ -104,7 +104,7 @@ def _read_stats(path: Path) -> dict[str, RequestStats]:
 
 def _summary(name: str, entries: list[dict]) -> RequestStats:
     requests = sum(e["num_requests"] for e in entries)
-    timed = Counter()
+    timed: Counter[int] = Counter()
     for entry in entries:
         timed.update({int(ms): count for ms, count in entry["response_times"].items()})
     started = min(e["start_time"] for e in entries)

@@ -7,13 +7,18 @@ period goes to `--cpu-file`, so a cell where Locust itself was the bottleneck is
 
 import json
 import time
+from typing import Any
 
 import gevent
 from locust import events
+from locust.argument_parser import LocustArgumentParser
+from locust.env import Environment
+
+from loadtest.options import parsed
 
 
 @events.init_command_line_parser.add_listener
-def add_options(parser) -> None:
+def add_options(parser: LocustArgumentParser) -> None:
     parser.add_argument(
         "--warmup-seconds",
         type=float,
@@ -37,14 +42,15 @@ def _start_window() -> None:
 
 
 @events.test_start.add_listener
-def _after_warmup(environment, **_kwargs) -> None:
-    warmup = environment.parsed_options.warmup_seconds
+def _after_warmup(environment: Environment, **_kwargs: Any) -> None:
+    warmup = parsed(environment).warmup_seconds
     if warmup <= 0:
         _start_window()
         return
 
     def reset() -> None:
         gevent.sleep(warmup)
+        assert environment.runner is not None  # test_start comes from the runner
         environment.runner.stats.reset_all()
         _start_window()
 
@@ -52,8 +58,8 @@ def _after_warmup(environment, **_kwargs) -> None:
 
 
 @events.test_stop.add_listener
-def _write_cpu(environment, **_kwargs) -> None:
-    path = environment.parsed_options.cpu_file
+def _write_cpu(environment: Environment, **_kwargs: Any) -> None:
+    path = parsed(environment).cpu_file
     if not path or "wall" not in _window:
         return
     seconds = time.monotonic() - _window["wall"]

@@ -7,10 +7,16 @@ serves: workers send their stats to the master, and the workers `--processes` fo
 would all try to take the same port.
 """
 
+from collections.abc import Iterator
+from typing import Any
+
 from locust import events
-from locust.runners import WorkerRunner
+from locust.argument_parser import LocustArgumentParser
+from locust.env import Environment
+from locust.runners import Runner, WorkerRunner
 from prometheus_client import REGISTRY, start_http_server
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
+from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
 
@@ -25,7 +31,7 @@ REQUEST_LABELS = ("name", "method")
 
 
 @events.init_command_line_parser.add_listener
-def add_options(parser) -> None:
+def add_options(parser: LocustArgumentParser) -> None:
     # The server starts once at init; a web UI field could change nothing.
     parser.add_argument(
         "--metrics-port",
@@ -43,7 +49,7 @@ def add_options(parser) -> None:
 
 
 @events.init.add_listener
-def _serve_metrics(environment, runner, **_kwargs) -> None:
+def _serve_metrics(environment: Environment, runner: Runner, **_kwargs: Any) -> None:
     options = environment.parsed_options
     if not options or not options.metrics_port or isinstance(runner, WorkerRunner):
         return
@@ -57,10 +63,10 @@ class RunnerCollector(Collector):
     """Reads `environment.runner` at each scrape. Nothing here yields to gevent, so a
     scrape sees the stats as of one instant, never half way through a stats reset."""
 
-    def __init__(self, environment) -> None:
+    def __init__(self, environment: Environment) -> None:
         self.environment = environment
 
-    def collect(self):
+    def collect(self) -> Iterator[Metric]:
         runner = self.environment.runner
         if runner is None:
             return
@@ -100,14 +106,15 @@ class RunnerCollector(Collector):
 def cumulative_buckets(response_times: dict[int, int]) -> list[tuple[str, int]]:
     """Locust's rounded milliseconds -> count, as cumulative `le` buckets in seconds."""
     ordered = sorted(response_times.items())
-    buckets = []
+    buckets: list[tuple[str, int]] = []
     below = 0
     position = 0
     for bound in BUCKET_BOUNDS_MS:
         while position < len(ordered) and ordered[position][0] <= bound:
             below += ordered[position][1]
             position += 1
-        buckets.append((floatToGoString(bound / 1000), below))
+        # floatToGoString is unannotated upstream.
+        buckets.append((floatToGoString(bound / 1000), below))  # type: ignore[no-untyped-call]
     # +Inf is the sum of the same dict, so it equals `_count` by construction.
     buckets.append(("+Inf", sum(count for _, count in ordered)))
     return buckets

@@ -1,12 +1,16 @@
 """The command-line options every scenario reads (also fields in the web UI)."""
 
+from argparse import Namespace
+
 from locust import events
+from locust.argument_parser import LocustArgumentParser
+from locust.env import Environment
 
 PREFIXES = {"async": "/api", "sync": "/sync/api"}
 
 
 @events.init_command_line_parser.add_listener
-def add_options(parser) -> None:
+def add_options(parser: LocustArgumentParser) -> None:
     parser.add_argument(
         "--mode",
         choices=sorted(PREFIXES),
@@ -21,5 +25,12 @@ def add_options(parser) -> None:
     )
 
 
-def prefix(environment) -> str:
-    return PREFIXES[environment.parsed_options.mode]
+def parsed(environment: Environment) -> Namespace:
+    """The run's options: Locust parses its command line before any user or listener runs."""
+    if environment.parsed_options is None:
+        raise RuntimeError("Locust ran without parsed options (not from its command line)")
+    return environment.parsed_options
+
+
+def prefix(environment: Environment) -> str:
+    return PREFIXES[parsed(environment).mode]

@@ -38,7 +38,12 @@ class Container:
         return done.stdout.strip()
 
     def signal(self, name: str) -> None:
-        subprocess.run([self.tool, "kill", "--signal", name, self.id], check=True, **_QUIET)  # noqa: S603
+        subprocess.run(  # noqa: S603
+            [self.tool, "kill", "--signal", name, self.id],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=True,
+        )
 
     def wait(self, timeout: float) -> int | None:
         """The exit code once it stops; None if it still runs after `timeout` seconds."""
@@ -50,10 +55,12 @@ class Container:
         return None
 
     def remove(self) -> None:
-        subprocess.run([self.tool, "rm", "--force", self.id], check=False, **_QUIET)  # noqa: S603
-
-
-_QUIET = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        subprocess.run(  # noqa: S603
+            [self.tool, "rm", "--force", self.id],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
 
 
 def cluster_like_options(env: Mapping[str, str]) -> list[str]:

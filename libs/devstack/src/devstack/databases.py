@@ -73,7 +73,7 @@ def create_database(server_url: str, name: str) -> None:
             with contextlib.suppress(psycopg.errors.DuplicateDatabase):  # a concurrent create
                 connection.execute(statement.format(sql.Identifier(name)))
     else:
-        with contextlib.closing(_mysql(url)) as connection, connection.cursor() as cursor:
+        with contextlib.closing(_mysql(url)) as link, link.cursor() as cursor:
             cursor.execute(
                 f"CREATE DATABASE IF NOT EXISTS `{name}` "
                 "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
@@ -89,7 +89,7 @@ def drop_database(server_url: str, name: str) -> None:
             statement = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
             connection.execute(statement.format(sql.Identifier(name)))
     else:
-        with contextlib.closing(_mysql(url)) as connection, connection.cursor() as cursor:
+        with contextlib.closing(_mysql(url)) as link, link.cursor() as cursor:
             cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
 
 
@@ -100,7 +100,7 @@ def database_exists(server_url: str, name: str) -> bool:
         with _postgres(url, _maintenance_db(url, name)) as connection:
             query = "SELECT 1 FROM pg_database WHERE datname = %s"
             return connection.execute(query, (name,)).fetchone() is not None
-    with contextlib.closing(_mysql(url)) as connection, connection.cursor() as cursor:
+    with contextlib.closing(_mysql(url)) as link, link.cursor() as cursor:
         cursor.execute("SELECT 1 FROM information_schema.schemata WHERE schema_name = %s", (name,))
         return cursor.fetchone() is not None
 
@@ -112,6 +112,6 @@ def has_rows(database_url: str, table: str) -> bool:
     if kind_of(database_url) == "postgres":
         with _postgres(url, url.database or "postgres") as connection:
             return connection.execute(query).fetchone() is not None
-    with contextlib.closing(_mysql(url, url.database)) as connection, connection.cursor() as cursor:
+    with contextlib.closing(_mysql(url, url.database)) as link, link.cursor() as cursor:
         cursor.execute(query)
         return cursor.fetchone() is not None

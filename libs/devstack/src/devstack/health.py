@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 
 def answers_ok(url: str, timeout: float = 1.0) -> bool:
     parts = urlsplit(url)
+    if parts.hostname is None:
+        raise ValueError(f"{url!r} names no host")
     connection = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=timeout)
     try:
         connection.request("GET", parts.path or "/")

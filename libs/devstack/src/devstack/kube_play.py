@@ -95,7 +95,8 @@ def _workload(document: dict) -> Workload:
         raise Unsupported(f"{kind}/{name}: one replica only (podman would bind ports twice)")
     template = copy.deepcopy(document["spec"]["template"])
     spec = template["spec"]
-    readiness, declared = [], {}
+    readiness: list[tuple[str, int]] = []
+    declared: dict[str, int] = {}
     for container in spec["containers"] + spec.get("initContainers", []):
         where = f"{kind}/{name}/{container['name']}"
         if container.get("imagePullPolicy") == "Always":

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Self
+from typing import Self, cast
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
@@ -65,7 +65,7 @@ class OtlpReceiver:
                 self.end_headers()
                 self.wfile.write(answer)
 
-            def log_message(self, *_args) -> None:
+            def log_message(self, *_args: object) -> None:
                 pass
 
         self._server = ThreadingHTTPServer((host, 0), Handler)
@@ -74,7 +74,8 @@ class OtlpReceiver:
     @property
     def endpoint(self) -> str:
         """What OTEL_EXPORTER_OTLP_ENDPOINT is set to."""
-        host, port = self._server.server_address[:2]
+        # An AF_INET server's address is (host, port).
+        host, port = cast(tuple[str, int], self._server.server_address)
         return f"http://{host}:{port}"
 
     def _keep(self, request: ExportTraceServiceRequest) -> None:
@@ -125,6 +126,6 @@ class OtlpReceiver:
         self._thread.start()
         return self
 
-    def __exit__(self, *_exc) -> None:
+    def __exit__(self, *_exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()

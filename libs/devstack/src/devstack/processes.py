@@ -36,16 +36,15 @@ def spawn(
     cwd: Path | None = None,
 ) -> subprocess.Popen:
     """Start `argv` detached from the terminal; output goes to `log`, else to a pipe."""
-    if log is None:
-        stdout = subprocess.PIPE
-    else:
+    log_file = None
+    if log is not None:
         log.parent.mkdir(parents=True, exist_ok=True)
-        stdout = log.open("ab")
+        log_file = log.open("ab")
     try:
         return subprocess.Popen(  # noqa: S603 - argv is built by devstack, never by a shell
             list(argv),
             stdin=subprocess.DEVNULL,
-            stdout=stdout,
+            stdout=subprocess.PIPE if log_file is None else log_file,
             stderr=subprocess.STDOUT,
             env=None if env is None else dict(env),
             cwd=cwd,
@@ -53,8 +52,8 @@ def spawn(
             preexec_fn=_die_with_parent,  # see _die_with_parent about threads
         )
     finally:
-        if log is not None:
-            stdout.close()
+        if log_file is not None:
+            log_file.close()
 
 
 def terminate(process: subprocess.Popen, grace: float = 10.0) -> int:

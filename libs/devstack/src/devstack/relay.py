@@ -25,22 +25,22 @@ class TcpRelay:
     def start(self) -> None:
         started = threading.Event()
         failed: list[OSError] = []
-        self._loop = asyncio.new_event_loop()
+        self._loop = loop = asyncio.new_event_loop()
 
         async def serve() -> None:
             self._server = await asyncio.start_server(self._relay, self.listen_host, 0)
             self.port = self._server.sockets[0].getsockname()[1]
 
         def run() -> None:
-            asyncio.set_event_loop(self._loop)
+            asyncio.set_event_loop(loop)
             try:
-                self._loop.run_until_complete(serve())
+                loop.run_until_complete(serve())
             except OSError as error:
                 failed.append(error)
                 return
             finally:
                 started.set()
-            self._loop.run_forever()
+            loop.run_forever()
 
         self._thread = threading.Thread(target=run, name=f"relay-{self.target[1]}", daemon=True)
         self._thread.start()
@@ -84,7 +84,7 @@ class TcpRelay:
         self.start()
         return self
 
-    def __exit__(self, *_exc) -> None:
+    def __exit__(self, *_exc: object) -> None:
         self.stop()
 
 

@@ -50,7 +50,9 @@ class LiveAccountToken:
         return login.json()["access_token"]
 
     def set(self, case: schemathesis.Case, data: str, context: schemathesis.AuthContext) -> None:
-        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+        # Case.headers is a case-insensitive dict (never None): this replaces any
+        # generated authorization header rather than sending a second one.
+        case.headers["Authorization"] = f"Bearer {data}"
 
 
 @schemathesis.hook

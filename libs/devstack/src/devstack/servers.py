@@ -64,7 +64,7 @@ class LocalServer(ABC):
         self.start()
         return self
 
-    def __exit__(self, *_exc) -> None:
+    def __exit__(self, *_exc: object) -> None:
         self.stop()
 
     def __repr__(self) -> str:
@@ -126,7 +126,7 @@ class PostgresServer(LocalServer):
     def _as_postgres(self, argv: list[str]) -> list[str]:
         return ["runuser", "-u", "postgres", "--", *argv] if _running_as_root() else argv
 
-    def _run(self, argv: list[str], timeout: float = 120) -> subprocess.CompletedProcess:
+    def _run(self, argv: list[str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
         # Output to a file, not a pipe: the postmaster that pg_ctl forks must not hold our
         # pipe open, or we would wait for it forever.
         with tempfile.TemporaryFile() as output:
@@ -141,8 +141,8 @@ class PostgresServer(LocalServer):
                 check=False,
             )
             output.seek(0)
-            completed.stdout = output.read().decode(errors="replace")
-        return completed
+            text = output.read().decode(errors="replace")
+        return subprocess.CompletedProcess(completed.args, completed.returncode, text)
 
     def _check_postgres_can_reach(self, folder: Path) -> None:
         if not _running_as_root():
@@ -237,9 +237,9 @@ class _ChildServer(LocalServer):
         self._initialise()
         stop_leftover(self.pid_file, self.datadir)
         self._require_free_port()
-        self._process = spawn(self._argv(), log=self.log_path, cwd=self.datadir)
+        self._process = process = spawn(self._argv(), log=self.log_path, cwd=self.datadir)
         try:
-            self._wait_until_reachable(alive=lambda: self._process.poll() is None)
+            self._wait_until_reachable(alive=lambda: process.poll() is None)
         except ServerError:
             self.stop()
             raise

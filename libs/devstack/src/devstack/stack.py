@@ -27,7 +27,7 @@ from devstack.layout import repo_root
 from devstack.lock import AlreadyRunning, RunLock
 from devstack.ports import accepts_connections
 from devstack.probes import ensure_reachable
-from devstack.servers import SERVER_CLASSES, ServerError
+from devstack.servers import SERVER_CLASSES, LocalServer, ServerError
 from devstack.services import HOST, SERVICES, Service
 from devstack.supervisor import ChildFailed, ChildSpec, StopRequested, Supervisor, stop_signals
 
@@ -142,7 +142,7 @@ class Stack:
         self.exits.callback(self._stop_server, server)
         return server.url
 
-    def _stop_server(self, server) -> None:
+    def _stop_server(self, server: LocalServer) -> None:
         self.say(f"stopping {server.kind} on port {server.port}")
         server.stop()
 
@@ -151,6 +151,8 @@ class Stack:
     def database_url(self, service: Service, servers: Mapping[str, str]) -> str:
         override = self.environ.get(service.database_url_variable)
         if override is None:
+            if service.backend is None or service.database is None:
+                raise StackError(f"{service.name} has no database to make")
             return with_database(servers[service.backend], service.database)
         if not ensure_reachable(override):
             raise StackError(

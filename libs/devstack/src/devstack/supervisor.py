@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 from typing import Self, TextIO
 
 from devstack.health import wait_until_ok
@@ -49,7 +50,7 @@ def stop_signals() -> Iterator[Callable[[], None]]:
         nonlocal stopping
         stopping = True
 
-    def on_signal(signum: int, _frame) -> None:
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
         if stopping:
             return
         shield()
@@ -136,6 +137,7 @@ class Supervisor:
 
     def _pump(self, child: _Child) -> None:
         stream = child.process.stdout
+        assert stream is not None  # spawned without a log file: a pipe
         with contextlib.closing(stream):
             for raw in iter(stream.readline, b""):
                 line = raw.decode(errors="replace").rstrip("\r\n")
@@ -237,5 +239,5 @@ class Supervisor:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *_exc) -> None:
+    def __exit__(self, *_exc: object) -> None:
         self.stop()

@@ -11,7 +11,7 @@ import os
 import secrets
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -85,7 +85,7 @@ def local_stack(server_urls: dict[str, str]) -> Iterator[LocalStack]:
         logs = io.StringIO()
         stack = Stack(repo_root(), environ, Supervisor(logs), exits, services, data=data)
         for service in services:
-            if service.database is None:
+            if service.backend is None or service.database is None:
                 continue
             server = server_urls[service.backend]
             exits.callback(drop_database, server, service.database)
@@ -116,7 +116,12 @@ def own_redis(tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def users_beside(server_urls, spawn_uvicorn, jwt_private_key: str, own_redis: str) -> Iterator[str]:
+def users_beside(
+    server_urls: dict[str, str],
+    spawn_uvicorn: Callable[..., str],
+    jwt_private_key: str,
+    own_redis: str,
+) -> Iterator[str]:
     """A real users process on a migrated Postgres database of its own, sharing
     `own_redis`: the tokens (and owners) another service's end-to-end run needs."""
     from testkit.databases import migrate  # testkit, the plugin loaded beside this one

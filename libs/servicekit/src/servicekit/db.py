@@ -9,11 +9,13 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Engine, create_engine, event, exc, literal_column, select, text
+from sqlalchemy import Engine, Select, create_engine, event, exc, literal_column, select, text
 from sqlalchemy import table as table_clause
+from sqlalchemy.dialects.mysql.base import MySQLDialect
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -21,7 +23,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import QueuePool
+from sqlalchemy.pool import ConnectionPoolEntry, Pool, QueuePool
 
 from servicekit.pools import CheckoutObserver, FairAsyncQueuePool, timed
 from servicekit.settings import ProcessSettings, ServiceSettings
@@ -97,9 +99,9 @@ def _limit_mysql_statements(engine: Engine, statement_timeout_ms: int) -> None:
     """MySQL has no connect option for this, and MariaDB and MySQL name it differently."""
 
     @event.listens_for(engine, "connect")
-    def set_session(dbapi_connection, _record) -> None:
+    def set_session(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
         # The dialect knows the server flavour here: first_connect runs before connect.
-        if engine.dialect.is_mariadb:
+        if cast(MySQLDialect, engine.dialect).is_mariadb:
             limit = f"max_statement_time = {statement_timeout_ms / 1000:.3f}"
         else:
             limit = f"max_execution_time = {statement_timeout_ms}"
@@ -163,7 +165,9 @@ def create_sync_engine(
 def has_rows(engine: Engine, table: str) -> bool:
     """Whether `table` holds a row (seeds that run on every upgrade seed only once)."""
     with engine.connect() as connection:
-        statement = select(literal_column("1")).select_from(table_clause(table)).limit(1)
+        statement: Select[Any] = (
+            select(literal_column("1")).select_from(table_clause(table)).limit(1)
+        )
         return connection.execute(statement).first() is not None
 
 
@@ -172,7 +176,7 @@ def create_database(
 ) -> Database:
     """Both engines; `checkout_timers` gives each pool what it reports its waits to."""
     aurl = async_url(settings.database_url)
-    pool = FairAsyncQueuePool
+    pool: type[Pool] = FairAsyncQueuePool
     if checkout_timers:
         pool = timed(pool, checkout_timers("async", aurl))
     async_engine = create_async_engine(aurl, poolclass=pool, **_engine_options(aurl, settings))
@@ -222,7 +226,7 @@ def is_unavailable(error: BaseException) -> bool:
         # asyncpg's cancellations arrive as a plain DBAPIError; the SQLSTATE tells.
         if getattr(orig, "sqlstate", None) in _UNAVAILABLE_SQLSTATES:
             return True
-        args = getattr(orig, "args", ())
+        args: tuple[object, ...] = getattr(orig, "args", ())
         return bool(args) and args[0] in _UNAVAILABLE_MYSQL_ERRORS
     # Drivers raise plain OS errors when they cannot connect at all.
     return isinstance(error, OSError | TimeoutError)
@@ -238,7 +242,8 @@ def violated_constraint(error: exc.IntegrityError) -> str | None:
     if cause is not None and hasattr(cause, "constraint_name"):
         return cause.constraint_name
     # MySQL and MariaDB name the key only in the message, after the duplicate value.
-    message = str(orig.args[-1]) if getattr(orig, "args", None) else str(orig)
+    args = getattr(orig, "args", None)
+    message = str(args[-1]) if args else str(orig)
     found = _MYSQL_KEY.search(message)
     return found.group(1) if found else None
 

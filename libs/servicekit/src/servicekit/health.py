@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from servicekit.openapi import problem_response
-from servicekit.problems import problem
+from servicekit.problems import ProblemResponse, problem
 from servicekit.schema import current_revision
 from servicekit.state import ServiceState, state_of
 
@@ -36,13 +36,14 @@ async def _check(name: str, probe: Callable[[], Awaitable[object]]) -> dict[str,
     return {name: "ok", **(found if isinstance(found, dict) else {})}
 
 
-def _database_probe(state: ServiceState[Any]):
+def _database_probe(state: ServiceState[Any]) -> Callable[[], Awaitable[Any]]:
     """A ping, or with the service's migrations known, the revision read that is one."""
-    if state.schema is None:
-        return state.db.ping
+    schema, db = state.schema, state.db
+    if schema is None:
+        return db.ping
 
     async def probe() -> dict[str, str]:
-        return {"schema": state.schema.state(await current_revision(state.db.async_engine))}
+        return {"schema": schema.state(await current_revision(db.async_engine))}
 
     return probe
 
@@ -52,7 +53,7 @@ NOT_READY = problem_response("Not ready: `checks` names what does not answer")
 
 
 @router.get("/readyz", response_model=None, responses={503: NOT_READY})
-async def readyz(request: Request) -> JSONResponse:
+async def readyz(request: Request) -> JSONResponse | ProblemResponse:
     """Readiness: the database (at this code's schema) and Redis answer within a second."""
     state = state_of(request.app)
     found = await asyncio.gather(

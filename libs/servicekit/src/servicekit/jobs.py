@@ -10,6 +10,7 @@ they carry the submitting request's id in their message headers.
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import kombu.exceptions
 import redis.exceptions
@@ -118,6 +119,7 @@ def send_job(
 
 
 @signals.task_prerun.connect
-def _adopt_request_id(task=None, **_kwargs) -> None:
+def _adopt_request_id(task: Any = None, **_kwargs: Any) -> None:
+
     # The job's log lines and outbound calls carry the id of the request that sent it.
     correlation_id.set(getattr(task.request, REQUEST_ID_HEADER, None) if task else None)

@@ -9,7 +9,7 @@ request is written by `AccessLog`, in that shape too, without the formatter's co
 import logging
 import sys
 from datetime import UTC, datetime
-from typing import TextIO
+from typing import Any, TextIO
 
 import orjson
 import structlog
@@ -29,7 +29,7 @@ def trace_context() -> dict[str, str]:
     return {"trace_id": f"{context.trace_id:032x}", "span_id": f"{context.span_id:016x}"}
 
 
-def _add_request_context(_logger, _method, event: dict) -> dict:
+def _add_request_context(_logger: Any, _method: str, event: Any) -> Any:
     request_id = current_request_id()
     if request_id is not None:
         event.setdefault("request_id", request_id)
@@ -38,7 +38,7 @@ def _add_request_context(_logger, _method, event: dict) -> dict:
     return event
 
 
-def _orjson(event: dict, **_kw) -> str:
+def _orjson(event: Any, **_kw: Any) -> str:
     return orjson.dumps(event, default=str).decode()
 
 
@@ -47,11 +47,11 @@ def _drop_reraised_errors(record: logging.LogRecord) -> bool:
 
 
 def configure_logging(service: str, level: str = "INFO") -> None:
-    def add_service(_logger, _method, event: dict) -> dict:
+    def add_service(_logger: Any, _method: str, event: Any) -> Any:
         event["service"] = service
         return event
 
-    shared = [
+    shared: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.TimeStamper(fmt="iso", utc=True, key="time"),
         structlog.stdlib.add_log_level,

@@ -20,9 +20,10 @@ import re
 from dataclasses import dataclass, field
 
 from fastapi.routing import iter_route_contexts
+from starlette._utils import get_route_path
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, get_route_path
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servicekit.problems import problem

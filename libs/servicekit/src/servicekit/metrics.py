@@ -6,9 +6,10 @@ methods a known set, statuses a class (observability/README.md lists every metri
 """
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from time import perf_counter
+from typing import cast
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -23,6 +24,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.gc_collector import GCCollector
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
+from sqlalchemy.pool import QueuePool
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -36,7 +38,7 @@ STATUS_CLASSES = ("2xx", "4xx", "5xx")
 HTTP_BUCKETS = (0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 # A free connection is handed over in microseconds; a starved pool makes them wait up
 # to the pool timeout (5 s by default).
-CHECKOUT_BUCKETS = (0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1)
+CHECKOUT_BUCKETS: tuple[float, ...] = (0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1)
 CHECKOUT_BUCKETS += (0.25, 0.5, 1.0, 2.5, 5.0)
 LOOP_LAG_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
 # Short enough that a handler blocking for a tenth of a second cannot slip between two
@@ -52,7 +54,7 @@ def mode_of(path: str) -> str:
 def create_registry() -> CollectorRegistry:
     """A registry with the process's own metrics (memory, CPU, GC)."""
     # `_created` series double what a scrape carries, and Prometheus ignores them.
-    disable_created_metrics()
+    disable_created_metrics()  # type: ignore[no-untyped-call]  # unannotated upstream
     registry = CollectorRegistry()
     ProcessCollector(registry=registry)
     PlatformCollector(registry=registry)
@@ -171,7 +173,7 @@ class PoolMetrics:
             kind = database_kind(database.sync_engine.url)
             engines = {"async": database.async_engine.sync_engine, "sync": database.sync_engine}
             for mode, engine in engines.items():
-                pool = engine.pool
+                pool = cast(QueuePool, engine.pool)  # create_database makes queue pools only
                 values = (self._service, mode, kind)
                 size.add_metric(values, pool.size())
                 used.add_metric(values, pool.checkedout())
@@ -203,7 +205,8 @@ class LoopLagMonitor:
             self._lag.observe(max(0.0, perf_counter() - start - interval))
 
 
-def metrics_endpoint(registry: CollectorRegistry):
+def metrics_endpoint(registry: CollectorRegistry) -> Callable[[Request], Awaitable[Response]]:
+
     async def metrics(_request: Request) -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 

@@ -66,16 +66,17 @@ def _mysql(url: URL) -> pymysql.Connection:
 def provision(admin_url: str, database_url: str) -> None:
     """Makes DATABASE_URL's database and login role through the admin URL; idempotent."""
     admin, target = make_url(admin_url), make_url(database_url)
-    if not target.database:
+    database = target.database
+    if not database:
         raise MigrationError("DATABASE_URL names no database")
-    separate_user = target.username and target.username != admin.username
+    separate_user = bool(target.username) and target.username != admin.username
     if is_postgres(database_url):
-        _provision_postgres(admin, target, separate_user)
+        _provision_postgres(admin, target, database, separate_user)
     else:
-        _provision_mysql(admin, target, separate_user)
+        _provision_mysql(admin, target, database, separate_user)
 
 
-def _provision_postgres(admin: URL, target: URL, separate_user: bool) -> None:
+def _provision_postgres(admin: URL, target: URL, database: str, separate_user: bool) -> None:
     with _postgres(admin) as connection:
         owner = sql.Identifier(target.username or admin.username or "postgres")
         if separate_user:
@@ -89,30 +90,28 @@ def _provision_postgres(admin: URL, target: URL, separate_user: bool) -> None:
                 )
             )
         found = connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", (target.database,)
+            "SELECT 1 FROM pg_database WHERE datname = %s", (database,)
         ).fetchone()
         if not found:
             statement = sql.SQL("CREATE DATABASE {} OWNER {} ENCODING 'UTF8' TEMPLATE template0")
             with contextlib.suppress(psycopg.errors.DuplicateDatabase):  # a concurrent Job
-                connection.execute(statement.format(sql.Identifier(target.database), owner))
+                connection.execute(statement.format(sql.Identifier(database), owner))
 
 
-def _provision_mysql(admin: URL, target: URL, separate_user: bool) -> None:
+def _provision_mysql(admin: URL, target: URL, database: str, separate_user: bool) -> None:
     with contextlib.closing(_mysql(admin)) as connection, connection.cursor() as cursor:
         # A backtick-quoted name; provision's callers give plain names, refuse others.
-        if "`" in target.database:
+        if "`" in database:
             raise MigrationError("DATABASE_URL's database name holds a backtick")
         cursor.execute(
-            f"CREATE DATABASE IF NOT EXISTS `{target.database}` "
+            f"CREATE DATABASE IF NOT EXISTS `{database}` "
             "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
         )
         if separate_user:
             account = (target.username, target.password or "")
             cursor.execute("CREATE USER IF NOT EXISTS %s@'%%' IDENTIFIED BY %s", account)
             cursor.execute("ALTER USER %s@'%%' IDENTIFIED BY %s", account)
-            cursor.execute(
-                f"GRANT ALL PRIVILEGES ON `{target.database}`.* TO %s@'%%'", (target.username,)
-            )
+            cursor.execute(f"GRANT ALL PRIVILEGES ON `{database}`.* TO %s@'%%'", (target.username,))
 
 
 # MySQL's answers to a login that will not succeed by waiting: access denied (1698 is

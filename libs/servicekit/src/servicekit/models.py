@@ -5,9 +5,11 @@ one shared metadata would hold every service's tables wherever two are imported 
 """
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import DateTime
 from sqlalchemy.dialects.mysql import DATETIME
+from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 # Fixed constraint names, so migrations and error matching (`db.violates`) agree on
@@ -27,12 +29,12 @@ class UTCDateTime(TypeDecorator[datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def load_dialect_impl(self, dialect):
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
         if dialect.name == "mysql":  # MariaDB too; microseconds, like Postgres
             return dialect.type_descriptor(DATETIME(fsp=6))
         return dialect.type_descriptor(DateTime(timezone=True))
 
-    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -40,14 +42,15 @@ class UTCDateTime(TypeDecorator[datetime]):
         value = value.astimezone(UTC)
         return value if dialect.name == "postgresql" else value.replace(tzinfo=None)
 
-    def result_processor(self, dialect, coltype):
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
         # Postgres hands back aware datetimes in the session's zone, which servicekit.db
         # sets to UTC: a step per value would cost a 50-row page 4% of its time.
         if dialect.name == "postgresql":
             return None
         return super().result_processor(dialect, coltype)
 
-    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+
         if value is None:
             return None
         if value.tzinfo is None:

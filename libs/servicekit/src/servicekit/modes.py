@@ -125,7 +125,7 @@ class BothModes:
 
 def _route(router: APIRouter, method: str, path: str) -> APIRoute | None:
     for route in router.routes:
-        if isinstance(route, APIRoute) and route.path == path and method in route.methods:
+        if isinstance(route, APIRoute) and route.path == path and method in (route.methods or ()):
             return route
     return None
 

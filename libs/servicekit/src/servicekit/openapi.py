@@ -135,11 +135,12 @@ def _uses(dependant: Any, calls: frozenset[Callable]) -> bool:
 def _operations_using_backends(app: FastAPI) -> set[tuple[str, str]]:
     """(path, method) of every operation whose route may find its backend away (a 503)."""
     backends = _backend_dependencies()
-    found = set()
+    found: set[tuple[str, str]] = set()
     for route in iter_route_contexts(app.routes):
         dependant = getattr(route, "dependant", None)
-        if dependant is not None and _uses(dependant, backends):
-            found |= {(route.path_format, method.lower()) for method in route.methods or ()}
+        path = route.path_format  # None on a route the OpenAPI document cannot list
+        if path is not None and dependant is not None and _uses(dependant, backends):
+            found |= {(path, method.lower()) for method in route.methods or ()}
     return found
 
 

@@ -11,7 +11,7 @@ waiter, and newcomers queue behind waiters instead of overtaking them.
 import asyncio
 from collections import deque
 from time import perf_counter
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import exc
 from sqlalchemy.pool import AsyncAdaptedQueuePool, Pool
@@ -24,7 +24,7 @@ class _FairQueue(AsyncAdaptedQueue):
         super().__init__(maxsize, use_lifo)
         self._waiters: deque[asyncio.Future] = deque()
 
-    def put_nowait(self, item) -> None:
+    def put_nowait(self, item: Any) -> None:
         while self._waiters:
             waiter = self._waiters.popleft()
             if not waiter.done():
@@ -32,7 +32,7 @@ class _FairQueue(AsyncAdaptedQueue):
                 return
         super().put_nowait(item)
 
-    def get(self, block: bool = True, timeout: float | None = None):
+    def get(self, block: bool = True, timeout: float | None = None) -> Any:
         if not self._waiters:
             try:
                 return self._queue.get_nowait()
@@ -68,10 +68,12 @@ class _TimedCheckouts:
 
     _checkout_observer: CheckoutObserver
 
-    def connect(self):
+    def connect(self) -> Any:
         start = perf_counter()
         try:
-            connection = super().connect()
+            # A mixin: connect() is the pool class's beside it in the MRO.
+            connection = super().connect()  # type: ignore[misc]
+
         except exc.TimeoutError:
             self._checkout_observer.timed_out()
             raise

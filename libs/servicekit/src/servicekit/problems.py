@@ -5,6 +5,7 @@ are logged with their traceback and answered with a generic 500.
 """
 
 import logging
+from collections.abc import Mapping
 from http import HTTPStatus
 
 import orjson
@@ -36,7 +37,7 @@ def problem(
     title: str | None = None,
     detail: str | None = None,
     type_: str = "about:blank",
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
     **extra: object,
 ) -> ProblemResponse:
     phrase = HTTPStatus(status).phrase
@@ -136,12 +137,13 @@ async def _unexpected_error(request: Request, error: Exception) -> ProblemRespon
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(ServiceError, _service_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(HTTPException, _http_error)
-    app.add_exception_handler(sa_exc.SQLAlchemyError, _database_error)
-    app.add_exception_handler(redis.exceptions.ConnectionError, _redis_error)
-    app.add_exception_handler(redis.exceptions.TimeoutError, _redis_error)
-    app.add_exception_handler(ConnectionError, _connection_error)
-    app.add_exception_handler(TimeoutError, _connection_error)
+    # Starlette types a handler as taking any Exception; each of these takes its own.
+    app.add_exception_handler(ServiceError, _service_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(sa_exc.SQLAlchemyError, _database_error)  # type: ignore[arg-type]
+    app.add_exception_handler(redis.exceptions.ConnectionError, _redis_error)  # type: ignore[arg-type]
+    app.add_exception_handler(redis.exceptions.TimeoutError, _redis_error)  # type: ignore[arg-type]
+    app.add_exception_handler(ConnectionError, _connection_error)  # type: ignore[arg-type]
+    app.add_exception_handler(TimeoutError, _connection_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected_error)

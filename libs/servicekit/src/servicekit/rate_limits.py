@@ -38,19 +38,22 @@ class RateLimiter:
     """Async checks for `async def` handlers, sync ones (`*_sync`) for `def` handlers."""
 
     def __init__(self, settings: ProcessSettings):
-        timeouts = {
-            "socket_timeout": settings.redis_timeout,
-            "socket_connect_timeout": settings.redis_timeout,
-        }
+        timeout = settings.redis_timeout
         self._async_storage = limits.aio.storage.RedisStorage(
             f"async+{settings.redis_url}",
             implementation="redispy",
             key_prefix=KEY_PREFIX,
-            **timeouts,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
         )
         self._async = limits.aio.strategies.MovingWindowRateLimiter(self._async_storage)
         self._sync = limits.strategies.MovingWindowRateLimiter(
-            limits.storage.RedisStorage(settings.redis_url, key_prefix=KEY_PREFIX, **timeouts)
+            limits.storage.RedisStorage(
+                settings.redis_url,
+                key_prefix=KEY_PREFIX,
+                socket_timeout=timeout,
+                socket_connect_timeout=timeout,
+            )
         )
 
     async def hit(self, limit: limits.RateLimitItem, key: str, detail: str) -> None:

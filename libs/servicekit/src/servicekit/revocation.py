@@ -21,6 +21,7 @@ acknowledges is lost.
 import asyncio
 import logging
 import time
+from typing import cast
 
 import redis
 import redis.asyncio
@@ -67,7 +68,7 @@ class RevocationList:
         self._redis = client
         self._refresh_seconds = refresh_seconds
         self._cutoffs: dict[int, float] = {}
-        self._version: bytes | None = None
+        self._version: bytes | str | None = None
         self._reachable = True
 
     def is_revoked(self, user_id: int, issued_at: float) -> bool:
@@ -78,9 +79,14 @@ class RevocationList:
         version = await self._redis.get(VERSION_KEY)
         if version is not None and version == self._version:
             return
-        rows = await self._redis.zrange(KEY, 0, -1, withscores=True)
+        # withscores=True: (member, score) pairs, which redis' stubs cannot tell from the rest.
+        rows = cast(
+            list[tuple[bytes, float]], await self._redis.zrange(KEY, 0, -1, withscores=True)
+        )
+
         # Replaced whole, never mutated: handlers in other threads read it meanwhile.
         self._cutoffs = {int(member): score for member, score in rows}
+
         self._version = version
 
     async def run(self) -> None:

@@ -106,7 +106,7 @@ def _at_most(max_length: int) -> Callable[[object], object]:
     return check
 
 
-def one_line(max_length: int) -> type[str]:
+def one_line(max_length: int) -> Any:
     """A line of text with something visible in it, surrounding whitespace stripped.
 
     At most `max_length` characters as sent, as the document's maxLength says: counted
@@ -128,7 +128,7 @@ def one_line(max_length: int) -> type[str]:
     ]
 
 
-def text(max_length: int) -> type[str]:
+def text(max_length: int) -> Any:
     """Text as sent, line breaks included; only NUL is refused."""
     return Annotated[str, StringConstraints(max_length=max_length, pattern=NO_NUL_PATTERN)]
 
@@ -149,7 +149,7 @@ def _plain_decimal(value: object) -> object:
     return value
 
 
-def id_path(description: str) -> type[int]:
+def id_path(description: str) -> Any:
     """A row id in a URL path: digits only, no sign, no leading zero, 1 to MAX_ID."""
     # The bounds on the inner type: beside a validator, Path's would reach the OpenAPI
     # document as "ge"/"le" instead of minimum/maximum.

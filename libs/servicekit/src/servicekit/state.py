@@ -10,9 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar, cast
 
-import redis
-import redis.asyncio
 from fastapi import Depends, FastAPI, Request
+from redis import Redis
+from redis.asyncio import Redis as AsyncRedis
 
 from servicekit.db import Database
 from servicekit.ids import SnowflakeGenerator
@@ -32,8 +32,8 @@ class ServiceState(Generic[OwnResources]):
     ids: SnowflakeGenerator
     schema: SchemaRevisions | None
     db: Database
-    redis: redis.asyncio.Redis
-    sync_redis: redis.Redis  # for def handlers
+    redis: AsyncRedis
+    sync_redis: Redis  # for def handlers
     token_verifier: TokenVerifier
     resources: OwnResources
 
@@ -54,5 +54,5 @@ def from_state(pick: Callable[[ServiceState[Any]], Part]) -> Any:
     return Depends(dependency)
 
 
-RedisDep = Annotated[redis.asyncio.Redis, from_state(lambda state: state.redis)]
-SyncRedisDep = Annotated[redis.Redis, from_state(lambda state: state.sync_redis)]
+RedisDep = Annotated[AsyncRedis, from_state(lambda state: state.redis)]
+SyncRedisDep = Annotated[Redis, from_state(lambda state: state.sync_redis)]

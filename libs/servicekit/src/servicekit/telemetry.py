@@ -46,7 +46,7 @@ class RequestTelemetryMiddleware:
                 status = message["status"]
             await send(message)
 
-        span, token = start_server_span(scope) if self.traced else (None, None)
+        server_span = start_server_span(scope) if self.traced else None
         if metrics:
             metrics.in_flight.inc()
         start = perf_counter()
@@ -73,6 +73,7 @@ class RequestTelemetryMiddleware:
                     mode=mode,
                     path=scope["path"],
                 )
-            if span is not None:
+            if server_span is not None:
+                span, token = server_span
                 path = route.path if route is not None else None
                 end_server_span(span, token, scope, route=path, status=status, error=error)

@@ -6,6 +6,7 @@ from typing import Protocol
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from cryptography.x509 import load_pem_x509_certificate
 
@@ -43,7 +44,7 @@ def load_public_key(pem: str) -> Ed25519PublicKey:
     """
     try:
         if "-----BEGIN CERTIFICATE-----" in pem:
-            key = load_pem_x509_certificate(pem.encode()).public_key()
+            key: PublicKeyTypes | None = load_pem_x509_certificate(pem.encode()).public_key()
         else:
             key = load_pem_public_key(pem.encode())
     except ValueError:

@@ -14,6 +14,9 @@ that go nowhere would cost every request for nothing.
 
 import os
 import threading
+from collections.abc import Mapping
+from contextvars import Token
+from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import metrics, propagate, trace
@@ -48,7 +51,8 @@ class SampleWhenExported(Sampler):
         self.sampler = sampler
         self.exported = False
 
-    def should_sample(self, *args, **kwargs) -> SamplingResult:
+    def should_sample(self, *args: Any, **kwargs: Any) -> SamplingResult:
+
         chosen = self.sampler if self.exported else ALWAYS_OFF
         return chosen.should_sample(*args, **kwargs)
 
@@ -121,7 +125,7 @@ _ASGI_HEADERS = _AsgiHeaders()
 _tracer = trace.get_tracer("servicekit")
 
 
-def start_server_span(scope: dict) -> tuple[trace.Span, object]:
+def start_server_span(scope: Mapping[str, Any]) -> tuple[trace.Span, Token[Context]]:
     """The span of one request, current until `end_server_span`; it continues the
     caller's trace when a `traceparent` came with the request.
 
@@ -136,8 +140,8 @@ def start_server_span(scope: dict) -> tuple[trace.Span, object]:
 
 def end_server_span(
     span: trace.Span,
-    token: object,
-    scope: dict,
+    token: Token[Context],
+    scope: Mapping[str, Any],
     *,
     route: str | None,
     status: int,
@@ -189,7 +193,7 @@ def trace_engine(engine: Engine) -> None:
 
     tracer = trace.get_tracer("opentelemetry.instrumentation.sqlalchemy")
     usage = metrics.get_meter(__name__).create_up_down_counter("db.client.connections.usage")
-    EngineTracer(tracer, engine, usage)
+    EngineTracer(tracer, engine, usage)  # type: ignore[no-untyped-call]  # unannotated upstream
 
 
 def trace_celery() -> None:
@@ -198,7 +202,7 @@ def trace_celery() -> None:
     Celery (servicekit.jobs.create_celery); before or after `configure_tracing`."""
     from opentelemetry.instrumentation.celery import CeleryInstrumentor
 
-    celery = CeleryInstrumentor()
+    celery = CeleryInstrumentor()  # type: ignore[no-untyped-call]  # unannotated upstream
     if not celery.is_instrumented_by_opentelemetry:
         # No provider: the global one, whenever it is set (in a worker's pool process).
         celery.instrument()

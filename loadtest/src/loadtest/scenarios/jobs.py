@@ -13,13 +13,16 @@ GIVE_UP_SECONDS = 60
 class Jobs(ServiceUser):
     @task
     def report(self) -> None:
+        assert self.account is not None  # needs_login: on_start took one
         body = {"kind": "reports.user_summary", "params": {"user_id": self.account.user_id}}
         submitted = self.client.post(
             f"{self.api}/jobs", json=body, headers=self.auth, name="[jobs] submit report"
         )
-        if submitted.status_code != 202:
+        if submitted.status_code != 202 or submitted.headers is None:
             return
         location = submitted.headers["location"]
+        if not isinstance(location, str):  # several Location headers: not the contract
+            raise TypeError(f"a 202 with Location {location!r}")
         started = time.monotonic()
         while True:
             with self.client.get(

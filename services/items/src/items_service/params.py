@@ -1,7 +1,7 @@
 """Request parameters and dependencies both modes declare the same way: one contract,
 one definition."""
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from fastapi import Query
 
@@ -10,7 +10,10 @@ from items_service.views import ViewCounter
 from servicekit.schemas import MAX_ID, ONE_LINE_PATTERN, id_path
 from servicekit.state import from_state
 
-ItemId = id_path("An item's id")
+if TYPE_CHECKING:  # mypy reads the alias; pydantic and FastAPI read the constraints
+    ItemId = int
+else:
+    ItemId = id_path("An item's id")
 OwnerId = Annotated[int, Query(ge=1, le=MAX_ID, description="A user's id")]
 OwnerFilter = Annotated[int | None, Query(ge=1, le=MAX_ID, description="Only this user's items")]
 TitlePrefix = Annotated[

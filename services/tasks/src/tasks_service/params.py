@@ -1,13 +1,16 @@
 """Request parameters both modes declare the same way: one contract, one definition."""
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Query
 from pydantic import BeforeValidator
 
 from servicekit.schemas import id_path
 
-TaskId = id_path("A task's id")
+if TYPE_CHECKING:  # mypy reads the alias; pydantic and FastAPI read the constraints
+    TaskId = int
+else:
+    TaskId = id_path("A task's id")
 
 
 def _true_or_false(value: object) -> object:

@@ -1,6 +1,6 @@
 """Request parameters both modes declare the same way: one contract, one definition."""
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from fastapi import Form, Query
 from pydantic import BaseModel, ConfigDict, Field
@@ -11,7 +11,10 @@ from users_service.hashing import HashingGate
 from users_service.login_limits import LoginLimits
 from users_service.security import TokenIssuer
 
-UserId = id_path("A user's id")
+if TYPE_CHECKING:  # mypy reads the alias; pydantic and FastAPI read the constraints
+    UserId = int
+else:
+    UserId = id_path("A user's id")
 NamePrefix = Annotated[
     str | None,
     Query(

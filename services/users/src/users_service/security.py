@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
@@ -35,7 +36,10 @@ class TokenIssuer:
     ttl_seconds: int
 
     def __post_init__(self) -> None:
-        self._key = load_pem_private_key(self.private_key_pem.encode(), password=None)
+        key = load_pem_private_key(self.private_key_pem.encode(), password=None)
+        if not isinstance(key, Ed25519PrivateKey):
+            raise ValueError("JWT_PRIVATE_KEY is not an Ed25519 key (tokens are EdDSA)")
+        self._key = key
 
     def issue(self, user_id: int, issued_at: float) -> Token:
         """A token for `user_id`, issued at the instant its credentials were read.

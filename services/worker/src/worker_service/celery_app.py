@@ -15,6 +15,7 @@ its pool processes trace the jobs they run (servicekit.tracing).
 
 import logging
 import os
+from typing import Any
 
 from celery import Celery, signals
 
@@ -81,7 +82,7 @@ def create_worker_app(settings: WorkerSettings) -> Celery:
 
     chosen_level = [settings.log_level]
 
-    def setup_logging(loglevel=None, **_kwargs) -> None:
+    def setup_logging(loglevel: str | int | None = None, **_kwargs: Any) -> None:
         # `--loglevel` wins over LOG_LEVEL; pool processes keep the main process's choice.
         if loglevel:
             level = logging.getLevelName(loglevel) if isinstance(loglevel, int) else loglevel
@@ -90,21 +91,21 @@ def create_worker_app(settings: WorkerSettings) -> Celery:
         # Celery's own warnings (such as running as root) become JSON lines too.
         logging.captureWarnings(True)
 
-    def touch_heartbeat(sender=None, **_kwargs) -> None:
+    def touch_heartbeat(sender: Any = None, **_kwargs: Any) -> None:
         if sender is not None and sender.app is app:
             touch(settings.heartbeat_file)
 
-    def close_resources(**_kwargs) -> None:
+    def close_resources(**_kwargs: Any) -> None:
         resources.close()
 
-    def serve_metrics(instance=None, **_kwargs) -> None:
+    def serve_metrics(instance: Any = None, **_kwargs: Any) -> None:
         # The main process of `celery worker` (never beat), its logging set up, before
         # the pool starts.
         on = settings.metrics_enabled and settings.metrics_port
         if instance is not None and instance.app is app and on:
             metrics.serve(app, settings)
 
-    def trace_jobs(**_kwargs) -> None:
+    def trace_jobs(**_kwargs: Any) -> None:
         # In each pool process: jobs run there, and an exporter's thread does not
         # survive the fork. A job's spans continue the trace of the request that sent it
         # (its `traceparent` rides in the message headers).

@@ -11,9 +11,11 @@ a Redis connection pool's lock leaves the child deadlocked in kombu's after-fork
 """
 
 import logging
+from typing import Any
 
 from celery import bootsteps
 from celery.utils.nodenames import worker_direct
+from kombu.asynchronous.timer import Entry
 
 from worker_service.liveness import touch
 
@@ -22,7 +24,7 @@ logger = logging.getLogger(__name__)
 HEARTBEAT_TASK = "health.heartbeat"
 
 
-class HeartbeatStep(bootsteps.StartStopStep):
+class HeartbeatStep(bootsteps.StartStopStep):  # type: ignore[misc]  # celery has no stubs
     """A consumer bootstep; `heartbeat_step` makes one with the interval and file set.
 
     A consumer step is stopped and started again when the broker connection is lost
@@ -33,25 +35,25 @@ class HeartbeatStep(bootsteps.StartStopStep):
     interval: float = 30.0
     path: str = "/tmp/worker-heartbeat"  # noqa: S108
 
-    def __init__(self, parent, **kwargs):
+    def __init__(self, parent: Any, **kwargs: Any) -> None:
         super().__init__(parent, **kwargs)
-        self._timer_entry = None
+        self._timer_entry: Entry | None = None
 
-    def start(self, consumer) -> None:
+    def start(self, consumer: Any) -> None:
         touch(self.path)  # alive from the start, before the first heartbeat comes back
         self._send(consumer)
         self._timer_entry = consumer.timer.call_repeatedly(
             self.interval, self._send, (consumer,), priority=10
         )
 
-    def stop(self, consumer) -> None:
+    def stop(self, consumer: Any) -> None:
         if self._timer_entry is not None:
-            self._timer_entry.cancel()
+            self._timer_entry.cancel()  # type: ignore[no-untyped-call]  # unannotated upstream
             self._timer_entry = None
 
     shutdown = stop
 
-    def _send(self, consumer) -> None:
+    def _send(self, consumer: Any) -> None:
         try:
             # A heartbeat older than two intervals says nothing about now.
             consumer.app.send_task(

@@ -25,12 +25,14 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 import redis
 from celery import Celery, Task, signals, states
 from kombu.transport.redis import Channel
 from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server, values
 from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.metrics_core import Metric
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
 from servicecontracts.view_counts import ViewKeys
@@ -95,14 +97,16 @@ class JobMetrics:
         run_started.connect(self.run_started, weak=False)
         signals.task_postrun.connect(self.finished, weak=False)
 
-    def delivered(self, task: Task, **_kwargs) -> None:
+    def delivered(self, task: Task, **_kwargs: Any) -> None:
         if not getattr(task, RUNS_UNDER_RECORD, False):
             self._start(task)
 
-    def run_started(self, sender: Task, **_kwargs) -> None:
+    def run_started(self, sender: Task, **_kwargs: Any) -> None:
         self._start(sender)
 
-    def finished(self, task: Task, state: str | None = None, retval=None, **_kwargs) -> None:
+    def finished(
+        self, task: Task, state: str | None = None, retval: object = None, **_kwargs: Any
+    ) -> None:
         started = self._runs.pop(task.request.id, None)
         if started is None:
             return  # this delivery ran nothing
@@ -231,15 +235,16 @@ class PoolCollector(MultiProcessCollector):
 
     def __init__(self, registry: CollectorRegistry | None, path: str):
         self._dir = path
-        super().__init__(registry, path)
+        # prometheus_client's multiprocess module is unannotated: three ignores below.
+        super().__init__(registry, path)  # type: ignore[no-untyped-call]
 
-    def collect(self):
+    def collect(self) -> Iterable[Metric]:
         for file in glob.glob(os.path.join(self._dir, "gauge_live*_*.db")):
             pid = int(file.rsplit("_", 1)[1].removesuffix(".db"))
             if not _alive(pid):
-                mark_process_dead(pid, self._dir)
+                mark_process_dead(pid, self._dir)  # type: ignore[no-untyped-call]
         # prometheus_client's own files only: another `.db` there would fail every scrape.
-        return self.merge(value_files(self._dir), accumulate=True)
+        return self.merge(value_files(self._dir), accumulate=True)  # type: ignore[no-untyped-call]
 
 
 def value_files(path: str) -> list[str]:
@@ -301,14 +306,14 @@ def serve(app: Celery, settings: WorkerSettings) -> None:
     logger.info("metrics on http://%s:%d/metrics", settings.metrics_host, settings.metrics_port)
     serving = os.getpid()
 
-    def close_inherited_listener(**_kwargs) -> None:
+    def close_inherited_listener(**_kwargs: Any) -> None:
         # A pool process holding a copy of the listening socket would keep the port taken
         # after the main process is gone, and a restarted worker could not serve. (The
         # solo pool sends this signal in the main process itself.)
         if os.getpid() != serving:
             server.socket.close()
 
-    def stop(**_kwargs) -> None:
+    def stop(**_kwargs: Any) -> None:
         server.shutdown()
         server.server_close()
 

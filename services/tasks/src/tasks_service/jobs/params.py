@@ -1,13 +1,16 @@
 """Parameters and dependencies both modes declare the same way."""
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from servicekit.ids import SnowflakeGenerator
 from servicekit.schemas import id_path
 from servicekit.state import from_state
 from tasks_service.jobs.queue import JobQueue
 
-JobId = id_path("A job's id")
+if TYPE_CHECKING:  # mypy reads the alias; pydantic and FastAPI read the constraints
+    JobId = int
+else:
+    JobId = id_path("A job's id")
 
 
 JobQueueDep = Annotated[JobQueue, from_state(lambda state: state.resources.job_queue)]
