@@ -1,109 +1,23 @@
-"""Opaque keyset cursors and the page limits, in isolation and over HTTP."""
-
-import base64
-import re
+"""The page envelope and the page limits, in isolation and over HTTP."""
 
 import httpx
 import pytest
 from fastapi import APIRouter
+from pydantic import Field
 
-from servicekit.errors import InvalidInput
+from servicekit.cursors import Cursor, RowId
 from servicekit.pagination import (
     DEFAULT_LIMIT,
     MAX_CURSOR_CHARS,
     MAX_LIMIT,
     CursorParam,
-    InvalidCursor,
     Limit,
     Page,
-    decode_cursor,
-    encode_cursor,
 )
-
-
-def b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).decode()
-
-
-@pytest.mark.parametrize(
-    "position",
-    [
-        {},
-        {"id": 2**63 - 1},
-        {"name": "Zoë ☃ 名前", "id": 17, "q": None},
-        {"created_at": "2025-01-02T03:04:05.000006+00:00", "id": 1, "done": False},
-        {"nested": {"a": [1, 2, 3]}},
-        {"padding": "x"},
-        {"padding": "xx"},
-    ],
-)
-def test_a_cursor_round_trips(position: dict) -> None:
-    cursor = encode_cursor("things", position)
-    assert re.fullmatch(r"[A-Za-z0-9_-]*", cursor)  # URL-safe, unpadded
-    assert decode_cursor("things", cursor) == position
-
-
-def test_a_cursor_is_good_only_for_the_listing_that_made_it() -> None:
-    cursor = encode_cursor("users", {"i": 5})
-
-    with pytest.raises(InvalidCursor, match=r"not made for this listing \(items\)"):
-        decode_cursor("items", cursor)
-    with pytest.raises(InvalidCursor):  # made before cursors named their listing
-        decode_cursor("users", b64(b'{"i": 5}'))
-
-
-@pytest.mark.parametrize("text", ["a\x00b", "tab\there", "\x1b[31m", "del\x7f", "c1\x85"])
-def test_a_cursor_whose_text_holds_a_control_character_is_malformed(text: str) -> None:
-    cursor = encode_cursor("users.search", {"q": "gra", "k": text, "i": 1})
-
-    with pytest.raises(InvalidCursor, match="malformed"):
-        decode_cursor("users.search", cursor)
-
-
-@pytest.mark.parametrize(
-    "cursor",
-    [
-        "",
-        "!!!!",
-        "garbage that is not base64",
-        "a",  # an impossible length
-        "ü" * 8,
-        b64(b"not json"),
-        b64(b'{"id": 1'),
-        b64(b"\xff\xfe\x00"),
-        b64(b"[1, 2]"),
-        b64(b'"a string"'),
-        b64(b"42"),
-        b64(b"null"),
-        b64(b"true"),
-    ],
-    ids=[
-        "empty",
-        "punctuation",
-        "spaces",
-        "one-char",
-        "non-ascii",
-        "not-json",
-        "truncated-json",
-        "binary",
-        "array",
-        "string",
-        "number",
-        "null",
-        "bool",
-    ],
-)
-def test_a_malformed_cursor_is_invalid_input(cursor: str) -> None:
-    with pytest.raises(InvalidCursor) as raised:
-        decode_cursor("things", cursor)
-    assert isinstance(raised.value, InvalidInput)
-    assert raised.value.status == 422
-    # One fixed message: nothing of what the client sent is reflected.
-    assert raised.value.detail == "The cursor is malformed: pass next_cursor unchanged"
 
 
 def test_a_page_serializes_its_items_and_cursor() -> None:
-    cursor = encode_cursor("numbers", {"id": 2})
+    cursor = NumberCursor(after=2).encode()
     page = Page[int](items=[1, 2], next_cursor=cursor)
     assert page.model_dump() == {"items": [1, 2], "next_cursor": cursor}
     assert Page[int](items=[], next_cursor=None).model_dump_json() == (
@@ -111,14 +25,18 @@ def test_a_page_serializes_its_items_and_cursor() -> None:
     )
 
 
+class NumberCursor(Cursor, listing="numbers"):
+    after: RowId = Field(alias="a")
+
+
 router = APIRouter()
 
 
 @router.get("/numbers")
 async def list_numbers(limit: Limit = DEFAULT_LIMIT, cursor: CursorParam = None) -> Page[int]:
-    start = decode_cursor("numbers", cursor)["after"] if cursor else 0
+    start = NumberCursor.decode(cursor).after if cursor else 0
     items = list(range(start + 1, start + 1 + limit))
-    return Page[int](items=items, next_cursor=encode_cursor("numbers", {"after": items[-1]}))
+    return Page[int](items=items, next_cursor=NumberCursor(after=items[-1]).encode())
 
 
 @pytest.fixture
@@ -140,7 +58,7 @@ async def test_pages_follow_their_cursor(client: httpx.AsyncClient) -> None:
 async def test_a_malformed_cursor_is_a_422_problem(
     client: httpx.AsyncClient, check_problem
 ) -> None:
-    response = await client.get("/numbers", params={"cursor": b64(b"[1]")})
+    response = await client.get("/numbers", params={"cursor": "W10"})  # base64 of []
     assert check_problem(response, 422)["title"] == "Invalid cursor"
 
 

@@ -8,7 +8,7 @@ import uuid
 import httpx
 import pytest
 
-from servicekit.pagination import encode_cursor
+from servicekit.cursors import encode_cursor
 
 
 def unique_prefix() -> str:

@@ -9,7 +9,7 @@ from datetime import datetime
 import httpx
 import pytest
 
-from servicekit.pagination import encode_cursor
+from servicekit.cursors import encode_cursor
 from servicekit.testing import assert_invalid, assert_problem
 
 MAX_ID = 2**63 - 1

@@ -15,6 +15,7 @@ from pydantic import (
     ValidationError,
 )
 
+from servicekit.cursors import Cursor, Filter, RowId
 from servicekit.pagination import PageJSON
 from servicekit.schemas import NO_CONTROL_PATTERN, InputModel, left_out, one_line
 
@@ -87,6 +88,20 @@ class UserRead(BaseModel):
 
 # The users list is the hottest read: its pages are serialized straight from rows.
 USER_PAGE = PageJSON(UserRead)
+
+
+class UserCursor(Cursor, listing="users"):
+    """Where a page of profiles in id order ends."""
+
+    after_id: RowId = Field(alias="i")
+
+
+class UserSearchCursor(Cursor, listing="users.search"):
+    """Where a page of a name search, in (name_key, id) order, ends."""
+
+    key_prefix: Filter[str] = Field(alias="q")
+    after_key: str = Field(alias="k")
+    after_id: RowId = Field(alias="i")
 
 
 class UserPrivate(UserRead):

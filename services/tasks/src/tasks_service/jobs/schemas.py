@@ -6,6 +6,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from servicekit.cursors import Cursor, RowId
 from servicekit.schemas import MAX_ID, InputModel, text
 
 MAX_DIGEST_DATA_CHARS = 10_000
@@ -76,3 +77,9 @@ class JobRead(BaseModel):
 class JobAccepted(BaseModel):
     id: str
     status: JobStatus
+
+
+class JobCursor(Cursor, listing="jobs"):
+    """Where a page of the caller's jobs, newest first, ends."""
+
+    before_id: RowId = Field(alias="b")
