@@ -1,9 +1,12 @@
-"""The page envelope and the page limits, in isolation and over HTTP."""
+"""The page of every list endpoint and the page limits, in isolation and over HTTP."""
+
+from datetime import UTC, datetime
+from typing import Generic, TypeVar
 
 import httpx
 import pytest
-from fastapi import APIRouter
-from pydantic import Field
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, Field, TypeAdapter
 
 from servicekit.cursors import Cursor, RowId
 from servicekit.pagination import (
@@ -15,28 +18,78 @@ from servicekit.pagination import (
     Page,
 )
 
+T = TypeVar("T")
 
-def test_a_page_serializes_its_items_and_cursor() -> None:
-    cursor = NumberCursor(after=2).encode()
-    page = Page[int](items=[1, 2], next_cursor=cursor)
-    assert page.model_dump() == {"items": [1, 2], "next_cursor": cursor}
-    assert Page[int](items=[], next_cursor=None).model_dump_json() == (
-        '{"items":[],"next_cursor":null}'
+
+class ModelPage(BaseModel, Generic[T]):
+    """The pydantic model pages were: every page must still read exactly like it."""
+
+    items: list[T]
+    next_cursor: str | None
+
+
+class Profile(BaseModel):
+    id: int
+    name: str
+    avatar: str | None
+    created_at: datetime
+
+
+ROWS = [
+    {"id": 1, "name": "Ada", "avatar": None, "created_at": datetime(2026, 1, 2, tzinfo=UTC)},
+    {
+        "id": 2**62,
+        "name": 'Grace "Amazing" Hopper — ✓\u2028',
+        "avatar": "https://example.com/a.png",
+        "created_at": datetime(2026, 11, 21, 13, 5, 9, 123456, tzinfo=UTC),
+    },
+]
+
+
+def test_a_page_class_is_made_once_per_item_type() -> None:
+    assert Page[Profile] is Page[Profile]
+    assert issubclass(Page[Profile], Page)
+    assert Page[Profile].__name__ == "Page[Profile]"
+    assert Page[Profile] is not Page[int]
+
+
+@pytest.mark.parametrize("cursor", ["eyJpIjoyfQ", None])
+def test_a_page_of_rows_or_of_models_serializes_as_the_model_page(cursor) -> None:
+    expected = ModelPage[Profile](items=[Profile(**row) for row in ROWS], next_cursor=cursor)
+
+    for items in (ROWS, [Profile(**row) for row in ROWS]):
+        response = Page[Profile](items, cursor).response()
+        assert response.body == expected.model_dump_json().encode()
+        assert response.media_type == "application/json"
+    assert Page[Profile]([], None).response().body == b'{"items":[],"next_cursor":null}'
+    assert Page[int]([1, 2], cursor).response().body == (
+        ModelPage[int](items=[1, 2], next_cursor=cursor).model_dump_json().encode()
     )
+
+
+@pytest.mark.parametrize("item_type", [Profile, int])
+def test_a_page_documents_itself_as_the_model_page(item_type) -> None:
+    # What FastAPI puts in OpenAPI documents: the same schema under the same name.
+    def schema(page_type):
+        return TypeAdapter(page_type).json_schema(ref_template="{model}")
+
+    assert schema(Page[item_type]) == schema(ModelPage[item_type]) | {
+        "title": f"Page[{item_type.__name__}]"
+    }
+
+
+router = APIRouter()
 
 
 class NumberCursor(Cursor, listing="numbers"):
     after: RowId = Field(alias="a")
 
 
-router = APIRouter()
-
-
-@router.get("/numbers")
-async def list_numbers(limit: Limit = DEFAULT_LIMIT, cursor: CursorParam = None) -> Page[int]:
+@router.get("/numbers", response_model=Page[int])
+async def list_numbers(limit: Limit = DEFAULT_LIMIT, cursor: CursorParam = None) -> Response:
     start = NumberCursor.decode(cursor).after if cursor else 0
     items = list(range(start + 1, start + 1 + limit))
-    return Page[int](items=items, next_cursor=NumberCursor(after=items[-1]).encode())
+    return Page[int](items, NumberCursor(after=items[-1]).encode()).response()
 
 
 @pytest.fixture
@@ -85,32 +138,3 @@ async def test_the_largest_page_is_allowed(client: httpx.AsyncClient) -> None:
     response = await client.get("/numbers", params={"limit": MAX_LIMIT})
     assert response.status_code == 200
     assert len(response.json()["items"]) == MAX_LIMIT
-
-
-def test_a_row_page_serializes_exactly_as_the_model_page():
-    from datetime import UTC, datetime
-
-    from pydantic import BaseModel
-
-    from servicekit.pagination import Page, PageJSON, RowPage
-
-    class Profile(BaseModel):
-        id: int
-        name: str
-        avatar: str | None
-        created_at: datetime
-
-    rows = [
-        {"id": 1, "name": "Ada", "avatar": None, "created_at": datetime(2026, 1, 2, tzinfo=UTC)},
-        {
-            "id": 2**62,
-            "name": 'Grace "Amazing" Hopper — ✓',
-            "avatar": "https://example.com/a.png",
-            "created_at": datetime(2026, 11, 21, 13, 5, 9, 123456, tzinfo=UTC),
-        },
-    ]
-    for cursor in ("eyJpIjoyfQ", None):
-        expected = Page[Profile](items=[Profile(**row) for row in rows], next_cursor=cursor)
-        response = PageJSON(Profile).response(RowPage(rows, cursor))
-        assert response.body == expected.model_dump_json().encode()
-        assert response.media_type == "application/json"

@@ -40,7 +40,7 @@ async def create_item(
     return item
 
 
-@router.get("/items")
+@router.get("/items", response_model=Page[ItemWithOwner] | Page[ItemRead])
 async def list_items(
     session: AsyncSessionDep,
     users: UsersDep,
@@ -49,16 +49,16 @@ async def list_items(
     limit: Limit = DEFAULT_LIMIT,
     cursor: CursorParam = None,
     expand: Expand = None,
-) -> Page[ItemWithOwner] | Page[ItemRead]:
+) -> Response:
     """List items by id, one owner's items, or items by title prefix."""
     page = await session.run_sync(
         service.list_items, owner_id=owner_id, q=q, limit=limit, cursor=cursor
     )
     if expand is None:
-        return page
+        return page.response()
     await session.close()  # see the module docstring
     owners = await users.profiles(item.owner_id for item in page.items)
-    return service.page_with_owners(page, owners)
+    return service.page_with_owners(page, owners).response()
 
 
 @router.get("/items/summary")

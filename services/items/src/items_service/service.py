@@ -66,8 +66,7 @@ def list_items(
             else ItemCursor(owner_id=owner_id, title_prefix=key, after_id=last.id)
         )
         next_cursor = end.encode()
-    items = [_read(row) for row in rows[:limit]]
-    return Page[ItemRead].model_construct(items=items, next_cursor=next_cursor)
+    return Page[ItemRead]([_read(row) for row in rows[:limit]], next_cursor)
 
 
 def _after(
@@ -119,7 +118,7 @@ def page_with_owners(
     page: Page[ItemRead], owners: Mapping[int, Owner | None]
 ) -> Page[ItemWithOwner]:
     items = [with_owner(item, owners) for item in page.items]
-    return Page[ItemWithOwner].model_construct(items=items, next_cursor=page.next_cursor)
+    return Page[ItemWithOwner](items, page.next_cursor)
 
 
 def _read(row: Row) -> ItemRead:

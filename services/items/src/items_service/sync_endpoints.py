@@ -50,10 +50,10 @@ def list_items(
     """List items by id, one owner's items, or items by title prefix."""
     page = service.list_items(session, owner_id=owner_id, q=q, limit=limit, cursor=cursor)
     if expand is None:
-        return json_response(page)
+        return page.response()
     session.close()  # see the module docstring
     owners = users.profiles_sync(item.owner_id for item in page.items)
-    return json_response(service.page_with_owners(page, owners))
+    return service.page_with_owners(page, owners).response()
 
 
 @router.get("/items/summary", response_model=OwnerSummary)

@@ -26,18 +26,19 @@ async def create_task(
     return task
 
 
-@router.get("/tasks")
+@router.get("/tasks", response_model=Page[TaskRead])
 async def list_tasks(
     principal: CurrentUser,
     session: AsyncSessionDep,
     done: DoneFilter = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: CursorParam = None,
-) -> Page[TaskRead]:
+) -> Response:
     """The caller's tasks by id, all of them or only the done or the open ones."""
-    return await session.run_sync(
+    page = await session.run_sync(
         service.list_tasks, principal, done=done, limit=limit, cursor=cursor
     )
+    return page.response()
 
 
 @router.get("/tasks/summary")

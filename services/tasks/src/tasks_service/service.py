@@ -58,7 +58,7 @@ def list_tasks(
     if len(rows) > limit:
         next_cursor = TaskCursor(done=done, after_id=rows[limit - 1].id).encode()
     items = [TaskRead.model_construct(**row._mapping) for row in rows[:limit]]
-    return Page[TaskRead].model_construct(items=items, next_cursor=next_cursor)
+    return Page[TaskRead](items, next_cursor)
 
 
 def update_task(

@@ -35,7 +35,7 @@ def list_tasks(
 ) -> Response:
     """The caller's tasks by id, all of them or only the done or the open ones."""
     page = service.list_tasks(session, principal, done=done, limit=limit, cursor=cursor)
-    return json_response(page)
+    return page.response()
 
 
 @router.get("/tasks/summary", response_model=TaskSummary)

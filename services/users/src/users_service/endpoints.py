@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, Response, status
 from servicekit.auth import CurrentUser
 from servicekit.errors import TooManyRequests
 from servicekit.openapi import problem_responses
-from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit
+from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page
 from servicekit.redis_clients import RedisDep
 from servicekit.revocation import revoke
 from servicekit.sessions import AsyncReadSessionDep, AsyncSessionDep
@@ -26,7 +26,7 @@ from users_service.params import (
     UserId,
 )
 from users_service.revocations import commit_and_revoke
-from users_service.schemas import USER_PAGE, Token, UserCreate, UserPrivate, UserRead, UserUpdate
+from users_service.schemas import Token, UserCreate, UserPrivate, UserRead, UserUpdate
 from users_service.security import check_password, passwords
 
 router = APIRouter(prefix="/api", tags=["async"])
@@ -53,7 +53,7 @@ async def create_user(
     return user
 
 
-@router.get("/users", response_model=USER_PAGE.model)
+@router.get("/users", response_model=Page[UserRead])
 async def list_users(
     session: AsyncReadSessionDep,
     q: NamePrefix = None,
@@ -62,7 +62,7 @@ async def list_users(
 ) -> Response:
     """List public profiles by id, or search them by name prefix."""
     page = await session.run_sync(service.list_users, q=q, limit=limit, cursor=cursor)
-    return USER_PAGE.response(page)
+    return page.response()
 
 
 @router.get("/users/me")

@@ -16,7 +16,7 @@ from pydantic import (
 )
 
 from servicekit.cursors import Cursor, Filter, RowId
-from servicekit.pagination import PageJSON
+from servicekit.pagination import Page
 from servicekit.schemas import NO_CONTROL_PATTERN, InputModel, left_out, one_line
 
 Name = one_line(100)
@@ -86,8 +86,7 @@ class UserRead(BaseModel):
     created_at: datetime
 
 
-# The users list is the hottest read: its pages are serialized straight from rows.
-USER_PAGE = PageJSON(UserRead)
+UserPage = Page[UserRead]
 
 
 class UserCursor(Cursor, listing="users"):

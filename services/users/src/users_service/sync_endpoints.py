@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request, Response, status
 from servicekit.auth import CurrentUser
 from servicekit.errors import TooManyRequests
 from servicekit.openapi import problem_responses
-from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit
+from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page
 from servicekit.redis_clients import SyncRedisDep
 from servicekit.responses import json_response, no_content
 from servicekit.revocation import revoke_sync
@@ -28,7 +28,7 @@ from users_service.params import (
     UserId,
 )
 from users_service.revocations import commit_and_revoke_sync
-from users_service.schemas import USER_PAGE, Token, UserCreate, UserPrivate, UserRead, UserUpdate
+from users_service.schemas import Token, UserCreate, UserPrivate, UserRead, UserUpdate
 from users_service.security import check_password, passwords
 
 router = APIRouter(prefix="/sync/api", tags=["sync"])
@@ -54,7 +54,7 @@ def create_user(
     return json_response(user, status.HTTP_201_CREATED, {"Location": location})
 
 
-@router.get("/users", response_model=USER_PAGE.model)
+@router.get("/users", response_model=Page[UserRead])
 def list_users(
     session: ReadSessionDep,
     q: NamePrefix = None,
@@ -62,7 +62,7 @@ def list_users(
     cursor: CursorParam = None,
 ) -> Response:
     """List public profiles by id, or search them by name prefix."""
-    return USER_PAGE.response(service.list_users(session, q=q, limit=limit, cursor=cursor))
+    return service.list_users(session, q=q, limit=limit, cursor=cursor).response()
 
 
 @router.get("/users/me", response_model=UserPrivate)

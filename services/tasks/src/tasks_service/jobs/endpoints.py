@@ -41,15 +41,16 @@ async def submit_job(
     return JobAccepted(id=str(job_id), status="queued")
 
 
-@router.get("/jobs")
+@router.get("/jobs", response_model=Page[JobRead])
 async def list_jobs(
     principal: CurrentUser,
     session: AsyncSessionDep,
     limit: Limit = DEFAULT_LIMIT,
     cursor: CursorParam = None,
-) -> Page[JobRead]:
+) -> Response:
     """The caller's jobs, newest first."""
-    return await session.run_sync(service.list_jobs, principal, limit=limit, cursor=cursor)
+    page = await session.run_sync(service.list_jobs, principal, limit=limit, cursor=cursor)
+    return page.response()
 
 
 @router.get("/jobs/{job_id}")

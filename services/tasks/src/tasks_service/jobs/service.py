@@ -66,9 +66,7 @@ def list_jobs(
     next_cursor = None
     if len(rows) > limit:
         next_cursor = JobCursor(before_id=rows[limit - 1].id).encode()
-    return Page[JobRead].model_construct(
-        items=[_read(row) for row in rows[:limit]], next_cursor=next_cursor
-    )
+    return Page[JobRead]([_read(row) for row in rows[:limit]], next_cursor)
 
 
 def _read(row) -> JobRead:

@@ -45,7 +45,7 @@ def list_jobs(
     cursor: CursorParam = None,
 ) -> Response:
     """The caller's jobs, newest first."""
-    return json_response(service.list_jobs(session, principal, limit=limit, cursor=cursor))
+    return service.list_jobs(session, principal, limit=limit, cursor=cursor).response()
 
 
 @router.get("/jobs/{job_id}", response_model=JobRead)
