@@ -7,7 +7,7 @@ import uuid
 import httpx
 import pytest
 
-from servicekit.pagination import encode_cursor
+from servicekit.cursors import encode_cursor
 from testkit.bad_input import NOT_CURSORS, b64
 
 

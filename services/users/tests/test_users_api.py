@@ -8,7 +8,7 @@ from datetime import datetime
 import httpx
 import pytest
 
-from servicekit.pagination import encode_cursor
+from servicekit.cursors import encode_cursor
 from testkit.assertions import assert_invalid, assert_problem
 from testkit.bad_input import BAD_IDS, MAX_ID, NOT_CURSORS, b64
 

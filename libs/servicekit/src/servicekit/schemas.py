@@ -134,7 +134,7 @@ def text(max_length: int) -> Any:
 
 
 def is_id(value: object) -> bool:
-    """Whether a value read from a client (a cursor, say) is a possible row id."""
+    """Whether a value read from a client (a token's subject, say) is a possible row id."""
     return type(value) is int and 0 < value <= MAX_ID
 
 

@@ -41,7 +41,7 @@ def create_item(body: ItemCreate, principal: CurrentUser, session: Session) -> I
     return service.create_item(session, principal, body)
 
 
-@api.get("/items", mode="async")
+@api.get("/items", mode="async", response_model=Page[ItemWithOwner] | Page[ItemRead])
 async def list_items(
     session: SessionDep,
     users: UsersDep,
@@ -50,16 +50,16 @@ async def list_items(
     limit: Limit = DEFAULT_LIMIT,
     cursor: CursorParam = None,
     expand: Expand = None,
-) -> Page[ItemWithOwner] | Page[ItemRead]:
+) -> Response:
     """List items by id, one owner's items, or items by title prefix."""
     page = await session.run_sync(
         service.list_items, owner_id=owner_id, q=q, limit=limit, cursor=cursor
     )
     if expand is None:
-        return page
+        return page.response()
     await session.close()  # see the module docstring
-    owners = await users.profiles(item.owner_id for item in page.items)
-    return service.page_with_owners(page, owners)
+    owners = await users.profiles(service.owner_ids(page))
+    return service.page_with_owners(page, owners).response()
 
 
 @api.get("/items", mode="sync")
@@ -74,10 +74,10 @@ def list_items_sync(
 ) -> Response:
     page = service.list_items(session, owner_id=owner_id, q=q, limit=limit, cursor=cursor)
     if expand is None:
-        return json_response(page)
+        return page.response()
     session.close()  # see the module docstring
-    owners = users.profiles_sync(item.owner_id for item in page.items)
-    return json_response(service.page_with_owners(page, owners))
+    owners = users.profiles_sync(service.owner_ids(page))
+    return service.page_with_owners(page, owners).response()
 
 
 @api.get("/items/summary")

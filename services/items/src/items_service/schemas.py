@@ -3,9 +3,10 @@
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from servicecontracts.profiles import PublicProfile
+from servicekit.cursors import Cursor, Filter, RowId
 from servicekit.schemas import InputModel, left_out, one_line, text
 
 if TYPE_CHECKING:  # mypy reads the alias; pydantic and FastAPI read the constraints
@@ -58,3 +59,21 @@ class ItemWithOwner(ItemRead):
     """`?expand=owner`: `owner` is null when users no longer knows the account."""
 
     owner: Owner | None
+
+
+# Both cursors carry the listing's name "items": which one a page uses follows from its
+# filters, so one made for another kind of page is refused like any other mismatch.
+class ItemCursor(Cursor, listing="items"):
+    """Where a page in id order ends: all items, one owner's, or one owner's search."""
+
+    owner_id: Filter[int | None] = Field(None, alias="o")
+    title_prefix: Filter[str | None] = Field(None, alias="q")
+    after_id: RowId = Field(alias="i")
+
+
+class ItemTitleCursor(Cursor, listing="items"):
+    """Where a page of a search over all owners, in (title_key, id) order, ends."""
+
+    title_prefix: Filter[str] = Field(alias="q")
+    after_key: str = Field(alias="k")
+    after_id: RowId = Field(alias="i")

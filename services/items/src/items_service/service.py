@@ -14,18 +14,17 @@ from items_service import repository
 from items_service.errors import ItemNotFound, NotYourItem
 from items_service.schemas import (
     ItemCreate,
+    ItemCursor,
     ItemRead,
+    ItemTitleCursor,
     ItemUpdate,
     ItemWithOwner,
     Owner,
     OwnerSummary,
 )
 from servicekit.models import utcnow
-from servicekit.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
-from servicekit.schemas import is_id
+from servicekit.pagination import Page
 from servicekit.tokens import Principal
-
-LISTING = "items"  # the name its cursors carry (servicekit.pagination)
 
 
 def create_item(session: Session, principal: Principal, data: ItemCreate) -> ItemRead:
@@ -53,37 +52,31 @@ def list_items(
     session: Session, *, owner_id: int | None, q: str | None, limit: int, cursor: str | None
 ) -> Page[ItemRead]:
     key = q.lower() if q else None
-    # The filters go into the cursor: a cursor is only good for the listing it came from.
-    filters = {name: value for name, value in (("o", owner_id), ("q", key)) if value is not None}
+    # A search over all owners goes in title order, every other listing in id order.
     by_title = key is not None and owner_id is None
-    after = _position(cursor, filters, by_title) if cursor else None
+    after = _after(cursor, owner_id, key, by_title=by_title) if cursor else None
     # One row more than asked says whether there is a next page.
     rows = repository.page(session, limit=limit + 1, owner_id=owner_id, key_prefix=key, after=after)
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
-        position = {"k": last.title_key, "i": last.id} if by_title else {"i": last.id}
-        next_cursor = encode_cursor(LISTING, filters | position)
-    items = [_read(row) for row in rows[:limit]]
-    return Page[ItemRead].model_construct(items=items, next_cursor=next_cursor)
+        end = (
+            ItemTitleCursor(title_prefix=key, after_key=last.title_key, after_id=last.id)
+            if by_title
+            else ItemCursor(owner_id=owner_id, title_prefix=key, after_id=last.id)
+        )
+        next_cursor = end.encode()
+    return Page[ItemRead]([_read(row) for row in rows[:limit]], next_cursor)
 
 
-def _position(cursor: str, filters: dict, by_title: bool) -> int | tuple[str, int]:
-    position = decode_cursor(LISTING, cursor)
-    expected = set(filters) | ({"k", "i"} if by_title else {"i"})
-    made_for = {name: position[name] for name in ("o", "q") if name in position}
-    same_filters = made_for == filters and all(
-        type(made_for[name]) is type(filters[name]) for name in filters
-    )
-    after_id = position.get("i")
-    if set(position) != expected or not same_filters or not is_id(after_id):
-        raise InvalidCursor("The cursor does not belong to this listing")
-    if not by_title:
-        return after_id
-    after_key = position["k"]  # free of control characters: decode_cursor checked
-    if not isinstance(after_key, str):
-        raise InvalidCursor("The cursor does not belong to this listing")
-    return after_key, after_id
+def _after(
+    cursor: str, owner_id: int | None, key: str | None, *, by_title: bool
+) -> int | tuple[str, int]:
+    """Where the page starts; the cursor must come from a page with the same filters."""
+    if by_title:
+        start = ItemTitleCursor.decode(cursor, title_prefix=key)
+        return start.after_key, start.after_id
+    return ItemCursor.decode(cursor, owner_id=owner_id, title_prefix=key).after_id
 
 
 def owner_summary(session: Session, owner_id: int) -> OwnerSummary:
@@ -121,11 +114,16 @@ def with_owner(item: ItemRead, owners: Mapping[int, Owner | None]) -> ItemWithOw
     return ItemWithOwner.model_construct(**dict(item), owner=owners.get(item.owner_id))
 
 
+def owner_ids(page: Page[ItemRead]) -> list[int]:
+    """The owners of a page's items, for users to describe."""
+    return [item.owner_id for item in page.items]  # a list page holds models
+
+
 def page_with_owners(
     page: Page[ItemRead], owners: Mapping[int, Owner | None]
 ) -> Page[ItemWithOwner]:
     items = [with_owner(item, owners) for item in page.items]
-    return Page[ItemWithOwner].model_construct(items=items, next_cursor=page.next_cursor)
+    return Page[ItemWithOwner](items, page.next_cursor)
 
 
 def _read(row: Row) -> ItemRead:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, BeforeValidator, Field
 
+from servicekit.cursors import Cursor, Filter, RowId
 from servicekit.schemas import InputModel, left_out, one_line
 from tasks_service.models import TITLE_MAX_CHARS
 
@@ -73,3 +74,11 @@ class TaskRead(BaseModel):
     created_at: datetime
     updated_at: datetime
     done_at: datetime | None
+
+
+class TaskCursor(Cursor, listing="tasks"):
+    """Where a page of the caller's tasks in id order ends, for one `done` filter."""
+
+    # Written even when null: a cursor without it was not made by this listing.
+    done: Filter[bool | None]
+    after_id: RowId = Field(alias="i")

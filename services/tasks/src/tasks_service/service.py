@@ -8,14 +8,11 @@ one that does not exist.
 from sqlalchemy.orm import Session
 
 from servicekit.models import utcnow
-from servicekit.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
-from servicekit.schemas import is_id
+from servicekit.pagination import Page
 from servicekit.tokens import Principal
 from tasks_service import repository
 from tasks_service.errors import TaskNotFound
-from tasks_service.schemas import TaskCreate, TaskRead, TaskSummary, TaskUpdate
-
-LISTING = "tasks"  # the name its cursors carry (servicekit.pagination)
+from tasks_service.schemas import TaskCreate, TaskCursor, TaskRead, TaskSummary, TaskUpdate
 
 
 def create_task(session: Session, principal: Principal, data: TaskCreate) -> TaskRead:
@@ -51,26 +48,17 @@ def get_task(session: Session, principal: Principal, task_id: int) -> TaskRead:
 def list_tasks(
     session: Session, principal: Principal, *, done: bool | None, limit: int, cursor: str | None
 ) -> Page[TaskRead]:
-    after_id = _position(cursor, done) if cursor else None
+    # The cursor must come from a page with the same filter.
+    after_id = TaskCursor.decode(cursor, done=done).after_id if cursor else None
     # One row more than asked says whether there is a next page.
     rows = repository.page(
         session, principal.user_id, done=done, limit=limit + 1, after_id=after_id
     )
     next_cursor = None
     if len(rows) > limit:
-        next_cursor = encode_cursor(LISTING, {"done": done, "i": rows[limit - 1].id})
+        next_cursor = TaskCursor(done=done, after_id=rows[limit - 1].id).encode()
     items = [TaskRead.model_construct(**row._mapping) for row in rows[:limit]]
-    return Page[TaskRead].model_construct(items=items, next_cursor=next_cursor)
-
-
-def _position(cursor: str, done: bool | None) -> int:
-    """The id after which the page starts; the cursor must come from the same filter."""
-    position = decode_cursor(LISTING, cursor)
-    after_id = position.get("i")
-    # `is`, not `==`: a cursor saying 1 or 0 was not made for true or false.
-    if set(position) != {"done", "i"} or position["done"] is not done or not is_id(after_id):
-        raise InvalidCursor("The cursor does not belong to this listing")
-    return after_id
+    return Page[TaskRead](items, next_cursor)
 
 
 def update_task(

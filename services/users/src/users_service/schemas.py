@@ -15,7 +15,8 @@ from pydantic import (
 )
 
 from servicecontracts.profiles import PublicProfile
-from servicekit.pagination import PageJSON
+from servicekit.cursors import Cursor, Filter, RowId
+from servicekit.pagination import Page
 from servicekit.schemas import NO_CONTROL_PATTERN, InputModel, left_out, one_line
 
 if TYPE_CHECKING:  # mypy reads the alias; pydantic and FastAPI read the constraints
@@ -83,8 +84,21 @@ class UserRead(PublicProfile):
     """The public profile: what anyone may see."""
 
 
-# The users list is the hottest read: its pages are serialized straight from rows.
-USER_PAGE = PageJSON(UserRead)
+UserPage = Page[UserRead]
+
+
+class UserCursor(Cursor, listing="users"):
+    """Where a page of profiles in id order ends."""
+
+    after_id: RowId = Field(alias="i")
+
+
+class UserSearchCursor(Cursor, listing="users.search"):
+    """Where a page of a name search, in (name_key, id) order, ends."""
+
+    key_prefix: Filter[str] = Field(alias="q")
+    after_key: str = Field(alias="k")
+    after_id: RowId = Field(alias="i")
 
 
 class UserPrivate(UserRead):

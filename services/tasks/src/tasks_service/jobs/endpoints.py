@@ -61,15 +61,15 @@ def submit_job_sync(
     return json_response(accepted, status.HTTP_202_ACCEPTED, location)
 
 
-@api.get("/jobs")
+@api.get("/jobs", response_model=Page[JobRead])
 def list_jobs(
     principal: CurrentUser,
     session: Session,
     limit: Limit = DEFAULT_LIMIT,
     cursor: CursorParam = None,
-) -> Page[JobRead]:
+) -> Response:
     """The caller's jobs, newest first."""
-    return service.list_jobs(session, principal, limit=limit, cursor=cursor)
+    return service.list_jobs(session, principal, limit=limit, cursor=cursor).response()
 
 
 @api.get("/jobs/{job_id}")

@@ -8,6 +8,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from servicecontracts import digest
 from servicecontracts.jobs import JobStatus
+from servicekit.cursors import Cursor, RowId
 from servicekit.schemas import MAX_ID, InputModel, text
 
 
@@ -73,3 +74,9 @@ class JobRead(BaseModel):
 class JobAccepted(BaseModel):
     id: str
     status: JobStatus
+
+
+class JobCursor(Cursor, listing="jobs"):
+    """Where a page of the caller's jobs, newest first, ends."""
+
+    before_id: RowId = Field(alias="b")

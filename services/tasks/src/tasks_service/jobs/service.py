@@ -4,15 +4,13 @@ from sqlalchemy.orm import Session
 
 from servicekit.jobs import JobMessage
 from servicekit.models import utcnow
-from servicekit.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
+from servicekit.pagination import Page
 from servicekit.request_id import current_request_id
-from servicekit.schemas import is_id
 from servicekit.tokens import Principal
 from tasks_service.jobs import repository
 from tasks_service.jobs.errors import JobNotFound, NotYourReport, TooManyJobs
-from tasks_service.jobs.schemas import JobRead, JobSubmission, ReportJob
+from tasks_service.jobs.schemas import JobCursor, JobRead, JobSubmission, ReportJob
 
-LISTING = "jobs"  # the name its cursors carry (servicekit.pagination)
 # Queued or running jobs one user may have: beyond it a submission is a 429. It bounds
 # the work one account can put ahead of everyone else's (each job at most 180 s).
 MAX_UNFINISHED_JOBS = 20
@@ -60,20 +58,15 @@ def get_job(session: Session, principal: Principal, job_id: int) -> JobRead:
     return _read(row)
 
 
-def list_jobs(session: Session, principal: Principal, *, limit: int, cursor: str | None) -> Page:
-    before_id = _position(cursor) if cursor else None
+def list_jobs(
+    session: Session, principal: Principal, *, limit: int, cursor: str | None
+) -> Page[JobRead]:
+    before_id = JobCursor.decode(cursor).before_id if cursor else None
     rows = repository.page(session, principal.user_id, limit=limit + 1, before_id=before_id)
-    next_cursor = encode_cursor(LISTING, {"b": rows[limit - 1].id}) if len(rows) > limit else None
-    return Page[JobRead].model_construct(
-        items=[_read(row) for row in rows[:limit]], next_cursor=next_cursor
-    )
-
-
-def _position(cursor: str) -> int:
-    position = decode_cursor(LISTING, cursor)
-    if set(position) != {"b"} or not is_id(position["b"]):
-        raise InvalidCursor("The cursor does not belong to this listing")
-    return position["b"]
+    next_cursor = None
+    if len(rows) > limit:
+        next_cursor = JobCursor(before_id=rows[limit - 1].id).encode()
+    return Page[JobRead]([_read(row) for row in rows[:limit]], next_cursor)
 
 
 def _read(row) -> JobRead:
