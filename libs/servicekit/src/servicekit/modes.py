@@ -14,7 +14,9 @@ bridge does every async statement), and a `def` handler that FastAPI runs in its
 pool with a sync `Session`. Both have the declaration's signature, dependencies, status
 and response model, and both return the result already serialized: a `def` handler must
 (servicekit.responses says why), and for an `async def` one it skips FastAPI's second
-validation of a value the service built.
+validation of a value the service built. A declaration that serializes its result
+itself (a list returns `page.response()`, servicekit.pagination) is annotated
+`-> Response` and names its model with `response_model=`.
 
 An operation with I/O of its own besides the database (Redis, another service, the
 password hash) is written out as a pair, `mode="async"` and then `mode="sync"`; the sync
