@@ -1,5 +1,6 @@
 """`create_app`: what its lifespan puts on the app, and the worker-id lease it holds."""
 
+import gc
 from dataclasses import dataclass
 
 import anyio.to_thread
@@ -9,6 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from servicekit.app import create_app
+from servicekit.collector import YOUNG_THRESHOLD
 from servicekit.ids import WorkerIdLease, parse
 from servicekit.settings import ServiceSettings
 from servicekit.state import state_of
@@ -112,3 +114,18 @@ async def test_sync_handlers_get_the_configured_thread_count(settings) -> None:
             assert limiter.total_tokens == 7
     finally:
         limiter.total_tokens = before
+
+
+async def test_the_startup_heap_is_frozen_and_the_young_threshold_raised(settings) -> None:
+    # A full collection must not walk what startup made, and request churn must not
+    # trigger a collection every 700 allocations (servicekit.collector says why).
+    gc.unfreeze()
+    gc.set_threshold(700, 10, 10)
+    try:
+        app = create_app(settings(worker_id=3), [])
+        async with app.router.lifespan_context(app):
+            assert gc.get_freeze_count() > 10_000
+            assert gc.get_threshold()[0] == YOUNG_THRESHOLD
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(700, 10, 10)

@@ -4,10 +4,22 @@ committed, serialized and documented alike; a written-out pair shares one contra
 import pytest
 from fastapi import FastAPI, Response
 from pydantic import BaseModel
-from sqlalchemy import Column, Integer, MetaData, String, Table, delete, insert, select
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    delete,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.orm import Session
 
-from servicekit.errors import NotFound
+from servicekit.errors import Conflict, NotFound
+from servicekit.db import sync_url
 from servicekit.modes import BothModes
 from servicekit.responses import json_response
 from testkit.apps import MODES, assert_modes_agree
@@ -59,6 +71,24 @@ def delete_label(label_id: int, session: Session) -> None:
     session.execute(delete(labels).where(labels.c.id == label_id))
 
 
+class LabelRefused(Conflict):
+    title = "Label refused"
+
+
+@api.post("/labels/refused", status_code=201)
+def create_then_refuse(body: LabelIn, session: Session) -> Label:
+    """Inserts, then refuses: the insert must not be committed."""
+    session.execute(insert(labels).values(text=body.text))
+    session.flush()
+    raise LabelRefused("refused after the insert")
+
+
+@api.post("/labels/crash", status_code=201)
+def create_then_crash(body: LabelIn, session: Session) -> Label:
+    session.execute(insert(labels).values(text=body.text))
+    raise RuntimeError("crashed after the insert")
+
+
 @api.get("/echo", mode="async", status_code=202, responses={409: {"description": "Clash"}})
 async def echo(text: str) -> Label:
     """Written out: the async twin."""
@@ -99,6 +129,33 @@ async def test_a_declared_operation_commits_and_answers_alike_in_both_modes(clie
 async def test_a_declared_operation_validates_its_parameters(client, prefix):
     response = await client.get(f"{prefix}/labels/not-a-number")
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize("prefix", MODES.values())
+@pytest.mark.parametrize(("path", "status"), [("/labels/refused", 409), ("/labels/crash", 500)])
+async def test_a_declared_operation_that_fails_after_writing_commits_nothing(
+    serve, tables, database_url, prefix, path, status
+):
+    # The handler opens and commits the session itself (no FastAPI dependency does):
+    # an error after the insert must still roll it back.
+    tables(metadata)
+    text = f"failed {prefix}{path}"
+    async with serve(api.routers, raise_app_exceptions=False, database_url=database_url) as c:
+        response = await c.post(f"{prefix}{path}", json={"text": text})
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    assert count_labels(database_url, text) == 0
+
+
+def count_labels(database_url: str, text: str) -> int:
+    """From a connection of its own: only committed rows are visible."""
+    engine = create_engine(sync_url(database_url))
+    try:
+        with engine.connect() as connection:
+            query = select(func.count()).select_from(labels).where(labels.c.text == text)
+            return connection.execute(query).scalar_one()
+    finally:
+        engine.dispose()
 
 
 async def test_a_written_out_pair_runs_each_twin_under_its_prefix(client):

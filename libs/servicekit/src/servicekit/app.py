@@ -14,6 +14,7 @@ from prometheus_client import CollectorRegistry
 
 from servicekit import health
 from servicekit.body_limit import BodySizeLimitMiddleware
+from servicekit.collector import settle_startup_heap
 from servicekit.db import Database, create_database
 from servicekit.ids import SnowflakeGenerator, WorkerIdLease
 from servicekit.logging import AccessLog, configure_logging
@@ -129,6 +130,7 @@ def create_app(
             tasks = [asyncio.create_task(revocations.run())]
             if loop_lag:
                 tasks.append(asyncio.create_task(loop_lag.run()))
+            settle_startup_heap()
             logger.info("%s started (worker id %s)", name, ids.worker_id)
             try:
                 yield

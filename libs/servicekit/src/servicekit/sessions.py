@@ -10,34 +10,56 @@ blocking twin adds `Sync` (`SessionDep` hands out an `AsyncSession`, `SyncSessio
 """
 
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from servicekit.db import Database
 from servicekit.state import state_of
 
 
-async def _async_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with state_of(request.app).db.async_sessions() as session:
+@asynccontextmanager
+async def async_session(db: Database, *, read_only: bool) -> AsyncIterator[AsyncSession]:
+    """A request's session: committed when the block ends without an error, rolled back
+    when it raises. Leave the block before the response is sent, so that a failing
+    commit is a 5xx and never a 2xx. A read session has nothing to commit."""
+    sessions = db.async_read_sessions if read_only else db.async_sessions
+    async with sessions() as session:
         yield session
-        await session.commit()
+        if not read_only:
+            await session.commit()
+
+
+@contextmanager
+def sync_session(db: Database, *, read_only: bool) -> Iterator[Session]:
+    """`async_session`'s blocking twin."""
+    sessions = db.sync_read_sessions if read_only else db.sync_sessions
+    with sessions() as session:
+        yield session
+        if not read_only:
+            session.commit()
+
+
+async def _async_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with async_session(state_of(request.app).db, read_only=False) as session:
+        yield session
 
 
 def _sync_session(request: Request) -> Iterator[Session]:
-    with state_of(request.app).db.sync_sessions() as session:
+    with sync_session(state_of(request.app).db, read_only=False) as session:
         yield session
-        session.commit()
 
 
 async def _async_read_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with state_of(request.app).db.async_read_sessions() as session:
+    async with async_session(state_of(request.app).db, read_only=True) as session:
         yield session
 
 
 def _sync_read_session(request: Request) -> Iterator[Session]:
-    with state_of(request.app).db.sync_read_sessions() as session:
+    with sync_session(state_of(request.app).db, read_only=True) as session:
         yield session
 
 
