@@ -1,7 +1,10 @@
 """The ceiling benchmark's rows, its reading of wrk and its verdicts, from fixed input."""
 
+from pathlib import Path
+
 import pytest
 
+from devstack.keys import ensure_dev_keypair
 from loadtest.ceiling import ROWS, selected_rows
 from loadtest.ceiling_report import (
     TAIL_ROWS,
@@ -13,7 +16,10 @@ from loadtest.ceiling_report import (
     verdicts,
 )
 from loadtest.gc_probe import GcFigures
+from loadtest.tokens import dev_token
 from loadtest.wrk import parse_wrk
+from servicekit.settings import ServiceSettings
+from servicekit.tokens import TokenVerifier
 
 WRK_OUTPUT = """Running 10s test @ http://127.0.0.1:40001/api/users?limit=50
   1 threads and 32 connections
@@ -160,3 +166,14 @@ def test_the_median_run_counts_with_every_runs_errors_and_longest_pause():
     median = median_result(runs)
     assert (median.rps, median.p99_ms, median.errors) == (700, 9, 3)
     assert median.gc == GcFigures(8, 6, (1, 0, 0), 0.1, 0.1, 0.012)
+
+
+def test_the_dev_token_is_one_a_service_trusts(tmp_path: Path):
+    private_key, public_key = ensure_dev_keypair(tmp_path)
+    defaults = ServiceSettings.model_fields
+    verifier = TokenVerifier(
+        public_key,
+        issuer=defaults["jwt_issuer"].default,
+        audience=defaults["jwt_audience"].default,
+    )
+    assert verifier.verify(dev_token(private_key, 1)).user_id == 1
