@@ -44,7 +44,7 @@ from devstack.health import wait_until_ok
 from devstack.keys import ensure_dev_keypair
 from devstack.layout import repo_root
 from devstack.ports import free_port
-from devstack.processes import spawn, terminate
+from devstack.processes import spawn, tail, terminate
 from loadtest.ceiling_report import TARGETS, Result, median_result, render, verdicts
 from loadtest.gc_window import close_window, open_window, probed_argv
 from loadtest.tokens import dev_token
@@ -185,7 +185,8 @@ def measure(row: Row, bench: Bench) -> Result:
         base = f"http://127.0.0.1:{port}"
         ready = base + (row.ready_path or row.path)
         if not wait_until_ok(ready, timeout=30, alive=lambda: process.poll() is None):
-            raise SystemExit(f"({row.key}) {row.app} did not answer; see {log}")
+            # The log's folder goes when the run ends: its last lines go with the error.
+            raise SystemExit(f"({row.key}) {row.app} did not answer:\n{tail(log)}")
         headers = []
         if row.authorized:
             headers.append(f"Authorization: Bearer {dev_token(bench.private_key, DEMO_OWNER)}")
