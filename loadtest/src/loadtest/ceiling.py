@@ -2,36 +2,41 @@
 
 Each app runs alone as one uvicorn process pinned to core 0, called directly (no
 gateway) by wrk pinned to core 1, at concurrency 32, after a warm-up that is not counted,
-in several rounds (the median counts):
+in several rounds (the median counts). Service rows run as `make run` runs them: request
+span, metrics and access line on (no span exporter), unless said otherwise.
 
-    (a) users  GET /api/users?limit=50        async, as `make run` runs it: request
-        span, metrics and access line on (no span exporter)
-    (b) users  GET /sync/api/users?limit=50   sync, the same
+    (a) users  GET /api/users?limit=50        async, Postgres
+    (b) users  GET /sync/api/users?limit=50   sync, Postgres
     (c) FastAPI + a raw asyncpg pool, the same query and data, no middleware (baseline)
     (d) plain FastAPI, constant JSON
     (e) a servicekit app, the same constant JSON, with all its middleware and the
         request's span, metrics and access line
     (f) the same as (e) unobserved: ACCESS_LOG, METRICS_ENABLED, TRACING_ENABLED false
     (g) the same as (a) unobserved
+    (h) a `def` FastAPI handler on a raw psycopg pool, the query and data of (c)
+    (i) tasks  GET /api/tasks?limit=50        async, MariaDB, as the demo owner
+    (j) tasks  GET /sync/api/tasks?limit=50   sync, the same
+    (k) FastAPI + a raw asyncmy pool, the tasks page's query and data (baseline)
+    (l) a `def` FastAPI handler on a raw PyMySQL pool, the same
 
-Targets: (a) >= 0.6 x (c), (b) >= 0.4 x (c), (e) >= 0.75 x (d), and observing a request
-costs the users list at most 15%: (a) >= 0.85 x (g). The data is users_bench on Postgres
-(`make seed-bench`).
+The letters stay: notes and the README cite them. Every server runs under
+loadtest.gc_probe, which times its garbage collections over the measured window only.
+The targets are in loadtest.ceiling_report. The data is users_bench on Postgres and
+tasks_bench on MariaDB (`make seed-bench`).
 """
 
 import argparse
-import dataclasses
+import http.client
 import json
 import os
-import re
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from devstack.binaries import find_binary
 from devstack.databases import with_database
@@ -39,11 +44,19 @@ from devstack.health import wait_until_ok
 from devstack.keys import ensure_dev_keypair
 from devstack.layout import repo_root
 from devstack.ports import free_port
-from devstack.processes import spawn, terminate
+from devstack.processes import spawn, tail, terminate
+from loadtest.ceiling_report import TARGETS, Result, median_result, render, verdicts
+from loadtest.gc_window import close_window, open_window, probed_argv
+from loadtest.tokens import dev_token
+from loadtest.wrk import parse_wrk, run_wrk
 
 BASELINES = Path(__file__).parents[2] / "baselines"
 CONCURRENCY = 32
-UVICORN = ("-m", "uvicorn", "--host", "127.0.0.1", "--loop", "uvloop", "--http", "httptools")
+SERVER_CORE, WRK_CORE = 0, 1
+UVICORN = ("--host", "127.0.0.1", "--loop", "uvloop", "--http", "httptools")
+# The tasks seed's demo owner (tasks_service.seed's --demo-owner, 1): 36 tasks, which a
+# page of 50 holds whole, where the other owners have one or two each.
+DEMO_OWNER = 1
 
 
 # The switches of what a service observes about each request (servicekit.settings).
@@ -60,10 +73,19 @@ class Row:
     # Environment of the app; servicekit apps read OBSERVED's switches from it.
     env: dict[str, str]
     app_dir: Path | None = None
+    # Whose bench database DATABASE_URL names: users_bench on Postgres (the constant
+    # apps' servicekit settings want one too) or tasks_bench on MariaDB.
+    database: str = "users"
+    # Requests carry the demo owner's token (the tasks list refuses anonymous callers).
+    authorized: bool = False
+    # What answers 200 once the app is up, where `path` wants a token.
+    ready_path: str | None = None
 
 
 USERS = "users_service.main:app"
 USERS_LIST = "/api/users?limit=50"
+TASKS = "tasks_service.main:app"
+TASKS_LIST = "/api/tasks?limit=50"
 ROWS = (
     Row("a", "users list, async, as make run runs it", USERS, USERS_LIST, OBSERVED),
     Row("b", "users list, sync", USERS, "/sync/api/users?limit=50", OBSERVED),
@@ -79,90 +101,133 @@ ROWS = (
         BASELINES,
     ),
     Row("g", "users list, async, unobserved", USERS, USERS_LIST, UNOBSERVED),
+    Row("h", "FastAPI + raw psycopg, def handler", "raw_psycopg:app", USERS_LIST, {}, BASELINES),
+    Row(
+        "i",
+        "tasks list, async, MariaDB",
+        TASKS,
+        TASKS_LIST,
+        OBSERVED,
+        database="tasks",
+        authorized=True,
+        ready_path="/readyz",
+    ),
+    Row(
+        "j",
+        "tasks list, sync, MariaDB",
+        TASKS,
+        "/sync/api/tasks?limit=50",
+        OBSERVED,
+        database="tasks",
+        authorized=True,
+        ready_path="/readyz",
+    ),
+    Row(
+        "k",
+        "FastAPI + raw asyncmy",
+        "raw_asyncmy:app",
+        TASKS_LIST,
+        {},
+        BASELINES,
+        database="tasks",
+        authorized=True,
+    ),
+    Row(
+        "l",
+        "FastAPI + raw PyMySQL, def handler",
+        "raw_pymysql:app",
+        TASKS_LIST,
+        {},
+        BASELINES,
+        database="tasks",
+        authorized=True,
+    ),
 )
-# (row, reference row, least ratio)
-TARGETS = (("a", "c", 0.6), ("b", "c", 0.4), ("e", "d", 0.75), ("a", "g", 0.85))
+
+
+def selected_rows(spec: str) -> tuple[Row, ...]:
+    """The rows `--rows a,c,h` names, in the table's order; all for an empty spec."""
+    if not spec:
+        return ROWS
+    wanted = {key.strip() for key in spec.split(",") if key.strip()}
+    unknown = wanted - {row.key for row in ROWS}
+    if unknown:
+        raise ValueError(f"no such rows: {', '.join(sorted(unknown))}")
+    return tuple(row for row in ROWS if row.key in wanted)
 
 
 @dataclass(frozen=True)
-class Result:
-    key: str
-    label: str
-    rps: float
-    p99_ms: float
-    errors: int
+class Bench:
+    """What every measurement of a run shares."""
+
+    wrk: str
+    seconds: float
+    # DATABASE_URL by Row.database.
+    database_urls: dict[str, str]
+    # The environment every app starts with.
+    env: dict[str, str]
+    private_key: str
+    folder: Path
 
 
-def parse_wrk(output: str) -> tuple[float, float, int]:
-    """Requests/s, p99 in ms and errors (non-2xx/3xx answers and socket errors)."""
-    rps = float(_found(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    value, unit = _found(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", output, re.M).groups()
-    p99 = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))
-    socket = re.search(
-        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
-    )
-    errors += sum(int(n) for n in socket.groups()) if socket else 0
-    return rps, p99, errors
-
-
-def _found(pattern: str, output: str, flags: int = 0) -> re.Match[str]:
-    """The match of a line wrk always prints; its absence means wrk did not measure."""
-    match = re.search(pattern, output, flags)
-    if match is None:
-        raise ValueError(f"wrk's output has no line matching {pattern!r}:\n{output}")
-    return match
-
-
-def run_wrk(wrk: str, url: str, seconds: float) -> str:
-    argv = ["taskset", "-c", "1", wrk, "-t1", f"-c{CONCURRENCY}", f"-d{seconds:g}s", "--latency"]
-    completed = subprocess.run(  # noqa: S603 - wrk with our own arguments
-        [*argv, url], capture_output=True, text=True, timeout=seconds + 30, check=True
-    )
-    return completed.stdout
-
-
-def measure(row: Row, env: dict[str, str], wrk: str, seconds: float, logs: Path) -> Result:
+def measure(row: Row, bench: Bench) -> Result:
     port = free_port()
-    argv = ["taskset", "-c", "0", sys.executable, *UVICORN, "--port", str(port), row.app]
+    figures = bench.folder / f"{row.key}.gc.json"
     # uvicorn's own access log is off for the baselines; servicekit turns it off itself.
-    argv.append("--no-access-log")
+    uvicorn = [*UVICORN, "--port", str(port), "--no-access-log", row.app]
     if row.app_dir:
-        argv += ["--app-dir", str(row.app_dir)]
-    process = spawn(argv, env=env | row.env, log=logs / f"{row.key}.log")
+        uvicorn += ["--app-dir", str(row.app_dir)]
+    argv = ["taskset", "-c", str(SERVER_CORE), *probed_argv(figures, uvicorn)]
+    env = bench.env | row.env | {"DATABASE_URL": bench.database_urls[row.database]}
+    log = bench.folder / f"{row.key}.log"
+    process = spawn(argv, env=env, log=log)
     try:
-        url = f"http://127.0.0.1:{port}{row.path}"
-        if not wait_until_ok(url, timeout=30, alive=lambda: process.poll() is None):
-            raise SystemExit(f"({row.key}) {row.app} did not answer; see {logs / row.key}.log")
-        run_wrk(wrk, url, min(3.0, seconds))  # warm-up, not counted
-        rps, p99, errors = parse_wrk(run_wrk(wrk, url, seconds))
+        base = f"http://127.0.0.1:{port}"
+        ready = base + (row.ready_path or row.path)
+        if not wait_until_ok(ready, timeout=30, alive=lambda: process.poll() is None):
+            # The log's folder goes when the run ends: its last lines go with the error.
+            raise SystemExit(f"({row.key}) {row.app} did not answer:\n{tail(log)}")
+        headers = []
+        if row.authorized:
+            headers.append(f"Authorization: Bearer {dev_token(bench.private_key, DEMO_OWNER)}")
+        url = base + row.path
+        _check_first_answer(row, url, headers)
+
+        def wrk(seconds: float) -> str:
+            return run_wrk(
+                bench.wrk, url, seconds, concurrency=CONCURRENCY, core=WRK_CORE, headers=headers
+            )
+
+        wrk(min(3.0, bench.seconds))  # warm-up, not counted
+        open_window(process.pid)
+        output = wrk(bench.seconds)
+        gc = close_window(process.pid, figures)
     finally:
         terminate(process)
-    return Result(row.key, row.label, rps, p99, errors)
+    reading = parse_wrk(output)
+    return Result(
+        row.key, row.label, reading.rps, reading.p50_ms, reading.p99_ms, reading.errors, gc
+    )
 
 
-def median_result(runs: Sequence[Result]) -> Result:
-    """The run of median throughput, with the errors of every run."""
-    middle = sorted(runs, key=lambda run: run.rps)[(len(runs) - 1) // 2]
-    return dataclasses.replace(middle, errors=sum(run.errors for run in runs))
-
-
-def render(results: dict[str, Result]) -> str:
-    lines = [f"{'':4}{'app':<42}{'rps':>10}{'p99 ms':>10}{'errors':>8}"]
-    lines += [
-        f"({r.key}) {r.label:<42}{r.rps:>10.0f}{r.p99_ms:>10.1f}{r.errors:>8}"
-        for r in results.values()
-    ]
-    lines.append("")
-    for key, reference, least in TARGETS:
-        ratio = results[key].rps / results[reference].rps
-        verdict = "meets" if ratio >= least else "misses"
-        lines.append(f"({key}) / ({reference}) = {ratio:.2f}   target >= {least}: {verdict}")
-    return "\n".join(lines)
+def _check_first_answer(row: Row, url: str, headers: Sequence[str]) -> None:
+    """One request as wrk will send it: a refused token would otherwise be measured as
+    a table of fast 401s."""
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=10)
+    try:
+        target = f"{parts.path}?{parts.query}" if parts.query else parts.path
+        connection.request("GET", target, headers=dict(h.split(": ", 1) for h in headers))
+        response = connection.getresponse()
+        body = response.read()
+    finally:
+        connection.close()
+    if response.status != 200:
+        raise SystemExit(f"({row.key}) {url} answered {response.status}: {body[:500]!r}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--seconds", type=float, default=8, help="measured seconds per run")
     parser.add_argument(
         "--rounds",
@@ -170,45 +235,65 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=3,
         help="runs of every app, one round after the other; the median counts",
     )
+    parser.add_argument("--rows", default="", help="only these rows, e.g. a,c (default: every row)")
     parser.add_argument(
         "--database-url",
         default=with_database(
             os.environ.get("POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
             "users_bench",
         ),
+        help="the users rows' database (default: users_bench on POSTGRES_URL)",
+    )
+    parser.add_argument(
+        "--tasks-database-url",
+        default=with_database(
+            os.environ.get("MYSQL_URL", "mysql://root@127.0.0.1:3306/"), "tasks_bench"
+        ),
+        help="the tasks rows' database (default: tasks_bench on MYSQL_URL)",
     )
     args = parser.parse_args(argv)
+    try:
+        rows = selected_rows(args.rows)
+    except ValueError as error:
+        parser.error(str(error))
     if (os.cpu_count() or 1) < 2:
         raise SystemExit("the ceiling benchmark pins the server and wrk to two different cores")
-    wrk = find_binary("wrk", ("wrk",))
     with tempfile.TemporaryDirectory(prefix="ceiling-") as folder:
         private_key, public_key = ensure_dev_keypair(Path(folder))
-        env = dict(os.environ) | {
-            "DATABASE_URL": args.database_url,
-            "JWT_PRIVATE_KEY": private_key,
-            "JWT_PUBLIC_KEY": public_key,
-            "LOG_LEVEL": "INFO",
-        }
-        runs: dict[str, list[Result]] = {row.key: [] for row in ROWS}
+        bench = Bench(
+            wrk=find_binary("wrk", ("wrk",)),
+            seconds=args.seconds,
+            database_urls={"users": args.database_url, "tasks": args.tasks_database_url},
+            env=dict(os.environ)
+            | {"JWT_PRIVATE_KEY": private_key, "JWT_PUBLIC_KEY": public_key, "LOG_LEVEL": "INFO"},
+            private_key=private_key,
+            folder=Path(folder),
+        )
+        runs: dict[str, list[Result]] = {row.key: [] for row in rows}
         # Rounds rather than repeats in a row: a machine that slows down for a while
         # (a noisy neighbour, a thermal limit) then weighs on every app alike.
         for number in range(1, args.rounds + 1):
-            for row in ROWS:
+            for row in rows:
                 print(f"round {number}: ({row.key}) {row.label}", file=sys.stderr, flush=True)
-                runs[row.key].append(measure(row, env, wrk, args.seconds, Path(folder)))
+                runs[row.key].append(measure(row, bench))
         results = {key: median_result(found) for key, found in runs.items()}
     print(render(results))
     out = repo_root() / "reports" / f"ceiling-{datetime.now(UTC):%Y%m%d-%H%M%S}.json"
     out.parent.mkdir(exist_ok=True)
-    ratios = {f"{k}/{r}": results[k].rps / results[r].rps for k, r, _ in TARGETS}
+    ratios = {
+        f"{k}/{r}": results[k].rps / results[r].rps
+        for k, r, _ in TARGETS
+        if k in results and r in results
+    }
     out.write_text(
         json.dumps(
             {
                 "concurrency": CONCURRENCY,
                 "seconds": args.seconds,
                 "rounds": args.rounds,
-                "results": [asdict(r) for r in results.values()],
+                "results": [r.to_json() for r in results.values()],
                 "ratios": ratios,
+                "verdicts": [{"target": v.text, "met": v.met} for v in verdicts(results)],
                 "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             },
             indent=2,

@@ -1,0 +1,16 @@
+"""An app whose every request leaves cyclic garbage behind: only the collector frees it,
+so a few requests are sure to set off collections (test_gc_probe.py)."""
+
+from fastapi import FastAPI
+
+CYCLES_PER_REQUEST = 5000
+
+app = FastAPI()
+
+
+@app.get("/garbage")
+async def garbage() -> dict:
+    for _ in range(CYCLES_PER_REQUEST):
+        cycle: list = []
+        cycle.append(cycle)
+    return {"cycles": CYCLES_PER_REQUEST}
