@@ -18,8 +18,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from servicekit.errors import Conflict, NotFound
 from servicekit.db import sync_url
+from servicekit.errors import Conflict, NotFound
 from servicekit.modes import BothModes
 from servicekit.responses import json_response
 from testkit.apps import MODES, assert_modes_agree
