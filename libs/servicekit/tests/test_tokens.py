@@ -23,7 +23,7 @@ from cryptography.x509.oid import NameOID
 from fastapi import APIRouter
 
 from servicekit.auth import CurrentUser
-from servicekit.tokens import InvalidToken, Principal, TokenVerifier
+from servicekit.tokens import InvalidToken, Principal, RevokedToken, TokenVerifier
 
 ISSUER, AUDIENCE = "users", "services"
 
@@ -71,6 +71,51 @@ def sign(signing_key: Ed25519PrivateKey):
 
 def test_a_fresh_token_is_accepted(verifier: TokenVerifier, sign) -> None:
     assert verifier.verify(sign()) == Principal(user_id=42)
+
+
+def test_a_remembered_token_is_refused_once_it_expires(verifier: TokenVerifier, sign) -> None:
+    # Verified tokens are remembered by their text; their expiry is checked every time.
+    expires = int(time.time()) + 2
+    token = sign(exp=expires)
+    assert verifier.verify(token) == Principal(user_id=42)
+    assert verifier.verify(token) == Principal(user_id=42)
+    while time.time() < expires:
+        time.sleep(0.05)
+    with pytest.raises(InvalidToken):
+        verifier.verify(token)
+
+
+class Cutoffs:
+    """Revocations kept in memory: the `Revocations` protocol at its simplest."""
+
+    def __init__(self) -> None:
+        self.cutoffs: dict[int, float] = {}
+
+    def is_revoked(self, user_id: int, issued_at: float) -> bool:
+        return issued_at < self.cutoffs.get(user_id, 0.0)
+
+
+def test_a_remembered_token_is_refused_once_revoked(signing_key, sign) -> None:
+    revocations = Cutoffs()
+    verifier = TokenVerifier(
+        public_pem(signing_key), issuer=ISSUER, audience=AUDIENCE, revocations=revocations
+    )
+    token = sign(iat=time.time() - 1)
+    assert verifier.verify(token) == Principal(user_id=42)
+    revocations.cutoffs[42] = time.time()
+    with pytest.raises(RevokedToken):
+        verifier.verify(token)
+
+
+def test_the_remembered_tokens_stay_bounded(signing_key, sign) -> None:
+    verifier = TokenVerifier(public_pem(signing_key), issuer=ISSUER, audience=AUDIENCE)
+    verifier.CACHE_SIZE = 3
+    tokens = [sign(sub=str(user)) for user in range(1, 11)]
+    for user, token in enumerate(tokens, start=1):
+        assert verifier.verify(token).user_id == user
+        assert len(verifier._verified) <= 3
+    # A forgotten token is verified afresh, and still accepted.
+    assert verifier.verify(tokens[0]).user_id == 1
 
 
 def test_the_largest_bigint_subject_is_accepted(verifier: TokenVerifier, sign) -> None:

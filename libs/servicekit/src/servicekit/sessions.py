@@ -9,11 +9,12 @@ blocking twin adds `Sync` (`SessionDep` hands out an `AsyncSession`, `SyncSessio
 `Session`; so do `RedisDep` and `SyncRedisDep`, `revoke` and `revoke_sync`).
 """
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from sqlalchemy import Executable, Result
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -41,6 +42,13 @@ def sync_session(db: Database, *, read_only: bool) -> Iterator[Session]:
         yield session
         if not read_only:
             session.commit()
+
+
+def read(session: Session, statement: Executable, params: Mapping[str, Any]) -> Result[Any]:
+    """Runs a Core statement (columns, not entities) on the session's connection: the
+    same SQL, transaction and rows, without the ORM's steps per execution (autoflush,
+    entity compile state), which cost a sixth of a users-list request."""
+    return session.connection().execute(statement, params)
 
 
 async def _async_session(request: Request) -> AsyncIterator[AsyncSession]:

@@ -1,6 +1,7 @@
 """Verification of the access tokens that users issues: EdDSA JWTs checked with the
 public key alone, so no service calls users per request."""
 
+import time
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -54,7 +55,24 @@ def load_public_key(pem: str) -> Ed25519PublicKey:
     return key
 
 
+@dataclass(frozen=True, slots=True)
+class _Verified:
+    user_id: int
+    issued_at: float
+    expires_at: float
+
+
 class TokenVerifier:
+    """Checks a token's signature, claims and revocation.
+
+    A verified token is remembered by its text (up to `CACHE_SIZE` of them): its
+    Ed25519 check costs more than the rest of a short request, and a client sends the
+    same token for as long as it lives. Expiry and revocation are still checked on
+    every request, so a remembered token is refused at the same moment as a new one.
+    """
+
+    CACHE_SIZE = 4096
+
     def __init__(
         self,
         public_key_pem: str,
@@ -68,8 +86,19 @@ class TokenVerifier:
         self._issuer = issuer
         self._audience = audience
         self._revocations = revocations
+        self._verified: dict[str, _Verified] = {}
 
     def verify(self, token: str) -> Principal:
+        verified = self._verified.get(token)
+        if verified is None or time.time() >= verified.expires_at:
+            verified = self._verify_signed(token)
+        if self._revocations is not None and self._revocations.is_revoked(
+            verified.user_id, verified.issued_at
+        ):
+            raise RevokedToken("revoked")
+        return Principal(user_id=verified.user_id, token=token)
+
+    def _verify_signed(self, token: str) -> _Verified:
         try:
             claims = jwt.decode(
                 token,
@@ -83,10 +112,15 @@ class TokenVerifier:
             # users writes a fractional `iat` (RFC 7519 allows it): a revocation cutoff
             # in the same second as a login must tell the two apart.
             issued_at = float(claims["iat"])
+            expires_at = float(claims["exp"])
         except (jwt.PyJWTError, ValueError, TypeError) as error:
             raise InvalidToken(str(error)) from error
         if not is_id(user_id):  # else it would fail in the database, not here
             raise InvalidToken("subject out of range")
-        if self._revocations is not None and self._revocations.is_revoked(user_id, issued_at):
-            raise RevokedToken("revoked")
-        return Principal(user_id=user_id, token=token)
+        verified = _Verified(user_id, issued_at, expires_at)
+        if len(self._verified) >= self.CACHE_SIZE:
+            # Emptied rather than evicted one by one: no bookkeeping per request, and
+            # safe without a lock for the `def` handlers' threads.
+            self._verified.clear()
+        self._verified[token] = verified
+        return verified

@@ -24,7 +24,7 @@ def create_task(principal: CurrentUser, body: TaskCreate, session: Session) -> T
     return service.create_task(session, principal, body)
 
 
-@api.get("/tasks", response_model=Page[TaskRead])
+@api.get("/tasks", read_only=True, response_model=Page[TaskRead])
 def list_tasks(
     principal: CurrentUser,
     session: Session,
@@ -36,13 +36,13 @@ def list_tasks(
     return service.list_tasks(session, principal, done=done, limit=limit, cursor=cursor).response()
 
 
-@api.get("/tasks/summary")
+@api.get("/tasks/summary", read_only=True)
 def summarize_tasks(principal: CurrentUser, session: Session) -> TaskSummary:
     """How many of the caller's tasks are open and done."""
     return service.summarize(session, principal)
 
 
-@api.get("/tasks/{task_id}")
+@api.get("/tasks/{task_id}", read_only=True)
 def read_task(principal: CurrentUser, task_id: TaskId, session: Session) -> TaskRead:
     """One of the caller's tasks."""
     return service.get_task(session, principal, task_id)

@@ -16,6 +16,7 @@ from sqlalchemy import Row, bindparam, delete, false, func, insert, select, true
 from sqlalchemy.orm import Session
 
 from servicekit.models import UTCDateTime
+from servicekit.sessions import read
 from tasks_service.models import Task
 
 # In the order of TaskRead's fields.
@@ -28,6 +29,7 @@ COLUMNS = (
     Task.updated_at,
     Task.done_at,
 )
+KEYS = tuple(column.key for column in COLUMNS)
 
 _OWNED = (Task.id == bindparam("task_id"), Task.owner_id == bindparam("owner"))
 _NOW = bindparam("now", type_=UTCDateTime())
@@ -76,7 +78,8 @@ _counts = (
 
 def counts(session: Session, owner_id: int) -> dict[bool, int]:
     """Tasks of one owner by done: served by the (owner_id, done, id) index alone."""
-    return {bool(done): count for done, count in session.execute(_counts, {"owner": owner_id})}
+    rows = read(session, _counts, {"owner": owner_id})
+    return {bool(done): count for done, count in rows}
 
 
 def insert_task(session: Session, values: dict) -> int:
@@ -85,7 +88,7 @@ def insert_task(session: Session, values: dict) -> int:
 
 
 def owned_task(session: Session, owner_id: int, task_id: int) -> Row | None:
-    return session.execute(_by_id, {"owner": owner_id, "task_id": task_id}).one_or_none()
+    return read(session, _by_id, {"owner": owner_id, "task_id": task_id}).one_or_none()
 
 
 def page(
@@ -96,7 +99,7 @@ def page(
         params["done"] = done
     if after_id is not None:
         params["after_id"] = after_id
-    return session.execute(_PAGES[done is not None, after_id is not None], params).all()
+    return read(session, _PAGES[done is not None, after_id is not None], params).all()
 
 
 def update_task(session: Session, owner_id: int, task_id: int, values: dict, now: datetime) -> None:

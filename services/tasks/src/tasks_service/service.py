@@ -57,8 +57,10 @@ def list_tasks(
     next_cursor = None
     if len(rows) > limit:
         next_cursor = TaskCursor(done=done, after_id=rows[limit - 1].id).encode()
-    items = [TaskRead.model_construct(**row._mapping) for row in rows[:limit]]
-    return Page[TaskRead](items, next_cursor)
+    # Rows as dicts (servicekit.pagination): a model object per row cost a tenth of
+    # the request. zip stops at TaskRead's fields, the statement's columns in order.
+    keys = repository.KEYS
+    return Page[TaskRead]([dict(zip(keys, row, strict=True)) for row in rows[:limit]], next_cursor)
 
 
 def update_task(

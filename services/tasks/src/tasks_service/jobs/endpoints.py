@@ -61,7 +61,7 @@ def submit_job_sync(
     return json_response(accepted, status.HTTP_202_ACCEPTED, location)
 
 
-@api.get("/jobs", response_model=Page[JobRead])
+@api.get("/jobs", read_only=True, response_model=Page[JobRead])
 def list_jobs(
     principal: CurrentUser,
     session: Session,
@@ -72,7 +72,7 @@ def list_jobs(
     return service.list_jobs(session, principal, limit=limit, cursor=cursor).response()
 
 
-@api.get("/jobs/{job_id}")
+@api.get("/jobs/{job_id}", read_only=True)
 def read_job(principal: CurrentUser, job_id: JobId, session: Session) -> JobRead:
     """One of the caller's jobs: its status, and its result or error once it has ended."""
     return service.get_job(session, principal, job_id)

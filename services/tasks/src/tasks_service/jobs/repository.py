@@ -7,6 +7,7 @@ from sqlalchemy.dialects import mysql, postgresql
 from sqlalchemy.orm import Session
 
 from servicecontracts.jobs import UNFINISHED
+from servicekit.sessions import read
 from tasks_service.jobs.models import Job, JobSubmitter
 
 COLUMNS = (Job.id, Job.kind, Job.status, Job.result, Job.error, Job.created_at, Job.finished_at)
@@ -50,11 +51,11 @@ def unfinished_jobs(session: Session, owner_id: int) -> int:
 
 
 def owned_job(session: Session, owner_id: int, job_id: int) -> Row | None:
-    return session.execute(_owned, {"owner": owner_id, "job_id": job_id}).one_or_none()
+    return read(session, _owned, {"owner": owner_id, "job_id": job_id}).one_or_none()
 
 
 def page(session: Session, owner_id: int, *, limit: int, before_id: int | None) -> Sequence[Row]:
     if before_id is None:
-        return session.execute(_page, {"owner": owner_id, "limit": limit}).all()
+        return read(session, _page, {"owner": owner_id, "limit": limit}).all()
     params = {"owner": owner_id, "limit": limit, "before_id": before_id}
-    return session.execute(_page_before, params).all()
+    return read(session, _page_before, params).all()
