@@ -115,11 +115,6 @@ def with_owner(item: ItemRead, owners: Mapping[int, Owner | None]) -> ItemWithOw
     return ItemWithOwner.model_construct(**dict(item), owner=owners.get(item.owner_id))
 
 
-def owner_ids(page: Page[ItemRead]) -> list[int]:
-    """The owners of a page's items, for users to describe."""
-    return [item.owner_id for item in page.items]  # a list page holds models
-
-
 def page_with_owners(
     page: Page[ItemRead], owners: Mapping[int, Owner | None]
 ) -> Page[ItemWithOwner]:
