@@ -1,8 +1,8 @@
-"""The statuses a job moves through fit the table that stores them."""
+"""The kinds of job and the statuses a job moves through fit the table that stores them."""
 
 from typing import get_args
 
-from servicecontracts.jobs import UNFINISHED, JobStatus, jobs
+from servicecontracts.jobs import DIGEST, UNFINISHED, USER_SUMMARY, JobKind, JobStatus, jobs
 
 
 def test_unfinished_statuses_are_statuses_and_some_end():
@@ -13,3 +13,10 @@ def test_unfinished_statuses_are_statuses_and_some_end():
 
 def test_every_status_fits_its_column():
     assert max(map(len, get_args(JobStatus))) <= jobs.c.status.type.length
+
+
+def test_every_kind_fits_its_column():
+    kinds = get_args(JobKind)
+
+    assert kinds == (DIGEST, USER_SUMMARY)
+    assert max(map(len, kinds)) <= jobs.c.kind.type.length

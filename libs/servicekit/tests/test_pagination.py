@@ -16,6 +16,7 @@ from servicekit.pagination import (
     CursorParam,
     Limit,
     Page,
+    RowPage,
 )
 
 T = TypeVar("T")
@@ -51,17 +52,29 @@ def test_a_page_class_is_made_once_per_item_type() -> None:
     assert issubclass(Page[Profile], Page)
     assert Page[Profile].__name__ == "Page[Profile]"
     assert Page[Profile] is not Page[int]
+    assert RowPage[Profile] is RowPage[Profile]
+    assert issubclass(RowPage[Profile], RowPage)
+    assert RowPage[Profile].__name__ == "RowPage[Profile]"
+
+
+def test_a_page_of_rows_needs_a_model() -> None:
+    with pytest.raises(TypeError, match="RowPage needs a pydantic model"):
+        RowPage[int]
 
 
 @pytest.mark.parametrize("cursor", ["eyJpIjoyfQ", None])
 def test_a_page_of_rows_or_of_models_serializes_as_the_model_page(cursor) -> None:
     expected = ModelPage[Profile](items=[Profile(**row) for row in ROWS], next_cursor=cursor)
 
-    for items in (ROWS, [Profile(**row) for row in ROWS]):
-        response = Page[Profile](items, cursor).response()
+    for page in (
+        RowPage[Profile](ROWS, cursor),
+        Page[Profile]([Profile(**r) for r in ROWS], cursor),
+    ):
+        response = page.response()
         assert response.body == expected.model_dump_json().encode()
         assert response.media_type == "application/json"
     assert Page[Profile]([], None).response().body == b'{"items":[],"next_cursor":null}'
+    assert RowPage[Profile]([], None).response().body == b'{"items":[],"next_cursor":null}'
     assert Page[int]([1, 2], cursor).response().body == (
         ModelPage[int](items=[1, 2], next_cursor=cursor).model_dump_json().encode()
     )
@@ -76,6 +89,8 @@ def test_a_page_documents_itself_as_the_model_page(item_type) -> None:
     assert schema(Page[item_type]) == schema(ModelPage[item_type]) | {
         "title": f"Page[{item_type.__name__}]"
     }
+    if item_type is Profile:
+        assert schema(RowPage[item_type]) == schema(Page[item_type])
 
 
 router = APIRouter()

@@ -1,17 +1,29 @@
-"""The jobs table in the tasks database, and the statuses a job moves through.
+"""The jobs table in the tasks database, the kinds of job and the statuses a job moves
+through.
 
 tasks writes a row when a job is submitted and shows it to its submitter; the worker
 moves it through queued -> running -> succeeded | failed. The database, not Redis, holds
 a job's state: it outlives worker and Redis restarts and stays readable for as long as
 the row is kept. The table is tasks' (its migrations create it); tasks maps its ORM
 class onto a copy in its own metadata, and the worker uses this one as it is.
+
+A job's kind is the name of the Celery task that runs it: tasks accepts a submission
+of each kind (its schemas discriminate on it), the worker names its tasks by them.
 """
 
-from typing import Literal
+from typing import Final, Literal
 
 from sqlalchemy import JSON, BigInteger, Column, Index, Integer, MetaData, String, Table, Text
 
 from servicekit.models import NAMING_CONVENTION, UTCDateTime
+
+# Each kind once as a type (a submission's `kind`) and once as a value (the task's name);
+# the type checker holds the two equal.
+DigestKind = Literal["compute.digest"]
+DIGEST: Final[DigestKind] = "compute.digest"
+UserSummaryKind = Literal["reports.user_summary"]
+USER_SUMMARY: Final[UserSummaryKind] = "reports.user_summary"
+JobKind = Literal[DigestKind, UserSummaryKind]
 
 JobStatus = Literal["queued", "running", "succeeded", "failed"]
 # The statuses of a job that has not ended: the worker may still start it, and the

@@ -24,6 +24,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.gc_collector import GCCollector
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
+from sqlalchemy.engine import URL
 from sqlalchemy.pool import QueuePool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -150,7 +151,7 @@ class PoolMetrics:
         )
         registry.register(self)
 
-    def checkout_timer(self, mode: str, database_url: str) -> CheckoutTimer:
+    def checkout_timer(self, mode: str, database_url: str | URL) -> CheckoutTimer:
         labels = (self._service, mode, database_kind(database_url))
         return CheckoutTimer(self._wait.labels(*labels), self._timeouts.labels(*labels))
 

@@ -14,9 +14,9 @@ bridge does every async statement), and a `def` handler that FastAPI runs in its
 pool with a sync `Session`. Both have the declaration's signature, dependencies, status
 and response model, and both return the result already serialized: a `def` handler must
 (servicekit.responses says why), and for an `async def` one it skips FastAPI's second
-validation of a value the service built. A declaration that serializes its result
-itself (a list returns `page.response()`, servicekit.pagination) is annotated
-`-> Response` and names its model with `response_model=`.
+validation of a value the service built. A list returns its page, annotated
+`-> Page[Model]` or `-> RowPage[Model]` (servicekit.pagination): the page serializes
+itself, once, and is documented as `Page[Model]`.
 
 An operation with I/O of its own besides the database (Redis, another service, the
 password hash) is written out as a pair, `mode="async"` and then `mode="sync"`; the sync
@@ -35,6 +35,7 @@ from fastapi.routing import APIRoute
 from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
 
+from servicekit.pagination import BasePage
 from servicekit.responses import no_content
 from servicekit.sessions import async_session, sync_session
 from servicekit.state import state_of
@@ -148,14 +149,13 @@ class _Declaration:
         self.options = dict(options)
         self.status_code: int = self.options.setdefault("status_code", 200)
         result = hints.get("return")
+        if result is type(None):
+            result = None
+        self.response_model = result
+        # A page serializes itself (servicekit.pagination); any other result by its type.
+        self._is_page = isinstance(result, type) and issubclass(result, BasePage)
         self._serialize = None
-        if isinstance(result, type) and issubclass(result, Response):
-            # Serialized by the declaration itself; its model is given as an option.
-            self.response_model = self.options.pop("response_model")
-        elif result in (None, type(None)):
-            self.response_model = None
-        else:
-            self.response_model = result
+        if result is not None and not self._is_page:
             self._serialize = TypeAdapter(result).dump_json
         signature = inspect.signature(function)
         self.parameters = [
@@ -187,8 +187,8 @@ class _Declaration:
         )
 
     def _respond(self, result: Any, prefix: str) -> Response:
-        if isinstance(result, Response):
-            return result
+        if self._is_page:
+            return result.response()
         if self._serialize is None:
             return no_content()
         headers = None

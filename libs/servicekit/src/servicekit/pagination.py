@@ -1,13 +1,18 @@
 """Keyset pagination shared by every list endpoint: the limits, the query parameters and
 the page, `{items, next_cursor}`. The cursor itself is servicekit.cursors'.
 
-A list endpoint's service returns a `Page[Model]` and its handler answers with
-`page.response()`, in both modes: the page is serialized once, straight to JSON bytes,
-never validated again (FastAPI would validate a returned model and then serialize it).
-The route declares `response_model=Page[Model]` for its OpenAPI document.
+A list endpoint's service returns a `Page[Model]` (its items model objects) or a
+`RowPage[Model]` (its items rows as dicts with exactly the model's fields), and the page
+is answered with `page.response()`, in both modes: serialized once, straight to JSON
+bytes, never validated again (FastAPI would validate a returned model and then serialize
+it). Both kinds document themselves as the pydantic model `Page[Model]`: a declaration
+(servicekit.modes) annotated `-> Page[Model]` or `-> RowPage[Model]` is documented and
+answered that way; a written-out handler returns `page.response()` and declares
+`response_model=Page[Model]`.
 """
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
@@ -30,61 +35,80 @@ CursorParam = Annotated[
 
 
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+
+
+class BasePage:
+    """What both kinds of page share: one JSON serialization, the schema of `Page[Model]`.
+
+    `Page[Model]` and `RowPage[Model]` are classes of their own, made once per model.
+    """
+
+    __slots__ = ()
+
+    items: Sequence[Any]
+    next_cursor: str | None
+
+    _schema: ClassVar[type[BaseModel]]
+    _serializer: ClassVar[TypeAdapter[Any]]
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        # The OpenAPI schema of a page is that of a pydantic model named `Page[Model]`, as
+        # it was when pages were pydantic models: documents and clients see no change.
+        return handler(cls._schema)
+
+    def response(self) -> Response:
+        body = self._serializer.dump_json({"items": self.items, "next_cursor": self.next_cursor})
+        return Response(body, media_type="application/json")
 
 
 # Not frozen: a frozen dataclass is made through object.__setattr__, 0.2 µs a page more on
 # the hottest read.
 @dataclass(slots=True)
-class Page(Generic[T]):
-    """A page of a listing. `Page[Model]` is a class of its own, made once per model.
+class Page(BasePage, Generic[T]):
+    """A page of a listing whose items are `T` objects (models, or plain values)."""
 
-    Its items are `Model` objects, or dicts with exactly the model's fields: hot lists
-    pass rows as dicts, since a model object per row cost more than the query on the
-    users list. Both serialize to the same JSON, with the model's field types (datetimes
-    as ISO 8601, and so on); one page holds one kind or the other, not both.
-    """
-
-    items: list[T] | list[dict[str, Any]]
+    items: list[T]
     next_cursor: str | None
 
-    _schema: ClassVar[type[BaseModel]]
-    _of_models: ClassVar[TypeAdapter]
-    _of_rows: ClassVar[TypeAdapter | None]
-
     def __class_getitem__(cls, item_type: Any) -> "type[Page]":
-        return _page_of(item_type)
+        return _pages_of(item_type)[0]
 
-    @classmethod
-    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
-        # The OpenAPI schema of `Page[Model]` is that of a pydantic model of that name,
-        # as it was when pages were pydantic models: documents and clients see no change.
-        return handler(cls._schema)
 
-    def response(self) -> Response:
-        items = self.items
-        adapter = self._of_rows if items and type(items[0]) is dict else self._of_models
-        body = adapter.dump_json({"items": items, "next_cursor": self.next_cursor})
-        return Response(body, media_type="application/json")
+@dataclass(slots=True)
+class RowPage(BasePage, Generic[M]):
+    """A page of a listing whose items are rows as dicts with exactly the fields of the
+    model `M`: hot lists pass rows, since a model object per row cost more than the query
+    on the users list. It serializes to the JSON of `Page[M]`, with the model's field
+    types (datetimes as ISO 8601, and so on), and is documented as `Page[M]`."""
+
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+    def __class_getitem__(cls, model: Any) -> "type[RowPage]":
+        row_page = _pages_of(model)[1]
+        if row_page is None:
+            raise TypeError(f"RowPage needs a pydantic model, not {model!r}")
+        return row_page
 
 
 @functools.cache
-def _page_of(item_type: Any) -> type[Page]:
+def _pages_of(item_type: Any) -> tuple[type[Page], type[RowPage] | None]:
     name = f"Page[{getattr(item_type, '__name__', item_type)}]"
     schema = create_model(name, items=(list[item_type], ...), next_cursor=(str | None, ...))
     # The envelope is a TypedDict, so that a page need not be a model object; so are the
     # rows, with the model's fields: pydantic serializes them by the model's own rules.
+    # (typing_extensions' stub types TypedDict as a special form, which mypy lets one call
+    # with literal fields only; at runtime it is the functional form that takes any.)
     envelope = {"items": list[item_type], "next_cursor": str | None}
-    of_models = TypeAdapter(TypedDict(f"{name}Models", envelope))  # type: ignore[misc]
-    of_rows = None
-    if isinstance(item_type, type) and issubclass(item_type, BaseModel):
-        fields = {key: field.annotation for key, field in item_type.model_fields.items()}
-        row = TypedDict(f"{item_type.__name__}Row", fields)  # type: ignore[misc]
-        envelope = {"items": list[row], "next_cursor": str | None}
-        of_rows = TypeAdapter(TypedDict(f"{name}Rows", envelope))  # type: ignore[misc]
-    namespace = {
-        "__slots__": (),
-        "_schema": schema,
-        "_of_models": of_models,
-        "_of_rows": of_rows,
-    }
-    return type(name, (Page,), namespace)
+    of_models = TypeAdapter(TypedDict(f"{name}Models", envelope))  # type: ignore[operator]
+    page = type(name, (Page,), {"__slots__": (), "_schema": schema, "_serializer": of_models})
+    if not (isinstance(item_type, type) and issubclass(item_type, BaseModel)):
+        return page, None
+    fields = {key: field.annotation for key, field in item_type.model_fields.items()}
+    row = TypedDict(f"{item_type.__name__}Row", fields)  # type: ignore[misc]
+    envelope = {"items": list[row], "next_cursor": str | None}
+    of_rows = TypeAdapter(TypedDict(f"{name}Rows", envelope))  # type: ignore[operator]
+    namespace = {"__slots__": (), "_schema": schema, "_serializer": of_rows}
+    return page, type(f"Row{name}", (RowPage,), namespace)

@@ -4,11 +4,13 @@ The id lives in a contextvar for the duration of the request so that logs, outbo
 calls and jobs carry it.
 """
 
+import functools
 import re
 from collections.abc import Callable
 
 from asgi_correlation_id import CorrelationIdMiddleware
 from asgi_correlation_id.context import correlation_id
+from starlette.types import ASGIApp
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _WELL_FORMED = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -23,11 +25,12 @@ def current_request_id() -> str | None:
     return correlation_id.get()
 
 
-def request_id_middleware(make_id: Callable[[], int]) -> tuple[type, dict]:
-    """The middleware class and options, in the form `app.add_middleware` takes."""
-    return CorrelationIdMiddleware, {
-        "header_name": REQUEST_ID_HEADER,
-        "generator": lambda: str(make_id()),
-        "validator": is_well_formed,
-        "transformer": None,
-    }
+def request_id_middleware(make_id: Callable[[], int]) -> Callable[[ASGIApp], ASGIApp]:
+    """The middleware, configured: what `app.add_middleware` takes."""
+    return functools.partial(
+        CorrelationIdMiddleware,
+        header_name=REQUEST_ID_HEADER,
+        generator=lambda: str(make_id()),
+        validator=is_well_formed,
+        transformer=None,
+    )

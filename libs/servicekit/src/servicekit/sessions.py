@@ -11,15 +11,18 @@ blocking twin adds `Sync` (`SessionDep` hands out an `AsyncSession`, `SyncSessio
 
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVarTuple
 
 from fastapi import Depends, Request
-from sqlalchemy import Executable, Result
+from sqlalchemy import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import TypedReturnsRows
 
 from servicekit.db import Database
 from servicekit.state import state_of
+
+Columns = TypeVarTuple("Columns")
 
 
 @asynccontextmanager
@@ -44,7 +47,9 @@ def sync_session(db: Database, *, read_only: bool) -> Iterator[Session]:
             session.commit()
 
 
-def read(session: Session, statement: Executable, params: Mapping[str, Any]) -> Result[Any]:
+def read(
+    session: Session, statement: TypedReturnsRows[*Columns], params: Mapping[str, Any]
+) -> CursorResult[*Columns]:
     """Runs a Core statement (columns, not entities) on the session's connection: the
     same SQL, transaction and rows, without the ORM's steps per execution (autoflush,
     entity compile state), which cost a sixth of a users-list request."""

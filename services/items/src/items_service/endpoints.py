@@ -58,7 +58,7 @@ async def list_items(
     if expand is None:
         return page.response()
     await session.close()  # see the module docstring
-    owners = await users.profiles(service.owner_ids(page))
+    owners = await users.profiles([item.owner_id for item in page.items])
     return service.page_with_owners(page, owners).response()
 
 
@@ -76,7 +76,7 @@ def list_items_sync(
     if expand is None:
         return page.response()
     session.close()  # see the module docstring
-    owners = users.profiles_sync(service.owner_ids(page))
+    owners = users.profiles_sync([item.owner_id for item in page.items])
     return service.page_with_owners(page, owners).response()
 
 

@@ -7,6 +7,7 @@ with a sync `Session`, and async handlers run the same service functions through
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Row, Select, bindparam, delete, func, insert, select, tuple_, update
 from sqlalchemy.orm import Session
@@ -26,10 +27,12 @@ COLUMNS = (
 
 _by_id = select(*COLUMNS).where(Item.id == bindparam("id"))
 _owner_of = select(Item.owner_id).where(Item.id == bindparam("id"))
-# The table, not the entity: a Core insert reports the new primary key on both servers.
-_insert = insert(Item.__table__)
-# Core, without values: the SET clause is made of the keys each execution passes.
-_update = update(Item.__table__).where(Item.__table__.c.id == bindparam("item_id"))
+# Run on the session's connection, as Core: the new primary key is reported on both
+# servers (the session would take it for an ORM bulk insert, which reports none).
+_insert = insert(Item)
+# Without values: the SET clause is made of the keys each execution passes (as Core, on
+# the connection; the session would take a dict of values for an ORM bulk update).
+_update = update(Item).where(Item.id == bindparam("item_id"))
 _delete = delete(Item).where(Item.id == bindparam("id"))
 
 
@@ -79,8 +82,10 @@ def summary(session: Session, owner_id: int) -> tuple[int, int]:
     return count, int(views)
 
 
-def insert_item(session: Session, values: dict) -> int:
-    return session.execute(_insert, values).inserted_primary_key[0]
+def insert_item(session: Session, values: dict[str, Any]) -> int:
+    key = session.connection().execute(_insert, values).inserted_primary_key
+    assert key is not None  # typed Optional, but a one-row INSERT always reports it
+    return key[0]
 
 
 def item(session: Session, item_id: int) -> Row | None:
@@ -114,10 +119,11 @@ def page(
     return session.execute(statement, params).all()
 
 
-def update_item(session: Session, item_id: int, values: dict, now: datetime) -> bool:
+def update_item(session: Session, item_id: int, values: dict[str, Any], now: datetime) -> bool:
     params = {**values, "updated_at": now, "item_id": item_id}
-    return session.execute(_update, params).rowcount == 1
+    return session.connection().execute(_update, params).rowcount == 1
 
 
 def delete_item(session: Session, item_id: int) -> bool:
-    return session.execute(_delete, {"id": item_id}).rowcount == 1
+    # On the connection: its CursorResult has the rowcount (the same SQL as the session's).
+    return session.connection().execute(_delete, {"id": item_id}).rowcount == 1

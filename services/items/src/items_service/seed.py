@@ -9,7 +9,7 @@ import argparse
 import random
 import sys
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import create_engine, func, insert, select
 from sqlalchemy.engine import Engine
@@ -44,7 +44,7 @@ SENTENCES = (
 )
 
 
-def _item(owner_id: int, rng: random.Random, now) -> dict:
+def _item(owner_id: int, rng: random.Random, now: datetime) -> dict[str, object]:
     title = f"{rng.choice(ADJECTIVES)} {rng.choice(NOUNS)} {rng.choice(QUALIFIERS)}".strip()
     created = now - timedelta(seconds=rng.randrange(86_400 * 365))
     description = " ".join(rng.sample(SENTENCES, rng.randint(1, 3))) if rng.random() < 0.7 else None
@@ -68,14 +68,13 @@ def owners_of(count: int, owners: int, rng: random.Random) -> list[int]:
 
 def seed(engine: Engine, count: int, owners: int, rng: random.Random) -> int:
     """Inserts `count` items for owners 1..`owners`; returns how many there are now."""
-    table = Item.__table__
     now = utcnow()
     owner_ids = owners_of(count, owners, rng)
     with engine.begin() as connection:
         for offset in range(0, count, BATCH):
             rows = [_item(owner_id, rng, now) for owner_id in owner_ids[offset : offset + BATCH]]
-            connection.execute(insert(table), rows)
-        return connection.execute(select(func.count()).select_from(table)).scalar_one()
+            connection.execute(insert(Item), rows)
+        return connection.execute(select(func.count()).select_from(Item)).scalar_one()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -6,6 +6,7 @@ caller from Redis (views.py), on the single-item read only.
 """
 
 from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
@@ -29,7 +30,7 @@ from servicekit.tokens import Principal
 
 def create_item(session: Session, principal: Principal, data: ItemCreate) -> ItemRead:
     now = utcnow()
-    values = {
+    values: dict[str, Any] = {
         "owner_id": principal.user_id,
         "title": data.title,
         "description": data.description,
@@ -62,7 +63,7 @@ def list_items(
         last = rows[limit - 1]
         end = (
             ItemTitleCursor(title_prefix=key, after_key=last.title_key, after_id=last.id)
-            if by_title
+            if by_title and key is not None  # (key is set whenever by_title)
             else ItemCursor(owner_id=owner_id, title_prefix=key, after_id=last.id)
         )
         next_cursor = end.encode()
@@ -112,11 +113,6 @@ def _require_owner(session: Session, principal: Principal, item_id: int) -> None
 
 def with_owner(item: ItemRead, owners: Mapping[int, Owner | None]) -> ItemWithOwner:
     return ItemWithOwner.model_construct(**dict(item), owner=owners.get(item.owner_id))
-
-
-def owner_ids(page: Page[ItemRead]) -> list[int]:
-    """The owners of a page's items, for users to describe."""
-    return [item.owner_id for item in page.items]  # a list page holds models
 
 
 def page_with_owners(

@@ -5,12 +5,12 @@ call the service functions.
 The caller's identity comes first among the parameters: a request without a valid token
 is refused before it takes a database connection."""
 
-from fastapi import Response, status
+from fastapi import status
 from sqlalchemy.orm import Session
 
 from servicekit.auth import CurrentUser
 from servicekit.modes import BothModes
-from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page
+from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit, RowPage
 from tasks_service import service
 from tasks_service.params import DoneFilter, TaskId
 from tasks_service.schemas import TaskCreate, TaskRead, TaskSummary, TaskUpdate
@@ -24,16 +24,16 @@ def create_task(principal: CurrentUser, body: TaskCreate, session: Session) -> T
     return service.create_task(session, principal, body)
 
 
-@api.get("/tasks", read_only=True, response_model=Page[TaskRead])
+@api.get("/tasks", read_only=True)
 def list_tasks(
     principal: CurrentUser,
     session: Session,
     done: DoneFilter = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: CursorParam = None,
-) -> Response:
+) -> RowPage[TaskRead]:
     """The caller's tasks by id, all of them or only the done or the open ones."""
-    return service.list_tasks(session, principal, done=done, limit=limit, cursor=cursor).response()
+    return service.list_tasks(session, principal, done=done, limit=limit, cursor=cursor)
 
 
 @api.get("/tasks/summary", read_only=True)

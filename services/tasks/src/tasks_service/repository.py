@@ -11,6 +11,7 @@ interleave a read and a write.
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Row, bindparam, delete, false, func, insert, select, true, update
 from sqlalchemy.orm import Session
@@ -37,8 +38,9 @@ _NOW = bindparam("now", type_=UTCDateTime())
 _NO_SYNC = {"synchronize_session": False}
 
 _by_id = select(*COLUMNS).where(*_OWNED)
-# The table, not the entity: a Core insert reports the new primary key on both servers.
-_insert = insert(Task.__table__)
+# Run on the session's connection, as Core: the new primary key is reported on both
+# servers (the session would take it for an ORM bulk insert, which reports none).
+_insert = insert(Task)
 _delete = delete(Task).where(*_OWNED).execution_options(**_NO_SYNC)
 # `done = false` in the WHERE makes a second PUT match nothing: done_at keeps its first
 # value, and of concurrent PUTs exactly one writes.
@@ -82,9 +84,10 @@ def counts(session: Session, owner_id: int) -> dict[bool, int]:
     return {bool(done): count for done, count in rows}
 
 
-def insert_task(session: Session, values: dict) -> int:
-    result = session.execute(_insert, values)
-    return result.inserted_primary_key[0]
+def insert_task(session: Session, values: dict[str, Any]) -> int:
+    key = session.connection().execute(_insert, values).inserted_primary_key
+    assert key is not None  # typed Optional, but a one-row INSERT always reports it
+    return key[0]
 
 
 def owned_task(session: Session, owner_id: int, task_id: int) -> Row | None:
@@ -121,4 +124,6 @@ def mark_undone(session: Session, owner_id: int, task_id: int, now: datetime) ->
 
 
 def delete_task(session: Session, owner_id: int, task_id: int) -> bool:
-    return session.execute(_delete, {"owner": owner_id, "task_id": task_id}).rowcount == 1
+    # On the connection: its CursorResult has the rowcount (the same SQL as the session's).
+    result = session.connection().execute(_delete, {"owner": owner_id, "task_id": task_id})
+    return result.rowcount == 1

@@ -71,7 +71,6 @@ def task_row(owner_id: int, created: datetime, now: datetime, rng: random.Random
 
 def seed(engine: Engine, count: int, owners: int, demo_owner: int, rng: random.Random) -> int:
     """Inserts `count` tasks; returns how many there are now."""
-    table = Task.__table__
     now = utcnow()
     start = now - HISTORY
     # Creation times rise with the ids, as they would have in real use.
@@ -81,11 +80,11 @@ def seed(engine: Engine, count: int, owners: int, demo_owner: int, rng: random.R
         for n, owner_id in enumerate(owners_of(count, owners, demo_owner, rng)):
             batch.append(task_row(owner_id, start + step * n, now, rng))
             if len(batch) == BATCH:
-                connection.execute(insert(table), batch)
+                connection.execute(insert(Task), batch)
                 batch = []
         if batch:
-            connection.execute(insert(table), batch)
-        return connection.execute(select(func.count()).select_from(table)).scalar_one()
+            connection.execute(insert(Task), batch)
+        return connection.execute(select(func.count()).select_from(Task)).scalar_one()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -14,7 +14,7 @@ from servicekit.auth import CurrentUser
 from servicekit.errors import TooManyRequests
 from servicekit.modes import ASYNC_PREFIX, SYNC_PREFIX, BothModes
 from servicekit.openapi import problem_responses
-from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page
+from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit
 from servicekit.responses import json_response, no_content
 from servicekit.revocation import revoke, revoke_sync
 from servicekit.sessions import ReadSessionDep, SessionDep, SyncReadSessionDep, SyncSessionDep
@@ -31,7 +31,7 @@ from users_service.params import (
     UserId,
 )
 from users_service.revocations import commit_and_revoke, commit_and_revoke_sync
-from users_service.schemas import Token, UserCreate, UserPrivate, UserRead, UserUpdate
+from users_service.schemas import Token, UserCreate, UserPage, UserPrivate, UserRead, UserUpdate
 from users_service.security import check_password, passwords
 
 api = BothModes()
@@ -73,15 +73,15 @@ def create_user_sync(
     return json_response(user, status.HTTP_201_CREATED, {"Location": location})
 
 
-@api.get("/users", read_only=True, response_model=Page[UserRead])
+@api.get("/users", read_only=True)
 def list_users(
     session: Session,
     q: NamePrefix = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: CursorParam = None,
-) -> Response:
+) -> UserPage:
     """List public profiles by id, or search them by name prefix."""
-    return service.list_users(session, q=q, limit=limit, cursor=cursor).response()
+    return service.list_users(session, q=q, limit=limit, cursor=cursor)
 
 
 @api.get("/users/me", read_only=True)

@@ -7,6 +7,7 @@ with a sync `Session`, and async handlers run the same service functions through
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Row, bindparam, delete, insert, select, tuple_, update
 from sqlalchemy.orm import Session
@@ -23,8 +24,9 @@ PRIVATE_COLUMNS = (*PUBLIC_COLUMNS, User.email)
 _public_by_id = select(*PUBLIC_COLUMNS).where(User.id == bindparam("id"))
 _private_by_id = select(*PRIVATE_COLUMNS).where(User.id == bindparam("id"))
 _credentials_by_email = select(User.id, User.password_hash).where(User.email == bindparam("email"))
-# The table, not the entity: a Core insert reports the new primary key on both servers.
-_insert = insert(User.__table__)
+# Run on the session's connection, as Core: the new primary key is reported on both
+# servers (the session would take it for an ORM bulk insert, which reports none).
+_insert = insert(User)
 _delete = delete(User).where(User.id == bindparam("user_id"))
 
 _page = select(*PUBLIC_COLUMNS).order_by(User.id).limit(bindparam("limit"))
@@ -44,9 +46,10 @@ _search_after = _search.where(
 )
 
 
-def insert_user(session: Session, values: dict) -> int:
-    result = session.execute(_insert, values)
-    return result.inserted_primary_key[0]
+def insert_user(session: Session, values: dict[str, Any]) -> int:
+    key = session.connection().execute(_insert, values).inserted_primary_key
+    assert key is not None  # typed Optional, but a one-row INSERT always reports it
+    return key[0]
 
 
 def public_user(session: Session, user_id: int) -> Row | None:
@@ -77,10 +80,11 @@ def search_page(
     return read(session, _search_after, params).all()
 
 
-def update_user(session: Session, user_id: int, values: dict, now: datetime) -> bool:
+def update_user(session: Session, user_id: int, values: dict[str, Any], now: datetime) -> bool:
     statement = update(User).where(User.id == user_id).values(**values, updated_at=now)
-    return session.execute(statement).rowcount == 1
+    # On the connection: its CursorResult has the rowcount (the same SQL as the session's).
+    return session.connection().execute(statement).rowcount == 1
 
 
 def delete_user(session: Session, user_id: int) -> bool:
-    return session.execute(_delete, {"user_id": user_id}).rowcount == 1
+    return session.connection().execute(_delete, {"user_id": user_id}).rowcount == 1

@@ -16,7 +16,7 @@ from pydantic import (
 
 from servicecontracts.profiles import PublicProfile
 from servicekit.cursors import Cursor, Filter, RowId
-from servicekit.pagination import Page
+from servicekit.pagination import RowPage
 from servicekit.schemas import NO_CONTROL_PATTERN, InputModel, left_out, one_line
 
 if TYPE_CHECKING:  # mypy reads the alias; pydantic and FastAPI read the constraints
@@ -84,7 +84,7 @@ class UserRead(PublicProfile):
     """The public profile: what anyone may see."""
 
 
-UserPage = Page[UserRead]
+UserPage = RowPage[UserRead]
 
 
 class UserCursor(Cursor, listing="users"):

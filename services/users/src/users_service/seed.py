@@ -38,14 +38,13 @@ LAST = (
 def seed(engine: Engine, count: int, rng: random.Random) -> int:
     """Inserts `count` users; returns how many there are now."""
     password_hash = passwords.hash(SEED_PASSWORD)
-    table = User.__table__
     with engine.begin() as connection:
         now = utcnow()
         # The demo account first: on a fresh database it is user 1, which the items and
         # tasks seeds give demo data to.
         if connection.execute(select(User.id).where(User.email == DEMO_EMAIL)).first() is None:
             connection.execute(
-                insert(table),
+                insert(User),
                 {
                     "name": "Demo User",
                     "email": DEMO_EMAIL,
@@ -70,8 +69,8 @@ def seed(engine: Engine, count: int, rng: random.Random) -> int:
                         "updated_at": created,
                     }
                 )
-            connection.execute(insert(table), rows)
-        return connection.execute(select(func.count()).select_from(table)).scalar_one()
+            connection.execute(insert(User), rows)
+        return connection.execute(select(func.count()).select_from(User)).scalar_one()
 
 
 def main(argv: list[str] | None = None) -> None:

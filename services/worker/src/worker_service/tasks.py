@@ -1,7 +1,7 @@
 """The Celery tasks: thin wrappers, named `<domain>.<verb>`, around the functions in jobs/.
 
 They take ids and primitives only and are idempotent: delivery is at least once.
-Submitted jobs (`compute.digest`, `reports.user_summary`) run under their record in
+Submitted jobs (named by their kinds, servicecontracts.jobs) run under their record in
 tasks' database (job_runner); the periodic ones are sent by beat. Only transient errors
 (a database, Redis or service that is away or slow) are retried.
 """
@@ -12,6 +12,7 @@ import redis
 from celery import Celery, Task
 from sqlalchemy import exc
 
+from servicecontracts.jobs import DIGEST, USER_SUMMARY
 from servicecontracts.view_counts import ViewKeys
 from servicekit.jobs import SUBMITTER_TOKEN_HEADER, JobMessage, send_job
 from worker_service.job_runner import JobRunner
@@ -43,11 +44,11 @@ def register_tasks(app: Celery, resources: Resources) -> None:
 
     # A job's run starts when its record lets it (job_runner), not at delivery: the
     # metrics count it then.
-    @app.task(name="compute.digest", bind=True, runs_under_record=True)
+    @app.task(name=DIGEST, bind=True, runs_under_record=True)
     def compute_digest(task: Task, data: str, rounds: int) -> str:
         return runner.run(task, lambda: digest.digest(data, rounds))
 
-    @app.task(name="reports.user_summary", bind=True, runs_under_record=True)
+    @app.task(name=USER_SUMMARY, bind=True, runs_under_record=True)
     def user_summary(task: Task, user_id: int) -> str:
         def work() -> dict[str, object]:
             report = reports.user_summary(

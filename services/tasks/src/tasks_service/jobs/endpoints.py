@@ -61,15 +61,15 @@ def submit_job_sync(
     return json_response(accepted, status.HTTP_202_ACCEPTED, location)
 
 
-@api.get("/jobs", read_only=True, response_model=Page[JobRead])
+@api.get("/jobs", read_only=True)
 def list_jobs(
     principal: CurrentUser,
     session: Session,
     limit: Limit = DEFAULT_LIMIT,
     cursor: CursorParam = None,
-) -> Response:
+) -> Page[JobRead]:
     """The caller's jobs, newest first."""
-    return service.list_jobs(session, principal, limit=limit, cursor=cursor).response()
+    return service.list_jobs(session, principal, limit=limit, cursor=cursor)
 
 
 @api.get("/jobs/{job_id}", read_only=True)

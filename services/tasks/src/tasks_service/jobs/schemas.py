@@ -2,12 +2,12 @@
 or bad params are a 422 before anything is written or enqueued."""
 
 from datetime import datetime
-from typing import Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from servicecontracts import digest
-from servicecontracts.jobs import JobStatus
+from servicecontracts.jobs import DigestKind, JobStatus, UserSummaryKind
 from servicekit.cursors import Cursor, RowId
 from servicekit.schemas import MAX_ID, InputModel, text
 
@@ -35,8 +35,14 @@ class ReportParams(JobParams):
     user_id: WholeNumber = Field(ge=1, le=MAX_ID)
 
 
+if TYPE_CHECKING:  # mypy reads the alias; pydantic and FastAPI read the constraints
+    DigestData = str
+else:
+    DigestData = text(digest.MAX_DATA_CHARS)
+
+
 class DigestParams(JobParams):
-    data: text(digest.MAX_DATA_CHARS)
+    data: DigestData
     rounds: WholeNumber = Field(ge=1, le=digest.MAX_ROUNDS)
 
 
@@ -44,7 +50,7 @@ class DigestParams(JobParams):
 
 
 class ReportJob(InputModel):
-    kind: Literal["reports.user_summary"]
+    kind: UserSummaryKind
     params: ReportParams
     # The report reads the submitter's own task counts as the submitter, with the
     # submitter's token (which expires as it would anyway).
@@ -52,7 +58,7 @@ class ReportJob(InputModel):
 
 
 class DigestJob(InputModel):
-    kind: Literal["compute.digest"]
+    kind: DigestKind
     params: DigestParams
     acts_as_submitter: ClassVar[bool] = False
 

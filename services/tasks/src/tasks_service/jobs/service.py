@@ -1,5 +1,6 @@
 """The rules of jobs: who may submit what, and who may see it."""
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from servicekit.jobs import JobMessage
@@ -69,5 +70,5 @@ def list_jobs(
     return Page[JobRead]([_read(row) for row in rows[:limit]], next_cursor)
 
 
-def _read(row) -> JobRead:
+def _read(row: Row) -> JobRead:
     return JobRead.model_construct(**{**row._mapping, "id": str(row.id)})
