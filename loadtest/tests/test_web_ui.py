@@ -66,11 +66,11 @@ def test_blank_fields_are_zero_and_an_all_zero_fault_switches_it_off(
     web_ui: WebUI, fault_redis: str
 ):
     store = redis.Redis.from_url(fault_redis)
-    set_items = f"{web_ui.url}/faults/items"
+    form = {"service": "items", "action": "set", "latency_ms": ""}
 
-    httpx.post(set_items, data={"action": "set", "error_rate": "0.25", "latency_ms": ""})
+    httpx.post(f"{web_ui.url}/faults", data={**form, "error_rate": "0.25"})
     stored = store.get(fault_key("items"))
-    httpx.post(set_items, data={"action": "set", "error_rate": "0", "latency_ms": ""})
+    httpx.post(f"{web_ui.url}/faults", data={**form, "error_rate": "0"})
 
     assert stored is not None
     assert Fault.model_validate_json(stored) == Fault(error_rate=0.25)
@@ -78,7 +78,7 @@ def test_blank_fields_are_zero_and_an_all_zero_fault_switches_it_off(
 
 
 def test_an_unknown_service_is_refused(web_ui: WebUI, fault_redis: str):
-    answer = httpx.post(f"{web_ui.url}/faults/billing", data={"latency_ms": "100"})
+    answer = httpx.post(f"{web_ui.url}/faults", data={"service": "billing", "latency_ms": "100"})
 
     assert answer.status_code == 404
     assert "no service &#39;billing&#39;; one of users, items, tasks" in answer.text
@@ -89,7 +89,8 @@ def test_a_redis_that_does_not_answer_is_said_so(tmp_path):
     absent = f"redis://127.0.0.1:{free_port()}/0"
     with locust_web_ui(absent, tmp_path / "locust.log") as ui:
         page = httpx.get(f"{ui.url}/faults", timeout=30)
-        written = httpx.post(f"{ui.url}/faults/users", data={"latency_ms": "5"}, timeout=30)
+        form = {"service": "users", "latency_ms": "5"}
+        written = httpx.post(f"{ui.url}/faults", data=form, timeout=30)
 
     assert page.status_code == 200
     assert f"Redis at {absent} did not answer" in page.text

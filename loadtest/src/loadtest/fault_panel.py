@@ -114,15 +114,15 @@ def _add_the_page(environment: Environment, **_kwargs: Any) -> None:
         )
         return Response(html, status=status, mimetype="text/html")
 
-    @app.route("/faults")
+    # One address for the page and its forms, so every relative link on it holds
+    # whether it answers a GET, a refused POST or a redirect.
+    @app.route("/faults", methods=["GET", "POST"])
     @web_ui.auth_required_if_enabled
     def faults() -> Response:
-        changed = request.args.get("changed", "")
-        return page(f"{changed}: saved" if changed in SERVICES else "")
-
-    @app.route("/faults/<service>", methods=["POST"])
-    @web_ui.auth_required_if_enabled
-    def change_fault(service: str) -> Response:
+        if request.method == "GET":
+            changed = request.args.get("changed", "")
+            return page(f"{changed}: saved" if changed in SERVICES else "")
+        service = request.form.get("service", "")
         if service not in SERVICES:
             return page(f"no service {service!r}; one of {', '.join(SERVICES)}", service, 404)
         try:
@@ -135,7 +135,7 @@ def _add_the_page(environment: Environment, **_kwargs: Any) -> None:
         except redis.RedisError as error:
             return page(f"{service}: not written, Redis did not answer: {error}", service, 503)
         # After a POST, a redirect: reloading the page then does not post the form again.
-        return redirect(f"../faults?changed={service}", code=303)  # type: ignore[return-value]
+        return redirect(f"faults?changed={service}", code=303)  # type: ignore[return-value]
 
     @app.after_request
     def link_from_locusts_page(response: Response) -> Response:
