@@ -90,8 +90,8 @@ def refusal(error: ValidationError) -> str:
 @events.init.add_listener
 def _add_the_page(environment: Environment, **_kwargs: Any) -> None:
     web_ui = environment.web_ui
-    if web_ui is None or environment.parsed_options is None:
-        return
+    if web_ui is None or web_ui.app is None or environment.parsed_options is None:
+        return  # headless: no page to add
     switch = FaultSwitch(environment.parsed_options.fault_redis)
     app = web_ui.app
 

@@ -25,7 +25,7 @@ def _tick_the_default_only(environment: Environment, **_kwargs: Any) -> None:
     update_template_args = web_ui.update_template_args
 
     def with_the_default_ticked() -> None:
-        update_template_args()
+        update_template_args()  # type: ignore[no-untyped-call]  # unannotated upstream
         web_ui.template_args["available_user_classes"] = preselected(environment)
 
     # Locust recomputes its template arguments each time it renders the page.
