@@ -30,8 +30,9 @@ ROOT = repo_root()
 # The OpenTelemetry SDK reads its own standard variables; servicekit.tracing exports
 # spans when this one is set.
 OTEL = {"OTEL_EXPORTER_OTLP_ENDPOINT"}
-# Locust's own options as environment variables (`locust --help`: LOCUST_HOST, ...).
-LOCUST = {"LOCUST_HOST"}
+# Locust's own options as environment variables (`locust --help`: LOCUST_HOST, ...),
+# and the Redis its fault panel writes to (loadtest.fault_panel's --fault-redis default).
+LOCUST = {"LOCUST_HOST", "REDIS_URL"}
 # uvicorn's own: whose X-Forwarded-For it believes (users counts logins by address).
 UVICORN = {"FORWARDED_ALLOW_IPS"}
 

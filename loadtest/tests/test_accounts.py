@@ -51,7 +51,7 @@ def test_refused_logins_wait_and_their_users_share_a_logged_in_account(
     client = LocustLikeClient(users_with_a_tight_limit)
     pool = AccountPool(4)
 
-    taken = [pool.take(client, "/api") for _ in range(4)]
+    taken = [pool.take(client, "/api", "[auth] login (async)") for _ in range(4)]
 
     assert all(account.token for account in taken)
     assert [account.user_id for account in taken] == [2, 3, 2, 2]
@@ -59,4 +59,4 @@ def test_refused_logins_wait_and_their_users_share_a_logged_in_account(
     assert [account.user_id for account in refused] == [4, 5]
     assert all(account.retry_at > 0 for account in refused)
     # Before its Retry-After, a refused account is not tried again.
-    assert pool.take(client, "/api").user_id == 2
+    assert pool.take(client, "/api", "[auth] login (async)").user_id == 2

@@ -18,11 +18,15 @@ from prometheus_client.parser import text_string_to_metric_families
 from devstack.ports import free_port
 from devstack.testing import LocalStack
 from loadtest.headless import run_headless
+from loadtest.modes import request_name
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 
 USERS = 4
-STEPS = ("[users] list", "[users] list next", "[users] search", "[users] get")
+STEPS = tuple(
+    request_name(step, "async")
+    for step in ("[users] list", "[users] list next", "[users] search", "[users] get")
+)
 SCRAPE_EVERY_SECONDS = 0.25
 
 

@@ -1,10 +1,12 @@
-"""Each scenario, 10 s headless against the local stack (through the gateway), in both
-modes: no failure, and every step shows up under its own request name."""
+"""Each scenario, 10 s headless against the local stack (through the gateway), in each
+mode and in both side by side: no failure, and every step shows up under its own
+request name, which says its mode."""
 
 import pytest
 
 from devstack.testing import LocalStack
 from loadtest.headless import run_headless
+from loadtest.modes import request_name
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 
@@ -42,9 +44,35 @@ def test_a_short_run_has_no_failures(local_stack: LocalStack, tmp_path, scenario
         accounts=8,
     )
 
+    names = {request_name(step, mode) for step in STEPS[scenario]}
     assert run.exit_code == 0, run.log
     assert run.failures == [], run.failures
-    assert set(run.stats) == STEPS[scenario] | {"Aggregated"}
-    for step in STEPS[scenario]:
-        assert run.stats[step].requests > 0, step
+    assert set(run.stats) == names | {"Aggregated"}
+    for name in names:
+        assert run.stats[name].requests > 0, name
     assert run.stats["Aggregated"].failures == 0
+
+
+def test_both_modes_side_by_side_split_the_users_and_name_every_step_twice(
+    local_stack: LocalStack, tmp_path
+):
+    run = run_headless(
+        local_stack.gateway_url,
+        "UsersRead",
+        mode="both",
+        users=4,
+        seconds=5,
+        out_dir=tmp_path,
+        accounts=8,
+    )
+
+    steps = STEPS["UsersRead"]
+    assert run.exit_code == 0, run.log
+    assert run.failures == [], run.failures
+    assert set(run.stats) == {
+        request_name(step, mode) for step in steps for mode in ("async", "sync")
+    } | {"Aggregated"}
+    for step in steps:
+        # Two users each side run the same tasks, so neither mode is starved.
+        assert run.stats[request_name(step, "async")].requests > 0, step
+        assert run.stats[request_name(step, "sync")].requests > 0, step

@@ -44,23 +44,24 @@ class AccountPool:
         self._next = itertools.cycle(self._accounts)
         self._lock = threading.Lock()
 
-    def take(self, client: "FastHttpSession", prefix: str) -> Account:
+    def take(self, client: "FastHttpSession", prefix: str, login_name: str) -> Account:
+        """`login_name`: the request name a login made here counts under (it says the mode)."""
         with self._lock:
             account = next(self._next)
         if account.token is None and time.monotonic() >= account.retry_at:
-            self._log_in(account, client, prefix)
+            self._log_in(account, client, prefix, login_name)
         if account.token is None:
             return next((a for a in self._accounts if a.token is not None), account)
         return account
 
     @staticmethod
-    def _log_in(account: Account, client: "FastHttpSession", prefix: str) -> None:
+    def _log_in(account: Account, client: "FastHttpSession", prefix: str, name: str) -> None:
         form = urlencode({"username": account.email, "password": SEED_PASSWORD})
         response = client.post(
             f"{prefix}/auth/token",
             data=form,
             headers={"Content-Type": "application/x-www-form-urlencoded"},
-            name="[auth] login",
+            name=name,
         )
         if response.status_code == 200:
             account.token = response.json()["access_token"]

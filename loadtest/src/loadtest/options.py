@@ -6,16 +6,16 @@ from locust import events
 from locust.argument_parser import LocustArgumentParser
 from locust.env import Environment
 
-PREFIXES = {"async": "/api", "sync": "/sync/api"}
+from loadtest.modes import CHOICES
 
 
 @events.init_command_line_parser.add_listener
 def add_options(parser: LocustArgumentParser) -> None:
     parser.add_argument(
         "--mode",
-        choices=sorted(PREFIXES),
+        choices=CHOICES,
         default="async",
-        help="async: the /api handlers; sync: the /sync/api handlers (one contract)",
+        help="async: /api; sync: /sync/api; both: half the users each, side by side",
     )
     parser.add_argument(
         "--accounts",
@@ -30,7 +30,3 @@ def parsed(environment: Environment) -> Namespace:
     if environment.parsed_options is None:
         raise RuntimeError("Locust ran without parsed options (not from its command line)")
     return environment.parsed_options
-
-
-def prefix(environment: Environment) -> str:
-    return PREFIXES[parsed(environment).mode]

@@ -14,8 +14,7 @@ import tempfile
 from pathlib import Path
 
 from loadtest.headless import SCENARIOS, LocustRun, run_headless
-
-MODES = ("async", "sync")
+from loadtest.modes import MODES
 
 
 def problems_of(run: LocustRun) -> list[str]:

@@ -1,12 +1,23 @@
-"""What every scenario's simulated user shares: the mode's prefix, a seeded login, and
-a closed loop (no think time), so the number of users is the concurrency."""
+"""What every scenario's simulated user shares: its mode and that mode's prefix, request
+names that say the mode, a seeded login, and a closed loop (no think time), so the
+number of users is the concurrency."""
 
 import random
+from typing import Any
 
-from locust import FastHttpUser, constant
+from locust import FastHttpUser, constant, events
+from locust.env import Environment
 
 from loadtest.accounts import Account, pool
-from loadtest.options import prefix
+from loadtest.modes import PREFIXES, Alternation, request_name
+from loadtest.options import parsed
+
+_alternation = Alternation()
+
+
+@events.test_start.add_listener
+def _restart_alternation(environment: Environment, **_kwargs: Any) -> None:
+    _alternation.restart()
 
 
 class ServiceUser(FastHttpUser):
@@ -16,12 +27,18 @@ class ServiceUser(FastHttpUser):
     needs_login = True
 
     def on_start(self) -> None:
-        self.api = prefix(self.environment)
+        options = parsed(self.environment)
+        self.mode = _alternation.mode_for(type(self).__name__, options.mode)
+        self.api = PREFIXES[self.mode]
         self.rng = random.Random()
         self.account: Account | None = None
         if self.needs_login:
-            options = self.environment.parsed_options
-            self.account = pool(options.accounts).take(self.client, self.api)
+            login_name = self.named("[auth] login")
+            self.account = pool(options.accounts).take(self.client, self.api, login_name)
+
+    def named(self, step: str) -> str:
+        """The request name of `step` in this user's mode: `[users] list (async)`."""
+        return request_name(step, self.mode)
 
     @property
     def auth(self) -> dict[str, str]:

@@ -17,12 +17,12 @@ class ItemsMixed(ServiceUser):
         if not self.seen_ids:
             self.list_with_owners()
         item_id = self.rng.choice(self.seen_ids or self.mine)
-        self.client.get(f"{self.api}/items/{item_id}", name="[items] get")
+        self.client.get(f"{self.api}/items/{item_id}", name=self.named("[items] get"))
 
     @task(2)
     def list_with_owners(self) -> None:
         url = f"{self.api}/items?limit=20&expand=owner"
-        page = self.client.get(url, name="[items] list expand=owner").json()
+        page = self.client.get(url, name=self.named("[items] list expand=owner")).json()
         self.seen_ids.extend(item["id"] for item in page.get("items", ()))
         del self.seen_ids[:-500]
 
@@ -30,7 +30,7 @@ class ItemsMixed(ServiceUser):
     def create(self) -> None:
         body = {"title": f"Load test item {self.rng.randrange(10**6)}"}
         response = self.client.post(
-            f"{self.api}/items", json=body, headers=self.auth, name="[items] create"
+            f"{self.api}/items", json=body, headers=self.auth, name=self.named("[items] create")
         )
         if response.status_code == 201:
             self.mine.append(response.json()["id"])
@@ -43,6 +43,9 @@ class ItemsMixed(ServiceUser):
         body = {"description": f"Revised {self.rng.randrange(10**6)}"}
         item_id = self.rng.choice(self.mine)
         self.client.patch(
-            f"{self.api}/items/{item_id}", json=body, headers=self.auth, name="[items] update"
+            f"{self.api}/items/{item_id}",
+            json=body,
+            headers=self.auth,
+            name=self.named("[items] update"),
         )
         return None

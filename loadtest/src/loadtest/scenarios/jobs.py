@@ -16,7 +16,10 @@ class Jobs(ServiceUser):
         assert self.account is not None  # needs_login: on_start took one
         body = {"kind": "reports.user_summary", "params": {"user_id": self.account.user_id}}
         submitted = self.client.post(
-            f"{self.api}/jobs", json=body, headers=self.auth, name="[jobs] submit report"
+            f"{self.api}/jobs",
+            json=body,
+            headers=self.auth,
+            name=self.named("[jobs] submit report"),
         )
         if submitted.status_code != 202 or submitted.headers is None:
             return
@@ -26,7 +29,7 @@ class Jobs(ServiceUser):
         started = time.monotonic()
         while True:
             with self.client.get(
-                location, headers=self.auth, name="[jobs] poll", catch_response=True
+                location, headers=self.auth, name=self.named("[jobs] poll"), catch_response=True
             ) as response:
                 status = response.json()["status"] if response.status_code == 200 else None
                 if status == "failed":
@@ -40,7 +43,7 @@ class Jobs(ServiceUser):
         # The whole round trip, submission to result, as one more line in the stats.
         self.environment.events.request.fire(
             request_type="JOB",
-            name="[jobs] report end to end",
+            name=self.named("[jobs] report end to end"),
             response_time=(time.monotonic() - started) * 1000,
             response_length=0,
             exception=None,

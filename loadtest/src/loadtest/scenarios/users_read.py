@@ -18,26 +18,26 @@ class UsersRead(ServiceUser):
 
     @task(3)
     def list_pages(self) -> None:
-        page = self.client.get(f"{self.api}/users?limit=50", name="[users] list").json()
+        page = self.client.get(f"{self.api}/users?limit=50", name=self.named("[users] list")).json()
         self._remember(page)
         for _ in range(MAX_PAGES - 1):
             if not page.get("next_cursor"):
                 break
             url = f"{self.api}/users?limit=50&cursor={page['next_cursor']}"
-            page = self.client.get(url, name="[users] list next").json()
+            page = self.client.get(url, name=self.named("[users] list next")).json()
             self._remember(page)
 
     @task(2)
     def search(self) -> None:
         q = self.rng.choice(NAME_PREFIXES)
-        self.client.get(f"{self.api}/users?q={q}&limit=20", name="[users] search")
+        self.client.get(f"{self.api}/users?q={q}&limit=20", name=self.named("[users] search"))
 
     @task(3)
     def get_one(self) -> None:
         if not self.seen_ids:
             self.list_pages()
         user_id = self.rng.choice(self.seen_ids)
-        self.client.get(f"{self.api}/users/{user_id}", name="[users] get")
+        self.client.get(f"{self.api}/users/{user_id}", name=self.named("[users] get"))
 
     def _remember(self, page: dict) -> None:
         self.seen_ids.extend(user["id"] for user in page.get("items", ()))
