@@ -9,8 +9,9 @@ With no class named, the web UI offers them all (`--class-picker`).
 
 from loadtest import measure, metrics, options  # noqa: F401 - they register options and listeners
 from loadtest.scenarios.items_mixed import ItemsMixed
+from loadtest.scenarios.items_owners import ItemsOwners
 from loadtest.scenarios.jobs import Jobs
 from loadtest.scenarios.tasks_crud import TasksCrud
 from loadtest.scenarios.users_read import UsersRead
 
-__all__ = ["ItemsMixed", "Jobs", "TasksCrud", "UsersRead"]
+__all__ = ["ItemsMixed", "ItemsOwners", "Jobs", "TasksCrud", "UsersRead"]
