@@ -47,7 +47,7 @@ def test_labels_and_slugs_name_the_condition():
     assert NO_FAULT.slug == "no-fault"
     assert Condition(upstream_latency_ms=100).label == "100 ms upstream latency"
     assert Condition(upstream_latency_ms=100).slug == "upstream-100ms"
-    assert Condition(slow_statement_ms=50).label == "50 ms slow statement"
+    assert Condition(slow_statement_ms=50).label == "slow statements of 50 ms"
     assert Condition(slow_statement_ms=50).slug == "statement-50ms"
 
 

@@ -38,7 +38,7 @@ class Condition:
         if self.upstream_latency_ms:
             parts.append(f"{self.upstream_latency_ms} ms upstream latency")
         if self.slow_statement_ms:
-            parts.append(f"{self.slow_statement_ms} ms slow statement")
+            parts.append(f"slow statements of {self.slow_statement_ms} ms")
         return " and ".join(parts) or "no fault"
 
     @property
