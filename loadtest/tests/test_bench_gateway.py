@@ -2,6 +2,7 @@
 runs, as the chart's comparison Job runs it in a cluster (here: the local stack)."""
 
 import json
+import signal
 import subprocess
 import sys
 
@@ -71,6 +72,37 @@ def test_the_fault_axis_writes_each_cells_fault_and_clears_it_at_the_end(
     assert "## 20 ms upstream latency" in report
     assert "## Where async wins, and by how much" in report
     assert (tmp_path / "lead.png").stat().st_size > 0
+
+
+def test_a_bench_stopped_in_a_faulted_cell_clears_the_fault(
+    local_stack: LocalStack, own_redis: str, tmp_path
+):
+    """SIGTERM (or Ctrl-C) while users' fault is on: the bench deletes it, then exits."""
+    client = redis.Redis.from_url(own_redis, decode_responses=True)
+    client.config_set("notify-keyspace-events", "K$")  # string writes: set
+    writes = client.pubsub()
+    writes.psubscribe("__keyspace@0__:faults:*")
+    command = [sys.executable, "-m", "loadtest.bench", "--gateway", local_stack.gateway_url]
+    command += ["--databases", "split", "--redis-url", own_redis, "--upstream-latency", "20"]
+    # Long cells: the fault is on for 20 s, the stop lands inside that cell.
+    command += ["--modes", "async", "--concurrency", "1", "--seconds", "20", "--warmup", "0"]
+    command += ["--out", str(tmp_path)]
+    bench = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        # Until the bench sets the fault (the subscription's confirmation comes first).
+        while (message := writes.get_message(timeout=1.0)) is None or message["type"] != "pmessage":
+            assert bench.poll() is None, "the bench ended before it set a fault"
+        assert client.get(fault_key("users")) is not None
+
+        bench.send_signal(signal.SIGTERM)
+        _out, err = bench.communicate(timeout=120)
+    finally:
+        bench.kill()
+        bench.wait()
+
+    assert bench.returncode == 130, err[-3000:]
+    assert "stopped by SIGTERM" in err
+    assert client.exists(fault_key("users"), fault_key("items")) == 0
 
 
 @pytest.mark.parametrize(

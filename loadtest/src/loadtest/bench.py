@@ -50,7 +50,7 @@ from devstack.ports import free_port
 from devstack.servers import RedisServer
 from devstack.services import SERVICES, Service, relocated
 from devstack.stack import Stack
-from devstack.supervisor import Supervisor
+from devstack.supervisor import StopRequested, Supervisor, stop_signals
 from loadtest.conditions import Condition, axis, milliseconds
 from loadtest.fault_switch import FaultSwitch, switched_faults
 from loadtest.headless import SCENARIOS, run_headless
@@ -367,7 +367,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     out_dir = args.out or repo_root() / "reports" / stamp
     started = time.monotonic()
-    cells, memory = run_matrix(args, out_dir)
+    # SIGTERM (a Job deleted, a timeout) unwinds like Ctrl-C: faults cleared, system stopped.
+    with stop_signals():
+        try:
+            cells, memory = run_matrix(args, out_dir)
+        except StopRequested as stop:
+            print(f"\nstopped by {stop}: no report", file=sys.stderr)
+            return 130
     title = f"{args.scenario}: sync vs async, Postgres vs MySQL"
     report = write_report(
         cells,
