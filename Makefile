@@ -54,7 +54,7 @@ seed-bench: install ## Bench data (100k users, 200k items, 100k tasks) on Postgr
 	$(RUN) python -m loadtest.bench --seed-only
 
 .PHONY: bench
-bench: install ## sync vs async x Postgres vs MySQL x concurrency; report in reports/<time>/
+bench: install ## sync vs async x Postgres vs MySQL x concurrency (BENCH_ARGS="--upstream-latency 0,20,100" adds the fault axis); report in reports/<time>/
 	$(RUN) python -m loadtest.bench $(BENCH_ARGS)
 
 .PHONY: bench-ceiling

@@ -19,6 +19,7 @@ STEPS = {
         "[items] create",
         "[items] update",
     },
+    "ItemsOwners": {"[items] list expand=owner"},
     "TasksCrud": {
         "[auth] login",
         "[tasks] create",

@@ -11,13 +11,32 @@ Everything listens on loopback; every run is bounded in time.
 With `--gateway URL` it measures a system that already runs (the Helm chart's
 comparison Job points it at the cluster's gateway): nothing is started or seeded, and
 `--databases` is the one label the report gives that system's databases.
+
+The fault axis adds the case where async matters, a request that waits:
+
+    python -m loadtest.bench --upstream-latency 0,20,100 --slow-statement 50 \
+        --concurrency 1,8,64 --seconds 20
+
+`--upstream-latency MS,...` adds that many milliseconds to every users response while
+ItemsOwners lists items with `expand=owner` (items waits on users for the owners: sync
+in one of its pool threads, async awaiting); `--slow-statement MS,...` makes every
+database session of items sleep that long first (loadtest.conditions says why items).
+Each condition is measured over every mode and concurrency, 0 being no fault; the
+scenario is ItemsOwners unless `--scenario ItemsMixed`. The faults are keys in the
+system's Redis (servicecontracts.faults): a started system gets a Redis of its own and
+FAULTS_ENABLED, so no other system on the machine sees them; with `--gateway`,
+`--redis-url` names that system's Redis. They are cleared when the run ends, however
+it ends. The report gets a section per condition and, per database, a sentence on where
+async wins and by how much (loadtest.report).
 """
 
 import argparse
 import contextlib
 import dataclasses
+import itertools
 import os
 import platform
+import secrets
 import sys
 import tempfile
 import time
@@ -28,9 +47,12 @@ from typing import TextIO
 
 from devstack.layout import repo_root
 from devstack.ports import free_port
+from devstack.servers import RedisServer
 from devstack.services import SERVICES, Service, relocated
 from devstack.stack import Stack
-from devstack.supervisor import Supervisor
+from devstack.supervisor import StopRequested, Supervisor, stop_signals
+from loadtest.conditions import Condition, axis, milliseconds
+from loadtest.fault_switch import FaultSwitch, switched_faults
 from loadtest.headless import SCENARIOS, run_headless
 from loadtest.report import Cell, write_report
 
@@ -41,6 +63,8 @@ BENCH_SEEDS = {
     "tasks": ("--count", "100000", "--owners", "100001"),
 }
 BENCH_SUFFIX = "_bench"
+# The scenarios whose requests wait on what the fault axis slows down (users, items).
+FAULTED_SCENARIOS = ("ItemsOwners", "ItemsMixed")
 
 
 def bench_services(backend: str) -> tuple[Service, ...]:
@@ -57,6 +81,7 @@ def bench_services(backend: str) -> tuple[Service, ...]:
 class RunningSystem:
     gateway_url: str
     supervisor: Supervisor
+    redis_url: str | None  # its own Redis when it was started for faults
 
     def resident_mb(self) -> dict[str, float]:
         """Resident memory of each process (a service, the worker, beat, nginx)."""
@@ -73,16 +98,18 @@ def _resident_mb(pid: int) -> float:
 class ExternalSystem:
     """A system this process did not start: its memory is not ours to read."""
 
-    def __init__(self, gateway_url: str):
+    def __init__(self, gateway_url: str, redis_url: str | None):
         self.gateway_url = gateway_url
+        self.redis_url = redis_url
 
     def resident_mb(self) -> dict[str, float]:
         return {}
 
 
 @contextlib.contextmanager
-def running_system(backend: str, log: Path) -> Iterator[RunningSystem]:
-    """The whole system with every database on `backend`."""
+def running_system(backend: str, log: Path, *, faults: bool = False) -> Iterator[RunningSystem]:
+    """The whole system with every database on `backend`; with `faults`, its services
+    read their fault switches, from a Redis of the system's own."""
     with contextlib.ExitStack() as exits:
         data = Path(exits.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
         data.chmod(0o755)  # nginx workers run as another user
@@ -92,10 +119,20 @@ def running_system(backend: str, log: Path) -> Iterator[RunningSystem]:
             "GATEWAY_PORT": str(free_port()),
             "PROMETHEUS_PORT": str(free_port()),
         }
+        redis_url = None
+        if faults:
+            # The machine's Redis may serve another system (`make run`, another bench):
+            # faults written there would slow it too.
+            redis_url = exits.enter_context(RedisServer(data / "redis", free_port())).url
+            environ |= {
+                "REDIS_URL": redis_url,
+                "FAULTS_ENABLED": "true",
+                "FAULT_ADMIN_TOKEN": secrets.token_urlsafe(24),
+            }
         supervisor = Supervisor(out)
         stack = Stack(repo_root(), environ, supervisor, exits, bench_services(backend), data=data)
         gateway, _prometheus = stack.start()
-        yield RunningSystem(gateway.url, supervisor)
+        yield RunningSystem(gateway.url, supervisor, redis_url)
 
 
 def seed_bench_data(backend: str, out: TextIO) -> None:
@@ -144,53 +181,84 @@ def run_matrix(
     out_dir.mkdir(parents=True, exist_ok=True)
     cells: list[Cell] = []
     memory: dict[str, dict[str, float]] = {}
-    levels: Sequence[int] = args.concurrency
-    progress = Progress(
-        len(args.databases) * len(args.modes) * len(levels), args.warmup + args.seconds + 3
-    )
+    conditions: Sequence[Condition] = args.conditions
+    cells_per_database = len(conditions) * len(args.modes) * len(args.concurrency)
+    progress = Progress(len(args.databases) * cells_per_database, args.warmup + args.seconds + 3)
     for database in args.databases:
         system_context: contextlib.AbstractContextManager[RunningSystem | ExternalSystem]
         if args.gateway:
-            system_context = contextlib.nullcontext(ExternalSystem(args.gateway))
+            system_context = contextlib.nullcontext(ExternalSystem(args.gateway, args.redis_url))
         else:
-            system_context = running_system(database, out_dir / "system.log")
-        with system_context as system:
-            for mode in args.modes:
-                for users in levels:
-                    progress.show(f"{mode} {database} c={users}")
-                    run = run_headless(
-                        system.gateway_url,
-                        args.scenario,
-                        mode=mode,
-                        users=users,
-                        seconds=args.seconds,
-                        warmup=args.warmup,
-                        accounts=args.accounts,
-                        out_dir=out_dir / "raw" / database,
-                    )
-                    total = run.stats.get("Aggregated")
-                    if total is None:
-                        raise SystemExit(f"\nLocust wrote no stats:\n{run.log}")
-                    cells.append(
-                        Cell(
-                            scenario=args.scenario,
-                            mode=mode,
-                            database=database,
-                            concurrency=users,
-                            requests=total.requests,
-                            failures=total.failures,
-                            rps=total.rps,
-                            p50_ms=total.p50_ms,
-                            p95_ms=total.p95_ms,
-                            p99_ms=total.p99_ms,
-                            generator_cpu=run.generator_cpu,
-                        )
-                    )
-                    progress.done += 1
+            system_context = running_system(database, out_dir / "system.log", faults=args.faulted)
+        with system_context as system, _fault_switch(args, system.redis_url) as switch:
+            for condition, mode, users in itertools.product(
+                conditions, args.modes, args.concurrency
+            ):
+                label = f"{mode} {database} c={users}"
+                if switch is not None:
+                    switch.apply(condition)  # every cell: FaultSwitch.apply says why
+                    label += f" {condition.slug}"
+                progress.show(label)
+                # Locust names its raw files by scenario, mode and users: a folder per condition.
+                raw = out_dir / "raw" / database / (condition.slug if switch else "")
+                cells.append(
+                    measure_cell(args, system.gateway_url, raw, database, condition, mode, users)
+                )
+                progress.done += 1
             if resident := system.resident_mb():
                 memory[database] = resident
     progress.finish()
     return cells, memory
+
+
+def _fault_switch(
+    args: argparse.Namespace, redis_url: str | None
+) -> contextlib.AbstractContextManager[FaultSwitch | None]:
+    if not args.faulted:
+        return contextlib.nullcontext()
+    if redis_url is None:
+        raise SystemExit("the fault axis needs the system's Redis (--redis-url)")
+    return switched_faults(redis_url)
+
+
+def measure_cell(
+    args: argparse.Namespace,
+    gateway_url: str,
+    raw: Path,
+    database: str,
+    condition: Condition,
+    mode: str,
+    users: int,
+) -> Cell:
+    """One headless Locust run, as a cell of the report."""
+    run = run_headless(
+        gateway_url,
+        args.scenario,
+        mode=mode,
+        users=users,
+        seconds=args.seconds,
+        warmup=args.warmup,
+        accounts=args.accounts,
+        out_dir=raw,
+    )
+    total = run.stats.get("Aggregated")
+    if total is None:
+        raise SystemExit(f"\nLocust wrote no stats:\n{run.log}")
+    return Cell(
+        scenario=args.scenario,
+        mode=mode,
+        database=database,
+        concurrency=users,
+        requests=total.requests,
+        failures=total.failures,
+        rps=total.rps,
+        p50_ms=total.p50_ms,
+        p95_ms=total.p95_ms,
+        p99_ms=total.p99_ms,
+        generator_cpu=run.generator_cpu,
+        upstream_latency_ms=condition.upstream_latency_ms,
+        slow_statement_ms=condition.slow_statement_ms,
+    )
 
 
 def _levels(text: str) -> list[int]:
@@ -213,7 +281,11 @@ def _names(allowed: Sequence[str]) -> Callable[[str], list[str]]:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scenario", choices=SCENARIOS, default="UsersRead")
+    parser.add_argument(
+        "--scenario",
+        choices=SCENARIOS,
+        help="default: UsersRead; ItemsOwners with --upstream-latency or --slow-statement",
+    )
     parser.add_argument("--modes", type=_names(("async", "sync")), default=["async", "sync"])
     parser.add_argument(
         "--databases",
@@ -234,12 +306,56 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="measure the system behind this gateway URL instead of starting one; "
         "--databases is then one label for its databases",
     )
+    faults = parser.add_argument_group(
+        "fault axis", "each value is one more condition every cell is measured under"
+    )
+    faults.add_argument(
+        "--upstream-latency",
+        type=milliseconds,
+        default=[],
+        metavar="MS,...",
+        help="milliseconds added to every users response (0: no fault), e.g. 0,20,100",
+    )
+    faults.add_argument(
+        "--slow-statement",
+        type=milliseconds,
+        default=[],
+        metavar="MS,...",
+        help="milliseconds every database session of items sleeps first, e.g. 50",
+    )
+    faults.add_argument(
+        "--redis-url", help="with --gateway: that system's Redis, where the faults are set"
+    )
     args = parser.parse_args(argv)
     if args.gateway and (args.seed_only or len(args.databases) != 1):
         parser.error("--gateway takes one --databases label and no --seed-only")
     if not args.gateway and "split" in args.databases:
         parser.error("split is a label for --gateway: a local run puts all on one server")
+    args.faulted = bool(args.upstream_latency or args.slow_statement)
+    args.conditions = axis(args.upstream_latency, args.slow_statement)
+    _check_fault_axis(parser, args)
     return args
+
+
+def _check_fault_axis(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Fills in the scenario; refuses a fault axis that could not show anything."""
+    if not args.faulted:
+        args.scenario = args.scenario or "UsersRead"
+        if args.redis_url:
+            parser.error("--redis-url is for the fault axis (--upstream-latency, --slow-statement)")
+        return
+    args.scenario = args.scenario or "ItemsOwners"
+    if args.scenario not in FAULTED_SCENARIOS:
+        parser.error(
+            f"{args.scenario} does not wait on users or items' database: the fault axis "
+            f"measures {' or '.join(FAULTED_SCENARIOS)}"
+        )
+    if args.gateway and not args.redis_url:
+        parser.error("with --gateway the fault axis needs --redis-url, that system's Redis")
+    if not args.gateway and args.redis_url:
+        parser.error("--redis-url is for --gateway: a started system has a Redis of its own")
+    if args.seed_only:
+        parser.error("--seed-only measures nothing: no fault axis with it")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -251,12 +367,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     out_dir = args.out or repo_root() / "reports" / stamp
     started = time.monotonic()
-    cells, memory = run_matrix(args, out_dir)
+    # SIGTERM (a Job deleted, a timeout) unwinds like Ctrl-C: faults cleared, system stopped.
+    with stop_signals():
+        try:
+            cells, memory = run_matrix(args, out_dir)
+        except StopRequested as stop:
+            print(f"\nstopped by {stop}: no report", file=sys.stderr)
+            return 130
+    title = f"{args.scenario}: sync vs async, Postgres vs MySQL"
     report = write_report(
         cells,
         out_dir,
         memory=memory,
-        title=f"{args.scenario}: sync vs async, Postgres vs MySQL",
+        title=f"{title}, under faults" if args.faulted else title,
         machine=f"{machine()}; {args.seconds:g} s per cell after {args.warmup:g} s warm-up",
     )
     print(f"{report} ({time.monotonic() - started:.0f} s)")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
-SCENARIOS = ("UsersRead", "ItemsMixed", "TasksCrud", "Jobs")
+SCENARIOS = ("UsersRead", "ItemsMixed", "ItemsOwners", "TasksCrud", "Jobs")
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,9 @@ named on the command line.
 # They register options and listeners.
 from loadtest import fault_panel, measure, metrics, options, picker  # noqa: F401
 from loadtest.scenarios.items_mixed import ItemsMixed
+from loadtest.scenarios.items_owners import ItemsOwners
 from loadtest.scenarios.jobs import Jobs
 from loadtest.scenarios.tasks_crud import TasksCrud
 from loadtest.scenarios.users_read import UsersRead
 
-__all__ = ["ItemsMixed", "Jobs", "TasksCrud", "UsersRead"]
+__all__ = ["ItemsMixed", "ItemsOwners", "Jobs", "TasksCrud", "UsersRead"]

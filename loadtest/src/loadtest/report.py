@@ -1,6 +1,10 @@
 """The comparison report: per cell (mode x database x concurrency) throughput, latency
 percentiles and errors; per database, where async starts to beat sync; two plots.
 
+With the fault axis (conditions.py) the same table, verdicts and plots come once per
+condition, after a sentence per database that says where async's lead is largest and
+how large it is under each condition (async_lead.py), and a plot of that lead.
+
 Pure functions of the measured cells, so a fixed input gives a fixed report (tested).
 """
 
@@ -9,6 +13,15 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+from loadtest.async_lead import conditions_of, lead_sentence, lead_series, leads
+from loadtest.conditions import NO_FAULT, STATEMENT_SERVICE, UPSTREAM_SERVICE, Condition
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 # At or above this, the load generator, not the service, set the pace.
 GENERATOR_CPU_LIMIT = 90.0
@@ -30,10 +43,17 @@ class Cell:
     p95_ms: float
     p99_ms: float
     generator_cpu: float  # percent of one core, averaged over the measured period
+    # The fault axis's condition of the cell; both 0 without the axis.
+    upstream_latency_ms: int = 0
+    slow_statement_ms: int = 0
 
     @property
     def generator_bound(self) -> bool:
         return self.generator_cpu >= GENERATOR_CPU_LIMIT
+
+    @property
+    def condition(self) -> Condition:
+        return Condition(self.upstream_latency_ms, self.slow_statement_ms)
 
 
 def async_wins_from(cells: Iterable[Cell], database: str) -> int | None:
@@ -60,9 +80,27 @@ def render_markdown(
     memory: Mapping[str, Mapping[str, float]] | None = None,
 ) -> str:
     cells = sorted(cells, key=lambda c: (c.database, c.concurrency, c.mode))
-    databases = sorted({c.database for c in cells})
     lines = [f"# {title}", "", f"Machine: {machine}", ""]
-    lines += [
+    if has_axis(cells):
+        lines += _axis_sections(cells)
+    else:
+        lines += [*_table(cells), ""]
+        lines += _generator_note(cells)
+        lines += ["## Where async beats sync", "", *_verdicts(cells)]
+    lines += _memory_section(memory)
+    if not has_axis(cells):
+        lines += ["", "![throughput](throughput.png)", "", "![latency](latency.png)"]
+    lines.append("")
+    return "\n".join(lines)
+
+
+def has_axis(cells: Iterable[Cell]) -> bool:
+    """Whether the run measured under faults: a report without them stays as it was."""
+    return conditions_of(cells) != [NO_FAULT]
+
+
+def _table(cells: Sequence[Cell]) -> list[str]:
+    lines = [
         "| database | concurrency | mode | rps | p50 ms | p95 ms | p99 ms | requests | errors "
         "| Locust CPU |",
         "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|",
@@ -74,39 +112,76 @@ def render_markdown(
             f"| {c.p95_ms:.0f} | {c.p99_ms:.0f} | {c.requests} | {c.failures} "
             f"| {c.generator_cpu:.0f}% |"
         )
-    lines.append("")
+    return lines
+
+
+def _generator_note(cells: Sequence[Cell]) -> list[str]:
     bound = [c for c in cells if c.generator_bound]
-    if bound:
-        lines += [
-            f"⚠ The load generator used {GENERATOR_CPU_LIMIT:.0f}% of a core or more in "
-            f"{len(bound)} cell(s): there it, not the service, set the pace, and those "
-            "numbers say nothing about the service.",
-            "",
-        ]
-    lines += ["## Where async beats sync", ""]
-    for database in databases:
+    if not bound:
+        return []
+    return [
+        f"⚠ The load generator used {GENERATOR_CPU_LIMIT:.0f}% of a core or more in "
+        f"{len(bound)} cell(s): there it, not the service, set the pace, and those "
+        "numbers say nothing about the service.",
+        "",
+    ]
+
+
+def _verdicts(cells: Sequence[Cell]) -> list[str]:
+    lines = []
+    for database in sorted({c.database for c in cells}):
         level = async_wins_from(cells, database)
         verdict = f"from concurrency {level}" if level is not None else "never, at these levels"
         lines.append(f"- {database}: async serves more requests per second than sync {verdict}.")
-    if memory:
-        lines += ["", "## Resident memory after the runs (MB)", ""]
-        names = sorted({name for per_process in memory.values() for name in per_process})
-        lines += [f"| database | {' | '.join(names)} |", f"|---|{'---:|' * len(names)}"]
-        for database, per_process in sorted(memory.items()):
-            values = [
-                f"{per_process[n]:.0f}{' ⚠' if per_process[n] >= RESIDENT_LIMIT_MB else ''}"
-                if n in per_process
-                else "-"
-                for n in names
-            ]
-            lines.append(f"| {database} | {' | '.join(values)} |")
-        sizes = [mb for per_process in memory.values() for mb in per_process.values()]
-        if max(sizes, default=0) >= RESIDENT_LIMIT_MB:
-            lines += ["", f"⚠: at or above the {RESIDENT_LIMIT_MB:.0f} MB target."]
-        else:
-            lines += ["", f"Every process stayed under the {RESIDENT_LIMIT_MB:.0f} MB target."]
-    lines += ["", "![throughput](throughput.png)", "", "![latency](latency.png)", ""]
-    return "\n".join(lines)
+    return lines
+
+
+def _axis_sections(cells: Sequence[Cell]) -> list[str]:
+    lines = [
+        "Each condition is a fault switched on in the running system for its cells: "
+        f"upstream latency is added to every response of {UPSTREAM_SERVICE} (items waits "
+        f"on {UPSTREAM_SERVICE} for the owners of `expand=owner`); a slow statement runs "
+        f"first in every database session of {STATEMENT_SERVICE}.",
+        "",
+        "## Where async wins, and by how much",
+        "",
+    ]
+    databases = sorted({c.database for c in cells})
+    lines += [f"- {lead_sentence(db, leads(cells, db))}" for db in databases]
+    lines += ["", "![async's lead over sync](lead.png)", ""]
+    for condition in conditions_of(cells):
+        under = [c for c in cells if c.condition == condition]
+        lines += [f"## {condition.label.capitalize()}", "", *_table(under), ""]
+        lines += [*_verdicts(under), ""]
+        lines += [
+            f"![throughput, {condition.label}](throughput-{condition.slug}.png) "
+            f"![latency, {condition.label}](latency-{condition.slug}.png)",
+            "",
+        ]
+    lines += _generator_note(cells)
+    return lines
+
+
+def _memory_section(memory: Mapping[str, Mapping[str, float]] | None) -> list[str]:
+    if not memory:
+        return []
+    lines = ["", "## Resident memory after the runs (MB)", ""]
+    names = sorted({name for per_process in memory.values() for name in per_process})
+    lines += [f"| database | {' | '.join(names)} |", f"|---|{'---:|' * len(names)}"]
+    for database, per_process in sorted(memory.items()):
+        values = [
+            f"{per_process[n]:.0f}{' ⚠' if per_process[n] >= RESIDENT_LIMIT_MB else ''}"
+            if n in per_process
+            else "-"
+            for n in names
+        ]
+        lines.append(f"| {database} | {' | '.join(values)} |")
+    sizes = [mb for per_process in memory.values() for mb in per_process.values()]
+    if max(sizes, default=0) >= RESIDENT_LIMIT_MB:
+        lines += ["", f"⚠: at or above the {RESIDENT_LIMIT_MB:.0f} MB target."]
+    else:
+        lines += ["", f"Every process stayed under the {RESIDENT_LIMIT_MB:.0f} MB target."]
+    return lines
 
 
 def write_report(
@@ -128,8 +203,18 @@ def write_report(
         writer = csv.DictWriter(file, fieldnames=list(asdict(cells[0])))
         writer.writeheader()
         writer.writerows(asdict(c) for c in cells)
-    _plot(cells, out_dir / "throughput.png", "rps", "requests per second")
-    _plot(cells, out_dir / "latency.png", "p99_ms", "p99 latency (ms)")
+    if not has_axis(cells):
+        _plot(cells, out_dir / "throughput.png", "rps", "requests per second")
+        _plot(cells, out_dir / "latency.png", "p99_ms", "p99 latency (ms)")
+        return out_dir / "report.md"
+    for condition in conditions_of(cells):
+        under = [c for c in cells if c.condition == condition]
+        name = f"{under[0].scenario}, {condition.label}"
+        throughput = out_dir / f"throughput-{condition.slug}.png"
+        _plot(under, throughput, "rps", "requests per second", title=name)
+        latency = out_dir / f"latency-{condition.slug}.png"
+        _plot(under, latency, "p99_ms", "p99 latency (ms)", title=name)
+    _plot_lead(cells, out_dir / "lead.png")
     return out_dir / "report.md"
 
 
@@ -143,12 +228,10 @@ def series(cells: Iterable[Cell], field: str) -> dict[str, list[tuple[int, float
     return {label: sorted(points) for label, points in sorted(lines.items())}
 
 
-def _plot(cells: Sequence[Cell], path: Path, field: str, ylabel: str) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only, no screen
-    from matplotlib import pyplot
-
+def _plot(
+    cells: Sequence[Cell], path: Path, field: str, ylabel: str, *, title: str | None = None
+) -> None:
+    pyplot = _pyplot()
     figure, axes = pyplot.subplots(figsize=(8, 5))
     # One colour per database, solid for async and dashed for sync.
     databases = sorted({c.database for c in cells})
@@ -159,15 +242,52 @@ def _plot(cells: Sequence[Cell], path: Path, field: str, ylabel: str) -> None:
         axes.plot(
             *zip(*points, strict=True), style, color=colours[database], marker="o", label=label
         )
+    _finish(figure, axes, cells, path, ylabel, f"{title or cells[0].scenario}: {ylabel}")
+
+
+def _plot_lead(cells: Sequence[Cell], path: Path) -> None:
+    """async rps / sync rps by concurrency: one colour per condition, one line style
+    per database; above the line at 1, async serves more."""
+    pyplot = _pyplot()
+    figure, axes = pyplot.subplots(figsize=(8, 5))
+    colours = {condition: f"C{n}" for n, condition in enumerate(conditions_of(cells))}
+    databases = sorted({c.database for c in cells})
+    styles = {db: ("-", "--", ":", "-.")[n % 4] for n, db in enumerate(databases)}
+    for (database, condition), points in lead_series(cells).items():
+        axes.plot(
+            *zip(*points, strict=True),
+            styles[database],
+            color=colours[condition],
+            marker="o",
+            label=f"{database}, {condition.label}",
+        )
+    axes.axhline(1.0, color="grey", linewidth=1)
+    ylabel = "async rps / sync rps"
+    _finish(figure, axes, cells, path, ylabel, f"{cells[0].scenario}: async's lead over sync")
+
+
+def _pyplot() -> ModuleType:
+    """pyplot, imported when a plot is drawn: the report's numbers do without it."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, no screen
+    from matplotlib import pyplot
+
+    return pyplot
+
+
+def _finish(
+    figure: "Figure", axes: "Axes", cells: Sequence[Cell], path: Path, ylabel: str, title: str
+) -> None:
     levels = sorted({c.concurrency for c in cells})
     axes.set_xscale("log", base=2)
     axes.set_xticks(levels, [str(level) for level in levels])
     axes.set_ylim(bottom=0)
     axes.set_xlabel("concurrency (simulated users)")
     axes.set_ylabel(ylabel)
-    axes.set_title(f"{cells[0].scenario}: {ylabel}")
+    axes.set_title(title)
     axes.grid(True, alpha=0.3)
     axes.legend()
     figure.tight_layout()
     figure.savefig(path, dpi=110)
-    pyplot.close(figure)
+    _pyplot().close(figure)
