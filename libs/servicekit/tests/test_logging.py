@@ -2,10 +2,13 @@
 
 import asyncio
 import contextvars
+import io
 import json
 import logging
 import logging.config
+import select
 import threading
+import time
 from datetime import datetime, timedelta
 
 import httpx
@@ -16,7 +19,7 @@ from fastapi import APIRouter
 
 from devstack.ports import free_port
 from servicekit.app import create_app
-from servicekit.logging import configure_logging
+from servicekit.logging import AccessLog, configure_logging
 
 router = APIRouter()
 
@@ -296,3 +299,54 @@ async def test_a_real_uvicorn_logs_json_lines_with_request_ids(
     tracebacks = [line for line in lines if "kaboom-detail" in line.get("exception", "")]
     assert [line["request_id"] for line in tracebacks] == ["edge-2"]
     assert not [line for line in lines if "Exception in ASGI" in line["message"]]
+
+
+class RecordedWrites(io.StringIO):
+    """A stream that remembers each write: what a pipe would receive, call by call."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.writes.append(text)
+        return super().write(text)
+
+
+def write_access_lines(log: AccessLog, count: int) -> None:
+    for number in range(count):
+        log.write(
+            method="GET", route="/x", status=200, seconds=0.001, mode="async", path=f"/x/{number}"
+        )
+
+
+def test_access_lines_go_out_whole_in_batches_of_at_most_pipe_buf() -> None:
+    stream = RecordedWrites()
+    log = AccessLog("probe", stream)
+
+    write_access_lines(log, 100)
+    log.flush()
+
+    # Fewer writes than lines, each a run of whole lines that a pipe takes atomically.
+    assert 1 < len(stream.writes) < 100
+    assert all(len(batch.encode()) <= select.PIPE_BUF for batch in stream.writes)
+    assert all(batch.endswith("\n") for batch in stream.writes)
+    paths = [json.loads(line)["path"] for line in stream.getvalue().splitlines()]
+    assert paths == [f"/x/{number}" for number in range(100)]
+
+
+async def test_a_pending_access_line_is_flushed_by_the_running_log() -> None:
+    stream = RecordedWrites()
+    log = AccessLog("probe", stream)
+    flushing = asyncio.create_task(log.run())
+    try:
+        write_access_lines(log, 1)
+        assert stream.writes == []  # held for its batch
+        deadline = time.monotonic() + 30
+        while not stream.writes:
+            assert time.monotonic() < deadline, "the access line was never flushed"
+            await asyncio.sleep(0.05)
+    finally:
+        flushing.cancel()
+    (line,) = stream.getvalue().splitlines()
+    assert json.loads(line)["path"] == "/x/0"

@@ -104,6 +104,7 @@ def create_app(
     registry = create_registry() if settings.metrics_enabled else None
     pools = PoolMetrics(registry, name) if registry else None
     loop_lag = LoopLagMonitor(registry, name) if registry else None
+    access_log = AccessLog(name) if settings.access_log else None
     ids = SnowflakeGenerator()
 
     @asynccontextmanager
@@ -131,6 +132,8 @@ def create_app(
             tasks = [asyncio.create_task(revocations.run())]
             if loop_lag:
                 tasks.append(asyncio.create_task(loop_lag.run()))
+            if access_log:
+                tasks.append(asyncio.create_task(access_log.run()))
             settle_startup_heap()
             logger.info("%s started (worker id %s)", name, ids.worker_id)
             try:
@@ -138,6 +141,8 @@ def create_app(
             finally:
                 for task in tasks:
                     task.cancel()
+                if access_log:
+                    access_log.flush()
                 await _close_resources(state.resources)
                 await state.redis.aclose()
                 state.sync_redis.close()
@@ -168,7 +173,7 @@ def create_app(
             RequestTelemetryMiddleware,
             traced=settings.tracing_enabled,
             metrics=HttpMetrics(registry, name) if registry else None,
-            access_log=AccessLog(name) if settings.access_log else None,
+            access_log=access_log,
         )
     app.add_middleware(request_id_middleware(ids.next_id))
     return app
