@@ -24,7 +24,10 @@ TARGETS = (
 # pause or a queue shows there first.
 TAIL_ROWS = ("a", "b", "g", "i", "j")
 MAX_TAIL = 3.0
-# On every row: the collector's share of the server's CPU, and its longest pause.
+# On every row served by servicekit: the collector's share of the server's CPU, and its
+# longest pause. The baselines' figures are printed, not judged: they are plain FastAPI
+# apps with CPython's default collector, which servicekit.collector changes.
+SERVICEKIT_ROWS = ("a", "b", "e", "f", "g", "i", "j")
 MAX_GC_PERCENT = 3.0
 MAX_PAUSE_MS = 10.0
 
@@ -80,6 +83,8 @@ def verdicts(results: Mapping[str, Result]) -> list[Verdict]:
             text = f"({key}) p99 / p50 = {tail:.1f}   target <= {MAX_TAIL:g}"
             found.append(Verdict(text, tail <= MAX_TAIL))
     for key, result in results.items():
+        if key not in SERVICEKIT_ROWS:
+            continue
         gc = result.gc
         text = (
             f"({key}) GC {gc.gc_percent:.1f}% of CPU, longest pause {gc.max_pause_ms:.1f} ms"
