@@ -44,4 +44,3 @@ def test_values_out_of_bounds_or_unknown_are_refused(value):
 def test_a_fault_cannot_change_once_made():
     with pytest.raises(ValidationError):
         Fault().latency_ms = 5  # type: ignore[misc]
-
