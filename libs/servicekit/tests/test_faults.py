@@ -192,3 +192,20 @@ def test_the_gauge_shows_each_kind_of_the_fault_in_effect():
     assert shown() == {"latency_seconds": 0.25, "error_rate": 0.5, "slow_statement_seconds": 1.5}
     switch.apply(None)
     assert shown() == {"latency_seconds": 0, "error_rate": 0, "slow_statement_seconds": 0}
+
+
+async def test_a_cancelled_switch_stops_even_when_its_client_closes_meanwhile(redis_url):
+    # What the lifespan does at shutdown: cancel the task, then close the client. Some of
+    # those cancellations used to vanish inside redis-py and the loop polled on forever.
+    tasks = []
+    for attempt in range(40):
+        client = redis.asyncio.Redis.from_url(redis_url)
+        task = asyncio.create_task(FaultSwitch("probe", poll_seconds=0.001).run(client))
+        await asyncio.sleep(0.0005 * attempt)  # at a different point of its loop each time
+        task.cancel()
+        await client.aclose()
+        tasks.append(task)
+
+    _, pending = await asyncio.wait(tasks, timeout=WAIT_SECONDS)
+
+    assert not pending

@@ -74,11 +74,13 @@ class FaultSwitch:
     async def write(self, client: redis.asyncio.Redis, fault: Fault | None) -> None:
         """Sets the fault of every replica (None: off) and applies it here at once; raises,
         changing nothing, when Redis is away."""
-        self._writes += 1
         if fault is None or not fault.active:
             await client.delete(self.key)
         else:
             await client.set(self.key, fault.model_dump_json())
+        # Counted once Redis holds it: a read that was under way may have been answered
+        # before the write, and must not apply the value it got.
+        self._writes += 1
         self.apply(fault)
 
     async def refresh(self, client: redis.asyncio.Redis) -> None:
@@ -127,7 +129,18 @@ class FaultSwitch:
                 if not self._reachable:
                     logger.info("fault of %s read from Redis again", self.service)
                 self._reachable = True
+            _stop_if_cancelled()
             await asyncio.sleep(self._poll_seconds)
+
+
+def _stop_if_cancelled() -> None:
+    """Ends the task when it was cancelled. A cancellation that meets the client's close
+    (the lifespan cancels, then closes) can end inside redis-py as a ConnectionError, or
+    as nothing at all; the loop then polled on forever (a third of the shutdowns in a
+    test), and an event loop waiting for its tasks at exit waited for ever."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 def _described(fault: Fault) -> str:
