@@ -33,6 +33,10 @@ contract tests hold it to that.
 {{- if and $c.metricsPort (not $c.target) -}}
 {{- $_ := set $settings "METRICS_PORT" (toString $c.metricsPort) -}}
 {{- end -}}
+{{- /* Said outright for every service, off by default: values.yaml "faults". */ -}}
+{{- if $c.database -}}
+{{- $_ := set $settings "FAULTS_ENABLED" (ternary "true" "false" $ctx.Values.faults.enabled) -}}
+{{- end -}}
 {{- if and $ctx.Values.tracing.enabled (or $c.database $c.databasesOf) -}}
 {{- $_ := set $settings "OTEL_EXPORTER_OTLP_ENDPOINT" (include "pyservices.otlpEndpoint" $ctx) -}}
 {{- end -}}
@@ -68,6 +72,11 @@ contract tests hold it to that.
 - name: JWT_PUBLIC_KEY
   valueFrom:
     secretKeyRef: {name: {{ include "pyservices.secrets.tokens" $ctx }}, key: public-key}
+{{- end }}
+{{- if and $c.database $ctx.Values.faults.enabled }}
+- name: FAULT_ADMIN_TOKEN
+  valueFrom:
+    secretKeyRef: {name: {{ $ctx.Values.faults.existingSecret }}, key: {{ $ctx.Values.faults.tokenKey }}}
 {{- end }}
 {{- if eq ($c.tokens | default "") "sign" }}
 - name: JWT_PRIVATE_KEY

@@ -44,6 +44,9 @@ install` stops with one clear line instead of leaving a pod that crash-loops.
 {{- if and $v.comparison.enabled (not (or $v.components.gateway.enabled $v.components.locust.targetUrl)) }}
 {{- fail "comparison needs a gateway: enable it or set components.locust.targetUrl" }}
 {{- end }}
+{{- if and $v.faults.enabled (not $v.faults.existingSecret) }}
+{{- fail "faults.enabled needs faults.existingSecret: a Secret holding the admin token (at least 16 characters) under faults.tokenKey" }}
+{{- end }}
 {{- if and $v.ingress.enabled (not $v.components.gateway.enabled) }}
 {{- fail "ingress leads to the gateway, which is disabled" }}
 {{- end }}

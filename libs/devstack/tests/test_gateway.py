@@ -389,3 +389,34 @@ def test_access_log_is_json_lines_with_request_id_and_upstream_time(gateway):
     assert entry["path"] == "/api/users"
     assert entry["upstream_status"] == "200"
     assert float(entry["upstream_time_s"]) >= 0
+
+
+# --- what the gateway never routes -------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/fault",
+        "/admin/fault/",
+        "/ADMIN/fault",
+        "//admin/fault",
+        "/api/users/../../admin/fault",
+        "/sync/api/items/../../../admin/fault",
+        "/api/tasks/%2e%2e/%2e%2e/admin/fault",
+        "/api/users/..%2f..%2fadmin/fault",
+        "/api/../admin/fault",
+        "/api%2fusers/../../admin/fault",
+        "/admin%2ffault",
+        "/%61dmin/fault",
+    ],
+)
+def test_no_path_to_a_services_admin_routes_passes_the_gateway(gateway, method, path):
+    # The services' /admin/fault switches faults; only their own ports reach it. nginx
+    # decodes and normalizes a path before it picks a location, so none of these
+    # disguises reaches a service: each is the gateway's own 404, token or not.
+    headers = {"Authorization": "Bearer dev-fault-admin-token"}
+    body = b'{"latency_ms": 100}' if method == "PUT" else None
+
+    assert_problem(*request(gateway, method, path, body=body, headers=headers), 404)

@@ -9,6 +9,7 @@ import textwrap
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import psycopg
 import pytest
@@ -312,3 +313,41 @@ def test_a_local_run_allows_its_one_address_more_logins(make_stack, environ, exp
 
     assert env["LOGIN_ATTEMPTS_PER_ADDRESS"] == expected
     assert "LOGIN_FAILURES_PER_ACCOUNT" not in env  # as in production
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({}, ("true", stack_module.DEV_FAULT_ADMIN_TOKEN)),
+        ({"FAULTS_ENABLED": "false"}, ("false", stack_module.DEV_FAULT_ADMIN_TOKEN)),
+        ({"FAULT_ADMIN_TOKEN": "my-own-token-of-length"}, ("true", "my-own-token-of-length")),
+    ],
+)
+def test_local_services_have_their_fault_switch_on(make_stack, environ, expected):
+    users = next(s for s in SERVICES if s.name == "users")
+    stack = make_stack((users,), **environ)
+
+    env = stack.service_env(users, "postgresql://nowhere/users", "redis://nowhere")
+
+    assert (env["FAULTS_ENABLED"], env["FAULT_ADMIN_TOKEN"]) == expected
+    assert len(stack_module.DEV_FAULT_ADMIN_TOKEN) >= 16  # what the services require
+
+
+def test_the_worker_has_no_fault_switch(make_stack):
+    worker = next(s for s in SERVICES if s.name == "worker")
+
+    env = make_stack((worker,)).service_env(worker, "", "redis://nowhere")
+
+    assert "FAULTS_ENABLED" not in env
+
+
+def test_the_urls_say_how_to_switch_a_fault(make_stack):
+    stack = make_stack((standin(port=8001),))
+
+    stack.print_urls(SimpleNamespace(url="http://127.0.0.1:8080"))
+
+    output = output_of(stack)
+    assert (
+        f"curl -X PUT -H 'Authorization: Bearer {stack_module.DEV_FAULT_ADMIN_TOKEN}' "
+        """-d '{"latency_ms":100}' http://127.0.0.1:8001/admin/fault"""
+    ) in output

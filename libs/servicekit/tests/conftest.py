@@ -136,6 +136,26 @@ def serve(server_urls: dict[str, str], jwt_public_key: str):
     return run
 
 
+FAULT_ADMIN_TOKEN = "test-fault-admin-token"
+
+
+@pytest.fixture
+def fault_settings() -> dict[str, object]:
+    """The settings of a service with its fault switch on (read every 50 ms), under a
+    name of its own: the fault keys live in a Redis other suites share."""
+    return {
+        "service_name": f"probe-{secrets.token_hex(4)}",
+        "faults_enabled": True,
+        "fault_admin_token": FAULT_ADMIN_TOKEN,
+        "fault_poll_seconds": 0.05,
+    }
+
+
+@pytest.fixture
+def admin_headers() -> dict[str, str]:
+    return {"Authorization": f"Bearer {FAULT_ADMIN_TOKEN}"}
+
+
 @pytest.fixture
 def check_problem() -> Callable[[httpx.Response, int], dict]:
     """`check_problem(response, status)`: asserts an RFC 9457 body with the request id."""

@@ -19,7 +19,8 @@ class ProbeSettings(ServiceSettings):
 
 @pytest.fixture(autouse=True)
 def no_environment(monkeypatch):
-    for name in ("DATABASE_URL", "JWT_PUBLIC_KEY", "PROBE_SECRET", "PROBE_THREADS"):
+    names = ("DATABASE_URL", "JWT_PUBLIC_KEY", "PROBE_SECRET", "PROBE_THREADS")
+    for name in (*names, "FAULTS_ENABLED", "FAULT_ADMIN_TOKEN", "FAULT_POLL_SECONDS"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -76,3 +77,43 @@ def test_a_token_key_that_is_not_an_ed25519_key_is_refused_at_start(monkeypatch)
         "ProbeSettings: invalid JWT_PUBLIC_KEY (Value error, JWT_PUBLIC_KEY is not an "
         "Ed25519 public key or certificate in PEM form)"
     )
+
+
+def test_the_fault_switch_is_off_by_default(monkeypatch, jwt_public_key):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db/probe")
+    monkeypatch.setenv("JWT_PUBLIC_KEY", jwt_public_key)
+
+    settings = load_settings(ProbeSettings)
+
+    assert (settings.faults_enabled, settings.fault_admin_token) == (False, None)
+
+
+@pytest.mark.parametrize("token", [None, "", "fifteen-chars!!"])
+def test_faults_enabled_without_a_long_enough_token_stops_the_start(
+    monkeypatch, jwt_public_key, token
+):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db/probe")
+    monkeypatch.setenv("JWT_PUBLIC_KEY", jwt_public_key)
+    monkeypatch.setenv("FAULTS_ENABLED", "true")
+    if token is not None:
+        monkeypatch.setenv("FAULT_ADMIN_TOKEN", token)
+
+    with pytest.raises(SystemExit) as exit_:
+        load_settings(ProbeSettings)
+
+    assert exit_.value.code == (
+        "ProbeSettings: FAULTS_ENABLED=true needs FAULT_ADMIN_TOKEN, at least 16 characters"
+    )
+
+
+def test_the_fault_admin_token_is_never_shown(monkeypatch, jwt_public_key):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db/probe")
+    monkeypatch.setenv("JWT_PUBLIC_KEY", jwt_public_key)
+    monkeypatch.setenv("FAULTS_ENABLED", "true")
+    monkeypatch.setenv("FAULT_ADMIN_TOKEN", "sixteen-chars-ok")
+
+    settings = load_settings(ProbeSettings)
+
+    assert settings.fault_admin_token is not None
+    assert settings.fault_admin_token.get_secret_value() == "sixteen-chars-ok"
+    assert "sixteen-chars-ok" not in repr(settings)

@@ -51,6 +51,10 @@ _EXPECTED_FAILURES = (
 )
 
 LOCAL_LOGIN_ATTEMPTS_PER_ADDRESS = "600/minute"
+# Every local service has its fault switch (servicekit.faults) on, behind this token:
+# `make bench` and demonstrations switch latency and errors at run time. Local only;
+# the chart keeps the switch off unless told otherwise, with a token of its own.
+DEV_FAULT_ADMIN_TOKEN = "dev-fault-admin-token"  # noqa: S105  (local processes only)
 
 
 class StackError(RuntimeError):
@@ -222,6 +226,9 @@ class Stack:
             # accounts per run) is 127.0.0.1: one address, so ten times the production
             # limit; the others stay as in production.
             env.setdefault("LOGIN_ATTEMPTS_PER_ADDRESS", LOCAL_LOGIN_ATTEMPTS_PER_ADDRESS)
+        if service.port is not None:
+            env.setdefault("FAULTS_ENABLED", "true")
+            env.setdefault("FAULT_ADMIN_TOKEN", DEV_FAULT_ADMIN_TOKEN)
         if service.metrics_port is not None:
             env |= {"METRICS_HOST": HOST, "METRICS_PORT": str(service.metrics_port)}
         return env
@@ -315,7 +322,20 @@ class Stack:
             ]
         width = max(len(label) for label, _ in rows)
         lines = ["ready:", *(f"  {label:<{width}}  {url}" for label, url in rows)]
+        lines += self._fault_hint()
         self.say("\n".join([*lines, "stop everything with Ctrl-C"]))
+
+    def _fault_hint(self) -> list[str]:
+        """How to switch a fault on the first service, when the switch is on."""
+        first = next((s for s in self.services if s.base_url is not None), None)
+        if first is None or self.environ.get("FAULTS_ENABLED", "true").lower() != "true":
+            return []
+        token = self.environ.get("FAULT_ADMIN_TOKEN", DEV_FAULT_ADMIN_TOKEN)
+        return [
+            f'fault switch (README "Faults"), e.g. 100 ms more on every {first.name} response:',
+            f"  curl -X PUT -H 'Authorization: Bearer {token}' -d '{{\"latency_ms\":100}}' "
+            f"{first.base_url}/admin/fault",
+        ]
 
     def start(self) -> tuple[Gateway, str | None]:
         """Servers, every service in order, the gateway and Prometheus (its URL, or None

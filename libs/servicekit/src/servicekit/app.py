@@ -6,7 +6,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
 from fastapi import APIRouter, FastAPI
@@ -21,6 +21,7 @@ from servicekit.ids import SnowflakeGenerator, WorkerIdLease
 from servicekit.logging import AccessLog, configure_logging
 from servicekit.methods import AllowedMethodsMiddleware
 from servicekit.metrics import (
+    FaultMetrics,
     HttpMetrics,
     LoopLagMonitor,
     PoolMetrics,
@@ -38,6 +39,9 @@ from servicekit.state import ServiceState
 from servicekit.telemetry import RequestTelemetryMiddleware
 from servicekit.tokens import TokenVerifier
 from servicekit.tracing import configure_tracing, trace_engine
+
+if TYPE_CHECKING:
+    from servicekit.faults import FaultSwitch
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +83,40 @@ def _open_database(settings: ServiceSettings, pools: PoolMetrics | None) -> Data
     return db
 
 
+def _fault_switch(
+    settings: ServiceSettings, registry: CollectorRegistry | None
+) -> "FaultSwitch | None":
+    """The fault switch with FAULTS_ENABLED=true, else None (and nothing of it is loaded)."""
+    if not settings.faults_enabled:
+        return None
+    # Imported here: servicekit.faults comes with servicekit[faults], which the load
+    # test's baseline app, a servicekit app that never switches faults, goes without.
+    from servicekit.faults import FaultSwitch
+
+    metrics = FaultMetrics(registry, settings.service_name) if registry else None
+    return FaultSwitch(
+        settings.service_name, poll_seconds=settings.fault_poll_seconds, metrics=metrics
+    )
+
+
+def _install_faults(app: FastAPI, switch: "FaultSwitch", settings: ServiceSettings) -> None:
+    """The admin route and the middleware that applies the fault, innermost."""
+    from servicekit.fault_admin import admin_router
+    from servicekit.fault_effects import FaultMiddleware
+
+    assert settings.fault_admin_token is not None  # the settings refuse to start without
+    app.include_router(admin_router(switch, settings.fault_admin_token))
+    app.add_middleware(FaultMiddleware, switch=switch)
+
+
+def _start_faults(switch: "FaultSwitch", state: ServiceState[Any]) -> "asyncio.Task[None]":
+    """Slow statements on the service's sessions, and the switch following Redis."""
+    from servicekit.fault_effects import slow_statements
+
+    slow_statements(state.db, switch)
+    return asyncio.create_task(switch.run(state.redis))
+
+
 def create_app(
     settings: ServiceSettings,
     routers: Sequence[APIRouter],
@@ -106,6 +144,7 @@ def create_app(
     loop_lag = LoopLagMonitor(registry, name) if registry else None
     access_log = AccessLog(name) if settings.access_log else None
     ids = SnowflakeGenerator()
+    faults = _fault_switch(settings, registry)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -134,6 +173,8 @@ def create_app(
                 tasks.append(asyncio.create_task(loop_lag.run()))
             if access_log:
                 tasks.append(asyncio.create_task(access_log.run()))
+            if faults:
+                tasks.append(_start_faults(faults, state))
             settle_startup_heap()
             logger.info("%s started (worker id %s)", name, ids.worker_id)
             try:
@@ -165,7 +206,10 @@ def create_app(
     # add_middleware wraps: the last added runs first. From the outside in: the request
     # id, which everything after carries; the span, metrics and access line; the body
     # limit, whose 413s are thus counted; the methods each path allows, next to the
-    # router whose routes they are.
+    # router whose routes they are; with FAULTS_ENABLED, the fault, innermost, so its
+    # delays and errors are observed like the service's own.
+    if faults:
+        _install_faults(app, faults, settings)
     app.add_middleware(AllowedMethodsMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     if registry or settings.access_log or settings.tracing_enabled:

@@ -1,4 +1,5 @@
-"""Prometheus metrics of a service: HTTP requests, database pools and event-loop lag.
+"""Prometheus metrics of a service: HTTP requests, database pools, event-loop lag and
+the fault it injects.
 
 Each app has a registry of its own (tests run many apps in one process); `/metrics`
 serves it. Label values are bounded whatever the clients send: routes are templates,
@@ -204,6 +205,30 @@ class LoopLagMonitor:
             start = perf_counter()
             await asyncio.sleep(interval)
             self._lag.observe(max(0.0, perf_counter() - start - interval))
+
+
+class FaultMetrics:
+    """The fault a service injects (servicekit.faults), one series per kind: a dashboard
+    shows when a comparison ran with a fault, and how strong it was."""
+
+    KINDS = ("latency_seconds", "error_rate", "slow_statement_seconds")
+
+    def __init__(self, registry: CollectorRegistry, service: str):
+        gauge = Gauge(
+            "servicekit_fault_active",
+            "Fault injected into the data requests: seconds added, or the fraction failed",
+            ("service", "kind"),
+            registry=registry,
+        )
+        self._kinds = {kind: gauge.labels(service, kind) for kind in self.KINDS}
+        self.show(latency_seconds=0.0, error_rate=0.0, slow_statement_seconds=0.0)
+
+    def show(
+        self, *, latency_seconds: float, error_rate: float, slow_statement_seconds: float
+    ) -> None:
+        self._kinds["latency_seconds"].set(latency_seconds)
+        self._kinds["error_rate"].set(error_rate)
+        self._kinds["slow_statement_seconds"].set(slow_statement_seconds)
 
 
 def metrics_endpoint(registry: CollectorRegistry) -> Callable[[Request], Awaitable[Response]]:

@@ -4,9 +4,17 @@
 line and a non-zero exit, so a misconfigured container stops at once and says why.
 """
 
-from typing import TypeVar
+from typing import Self, TypeVar
 
-from pydantic import Field, PositiveFloat, PositiveInt, ValidationError, field_validator
+from pydantic import (
+    Field,
+    PositiveFloat,
+    PositiveInt,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Settings = TypeVar("Settings", bound=BaseSettings)
@@ -71,6 +79,15 @@ class ServiceSettings(ProcessSettings):
 
     max_body_bytes: PositiveInt = 1024 * 1024
 
+    # The fault switch (servicekit.faults): injected latency, errors and slow statements
+    # for comparisons and demonstrations. Off unless asked for, and never in production:
+    # the admin route that sets it exists only when this is on, behind the token.
+    faults_enabled: bool = False
+    fault_admin_token: SecretStr | None = None
+    # servicecontracts.faults.POLL_SECONDS, which writers wait twice for (a test holds
+    # the two equal); servicekit imports that contract only when faults are enabled.
+    fault_poll_seconds: PositiveFloat = 1.0
+
     @field_validator("jwt_public_key")
     @classmethod
     def _is_an_ed25519_key(cls, pem: str) -> str:
@@ -78,6 +95,13 @@ class ServiceSettings(ProcessSettings):
 
         load_public_key(pem)
         return pem
+
+    @model_validator(mode="after")
+    def _faults_need_a_token(self) -> Self:
+        token = self.fault_admin_token
+        if self.faults_enabled and (token is None or len(token.get_secret_value()) < 16):
+            raise ValueError("FAULTS_ENABLED=true needs FAULT_ADMIN_TOKEN, at least 16 characters")
+        return self
 
 
 def load_settings(cls: type[Settings]) -> Settings:
