@@ -227,5 +227,5 @@ def test_the_cluster_smoke_job_passes_through_the_gateway(played, images):
     assert code == 0, log[-4000:]
     # podman's pod log prefixes each line with the container's id.
     verdicts = re.findall(r"(\w+) +(async|sync) +\d+ requests +(ok|FAILED)", log)
-    assert len(verdicts) == 8, log[-4000:]  # 4 scenarios x 2 modes
+    assert len(verdicts) == 10, log[-4000:]  # 5 scenarios x 2 modes
     assert {verdict for *_, verdict in verdicts} == {"ok"}

@@ -35,6 +35,7 @@ from fastapi.routing import APIRoute
 from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
 
+from servicekit.openapi import USES_DATABASE
 from servicekit.pagination import BasePage
 from servicekit.responses import no_content
 from servicekit.sessions import async_session, sync_session
@@ -182,6 +183,7 @@ class _Declaration:
         handler.__name__ = handler.__qualname__ = self.function.__name__
         handler.__doc__ = self.function.__doc__
         handler.__module__ = self.function.__module__
+        setattr(handler, USES_DATABASE, True)  # its 503 goes into the OpenAPI document
         router.add_api_route(
             path, handler, methods=[method], response_model=self.response_model, **self.options
         )

@@ -113,6 +113,10 @@ def problem_responses(*errors: type[ServiceError]) -> dict[int | str, dict[str, 
     return responses
 
 
+# Set on a handler that opens a database session itself (servicekit.modes).
+USES_DATABASE = "servicekit_uses_database"
+
+
 def _backend_dependencies() -> frozenset[Callable]:
     """The dependencies through which a route uses the database or Redis."""
     annotated = (
@@ -139,7 +143,10 @@ def _operations_using_backends(app: FastAPI) -> set[tuple[str, str]]:
     for route in iter_route_contexts(app.routes):
         dependant = getattr(route, "dependant", None)
         path = route.path_format  # None on a route the OpenAPI document cannot list
-        if path is not None and dependant is not None and _uses(dependant, backends):
+        # A BothModes declaration opens its session in the handler, not as a dependency.
+        declared = getattr(getattr(route, "endpoint", None), USES_DATABASE, False)
+        uses = declared or (dependant is not None and _uses(dependant, backends))
+        if path is not None and uses:
             found |= {(path, method.lower()) for method in route.methods or ()}
     return found
 
