@@ -156,3 +156,13 @@ def test_a_repeated_panel_takes_a_line_of_its_own():
         _laid_out(Row("one", [[_graph("r", repeat_per="mode"), _graph("s")]]))
     with pytest.raises(ValueError, match="evenly"):
         _laid_out(Row("one", [[_stat(str(n)) for n in range(5)]]))
+
+
+def test_the_readme_table_names_every_module_of_the_package():
+    readme = (ROOT / "observability" / "README.md").read_text()
+    table = readme[readme.index("| module | holds |") : readme.index("### Changing a dashboard")]
+    named = set(re.findall(r"`(\w+)`", table.split("\n", 2)[2]))
+    package = ROOT / "observability" / "src" / "grafana_dashboards"
+    modules = {path.stem for path in package.glob("*.py")} - {"__init__"}
+
+    assert modules <= named, f"not in observability/README.md: {sorted(modules - named)}"
