@@ -34,7 +34,7 @@ test: lint $(HELM) ## Lint, then run every suite against real servers (what CI r
 	$(RUN) pytest
 
 .PHONY: lint
-lint: install ## ruff: lint and check formatting; mypy: type-check libs, services and loadtest
+lint: install ## ruff: lint and check formatting; mypy: type-check libs, services, loadtest and the dashboards
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) mypy
@@ -44,6 +44,10 @@ lint: install ## ruff: lint and check formatting; mypy: type-check libs, service
 fmt: install ## ruff: fix what can be fixed, then format
 	$(RUN) ruff check --fix .
 	$(RUN) ruff format .
+
+.PHONY: dashboards
+dashboards: install ## Regenerate observability/dashboards/*.json from their code (observability/src/grafana_dashboards)
+	$(RUN) python -m grafana_dashboards
 
 .PHONY: seed
 seed: install ## Add N users (default 100000) to DATABASE_URL: make seed N=100000
