@@ -66,9 +66,11 @@ def test_readiness_asks_readyz_and_tolerates_a_slow_answer_or_two(default_render
 @pytest.fixture
 def throwaway_redis() -> Iterator[RedisServer]:
     """A Redis of this test's own, which it stops and starts (never the shared one)."""
-    with tempfile.TemporaryDirectory(prefix="readiness-redis-") as folder:
-        with RedisServer(Path(folder) / "redis", free_port()) as server:
-            yield server
+    with (
+        tempfile.TemporaryDirectory(prefix="readiness-redis-") as folder,
+        RedisServer(Path(folder) / "redis", free_port()) as server,
+    ):
+        yield server
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Liveness from memory; readiness from the database and Redis, bounded in time, and\nsticky once ready (servicekit.health says why)."""
+"""Liveness from memory; readiness from the database and Redis, bounded in time, and
+sticky once ready (servicekit.health says why)."""
 
 import socket
 import time
