@@ -89,7 +89,21 @@ SKAFFOLD_HINT := https://skaffold.dev/docs/install/
 DOCKER_HINT := https://docs.docker.com/engine/install/ (skaffold builds with it)
 # skaffold finds helm on PATH; the fetched one in .tools/bin if that is the one there is.
 SKAFFOLD := PATH="$(dir $(HELM)):$$PATH" skaffold
+# The oldest skaffold that reads skaffold.yaml and works with helm 4.1.4 (k8s/require-skaffold).
+SKAFFOLD_MIN_VERSION := 2.19.0
+# PROFILE=mysql,minimal applies both (each profile adds a value file).
 PROFILE_FLAG = $(if $(PROFILE),--profile $(PROFILE))
+# Where `make dev` and `make deploy` deploy: this context, never whichever is current.
+KUBE_CONTEXT ?= kind-pyservices
+# $(call cluster_checks): the tools, skaffold's release and the context, each one line.
+define cluster_checks
+@$(call need,skaffold,$(SKAFFOLD_HINT))
+@$(call need,kubectl,$(KUBECTL_HINT))
+@$(call need,docker,$(DOCKER_HINT))
+@sh k8s/require-skaffold $(SKAFFOLD_MIN_VERSION)
+@kubectl config get-contexts $(KUBE_CONTEXT) >/dev/null 2>&1 || { echo "kube context $(KUBE_CONTEXT) not found: make kind-up, or KUBE_CONTEXT=<a context kubectl config get-contexts lists>" >&2; exit 1; }
+@echo "deploying to kube context $(KUBE_CONTEXT) (KUBE_CONTEXT=<context> for another)"
+endef
 
 .PHONY: kind-up
 kind-up: ## Create the kind cluster of k8s/kind-config.yaml (context kind-pyservices)
@@ -104,20 +118,16 @@ kind-down: ## Delete the kind cluster
 	kind delete cluster --name pyservices
 
 .PHONY: dev
-dev: $(HELM) ## skaffold dev: build, deploy, sync code, forward ports (PROFILE=postgres|mysql|minimal)
-	@$(call need,skaffold,$(SKAFFOLD_HINT))
-	@$(call need,kubectl,$(KUBECTL_HINT))
-	@$(call need,docker,$(DOCKER_HINT))
-	kubectl apply -f k8s/namespace.yaml
-	$(SKAFFOLD) dev $(PROFILE_FLAG) $(SKAFFOLD_ARGS)
+dev: $(HELM) ## skaffold dev on KUBE_CONTEXT (default kind-pyservices): build, deploy, sync code, forward ports (PROFILE=mysql,minimal ...)
+	$(call cluster_checks)
+	kubectl --context $(KUBE_CONTEXT) apply -f k8s/namespace.yaml
+	$(SKAFFOLD) dev --kube-context $(KUBE_CONTEXT) $(PROFILE_FLAG) $(SKAFFOLD_ARGS)
 
 .PHONY: deploy
-deploy: $(HELM) ## skaffold run: build and deploy to the current kube-context (PROFILE=...)
-	@$(call need,skaffold,$(SKAFFOLD_HINT))
-	@$(call need,kubectl,$(KUBECTL_HINT))
-	@$(call need,docker,$(DOCKER_HINT))
-	kubectl apply -f k8s/namespace.yaml
-	$(SKAFFOLD) run $(PROFILE_FLAG) $(SKAFFOLD_ARGS)
+deploy: $(HELM) ## skaffold run: build and deploy once to KUBE_CONTEXT (default kind-pyservices; PROFILE=...)
+	$(call cluster_checks)
+	kubectl --context $(KUBE_CONTEXT) apply -f k8s/namespace.yaml
+	$(SKAFFOLD) run --kube-context $(KUBE_CONTEXT) $(PROFILE_FLAG) $(SKAFFOLD_ARGS)
 
 .PHONY: cluster-smoke
 cluster-smoke: install ## After a deploy: wait for every Deployment, then a headless Locust run through the gateway

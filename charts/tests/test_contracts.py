@@ -54,7 +54,8 @@ ALLOWED = {
     "tasks": setting_names(TasksSettings) | OTEL,
     "worker": setting_names(WorkerSettings) | OTEL,
     "beat": setting_names(WorkerSettings) | OTEL,
-    "gateway": gateway_placeholders(),
+    # The entrypoint's own: the proxies whose X-Forwarded-For it believes.
+    "gateway": gateway_placeholders() | {"GATEWAY_TRUSTED_PROXIES"},
     "locust": LOCUST,
     "migrate": setting_names(MigrationSettings),
     "seed": setting_names(DatabaseSettings),

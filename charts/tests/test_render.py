@@ -65,7 +65,6 @@ def test_every_workload_runs_under_the_restricted_pod_security_profile(rendered)
         ({"components.items.replicas": "-1"}, "minimum: got -1, want 0"),
         ({"components.beat.replicas": "2"}, "maximum: got 2, want 1"),
         ({"postgres.image": "postgres:latest"}, "/postgres/image"),
-        ({"image.pullPolicy": "Always"}, "/image/pullPolicy"),
         ({"postgres.enabled": "false"}, "which is on postgres: neither installed"),
         (
             {"mysql.enabled": "false", "mysql.external.url": "postgresql://x@db/y"},

@@ -21,6 +21,7 @@ contract tests hold it to that.
 {{- if $c.upstreams -}}
 {{- $_ := set $settings "GATEWAY_LISTEN" (toString $c.port) -}}
 {{- $_ := set $settings "NGINX_RUNTIME_DIR" "/tmp/nginx" -}}
+{{- $_ := set $settings "GATEWAY_TRUSTED_PROXIES" (join "," ($c.trustedProxies | default list)) -}}
 {{- end -}}
 {{- if $c.targetUrl -}}
 {{- $_ := set $settings "LOCUST_HOST" $c.targetUrl -}}

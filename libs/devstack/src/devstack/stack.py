@@ -21,7 +21,13 @@ from sqlalchemy.engine import make_url
 from devstack import prometheus
 from devstack.binaries import MissingBinary
 from devstack.databases import create_database, has_rows, with_database
-from devstack.gateway import Gateway, GatewayError, TemplateError
+from devstack.gateway import (
+    TRUSTED_PROXIES_VARIABLE,
+    Gateway,
+    GatewayError,
+    TemplateError,
+    parse_trusted_proxies,
+)
 from devstack.keys import ensure_dev_keypair
 from devstack.layout import repo_root
 from devstack.lock import AlreadyRunning, RunLock
@@ -267,7 +273,12 @@ class Stack:
         upstreams = {
             s.name: f"{HOST}:{s.port}" for s in (*SERVICES, *self.services) if s.port is not None
         }
-        gateway = Gateway(self.data / "gateway", f"{HOST}:{self.gateway_port()}", upstreams)
+        gateway = Gateway(
+            self.data / "gateway",
+            f"{HOST}:{self.gateway_port()}",
+            upstreams,
+            trusted_proxies=parse_trusted_proxies(self.environ.get(TRUSTED_PROXIES_VARIABLE, "")),
+        )
         command = gateway.prepare()
         health = f"{gateway.url}/healthz"
         self.supervisor.start(
