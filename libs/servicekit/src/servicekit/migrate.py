@@ -49,6 +49,9 @@ def _postgres(url: URL, database: str | None = None) -> psycopg.Connection:
         dbname=database or url.database or "postgres",
         connect_timeout=5,
         autocommit=True,  # CREATE DATABASE refuses to run inside a transaction
+        # TLS as the URL asks (an external server's ?sslmode=require); libpq's default
+        # otherwise.
+        **({"sslmode": url.query["sslmode"]} if "sslmode" in url.query else {}),
     )
 
 
