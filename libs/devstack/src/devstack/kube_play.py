@@ -87,9 +87,8 @@ def plan(documents: Iterable[dict], adopted: Mapping[str, dict[str, str]] | None
             raise Unsupported(f"{kind}/{name}: podman kube play does not play a {kind}")
         if kind == "Secret":
             keep = (document["metadata"].get("annotations") or {}).get(KEEP) == "keep"
-            secrets[name] = (
-                dict(adopted[name]) if keep and name in adopted else _secret_data(document)
-            )
+            taken = (adopted or {}).get(name) if keep else None
+            secrets[name] = dict(taken) if taken else _secret_data(document)
             if keep:
                 kept.add(name)
         elif kind == "ConfigMap":
