@@ -32,6 +32,7 @@ kube-proxy, StatefulSets and their volumes, Jobs' retries, NetworkPolicies.
 
 import base64
 import copy
+import hashlib
 import json
 import re
 import subprocess
@@ -189,7 +190,10 @@ def _expand_references(
         value = REFERENCE.sub(substitute, variable["value"])
         known[variable["name"]] = (value, secret)
         if secret:
-            name = f"{owner}-{variable['name']}".lower().replace("_", "-")
+            # podman's secret names stop at 64 characters: a digest of the owner keeps
+            # them short and apart (the owner's name carries the release).
+            digest = hashlib.sha256(f"{owner}/{variable['name']}".encode()).hexdigest()[:16]
+            name = f"env-{variable['name'].lower().replace('_', '-')[:40]}-{digest}"
             secrets[name] = {"value": base64.b64encode(value.encode()).decode()}
             variable.pop("value")
             variable["valueFrom"] = {"secretKeyRef": {"name": name, "key": "value"}}
