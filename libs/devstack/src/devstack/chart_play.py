@@ -37,7 +37,7 @@ class ServerRelays:
             )
         return urls
 
-    def __exit__(self, *_exc) -> None:
+    def __exit__(self, *_exc: object) -> None:
         self._stack.close()
 
 
