@@ -72,8 +72,8 @@ loadtest-ui: install ## Locust's web UI on 127.0.0.1:8089 against the gateway, U
 		--metrics-port 9646 --fault-redis $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
 
 .PHONY: chart-test
-chart-test: install $(HELM) ## The chart and skaffold.yaml: lint, schemas, Kubernetes 1.30/1.35, contracts, podman smoke run
-	$(RUN) pytest charts k8s containers/tests/test_chart_smoke.py
+chart-test: install $(HELM) ## The chart and skaffold.yaml: lint, schemas, Kubernetes 1.30/1.35, contracts, checkov, podman smoke and reinstall runs
+	$(RUN) pytest charts k8s containers/tests/test_chart_smoke.py containers/tests/test_chart_reinstall.py
 
 IMAGE_TAG ?= dev
 .PHONY: images

@@ -93,15 +93,69 @@ def test_a_field_grafana_does_not_know_is_caught():
     assert _through_grafanas_types(dashboard) != dashboard
 
 
-def test_the_sdk_is_the_build_for_the_grafana_the_chart_deploys():
-    """The SDK's builds follow Grafana's lines (`<epoch>!11.4.0`); its types and schema
-    version are that Grafana's. Moving the chart's Grafana moves the SDK with it."""
-    values = yaml.safe_load((ROOT / "charts" / "pyservices" / "values.yaml").read_text())
-    (grafana,) = re.findall(r":(\d+\.\d+)\.\d+$", values["grafana"]["image"])
-    _epoch, bang, grafana_line = version("grafana-foundation-sdk").partition("!")
+# Grafana loads a dashboard of an older schemaVersion by migrating it forward, step by
+# step (its DashboardMigrator, and in recent releases the same migrations server-side), so
+# the chart's Grafana reads what an SDK build for its own or an older line writes. A
+# build for a newer line, or "next" (no epoch: Grafana's main branch, no release), may
+# write a schema the chart's Grafana has never heard of. The SDK's builds stop at Grafana
+# 11.6 while the chart runs 13, so "the build for the chart's line" cannot hold; "a
+# released line not newer than the chart's, writing a schemaVersion it reads" can.
+# Per Grafana major, a schemaVersion that every one of its releases reads (each writes
+# that one or a newer one): Grafana's own migrations (apps/dashboard/pkg/migration/
+# schemaversion, LATEST_VERSION) reach 42 before Grafana 13.
+SCHEMA_VERSION_READ_BY_MAJOR = {13: 42}
 
-    assert bang, "a build without an epoch is the SDK's next, unreleased Grafana"
-    assert grafana_line.rsplit(".", 1)[0] == grafana
+
+def _line(version_text: str) -> tuple[int, int]:
+    major, minor = version_text.split(".")[:2]
+    return int(major), int(minor)
+
+
+def why_grafana_cannot_read(sdk_version: str, grafana_image: str, schema_version: int) -> str:
+    """Why the Grafana of `grafana_image` may not read dashboards of `schema_version`
+    made by SDK build `sdk_version`; empty when it reads them."""
+    _epoch, bang, build = sdk_version.partition("!")
+    if not bang:
+        return f"{sdk_version} is the SDK's next build, for no released Grafana"
+    (grafana,) = re.findall(r":(\d+\.\d+)\.\d+$", grafana_image)
+    if _line(build) > _line(grafana):
+        return f"the SDK build for Grafana {build} is newer than the chart's Grafana {grafana}"
+    reads = SCHEMA_VERSION_READ_BY_MAJOR.get(_line(grafana)[0])
+    if reads is None:
+        return f"add Grafana {grafana}'s newest schemaVersion to SCHEMA_VERSION_READ_BY_MAJOR"
+    if schema_version > reads:
+        return f"schemaVersion {schema_version} is newer than Grafana {grafana}'s {reads}"
+    return ""
+
+
+def test_the_charts_grafana_reads_what_the_sdk_build_writes():
+    values = yaml.safe_load((ROOT / "charts" / "pyservices" / "values.yaml").read_text())
+    written = {
+        json.loads(path.read_text())["schemaVersion"] for path in DASHBOARDS_DIR.glob("*.json")
+    }
+
+    assert written == {dashboard_models.Dashboard().schema_version}, "not the SDK build's"
+    (schema_version,) = written
+    sdk = version("grafana-foundation-sdk")
+    assert not why_grafana_cannot_read(sdk, values["grafana"]["image"], schema_version)
+
+
+@pytest.mark.parametrize(
+    ("sdk_version", "grafana_image", "schema_version", "reason"),
+    [
+        ("1769699520!11.4.0", "grafana/grafana:11.3.1", 39, "newer than the chart's"),
+        ("1769699520!11.6.0", "grafana/grafana:11.10.0", 41, "add Grafana 11.10's"),
+        ("0.0.1", "grafana/grafana:13.3.2", 39, "next build"),
+        ("1769699520!11.4.0", "grafana/grafana:13.3.2", 43, "schemaVersion 43 is newer"),
+        ("1769699520!11.4.0", "grafana/grafana:13.3.2", 39, ""),
+    ],
+)
+def test_a_build_the_charts_grafana_may_not_read_is_named(
+    sdk_version, grafana_image, schema_version, reason
+):
+    found = why_grafana_cannot_read(sdk_version, grafana_image, schema_version)
+
+    assert (reason in found) if reason else not found
 
 
 # ------------------------------------------------------------------- the grid rule

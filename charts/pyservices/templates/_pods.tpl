@@ -60,6 +60,17 @@ selectors and Services depend on them. */}}
 {{- with $labels }}{{ toYaml . }}{{ end -}}
 {{- end -}}
 
+{{/* A pod template's labels: the chart's own, without versions (pyservices.podLabels:
+a chart release that changes nothing else restarts no pod), then the user's podLabels,
+which never replace them. Takes (dict "ctx" $ "part" <part> "c" <component or nothing>). */}}
+{{- define "pyservices.pod.templateLabels" -}}
+{{- $chart := include "pyservices.podLabels" (dict "ctx" .ctx "part" .part) -}}
+{{- $chart }}
+{{- with include "pyservices.pod.labels" (dict "ctx" .ctx "c" .c "chartLabels" ($chart | fromYaml)) }}
+{{ . }}
+{{- end -}}
+{{- end -}}
+
 {{- define "pyservices.pod.annotations" -}}
 {{- with include "pyservices.pod.merged" (dict "ctx" .ctx "c" .c "key" "podAnnotations") | fromJson }}{{ toYaml . }}{{ end -}}
 {{- end -}}

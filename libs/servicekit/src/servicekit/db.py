@@ -42,6 +42,12 @@ def _with_driver(url: str | URL, mode: int) -> URL:
     if backend not in _DRIVERS:
         raise ValueError(f"unsupported database {backend!r}: use postgresql:// or mysql://")
     url = url.set(drivername=f"{backend}+{_DRIVERS[backend][mode]}")
+    if url.drivername == "postgresql+asyncpg" and "sslmode" in url.query:
+        # libpq's (and psycopg's) sslmode=require is asyncpg's ssl=require: one URL
+        # for both drivers, as an external server's URL gives it.
+        url = url.difference_update_query(["sslmode"]).update_query_dict(
+            {"ssl": url.query["sslmode"]}
+        )
     if backend != "postgresql" and "charset" not in url.query:
         url = url.update_query_dict({"charset": "utf8mb4"})
     return url
