@@ -2,7 +2,8 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-# uv from PATH, else bootstrapped from PyPI into .tools (never a Python download).
+# uv from PATH, else bootstrapped from PyPI into .tools by the machine's python3, with pip
+# and without venv (devstack/uv_bootstrap.py); uv never downloads a Python.
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON ?= python3
 UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
@@ -16,7 +17,7 @@ help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(CURDIR)/.tools/bin/uv:
-	python3 -m venv .tools && .tools/bin/pip install --quiet 'uv==0.13.8'
+	@python3 libs/devstack/src/devstack/uv_bootstrap.py .tools
 
 $(CURDIR)/.tools/bin/helm:
 	sh charts/fetch-helm

@@ -113,6 +113,17 @@ class LocalServer(ABC):
         staging.rename(self.datadir)
 
 
+def _postgres_account() -> pwd.struct_passwd:
+    try:
+        return pwd.getpwnam("postgres")
+    except KeyError:
+        raise ServerError(
+            f"{find_binary('initdb')} is installed but there is no postgres account, which "
+            "runs the server when we are root (Postgres refuses root): create it "
+            "(useradd --system postgres) or run as another user"
+        ) from None
+
+
 class PostgresServer(LocalServer):
     """A cluster run by `pg_ctl`, as the postgres user when we are root (Postgres refuses
     to run as root)."""
@@ -158,21 +169,23 @@ class PostgresServer(LocalServer):
     def _initialise(self) -> None:
         if (self.datadir / "PG_VERSION").exists():
             return
+        # Found (as root: installed) first: the package is what makes the postgres account.
+        initdb = find_binary("initdb")
         staging = self._staging_dir()
         try:
             if _running_as_root():
-                account = pwd.getpwnam("postgres")
+                account = _postgres_account()
                 os.chown(staging, account.pw_uid, account.pw_gid)
             self._check_postgres_can_reach(staging)
-        except (OSError, KeyError, ServerError):
+        except (OSError, ServerError):
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        initdb = [
-            find_binary("initdb"),
+        argv = [
+            initdb,
             *("-D", str(staging), "-U", "postgres", "--auth=trust"),
             *("--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"),
         ]
-        completed = self._run(initdb)
+        completed = self._run(argv)
         if completed.returncode != 0:
             shutil.rmtree(staging, ignore_errors=True)
             raise ServerError(f"initdb failed for {self.datadir}:\n{completed.stdout}")
