@@ -122,4 +122,6 @@ cluster-smoke: install ## After a deploy: wait for every Deployment, then a head
 
 .PHONY: clean
 clean: ## Remove local data (.data: throwaway databases, dev keys) and caches
+	@# Root's Postgres data moves out of a private folder (devstack.servers); .data links it.
+	if [ -L .data/postgres ]; then rm -rf "$$(readlink .data/postgres)"; fi
 	rm -rf .data .pytest_cache .ruff_cache
