@@ -63,10 +63,12 @@ bench-ceiling: install ## Each app alone on one core, wrk on the other: ratios t
 	$(RUN) python -m loadtest.ceiling $(BENCH_ARGS)
 
 .PHONY: loadtest-ui
-loadtest-ui: install ## Locust's web UI on 127.0.0.1:8089 against the gateway, UsersRead ticked, fault panel at /faults (make run first)
+loadtest-ui: install ## Locust's web UI on 127.0.0.1:8089 (LOCUST_WEB_PORT) against the gateway, UsersRead ticked, fault panel at /faults (make run first)
 	$(RUN) locust -f loadtest/src/loadtest/locustfile.py --class-picker \
-		--web-host 127.0.0.1 --web-port 8089 --host $(or $(GATEWAY),http://127.0.0.1:8080) \
-		--metrics-port 9646 --fault-redis $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
+		--web-host 127.0.0.1 --web-port $(or $(LOCUST_WEB_PORT),8089) \
+		--host $(or $(GATEWAY),http://127.0.0.1:8080) \
+		--metrics-port $(or $(LOCUST_METRICS_PORT),9646) \
+		--fault-redis $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
 
 .PHONY: chart-test
 chart-test: install $(HELM) ## The chart and skaffold.yaml: lint, schemas, Kubernetes 1.30/1.35, contracts, podman smoke run
