@@ -26,11 +26,10 @@ import pytest
 
 from devstack.apt_sources import source_files, sources
 from devstack.images import NoContainerTool, container_tool
-from devstack.layout import repo_root
 
 pytestmark = pytest.mark.timeout(1800)
 
-ROOT = repo_root()
+ROOT = Path(__file__).resolve().parents[1]
 BASE = "localhost/debian-python:bookworm"  # made by .ci/podman-setup
 CACHE = Path(os.environ.get("PYSERVICES_CACHE", "/var/cache/pyservices")) / "fresh-machine"
 # Python as Debian ships it when asked for python3 alone: no venv module (ensurepip lives
