@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from devstack.layout import repo_root
-
-SCRIPT = repo_root() / ".ci" / "needed-packages"
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / ".ci" / "needed-packages"
 POSTGRES_SERVER = ("initdb", "pg_ctl", "postgres")
 # Every program the other packages are known by, as Debian installs them.
 OTHER_PROGRAMS = (
@@ -94,7 +93,7 @@ def test_a_bare_machine_needs_one_package_a_line(tmp_path):
 
 
 def test_ci_run_installs_what_the_script_names():
-    run = (repo_root() / ".ci" / "run").read_text()
+    run = (ROOT / ".ci" / "run").read_text()
 
     assert "bash .ci/needed-packages" in run
     assert "psql" not in run
