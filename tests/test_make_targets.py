@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -155,18 +156,18 @@ def check_bench_ceiling(clone: Clone) -> None:
     assert "nothing answers at" in reason(clone.make("bench-ceiling", **closed_servers()))
 
 
-def check_bench(clone: Clone, tmp_path: Path) -> None:
+def check_bench(clone: Clone) -> None:
     """Its first step, which --seed-only runs alone: the bench data seeded, saying so,
     into a Postgres of the test's own that has none (five users: BENCH_USERS), and found
     there the next time. The measuring after it is no test's business."""
-    folder = tmp_path / "servers"
-    folder.mkdir()
-    folder.chmod(0o755)  # the postgres account reaches its data
-    with PostgresServer(folder / "postgres", free_port()) as postgres:
-        args = ["BENCH_ARGS=--seed-only --databases postgres"]
-        env = {"POSTGRES_URL": postgres.url, "BENCH_USERS": "5"}
-        first = clone.make("bench", *args, **env)
-        again = clone.make("bench", *args, **env)
+    # Not under pytest's tmp_path: the postgres account cannot enter that.
+    with tempfile.TemporaryDirectory(prefix="bench-first-step-") as folder:
+        Path(folder).chmod(0o755)
+        with PostgresServer(Path(folder) / "postgres", free_port()) as postgres:
+            args = ["BENCH_ARGS=--seed-only --databases postgres"]
+            env = {"POSTGRES_URL": postgres.url, "BENCH_USERS": "5"}
+            first = clone.make("bench", *args, **env)
+            again = clone.make("bench", *args, **env)
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
     assert "seeding the bench data (5 users" in first.stdout
     assert again.returncode == 0, again.stderr
@@ -196,12 +197,13 @@ def check_loadtest_ui(clone: Clone) -> None:
         process.wait(timeout=30)
 
 
-def helm_override() -> dict[str, str]:
-    """A helm the machine has, so the cluster targets do not fetch one first."""
+def helm_argument() -> str:
+    """A helm the machine has (a make argument: the Makefile's own HELM := overrides the
+    environment), so the cluster targets do not fetch one first."""
     helm = shutil.which("helm") or str(ROOT / ".tools" / "bin" / "helm")
     if not Path(helm).exists():
         pytest.skip("no helm here to hand the cluster targets (make test fetches one)")
-    return {"HELM": helm}
+    return f"HELM={helm}"
 
 
 def without_cluster_tools(clone: Clone) -> dict[str, str]:
@@ -216,7 +218,7 @@ def without_cluster_tools(clone: Clone) -> dict[str, str]:
 
 def check_cluster_target(target: str) -> Callable[[Clone], None]:
     def check(clone: Clone) -> None:
-        done = clone.make(target, **without_cluster_tools(clone), **helm_override())
+        done = clone.make(target, helm_argument(), **without_cluster_tools(clone))
         assert re.search(r"not found: install it from https://", reason(done))
 
     return check

@@ -143,16 +143,18 @@ def _postgres_account() -> pwd.struct_passwd:
 
 class PostgresServer(LocalServer):
     """A cluster run by `pg_ctl`, as the postgres user when we are root (Postgres refuses
-    to run as root). That user must reach the data dir: as root, one below a private
-    folder (a clone under /root) moves to /var/tmp, linked from where it was asked for."""
+    to run as root). That user must reach the data dir: with `relocate_private`, as root,
+    one below a private folder (a clone under /root) moves to /var/tmp, linked from where
+    it was asked for."""
 
     kind = "postgres"
 
-    def __init__(self, datadir: Path, port: int):
+    def __init__(self, datadir: Path, port: int, *, relocate_private: bool = False):
         super().__init__(datadir, port)
-        # Asked for, and linked to the data dir when that had to move (see start).
+        # Asked for, and linked to the data dir when that had to move (see start). Only
+        # where asked: a throwaway dir removed after use would leave the moved data behind.
         self.requested_datadir = self.datadir
-        if _running_as_root() and not _searchable_by_anyone(self.datadir):
+        if relocate_private and _running_as_root() and not _searchable_by_anyone(self.datadir):
             self.datadir = relocated_postgres_datadir(self.datadir)
 
     @property
@@ -378,3 +380,12 @@ SERVER_CLASSES: dict[str, type[LocalServer]] = {
     "mysql": MariaDBServer,
     "redis": RedisServer,
 }
+
+
+def kept_server(kind: str, datadir: Path, port: int) -> LocalServer:
+    """A server whose data stays between runs (`make run`'s, under .data): as root, a
+    Postgres data dir below a private folder moves to /var/tmp (`make clean` follows the
+    link)."""
+    if kind == "postgres":
+        return PostgresServer(datadir, port, relocate_private=True)
+    return SERVER_CLASSES[kind](datadir, port)
