@@ -2,7 +2,8 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-# uv from PATH, else bootstrapped from PyPI into .tools (never a Python download).
+# uv from PATH, else bootstrapped from PyPI into .tools by the machine's python3, with pip
+# and without venv (devstack/uv_bootstrap.py); uv never downloads a Python.
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON ?= python3
 UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
@@ -16,7 +17,7 @@ help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(CURDIR)/.tools/bin/uv:
-	python3 -m venv .tools && .tools/bin/pip install --quiet 'uv==0.13.8'
+	@python3 libs/devstack/src/devstack/uv_bootstrap.py .tools
 
 $(CURDIR)/.tools/bin/helm:
 	sh charts/fetch-helm
@@ -66,10 +67,12 @@ bench-ceiling: install ## Each app alone on one core, wrk on the other: ratios t
 	$(RUN) python -m loadtest.ceiling $(BENCH_ARGS)
 
 .PHONY: loadtest-ui
-loadtest-ui: install ## Locust's web UI on 127.0.0.1:8089 against the gateway, UsersRead ticked, fault panel at /faults (make run first)
+loadtest-ui: install ## Locust's web UI on 127.0.0.1:8089 (LOCUST_WEB_PORT) against the gateway, UsersRead ticked, fault panel at /faults (make run first)
 	$(RUN) locust -f loadtest/src/loadtest/locustfile.py --class-picker \
-		--web-host 127.0.0.1 --web-port 8089 --host $(or $(GATEWAY),http://127.0.0.1:8080) \
-		--metrics-port 9646 --fault-redis $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
+		--web-host 127.0.0.1 --web-port $(or $(LOCUST_WEB_PORT),8089) \
+		--host $(or $(GATEWAY),http://127.0.0.1:8080) \
+		--metrics-port $(or $(LOCUST_METRICS_PORT),9646) \
+		--fault-redis $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
 
 .PHONY: chart-test
 chart-test: install $(HELM) ## The chart and skaffold.yaml: lint, schemas, Kubernetes 1.30/1.35, contracts, checkov, podman smoke and reinstall runs
@@ -135,4 +138,6 @@ cluster-smoke: install ## After a deploy: wait for every Deployment, then a head
 
 .PHONY: clean
 clean: ## Remove local data (.data: throwaway databases, dev keys) and caches
+	@# Root's Postgres data moves out of a private folder (devstack.servers); .data links it.
+	if [ -L .data/postgres ]; then rm -rf "$$(readlink .data/postgres)"; fi
 	rm -rf .data .pytest_cache .ruff_cache

@@ -1,4 +1,6 @@
 import contextlib
+import os
+import shutil
 import socket
 
 import psycopg
@@ -9,7 +11,14 @@ import redis
 from devstack.ports import free_port
 from devstack.probes import ensure_reachable
 from devstack.processes import spawn, terminate
-from devstack.servers import MariaDBServer, PostgresServer, RedisServer, ServerError
+from devstack.servers import (
+    MariaDBServer,
+    PostgresServer,
+    RedisServer,
+    ServerError,
+    kept_server,
+    relocated_postgres_datadir,
+)
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -132,6 +141,39 @@ def test_postgres_start_after_a_crashed_run_replaces_the_leftover(server_root):
     with PostgresServer(server_root / "data", port) as server:
         assert ensure_reachable(server.url)
     assert not ensure_reachable(server.url)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root runs Postgres as another account")
+def test_root_postgres_below_a_private_folder_keeps_its_data_where_postgres_can_reach(
+    server_root,
+):
+    """A clone under /root (mode 700) as a newcomer makes it: `make run` as root."""
+    private = server_root / "home"
+    private.mkdir(mode=0o700)
+    asked = private / "clone" / ".data" / "postgres"
+    moved = relocated_postgres_datadir(asked)
+    try:
+        with kept_server("postgres", asked, free_port()) as server:
+            _postgres_write(server.url)
+        with kept_server("postgres", asked, free_port()) as server:
+            assert _postgres_read(server.url) == "still here"
+        assert asked.is_symlink()
+        assert asked.resolve() == moved
+        assert (moved / "PG_VERSION").exists()
+    finally:
+        shutil.rmtree(moved, ignore_errors=True)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root runs Postgres as another account")
+def test_a_throwaway_postgres_below_a_private_folder_is_refused_not_moved(server_root):
+    """Moved, its data would outlive the throwaway folder it was asked for."""
+    private = server_root / "home"
+    private.mkdir(mode=0o700)
+    server = PostgresServer(private / "data", free_port())
+
+    with pytest.raises(ServerError, match="the postgres user cannot enter"):
+        server.start()
+    assert not relocated_postgres_datadir(private / "data").exists()
 
 
 def test_a_server_that_outlives_its_stop_is_an_error_not_a_silence(server_root):

@@ -33,7 +33,7 @@ from devstack.layout import repo_root
 from devstack.lock import AlreadyRunning, RunLock
 from devstack.ports import accepts_connections
 from devstack.probes import ensure_reachable
-from devstack.servers import SERVER_CLASSES, LocalServer, ServerError
+from devstack.servers import LocalServer, ServerError, kept_server
 from devstack.services import HOST, SERVICES, Service
 from devstack.supervisor import ChildFailed, ChildSpec, StopRequested, Supervisor, stop_signals
 
@@ -143,7 +143,7 @@ class Stack:
         if ensure_reachable(url):
             self.say(f"{kind}: using {_shown(url)}")
             return url
-        server = SERVER_CLASSES[kind](self.data / kind, alternate_port)
+        server = kept_server(kind, self.data / kind, alternate_port)
         self.say(
             f"{kind}: nothing answers at {_shown(url)} ({variable}); "
             f"starting one on port {alternate_port} with data in {server.datadir}"
