@@ -8,7 +8,7 @@ import pymysql
 import pytest
 import redis
 
-from devstack.ports import free_port
+from devstack.ports import accepts_connections, free_port
 from devstack.probes import ensure_reachable
 from devstack.processes import spawn, terminate
 from devstack.servers import (
@@ -188,3 +188,15 @@ def test_a_server_that_outlives_its_stop_is_an_error_not_a_silence(server_root):
     finally:
         terminate(redis_process)
     assert not ensure_reachable(server.url)
+
+
+@pytest.mark.parametrize("server_class", [PostgresServer, MariaDBServer, RedisServer])
+def test_a_frozen_server_accepts_connections_but_answers_nothing_until_thawed(
+    server_root, server_class
+):
+    with server_class(server_root / "data", free_port()) as server:
+        with server.frozen():
+            # The kernel still completes the TCP handshake; the server says nothing.
+            assert accepts_connections("127.0.0.1", server.port, timeout=1)
+            assert not ensure_reachable(server.url, timeout=1)
+        assert ensure_reachable(server.url)

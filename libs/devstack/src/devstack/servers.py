@@ -5,24 +5,26 @@ same directory and port with its data intact (fault tests rely on that). They li
 127.0.0.1 only and trade durability for speed: these are for development and tests.
 """
 
+import contextlib
 import hashlib
 import os
 import pwd
 import shlex
 import shutil
+import signal
 import stat
 import subprocess
 import tempfile
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import ClassVar, Self
 
 from devstack.binaries import find_binary
 from devstack.ports import accepts_connections, free_port, wait_until_closed
 from devstack.probes import ensure_reachable
-from devstack.processes import spawn, stop_leftover, tail, terminate
+from devstack.processes import descendants, spawn, stop_leftover, tail, terminate
 
 __all__ = ["MariaDBServer", "PostgresServer", "RedisServer", "ServerError", "free_port"]
 
@@ -61,6 +63,37 @@ class LocalServer(ABC):
 
     def is_reachable(self, timeout: float = 1.0) -> bool:
         return ensure_reachable(self.url, timeout)
+
+    @abstractmethod
+    def main_pid(self) -> int:
+        """The process id of the running server (its postmaster, for Postgres)."""
+
+    @contextlib.contextmanager
+    def frozen(self) -> Iterator[None]:
+        """Every process of the server stopped (SIGSTOP) inside the block and continued
+        after it: a server that hangs rather than goes away. Its kernel still accepts
+        connections and acknowledges what clients send; nothing answers."""
+        main = self.main_pid()
+        # The main process first: stopped, it starts no new process to miss.
+        os.kill(main, signal.SIGSTOP)
+        try:
+            for pid in descendants(main):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGSTOP)
+            yield
+        finally:
+            self.thaw()
+
+    def thaw(self) -> None:
+        """Continues every process of the server: the end of `frozen`, and a fixture's
+        safety net when a test was cut short inside it (a frozen server cannot stop)."""
+        try:
+            main = self.main_pid()
+        except ServerError:  # stopped meanwhile: nothing left to continue
+            return
+        for pid in [*descendants(main), main]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
 
     def __enter__(self) -> Self:
         self.start()
@@ -236,6 +269,12 @@ class PostgresServer(LocalServer):
         link.parent.mkdir(parents=True, exist_ok=True)
         link.symlink_to(self.datadir, target_is_directory=True)
 
+    def main_pid(self) -> int:
+        try:
+            return int((self.datadir / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            raise self._error("is not running") from None
+
     def start(self) -> None:
         self._link_requested_datadir()
         self._initialise()
@@ -283,6 +322,11 @@ class _ChildServer(LocalServer):
 
     @abstractmethod
     def _argv(self) -> list[str]: ...
+
+    def main_pid(self) -> int:
+        if self._process is None or self._process.poll() is not None:
+            raise self._error("is not running (or was started by another object)")
+        return self._process.pid
 
     def start(self) -> None:
         if self._process is not None and self._process.poll() is None:
