@@ -50,6 +50,7 @@ class StandIn(BaseHTTPRequestHandler):
     counts what reaches it, by method and path."""
 
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body in two writes, no delayed ACK wait
 
     def _answer(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -398,9 +399,7 @@ def test_reads_and_writes_have_budgets_of_their_own(start_gateway):
 
 
 def test_preflights_and_the_gateways_own_paths_are_not_counted(start_gateway):
-    gateway = start_gateway(
-        GATEWAY_CORS_ORIGINS=APP, GATEWAY_READ_RATE="1", GATEWAY_READ_BURST="0"
-    )
+    gateway = start_gateway(GATEWAY_CORS_ORIGINS=APP, GATEWAY_READ_RATE="1", GATEWAY_READ_BURST="0")
     client = Client(gateway)
 
     for _ in range(20):
@@ -411,9 +410,7 @@ def test_preflights_and_the_gateways_own_paths_are_not_counted(start_gateway):
 
 
 def test_a_429_carries_the_cors_headers(start_gateway):
-    gateway = start_gateway(
-        GATEWAY_CORS_ORIGINS=APP, GATEWAY_READ_RATE="1", GATEWAY_READ_BURST="1"
-    )
+    gateway = start_gateway(GATEWAY_CORS_ORIGINS=APP, GATEWAY_READ_RATE="1", GATEWAY_READ_BURST="1")
     client = Client(gateway, Origin=APP)
 
     client.until_refused("GET", "/api/users/1")

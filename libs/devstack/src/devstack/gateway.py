@@ -119,6 +119,11 @@ class Gateway:
         return f"http://{self.listen}"
 
     @property
+    def pid(self) -> int | None:
+        """nginx's master process, while it runs (its workers are its children)."""
+        return self._process.pid if self._process is not None else None
+
+    @property
     def config_path(self) -> Path:
         return self.prefix_dir / "nginx.conf"
 
