@@ -148,6 +148,7 @@ def test_template_placeholders_cannot_clash_with_nginx_variables():
         "USERS_UPSTREAM",
         "ITEMS_UPSTREAM",
         "TASKS_UPSTREAM",
+        "GATEWAY_API_DOCS",
     }
     assert not re.findall(r"\$[A-Z]", code.replace("${", ""))
 
@@ -162,6 +163,7 @@ def test_envsubst_renders_the_template_like_render(tmp_path):
         "USERS_UPSTREAM": "users:8000",
         "ITEMS_UPSTREAM": "items:8000",
         "TASKS_UPSTREAM": "tasks:8000",
+        "GATEWAY_API_DOCS": "/usr/share/pyservices/api-docs",
     }
     shell_format = " ".join(f"${{{name}}}" for name in values)
     rendered = subprocess.run(

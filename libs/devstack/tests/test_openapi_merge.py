@@ -5,7 +5,7 @@ import copy
 
 import pytest
 
-from devstack.openapi_merge import MergeConflict, merge
+from devstack.openapi_merge import GATEWAY_PROBLEMS, MergeConflict, merge
 
 PROBLEM = {"type": "object", "properties": {"title": {"type": "string"}}}
 BEARER = {"type": "oauth2", "flows": {"password": {"scopes": {}, "tokenUrl": "/api/auth/token"}}}
@@ -62,12 +62,38 @@ def items() -> dict:
     )
 
 
-def test_the_public_paths_of_every_service_are_merged_as_they_are():
+def test_the_public_paths_of_every_service_are_merged_with_what_they_say():
     merged = merge({"users": users(), "items": items()})
+    create_item = merged["paths"]["/api/items"]["post"]
+    own = items()["paths"]["/api/items"]["post"]
 
     assert list(merged["paths"]) == ["/api/users", "/sync/api/users", "/api/items"]
-    assert merged["paths"]["/api/items"] == items()["paths"]["/api/items"]
+    assert create_item["responses"]["200"] == own["responses"]["200"]
+    assert create_item | {"responses": own["responses"]} == own
     assert merged["openapi"] == "3.1.0"
+
+
+def test_every_operation_documents_the_problems_the_gateway_answers_itself():
+    documented = users()
+    timeout = {"description": "the service's own words", "content": {}}
+    documented["paths"]["/api/users"]["get"]["responses"]["504"] = timeout
+
+    merged = merge({"users": documented})
+    responses = merged["paths"]["/api/users"]["get"]["responses"]
+
+    assert list(responses) == ["200", *GATEWAY_PROBLEMS]
+    assert responses["504"] == timeout  # a service's own description wins
+    problem = responses["502"]["content"]["application/problem+json"]["schema"]
+    assert problem == ref("Problem")
+    assert "Problem" in merged["components"]["schemas"]
+
+
+def test_without_a_problem_schema_the_gateways_problems_cannot_be_documented():
+    bare = users()
+    del bare["components"]["schemas"]["Problem"]
+
+    with pytest.raises(MergeConflict, match="Problem schema"):
+        merge({"users": bare})
 
 
 def test_probes_metrics_and_admin_routes_stay_out_with_what_only_they_use():

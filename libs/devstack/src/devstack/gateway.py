@@ -1,17 +1,22 @@
 """The nginx gateway: rendering its config template and running nginx in the foreground."""
 
+import hashlib
 import ipaddress
+import os
 import re
+import shutil
 import subprocess
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Self
 
+from devstack.api_site import write_site
 from devstack.binaries import find_binary
 from devstack.health import wait_until_ok
 from devstack.layout import gateway_template
 from devstack.ports import accepts_connections
 from devstack.processes import spawn, tail, terminate
+from devstack.servers import searchable_by_anyone
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
 # A value is one nginx token: no blanks, quotes, braces or semicolons that could end the
@@ -82,6 +87,23 @@ def trusted_proxies_config(proxies: Iterable[str]) -> str:
     return "".join(lines)
 
 
+# The folder of /openapi.json and /docs (devstack.api_site); the image sets its own.
+API_DOCS_VARIABLE = "GATEWAY_API_DOCS"
+# As root, nginx's workers run as nobody and must reach the files they serve: a runtime
+# dir below a private folder (a clone under /root) gets them here instead, linked from
+# where they would have been (`make clean` follows the link).
+RELOCATED_API_DOCS_PARENT = Path("/var/tmp")  # noqa: S108 - o+x, kept across reboots
+
+
+def api_docs_dir(prefix_dir: Path) -> Path:
+    """Where the gateway of this runtime dir serves the API document and UI from."""
+    wanted = prefix_dir / "api-docs"
+    if os.geteuid() != 0 or searchable_by_anyone(wanted):
+        return wanted
+    digest = hashlib.sha256(str(wanted).encode()).hexdigest()[:12]
+    return RELOCATED_API_DOCS_PARENT / f"pyservices-api-docs-{digest}"
+
+
 def upstream_variable(service: str) -> str:
     """The placeholder of a service's upstream address: users -> USERS_UPSTREAM."""
     return f"{service.upper()}_UPSTREAM"
@@ -108,6 +130,7 @@ class Gateway:
         self.upstreams = dict(upstreams)
         self.trusted_proxies = list(trusted_proxies)
         self.template = template or gateway_template()
+        self.api_docs_dir = api_docs_dir(self.prefix_dir)
         self._process: subprocess.Popen | None = None
 
     @property
@@ -127,6 +150,7 @@ class Gateway:
         return {
             "GATEWAY_LISTEN": self.listen,
             "NGINX_RUNTIME_DIR": str(self.prefix_dir),
+            API_DOCS_VARIABLE: str(self.api_docs_dir),
             **{upstream_variable(name): address for name, address in self.upstreams.items()},
         }
 
@@ -144,12 +168,23 @@ class Gateway:
         self.config_path.write_text(render(self.template, self.values))
         trusted = trusted_proxies_config(self.trusted_proxies)
         (self.prefix_dir / TRUSTED_PROXIES_FILE).write_text(trusted)
+        self._write_api_docs()
         command = self.command()
         test = [*command[:-2], "-q", "-t"]
         checked = subprocess.run(test, capture_output=True, text=True, check=False)  # noqa: S603
         if checked.returncode != 0:
             raise GatewayError(f"nginx rejected {self.config_path}:\n{checked.stderr.strip()}")
         return command
+
+    def _write_api_docs(self) -> None:
+        write_site(self.api_docs_dir)
+        link = self.prefix_dir / "api-docs"
+        if link == self.api_docs_dir:
+            return
+        if link.is_symlink():
+            link.unlink()
+        shutil.rmtree(link, ignore_errors=True)  # a copy of a run that could serve it there
+        link.symlink_to(self.api_docs_dir, target_is_directory=True)
 
     def start(self, timeout: float = 10.0) -> None:
         """Runs nginx as a child of this process, output in `log_path`."""

@@ -16,9 +16,11 @@ responses, ...):
 - a path or an operation id in two services is refused too: the gateway routes a path
   to one service, and a client names its functions after operation ids.
 
-Operations are copied as the services document them, untouched, so the merged document
-says exactly what each service answers; components no public operation refers to are
-left out.
+Operations are copied as the services document them, so the merged document says what
+each service answers, with the problems the gateway itself answers on every route added
+(`GATEWAY_PROBLEMS`: a request line or headers over its limits, a service it cannot
+reach or that does not answer in time), which no service can know of. Components no
+public operation refers to are left out.
 """
 
 import copy
@@ -56,8 +58,36 @@ TAGS = [
 ]
 
 
+# status -> description of the problems gateway/nginx.conf.template answers itself on any
+# routed path, as application/problem+json (its /_problems/ pages).
+GATEWAY_PROBLEMS = {
+    "414": "URI Too Long: the request line is over the gateway's limit (8 KiB)",
+    "431": "Request Header Fields Too Large: a header over the gateway's limit (8 KiB)",
+    "502": "Bad Gateway: the service behind this path is not reachable",
+    "504": "Gateway Timeout: the service behind this path did not answer in time",
+}
+PROBLEM_REF = "#/components/schemas/Problem"
+
+
 class MergeConflict(ValueError):
     pass
+
+
+def public_operation(operation: dict) -> dict:
+    """A service's operation as the gateway's document has it: its own responses first,
+    then the gateway's problems it does not document itself; by status."""
+    public = copy.deepcopy(operation)
+    responses = public.setdefault("responses", {})
+    for status, description in GATEWAY_PROBLEMS.items():
+        responses.setdefault(
+            status,
+            {
+                "description": description,
+                "content": {"application/problem+json": {"schema": {"$ref": PROBLEM_REF}}},
+            },
+        )
+    public["responses"] = dict(sorted(responses.items()))
+    return public
 
 
 def _operations(paths: Mapping[str, Any]) -> Iterator[tuple[str, str, dict]]:
@@ -121,7 +151,10 @@ def merge(documents: Mapping[str, dict]) -> dict:
             if path in path_owner:
                 raise MergeConflict(f"{path} is served by both {path_owner[path]} and {service}")
             path_owner[path] = service
-            paths[path] = copy.deepcopy(item)
+            paths[path] = {
+                key: public_operation(value) if key in HTTP_METHODS else copy.deepcopy(value)
+                for key, value in item.items()
+            }
         for path, method, operation in _operations(document["paths"]):
             operation_id = operation.get("operationId")
             if not PUBLIC_PATH.match(path) or operation_id is None:
@@ -145,6 +178,8 @@ def merge(documents: Mapping[str, dict]) -> dict:
                     )
     if len(versions) > 1:
         raise MergeConflict(f"the services' documents have different versions: {versions}")
+    if paths and "Problem" not in components.get("schemas", {}):
+        raise MergeConflict("no service defines the Problem schema the gateway's problems use")
     used = _used_components(paths, components)
     kept = {
         kind: {
