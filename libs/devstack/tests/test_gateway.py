@@ -422,3 +422,24 @@ def test_no_path_to_a_services_admin_routes_passes_the_gateway(gateway, method, 
     body = b'{"latency_ms": 100}' if method == "PUT" else None
 
     assert_problem(*request(gateway, method, path, body=body, headers=headers), 404)
+
+
+def test_the_api_docs_are_served_from_a_runtime_dir_below_a_private_folder(tmp_path):
+    """`make run` in a clone under /root: as root, nginx's workers (nobody) cannot enter
+    it, so the files they serve move to a folder they reach, linked from the runtime dir."""
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    upstreams = {name: f"127.0.0.1:{free_port()}" for name in SERVICES}
+    gateway = Gateway(private / "gw", f"127.0.0.1:{free_port()}", upstreams)
+    try:
+        with gateway:
+            page, _ = request(gateway, "GET", "/docs")
+            document, _ = request(gateway, "GET", "/openapi.json")
+        assert page.status == 200
+        assert document.status == 200
+        if os.geteuid() == 0:
+            assert not gateway.api_docs_dir.is_relative_to(private)
+            assert (private / "gw" / "api-docs").resolve() == gateway.api_docs_dir
+    finally:
+        if not gateway.api_docs_dir.is_relative_to(private):
+            shutil.rmtree(gateway.api_docs_dir, ignore_errors=True)

@@ -315,7 +315,12 @@ class Stack:
         return server.url
 
     def print_urls(self, gateway: Gateway, prometheus_url: str | None = None) -> None:
-        rows = [("gateway", gateway.url)]
+        rows = [
+            ("gateway", gateway.url),
+            # The whole public API, merged from the services' own documents.
+            ("API docs", f"{gateway.url}/docs"),
+            ("API document", f"{gateway.url}/openapi.json"),
+        ]
         for service in self.services:
             if service.port is None:
                 continue
