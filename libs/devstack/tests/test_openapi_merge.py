@@ -146,6 +146,7 @@ def test_an_operation_id_two_services_use_is_refused():
     [
         ({"openapi": "3.0.3"}, "not 3.1.0"),
         ({"security": [{"Bearer": []}]}, "top-level keys"),
+        ({"tags": [{"name": "items"}]}, "top-level keys"),
         ({"info": {"title": "items", "version": "0.2.0"}}, "different versions"),
     ],
 )

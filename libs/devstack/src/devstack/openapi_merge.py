@@ -32,9 +32,10 @@ from typing import Any
 PUBLIC_PATH = re.compile(r"^/(sync/)?api/")
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 OPENAPI_VERSION = "3.1.0"
-# Top-level keys the services' documents may hold; anything else is refused rather
-# than dropped without a word.
-_KNOWN_KEYS = {"openapi", "info", "paths", "components", "tags"}
+# Top-level keys the services' documents may hold; anything else (servers, security,
+# tags, webhooks) is refused rather than dropped without a word: the merge would have
+# to decide how two services' versions of it meet.
+_KNOWN_KEYS = {"openapi", "info", "paths", "components"}
 
 TITLE = "pyservices"
 DESCRIPTION = """\
