@@ -296,6 +296,7 @@ CHECKS: dict[str, Callable[..., None]] = {
     "cluster-smoke": check_cluster_smoke,
     "openapi": check_regenerated("openapi"),
     "client": check_regenerated("client"),
+    "dashboards": check_regenerated("dashboards"),
 }
 
 
