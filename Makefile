@@ -148,6 +148,6 @@ cluster-smoke: install ## After a deploy: wait for every Deployment, then a head
 clean: ## Remove local data (.data: throwaway databases, dev keys) and caches
 	@# Root's Postgres data moves out of a private folder (devstack.servers); .data links it.
 	if [ -L .data/postgres ]; then rm -rf "$$(readlink .data/postgres)"; fi
-	@# Likewise the gateway's API docs (devstack.gateway.api_docs_dir).
+	@# Likewise the gateway's API docs (devstack.gateway.api_docs_dir), left by a killed run.
 	if [ -L .data/gateway/api-docs ]; then rm -rf "$$(readlink .data/gateway/api-docs)"; fi
 	rm -rf .data .pytest_cache .ruff_cache

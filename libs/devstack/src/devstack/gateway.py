@@ -89,16 +89,17 @@ def trusted_proxies_config(proxies: Iterable[str]) -> str:
 
 # The folder of /openapi.json and /docs (devstack.api_site); the image sets its own.
 API_DOCS_VARIABLE = "GATEWAY_API_DOCS"
-# As root, nginx's workers run as nobody and must reach the files they serve: a runtime
-# dir below a private folder (a clone under /root) gets them here instead, linked from
-# where they would have been (`make clean` follows the link).
+# As root, nginx's workers run as nobody and must reach the files they serve: with
+# `relocate_private`, a runtime dir below a private folder (`make run` in a clone under
+# /root) gets them here instead, one folder per runtime dir, linked from where they
+# would have been (`make clean` follows the link).
 RELOCATED_API_DOCS_PARENT = Path("/var/tmp")  # noqa: S108 - o+x, kept across reboots
 
 
-def api_docs_dir(prefix_dir: Path) -> Path:
+def api_docs_dir(prefix_dir: Path, *, relocate_private: bool = False) -> Path:
     """Where the gateway of this runtime dir serves the API document and UI from."""
     wanted = prefix_dir / "api-docs"
-    if os.geteuid() != 0 or searchable_by_anyone(wanted):
+    if not relocate_private or os.geteuid() != 0 or searchable_by_anyone(wanted):
         return wanted
     digest = hashlib.sha256(str(wanted).encode()).hexdigest()[:12]
     return RELOCATED_API_DOCS_PARENT / f"pyservices-api-docs-{digest}"
@@ -115,6 +116,10 @@ class Gateway:
     `upstreams` maps service names to addresses: {"users": "127.0.0.1:8001"}.
     `trusted_proxies` are the peers (addresses or CIDR ranges) whose X-Forwarded-For
     names the client: an Ingress controller's or load balancer's. None by default.
+    `relocate_private`: serve /openapi.json and /docs from /var/tmp when nginx's workers
+    cannot reach `prefix_dir` (as root, below a private folder); `make run` asks for it.
+    Not by default: the moved files outlive a throwaway runtime dir, and without it
+    those two paths answer 403 there (the API routes work all the same).
     """
 
     def __init__(
@@ -124,13 +129,14 @@ class Gateway:
         upstreams: Mapping[str, str],
         template: Path | None = None,
         trusted_proxies: Iterable[str] = (),
+        relocate_private: bool = False,
     ):
         self.prefix_dir = Path(prefix_dir).absolute()
         self.listen = listen
         self.upstreams = dict(upstreams)
         self.trusted_proxies = list(trusted_proxies)
         self.template = template or gateway_template()
-        self.api_docs_dir = api_docs_dir(self.prefix_dir)
+        self.api_docs_dir = api_docs_dir(self.prefix_dir, relocate_private=relocate_private)
         self._process: subprocess.Popen | None = None
 
     @property
@@ -186,6 +192,16 @@ class Gateway:
         shutil.rmtree(link, ignore_errors=True)  # a copy of a run that could serve it there
         link.symlink_to(self.api_docs_dir, target_is_directory=True)
 
+    def discard_moved_api_docs(self) -> None:
+        """Removes the API docs moved out of a private runtime dir (`relocate_private`),
+        and the link to them: the next start writes them again."""
+        link = self.prefix_dir / "api-docs"
+        if link == self.api_docs_dir:
+            return
+        shutil.rmtree(self.api_docs_dir, ignore_errors=True)
+        if link.is_symlink():
+            link.unlink()
+
     def start(self, timeout: float = 10.0) -> None:
         """Runs nginx as a child of this process, output in `log_path`."""
         command = self.prepare()
@@ -206,6 +222,7 @@ class Gateway:
         if self._process is not None:
             terminate(self._process, grace=10)
             self._process = None
+        self.discard_moved_api_docs()
 
     def __enter__(self) -> Self:
         self.start()

@@ -278,8 +278,11 @@ class Stack:
             f"{HOST}:{self.gateway_port()}",
             upstreams,
             trusted_proxies=parse_trusted_proxies(self.environ.get(TRUSTED_PROXIES_VARIABLE, "")),
+            # A clone under /root: its /docs files move where nginx's workers reach them.
+            relocate_private=True,
         )
         command = gateway.prepare()
+        self.exits.callback(gateway.discard_moved_api_docs)
         health = f"{gateway.url}/healthz"
         self.supervisor.start(
             ChildSpec(
