@@ -50,6 +50,14 @@ fmt: install ## ruff: fix what can be fixed, then format
 dashboards: install ## Regenerate observability/dashboards/*.json from their code (observability/src/grafana_dashboards)
 	$(RUN) python -m grafana_dashboards
 
+.PHONY: openapi
+openapi: install ## Regenerate gateway/openapi.json, the gateway's API document, from the services' code
+	$(RUN) python -m devstack.api_document
+
+.PHONY: client
+client: openapi ## Regenerate gateway/openapi.json, then clients/python from it (openapi-python-client)
+	$(RUN) python -m devstack.python_client
+
 .PHONY: seed
 seed: install ## Add N users (default 100000) to DATABASE_URL: make seed N=100000
 	$(RUN) python -m users_service.seed --count $(or $(N),100000)
@@ -140,4 +148,6 @@ cluster-smoke: install ## After a deploy: wait for every Deployment, then a head
 clean: ## Remove local data (.data: throwaway databases, dev keys) and caches
 	@# Root's Postgres data moves out of a private folder (devstack.servers); .data links it.
 	if [ -L .data/postgres ]; then rm -rf "$$(readlink .data/postgres)"; fi
+	@# Likewise the gateway's API docs (devstack.gateway.api_docs_dir), left by a killed run.
+	if [ -L .data/gateway/api-docs ]; then rm -rf "$$(readlink .data/gateway/api-docs)"; fi
 	rm -rf .data .pytest_cache .ruff_cache

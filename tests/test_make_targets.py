@@ -260,6 +260,23 @@ def check_run_by_ci(clone: Clone) -> None:
         assert path.split("/")[0] in testpaths.group(1), path
 
 
+def check_regenerated(target: str) -> Callable[[Clone], None]:
+    """The generated files of a fresh clone are what the target makes: it changes nothing."""
+
+    def check(clone: Clone) -> None:
+        done = clone.make(target)
+        assert done.returncode == 0, done.stdout + done.stderr
+        changed = subprocess.run(
+            ["git", "-C", str(clone.path), "status", "--porcelain"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert changed == "", changed
+
+    return check
+
+
 CHECKS: dict[str, Callable[..., None]] = {
     "help": check_help,
     "install": check_install,
@@ -277,6 +294,9 @@ CHECKS: dict[str, Callable[..., None]] = {
     "dev": check_cluster_target("dev"),
     "deploy": check_cluster_target("deploy"),
     "cluster-smoke": check_cluster_smoke,
+    "openapi": check_regenerated("openapi"),
+    "client": check_regenerated("client"),
+    "dashboards": check_regenerated("dashboards"),
 }
 
 

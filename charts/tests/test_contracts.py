@@ -15,8 +15,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from devstack.binaries import find_binary
-from devstack.gateway_edge import FILE_SETTINGS
-from devstack.layout import repo_root
+from devstack.gateway import TRUSTED_PROXIES_FILE, render
+from devstack.gateway_edge import FILE_SETTINGS, EdgeSettings
+from devstack.layout import gateway_template, repo_root
 from items_service.app import create_items_app
 from items_service.settings import ItemsSettings
 from servicekit.migrate import MigrationSettings
@@ -161,6 +162,60 @@ def test_the_worker_probe_command_is_its_liveness_module(default_render):
 
     assert worker["livenessProbe"]["exec"]["command"] == ["python", "-m", "worker_service.liveness"]
     assert (ROOT / "services/worker/src/worker_service/liveness.py").is_file()
+
+
+def image_environment(dockerfile: str) -> dict[str, str]:
+    """The ENV of a Dockerfile's last stage: name -> value."""
+    text = (ROOT / dockerfile).read_text().replace("\\\n", " ")
+    last_stage = text[text.rindex("\nFROM ") :]
+    found: dict[str, str] = {}
+    for line in re.findall(r"^ENV (.*)$", last_stage, re.MULTILINE):
+        found |= dict(re.findall(r"([A-Z_][A-Z0-9_]*)=(\S+)", line))
+    return found
+
+
+def test_the_chart_gateway_renders_the_template_completely(rendered, tmp_path: Path):
+    """The configuration the chart's gateway pod runs: the template rendered with the
+    image's defaults and the chart's environment, every placeholder given, accepted by
+    nginx with the files the entrypoint writes for the chart's CORS and limit values; the
+    API document and UI from where the image's build put them."""
+    config_maps = by_kind(rendered, "ConfigMap")
+    gateways = [spec for component, spec in pods(rendered) if component == "gateway"]
+    if not gateways:
+        pytest.skip("no gateway in this value set")
+    image = image_environment("gateway/Dockerfile")
+    given = {
+        name: value
+        for name, value in (image | environment(gateways[0]["containers"][0], config_maps)).items()
+        if value is not None
+    }
+    runtime = tmp_path / "runtime"
+    runtime.mkdir()
+    (runtime / TRUSTED_PROXIES_FILE).write_text("")
+    # What the entrypoint makes of the edge values (charts/tests/test_gateway_edge.py holds
+    # the two to the same output): normalized placeholders and the included files.
+    edge = EdgeSettings.from_environ(given)
+    given |= edge.placeholders
+    for name, content in edge.files.items():
+        (runtime / name).write_text(content)
+    config = render(gateway_template(), given | {"NGINX_RUNTIME_DIR": str(runtime)})
+
+    docs = image["GATEWAY_API_DOCS"]
+    assert (
+        f"COPY --from=api-docs /opt/api-docs {docs}\n" in (ROOT / "gateway/Dockerfile").read_text()
+    )
+    assert f"root {docs};" in config
+    # nginx -t resolves the upstreams: the chart's Service names resolve in a cluster only.
+    loopback = {name: "127.0.0.1:8000" for name in given if name.endswith("_UPSTREAM")}
+    checkable = render(gateway_template(), given | loopback | {"NGINX_RUNTIME_DIR": str(runtime)})
+    (runtime / "nginx.conf").write_text(checkable)
+    checked = subprocess.run(
+        [find_binary("nginx"), "-p", f"{runtime}/", "-c", str(runtime / "nginx.conf"), "-t", "-q"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stderr
 
 
 def image_command(dockerfile: str) -> list[str]:

@@ -25,6 +25,7 @@ from devstack import databases
 from devstack.cluster_smoke import smoke_job
 from devstack.helm import chart_dir, template
 from devstack.kube_play import KubePlay, aliases_for, plan
+from devstack.layout import repo_root
 from devstack.ports import free_port
 from devstack.relay import TcpRelay
 from devstack.servers import RedisServer
@@ -207,6 +208,19 @@ def test_the_seeded_demo_account_logs_in_and_bad_input_is_a_problem(gateway):
     assert_problem(gateway.get("/nowhere"), 404)
 
 
+def test_the_gateway_serves_the_api_document_and_its_ui(gateway):
+    document = gateway.get("/openapi.json")
+    page = gateway.get("/docs")
+    ui = gateway.get("/docs/swagger-ui-bundle.js")
+
+    assert document.status_code == 200
+    assert document.text == (repo_root() / "gateway" / "openapi.json").read_text()
+    assert page.status_code == 200
+    assert "/openapi.json" in page.text
+    assert ui.status_code == 200
+    assert ui.headers["content-type"].startswith("application/javascript")
+
+
 def test_locust_serves_its_web_ui_pointed_at_the_gateway(deployment):
     page = httpx.get(f"http://{deployment['locust']}:8089/", timeout=30)
 
@@ -216,7 +230,8 @@ def test_locust_serves_its_web_ui_pointed_at_the_gateway(deployment):
 
 def test_the_cluster_smoke_job_passes_through_the_gateway(played, images):
     """k8s/smoke-job.yaml's pod as `make cluster-smoke` makes it: restricted, read-only
-    root, the loadtest image; a short run of every scenario in both modes."""
+    root, the loadtest image; the generated client's walk, then a short run of every
+    scenario, each in both modes."""
     gateway = f"http://{played.addresses['gateway']}:8080"
     job = smoke_job("unused", images["loadtest"], gateway, seconds=2)
     (workload,) = plan([job]).workloads
@@ -227,5 +242,6 @@ def test_the_cluster_smoke_job_passes_through_the_gateway(played, images):
     assert code == 0, log[-4000:]
     # podman's pod log prefixes each line with the container's id.
     verdicts = re.findall(r"(\w+) +(async|sync) +\d+ requests +(ok|FAILED)", log)
-    assert len(verdicts) == 10, log[-4000:]  # 5 scenarios x 2 modes
+    assert len(verdicts) == 12, log[-4000:]  # (the client and 5 scenarios) x 2 modes
+    assert {(name, mode) for name, mode, _ in verdicts} >= {("client", "async"), ("client", "sync")}
     assert {verdict for *_, verdict in verdicts} == {"ok"}

@@ -60,7 +60,7 @@ def test_the_build_context_leaves_local_state_out():
 def _workspace_members() -> dict[str, tuple[str, list[str]]]:
     """Distribution name -> (its folder, the names it depends on), for every member."""
     members = {}
-    for pattern in ("libs/*", "services/*", "loadtest"):
+    for pattern in ("libs/*", "services/*", "loadtest", "clients/python"):
         for pyproject in ROOT.glob(f"{pattern}/pyproject.toml"):
             project = tomllib.loads(pyproject.read_text())["project"]
             needs = [re.match(r"[\w.-]+", dependency)[0] for dependency in project["dependencies"]]

@@ -114,6 +114,22 @@ def test_gateway_image_routes_to_the_service_images(system):
     assert '"service":"gateway"' in access[-1]
 
 
+def test_gateway_image_serves_the_api_document_and_its_ui_from_its_own_files(system):
+    gateway = system.urls["gateway"]
+
+    document = httpx.get(f"{gateway}/openapi.json")
+    page = httpx.get(f"{gateway}/docs")
+    assets = [httpx.get(f"{gateway}/docs/{name}") for name in ("swagger-ui.css", "favicon.png")]
+
+    assert document.status_code == 200
+    assert document.headers["content-type"] == "application/json"
+    assert document.text == (repo_root() / "gateway" / "openapi.json").read_text()
+    assert page.status_code == 200
+    assert page.text == (repo_root() / "gateway" / "docs" / "index.html").read_text()
+    assert [asset.status_code for asset in assets] == [200, 200]
+    assert_problem(httpx.post(f"{gateway}/openapi.json"), 405)
+
+
 def test_loadtest_image_runs_headless_through_the_gateway_without_failures(system):
     command = ["locust", "-f", "locustfile.py", "--headless", "--only-summary"]
     command += ["--users", "4", "--spawn-rate", "4", "--run-time", "10s", "--accounts", "40"]

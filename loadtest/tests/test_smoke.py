@@ -1,5 +1,6 @@
 """`python -m loadtest.smoke`: the post-deploy check (make cluster-smoke, skaffold verify),
-here against the local stack, and against a gateway that is not there."""
+here against the local stack, and against a gateway that is not there: the generated
+client's walk (loadtest.client_check), then every Locust scenario, in both modes."""
 
 import subprocess
 import sys
@@ -24,7 +25,7 @@ def test_a_working_system_passes_in_every_scenario_and_mode(local_stack: LocalSt
     assert done.returncode == 0, done.stdout + done.stderr[-3000:]
     lines = done.stdout.splitlines()
     assert [line.split()[:2] for line in lines] == [
-        [scenario, mode] for scenario in SCENARIOS for mode in ("async", "sync")
+        [scenario, mode] for scenario in ("client", *SCENARIOS) for mode in ("async", "sync")
     ]
     assert all(line.endswith("ok") and int(line.split()[2]) > 0 for line in lines), lines
 
@@ -33,4 +34,7 @@ def test_a_gateway_that_does_not_answer_fails_the_check():
     done = smoke(f"http://127.0.0.1:{free_port()}")
 
     assert done.returncode == 1
-    assert "FAILED" in done.stdout
+    verdicts = [line.split()[:2] + line.split()[-1:] for line in done.stdout.splitlines()]
+    assert ["client", "async", "FAILED"] in verdicts
+    assert ["client", "sync", "FAILED"] in verdicts
+    assert "ConnectError" in done.stdout

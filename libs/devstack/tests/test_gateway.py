@@ -149,6 +149,7 @@ def test_template_placeholders_cannot_clash_with_nginx_variables():
         "USERS_UPSTREAM",
         "ITEMS_UPSTREAM",
         "TASKS_UPSTREAM",
+        "GATEWAY_API_DOCS",
         *EdgeSettings().placeholders,
     }
     assert not re.findall(r"\$[A-Z]", code.replace("${", ""))
@@ -164,6 +165,7 @@ def test_envsubst_renders_the_template_like_render(tmp_path):
         "USERS_UPSTREAM": "users:8000",
         "ITEMS_UPSTREAM": "items:8000",
         "TASKS_UPSTREAM": "tasks:8000",
+        "GATEWAY_API_DOCS": "/usr/share/pyservices/api-docs",
         **EdgeSettings().placeholders,
     }
     shell_format = " ".join(f"${{{name}}}" for name in values)
@@ -423,3 +425,28 @@ def test_no_path_to_a_services_admin_routes_passes_the_gateway(gateway, method, 
     body = b'{"latency_ms": 100}' if method == "PUT" else None
 
     assert_problem(*request(gateway, method, path, body=body, headers=headers), 404)
+
+
+def test_the_api_docs_are_served_from_a_runtime_dir_below_a_private_folder(tmp_path):
+    """`make run` in a clone under /root: as root, nginx's workers (nobody) cannot enter
+    it, so the files they serve move to a folder they reach, linked from the runtime dir,
+    and go when the gateway stops."""
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    upstreams = {name: f"127.0.0.1:{free_port()}" for name in SERVICES}
+    gateway = Gateway(private / "gw", f"127.0.0.1:{free_port()}", upstreams, relocate_private=True)
+    moved = os.geteuid() == 0
+    try:
+        with gateway:
+            page, _ = request(gateway, "GET", "/docs")
+            document, _ = request(gateway, "GET", "/openapi.json")
+            linked = (private / "gw" / "api-docs").resolve()
+
+        assert page.status == 200
+        assert document.status == 200
+        assert linked == gateway.api_docs_dir
+        assert gateway.api_docs_dir.is_relative_to(private) is not moved
+        assert gateway.api_docs_dir.exists() is not moved  # moved ones go at the stop
+    finally:
+        if moved:
+            shutil.rmtree(gateway.api_docs_dir, ignore_errors=True)

@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from devstack.gateway import Gateway
-from devstack.gateway_edge import EdgeSettings
+from devstack.gateway_edge import CORS_METHODS, DEFAULTS, EdgeSettings
 from devstack.ports import free_port
 
 pytestmark = pytest.mark.timeout(120)
@@ -99,18 +99,23 @@ def service() -> Iterator[ThreadingHTTPServer]:
 
 @pytest.fixture
 def start_gateway(tmp_path, service) -> Iterator[Callable[..., Gateway]]:
-    """start_gateway(trusted_proxies=(), **settings): a running gateway, the settings as
-    `make run` takes them from its environment (GATEWAY_CORS_ORIGINS=...)."""
+    """start_gateway(trusted_proxies=(), relocate_private=False, **settings): a running
+    gateway, the settings as `make run` takes them from its environment
+    (GATEWAY_CORS_ORIGINS=...); relocate_private as `make run` asks, for /docs to answer
+    200 when tmp_path is private (as root)."""
     address = f"127.0.0.1:{service.server_address[1]}"
     started: list[Gateway] = []
 
-    def start(trusted_proxies: tuple[str, ...] = (), **settings: str) -> Gateway:
+    def start(
+        trusted_proxies: tuple[str, ...] = (), relocate_private: bool = False, **settings: str
+    ) -> Gateway:
         gateway = Gateway(
             tmp_path / f"gateway-{len(started)}",
             f"127.0.0.1:{free_port()}",
             dict.fromkeys(("users", "items", "tasks"), address),
             trusted_proxies=trusted_proxies,
             edge=EdgeSettings.from_environ(settings),
+            relocate_private=relocate_private,
         )
         gateway.start()
         started.append(gateway)
@@ -313,6 +318,38 @@ def test_a_services_own_cors_headers_never_pass(start_gateway):
     assert cors_headers(listed)["Access-Control-Allow-Origin"] == APP
     assert "Access-Control-Allow-Credentials" not in cors_headers(listed)
     assert cors_headers(unlisted) == {}
+
+
+@pytest.mark.parametrize("path", ["/openapi.json", "/docs", "/docs/swagger-ui.css"])
+def test_the_api_document_and_ui_keep_the_gateways_headers(start_gateway, service, path):
+    """/openapi.json and /docs are the gateway's own static locations: their answers carry
+    the server's CORS and X-Request-ID headers like the API's (a location with an
+    add_header of its own would lose them all), and a preflight to them is answered here."""
+    client = Client(start_gateway(relocate_private=True, GATEWAY_CORS_ORIGINS=APP), Origin=APP)
+
+    answer, _ = client.send("GET", path)
+    answered, body = client.send("OPTIONS", path, Access_Control_Request_Method="GET")
+
+    assert answer.status == 200
+    assert cors_headers(answer) == {
+        "Access-Control-Allow-Origin": APP,
+        "Access-Control-Expose-Headers": "X-Request-ID, Retry-After, Location",
+    }
+    assert (answered.status, body) == (204, b"")
+    assert cors_headers(answered)["Access-Control-Allow-Methods"] == DEFAULTS[CORS_METHODS]
+    for response in (answer, answered):
+        assert response.getheader("X-Request-ID")
+        assert "Origin" in vary(response)
+    assert sum(service.seen.values()) == 0
+
+
+def test_the_api_document_is_gzipped_for_a_client_that_asks(start_gateway):
+    client = Client(start_gateway(relocate_private=True), Accept_Encoding="gzip")
+
+    answer, body = client.send("GET", "/openapi.json")
+
+    assert answer.getheader("Content-Encoding") == "gzip"
+    assert json.loads(gzip.decompress(body))["openapi"] == "3.1.0"
 
 
 # --- per-client limits ---------------------------------------------------------------

@@ -73,6 +73,7 @@ def entrypoint_environment(tmp_path: Path, upstreams: dict[str, str], trusted: s
         "NGINX_RUNTIME_DIR": str(tmp_path / "runtime"),
         "GATEWAY_LISTEN": f"127.0.0.1:{free_port()}",
         "GATEWAY_TRUSTED_PROXIES": trusted,
+        "GATEWAY_API_DOCS": str(tmp_path / "api-docs"),  # the image's ENV
         **{f"{name.upper()}_UPSTREAM": address for name, address in upstreams.items()},
     }
 

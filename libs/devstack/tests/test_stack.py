@@ -166,6 +166,8 @@ def test_services_start_behind_the_gateway(make_stack, postgres_server_url, redi
     output = stack.supervisor._out.getvalue()
     assert f"users (sync)   {gateway.url}/sync/api/users" in output
     assert f"users docs     {service.base_url}/docs" in output
+    assert f"API docs       {gateway.url}/docs" in output
+    assert get_json(f"{gateway.url}/openapi.json")["info"]["title"] == "pyservices"
 
     # A service that dies is reported and started again; the gateway reaches it again.
     stack.supervisor._children[0].process.kill()

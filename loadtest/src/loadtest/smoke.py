@@ -1,5 +1,6 @@
-"""A check after a deploy, against any system that runs: every scenario in both modes
-through its gateway for a few seconds (headless Locust), one line each; exits 1 when a
+"""A check after a deploy, against any system that runs: the generated Python client's
+walk through the API (loadtest.client_check), then every scenario for a few seconds
+(headless Locust), each in both modes through the gateway, one line each; exits 1 when a
 request failed or a scenario sent none.
 
     python -m loadtest.smoke --host http://pyservices-gateway.pyservices.svc:8080
@@ -13,8 +14,32 @@ import sys
 import tempfile
 from pathlib import Path
 
+import httpx
+
+from loadtest import client_check
 from loadtest.headless import SCENARIOS, LocustRun, run_headless
 from loadtest.modes import MODES
+
+# The line of the client's walk, beside the scenarios' lines.
+CLIENT = "client"
+
+
+def verdict_line(name: str, mode: str, requests: int, problems: list[str]) -> str:
+    verdict = "FAILED" if problems else "ok"
+    return "\n".join(
+        [f"{name:<10} {mode:<5} {requests:>6} requests  {verdict}"]
+        + [f"    {problem}" for problem in problems]
+    )
+
+
+def client_walk(host: str, mode: str) -> tuple[int, list[str]]:
+    """(requests made, problems) of the client's walk in `mode`."""
+    try:
+        return client_check.walk(host, mode), []
+    except client_check.CheckFailed as error:
+        return 0, [str(error)]
+    except httpx.HTTPError as error:
+        return 0, [f"{type(error).__name__}: {error}"]
 
 
 def problems_of(run: LocustRun) -> list[str]:
@@ -42,6 +67,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     failed = False
+    for mode in MODES:
+        requests, problems = client_walk(args.host, mode)
+        print(verdict_line(CLIENT, mode, requests, problems), flush=True)
+        failed = failed or bool(problems)
     with tempfile.TemporaryDirectory(prefix="smoke-") as out:
         for scenario in SCENARIOS:
             for mode in MODES:
@@ -57,10 +86,7 @@ def main(argv: list[str] | None = None) -> int:
                 total = run.stats.get("Aggregated")
                 requests = total.requests if total else 0
                 problems = problems_of(run)
-                verdict = "FAILED" if problems else "ok"
-                print(f"{scenario:<10} {mode:<5} {requests:>6} requests  {verdict}", flush=True)
-                for problem in problems:
-                    print(f"    {problem}", flush=True)
+                print(verdict_line(scenario, mode, requests, problems), flush=True)
                 failed = failed or bool(problems)
     return 1 if failed else 0
 

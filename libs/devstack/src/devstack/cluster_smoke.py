@@ -1,9 +1,10 @@
 """`make cluster-smoke`: checks a deployed system on any cluster kubectl reaches.
 
 Waits for every Deployment of pyservices in the namespace to finish rolling out, then
-runs k8s/smoke-job.yaml (python -m loadtest.smoke through the gateway, every scenario
-in both modes) as a Job, prints its log and exits with its verdict: 0 when every
-request succeeded, 1 otherwise, 2 when kubectl is missing or nothing is deployed.
+runs k8s/smoke-job.yaml (python -m loadtest.smoke through the gateway: the generated
+client's walk and every scenario, in both modes) as a Job, prints its log and exits
+with its verdict: 0 when every request succeeded, 1 otherwise, 2 when kubectl is
+missing or nothing is deployed.
 
     python -m devstack.cluster_smoke [--namespace pyservices] [--image pyservices/loadtest:dev]
 """

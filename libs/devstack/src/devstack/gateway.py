@@ -1,18 +1,23 @@
 """The nginx gateway: rendering its config template and running nginx in the foreground."""
 
+import hashlib
 import ipaddress
+import os
 import re
+import shutil
 import subprocess
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Self
 
+from devstack.api_site import write_site
 from devstack.binaries import find_binary
 from devstack.gateway_edge import EdgeSettings
 from devstack.health import wait_until_ok
 from devstack.layout import gateway_template
 from devstack.ports import accepts_connections
 from devstack.processes import spawn, tail, terminate
+from devstack.servers import searchable_by_anyone
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
 # A value is one nginx token: no blanks, quotes, braces or semicolons that could end the
@@ -83,6 +88,24 @@ def trusted_proxies_config(proxies: Iterable[str]) -> str:
     return "".join(lines)
 
 
+# The folder of /openapi.json and /docs (devstack.api_site); the image sets its own.
+API_DOCS_VARIABLE = "GATEWAY_API_DOCS"
+# As root, nginx's workers run as nobody and must reach the files they serve: with
+# `relocate_private`, a runtime dir below a private folder (`make run` in a clone under
+# /root) gets them here instead, one folder per runtime dir, linked from where they
+# would have been (`make clean` follows the link).
+RELOCATED_API_DOCS_PARENT = Path("/var/tmp")  # noqa: S108 - o+x, kept across reboots
+
+
+def api_docs_dir(prefix_dir: Path, *, relocate_private: bool = False) -> Path:
+    """Where the gateway of this runtime dir serves the API document and UI from."""
+    wanted = prefix_dir / "api-docs"
+    if not relocate_private or os.geteuid() != 0 or searchable_by_anyone(wanted):
+        return wanted
+    digest = hashlib.sha256(str(wanted).encode()).hexdigest()[:12]
+    return RELOCATED_API_DOCS_PARENT / f"pyservices-api-docs-{digest}"
+
+
 def upstream_variable(service: str) -> str:
     """The placeholder of a service's upstream address: users -> USERS_UPSTREAM."""
     return f"{service.upper()}_UPSTREAM"
@@ -95,6 +118,10 @@ class Gateway:
     `trusted_proxies` are the peers (addresses or CIDR ranges) whose X-Forwarded-For
     names the client: an Ingress controller's or load balancer's. None by default.
     `edge` is what API consumers meet: CORS, per-client limits, compression.
+    `relocate_private`: serve /openapi.json and /docs from /var/tmp when nginx's workers
+    cannot reach `prefix_dir` (as root, below a private folder); `make run` asks for it.
+    Not by default: the moved files outlive a throwaway runtime dir, and without it
+    those two paths answer 403 there (the API routes work all the same).
     """
 
     def __init__(
@@ -105,6 +132,7 @@ class Gateway:
         template: Path | None = None,
         trusted_proxies: Iterable[str] = (),
         edge: EdgeSettings | None = None,
+        relocate_private: bool = False,
     ):
         self.prefix_dir = Path(prefix_dir).absolute()
         self.listen = listen
@@ -112,6 +140,7 @@ class Gateway:
         self.trusted_proxies = list(trusted_proxies)
         self.edge = edge or EdgeSettings()
         self.template = template or gateway_template()
+        self.api_docs_dir = api_docs_dir(self.prefix_dir, relocate_private=relocate_private)
         self._process: subprocess.Popen | None = None
 
     @property
@@ -136,6 +165,7 @@ class Gateway:
         return {
             "GATEWAY_LISTEN": self.listen,
             "NGINX_RUNTIME_DIR": str(self.prefix_dir),
+            API_DOCS_VARIABLE: str(self.api_docs_dir),
             **{upstream_variable(name): address for name, address in self.upstreams.items()},
             **self.edge.placeholders,
         }
@@ -149,13 +179,15 @@ class Gateway:
         ]
 
     def write(self) -> None:
-        """nginx.conf and the files it includes, in `prefix_dir`."""
+        """nginx.conf and the files it includes, in `prefix_dir`, and the API document
+        and UI it serves, in `api_docs_dir`."""
         self.prefix_dir.mkdir(parents=True, exist_ok=True)
         self.config_path.write_text(render(self.template, self.values))
         trusted = trusted_proxies_config(self.trusted_proxies)
         (self.prefix_dir / TRUSTED_PROXIES_FILE).write_text(trusted)
         for name, content in self.edge.files.items():
             (self.prefix_dir / name).write_text(content)
+        self._write_api_docs()
 
     def prepare(self) -> list[str]:
         """Writes and checks the config (`nginx -t`); returns the command that runs it."""
@@ -166,6 +198,26 @@ class Gateway:
         if checked.returncode != 0:
             raise GatewayError(f"nginx rejected {self.config_path}:\n{checked.stderr.strip()}")
         return command
+
+    def _write_api_docs(self) -> None:
+        write_site(self.api_docs_dir)
+        link = self.prefix_dir / "api-docs"
+        if link == self.api_docs_dir:
+            return
+        if link.is_symlink():
+            link.unlink()
+        shutil.rmtree(link, ignore_errors=True)  # a copy of a run that could serve it there
+        link.symlink_to(self.api_docs_dir, target_is_directory=True)
+
+    def discard_moved_api_docs(self) -> None:
+        """Removes the API docs moved out of a private runtime dir (`relocate_private`),
+        and the link to them: the next start writes them again."""
+        link = self.prefix_dir / "api-docs"
+        if link == self.api_docs_dir:
+            return
+        shutil.rmtree(self.api_docs_dir, ignore_errors=True)
+        if link.is_symlink():
+            link.unlink()
 
     def start(self, timeout: float = 10.0) -> None:
         """Runs nginx as a child of this process, output in `log_path`."""
@@ -187,6 +239,7 @@ class Gateway:
         if self._process is not None:
             terminate(self._process, grace=10)
             self._process = None
+        self.discard_moved_api_docs()
 
     def __enter__(self) -> Self:
         self.start()

@@ -7,7 +7,12 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from devstack.binaries import find_binary
-from devstack.gateway import TRUSTED_PROXIES_VARIABLE, Gateway, parse_trusted_proxies
+from devstack.gateway import (
+    API_DOCS_VARIABLE,
+    TRUSTED_PROXIES_VARIABLE,
+    Gateway,
+    parse_trusted_proxies,
+)
 from devstack.gateway_edge import EdgeSettings
 from devstack.layout import gateway_template, repo_root
 
@@ -51,6 +56,9 @@ def entrypoint_environment(settings: Mapping[str, str], runtime_dir: Path) -> di
     return {
         "PATH": f"{nginx_dir}:/usr/bin:/bin",
         "GATEWAY_TEMPLATE": str(gateway_template()),
+        # The image's ENV names its own folder; here the one `make run`'s gateway of this
+        # runtime dir serves from, so the two renders compare.
+        API_DOCS_VARIABLE: str(runtime_dir / "api-docs"),
         **settings,
         "NGINX_RUNTIME_DIR": str(runtime_dir),
     }

@@ -153,7 +153,7 @@ class LocalServer(ABC):
 RELOCATED_POSTGRES_PARENT = Path("/var/tmp")  # noqa: S108 - kept across reboots, o+x
 
 
-def _searchable_by_anyone(path: Path) -> bool:
+def searchable_by_anyone(path: Path) -> bool:
     """Whether every existing folder above `path` lets any account pass (o+x)."""
     return all(folder.stat().st_mode & stat.S_IXOTH for folder in path.parents if folder.exists())
 
@@ -187,7 +187,7 @@ class PostgresServer(LocalServer):
         # Asked for, and linked to the data dir when that had to move (see start). Only
         # where asked: a throwaway dir removed after use would leave the moved data behind.
         self.requested_datadir = self.datadir
-        if relocate_private and _running_as_root() and not _searchable_by_anyone(self.datadir):
+        if relocate_private and _running_as_root() and not searchable_by_anyone(self.datadir):
             self.datadir = relocated_postgres_datadir(self.datadir)
 
     @property

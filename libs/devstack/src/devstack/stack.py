@@ -286,8 +286,11 @@ class Stack:
             upstreams,
             trusted_proxies=parse_trusted_proxies(self.environ.get(TRUSTED_PROXIES_VARIABLE, "")),
             edge=edge or self.gateway_edge(),
+            # A clone under /root: its /docs files move where nginx's workers reach them.
+            relocate_private=True,
         )
         command = gateway.prepare()
+        self.exits.callback(gateway.discard_moved_api_docs)
         health = f"{gateway.url}/healthz"
         self.supervisor.start(
             ChildSpec(
@@ -323,7 +326,12 @@ class Stack:
         return server.url
 
     def print_urls(self, gateway: Gateway, prometheus_url: str | None = None) -> None:
-        rows = [("gateway", gateway.url)]
+        rows = [
+            ("gateway", gateway.url),
+            # The whole public API, merged from the services' own documents.
+            ("API docs", f"{gateway.url}/docs"),
+            ("API document", f"{gateway.url}/openapi.json"),
+        ]
         for service in self.services:
             if service.port is None:
                 continue

@@ -54,6 +54,8 @@ class LocalStack:
     # Every process's output, as `make run` prints it.
     logs: io.StringIO
     scrape_interval_seconds: float
+    # name -> base URL of each HTTP service, beside the gateway (their own documents).
+    service_urls: dict[str, str]
 
 
 @pytest.fixture(scope="session")
@@ -92,8 +94,15 @@ def local_stack(server_urls: dict[str, str]) -> Iterator[LocalStack]:
         gateway, prometheus_url = stack.start()
         if prometheus_url is None:
             pytest.fail("prometheus is not installed: apt-get install prometheus")
+        service_urls = {s.name: s.base_url for s in services if s.base_url is not None}
         yield LocalStack(
-            gateway.url, prometheus_url, locust_metrics_port, spans, logs, SCRAPE_INTERVAL_SECONDS
+            gateway.url,
+            prometheus_url,
+            locust_metrics_port,
+            spans,
+            logs,
+            SCRAPE_INTERVAL_SECONDS,
+            service_urls,
         )
 
 
