@@ -53,6 +53,15 @@ def test_every_public_operation_of_every_service_is_in_it_exactly_once(services,
         assert kept["paths"][path][method] == public_operation(found), (service, path, method)
 
 
+def test_every_operation_documents_the_429_of_the_gateways_client_budgets(kept):
+    """A gateway with GATEWAY_READ_RATE or GATEWAY_WRITE_RATE set answers 429 on every
+    API path (test_gateway_edge.py), so every operation says so: a client, the smoke
+    check's walk included, then knows it as a Problem."""
+    for path, method, found in operations(kept):
+        refused = found["responses"].get("429", {})
+        assert "application/problem+json" in refused.get("content", {}), (path, method)
+
+
 def test_it_covers_the_whole_public_api_in_both_modes(kept):
     resources = {path.removeprefix("/sync").split("/")[2] for path in kept["paths"]}
     modes = {"sync" if path.startswith("/sync/") else "async" for path in kept["paths"]}

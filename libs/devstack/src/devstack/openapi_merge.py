@@ -18,8 +18,9 @@ responses, ...):
 
 Operations are copied as the services document them, so the merged document says what
 each service answers, with the problems the gateway itself answers on every route added
-(`GATEWAY_PROBLEMS`: a request line or headers over its limits, a service it cannot
-reach or that does not answer in time), which no service can know of. Components no
+(`GATEWAY_PROBLEMS`: a request line or headers over its limits, a client over its
+request budget, a service it cannot reach or that does not answer in time), which no
+service can know of. Components no
 public operation refers to are left out.
 """
 
@@ -52,6 +53,9 @@ email address) answers `{"access_token": ..., "token_type": "bearer"}`; send it 
 **Errors** are RFC 9457 `application/problem+json` bodies carrying the request's id.
 Every response carries `X-Request-ID`: the client's own when it sent a well-formed one,
 else the gateway's.
+
+**Limits**: a gateway may be set to limit each client's reads and writes; over budget,
+any operation answers a 429 problem with `Retry-After`.
 """
 TAGS = [
     {"name": "async", "description": "`async def` handlers on async drivers (`/api/...`)"},
@@ -63,6 +67,10 @@ TAGS = [
 # routed path, as application/problem+json (its /_problems/ pages).
 GATEWAY_PROBLEMS = {
     "414": "URI Too Long: the request line is over the gateway's limit (8 KiB)",
+    "429": (
+        "Too Many Requests: this client is over its request budget at the gateway (where "
+        "one is set); retry after the seconds in Retry-After"
+    ),
     "431": "Request Header Fields Too Large: a header over the gateway's limit (8 KiB)",
     "502": "Bad Gateway: the service behind this path is not reachable",
     "504": "Gateway Timeout: the service behind this path did not answer in time",
