@@ -8,10 +8,24 @@ engine psycopg (3) or PyMySQL, so one setting runs a service in both modes.
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from dataclasses import dataclass, field
+from typing import Any, cast
 
-from sqlalchemy import Engine, Select, create_engine, event, exc, literal_column, select, text
+import asyncmy.errors
+import asyncpg
+import psycopg
+import pymysql
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Select,
+    create_engine,
+    event,
+    exc,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy import table as table_clause
 from sqlalchemy.dialects.mysql.base import MySQLDialect
 from sqlalchemy.engine import URL, make_url
@@ -123,9 +137,6 @@ def _engine_options(url: URL, settings: ProcessSettings) -> dict:
     }
 
 
-E = TypeVar("E", Engine, AsyncEngine)
-
-
 @dataclass
 class Database:
     """Both engines of one database and their session factories."""
@@ -134,9 +145,14 @@ class Database:
     sync_engine: Engine
     async_sessions: async_sessionmaker[AsyncSession]
     sync_sessions: sessionmaker[Session]
-    # For handlers that only read, with one statement (see `_for_reads`).
-    async_read_sessions: async_sessionmaker[AsyncSession]
-    sync_read_sessions: sessionmaker[Session]
+    # Called with the `Reads` of every read that checks a connection out of a pool for
+    # itself (servicekit.reads), before its first query: what sessions get from their
+    # "after_begin" event (the slow statement fault, servicekit.fault_effects).
+    before_reads: list[Callable[[Any], None]] = field(default_factory=list)
+    # Where reads run instead of a pooled connection: a test's own connections (the
+    # async engine's, as its sync facade, and the sync engine's), inside a transaction
+    # it rolls back (testkit.transactions).
+    reads_bound_to: tuple[Connection, Connection] | None = None
 
     async def ping(self) -> None:
         async with self.async_engine.connect() as connection:
@@ -190,22 +206,7 @@ def create_database(
         sync_engine=sync_engine,
         async_sessions=async_sessionmaker(async_engine, expire_on_commit=False),
         sync_sessions=sessionmaker(sync_engine, expire_on_commit=False),
-        async_read_sessions=async_sessionmaker(_for_reads(async_engine), expire_on_commit=False),
-        sync_read_sessions=sessionmaker(_for_reads(sync_engine), expire_on_commit=False),
     )
-
-
-def _for_reads(engine: E) -> E:
-    """The engine for sessions that run one read-only statement.
-
-    On Postgres they run in autocommit: one statement is its own snapshot anyway, and
-    BEGIN and COMMIT would be two more round trips (measured: about 12% more requests
-    per second on the users list). On MySQL the drivers switch autocommit with a query
-    each way, which costs more than the COMMIT it saves, so reads keep a transaction.
-    """
-    if is_postgres(engine.url):
-        return engine.execution_options(isolation_level="AUTOCOMMIT")
-    return engine
 
 
 # SQLSTATEs of a cancelled statement (our statement timeout) and of a server going away.
@@ -215,18 +216,34 @@ _UNAVAILABLE_MYSQL_ERRORS = {1969, 3024, 1205}
 _MYSQL_KEY = re.compile(r"for key '(?:[^']*\.)?([^'.]+)'")
 
 
+# The drivers' own errors that say the database is unavailable, when a driver is called
+# directly (servicekit.reads) rather than through SQLAlchemy, which wraps them.
+_UNAVAILABLE_DRIVER_ERRORS = (
+    psycopg.OperationalError,
+    pymysql.err.OperationalError,
+    pymysql.err.InterfaceError,
+    asyncmy.errors.OperationalError,
+    asyncmy.errors.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+)
+
+
 def is_unavailable(error: BaseException) -> bool:
     """True when the database is gone, too slow or out of connections: a 503, not a 500."""
     if isinstance(error, exc.TimeoutError | exc.OperationalError | exc.InterfaceError):
         return True
     if isinstance(error, exc.DBAPIError):
-        if error.connection_invalidated:
-            return True
-        orig = error.orig
-        # asyncpg's cancellations arrive as a plain DBAPIError; the SQLSTATE tells.
-        if getattr(orig, "sqlstate", None) in _UNAVAILABLE_SQLSTATES:
-            return True
-        args: tuple[object, ...] = getattr(orig, "args", ())
+        return error.connection_invalidated or (
+            error.orig is not None and is_unavailable(error.orig)
+        )
+    if isinstance(error, _UNAVAILABLE_DRIVER_ERRORS):
+        return True
+    # asyncpg's cancellations (our statement timeout) carry only their SQLSTATE.
+    if getattr(error, "sqlstate", None) in _UNAVAILABLE_SQLSTATES:
+        return True
+    if isinstance(error, pymysql.err.Error | asyncmy.errors.Error):
+        args: tuple[object, ...] = error.args
         return bool(args) and args[0] in _UNAVAILABLE_MYSQL_ERRORS
     # Drivers raise plain OS errors when they cannot connect at all.
     return isinstance(error, OSError | TimeoutError)
