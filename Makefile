@@ -2,7 +2,8 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-# uv from PATH, else bootstrapped from PyPI into .tools (never a Python download).
+# uv from PATH, else bootstrapped from PyPI into .tools by the machine's python3, with pip
+# and without venv (devstack/uv_bootstrap.py); uv never downloads a Python.
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON ?= python3
 UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
@@ -16,7 +17,7 @@ help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(CURDIR)/.tools/bin/uv:
-	python3 -m venv .tools && .tools/bin/pip install --quiet 'uv==0.13.8'
+	@python3 libs/devstack/src/devstack/uv_bootstrap.py .tools
 
 $(CURDIR)/.tools/bin/helm:
 	sh charts/fetch-helm
@@ -34,7 +35,7 @@ test: lint $(HELM) ## Lint, then run every suite against real servers (what CI r
 	$(RUN) pytest
 
 .PHONY: lint
-lint: install ## ruff: lint and check formatting; mypy: type-check libs, services and loadtest
+lint: install ## ruff: lint and check formatting; mypy: type-check libs, services, loadtest and the dashboards
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) mypy
@@ -44,6 +45,10 @@ lint: install ## ruff: lint and check formatting; mypy: type-check libs, service
 fmt: install ## ruff: fix what can be fixed, then format
 	$(RUN) ruff check --fix .
 	$(RUN) ruff format .
+
+.PHONY: dashboards
+dashboards: install ## Regenerate observability/dashboards/*.json from their code (observability/src/grafana_dashboards)
+	$(RUN) python -m grafana_dashboards
 
 .PHONY: seed
 seed: install ## Add N users (default 100000) to DATABASE_URL: make seed N=100000
@@ -62,14 +67,16 @@ bench-ceiling: install ## Each app alone on one core, wrk on the other: ratios t
 	$(RUN) python -m loadtest.ceiling $(BENCH_ARGS)
 
 .PHONY: loadtest-ui
-loadtest-ui: install ## Locust's web UI on 127.0.0.1:8089 against the gateway, UsersRead ticked, fault panel at /faults (make run first)
+loadtest-ui: install ## Locust's web UI on 127.0.0.1:8089 (LOCUST_WEB_PORT) against the gateway, UsersRead ticked, fault panel at /faults (make run first)
 	$(RUN) locust -f loadtest/src/loadtest/locustfile.py --class-picker \
-		--web-host 127.0.0.1 --web-port 8089 --host $(or $(GATEWAY),http://127.0.0.1:8080) \
-		--metrics-port 9646 --fault-redis $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
+		--web-host 127.0.0.1 --web-port $(or $(LOCUST_WEB_PORT),8089) \
+		--host $(or $(GATEWAY),http://127.0.0.1:8080) \
+		--metrics-port $(or $(LOCUST_METRICS_PORT),9646) \
+		--fault-redis $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
 
 .PHONY: chart-test
-chart-test: install $(HELM) ## The chart and skaffold.yaml: lint, schemas, Kubernetes 1.30/1.35, contracts, podman smoke run
-	$(RUN) pytest charts k8s containers/tests/test_chart_smoke.py
+chart-test: install $(HELM) ## The chart and skaffold.yaml: lint, schemas, Kubernetes 1.30/1.35, contracts, checkov, podman smoke and reinstall runs
+	$(RUN) pytest charts k8s containers/tests/test_chart_smoke.py containers/tests/test_chart_reinstall.py
 
 IMAGE_TAG ?= dev
 .PHONY: images
@@ -85,7 +92,21 @@ SKAFFOLD_HINT := https://skaffold.dev/docs/install/
 DOCKER_HINT := https://docs.docker.com/engine/install/ (skaffold builds with it)
 # skaffold finds helm on PATH; the fetched one in .tools/bin if that is the one there is.
 SKAFFOLD := PATH="$(dir $(HELM)):$$PATH" skaffold
+# The oldest skaffold that reads skaffold.yaml and works with helm 4.1.4 (k8s/require-skaffold).
+SKAFFOLD_MIN_VERSION := 2.19.0
+# PROFILE=mysql,minimal applies both (each profile adds a value file).
 PROFILE_FLAG = $(if $(PROFILE),--profile $(PROFILE))
+# Where `make dev` and `make deploy` deploy: this context, never whichever is current.
+KUBE_CONTEXT ?= kind-pyservices
+# $(call cluster_checks): the tools, skaffold's release and the context, each one line.
+define cluster_checks
+@$(call need,skaffold,$(SKAFFOLD_HINT))
+@$(call need,kubectl,$(KUBECTL_HINT))
+@$(call need,docker,$(DOCKER_HINT))
+@sh k8s/require-skaffold $(SKAFFOLD_MIN_VERSION)
+@kubectl config get-contexts $(KUBE_CONTEXT) >/dev/null 2>&1 || { echo "kube context $(KUBE_CONTEXT) not found: make kind-up, or KUBE_CONTEXT=<a context kubectl config get-contexts lists>" >&2; exit 1; }
+@echo "deploying to kube context $(KUBE_CONTEXT) (KUBE_CONTEXT=<context> for another)"
+endef
 
 .PHONY: kind-up
 kind-up: ## Create the kind cluster of k8s/kind-config.yaml (context kind-pyservices)
@@ -100,20 +121,16 @@ kind-down: ## Delete the kind cluster
 	kind delete cluster --name pyservices
 
 .PHONY: dev
-dev: $(HELM) ## skaffold dev: build, deploy, sync code, forward ports (PROFILE=postgres|mysql|minimal)
-	@$(call need,skaffold,$(SKAFFOLD_HINT))
-	@$(call need,kubectl,$(KUBECTL_HINT))
-	@$(call need,docker,$(DOCKER_HINT))
-	kubectl apply -f k8s/namespace.yaml
-	$(SKAFFOLD) dev $(PROFILE_FLAG) $(SKAFFOLD_ARGS)
+dev: $(HELM) ## skaffold dev on KUBE_CONTEXT (default kind-pyservices): build, deploy, sync code, forward ports (PROFILE=mysql,minimal ...)
+	$(call cluster_checks)
+	kubectl --context $(KUBE_CONTEXT) apply -f k8s/namespace.yaml
+	$(SKAFFOLD) dev --kube-context $(KUBE_CONTEXT) $(PROFILE_FLAG) $(SKAFFOLD_ARGS)
 
 .PHONY: deploy
-deploy: $(HELM) ## skaffold run: build and deploy to the current kube-context (PROFILE=...)
-	@$(call need,skaffold,$(SKAFFOLD_HINT))
-	@$(call need,kubectl,$(KUBECTL_HINT))
-	@$(call need,docker,$(DOCKER_HINT))
-	kubectl apply -f k8s/namespace.yaml
-	$(SKAFFOLD) run $(PROFILE_FLAG) $(SKAFFOLD_ARGS)
+deploy: $(HELM) ## skaffold run: build and deploy once to KUBE_CONTEXT (default kind-pyservices; PROFILE=...)
+	$(call cluster_checks)
+	kubectl --context $(KUBE_CONTEXT) apply -f k8s/namespace.yaml
+	$(SKAFFOLD) run --kube-context $(KUBE_CONTEXT) $(PROFILE_FLAG) $(SKAFFOLD_ARGS)
 
 .PHONY: cluster-smoke
 cluster-smoke: install ## After a deploy: wait for every Deployment, then a headless Locust run through the gateway
@@ -121,4 +138,6 @@ cluster-smoke: install ## After a deploy: wait for every Deployment, then a head
 
 .PHONY: clean
 clean: ## Remove local data (.data: throwaway databases, dev keys) and caches
+	@# Root's Postgres data moves out of a private folder (devstack.servers); .data links it.
+	if [ -L .data/postgres ]; then rm -rf "$$(readlink .data/postgres)"; fi
 	rm -rf .data .pytest_cache .ruff_cache

@@ -54,7 +54,8 @@ ALLOWED = {
     "tasks": setting_names(TasksSettings) | OTEL,
     "worker": setting_names(WorkerSettings) | OTEL,
     "beat": setting_names(WorkerSettings) | OTEL,
-    "gateway": gateway_placeholders(),
+    # The entrypoint's own: the proxies whose X-Forwarded-For it believes.
+    "gateway": gateway_placeholders() | {"GATEWAY_TRUSTED_PROXIES"},
     "locust": LOCUST,
     "migrate": setting_names(MigrationSettings),
     "seed": setting_names(DatabaseSettings),
@@ -85,6 +86,19 @@ def environment(container: dict, config_maps: dict[str, dict]) -> dict[str, str 
     return found
 
 
+def password_carriers(container: dict) -> set[str]:
+    """The SECRET_* variables a later variable of the container completes itself with
+    ($(NAME), which the kubelet expands): the passwords of the URLs, no setting."""
+    carriers = set()
+    env = container.get("env", [])
+    for index, variable in enumerate(env):
+        name = variable["name"]
+        later = " ".join(v.get("value") or "" for v in env[index + 1 :])
+        if name.startswith("SECRET_") and f"$({name})" in later:
+            carriers.add(name)
+    return carriers
+
+
 def test_every_variable_a_container_gets_is_a_setting_of_that_part(rendered):
     config_maps = by_kind(rendered, "ConfigMap")
     checked = 0
@@ -93,7 +107,8 @@ def test_every_variable_a_container_gets_is_a_setting_of_that_part(rendered):
             part = container["name"] if component.startswith("migrate-") else component
             if part not in OUR_PARTS:
                 continue
-            unknown = set(environment(container, config_maps)) - ALLOWED[part]
+            given = set(environment(container, config_maps)) - password_carriers(container)
+            unknown = given - ALLOWED[part]
             assert not unknown, f"{component}/{container['name']}: {sorted(unknown)}"
             checked += 1
     assert checked, "no container of ours in this render"
@@ -208,7 +223,11 @@ def test_every_address_a_part_is_given_is_a_service_of_the_render(rendered):
     for _component, spec in pods(rendered):
         for container in spec["containers"]:
             values = environment(container, config_maps).values()
-            addresses += [address_of(value) for value in values if value and address_of(value)]
+            for value in values:
+                found = address_of(value) if value else None
+                # A datastore URL names an external server or a Service of the release.
+                if found and (value.startswith("http") or found[0].startswith("pyservices-")):
+                    addresses.append(found)
     # Another release's gateway, which Locust alone is pointed at (ci/load-values.yaml).
     elsewhere = address_of(values_of(rendered).get("targetUrl") or "http://nowhere:1")
     connections = by_kind(rendered, "Secret").get("pyservices-connections", {})

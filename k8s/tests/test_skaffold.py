@@ -1,9 +1,11 @@
 """skaffold.yaml and k8s/, checked where no cluster, skaffold or kind runs: the schema,
 and the contracts between skaffold's configs, the Dockerfiles, the chart and the
-cluster-side manifests. Profiles are applied as skaffold applies them (a field a
-profile sets replaces the config's; lists are replaced whole)."""
+cluster-side manifests. Profiles are applied as skaffold applies them
+(pkg/skaffold/schema/profiles.go): one after the other, each first laying its fields
+over the config's (lists replaced whole), then applying its JSON patches (RFC 6902)."""
 
 import copy
+import itertools
 import json
 import re
 import shutil
@@ -17,7 +19,7 @@ import pytest
 import yaml
 
 from devstack.cluster_smoke import smoke_job
-from devstack.helm import chart_dir, template
+from devstack.helm import RenderError, chart_dir, template
 from devstack.images import IMAGES
 from devstack.layout import repo_root
 from devstack.pod_security import containers_of, restricted_problems
@@ -34,12 +36,39 @@ DOCKERFILES = {image.dockerfile: image for image in IMAGES}
 
 
 def resolved(config: str, *profiles: str) -> dict:
-    """The config with these profiles applied, the way skaffold overlays them."""
+    """The config with these profiles applied, the way skaffold applies them."""
     result = copy.deepcopy(CONFIGS[config])
     by_name = {profile["name"]: profile for profile in result.pop("profiles", [])}
     for name in profiles:
         overlay(result, by_name[name])
+        for operation in by_name[name].get("patches", []):
+            apply_patch(result, operation)
     return result
+
+
+def apply_patch(document: dict, operation: dict) -> None:
+    """One RFC 6902 operation (add, replace, remove; skaffold's default op is replace)."""
+    *parents, last = [
+        part.replace("~1", "/").replace("~0", "~") for part in operation["path"].split("/")[1:]
+    ]
+    target = document
+    for part in parents:
+        target = target[int(part)] if isinstance(target, list) else target[part]
+    op = operation.get("op", "replace")
+    if isinstance(target, list):
+        index = len(target) if last == "-" else int(last)
+        if op == "add":
+            target.insert(index, copy.deepcopy(operation["value"]))
+        elif op == "replace":
+            target[index] = copy.deepcopy(operation["value"])
+        else:
+            del target[index]
+    elif op == "remove":
+        del target[last]
+    else:
+        if op == "replace" and last not in target:
+            raise KeyError(operation["path"])
+        target[last] = copy.deepcopy(operation["value"])
 
 
 def overlay(config: dict, profile: dict) -> None:
@@ -57,13 +86,26 @@ def profiles_of(config: str) -> list[str]:
     return [profile["name"] for profile in CONFIGS[config].get("profiles", [])]
 
 
-# Every config alone and under each of its profiles, and the two a developer gets at
-# once on kind: `kind` by kube-context and `dev` under `skaffold dev`.
-VARIANTS = [
-    (config, profiles)
-    for config in CONFIGS
-    for profiles in [(), *[(name,) for name in profiles_of(config)]]
-] + [("app", ("kind", "dev"))]
+# The profiles that add a value set, which compose; postgres with mysql contradicts.
+VALUE_SET_PROFILES = ("postgres", "mysql", "minimal")
+CONTRADICTIONS = [{"postgres", "mysql"}]
+COMPOSED = [
+    pair
+    for pair in itertools.permutations(VALUE_SET_PROFILES, 2)
+    if set(pair) not in CONTRADICTIONS
+]
+# Every config alone and under each of its profiles, the two a developer gets at once on
+# kind (`kind` by kube-context, `dev` under `skaffold dev`, both activated before the
+# named ones), and those with every composable pair of value-set profiles.
+VARIANTS = (
+    [
+        (config, profiles)
+        for config in CONFIGS
+        for profiles in [(), *[(name,) for name in profiles_of(config)]]
+    ]
+    + [("app", ("kind", "dev"))]
+    + [("app", ("kind", "dev", *pair)) for pair in COMPOSED]
+)
 
 
 def variant_id(variant: tuple[str, tuple[str, ...]]) -> str:
@@ -354,3 +396,41 @@ def render(release: dict, values: dict[str, str] | None = None) -> list[dict]:
 
 
 _renders: dict[tuple, list[dict]] = {}
+
+
+def value_file(profile: str) -> str:
+    return f"charts/pyservices/ci/{profile}-values.yaml"
+
+
+@pytest.mark.parametrize("pair", COMPOSED, ids="+".join)
+def test_value_set_profiles_compose_each_adding_its_file(pair):
+    (release,) = resolved("app", "kind", "dev", *pair)["deploy"]["helm"]["releases"]
+
+    assert release["valuesFiles"] == [value_file("app"), *map(value_file, pair)]
+    kinds = {(d["kind"], d["metadata"]["name"]) for d in render(release)}
+    if "minimal" in pair:
+        assert ("Deployment", "pyservices-prometheus") not in kinds
+    for server, other in (("mysql", "postgres"), ("postgres", "mysql")):
+        if server in pair:  # every service on it, and the other server not installed
+            assert ("StatefulSet", f"pyservices-{server}") in kinds
+            assert ("StatefulSet", f"pyservices-{other}") not in kinds
+
+
+@pytest.mark.parametrize("pair", [("postgres", "mysql"), ("mysql", "postgres")], ids="+".join)
+def test_contradicting_value_set_profiles_are_refused_by_the_chart(pair):
+    (release,) = resolved("app", *pair)["deploy"]["helm"]["releases"]
+
+    with pytest.raises(RenderError, match="neither installed"):
+        render(release)
+
+
+def test_every_patch_adds_to_the_one_release_of_its_config():
+    for config, document in CONFIGS.items():
+        releases = document["deploy"]["helm"]["releases"]
+        for profile in document.get("profiles", []):
+            for operation in profile.get("patches", []):
+                assert len(releases) == 1, config  # the patch paths name it by position
+                assert releases[0]["name"] in {"pyservices", "pyservices-load"}
+                assert operation["op"] == "add"
+                assert operation["path"] == "/deploy/helm/releases/0/valuesFiles/-"
+                assert (ROOT / operation["value"]).is_file()

@@ -21,6 +21,7 @@ contract tests hold it to that.
 {{- if $c.upstreams -}}
 {{- $_ := set $settings "GATEWAY_LISTEN" (toString $c.port) -}}
 {{- $_ := set $settings "NGINX_RUNTIME_DIR" "/tmp/nginx" -}}
+{{- $_ := set $settings "GATEWAY_TRUSTED_PROXIES" (join "," ($c.trustedProxies | default list)) -}}
 {{- end -}}
 {{- if $c.targetUrl -}}
 {{- $_ := set $settings "LOCUST_HOST" $c.targetUrl -}}
@@ -46,27 +47,19 @@ contract tests hold it to that.
 {{- toYaml $settings -}}
 {{- end -}}
 
-{{/* The secret settings, as `env` entries with secretKeyRef. */}}
+{{/* The secret settings, as `env` entries: secretKeyRefs, and URLs completed with
+passwords from them (pyservices.databaseUrlEnv). */}}
 {{- define "pyservices.componentSecrets" -}}
 {{- $ctx := .ctx -}}
 {{- $c := .c -}}
 {{- if $c.database }}
-- name: DATABASE_URL
-  valueFrom:
-    secretKeyRef:
-      {{- include "pyservices.databaseUrlRef" (dict "ctx" $ctx "service" .name) | nindent 6 }}
+{{ include "pyservices.databaseUrlEnv" (dict "ctx" $ctx "service" .name "name" "DATABASE_URL") }}
 {{- end }}
 {{- range $service := $c.databasesOf | default list }}
-- name: {{ upper $service }}_DATABASE_URL
-  valueFrom:
-    secretKeyRef:
-      {{- include "pyservices.databaseUrlRef" (dict "ctx" $ctx "service" $service) | nindent 6 }}
+{{ include "pyservices.databaseUrlEnv" (dict "ctx" $ctx "service" $service "name" (printf "%s_DATABASE_URL" (upper $service))) }}
 {{- end }}
 {{- if $c.redis }}
-- name: REDIS_URL
-  valueFrom:
-    secretKeyRef:
-      {{- include "pyservices.redisUrlRef" $ctx | nindent 6 }}
+{{ include "pyservices.redisUrlEnv" $ctx }}
 {{- end }}
 {{- if $c.tokens }}
 - name: JWT_PUBLIC_KEY

@@ -18,6 +18,7 @@ install` stops with one clear line instead of leaving a pod that crash-loops.
 {{- if not (has $scheme (index $expected $server)) }}
 {{- fail (printf "%s.external.url must start with %s://" $server (first (index $expected $server))) }}
 {{- end }}
+{{- include "pyservices.validateQuery" (dict "server" $server "url" .) }}
 {{- end }}
 {{- end }}
 {{- range $name, $c := $v.components }}
@@ -47,7 +48,45 @@ install` stops with one clear line instead of leaving a pod that crash-loops.
 {{- if and $v.faults.enabled (not $v.faults.existingSecret) }}
 {{- fail "faults.enabled needs faults.existingSecret: a Secret holding the admin token (at least 16 characters) under faults.tokenKey" }}
 {{- end }}
+{{- if and $v.autoscaling.enabled (lt (int $v.autoscaling.maxReplicas) (int $v.autoscaling.minReplicas)) }}
+{{- fail (printf "autoscaling.maxReplicas (%v) is below autoscaling.minReplicas (%v)" $v.autoscaling.maxReplicas $v.autoscaling.minReplicas) }}
+{{- end }}
+{{- $latest := "a moving tag: nodes that have an image under it keep running it (IfNotPresent), so pods of one release run different code, and the migration Jobs, named after the image reference, would not run again for new code; use a tag per build (a version or git commit)" }}
+{{- if eq $v.image.tag "latest" }}
+{{- fail (printf "image.tag latest is %s" $latest) }}
+{{- end }}
+{{- range $part, $reference := $v.image.overrides }}
+{{- if hasSuffix ":latest" ($reference | default "") }}
+{{- fail (printf "image.overrides.%s ends in :latest, %s" $part $latest) }}
+{{- end }}
+{{- end }}
 {{- if and $v.ingress.enabled (not $v.components.gateway.enabled) }}
 {{- fail "ingress leads to the gateway, which is disabled" }}
+{{- end }}
+{{- end -}}
+
+
+{{- /* What a datastore URL's query string may say: what every driver of the services
+reads the same way, through servicekit.db (README "External datastores"). */ -}}
+{{- define "pyservices.validateQuery" -}}
+{{- $query := (urlParse .url).query -}}
+{{- if $query }}
+{{- if eq .server "postgres" }}
+{{- range $pair := splitList "&" $query }}
+{{- $option := splitList "=" $pair }}
+{{- if ne (first $option) "sslmode" }}
+{{- fail (printf "postgres.external.url: ?%s is not supported: of libpq's options only sslmode reaches both drivers (psycopg takes it as is, servicekit hands it to asyncpg as ssl=); asyncpg refuses the others" (first $option)) }}
+{{- end }}
+{{- if not (has (last $option) (list "disable" "allow" "prefer" "require" "verify-ca" "verify-full")) }}
+{{- fail (printf "postgres.external.url: sslmode=%s is none of disable, allow, prefer, require, verify-ca, verify-full" (last $option)) }}
+{{- end }}
+{{- end }}
+{{- else if eq .server "mysql" }}
+{{- range $pair := splitList "&" $query }}
+{{- if ne (first (splitList "=" $pair)) "charset" }}
+{{- fail (printf "mysql.external.url: ?%s is not supported: PyMySQL and asyncmy take TLS and other options differently (ssl_* keys against an SSL context), so the services would not connect the same way in both modes; only charset is" (first (splitList "=" $pair))) }}
+{{- end }}
+{{- end }}
+{{- end }}
 {{- end }}
 {{- end -}}

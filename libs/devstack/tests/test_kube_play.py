@@ -1,6 +1,8 @@
 """The smoke-run wrapper refuses what podman would skip or get wrong, naming it."""
 
+import base64
 import copy
+import json
 
 import pytest
 
@@ -79,3 +81,39 @@ def test_a_service_whose_port_is_not_its_target_is_refused(smoke_render):
 
     with pytest.raises(Unsupported, match="no kube-proxy"):
         plan(documents)
+
+
+def test_urls_are_completed_with_their_passwords_as_the_kubelet_would(smoke_render):
+    """podman leaves $(NAME) as it is; the wrapper expands it, into a secret of its own
+    when a password went in, so no password shows in a pod's spec."""
+    played = plan(smoke_render)
+
+    users = next(w for w in played.workloads if w.name == "pyservices-users")
+    env = {v["name"]: v for v in users.pod["spec"]["containers"][0]["env"]}
+    ref = env["DATABASE_URL"]["valueFrom"]["secretKeyRef"]
+    url = base64.b64decode(played.secrets[ref["name"]][ref["key"]]).decode()
+    password_ref = env["SECRET_USERS_DB_PASSWORD"]["valueFrom"]["secretKeyRef"]
+    password = base64.b64decode(played.secrets[password_ref["name"]]["users-db-password"])
+    assert url == f"postgresql://users:{password.decode()}@192.0.2.1:5432/users"
+    assert "$(" not in json.dumps(users.pod)
+
+
+def test_the_secrets_marked_keep_are_the_ones_an_uninstall_leaves(smoke_render):
+    assert plan(smoke_render).kept == {"pyservices-datastores", "pyservices-tokens"}
+
+
+def test_a_kept_secret_an_earlier_install_left_stands_for_the_rendered_one():
+    """As on a cluster, where lookup renders the kept data again: the new render's own
+    (new) values are not what the pods get."""
+    kept = {"users-db-password": base64.b64encode(b"old").decode()}
+    rendered = {
+        "kind": "Secret",
+        "metadata": {"name": "s", "annotations": {"helm.sh/resource-policy": "keep"}},
+        "data": {"users-db-password": base64.b64encode(b"new").decode()},
+    }
+    plain = {**rendered, "metadata": {"name": "t"}}
+
+    played = plan([rendered, plain], adopted={"s": kept, "t": kept})
+
+    assert played.secrets["s"] == kept
+    assert played.secrets["t"] == rendered["data"]  # not marked keep: not adopted

@@ -1,4 +1,6 @@
 import contextlib
+import os
+import shutil
 import socket
 
 import psycopg
@@ -6,10 +8,17 @@ import pymysql
 import pytest
 import redis
 
-from devstack.ports import free_port
+from devstack.ports import accepts_connections, free_port
 from devstack.probes import ensure_reachable
 from devstack.processes import spawn, terminate
-from devstack.servers import MariaDBServer, PostgresServer, RedisServer, ServerError
+from devstack.servers import (
+    MariaDBServer,
+    PostgresServer,
+    RedisServer,
+    ServerError,
+    kept_server,
+    relocated_postgres_datadir,
+)
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -134,6 +143,39 @@ def test_postgres_start_after_a_crashed_run_replaces_the_leftover(server_root):
     assert not ensure_reachable(server.url)
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root runs Postgres as another account")
+def test_root_postgres_below_a_private_folder_keeps_its_data_where_postgres_can_reach(
+    server_root,
+):
+    """A clone under /root (mode 700) as a newcomer makes it: `make run` as root."""
+    private = server_root / "home"
+    private.mkdir(mode=0o700)
+    asked = private / "clone" / ".data" / "postgres"
+    moved = relocated_postgres_datadir(asked)
+    try:
+        with kept_server("postgres", asked, free_port()) as server:
+            _postgres_write(server.url)
+        with kept_server("postgres", asked, free_port()) as server:
+            assert _postgres_read(server.url) == "still here"
+        assert asked.is_symlink()
+        assert asked.resolve() == moved
+        assert (moved / "PG_VERSION").exists()
+    finally:
+        shutil.rmtree(moved, ignore_errors=True)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root runs Postgres as another account")
+def test_a_throwaway_postgres_below_a_private_folder_is_refused_not_moved(server_root):
+    """Moved, its data would outlive the throwaway folder it was asked for."""
+    private = server_root / "home"
+    private.mkdir(mode=0o700)
+    server = PostgresServer(private / "data", free_port())
+
+    with pytest.raises(ServerError, match="the postgres user cannot enter"):
+        server.start()
+    assert not relocated_postgres_datadir(private / "data").exists()
+
+
 def test_a_server_that_outlives_its_stop_is_an_error_not_a_silence(server_root):
     server = RedisServer(server_root / "data", free_port())
     server.start()
@@ -146,3 +188,15 @@ def test_a_server_that_outlives_its_stop_is_an_error_not_a_silence(server_root):
     finally:
         terminate(redis_process)
     assert not ensure_reachable(server.url)
+
+
+@pytest.mark.parametrize("server_class", [PostgresServer, MariaDBServer, RedisServer])
+def test_a_frozen_server_accepts_connections_but_answers_nothing_until_thawed(
+    server_root, server_class
+):
+    with server_class(server_root / "data", free_port()) as server:
+        with server.frozen():
+            # The kernel still completes the TCP handshake; the server says nothing.
+            assert accepts_connections("127.0.0.1", server.port, timeout=1)
+            assert not ensure_reachable(server.url, timeout=1)
+        assert ensure_reachable(server.url)

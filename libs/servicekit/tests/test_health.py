@@ -1,10 +1,15 @@
-"""Liveness from memory; readiness from the database and Redis, bounded in time."""
+"""Liveness from memory; readiness from the database and Redis, bounded in time, and
+sticky once ready (servicekit.health says why)."""
 
 import socket
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+
+from devstack.ports import free_port
+from devstack.servers import RedisServer
 
 
 @pytest.fixture
@@ -78,6 +83,25 @@ async def test_readyz_does_not_wait_for_a_hung_redis(
     body = check_problem(response, 503)
     assert body["checks"] == {"database": "ok", "redis": "unavailable"}
     assert waited < 10
+
+
+async def test_once_ready_an_outage_is_degraded_not_unready(serve, tmp_path: Path) -> None:
+    # Every replica shares Redis: falling unready with it would empty the Service.
+    with RedisServer(tmp_path / "redis", free_port()) as redis:
+        async with serve(redis_url=redis.url) as client:
+            assert (await client.get("/readyz")).json()["status"] == "ok"
+            redis.stop()
+            try:
+                during = await client.get("/readyz")
+            finally:
+                redis.start()
+            after = await client.get("/readyz")
+    assert during.status_code == 200, during.text
+    assert during.json() == {
+        "status": "degraded",
+        "checks": {"database": "ok", "redis": "unavailable"},
+    }
+    assert after.json() == {"status": "ok", "checks": {"database": "ok", "redis": "ok"}}
 
 
 async def test_health_routes_are_gets_only(serve, check_problem) -> None:

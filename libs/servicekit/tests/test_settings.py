@@ -20,7 +20,8 @@ class ProbeSettings(ServiceSettings):
 @pytest.fixture(autouse=True)
 def no_environment(monkeypatch):
     names = ("DATABASE_URL", "JWT_PUBLIC_KEY", "PROBE_SECRET", "PROBE_THREADS")
-    for name in (*names, "FAULTS_ENABLED", "FAULT_ADMIN_TOKEN", "FAULT_POLL_SECONDS"):
+    faults = ("FAULTS_ENABLED", "FAULT_ADMIN_TOKEN", "FAULT_POLL_SECONDS")
+    for name in (*names, *faults, "DB_CALL_TIMEOUT", "DB_STATEMENT_TIMEOUT_MS"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -117,3 +118,33 @@ def test_the_fault_admin_token_is_never_shown(monkeypatch, jwt_public_key):
     assert settings.fault_admin_token is not None
     assert settings.fault_admin_token.get_secret_value() == "sixteen-chars-ok"
     assert "sixteen-chars-ok" not in repr(settings)
+
+
+@pytest.mark.parametrize(("call_timeout", "statement_timeout_ms"), [("5", "5000"), ("2", "5000")])
+def test_a_call_deadline_not_longer_than_the_statement_timeout_is_refused_at_start(
+    monkeypatch, jwt_public_key, call_timeout: str, statement_timeout_ms: str
+):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db/probe")
+    monkeypatch.setenv("JWT_PUBLIC_KEY", jwt_public_key)
+    monkeypatch.setenv("DB_CALL_TIMEOUT", call_timeout)
+    monkeypatch.setenv("DB_STATEMENT_TIMEOUT_MS", statement_timeout_ms)
+
+    with pytest.raises(SystemExit) as exit_:
+        load_settings(ProbeSettings)
+
+    assert exit_.value.code == (
+        "ProbeSettings: DB_CALL_TIMEOUT (seconds) must be longer than DB_STATEMENT_TIMEOUT_MS "
+        "(milliseconds): the server must cancel a slow statement before the client gives up "
+        "on the connection"
+    )
+
+
+def test_a_call_deadline_longer_than_the_statement_timeout_loads(monkeypatch, jwt_public_key):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db/probe")
+    monkeypatch.setenv("JWT_PUBLIC_KEY", jwt_public_key)
+    monkeypatch.setenv("DB_CALL_TIMEOUT", "1.5")
+    monkeypatch.setenv("DB_STATEMENT_TIMEOUT_MS", "1000")
+
+    settings = load_settings(ProbeSettings)
+
+    assert (settings.db_call_timeout, settings.db_statement_timeout_ms) == (1.5, 1000)

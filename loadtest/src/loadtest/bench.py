@@ -45,36 +45,26 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from devstack.binaries import MissingBinary
 from devstack.layout import repo_root
 from devstack.ports import free_port
+from devstack.probes import ensure_reachable
 from devstack.servers import RedisServer
-from devstack.services import SERVICES, Service, relocated
-from devstack.stack import Stack
+from devstack.stack import Stack, StackError
 from devstack.supervisor import StopRequested, Supervisor, stop_signals
+from loadtest.bench_data import (
+    bench_database_urls,
+    bench_services,
+    configured_server,
+    ensure_bench_data,
+)
 from loadtest.conditions import Condition, axis, milliseconds
 from loadtest.fault_switch import FaultSwitch, switched_faults
 from loadtest.headless import SCENARIOS, run_headless
 from loadtest.report import Cell, write_report
 
-# The bench data: the same on every database (the seeds take fixed random seeds).
-BENCH_SEEDS = {
-    "users": ("--count", "100000"),
-    "items": ("--count", "200000", "--owners", "100001"),
-    "tasks": ("--count", "100000", "--owners", "100001"),
-}
-BENCH_SUFFIX = "_bench"
 # The scenarios whose requests wait on what the fault axis slows down (users, items).
 FAULTED_SCENARIOS = ("ItemsOwners", "ItemsMixed")
-
-
-def bench_services(backend: str) -> tuple[Service, ...]:
-    services = relocated(
-        SERVICES, iter(free_port, None), database_suffix=BENCH_SUFFIX, backend=backend
-    )
-    return tuple(
-        dataclasses.replace(s, seed_args=BENCH_SEEDS[s.name]) if s.name in BENCH_SEEDS else s
-        for s in services
-    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -135,17 +125,21 @@ def running_system(backend: str, log: Path, *, faults: bool = False) -> Iterator
         yield RunningSystem(gateway.url, supervisor, redis_url)
 
 
-def seed_bench_data(backend: str, out: TextIO) -> None:
-    """Creates, migrates and seeds the bench databases on `backend`, starting nothing."""
-    with contextlib.ExitStack() as exits:
-        data = Path(exits.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
-        services = bench_services(backend)
-        stack = Stack(repo_root(), dict(os.environ), Supervisor(out), exits, services, data=data)
-        servers = {kind: stack.server_url(kind) for kind in stack.needed_kinds()}
-        exits.enter_context(stack.supervisor)
-        for service in services:
-            if service.backend is not None:
-                stack.prepare(service, servers)
+def prepare_bench_data(databases: Sequence[str], out: TextIO) -> None:
+    """The bench data on each database's configured server (POSTGRES_URL, MYSQL_URL),
+    seeded when missing; where nothing answers, the run starts a server of its own and
+    seeds that, every run."""
+    for database in databases:
+        server = configured_server(database)
+        if ensure_reachable(server):
+            ensure_bench_data(bench_database_urls(server), out)
+        else:
+            print(
+                f"{database}: nothing answers at {server}: this run starts a server of its "
+                "own and seeds it (minutes, every run; a running server keeps the data)",
+                file=out,
+                flush=True,
+            )
 
 
 def machine() -> str:
@@ -362,8 +356,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.seed_only:
         for database in args.databases:
-            seed_bench_data(database, sys.stdout)
+            ensure_bench_data(bench_database_urls(configured_server(database)), sys.stdout)
         return 0
+    if not args.gateway:
+        prepare_bench_data(args.databases, sys.stderr)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     out_dir = args.out or repo_root() / "reports" / stamp
     started = time.monotonic()
@@ -374,6 +370,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         except StopRequested as stop:
             print(f"\nstopped by {stop}: no report", file=sys.stderr)
             return 130
+        except (MissingBinary, StackError) as error:
+            print(f"\nbench failed: {error}", file=sys.stderr)
+            return 1
     title = f"{args.scenario}: sync vs async, Postgres vs MySQL"
     report = write_report(
         cells,

@@ -22,7 +22,7 @@ span, metrics and access line on (no span exporter), unless said otherwise.
 The letters stay: notes and the README cite them. Every server runs under
 loadtest.gc_probe, which times its garbage collections over the measured window only.
 The targets are in loadtest.ceiling_report. The data is users_bench on Postgres and
-tasks_bench on MariaDB (`make seed-bench`).
+tasks_bench on MariaDB, seeded first when missing (loadtest.bench_data).
 """
 
 import argparse
@@ -38,13 +38,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from devstack.binaries import find_binary
+from devstack.binaries import MissingBinary, find_binary
 from devstack.databases import with_database
 from devstack.health import wait_until_ok
 from devstack.keys import ensure_dev_keypair
 from devstack.layout import repo_root
 from devstack.ports import free_port
 from devstack.processes import spawn, tail, terminate
+from loadtest.bench_data import ensure_bench_data
 from loadtest.ceiling_report import TARGETS, Result, median_result, render, verdicts
 from loadtest.gc_window import close_window, open_window, probed_argv
 from loadtest.tokens import dev_token
@@ -258,10 +259,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(str(error))
     if (os.cpu_count() or 1) < 2:
         raise SystemExit("the ceiling benchmark pins the server and wrk to two different cores")
+    ensure_bench_data({"users": args.database_url, "tasks": args.tasks_database_url})
+    try:
+        wrk = find_binary("wrk", ("wrk",))
+    except MissingBinary as missing:
+        raise SystemExit(str(missing)) from None
     with tempfile.TemporaryDirectory(prefix="ceiling-") as folder:
         private_key, public_key = ensure_dev_keypair(Path(folder))
         bench = Bench(
-            wrk=find_binary("wrk", ("wrk",)),
+            wrk=wrk,
             seconds=args.seconds,
             database_urls={"users": args.database_url, "tasks": args.tasks_database_url},
             env=dict(os.environ)

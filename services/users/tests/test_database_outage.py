@@ -1,12 +1,16 @@
-"""The database goes away under a running uvicorn process, and comes back.
+"""The database goes away (or freezes) under a running uvicorn process, and comes back.
 
 Requests must fail fast with a 503 problem (never hang, never a 500), /readyz must say
-503 meanwhile, and the service must recover by itself once the database returns.
+what is unavailable meanwhile (staying 200, `degraded`: the replica keeps its place in
+its Service, servicekit.health says why), and the service must recover by itself once
+the database returns.
 """
 
 import shutil
 import tempfile
+import threading
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,12 +63,13 @@ def test_outage_gives_fast_503_and_recovers(own_server, users_process: str):
                 assert response.headers["content-type"] == "application/problem+json"
                 assert response.json()["request_id"] == response.headers["x-request-id"]
         ready = client.get("/readyz")
-        assert ready.status_code == 503
+        assert ready.status_code == 200
+        assert ready.json()["status"] == "degraded"
         assert ready.json()["checks"]["database"] == "unavailable"
 
         own_server.start()
         deadline = time.monotonic() + 15
-        while client.get("/readyz").status_code != 200:
+        while client.get("/readyz").json()["status"] != "ok":
             assert time.monotonic() < deadline, "the service did not become ready again"
             time.sleep(0.2)
         for path in PATHS:
@@ -72,3 +77,91 @@ def test_outage_gives_fast_503_and_recovers(own_server, users_process: str):
             statuses = [client.get(path).status_code for _ in range(3)]
             assert statuses[-1] == 200, statuses
             assert set(statuses) <= {200, 503}, statuses
+
+
+# A frozen server answers nothing and no server-side timeout fires, so only the clients'
+# deadlines end the calls: 1 s here, with the server cancelling statements at 0.5 s.
+DEADLINES = {
+    "DB_CALL_TIMEOUT": "1",
+    "DB_STATEMENT_TIMEOUT_MS": "500",
+    "DB_CONNECT_TIMEOUT": "1",
+    "DB_POOL_TIMEOUT": "2",
+    # The registrations of this test must not run into the per-address limit.
+    "REGISTRATIONS_PER_ADDRESS": "10000/hour",
+}
+PREFIXES = ("/api", "/sync/api")
+
+
+@pytest.fixture
+def users_with_deadlines(own_server, alembic_ini: Path, spawn_users) -> Iterator[str]:
+    create_database(own_server.url, "users")
+    database_url = with_database(own_server.url, "users")
+    migrate(alembic_ini, database_url)
+    yield spawn_users(database_url, **DEADLINES)
+    own_server.thaw()  # a test cut short frozen must not leave a server that cannot stop
+
+
+def register(client: httpx.Client, prefix: str) -> httpx.Response:
+    body = {"name": "Frozen Fran", "email": f"{uuid.uuid4().hex}@example.com"}
+    return client.post(f"{prefix}/users", json=body | {"password": "correct horse 1"})
+
+
+def assert_unavailable(response: httpx.Response) -> None:
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["retry-after"] == "1"
+    # "Backend unavailable" when asyncpg cannot connect: it raises the OS's TimeoutError.
+    assert response.json()["title"] in {"Database unavailable", "Backend unavailable"}
+    assert response.json()["request_id"] == response.headers["x-request-id"]
+
+
+@pytest.mark.timeout(240)
+def test_a_frozen_database_gives_503s_not_hangs_and_loses_nothing_acknowledged(
+    own_server, users_with_deadlines: str
+):
+    acknowledged: list[int] = []
+    statuses: list[int] = []
+    stop = threading.Event()
+
+    def trickle() -> None:
+        # Registrations all along, so some are inside a statement when the server stops.
+        with httpx.Client(base_url=users_with_deadlines, timeout=30) as client:
+            while not stop.is_set():
+                for prefix in PREFIXES:
+                    response = register(client, prefix)
+                    statuses.append(response.status_code)
+                    if response.status_code == 201:
+                        acknowledged.append(response.json()["id"])
+
+    writers = [threading.Thread(target=trickle) for _ in range(2)]
+    with httpx.Client(base_url=users_with_deadlines, timeout=30) as client:
+        for prefix in PREFIXES:
+            assert register(client, prefix).status_code == 201
+            assert client.get(f"{prefix}/users").status_code == 200
+        for writer in writers:
+            writer.start()
+        try:
+            with own_server.frozen():
+                # Pooled connections time out first, then new ones cannot connect.
+                for _ in range(2):
+                    for prefix in PREFIXES:
+                        assert_unavailable(client.get(f"{prefix}/users"))
+                        assert_unavailable(register(client, prefix))
+            # No restart: the service answers again, on connections that work.
+            deadline = time.monotonic() + 30
+            while client.get("/readyz").status_code != 200:
+                assert time.monotonic() < deadline, "the service did not become ready again"
+                time.sleep(0.2)
+            for _ in range(3):
+                for prefix in PREFIXES:
+                    assert client.get(f"{prefix}/users").status_code == 200
+                    assert register(client, prefix).status_code == 201
+        finally:
+            stop.set()
+            for writer in writers:
+                writer.join()
+        assert set(statuses) <= {201, 503}, statuses
+        assert 503 in statuses, "no registration met the frozen server"
+        # Every registration the service acknowledged is there.
+        for user_id in acknowledged:
+            assert client.get(f"/api/users/{user_id}").status_code == 200, user_id

@@ -111,3 +111,17 @@ def test_without_a_database_url_it_says_so(own_role_url):
 
     assert done.returncode == 1
     assert done.stderr.strip() == "MigrationSettings: missing DATABASE_URL"
+
+
+@pytest.mark.parametrize("database_backend", ["postgres"], indirect=True)
+def test_the_admin_urls_sslmode_reaches_the_admin_connection(own_role_url, server_urls):
+    """An external server's admin URL asks for TLS: the role and database are made over
+    TLS or not at all. (The test server has none, so require must be refused.)"""
+    admin = f"{server_urls['postgres']}?sslmode=require"
+
+    done = run_migrate(
+        DATABASE_URL=own_role_url, DATABASE_ADMIN_URL=admin, MIGRATE_WAIT_SECONDS="20"
+    )
+
+    assert done.returncode != 0
+    assert "does not support SSL" in done.stderr

@@ -15,7 +15,9 @@ def main(argv: list[str] | None = None) -> int:
         description=(
             "Environment: POSTGRES_URL, MYSQL_URL, REDIS_URL (servers to use; throwaway ones "
             "start under .data/ when nothing answers), <SERVICE>_DATABASE_URL (a service's "
-            "database, e.g. USERS_DATABASE_URL), GATEWAY_PORT (default 8080)."
+            "database, e.g. USERS_DATABASE_URL), GATEWAY_PORT (default 8080), "
+            "GATEWAY_TRUSTED_PROXIES (proxies whose X-Forwarded-For names the client; "
+            "default none)."
         ),
     )
     arguments = parser.parse_args(argv)

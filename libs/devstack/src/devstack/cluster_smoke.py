@@ -53,7 +53,9 @@ def wait_for_rollouts(namespace: str, timeout_s: int) -> list[str]:
     """Problems: no Deployment of the system, or one that did not roll out in time."""
     listed = _kubectl("-n", namespace, "get", "deployments", "-l", PART_OF, "-o", "name")
     if listed.returncode != 0:
-        return [listed.stderr.strip()]
+        # kubectl's last line says why (no cluster, no context); the lines before repeat it.
+        reason = (listed.stderr.strip().splitlines() or ["kubectl failed"])[-1]
+        return [f"no Deployment to check: {reason} (deploy first: make deploy)"]
     deployments = listed.stdout.split()
     if not deployments:
         return [f"no Deployment of pyservices in namespace {namespace}"]

@@ -1,8 +1,9 @@
 """The nginx gateway: rendering its config template and running nginx in the foreground."""
 
+import ipaddress
 import re
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Self
 
@@ -53,6 +54,34 @@ def render(template: Path, values: Mapping[str, str]) -> str:
     return "".join(lines)
 
 
+# The file the template includes for its `set_real_ip_from` lines, beside nginx.conf in
+# the runtime dir; gateway/entrypoint.sh writes the same file in the image.
+TRUSTED_PROXIES_FILE = "trusted-proxies.conf"
+# Where `make run` and the gateway image read the trusted proxies from: addresses or
+# CIDR ranges, separated by commas or blanks. Empty: no peer is believed.
+TRUSTED_PROXIES_VARIABLE = "GATEWAY_TRUSTED_PROXIES"
+
+
+def parse_trusted_proxies(text: str) -> list[str]:
+    """ "10.0.0.0/8, 192.0.2.7" -> ["10.0.0.0/8", "192.0.2.7"]."""
+    return [entry for entry in re.split(r"[\s,]+", text) if entry]
+
+
+def trusted_proxies_config(proxies: Iterable[str]) -> str:
+    """One `set_real_ip_from` line per address or range; refuses anything else, so a value
+    can never smuggle another directive into the config."""
+    lines = []
+    for proxy in proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise TemplateError(
+                f"{TRUSTED_PROXIES_VARIABLE}: {proxy!r} is not an address or CIDR range"
+            ) from None
+        lines.append(f"set_real_ip_from {proxy};\n")
+    return "".join(lines)
+
+
 def upstream_variable(service: str) -> str:
     """The placeholder of a service's upstream address: users -> USERS_UPSTREAM."""
     return f"{service.upper()}_UPSTREAM"
@@ -62,6 +91,8 @@ class Gateway:
     """nginx in front of the services, with all its files under `prefix_dir`.
 
     `upstreams` maps service names to addresses: {"users": "127.0.0.1:8001"}.
+    `trusted_proxies` are the peers (addresses or CIDR ranges) whose X-Forwarded-For
+    names the client: an Ingress controller's or load balancer's. None by default.
     """
 
     def __init__(
@@ -70,10 +101,12 @@ class Gateway:
         listen: str,
         upstreams: Mapping[str, str],
         template: Path | None = None,
+        trusted_proxies: Iterable[str] = (),
     ):
         self.prefix_dir = Path(prefix_dir).absolute()
         self.listen = listen
         self.upstreams = dict(upstreams)
+        self.trusted_proxies = list(trusted_proxies)
         self.template = template or gateway_template()
         self._process: subprocess.Popen | None = None
 
@@ -109,6 +142,8 @@ class Gateway:
         """Writes and checks the config (`nginx -t`); returns the command that runs it."""
         self.prefix_dir.mkdir(parents=True, exist_ok=True)
         self.config_path.write_text(render(self.template, self.values))
+        trusted = trusted_proxies_config(self.trusted_proxies)
+        (self.prefix_dir / TRUSTED_PROXIES_FILE).write_text(trusted)
         command = self.command()
         test = [*command[:-2], "-q", "-t"]
         checked = subprocess.run(test, capture_output=True, text=True, check=False)  # noqa: S603

@@ -6,6 +6,13 @@ can play faithfully and refuses the rest with the reason, instead of passing sil
 
 - played: Deployment (one replica), Job (as a Pod run to its end, init containers
   first), ConfigMap, Secret (made a podman secret first, which secretKeyRef then reads);
+- env: podman does not expand `$(NAME)` in a variable's value as the kubelet does (a
+  URL completed with a password from a Secret); the wrapper expands it, by the
+  kubelet's rules, into a podman secret of its own when a secret went into it;
+- uninstall and install again (`uninstall()`): everything goes but the Secrets marked
+  `helm.sh/resource-policy: keep`, as with `helm uninstall`; the next play adopts
+  those as they are. (On a cluster the chart's `lookup` renders their data again; a
+  render without a cluster cannot, and would make new values.)
 - Service: no kube-proxy, so each Service's name becomes a DNS alias of the pods it
   selects on a network of the run's own; a Service whose port differs from its target
   port is refused (unreachable without kube-proxy);
@@ -25,11 +32,13 @@ kube-proxy, StatefulSets and their volumes, Jobs' retries, NetworkPolicies.
 
 import base64
 import copy
+import hashlib
 import json
+import re
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import yaml
@@ -38,6 +47,9 @@ from devstack.health import answers_ok
 
 PLAYED = {"Deployment", "Job", "ConfigMap", "Secret", "Service", "ServiceAccount"}
 PROBES = ("startupProbe", "livenessProbe", "readinessProbe")
+KEEP = "helm.sh/resource-policy"
+# $(NAME) (expanded), $$ (a literal $), as the kubelet reads a variable's value.
+REFERENCE = re.compile(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)")
 
 
 class Unsupported(ValueError):
@@ -60,26 +72,39 @@ class Plan:
     config_maps: list[dict]
     services: list[dict]
     workloads: list[Workload]
+    kept: set[str] = field(default_factory=set)  # Secrets that outlive an uninstall
 
 
-def plan(documents: Iterable[dict]) -> Plan:
-    """What to play, or Unsupported naming the first thing that cannot be."""
-    secrets, config_maps, services, workloads = {}, [], [], []
+def plan(documents: Iterable[dict], adopted: Mapping[str, dict[str, str]] | None = None) -> Plan:
+    """What to play, or Unsupported naming the first thing that cannot be. `adopted`:
+    secrets an earlier install kept (name -> data), which stand for the rendered ones
+    of the same name, as the cluster would hold them."""
+    documents = list(documents)
+    secrets: dict[str, dict[str, str]] = {}
+    config_maps, services, kept = [], [], set()
     for document in documents:
         kind, name = document["kind"], document["metadata"]["name"]
         if kind not in PLAYED:
             raise Unsupported(f"{kind}/{name}: podman kube play does not play a {kind}")
         if kind == "Secret":
-            secrets[name] = _secret_data(document)
+            keep = (document["metadata"].get("annotations") or {}).get(KEEP) == "keep"
+            taken = (adopted or {}).get(name) if keep else None
+            secrets[name] = dict(taken) if taken else _secret_data(document)
+            if keep:
+                kept.add(name)
         elif kind == "ConfigMap":
             config_maps.append(document)
         elif kind == "Service":
             services.append(document)
-        elif kind in ("Deployment", "Job"):
-            workloads.append(_workload(document))
+    # Second: a workload's $(NAME) may name a secret listed after it.
+    workloads = [
+        _workload(document, secrets, config_maps)
+        for document in documents
+        if document["kind"] in ("Deployment", "Job")
+    ]
     for service in services:
         _check_service(service, workloads)
-    return Plan(secrets, config_maps, services, workloads)
+    return Plan(secrets, config_maps, services, workloads, kept)
 
 
 def _secret_data(secret: dict) -> dict[str, str]:
@@ -89,7 +114,7 @@ def _secret_data(secret: dict) -> dict[str, str]:
     return data
 
 
-def _workload(document: dict) -> Workload:
+def _workload(document: dict, secrets: dict, config_maps: list[dict]) -> Workload:
     kind, name = document["kind"], document["metadata"]["name"]
     if kind == "Deployment" and document["spec"].get("replicas", 1) != 1:
         raise Unsupported(f"{kind}/{name}: one replica only (podman would bind ports twice)")
@@ -111,6 +136,7 @@ def _workload(document: dict) -> Workload:
             readiness.append((probe["path"], ports[port] if isinstance(port, str) else port))
         for key in PROBES:
             container.pop(key, None)
+        _expand_references(container, f"{name}-{container['name']}", secrets, config_maps)
         # Reached on the run's network; never published on the host.
         container.pop("ports", None)
     for volume in spec.get("volumes", []):
@@ -126,6 +152,53 @@ def _workload(document: dict) -> Workload:
     }
     labels = pod["metadata"]["labels"]
     return Workload(name, labels, pod, declared, readiness, run_to_end=kind == "Job")
+
+
+def _expand_references(
+    container: dict, owner: str, secrets: dict[str, dict[str, str]], config_maps: list[dict]
+) -> None:
+    """Expands $(NAME) in env values from the variables defined before, as the kubelet
+    does; a value that took a secret in becomes a secret of its own (added to
+    `secrets`), so it never shows in the pod's spec."""
+    known: dict[str, tuple[str, bool]] = {}  # name -> (value, came from a secret)
+    maps = {m["metadata"]["name"]: m.get("data") or {} for m in config_maps}
+    for source in container.get("envFrom", []):
+        if "configMapRef" in source:
+            data = maps.get(source["configMapRef"]["name"], {})
+            known |= {key: (value, False) for key, value in data.items()}
+    for variable in container.get("env", []):
+        ref = variable.get("valueFrom", {}).get("secretKeyRef")
+        if ref:
+            data = secrets.get(ref["name"], {})
+            if ref["key"] in data:
+                known[variable["name"]] = (base64.b64decode(data[ref["key"]]).decode(), True)
+            continue
+        if "value" not in variable:
+            continue
+        secret = False
+
+        def substitute(match: re.Match) -> str:
+            nonlocal secret
+            if match[0] == "$$":
+                return "$"
+            if match[1] not in known:
+                return match[0]  # the kubelet leaves an unknown reference as it is
+            value, from_secret = known[match[1]]
+            secret = secret or from_secret
+            return value
+
+        value = REFERENCE.sub(substitute, variable["value"])
+        known[variable["name"]] = (value, secret)
+        if secret:
+            # podman's secret names stop at 64 characters: a digest of the owner keeps
+            # them short and apart (the owner's name carries the release).
+            digest = hashlib.sha256(f"{owner}/{variable['name']}".encode()).hexdigest()[:16]
+            name = f"env-{variable['name'].lower().replace('_', '-')[:40]}-{digest}"
+            secrets[name] = {"value": base64.b64encode(value.encode()).decode()}
+            variable.pop("value")
+            variable["valueFrom"] = {"secretKeyRef": {"name": name, "key": "value"}}
+        else:
+            variable["value"] = value
 
 
 def _check_service(service: dict, workloads: list[Workload]) -> None:
@@ -154,6 +227,7 @@ class KubePlay:
         self._pods: list[str] = []
         self._secrets: list[str] = []
         self._volumes: list[str] = []
+        self._kept: list[str] = []  # secrets left by uninstall(), removed by down()
         self._network_made = False
 
     def _podman(self, *argv: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -176,8 +250,11 @@ class KubePlay:
         self.gateway_ip = inspect[0]["subnets"][0]["gateway"]
         return self.gateway_ip
 
-    def make_secrets(self, secrets: dict[str, dict[str, str]]) -> None:
+    def make_secrets(self, secrets: dict[str, dict[str, str]], kept: Collection[str] = ()) -> None:
+        """Makes each secret; a kept one that an earlier install left is adopted as is."""
         for name, data in secrets.items():
+            if name in kept and name in self._kept:
+                continue
             with tempfile.NamedTemporaryFile("w", suffix=".json") as file:
                 json.dump(data, file)
                 file.flush()
@@ -251,12 +328,30 @@ class KubePlay:
         done = self._podman("pod", "logs", pod, check=False)
         return done.stdout + done.stderr
 
+    def uninstall(self, kept: set[str]) -> None:
+        """What `helm uninstall` does here: every pod, volume and secret of the release
+        goes, but the secrets in `kept` (resource-policy keep); the network stays."""
+        anchor = f"{self.run}-anchor"
+        for pod in reversed(self._pods):
+            if pod != anchor:
+                self._podman("pod", "rm", "--force", pod, check=False)
+        self._pods = [pod for pod in self._pods if pod == anchor]
+        for volume in self._volumes:
+            self._podman("volume", "rm", "--force", volume, check=False)
+        self._volumes = []
+        for secret in self._secrets:
+            if secret in kept:
+                self._kept.append(secret)
+            else:
+                self._podman("secret", "rm", secret, check=False)
+        self._secrets = []
+
     def down(self) -> None:
         for pod in reversed(self._pods):
             self._podman("pod", "rm", "--force", pod, check=False)
         for volume in self._volumes:
             self._podman("volume", "rm", "--force", volume, check=False)
-        for secret in self._secrets:
+        for secret in [*self._secrets, *self._kept]:
             self._podman("secret", "rm", secret, check=False)
         if self._network_made:
             self._podman("network", "rm", "--force", self.network, check=False)

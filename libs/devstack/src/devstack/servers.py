@@ -5,22 +5,26 @@ same directory and port with its data intact (fault tests rely on that). They li
 127.0.0.1 only and trade durability for speed: these are for development and tests.
 """
 
+import contextlib
+import hashlib
 import os
 import pwd
 import shlex
 import shutil
+import signal
+import stat
 import subprocess
 import tempfile
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import ClassVar, Self
 
 from devstack.binaries import find_binary
 from devstack.ports import accepts_connections, free_port, wait_until_closed
 from devstack.probes import ensure_reachable
-from devstack.processes import spawn, stop_leftover, tail, terminate
+from devstack.processes import descendants, spawn, stop_leftover, tail, terminate
 
 __all__ = ["MariaDBServer", "PostgresServer", "RedisServer", "ServerError", "free_port"]
 
@@ -59,6 +63,37 @@ class LocalServer(ABC):
 
     def is_reachable(self, timeout: float = 1.0) -> bool:
         return ensure_reachable(self.url, timeout)
+
+    @abstractmethod
+    def main_pid(self) -> int:
+        """The process id of the running server (its postmaster, for Postgres)."""
+
+    @contextlib.contextmanager
+    def frozen(self) -> Iterator[None]:
+        """Every process of the server stopped (SIGSTOP) inside the block and continued
+        after it: a server that hangs rather than goes away. Its kernel still accepts
+        connections and acknowledges what clients send; nothing answers."""
+        main = self.main_pid()
+        # The main process first: stopped, it starts no new process to miss.
+        os.kill(main, signal.SIGSTOP)
+        try:
+            for pid in descendants(main):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGSTOP)
+            yield
+        finally:
+            self.thaw()
+
+    def thaw(self) -> None:
+        """Continues every process of the server: the end of `frozen`, and a fixture's
+        safety net when a test was cut short inside it (a frozen server cannot stop)."""
+        try:
+            main = self.main_pid()
+        except ServerError:  # stopped meanwhile: nothing left to continue
+            return
+        for pid in [*descendants(main), main]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
 
     def __enter__(self) -> Self:
         self.start()
@@ -113,11 +148,47 @@ class LocalServer(ABC):
         staging.rename(self.datadir)
 
 
+# Root's clusters whose data dir the postgres account could not reach (a clone under
+# /root, mode 700) live here instead, one folder per data dir asked for.
+RELOCATED_POSTGRES_PARENT = Path("/var/tmp")  # noqa: S108 - kept across reboots, o+x
+
+
+def _searchable_by_anyone(path: Path) -> bool:
+    """Whether every existing folder above `path` lets any account pass (o+x)."""
+    return all(folder.stat().st_mode & stat.S_IXOTH for folder in path.parents if folder.exists())
+
+
+def relocated_postgres_datadir(datadir: Path) -> Path:
+    digest = hashlib.sha256(str(datadir).encode()).hexdigest()[:12]
+    return RELOCATED_POSTGRES_PARENT / f"pyservices-postgres-{digest}"
+
+
+def _postgres_account() -> pwd.struct_passwd:
+    try:
+        return pwd.getpwnam("postgres")
+    except KeyError:
+        raise ServerError(
+            f"{find_binary('initdb')} is installed but there is no postgres account, which "
+            "runs the server when we are root (Postgres refuses root): create it "
+            "(useradd --system postgres) or run as another user"
+        ) from None
+
+
 class PostgresServer(LocalServer):
     """A cluster run by `pg_ctl`, as the postgres user when we are root (Postgres refuses
-    to run as root)."""
+    to run as root). That user must reach the data dir: with `relocate_private`, as root,
+    one below a private folder (a clone under /root) moves to /var/tmp, linked from where
+    it was asked for."""
 
     kind = "postgres"
+
+    def __init__(self, datadir: Path, port: int, *, relocate_private: bool = False):
+        super().__init__(datadir, port)
+        # Asked for, and linked to the data dir when that had to move (see start). Only
+        # where asked: a throwaway dir removed after use would leave the moved data behind.
+        self.requested_datadir = self.datadir
+        if relocate_private and _running_as_root() and not _searchable_by_anyone(self.datadir):
+            self.datadir = relocated_postgres_datadir(self.datadir)
 
     @property
     def url(self) -> str:
@@ -158,21 +229,23 @@ class PostgresServer(LocalServer):
     def _initialise(self) -> None:
         if (self.datadir / "PG_VERSION").exists():
             return
+        # Found (as root: installed) first: the package is what makes the postgres account.
+        initdb = find_binary("initdb")
         staging = self._staging_dir()
         try:
             if _running_as_root():
-                account = pwd.getpwnam("postgres")
+                account = _postgres_account()
                 os.chown(staging, account.pw_uid, account.pw_gid)
             self._check_postgres_can_reach(staging)
-        except (OSError, KeyError, ServerError):
+        except (OSError, ServerError):
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        initdb = [
-            find_binary("initdb"),
+        argv = [
+            initdb,
             *("-D", str(staging), "-U", "postgres", "--auth=trust"),
             *("--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"),
         ]
-        completed = self._run(initdb)
+        completed = self._run(argv)
         if completed.returncode != 0:
             shutil.rmtree(staging, ignore_errors=True)
             raise ServerError(f"initdb failed for {self.datadir}:\n{completed.stdout}")
@@ -184,7 +257,26 @@ class PostgresServer(LocalServer):
     def _is_running(self) -> bool:
         return (self.datadir / "postmaster.pid").exists() and self._pg_ctl("status").returncode == 0
 
+    def _link_requested_datadir(self) -> None:
+        """Where the data was asked to be, a link to where it is (`make clean` follows it)."""
+        link = self.requested_datadir
+        if link == self.datadir or link.is_symlink():
+            return
+        if link.is_dir() and not any(link.iterdir()):
+            link.rmdir()
+        if link.exists():
+            raise ServerError(f"the postgres user cannot enter {link}: {link.parent} is private")
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(self.datadir, target_is_directory=True)
+
+    def main_pid(self) -> int:
+        try:
+            return int((self.datadir / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            raise self._error("is not running") from None
+
     def start(self) -> None:
+        self._link_requested_datadir()
         self._initialise()
         self._check_postgres_can_reach(self.datadir)
         if self._is_running():
@@ -230,6 +322,11 @@ class _ChildServer(LocalServer):
 
     @abstractmethod
     def _argv(self) -> list[str]: ...
+
+    def main_pid(self) -> int:
+        if self._process is None or self._process.poll() is not None:
+            raise self._error("is not running (or was started by another object)")
+        return self._process.pid
 
     def start(self) -> None:
         if self._process is not None and self._process.poll() is None:
@@ -327,3 +424,12 @@ SERVER_CLASSES: dict[str, type[LocalServer]] = {
     "mysql": MariaDBServer,
     "redis": RedisServer,
 }
+
+
+def kept_server(kind: str, datadir: Path, port: int) -> LocalServer:
+    """A server whose data stays between runs (`make run`'s, under .data): as root, a
+    Postgres data dir below a private folder moves to /var/tmp (`make clean` follows the
+    link)."""
+    if kind == "postgres":
+        return PostgresServer(datadir, port, relocate_private=True)
+    return SERVER_CLASSES[kind](datadir, port)

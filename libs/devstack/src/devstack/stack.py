@@ -21,13 +21,19 @@ from sqlalchemy.engine import make_url
 from devstack import prometheus
 from devstack.binaries import MissingBinary
 from devstack.databases import create_database, has_rows, with_database
-from devstack.gateway import Gateway, GatewayError, TemplateError
+from devstack.gateway import (
+    TRUSTED_PROXIES_VARIABLE,
+    Gateway,
+    GatewayError,
+    TemplateError,
+    parse_trusted_proxies,
+)
 from devstack.keys import ensure_dev_keypair
 from devstack.layout import repo_root
 from devstack.lock import AlreadyRunning, RunLock
 from devstack.ports import accepts_connections
 from devstack.probes import ensure_reachable
-from devstack.servers import SERVER_CLASSES, LocalServer, ServerError
+from devstack.servers import LocalServer, ServerError, kept_server
 from devstack.services import HOST, SERVICES, Service
 from devstack.supervisor import ChildFailed, ChildSpec, StopRequested, Supervisor, stop_signals
 
@@ -137,7 +143,7 @@ class Stack:
         if ensure_reachable(url):
             self.say(f"{kind}: using {_shown(url)}")
             return url
-        server = SERVER_CLASSES[kind](self.data / kind, alternate_port)
+        server = kept_server(kind, self.data / kind, alternate_port)
         self.say(
             f"{kind}: nothing answers at {_shown(url)} ({variable}); "
             f"starting one on port {alternate_port} with data in {server.datadir}"
@@ -267,7 +273,12 @@ class Stack:
         upstreams = {
             s.name: f"{HOST}:{s.port}" for s in (*SERVICES, *self.services) if s.port is not None
         }
-        gateway = Gateway(self.data / "gateway", f"{HOST}:{self.gateway_port()}", upstreams)
+        gateway = Gateway(
+            self.data / "gateway",
+            f"{HOST}:{self.gateway_port()}",
+            upstreams,
+            trusted_proxies=parse_trusted_proxies(self.environ.get(TRUSTED_PROXIES_VARIABLE, "")),
+        )
         command = gateway.prepare()
         health = f"{gateway.url}/healthz"
         self.supervisor.start(

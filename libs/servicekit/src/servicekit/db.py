@@ -5,16 +5,15 @@
 engine psycopg (3) or PyMySQL, so one setting runs a service in both modes.
 """
 
+import logging
 import math
 import re
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-import asyncmy.errors
-import asyncpg
-import psycopg
-import pymysql
 from sqlalchemy import (
     Connection,
     Engine,
@@ -37,10 +36,14 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import ConnectionPoolEntry, Pool, QueuePool
+from sqlalchemy.pool import ConnectionPoolEntry, Pool, PoolProxiedConnection, QueuePool
 
+from servicekit import deadlines
+from servicekit.errors import ServiceUnavailable
 from servicekit.pools import CheckoutObserver, FairAsyncQueuePool, timed
 from servicekit.settings import ProcessSettings, ServiceSettings
+
+logger = logging.getLogger(__name__)
 
 _DRIVERS = {
     # backend: (async driver, sync driver)
@@ -56,6 +59,12 @@ def _with_driver(url: str | URL, mode: int) -> URL:
     if backend not in _DRIVERS:
         raise ValueError(f"unsupported database {backend!r}: use postgresql:// or mysql://")
     url = url.set(drivername=f"{backend}+{_DRIVERS[backend][mode]}")
+    if url.drivername == "postgresql+asyncpg" and "sslmode" in url.query:
+        # libpq's (and psycopg's) sslmode=require is asyncpg's ssl=require: one URL
+        # for both drivers, as an external server's URL gives it.
+        url = url.difference_update_query(["sslmode"]).update_query_dict(
+            {"ssl": url.query["sslmode"]}
+        )
     if backend != "postgresql" and "charset" not in url.query:
         url = url.update_query_dict({"charset": "utf8mb4"})
     return url
@@ -85,6 +94,12 @@ CheckoutTimers = Callable[[str, URL], CheckoutObserver]
 
 
 def _connect_args(url: URL, settings: ProcessSettings) -> dict:
+    return _driver_connect_args(url, settings) | deadlines.deadline_connect_args(
+        url, settings.db_call_timeout
+    )
+
+
+def _driver_connect_args(url: URL, settings: ProcessSettings) -> dict:
     timeout = settings.db_connect_timeout
     name = settings.service_name
     ms = settings.db_statement_timeout_ms
@@ -106,6 +121,8 @@ def _connect_args(url: URL, settings: ProcessSettings) -> dict:
                 "application_name": name,
             }
         case _:
+            # The TCP connect only: the handshake is bounded by the read timeout
+            # (servicekit.deadlines).
             return {"connect_timeout": timeout}
 
 
@@ -173,6 +190,7 @@ def create_sync_engine(
     surl = sync_url(database_url)
     pool = timed(QueuePool, checkout_timers("sync", surl)) if checkout_timers else QueuePool
     engine = create_engine(surl, poolclass=pool, **_engine_options(surl, settings))
+    deadlines.install(engine, settings.db_call_timeout)
     if not is_postgres(surl):
         _limit_mysql_statements(engine, settings.db_statement_timeout_ms)
     return engine
@@ -196,6 +214,7 @@ def create_database(
     if checkout_timers:
         pool = timed(pool, checkout_timers("async", aurl))
     async_engine = create_async_engine(aurl, poolclass=pool, **_engine_options(aurl, settings))
+    deadlines.install(async_engine.sync_engine, settings.db_call_timeout)
     if not is_postgres(aurl):
         _limit_mysql_statements(async_engine.sync_engine, settings.db_statement_timeout_ms)
     sync_engine = create_sync_engine(
@@ -209,44 +228,112 @@ def create_database(
     )
 
 
-# SQLSTATEs of a cancelled statement (our statement timeout) and of a server going away.
+# SQLSTATEs of a cancelled statement (our statement timeout) and of a server going away;
+# class 08 is a connection failure.
 _UNAVAILABLE_SQLSTATES = {"57014", "57P01", "57P02", "57P03"}
 # MySQL/MariaDB: statement time exceeded (MariaDB 1969, MySQL 3024), lock wait timeout.
 _UNAVAILABLE_MYSQL_ERRORS = {1969, 3024, 1205}
+# The drivers' own errors of a connection rather than of a statement (PEP 249's names;
+# asyncpg's InterfaceError is a closed connection or a misuse of one).
+_CONNECTION_ERRORS = {
+    "psycopg": ("OperationalError", "InterfaceError"),
+    "pymysql.err": ("OperationalError", "InterfaceError"),
+    "asyncmy.errors": ("OperationalError", "InterfaceError"),
+    "asyncpg.exceptions": ("InterfaceError",),
+}
+_DRIVERS_PACKAGES = {"asyncpg", "asyncmy", "psycopg", "pymysql"}
 _MYSQL_KEY = re.compile(r"for key '(?:[^']*\.)?([^'.]+)'")
 
 
-# The drivers' own errors that say the database is unavailable, when a driver is called
-# directly (servicekit.reads) rather than through SQLAlchemy, which wraps them.
-_UNAVAILABLE_DRIVER_ERRORS = (
-    psycopg.OperationalError,
-    pymysql.err.OperationalError,
-    pymysql.err.InterfaceError,
-    asyncmy.errors.OperationalError,
-    asyncmy.errors.InterfaceError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-)
+class DatabaseUnavailable(ServiceUnavailable):
+    """What `driver_calls` raises for a database that is gone, too slow or frozen."""
+
+    title = "Database unavailable"
+
+    def __init__(self) -> None:
+        super().__init__("The database did not answer in time; retry shortly.")
 
 
 def is_unavailable(error: BaseException) -> bool:
-    """True when the database is gone, too slow or out of connections: a 503, not a 500."""
+    """True when the database is gone, too slow or out of connections: a 503, not a 500.
+
+    Takes SQLAlchemy's errors and the drivers' own (asyncpg, asyncmy, psycopg, PyMySQL,
+    from SQL run on a bare driver connection), a call past DB_CALL_TIMEOUT included.
+    """
     if isinstance(error, exc.TimeoutError | exc.OperationalError | exc.InterfaceError):
         return True
     if isinstance(error, exc.DBAPIError):
-        return error.connection_invalidated or (
-            error.orig is not None and is_unavailable(error.orig)
-        )
-    if isinstance(error, _UNAVAILABLE_DRIVER_ERRORS):
+        orig = error.orig
+        return error.connection_invalidated or (orig is not None and _server_unavailable(orig))
+    if isinstance(error, exc.SQLAlchemyError):
+        return False
+    if isinstance(error, DatabaseUnavailable):
         return True
-    # asyncpg's cancellations (our statement timeout) carry only their SQLSTATE.
-    if getattr(error, "sqlstate", None) in _UNAVAILABLE_SQLSTATES:
+    # Drivers raise plain OS errors when they cannot connect at all; asyncpg's
+    # command_timeout raises TimeoutError.
+    if isinstance(error, OSError | TimeoutError):
         return True
-    if isinstance(error, pymysql.err.Error | asyncmy.errors.Error):
-        args: tuple[object, ...] = error.args
-        return bool(args) and args[0] in _UNAVAILABLE_MYSQL_ERRORS
-    # Drivers raise plain OS errors when they cannot connect at all.
-    return isinstance(error, OSError | TimeoutError)
+    if type(error).__module__.partition(".")[0] not in _DRIVERS_PACKAGES:
+        return False
+    return _server_unavailable(error) or isinstance(error, _driver_connection_errors())
+
+
+def _server_unavailable(error: BaseException) -> bool:
+    # asyncpg's cancellations arrive through SQLAlchemy as a plain DBAPIError; the
+    # SQLSTATE tells (psycopg's errors carry it too).
+    sqlstate = getattr(error, "sqlstate", None) or ""
+    if sqlstate in _UNAVAILABLE_SQLSTATES or sqlstate.startswith("08"):
+        return True
+    args: tuple[object, ...] = getattr(error, "args", ())
+    return bool(args) and args[0] in _UNAVAILABLE_MYSQL_ERRORS
+
+
+def _driver_connection_errors() -> tuple[type[BaseException], ...]:
+    # From the drivers already imported: one that is not has raised nothing, and
+    # importing psycopg alone takes a third of a second.
+    return tuple(
+        getattr(module, name)
+        for module_name, names in _CONNECTION_ERRORS.items()
+        if (module := sys.modules.get(module_name)) is not None
+        for name in names
+    )
+
+
+def discard(pooled: PoolProxiedConnection, error: BaseException | None = None) -> None:
+    """Takes a pooled connection out of use: the pool closes it now, without waiting on
+    the server (servicekit.deadlines), and opens a new one on a later checkout. For a
+    connection whose call failed in a way that may leave it unusable."""
+    pooled.invalidate(error)
+
+
+@contextmanager
+def driver_calls(pooled: PoolProxiedConnection) -> Iterator[Any]:
+    """`with driver_calls(pooled) as driver:` SQL run on the bare driver connection of a
+    pooled one (asyncpg or asyncmy awaited inside the block, psycopg or PyMySQL called).
+
+    Every call is bounded by DB_CALL_TIMEOUT (the engines set the drivers up so). An
+    error that may leave the connection unusable (`is_unavailable`: a passed deadline, a
+    lost server; or a cancellation) discards it, and an unavailable database becomes
+    `DatabaseUnavailable`, a 503 problem. Any other error passes unchanged. `pooled` is
+    what `await async_connection.get_raw_connection()`, `connection.connection` or
+    `engine.raw_connection()` return; give it back (close it) as usual afterwards.
+    """
+    try:
+        yield pooled.driver_connection
+    except Exception as error:
+        if not is_unavailable(error):
+            raise
+        discard(pooled, error)
+        logger.warning("database unavailable: %s", _first_line(error))
+        raise DatabaseUnavailable() from error
+    except BaseException as error:  # cancelled mid-call: the protocol state is unknown
+        discard(pooled, error)
+        raise
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error)
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def violated_constraint(error: exc.IntegrityError) -> str | None:

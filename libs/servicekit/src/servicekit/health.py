@@ -1,4 +1,15 @@
-"""`/healthz` answers from memory; `/readyz` checks the database, its schema and Redis."""
+"""`/healthz` answers from memory; `/readyz` checks the database, its schema and Redis.
+
+Readiness is what a kubelet asks to decide whether this replica gets traffic. Until the
+process has once found its database at its schema and Redis answering, it is not ready
+(a new pod waits for its migrations, and a misconfigured one never replaces a working
+one in a rolling update). After that, a dependency that stops answering is shared by
+every replica: taking them all out of their Service would turn the 503 problems the app
+answers by itself (with Retry-After, per route: most reads need no Redis) into the
+gateway's 502s for every route. So /readyz then stays 200 with `status: degraded` and
+names what does not answer; the replica leaves its Service only when it stops answering
+/readyz at all (a wedged event loop), which the probe's own timeout catches.
+"""
 
 import asyncio
 import logging
@@ -54,13 +65,17 @@ NOT_READY = problem_response("Not ready: `checks` names what does not answer")
 
 @router.get("/readyz", response_model=None, responses={503: NOT_READY})
 async def readyz(request: Request) -> JSONResponse | ProblemResponse:
-    """Readiness: the database (at this code's schema) and Redis answer within a second."""
+    """Readiness: the database (at this code's schema) and Redis answered within a second,
+    now or once since the process started (then `degraded` names what does not now)."""
     state = state_of(request.app)
     found = await asyncio.gather(
         _check("database", _database_probe(state)), _check("redis", state.redis.ping)
     )
     checks = found[0] | found[1]
     if all(status == "ok" for status in checks.values()):
+        state.has_been_ready = True
         return JSONResponse({"status": "ok", "checks": checks})
+    if state.has_been_ready:
+        return JSONResponse({"status": "degraded", "checks": checks})
     failing = ", ".join(name for name, status in checks.items() if status != "ok")
     return problem(request, 503, title="Not ready", detail=f"unavailable: {failing}", checks=checks)

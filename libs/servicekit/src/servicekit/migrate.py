@@ -41,6 +41,8 @@ class MigrationError(RuntimeError):
 
 
 def _postgres(url: URL, database: str | None = None) -> psycopg.Connection:
+    # TLS as the URL asks (an external server's ?sslmode=require); else libpq's default.
+    sslmode = url.query.get("sslmode")
     return psycopg.connect(
         host=url.host or "127.0.0.1",
         port=url.port or 5432,
@@ -49,6 +51,7 @@ def _postgres(url: URL, database: str | None = None) -> psycopg.Connection:
         dbname=database or url.database or "postgres",
         connect_timeout=5,
         autocommit=True,  # CREATE DATABASE refuses to run inside a transaction
+        sslmode=sslmode if isinstance(sslmode, str) else "prefer",
     )
 
 
@@ -126,6 +129,8 @@ def _refused(error: Exception) -> bool:
     if isinstance(error, pymysql.err.OperationalError):
         return error.args[0] in _MYSQL_REFUSALS
     message = str(error)
+    if "does not support SSL" in message:  # the URL asks for TLS this server lacks
+        return True
     return "FATAL:" in message and not any(state in message for state in _POSTGRES_PASSING)
 
 

@@ -94,7 +94,9 @@ async def _database_error(request: Request, error: sa_exc.SQLAlchemyError) -> Pr
         return problem(request, 500, detail=_UNEXPECTED)
     # One line, no traceback: during an outage every request ends here.
     cause = getattr(error, "orig", None) or error
-    logger.warning("database unavailable: %s", str(cause).splitlines()[0] if str(cause) else "")
+    # asyncpg's TimeoutError (a call past DB_CALL_TIMEOUT) says nothing but its name.
+    said = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
+    logger.warning("database unavailable: %s", said)
     return problem(
         request,
         503,

@@ -21,11 +21,13 @@ conversion per value. The connections are the pools' own, so the pool's size, ti
 and metrics hold for reads and writes alike, and the pool's reset on return ends any
 transaction a MySQL read opened (Postgres reads run in autocommit: one round trip).
 
-A driver error becomes SQLAlchemy's (OperationalError when the database is unavailable,
-servicekit.db.is_unavailable: a 503), named after the query, and the connection it
-happened on is discarded, never returned to the pool.
+Every query is bounded by DB_CALL_TIMEOUT (servicekit.deadlines sets the drivers up). A
+driver error discards the connection it happened on, never returned to the pool; an
+unavailable database (servicekit.db.is_unavailable) is `DatabaseUnavailable`, a 503,
+and any other error SQLAlchemy's `DBAPIError`, named after the query.
 """
 
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -39,10 +41,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.util import await_, greenlet_spawn
 
-from servicekit.db import Database, is_unavailable
+from servicekit.db import Database, DatabaseUnavailable, discard, is_unavailable
+from servicekit.deadlines import timed_out
 from servicekit.named_sql import Query, Shape, Statement
 from servicekit.tracing import query_span, recording
 
+logger = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
 Row = dict[str, Any]
@@ -94,7 +98,7 @@ class _DriverReads:
             if span is not None:
                 span.record_exception(error)
             if isinstance(error, Exception):
-                raise _as_sqlalchemy_error(query.name, error) from error
+                raise _failed(query.name, error) from error
             raise
         finally:
             if span is not None:
@@ -104,9 +108,10 @@ class _DriverReads:
         raise NotImplementedError
 
 
-def _as_sqlalchemy_error(what: str, error: Exception) -> exc.DBAPIError:
+def _failed(what: str, error: Exception) -> Exception:
     if is_unavailable(error):
-        return exc.OperationalError(what, None, error)
+        logger.warning("database unavailable in %s: %s", what, str(error).partition("\n")[0])
+        return DatabaseUnavailable()
     return exc.DBAPIError(what, None, error)
 
 
@@ -257,7 +262,7 @@ def _checked_out(db: Database, engine: Engine, bound: Connection | None) -> Iter
     try:
         pooled = engine.raw_connection()
     except Exception as error:  # SQLAlchemy's Connection would wrap these too
-        raise _as_sqlalchemy_error("connect", error) from error
+        raise _failed("connect", error) from error
     connection: Any = pooled.driver_connection
     # psycopg would open a transaction first: one round trip more for a read that is
     # its own snapshot anyway. (asyncpg has none to open.)
@@ -290,15 +295,21 @@ def _checked_out(db: Database, engine: Engine, bound: Connection | None) -> Iter
 
 
 def _discard(engine: Engine, pooled: PoolProxiedConnection, error: BaseException) -> None:
-    """Never returns the connection to the pool; when the server went away, neither any
-    connection it handed out before now (what SQLAlchemy's Connection does on a
-    disconnect: each is replaced at its next checkout, rather than failing a request)."""
-    if isinstance(error, Exception) and engine.dialect.is_disconnect(
-        cast(DBAPIModule.Error, error), pooled.dbapi_connection, None
+    """Never returns the connection to the pool. When the server went away (a restart,
+    not a passed deadline: a frozen server's other connections work again once it
+    runs), neither any connection the pool handed out before now: what SQLAlchemy's
+    Connection does on a disconnect, each replaced at its next checkout rather than
+    failing a request."""
+    if (
+        isinstance(error, Exception)
+        and not timed_out(error)
+        and engine.dialect.is_disconnect(
+            cast(DBAPIModule.Error, error), pooled.dbapi_connection, None
+        )
     ):
         engine.pool._invalidate(pooled, error)
     else:
-        pooled.invalidate(error)
+        discard(pooled, error)
 
 
 def reads_of(session: Session) -> Reads:

@@ -44,7 +44,13 @@ class ProcessSettings(BaseSettings):
     # How long a request waits for a pooled connection before it gets a 503.
     db_pool_timeout: PositiveFloat = 5.0
     db_connect_timeout: PositiveFloat = 2.0
+    # The server cancels a statement that runs longer than this (a 503) ...
     db_statement_timeout_ms: PositiveInt = 5_000
+    # ... and the client gives up on any one database call after this, discarding the
+    # connection: a frozen server answers no timeout of its own, and its kernel still
+    # acknowledges TCP, so keepalives stay silent (servicekit.deadlines). Longer than the
+    # statement timeout, so that a live server's own cancellation comes back first.
+    db_call_timeout: PositiveFloat = 6.0
     # Threads for `def` handlers; AnyIO's default is 40. More threads than pooled
     # connections only queue on the pool, so the default matches the sync pool.
     sync_threads: PositiveInt = 20
@@ -55,6 +61,16 @@ class ProcessSettings(BaseSettings):
     # Pins this process's Snowflake worker id; otherwise one is leased from Redis.
     worker_id: int | None = Field(default=None, ge=0, le=1023)
     worker_id_lease_seconds: PositiveInt = 30
+
+    @model_validator(mode="after")
+    def _the_server_cancels_before_the_client_gives_up(self) -> Self:
+        if self.db_call_timeout * 1000 <= self.db_statement_timeout_ms:
+            raise ValueError(
+                "DB_CALL_TIMEOUT (seconds) must be longer than DB_STATEMENT_TIMEOUT_MS "
+                "(milliseconds): the server must cancel a slow statement before the "
+                "client gives up on the connection"
+            )
+        return self
 
 
 class DatabaseSettings(BaseSettings):

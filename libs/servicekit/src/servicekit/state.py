@@ -36,6 +36,8 @@ class ServiceState(Generic[OwnResources]):
     sync_redis: Redis  # for def handlers
     token_verifier: TokenVerifier
     resources: OwnResources
+    # Set by the first /readyz that found every dependency answering (servicekit.health).
+    has_been_ready: bool = False
 
 
 def state_of(app: FastAPI) -> ServiceState[Any]:

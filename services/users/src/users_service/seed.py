@@ -11,8 +11,9 @@ import sys
 import time
 from datetime import timedelta
 
-from sqlalchemy import create_engine, func, insert, select
+from sqlalchemy import create_engine, func, insert, inspect, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
 from servicekit.db import has_rows, sync_url
 from servicekit.models import utcnow
@@ -73,6 +74,25 @@ def seed(engine: Engine, count: int, rng: random.Random) -> int:
         return connection.execute(select(func.count()).select_from(User)).scalar_one()
 
 
+def _require_migrated(engine: Engine) -> None:
+    """One line saying what to run first, rather than SQLAlchemy's traceback."""
+    shown = engine.url.render_as_string(hide_password=True)
+    try:
+        migrated = inspect(engine).has_table(User.__tablename__)
+    except OperationalError as error:
+        reason = str(error.orig).strip().splitlines()[-1].strip()
+        raise SystemExit(
+            f"cannot seed {shown}: {reason} (`make run` makes its databases)"
+        ) from None
+    finally:
+        engine.dispose()
+    if not migrated:
+        raise SystemExit(
+            f"cannot seed {shown}: it has no users table; `make run` migrates it (or "
+            "alembic -c services/users/alembic.ini upgrade head with this DATABASE_URL)"
+        )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1000, help="users to add (default 1000)")
@@ -85,6 +105,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("--count must be >= 0")
     settings = load_settings(DatabaseSettings)
     engine = create_engine(sync_url(settings.database_url))
+    _require_migrated(engine)
     if args.if_empty and has_rows(engine, "users"):
         print("users has rows already: nothing seeded", file=sys.stderr)
         engine.dispose()

@@ -1,0 +1,88 @@
+"""The chart's own workloads played on podman against the machine's servers: what the
+chart smoke and reinstall tests share (devstack.kube_play plays; this wires it to
+servers and waits for it).
+
+The servers listen on loopback; pods reach them through relays on the run's network's
+gateway address, and the chart is given those addresses as external servers.
+"""
+
+from collections.abc import Mapping
+from contextlib import ExitStack
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from devstack import databases
+from devstack.kube_play import KubePlay, Plan, aliases_for
+from devstack.relay import TcpRelay
+
+
+class ServerRelays:
+    """server name -> the URL pods reach it at, for as long as the block runs."""
+
+    def __init__(self, gateway_ip: str, targets: Mapping[str, str]):
+        self.gateway_ip = gateway_ip
+        self.targets = dict(targets)
+        self._stack = ExitStack()
+
+    def __enter__(self) -> dict[str, str]:
+        urls = {}
+        for name, url in self.targets.items():
+            parsed = make_url(url)
+            relay = TcpRelay(self.gateway_ip, (parsed.host or "127.0.0.1", parsed.port or 0))
+            relay.start()
+            self._stack.callback(relay.stop)
+            urls[name] = parsed.set(host=self.gateway_ip, port=relay.port).render_as_string(
+                hide_password=False
+            )
+        return urls
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stack.close()
+
+
+class PlayFailed(AssertionError):
+    """A Job ended non-zero or a workload never got ready; the message holds its log."""
+
+
+def install(
+    kube: KubePlay, played: Plan, order: list[str], *, job_timeout: float, ready_timeout: float
+) -> dict[str, str]:
+    """Runs the Jobs to their end, then starts the workloads in `order` (components),
+    each ready before the next; returns component -> address on the run's network."""
+    kube.make_secrets(played.secrets, played.kept)
+    for job in (w for w in played.workloads if w.run_to_end):
+        kube.play(job, played.config_maps, aliases=[])
+        code, log = kube.wait_until_ended(job, job_timeout)
+        if code != 0:
+            raise PlayFailed(f"{job.name} ended {code}:\n{log[-4000:]}")
+    by_component = {
+        w.labels["app.kubernetes.io/component"]: w for w in played.workloads if not w.run_to_end
+    }
+    if sorted(by_component) != sorted(order):
+        raise PlayFailed(f"the render has {sorted(by_component)}, not {sorted(order)}")
+    addresses = {}
+    for component in order:
+        workload = by_component[component]
+        address = kube.play(workload, played.config_maps, aliases_for(workload, played.services))
+        if not kube.wait_until_ready(workload, address, ready_timeout):
+            raise PlayFailed(f"{component} never got ready:\n{kube.logs(workload.name)[-4000:]}")
+        addresses[component] = address
+    return addresses
+
+
+def drop_release_databases(server_urls: Mapping[str, str], prefix: str) -> None:
+    """Drops the databases and roles a release with this databaseNamePrefix made."""
+    for server in ("postgres", "mysql"):
+        admin = server_urls[server]
+        driver = {"postgres": "postgresql+psycopg", "mysql": "mysql+pymysql"}[server]
+        engine = create_engine(make_url(admin).set(drivername=driver), isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            for service in ("users", "items", "tasks"):
+                name = f"{prefix}{service}"
+                databases.drop_database(admin, name)
+                if server == "postgres":
+                    connection.execute(text(f'DROP ROLE IF EXISTS "{name}"'))
+                else:
+                    connection.execute(text(f"DROP USER IF EXISTS '{name}'@'%'"))
+        engine.dispose()
