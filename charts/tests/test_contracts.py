@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from devstack.binaries import find_binary
+from devstack.gateway_edge import FILE_SETTINGS
 from devstack.layout import repo_root
 from items_service.app import create_items_app
 from items_service.settings import ItemsSettings
@@ -54,8 +55,9 @@ ALLOWED = {
     "tasks": setting_names(TasksSettings) | OTEL,
     "worker": setting_names(WorkerSettings) | OTEL,
     "beat": setting_names(WorkerSettings) | OTEL,
-    # The entrypoint's own: the proxies whose X-Forwarded-For it believes.
-    "gateway": gateway_placeholders() | {"GATEWAY_TRUSTED_PROXIES"},
+    # The entrypoint's own: the proxies whose X-Forwarded-For it believes, and the
+    # settings it writes into included files (allowed origins, per-client limits).
+    "gateway": gateway_placeholders() | {"GATEWAY_TRUSTED_PROXIES", *FILE_SETTINGS},
     "locust": LOCUST,
     "migrate": setting_names(MigrationSettings),
     "seed": setting_names(DatabaseSettings),

@@ -22,6 +22,7 @@ contract tests hold it to that.
 {{- $_ := set $settings "GATEWAY_LISTEN" (toString $c.port) -}}
 {{- $_ := set $settings "NGINX_RUNTIME_DIR" "/tmp/nginx" -}}
 {{- $_ := set $settings "GATEWAY_TRUSTED_PROXIES" (join "," ($c.trustedProxies | default list)) -}}
+{{- include "pyservices.gatewayEdgeSettings" (dict "c" $c "settings" $settings) -}}
 {{- end -}}
 {{- if $c.targetUrl -}}
 {{- $_ := set $settings "LOCUST_HOST" $c.targetUrl -}}
@@ -76,4 +77,21 @@ passwords from them (pyservices.databaseUrlEnv). */}}
   valueFrom:
     secretKeyRef: {name: {{ include "pyservices.secrets.tokens" $ctx }}, key: private-key}
 {{- end }}
+{{- end -}}
+
+{{/* What the gateway's API consumers meet: CORS, per-client limits, compression, as the
+variables gateway/entrypoint.sh reads (devstack/gateway_edge.py for `make run`). */}}
+{{- define "pyservices.gatewayEdgeSettings" -}}
+{{- $c := .c -}}
+{{- $s := .settings -}}
+{{- $_ := set $s "GATEWAY_CORS_ORIGINS" (join "," $c.cors.allowedOrigins) -}}
+{{- $_ := set $s "GATEWAY_CORS_METHODS" (join "," $c.cors.allowedMethods) -}}
+{{- $_ := set $s "GATEWAY_CORS_HEADERS" (join "," $c.cors.allowedHeaders) -}}
+{{- $_ := set $s "GATEWAY_CORS_MAX_AGE" (toString (int64 $c.cors.maxAgeSeconds)) -}}
+{{- $_ := set $s "GATEWAY_READ_RATE" (toString (int64 $c.rateLimits.reads.perSecond)) -}}
+{{- $_ := set $s "GATEWAY_READ_BURST" (toString (int64 $c.rateLimits.reads.burst)) -}}
+{{- $_ := set $s "GATEWAY_WRITE_RATE" (toString (int64 $c.rateLimits.writes.perSecond)) -}}
+{{- $_ := set $s "GATEWAY_WRITE_BURST" (toString (int64 $c.rateLimits.writes.burst)) -}}
+{{- $_ := set $s "GATEWAY_GZIP_MIN_BYTES" (toString (int64 $c.compression.minBytes)) -}}
+{{- $_ := set $s "GATEWAY_GZIP_LEVEL" (toString (int64 $c.compression.level)) -}}
 {{- end -}}

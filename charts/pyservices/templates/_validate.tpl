@@ -45,6 +45,14 @@ install` stops with one clear line instead of leaving a pod that crash-loops.
 {{- if and $v.comparison.enabled (not (or $v.components.gateway.enabled $v.components.locust.targetUrl)) }}
 {{- fail "comparison needs a gateway: enable it or set components.locust.targetUrl" }}
 {{- end }}
+{{- with $v.components.gateway }}
+{{- if and (has "*" .cors.allowedOrigins) (gt (len .cors.allowedOrigins) 1) }}
+{{- fail "components.gateway.cors.allowedOrigins: * (any origin) stands alone" }}
+{{- end }}
+{{- if and $v.comparison.enabled .enabled (not $v.components.locust.targetUrl) (or .rateLimits.reads.perSecond .rateLimits.writes.perSecond) }}
+{{- fail "comparison drives the gateway from one address, so components.gateway.rateLimits would be what it measures: set their perSecond to 0 for the comparison" }}
+{{- end }}
+{{- end }}
 {{- if and $v.faults.enabled (not $v.faults.existingSecret) }}
 {{- fail "faults.enabled needs faults.existingSecret: a Secret holding the admin token (at least 16 characters) under faults.tokenKey" }}
 {{- end }}

@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from devstack.gateway import Gateway, TemplateError, render
+from devstack.gateway_edge import EdgeSettings
 from devstack.layout import gateway_template
 from devstack.ports import free_port
 
@@ -148,6 +149,7 @@ def test_template_placeholders_cannot_clash_with_nginx_variables():
         "USERS_UPSTREAM",
         "ITEMS_UPSTREAM",
         "TASKS_UPSTREAM",
+        *EdgeSettings().placeholders,
     }
     assert not re.findall(r"\$[A-Z]", code.replace("${", ""))
 
@@ -162,6 +164,7 @@ def test_envsubst_renders_the_template_like_render(tmp_path):
         "USERS_UPSTREAM": "users:8000",
         "ITEMS_UPSTREAM": "items:8000",
         "TASKS_UPSTREAM": "tasks:8000",
+        **EdgeSettings().placeholders,
     }
     shell_format = " ".join(f"${{{name}}}" for name in values)
     rendered = subprocess.run(

@@ -40,12 +40,13 @@ import secrets
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
 from devstack.binaries import MissingBinary
+from devstack.gateway_edge import READ_RATE, WRITE_RATE
 from devstack.layout import repo_root
 from devstack.ports import free_port
 from devstack.probes import ensure_reachable
@@ -96,6 +97,23 @@ class ExternalSystem:
         return {}
 
 
+# Every Locust user of a cell sends from one address, as fast as the system answers: a
+# per-client limit of the gateway would be what the cell measures. Whatever the
+# environment says, the system the bench starts has none.
+UNLIMITED_GATEWAY = {READ_RATE: "0", WRITE_RATE: "0"}
+
+
+def system_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment of a system the bench starts: `environ` with ports of its own (the
+    bench may run beside `make run`) and a gateway without per-client limits."""
+    return {
+        **environ,
+        "GATEWAY_PORT": str(free_port()),
+        "PROMETHEUS_PORT": str(free_port()),
+        **UNLIMITED_GATEWAY,
+    }
+
+
 @contextlib.contextmanager
 def running_system(backend: str, log: Path, *, faults: bool = False) -> Iterator[RunningSystem]:
     """The whole system with every database on `backend`; with `faults`, its services
@@ -104,11 +122,7 @@ def running_system(backend: str, log: Path, *, faults: bool = False) -> Iterator
         data = Path(exits.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
         data.chmod(0o755)  # nginx workers run as another user
         out = exits.enter_context(log.open("a"))
-        # Ports of its own: the bench may run beside `make run`.
-        environ = dict(os.environ) | {
-            "GATEWAY_PORT": str(free_port()),
-            "PROMETHEUS_PORT": str(free_port()),
-        }
+        environ = system_environment(os.environ)
         redis_url = None
         if faults:
             # The machine's Redis may serve another system (`make run`, another bench):

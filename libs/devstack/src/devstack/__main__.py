@@ -17,7 +17,10 @@ def main(argv: list[str] | None = None) -> int:
             "start under .data/ when nothing answers), <SERVICE>_DATABASE_URL (a service's "
             "database, e.g. USERS_DATABASE_URL), GATEWAY_PORT (default 8080), "
             "GATEWAY_TRUSTED_PROXIES (proxies whose X-Forwarded-For names the client; "
-            "default none)."
+            "default none), GATEWAY_CORS_ORIGINS (origins a browser page may call from; "
+            "default none), GATEWAY_READ_RATE / GATEWAY_WRITE_RATE (requests per second "
+            "per client; default 0, no limit), GATEWAY_GZIP_MIN_BYTES (default 1024); "
+            'more in README "Gateway settings".'
         ),
     )
     arguments = parser.parse_args(argv)

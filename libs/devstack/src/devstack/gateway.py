@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Self
 
 from devstack.binaries import find_binary
+from devstack.gateway_edge import EdgeSettings
 from devstack.health import wait_until_ok
 from devstack.layout import gateway_template
 from devstack.ports import accepts_connections
@@ -93,6 +94,7 @@ class Gateway:
     `upstreams` maps service names to addresses: {"users": "127.0.0.1:8001"}.
     `trusted_proxies` are the peers (addresses or CIDR ranges) whose X-Forwarded-For
     names the client: an Ingress controller's or load balancer's. None by default.
+    `edge` is what API consumers meet: CORS, per-client limits, compression.
     """
 
     def __init__(
@@ -102,17 +104,24 @@ class Gateway:
         upstreams: Mapping[str, str],
         template: Path | None = None,
         trusted_proxies: Iterable[str] = (),
+        edge: EdgeSettings | None = None,
     ):
         self.prefix_dir = Path(prefix_dir).absolute()
         self.listen = listen
         self.upstreams = dict(upstreams)
         self.trusted_proxies = list(trusted_proxies)
+        self.edge = edge or EdgeSettings()
         self.template = template or gateway_template()
         self._process: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
         return f"http://{self.listen}"
+
+    @property
+    def pid(self) -> int | None:
+        """nginx's master process, while it runs (its workers are its children)."""
+        return self._process.pid if self._process is not None else None
 
     @property
     def config_path(self) -> Path:
@@ -128,6 +137,7 @@ class Gateway:
             "GATEWAY_LISTEN": self.listen,
             "NGINX_RUNTIME_DIR": str(self.prefix_dir),
             **{upstream_variable(name): address for name, address in self.upstreams.items()},
+            **self.edge.placeholders,
         }
 
     def command(self) -> list[str]:
@@ -138,12 +148,18 @@ class Gateway:
             *("-g", "daemon off;"),
         ]
 
-    def prepare(self) -> list[str]:
-        """Writes and checks the config (`nginx -t`); returns the command that runs it."""
+    def write(self) -> None:
+        """nginx.conf and the files it includes, in `prefix_dir`."""
         self.prefix_dir.mkdir(parents=True, exist_ok=True)
         self.config_path.write_text(render(self.template, self.values))
         trusted = trusted_proxies_config(self.trusted_proxies)
         (self.prefix_dir / TRUSTED_PROXIES_FILE).write_text(trusted)
+        for name, content in self.edge.files.items():
+            (self.prefix_dir / name).write_text(content)
+
+    def prepare(self) -> list[str]:
+        """Writes and checks the config (`nginx -t`); returns the command that runs it."""
+        self.write()
         command = self.command()
         test = [*command[:-2], "-q", "-t"]
         checked = subprocess.run(test, capture_output=True, text=True, check=False)  # noqa: S603

@@ -28,6 +28,7 @@ from devstack.gateway import (
     TemplateError,
     parse_trusted_proxies,
 )
+from devstack.gateway_edge import EdgeSettingError, EdgeSettings
 from devstack.keys import ensure_dev_keypair
 from devstack.layout import repo_root
 from devstack.lock import AlreadyRunning, RunLock
@@ -47,6 +48,7 @@ DEFAULT_GATEWAY_PORT = 8080
 
 _EXPECTED_FAILURES = (
     ChildFailed,
+    EdgeSettingError,
     GatewayError,
     MissingBinary,
     ServerError,
@@ -268,7 +270,12 @@ class Stack:
 
     # --- the gateway and the whole -------------------------------------------------------
 
-    def start_gateway(self) -> Gateway:
+    def gateway_edge(self) -> EdgeSettings:
+        """CORS, per-client limits and compression from GATEWAY_CORS_*, GATEWAY_READ_*,
+        GATEWAY_WRITE_* and GATEWAY_GZIP_* (README "Gateway settings")."""
+        return EdgeSettings.from_environ(self.environ)
+
+    def start_gateway(self, edge: EdgeSettings | None = None) -> Gateway:
         # Every route of the template needs an upstream, even for a service not started.
         upstreams = {
             s.name: f"{HOST}:{s.port}" for s in (*SERVICES, *self.services) if s.port is not None
@@ -278,6 +285,7 @@ class Stack:
             f"{HOST}:{self.gateway_port()}",
             upstreams,
             trusted_proxies=parse_trusted_proxies(self.environ.get(TRUSTED_PROXIES_VARIABLE, "")),
+            edge=edge or self.gateway_edge(),
         )
         command = gateway.prepare()
         health = f"{gateway.url}/healthz"
@@ -351,13 +359,14 @@ class Stack:
     def start(self) -> tuple[Gateway, str | None]:
         """Servers, every service in order, the gateway and Prometheus (its URL, or None
         when it is not installed); all stop with `exits`."""
+        edge = self.gateway_edge()  # a bad gateway setting stops before anything starts
         self.check_ports()
         servers = {kind: self.server_url(kind) for kind in self.needed_kinds()}
         # Entered after the servers, so its children stop before the databases they use.
         self.exits.enter_context(self.supervisor)
         for service in self.services:
             self.start_service(service, servers)
-        gateway = self.start_gateway()
+        gateway = self.start_gateway(edge)
         return gateway, self.start_prometheus()
 
     def run(self) -> None:
