@@ -18,8 +18,10 @@ No ORM session and no SQLAlchemy result processing: rows come from the driver as
 keyed by the query's column names. On MySQL a row's DATETIME values come back as aware
 UTC datetimes and its TINYINT(1) values as booleans (what Postgres answers), one
 conversion per value. The connections are the pools' own, so the pool's size, timeout
-and metrics hold for reads and writes alike, and the pool's reset on return ends any
-transaction a MySQL read opened (Postgres reads run in autocommit: one round trip).
+and metrics hold for reads and writes alike. A read opens no transaction (psycopg is put
+in autocommit for it, asyncpg and the MySQL connections are in it:
+servicekit.mysql_sessions): one round trip, each statement its own snapshot of
+committed data.
 
 Every query is bounded by DB_CALL_TIMEOUT (servicekit.deadlines sets the drivers up). A
 driver error discards the connection it happened on, never returned to the pool; an
@@ -32,7 +34,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, ClassVar, ParamSpec, Protocol, TypeVar, cast
+from typing import Any, ClassVar, Protocol, TypeVar, cast
 
 from psycopg.rows import dict_row
 from pymysql.constants import FIELD_TYPE
@@ -48,7 +50,6 @@ from servicekit.named_sql import Query, Shape, Statement
 from servicekit.tracing import query_span, recording
 
 logger = logging.getLogger(__name__)
-P = ParamSpec("P")
 R = TypeVar("R")
 Row = dict[str, Any]
 
