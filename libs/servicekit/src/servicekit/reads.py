@@ -9,8 +9,8 @@ A read is written once, as a plain function of `Reads`:
 - `run_read_sync(db, function, **arguments)` checks a connection out of the sync
   engine's pool and calls psycopg or PyMySQL on it directly;
 - `await run_read(db, function, **arguments)` checks one out of the async engine's pool
-  and runs the function in one greenlet (SQLAlchemy's, the bridge its async layer runs
-  on), from which each query awaits asyncpg or asyncmy directly;
+  and runs the function in one greenlet (the bridge SQLAlchemy's async layer runs on,
+  servicekit.greenlets), from which each query awaits asyncpg or asyncmy directly;
 - `reads_of(session)` runs the same queries on a session's connection, inside its
   transaction: a write that reads what it wrote.
 
@@ -42,10 +42,11 @@ from sqlalchemy import Connection, Engine, exc
 from sqlalchemy.engine.interfaces import DBAPIModule
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import PoolProxiedConnection
-from sqlalchemy.util import await_, greenlet_spawn
+from sqlalchemy.util import await_
 
 from servicekit.db import Database, DatabaseUnavailable, discard, is_unavailable
 from servicekit.deadlines import timed_out
+from servicekit.greenlets import run_in_greenlet
 from servicekit.named_sql import Query, Shape, Statement
 from servicekit.tracing import query_span, recording
 
@@ -258,7 +259,7 @@ def run_read_sync(db: Database, function: Callable[..., R], /, **arguments: Any)
 async def run_read(db: Database, function: Callable[..., R], /, **arguments: Any) -> R:
     """`run_read_sync` on the async pool: checkout, function and return happen in one
     greenlet, where every query awaits the async driver."""
-    return await greenlet_spawn(_read_in_greenlet, db, function, arguments)
+    return await run_in_greenlet(_read_in_greenlet, db, function, arguments)
 
 
 def _read_in_greenlet(db: Database, function: Callable[..., R], arguments: dict[str, Any]) -> R:
