@@ -25,7 +25,7 @@ R = TypeVar("R")
 MAX_IDLE = 64
 
 
-class _Bridge(greenlet):  # type: ignore[misc]  # greenlet's stub types it as Any
+class _Bridge(greenlet):  # type: ignore[misc]  # greenlet has no type information
     # What SQLAlchemy's await_ asks of the greenlet it is called in.
     __sqlalchemy_greenlet_provider__ = True
 
@@ -83,4 +83,4 @@ async def run_in_greenlet(function: Callable[..., R], /, *args: Any, **kwargs: A
             raise result.error
         finally:
             del result  # no cycle through the traceback's frames
-    return result.value  # type: ignore[no-any-return]
+    return result.value
