@@ -14,7 +14,7 @@ import asyncmy
 from asyncmy.cursors import DictCursor
 from fastapi import FastAPI
 from mysql_url import connect_args
-from tasks_page import OWNER, QUERY
+from tasks_page import OWNER, QUERY, as_answered
 
 
 @asynccontextmanager
@@ -36,6 +36,6 @@ async def list_tasks(limit: int = 50) -> dict:
         await cursor.execute(QUERY, (OWNER, limit + 1))
         rows = await cursor.fetchall()
     return {
-        "items": rows[:limit],
+        "items": [as_answered(row) for row in rows[:limit]],
         "next_cursor": str(rows[limit - 1]["id"]) if len(rows) > limit else None,
     }

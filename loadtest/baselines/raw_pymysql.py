@@ -14,7 +14,7 @@ import pymysql.cursors
 from fastapi import FastAPI
 from mysql_url import connect_args
 from sync_pool import Pool, use_service_threads
-from tasks_page import OWNER, QUERY
+from tasks_page import OWNER, QUERY, as_answered
 
 
 def _connect() -> pymysql.Connection:
@@ -38,6 +38,6 @@ def list_tasks(limit: int = 50) -> dict:
         cursor.execute(QUERY, (OWNER, limit + 1))
         rows = cursor.fetchall()
     return {
-        "items": rows[:limit],
+        "items": [as_answered(row) for row in rows[:limit]],
         "next_cursor": str(rows[limit - 1]["id"]) if len(rows) > limit else None,
     }

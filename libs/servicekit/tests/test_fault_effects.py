@@ -11,6 +11,7 @@ import asyncio
 import secrets
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -33,7 +34,10 @@ from sqlalchemy.engine import Engine, make_url
 
 from servicecontracts.faults import Fault
 from servicekit.db import sync_url
-from servicekit.sessions import ReadSessionDep, SessionDep, SyncReadSessionDep, SyncSessionDep
+from servicekit.named_sql import NamedSQL
+from servicekit.reads import Reads, run_read, run_read_sync
+from servicekit.sessions import SessionDep, SyncSessionDep
+from servicekit.state import DatabaseDep
 
 MODES = {"async": "/api", "sync": "/sync/api"}
 WAIT_SECONDS = 20.0
@@ -71,14 +75,21 @@ def _count(code: str) -> select:
     return select(func.count()).select_from(notes).where(notes.c.code == code)
 
 
+SQL = NamedSQL.load(Path(__file__).parent / "sql", "notes")
+
+
+def _counted(reads: Reads, code: str) -> dict:
+    return {"count": reads.value(SQL.count_notes, code=code)}
+
+
 @router.get("/api/notes/{code}")
-async def count_notes(code: str, session: ReadSessionDep) -> dict:
-    return {"count": (await session.execute(_count(code))).scalar_one()}
+async def count_notes(code: str, db: DatabaseDep) -> dict:
+    return await run_read(db, _counted, code=code)
 
 
 @router.get("/sync/api/notes/{code}")
-def count_notes_sync(code: str, session: SyncReadSessionDep) -> dict:
-    return {"count": session.execute(_count(code)).scalar_one()}
+def count_notes_sync(code: str, db: DatabaseDep) -> dict:
+    return run_read_sync(db, _counted, code=code)
 
 
 @pytest.fixture

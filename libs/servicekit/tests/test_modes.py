@@ -2,6 +2,8 @@
 committed, serialized and documented alike (a page too); a written-out pair shares one
 contract."""
 
+from pathlib import Path
+
 import pytest
 from fastapi import FastAPI, Response
 from pydantic import BaseModel
@@ -22,7 +24,9 @@ from sqlalchemy.orm import Session
 from servicekit.db import sync_url
 from servicekit.errors import Conflict, NotFound
 from servicekit.modes import BothModes
+from servicekit.named_sql import NamedSQL
 from servicekit.pagination import Page, RowPage
+from servicekit.reads import Reads
 from servicekit.responses import json_response
 from testkit.apps import MODES, assert_modes_agree
 
@@ -58,27 +62,28 @@ def create_label(body: LabelIn, session: Session) -> Label:
     return Label(id=new_id, text=body.text)
 
 
-@api.get("/labels/{label_id}", read_only=True)
-def read_label(label_id: int, session: Session) -> Label:
+SQL = NamedSQL.load(Path(__file__).parent / "sql", "labels")
+
+
+@api.get("/labels/{label_id}")
+def read_label(label_id: int, reads: Reads) -> Label:
     """One label."""
-    row = session.execute(select(labels).where(labels.c.id == label_id)).one_or_none()
+    row = reads.row(SQL.label, id=label_id)
     if row is None:
         raise LabelNotFound(f"No label {label_id}")
-    return Label(id=row.id, text=row.text)
+    return Label(**row)
 
 
-@api.get("/labels", read_only=True)
-def list_labels(session: Session) -> Page[Label]:
+@api.get("/labels")
+def list_labels(reads: Reads) -> Page[Label]:
     """Labels by id, as models."""
-    rows = session.execute(select(labels).order_by(labels.c.id)).all()
-    return Page[Label]([Label(id=row.id, text=row.text) for row in rows], None)
+    return Page[Label]([Label(**row) for row in reads.rows(SQL.labels)], None)
 
 
-@api.get("/label-rows", read_only=True)
-def list_label_rows(session: Session) -> RowPage[Label]:
+@api.get("/label-rows")
+def list_label_rows(reads: Reads) -> RowPage[Label]:
     """Labels by id, as rows."""
-    rows = session.execute(select(labels).order_by(labels.c.id)).all()
-    return RowPage[Label]([dict(row._mapping) for row in rows], "more")
+    return RowPage[Label](reads.rows(SQL.labels), "more")
 
 
 @api.delete("/labels/{label_id}", status_code=204)
@@ -215,8 +220,8 @@ def test_the_two_modes_are_one_contract_in_the_openapi_document():
     assert page["properties"]["items"]["items"] == {"$ref": "#/components/schemas/Label"}
 
 
-def test_a_declaration_without_a_session_parameter_is_refused():
-    with pytest.raises(TypeError, match="session: Session"):
+def test_a_declaration_without_a_session_or_reads_parameter_is_refused():
+    with pytest.raises(TypeError, match="`session: Session` or `reads: Reads`"):
 
         @BothModes().get("/x")
         def no_session(x: int) -> Label:

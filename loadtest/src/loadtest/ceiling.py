@@ -18,6 +18,10 @@ span, metrics and access line on (no span exporter), unless said otherwise.
     (j) tasks  GET /sync/api/tasks?limit=50   sync, the same
     (k) FastAPI + a raw asyncmy pool, the tasks page's query and data (baseline)
     (l) a `def` FastAPI handler on a raw PyMySQL pool, the same
+    (m) items  GET /api/items?limit=50        async, Postgres
+    (n) items  GET /api/items?owner_id=1&limit=50&expand=owner   async, with a users
+        process for the owner's profile (pinned beside wrk: it shares wrk's core)
+    (o) FastAPI + a raw asyncpg pool, the items page's query and data (baseline)
 
 The letters stay: notes and the README cite them. Every server runs under
 loadtest.gc_probe, which times its garbage collections over the measured window only.
@@ -26,13 +30,15 @@ tasks_bench on MariaDB, seeded first when missing (loadtest.bench_data).
 """
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -74,19 +80,26 @@ class Row:
     # Environment of the app; servicekit apps read OBSERVED's switches from it.
     env: dict[str, str]
     app_dir: Path | None = None
-    # Whose bench database DATABASE_URL names: users_bench on Postgres (the constant
-    # apps' servicekit settings want one too) or tasks_bench on MariaDB.
+    # Whose bench database DATABASE_URL names: users_bench or items_bench on Postgres
+    # (the constant apps' servicekit settings want one too), or tasks_bench on MariaDB.
     database: str = "users"
     # Requests carry the demo owner's token (the tasks list refuses anonymous callers).
     authorized: bool = False
     # What answers 200 once the app is up, where `path` wants a token.
     ready_path: str | None = None
+    # Another app the row's app calls, started first beside wrk, its URL given in
+    # this variable (items' USERS_URL).
+    upstream: tuple["Row", str] | None = None
 
 
 USERS = "users_service.main:app"
 USERS_LIST = "/api/users?limit=50"
 TASKS = "tasks_service.main:app"
 TASKS_LIST = "/api/tasks?limit=50"
+ITEMS = "items_service.main:app"
+ITEMS_LIST = "/api/items?limit=50"
+# The users that items asks for owners' profiles: (a)'s app on users_bench.
+USERS_UPSTREAM = Row("users", "users, for owners' profiles", USERS, "/readyz", OBSERVED)
 ROWS = (
     Row("a", "users list, async, as make run runs it", USERS, USERS_LIST, OBSERVED),
     Row("b", "users list, sync", USERS, "/sync/api/users?limit=50", OBSERVED),
@@ -143,6 +156,25 @@ ROWS = (
         database="tasks",
         authorized=True,
     ),
+    Row("m", "items list, async", ITEMS, ITEMS_LIST, OBSERVED, database="items"),
+    Row(
+        "n",
+        "items list, async, expand=owner",
+        ITEMS,
+        "/api/items?owner_id=1&limit=50&expand=owner",
+        OBSERVED,
+        database="items",
+        upstream=(USERS_UPSTREAM, "USERS_URL"),
+    ),
+    Row(
+        "o",
+        "FastAPI + raw asyncpg, items",
+        "raw_asyncpg_items:app",
+        ITEMS_LIST,
+        {},
+        BASELINES,
+        database="items",
+    ),
 )
 
 
@@ -172,22 +204,13 @@ class Bench:
 
 
 def measure(row: Row, bench: Bench) -> Result:
-    port = free_port()
     figures = bench.folder / f"{row.key}.gc.json"
-    # uvicorn's own access log is off for the baselines; servicekit turns it off itself.
-    uvicorn = [*UVICORN, "--port", str(port), "--no-access-log", row.app]
-    if row.app_dir:
-        uvicorn += ["--app-dir", str(row.app_dir)]
-    argv = ["taskset", "-c", str(SERVER_CORE), *probed_argv(figures, uvicorn)]
-    env = bench.env | row.env | {"DATABASE_URL": bench.database_urls[row.database]}
-    log = bench.folder / f"{row.key}.log"
-    process = spawn(argv, env=env, log=log)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        ready = base + (row.ready_path or row.path)
-        if not wait_until_ok(ready, timeout=30, alive=lambda: process.poll() is None):
-            # The log's folder goes when the run ends: its last lines go with the error.
-            raise SystemExit(f"({row.key}) {row.app} did not answer:\n{tail(log)}")
+    with contextlib.ExitStack() as started:
+        env = {}
+        if row.upstream is not None:
+            upstream, variable = row.upstream
+            env[variable] = started.enter_context(_serving(upstream, bench, WRK_CORE))[1]
+        process, base = started.enter_context(_serving(row, bench, SERVER_CORE, figures, env))
         headers = []
         if row.authorized:
             headers.append(f"Authorization: Bearer {dev_token(bench.private_key, DEMO_OWNER)}")
@@ -203,12 +226,39 @@ def measure(row: Row, bench: Bench) -> Result:
         open_window(process.pid)
         output = wrk(bench.seconds)
         gc = close_window(process.pid, figures)
-    finally:
-        terminate(process)
     reading = parse_wrk(output)
     return Result(
         row.key, row.label, reading.rps, reading.p50_ms, reading.p99_ms, reading.errors, gc
     )
+
+
+@contextlib.contextmanager
+def _serving(
+    row: Row, bench: Bench, core: int, figures: Path | None = None, env: dict | None = None
+) -> Iterator[tuple[subprocess.Popen, str]]:
+    """`row`'s app pinned to `core` (under the collector probe when `figures` says where
+    its figures go), answering; its process and base URL."""
+    port = free_port()
+    # uvicorn's own access log is off for the baselines; servicekit turns it off itself.
+    uvicorn = [*UVICORN, "--port", str(port), "--no-access-log", row.app]
+    if row.app_dir:
+        uvicorn += ["--app-dir", str(row.app_dir)]
+    command = (
+        probed_argv(figures, uvicorn) if figures else [sys.executable, "-m", "uvicorn", *uvicorn]
+    )
+    process_env = bench.env | row.env | (env or {})
+    process_env["DATABASE_URL"] = bench.database_urls[row.database]
+    log = bench.folder / f"{row.key}.log"
+    process = spawn(["taskset", "-c", str(core), *command], env=process_env, log=log)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        ready = base + (row.ready_path or row.path)
+        if not wait_until_ok(ready, timeout=30, alive=lambda: process.poll() is None):
+            # The log's folder goes when the run ends: its last lines go with the error.
+            raise SystemExit(f"({row.key}) {row.app} did not answer:\n{tail(log)}")
+        yield process, base
+    finally:
+        terminate(process)
 
 
 def _check_first_answer(row: Row, url: str, headers: Sequence[str]) -> None:
@@ -252,6 +302,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         ),
         help="the tasks rows' database (default: tasks_bench on MYSQL_URL)",
     )
+    parser.add_argument(
+        "--items-database-url",
+        default=with_database(
+            os.environ.get("POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
+            "items_bench",
+        ),
+        help="the items rows' database (default: items_bench on POSTGRES_URL)",
+    )
     args = parser.parse_args(argv)
     try:
         rows = selected_rows(args.rows)
@@ -259,7 +317,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(str(error))
     if (os.cpu_count() or 1) < 2:
         raise SystemExit("the ceiling benchmark pins the server and wrk to two different cores")
-    ensure_bench_data({"users": args.database_url, "tasks": args.tasks_database_url})
+    database_urls = {
+        "users": args.database_url,
+        "items": args.items_database_url,
+        "tasks": args.tasks_database_url,
+    }
+    ensure_bench_data(database_urls)
     try:
         wrk = find_binary("wrk", ("wrk",))
     except MissingBinary as missing:
@@ -269,7 +332,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         bench = Bench(
             wrk=wrk,
             seconds=args.seconds,
-            database_urls={"users": args.database_url, "tasks": args.tasks_database_url},
+            database_urls=database_urls,
             env=dict(os.environ)
             | {"JWT_PRIVATE_KEY": private_key, "JWT_PUBLIC_KEY": public_key, "LOG_LEVEL": "INFO"},
             private_key=private_key,

@@ -11,14 +11,21 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import Engine, Select, create_engine, event, exc, literal_column, select, text
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Select,
+    create_engine,
+    exc,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy import table as table_clause
-from sqlalchemy.dialects.mysql.base import MySQLDialect
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -26,9 +33,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import ConnectionPoolEntry, Pool, PoolProxiedConnection, QueuePool
+from sqlalchemy.pool import Pool, PoolProxiedConnection, QueuePool
 
-from servicekit import deadlines
+from servicekit import deadlines, mysql_sessions
 from servicekit.errors import ServiceUnavailable
 from servicekit.pools import CheckoutObserver, FairAsyncQueuePool, timed
 from servicekit.settings import ProcessSettings, ServiceSettings
@@ -113,26 +120,12 @@ def _driver_connect_args(url: URL, settings: ProcessSettings) -> dict:
         case _:
             # The TCP connect only: the handshake is bounded by the read timeout
             # (servicekit.deadlines).
-            return {"connect_timeout": timeout}
-
-
-def _limit_mysql_statements(engine: Engine, statement_timeout_ms: int) -> None:
-    """MySQL has no connect option for this, and MariaDB and MySQL name it differently."""
-
-    @event.listens_for(engine, "connect")
-    def set_session(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
-        # The dialect knows the server flavour here: first_connect runs before connect.
-        if cast(MySQLDialect, engine.dialect).is_mariadb:
-            limit = f"max_statement_time = {statement_timeout_ms / 1000:.3f}"
-        else:
-            limit = f"max_execution_time = {statement_timeout_ms}"
-        cursor = dbapi_connection.cursor()
-        cursor.execute(f"SET SESSION time_zone = '+00:00', {limit}")
-        cursor.close()
+            return {"connect_timeout": timeout, **mysql_sessions.CONNECT_ARGS}
 
 
 def _engine_options(url: URL, settings: ProcessSettings) -> dict:
-    return {
+    options = {} if is_postgres(url) else mysql_sessions.ENGINE_OPTIONS
+    return options | {
         "pool_size": settings.db_pool_size,
         "max_overflow": settings.db_max_overflow,
         "pool_timeout": settings.db_pool_timeout,
@@ -144,9 +137,6 @@ def _engine_options(url: URL, settings: ProcessSettings) -> dict:
     }
 
 
-E = TypeVar("E", Engine, AsyncEngine)
-
-
 @dataclass
 class Database:
     """Both engines of one database and their session factories."""
@@ -155,9 +145,14 @@ class Database:
     sync_engine: Engine
     async_sessions: async_sessionmaker[AsyncSession]
     sync_sessions: sessionmaker[Session]
-    # For handlers that only read, with one statement (see `_for_reads`).
-    async_read_sessions: async_sessionmaker[AsyncSession]
-    sync_read_sessions: sessionmaker[Session]
+    # Called with the `Reads` of every read that checks a connection out of a pool for
+    # itself (servicekit.reads), before its first query: what sessions get from their
+    # "after_begin" event (the slow statement fault, servicekit.fault_effects).
+    before_reads: list[Callable[[Any], None]] = field(default_factory=list)
+    # Where reads run instead of a pooled connection: a test's own connections (the
+    # async engine's, as its sync facade, and the sync engine's), inside a transaction
+    # it rolls back (testkit.transactions).
+    reads_bound_to: tuple[Connection, Connection] | None = None
 
     async def ping(self) -> None:
         async with self.async_engine.connect() as connection:
@@ -180,7 +175,7 @@ def create_sync_engine(
     engine = create_engine(surl, poolclass=pool, **_engine_options(surl, settings))
     deadlines.install(engine, settings.db_call_timeout)
     if not is_postgres(surl):
-        _limit_mysql_statements(engine, settings.db_statement_timeout_ms)
+        mysql_sessions.configure(engine, settings.db_statement_timeout_ms)
     return engine
 
 
@@ -204,7 +199,7 @@ def create_database(
     async_engine = create_async_engine(aurl, poolclass=pool, **_engine_options(aurl, settings))
     deadlines.install(async_engine.sync_engine, settings.db_call_timeout)
     if not is_postgres(aurl):
-        _limit_mysql_statements(async_engine.sync_engine, settings.db_statement_timeout_ms)
+        mysql_sessions.configure(async_engine.sync_engine, settings.db_statement_timeout_ms)
     sync_engine = create_sync_engine(
         settings, settings.database_url, checkout_timers=checkout_timers
     )
@@ -213,22 +208,7 @@ def create_database(
         sync_engine=sync_engine,
         async_sessions=async_sessionmaker(async_engine, expire_on_commit=False),
         sync_sessions=sessionmaker(sync_engine, expire_on_commit=False),
-        async_read_sessions=async_sessionmaker(_for_reads(async_engine), expire_on_commit=False),
-        sync_read_sessions=sessionmaker(_for_reads(sync_engine), expire_on_commit=False),
     )
-
-
-def _for_reads(engine: E) -> E:
-    """The engine for sessions that run one read-only statement.
-
-    On Postgres they run in autocommit: one statement is its own snapshot anyway, and
-    BEGIN and COMMIT would be two more round trips (measured: about 12% more requests
-    per second on the users list). On MySQL the drivers switch autocommit with a query
-    each way, which costs more than the COMMIT it saves, so reads keep a transaction.
-    """
-    if is_postgres(engine.url):
-        return engine.execution_options(isolation_level="AUTOCOMMIT")
-    return engine
 
 
 # SQLSTATEs of a cancelled statement (our statement timeout) and of a server going away;

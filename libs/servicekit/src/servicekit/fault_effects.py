@@ -8,14 +8,15 @@ each costs the request path one attribute check.
 - `FaultMiddleware`, innermost: the added latency, an `asyncio.sleep` (no thread held,
   no connection: nothing is open yet), then the error rate, a 503 problem before the
   handler runs, so an injected error never writes anything.
-- `slow_statements`: every session of the service's database, async and sync, read and
-  write, runs a sleeping statement (`pg_sleep`, `SLEEP`) as soon as it holds its
-  connection: a slow database as the pool and the thread pool feel it. A sleep over
+- `slow_statements`: every session and every read (servicekit.reads) of the service's
+  database, async and sync, runs a sleeping statement (`pg_sleep`, `SLEEP`) as soon as
+  it holds its connection: a slow database as the pool and the thread pool feel it. A sleep over
   DB_STATEMENT_TIMEOUT_MS is cancelled by the server like any slow statement (a 503).
 """
 
 import asyncio
 import random
+from pathlib import Path
 
 from sqlalchemy import Connection, event, text
 from sqlalchemy.orm import Session, SessionTransaction
@@ -30,7 +31,11 @@ from servicekit.faults import FaultSwitch
 # The one private name taken from servicekit.methods: its table of the app's routes,
 # which names the route of an injected error for the metrics and the access line.
 from servicekit.methods import _RouteTable
+from servicekit.named_sql import NamedSQL
 from servicekit.problems import problem
+from servicekit.reads import Reads
+
+SQL = NamedSQL.load(Path(__file__).parent / "sql", "faults")
 
 DATA_PATH_PREFIXES = ("/api/", "/sync/api/")
 
@@ -76,7 +81,8 @@ class FaultMiddleware:
 
 
 def slow_statements(database: Database, switch: FaultSwitch) -> None:
-    """Makes every session of `database` run the fault's sleeping statement first."""
+    """Makes every session and read of `database` run the fault's sleeping statement
+    first."""
     if is_postgres(database.sync_engine.url):
         sleep = text("SELECT pg_sleep(:seconds)")
     else:
@@ -92,8 +98,13 @@ def slow_statements(database: Database, switch: FaultSwitch) -> None:
     # (a sessionmaker makes one; the async ones get one here), never on Session itself,
     # which every other app in the process shares.
     async_sessions = type("FaultableSession", (Session,), {})
-    for async_maker in (database.async_sessions, database.async_read_sessions):
-        async_maker.configure(sync_session_class=async_sessions)
+    database.async_sessions.configure(sync_session_class=async_sessions)
     event.listen(async_sessions, "after_begin", sleep_first)
-    for sync_maker in (database.sync_sessions, database.sync_read_sessions):
-        event.listen(sync_maker, "after_begin", sleep_first)
+    event.listen(database.sync_sessions, "after_begin", sleep_first)
+
+    def sleep_before_read(reads: Reads) -> None:
+        fault = switch.fault
+        if fault is not None and fault.slow_statement_ms:
+            reads.value(SQL.sleep, seconds=fault.slow_statement_ms / 1000)
+
+    database.before_reads.append(sleep_before_read)

@@ -18,6 +18,14 @@ validation of a value the service built. A list returns its page, annotated
 `-> Page[Model]` or `-> RowPage[Model]` (servicekit.pagination): the page serializes
 itself, once, and is documented as `Page[Model]`.
 
+A read takes `reads: Reads` instead of the session (servicekit.reads): its named
+queries run on the driver's connection, asyncpg or asyncmy awaited from the greenlet
+the async handler runs the body in, psycopg or PyMySQL called from the `def` handler:
+
+    @api.get("/tasks/{task_id}")
+    def read_task(principal: CurrentUser, task_id: TaskId, reads: Reads) -> TaskRead:
+        return service.get_task(reads, principal, task_id)
+
 An operation with I/O of its own besides the database (Redis, another service, the
 password hash) is written out as a pair, `mode="async"` and then `mode="sync"`; the sync
 twin, named like the async one plus `_sync`, takes its twin's contract (status,
@@ -37,6 +45,7 @@ from sqlalchemy.orm import Session
 
 from servicekit.openapi import USES_DATABASE
 from servicekit.pagination import BasePage
+from servicekit.reads import Reads, run_read, run_read_sync
 from servicekit.responses import no_content
 from servicekit.sessions import async_session, sync_session
 from servicekit.state import state_of
@@ -46,8 +55,10 @@ SYNC_PREFIX = "/sync/api"
 SYNC_SUFFIX = "_sync"
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])
-# The handlers' parameter in the place of the declaration's `session`.
+# The handlers' parameter in the place of the declaration's `session` or `reads`.
 REQUEST = "servicekit_request"
+# What a declaration names its database access: a session, or the reads of a read.
+_ACCESS = {"session": Session, "reads": Reads}
 Mode = Literal["both", "async", "sync"]
 
 
@@ -83,15 +94,13 @@ class BothModes:
         path: str,
         *,
         mode: Mode = "both",
-        read_only: bool = False,
         location: str | None = None,
         **options: Any,
     ) -> Callable[[Handler], Handler]:
         """Registers the decorated function (see the module docstring for `mode`).
 
-        `read_only` gives a declaration the read session (servicekit.sessions: one
-        statement, no transaction); `location`, a path under the mode's prefix formatted
-        with the result's `id`, becomes the Location header of a creation.
+        `location`, a path under the mode's prefix formatted with the result's `id`,
+        becomes the Location header of a creation.
         `options` are FastAPI's route options (status_code, responses, ...).
         """
 
@@ -101,7 +110,7 @@ class BothModes:
             elif mode == "sync":
                 self._add_sync_twin(method, path, handler)
             else:
-                declaration = _Declaration(handler, read_only, location, options)
+                declaration = _Declaration(handler, location, options)
                 for router in self.routers:
                     declaration.register(router, method, path)
             return handler
@@ -138,13 +147,16 @@ class _Declaration:
     def __init__(
         self,
         function: Callable[..., Any],
-        read_only: bool,
         location: str | None,
         options: Mapping[str, Any],
     ):
         hints = typing.get_type_hints(function, include_extras=True)
-        if hints.get("session") is not Session:
-            raise TypeError(f"{function.__name__} needs a parameter `session: Session`")
+        found = [name for name, kind in _ACCESS.items() if hints.get(name) is kind]
+        if len(found) != 1:
+            raise TypeError(
+                f"{function.__name__} needs one parameter `session: Session` or `reads: Reads`"
+            )
+        self.access = found[0]
         self.function = function
         self.location = location
         self.options = dict(options)
@@ -163,7 +175,6 @@ class _Declaration:
             parameter.replace(annotation=hints[parameter.name])
             for parameter in signature.parameters.values()
         ]
-        self.read_only = read_only
 
     def register(self, router: APIRouter, method: str, path: str) -> None:
         is_async = router.prefix == ASYNC_PREFIX
@@ -174,7 +185,7 @@ class _Declaration:
         # dependency per request (a fifth of a users-list request) and, for a `def`
         # handler, without two more trips to the thread pool to enter and leave it.
         parameters = [
-            p.replace(name=REQUEST, annotation=Request) if p.name == "session" else p
+            p.replace(name=REQUEST, annotation=Request) if p.name == self.access else p
             for p in self.parameters
         ]
         # Set by hand, not with functools.wraps: FastAPI unwraps `__wrapped__` to decide
@@ -204,22 +215,38 @@ class _Declaration:
         )
 
     def _async_handler(self, prefix: str) -> Callable[..., Any]:
-        function, respond, read_only = self.function, self._respond, self.read_only
+        function, respond = self.function, self._respond
+        if self.access == "reads":
+
+            async def read_handler(**arguments: Any) -> Response:
+                db = state_of(arguments.pop(REQUEST).app).db
+                result = await run_read(db, lambda reads: function(reads=reads, **arguments))
+                return respond(result, prefix)
+
+            return read_handler
 
         async def handler(**arguments: Any) -> Response:
             db = state_of(arguments.pop(REQUEST).app).db
-            async with async_session(db, read_only=read_only) as session:
+            async with async_session(db) as session:
                 result = await session.run_sync(lambda sync: function(session=sync, **arguments))
             return respond(result, prefix)
 
         return handler
 
     def _sync_handler(self, prefix: str) -> Callable[..., Any]:
-        function, respond, read_only = self.function, self._respond, self.read_only
+        function, respond = self.function, self._respond
+        if self.access == "reads":
+
+            def read_handler(**arguments: Any) -> Response:
+                db = state_of(arguments.pop(REQUEST).app).db
+                result = run_read_sync(db, lambda reads: function(reads=reads, **arguments))
+                return respond(result, prefix)
+
+            return read_handler
 
         def handler(**arguments: Any) -> Response:
             db = state_of(arguments.pop(REQUEST).app).db
-            with sync_session(db, read_only=read_only) as session:
+            with sync_session(db) as session:
                 result = function(session=session, **arguments)
             return respond(result, prefix)
 

@@ -122,8 +122,7 @@ def _backend_dependencies() -> frozenset[Callable]:
     annotated = (
         sessions.SessionDep,
         sessions.SyncSessionDep,
-        sessions.ReadSessionDep,
-        sessions.SyncReadSessionDep,
+        state.DatabaseDep,
         state.RedisDep,
         state.SyncRedisDep,
     )

@@ -12,9 +12,9 @@ answered that way; a written-out handler returns `page.response()` and declares
 """
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar, Generic, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, Self, TypeVar
 
 from fastapi import Query
 from fastapi.responses import Response
@@ -61,6 +61,14 @@ class BasePage:
     def response(self) -> Response:
         body = self._serializer.dump_json({"items": self.items, "next_cursor": self.next_cursor})
         return Response(body, media_type="application/json")
+
+    @classmethod
+    def of(cls, fetched: list[Any], limit: int, cursor_after: Callable[[Any], str]) -> Self:
+        """The page of rows fetched with one more than `limit` asked for: the first
+        `limit`, and, when the extra row came, the cursor after the last of them."""
+        if len(fetched) > limit:
+            return cls(fetched[:limit], cursor_after(fetched[limit - 1]))  # type: ignore[call-arg]
+        return cls(fetched, None)  # type: ignore[call-arg]
 
 
 # Not frozen: a frozen dataclass is made through object.__setattr__, 0.2 µs a page more on

@@ -56,5 +56,7 @@ def from_state(pick: Callable[[ServiceState[Any]], Part]) -> Any:
     return Depends(dependency)
 
 
+# For handlers written per mode that read (servicekit.reads: run_read, run_read_sync).
+DatabaseDep = Annotated[Database, from_state(lambda state: state.db)]
 RedisDep = Annotated[AsyncRedis, from_state(lambda state: state.redis)]
 SyncRedisDep = Annotated[Redis, from_state(lambda state: state.sync_redis)]

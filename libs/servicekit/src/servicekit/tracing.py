@@ -1,8 +1,8 @@
 """OpenTelemetry traces: one per request, across services (httpx) and into jobs (Celery).
 
 servicekit.telemetry starts each request's server span (`start_server_span`); SQL
-statements (`trace_engine`), Redis commands, outbound calls and Celery's publish and run
-spans nest under it.
+statements (`trace_engine`), named queries (`query_span`), Redis commands, outbound
+calls and Celery's publish and run spans nest under it.
 
 Spans are exported over OTLP/HTTP when `OTEL_EXPORTER_OTLP_ENDPOINT` (or the traces
 variant) is set; the SDK reads the standard OTEL_* variables (sampler, headers,
@@ -177,6 +177,16 @@ class RequestIdSpans(SpanProcessor):
         request_id = current_request_id()
         if request_id is not None:
             span.set_attribute(REQUEST_ID_ATTRIBUTE, request_id)
+
+
+def query_span(name: str, system: str, statement: str) -> trace.Span:
+    """The span of one named query (servicekit.reads), child of the current span: named
+    after the query, with the attributes SQLAlchemy's instrumentation gives a statement."""
+    return _tracer.start_span(
+        name,
+        kind=SpanKind.CLIENT,
+        attributes={"db.system": system, "db.statement": statement, "db.operation.name": name},
+    )
 
 
 def trace_engine(engine: Engine) -> None:

@@ -1,5 +1,5 @@
-"""A test's transaction: the app's sessions bound to connections that roll back, an
-httpx client over the app, and `sql` to read what the test wrote."""
+"""A test's transaction: the app's sessions and reads bound to connections that roll
+back, an httpx client over the app, and `sql` to read what the test wrote."""
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -30,7 +30,7 @@ async def transaction(app) -> AsyncIterator[Transaction]:
     outer rollback leaves the database as it was.
     """
     db = app.state.service.db
-    original = db.async_sessions, db.sync_sessions, db.async_read_sessions, db.sync_read_sessions
+    original = db.async_sessions, db.sync_sessions
     async with db.async_engine.connect() as async_connection:
         await async_connection.begin()
         sync_connection = await asyncio.to_thread(db.sync_engine.connect)
@@ -38,13 +38,12 @@ async def transaction(app) -> AsyncIterator[Transaction]:
         options = {"expire_on_commit": False, "join_transaction_mode": "create_savepoint"}
         db.async_sessions = async_sessionmaker(bind=async_connection, **options)
         db.sync_sessions = sessionmaker(bind=sync_connection, **options)
-        db.async_read_sessions, db.sync_read_sessions = db.async_sessions, db.sync_sessions
+        db.reads_bound_to = async_connection.sync_connection, sync_connection
         try:
             yield Transaction(async_connection, sync_connection)
         finally:
-            (db.async_sessions, db.sync_sessions, db.async_read_sessions, db.sync_read_sessions) = (
-                original
-            )
+            db.async_sessions, db.sync_sessions = original
+            db.reads_bound_to = None
             await async_connection.rollback()
             await asyncio.to_thread(_rollback_and_close, sync_connection)
 

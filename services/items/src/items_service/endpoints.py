@@ -4,9 +4,8 @@ Writes and the owner summary are declared once. Listing and reading also call Re
 (view counts) and users (owner profiles), so they are written out per mode, side by
 side; `def` twins return their response serialized (servicekit.responses says why).
 
-Reads close their session before Redis and users are called: the transaction is over,
-so no pooled connection sits idle while the request waits on the network (the session
-dependency's final commit is then a no-op).
+A read returns its connection before Redis and users are called (servicekit.reads), so
+no pooled connection sits idle while the request waits on the network.
 """
 
 from fastapi import Response, status
@@ -28,9 +27,9 @@ from servicekit.auth import CurrentUser
 from servicekit.modes import BothModes
 from servicekit.openapi import problem_responses
 from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page
+from servicekit.reads import Reads, run_read, run_read_sync
 from servicekit.responses import json_response
-from servicekit.sessions import SessionDep, SyncSessionDep
-from servicekit.state import RedisDep, SyncRedisDep
+from servicekit.state import DatabaseDep, RedisDep, SyncRedisDep
 
 api = BothModes()
 
@@ -43,7 +42,7 @@ def create_item(body: ItemCreate, principal: CurrentUser, session: Session) -> I
 
 @api.get("/items", mode="async", response_model=Page[ItemWithOwner] | Page[ItemRead])
 async def list_items(
-    session: SessionDep,
+    db: DatabaseDep,
     users: UsersDep,
     owner_id: OwnerFilter = None,
     q: TitlePrefix = None,
@@ -52,19 +51,18 @@ async def list_items(
     expand: Expand = None,
 ) -> Response:
     """List items by id, one owner's items, or items by title prefix."""
-    page = await session.run_sync(
-        service.list_items, owner_id=owner_id, q=q, limit=limit, cursor=cursor
+    page = await run_read(
+        db, service.list_items, owner_id=owner_id, q=q, limit=limit, cursor=cursor
     )
     if expand is None:
         return page.response()
-    await session.close()  # see the module docstring
-    owners = await users.profiles([item.owner_id for item in page.items])
+    owners = await users.profiles([item["owner_id"] for item in page.items])
     return service.page_with_owners(page, owners).response()
 
 
 @api.get("/items", mode="sync")
 def list_items_sync(
-    session: SyncSessionDep,
+    db: DatabaseDep,
     users: UsersDep,
     owner_id: OwnerFilter = None,
     q: TitlePrefix = None,
@@ -72,32 +70,30 @@ def list_items_sync(
     cursor: CursorParam = None,
     expand: Expand = None,
 ) -> Response:
-    page = service.list_items(session, owner_id=owner_id, q=q, limit=limit, cursor=cursor)
+    page = run_read_sync(db, service.list_items, owner_id=owner_id, q=q, limit=limit, cursor=cursor)
     if expand is None:
         return page.response()
-    session.close()  # see the module docstring
-    owners = users.profiles_sync([item.owner_id for item in page.items])
+    owners = users.profiles_sync([item["owner_id"] for item in page.items])
     return service.page_with_owners(page, owners).response()
 
 
 @api.get("/items/summary")
-def summarize_owner(owner_id: OwnerId, session: Session) -> OwnerSummary:
+def summarize_owner(owner_id: OwnerId, reads: Reads) -> OwnerSummary:
     """How many items a user has, and their views."""
-    return service.owner_summary(session, owner_id)
+    return service.owner_summary(reads, owner_id)
 
 
 @api.get("/items/{item_id}", mode="async")
 async def read_item(
     item_id: ItemId,
-    session: SessionDep,
+    db: DatabaseDep,
     redis: RedisDep,
     views: ViewCounterDep,
     users: UsersDep,
     expand: Expand = None,
 ) -> ItemWithOwner | ItemRead:
     """An item, counting this view."""
-    item = await session.run_sync(service.get_item, item_id)
-    await session.close()  # see the module docstring
+    item = await run_read(db, service.get_item, item_id=item_id)
     item.views += await views.count(redis, item_id)
     if expand is None:
         return item
@@ -107,14 +103,13 @@ async def read_item(
 @api.get("/items/{item_id}", mode="sync")
 def read_item_sync(
     item_id: ItemId,
-    session: SyncSessionDep,
+    db: DatabaseDep,
     redis: SyncRedisDep,
     views: ViewCounterDep,
     users: UsersDep,
     expand: Expand = None,
 ) -> Response:
-    item = service.get_item(session, item_id)
-    session.close()  # see the module docstring
+    item = run_read_sync(db, service.get_item, item_id=item_id)
     item.views += views.count_sync(redis, item_id)
     if expand is None:
         return json_response(item)

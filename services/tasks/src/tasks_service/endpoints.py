@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from servicekit.auth import CurrentUser
 from servicekit.modes import BothModes
 from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit, RowPage
+from servicekit.reads import Reads
 from tasks_service import service
 from tasks_service.params import DoneFilter, TaskId
 from tasks_service.schemas import TaskCreate, TaskRead, TaskSummary, TaskUpdate
@@ -24,28 +25,28 @@ def create_task(principal: CurrentUser, body: TaskCreate, session: Session) -> T
     return service.create_task(session, principal, body)
 
 
-@api.get("/tasks", read_only=True)
+@api.get("/tasks")
 def list_tasks(
     principal: CurrentUser,
-    session: Session,
+    reads: Reads,
     done: DoneFilter = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: CursorParam = None,
 ) -> RowPage[TaskRead]:
     """The caller's tasks by id, all of them or only the done or the open ones."""
-    return service.list_tasks(session, principal, done=done, limit=limit, cursor=cursor)
+    return service.list_tasks(reads, principal, done=done, limit=limit, cursor=cursor)
 
 
-@api.get("/tasks/summary", read_only=True)
-def summarize_tasks(principal: CurrentUser, session: Session) -> TaskSummary:
+@api.get("/tasks/summary")
+def summarize_tasks(principal: CurrentUser, reads: Reads) -> TaskSummary:
     """How many of the caller's tasks are open and done."""
-    return service.summarize(session, principal)
+    return service.summarize(reads, principal)
 
 
-@api.get("/tasks/{task_id}", read_only=True)
-def read_task(principal: CurrentUser, task_id: TaskId, session: Session) -> TaskRead:
+@api.get("/tasks/{task_id}")
+def read_task(principal: CurrentUser, task_id: TaskId, reads: Reads) -> TaskRead:
     """One of the caller's tasks."""
-    return service.get_task(session, principal, task_id)
+    return service.get_task(reads, principal, task_id)
 
 
 @api.patch("/tasks/{task_id}")

@@ -1,43 +1,34 @@
 """The SQL of the tasks service.
 
-Statements are built once, here, and run by either mode: services call these functions
-with a sync `Session`, and async handlers run the same service functions through
-`AsyncSession.run_sync`, where every `execute` awaits the async driver.
+Reads are named queries in queries.sql (servicekit.named_sql), run on the driver's
+connection in either mode (servicekit.reads). Writes are SQLAlchemy statements built
+once, here, run on a sync `Session`, which async handlers run through
+`AsyncSession.run_sync`.
 
 Every statement names the owner: a task of someone else is never read or written, and
 changes are single UPDATEs whose WHERE holds the rule, so concurrent writers cannot
 interleave a read and a write.
 """
 
-from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, false, func, insert, select, true, update
+from sqlalchemy import bindparam, delete, false, insert, true, update
 from sqlalchemy.orm import Session
 
 from servicekit.models import UTCDateTime
-from servicekit.sessions import read
+from servicekit.named_sql import NamedSQL
+from servicekit.reads import Reads, Row
 from tasks_service.models import Task
 
-# In the order of TaskRead's fields.
-COLUMNS = (
-    Task.id,
-    Task.title,
-    Task.due_date,
-    Task.done,
-    Task.created_at,
-    Task.updated_at,
-    Task.done_at,
-)
-KEYS = tuple(column.key for column in COLUMNS)
+SQL = NamedSQL.load(Path(__file__).parent, "queries")
 
 _OWNED = (Task.id == bindparam("task_id"), Task.owner_id == bindparam("owner"))
 _NOW = bindparam("now", type_=UTCDateTime())
 # No ORM objects are ever loaded, so there is no session state to synchronize.
 _NO_SYNC = {"synchronize_session": False}
 
-_by_id = select(*COLUMNS).where(*_OWNED)
 # Run on the session's connection, as Core: the new primary key is reported on both
 # servers (the session would take it for an ORM bulk insert, which reports none).
 _insert = insert(Task)
@@ -57,31 +48,10 @@ _mark_undone = (
     .execution_options(**_NO_SYNC)
 )
 
-_page = (
-    select(*COLUMNS)
-    .where(Task.owner_id == bindparam("owner"))
-    .order_by(Task.id)
-    .limit(bindparam("limit"))
-)
-_filtered_page = _page.where(Task.done == bindparam("done"))
-_PAGES = {
-    # (filtered by done, after a cursor): the statement
-    (False, False): _page,
-    (False, True): _page.where(Task.id > bindparam("after_id")),
-    (True, False): _filtered_page,
-    (True, True): _filtered_page.where(Task.id > bindparam("after_id")),
-}
 
-
-_counts = (
-    select(Task.done, func.count()).where(Task.owner_id == bindparam("owner")).group_by(Task.done)
-)
-
-
-def counts(session: Session, owner_id: int) -> dict[bool, int]:
-    """Tasks of one owner by done: served by the (owner_id, done, id) index alone."""
-    rows = read(session, _counts, {"owner": owner_id})
-    return {bool(done): count for done, count in rows}
+def counts(reads: Reads, owner_id: int) -> dict[bool, int]:
+    """Tasks of one owner by done."""
+    return {row["done"]: row["tasks"] for row in reads.rows(SQL.task_counts, owner=owner_id)}
 
 
 def insert_task(session: Session, values: dict[str, Any]) -> int:
@@ -90,19 +60,22 @@ def insert_task(session: Session, values: dict[str, Any]) -> int:
     return key[0]
 
 
-def owned_task(session: Session, owner_id: int, task_id: int) -> Row | None:
-    return read(session, _by_id, {"owner": owner_id, "task_id": task_id}).one_or_none()
+def owned_task(reads: Reads, owner_id: int, task_id: int) -> Row | None:
+    return reads.row(SQL.owned_task, task_id=task_id, owner=owner_id)
 
 
 def page(
-    session: Session, owner_id: int, *, done: bool | None, limit: int, after_id: int | None
-) -> Sequence[Row]:
-    params: dict = {"owner": owner_id, "limit": limit}
-    if done is not None:
-        params["done"] = done
-    if after_id is not None:
-        params["after_id"] = after_id
-    return read(session, _PAGES[done is not None, after_id is not None], params).all()
+    reads: Reads, owner_id: int, *, done: bool | None, limit: int, after_id: int | None
+) -> list[Row]:
+    if done is None:
+        if after_id is None:
+            return reads.rows(SQL.tasks_page, owner=owner_id, limit=limit)
+        return reads.rows(SQL.tasks_page_after, owner=owner_id, after_id=after_id, limit=limit)
+    if after_id is None:
+        return reads.rows(SQL.tasks_by_done, owner=owner_id, done=done, limit=limit)
+    return reads.rows(
+        SQL.tasks_by_done_after, owner=owner_id, done=done, after_id=after_id, limit=limit
+    )
 
 
 def update_task(session: Session, owner_id: int, task_id: int, values: dict, now: datetime) -> None:

@@ -1,5 +1,6 @@
-"""The rules of the tasks service. Functions take a sync `Session`, never commit, and
-raise domain errors; async handlers run them through `AsyncSession.run_sync`.
+"""The rules of the tasks service. Reads take `Reads` (servicekit.reads), writes a sync
+`Session`; async handlers run either in their greenlet. Nothing here commits; errors
+are domain errors.
 
 A caller only ever sees their own tasks: another user's task is answered exactly like
 one that does not exist.
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from servicekit.models import utcnow
 from servicekit.pagination import RowPage
+from servicekit.reads import Reads, reads_of
 from servicekit.tokens import Principal
 from tasks_service import repository
 from tasks_service.errors import TaskNotFound
@@ -38,30 +40,25 @@ def create_task(session: Session, principal: Principal, data: TaskCreate) -> Tas
     )
 
 
-def get_task(session: Session, principal: Principal, task_id: int) -> TaskRead:
-    row = repository.owned_task(session, principal.user_id, task_id)
+def get_task(reads: Reads, principal: Principal, task_id: int) -> TaskRead:
+    row = repository.owned_task(reads, principal.user_id, task_id)
     if row is None:
         raise TaskNotFound(f"No task with id {task_id}")
-    return TaskRead.model_construct(**row._mapping)
+    return TaskRead.model_construct(**row)
 
 
 def list_tasks(
-    session: Session, principal: Principal, *, done: bool | None, limit: int, cursor: str | None
+    reads: Reads, principal: Principal, *, done: bool | None, limit: int, cursor: str | None
 ) -> RowPage[TaskRead]:
+    """Its items the rows as the driver gave them: a model object per row cost a tenth
+    of the request."""
     # The cursor must come from a page with the same filter.
     after_id = TaskCursor.decode(cursor, done=done).after_id if cursor else None
     # One row more than asked says whether there is a next page.
-    rows = repository.page(
-        session, principal.user_id, done=done, limit=limit + 1, after_id=after_id
+    rows = repository.page(reads, principal.user_id, done=done, limit=limit + 1, after_id=after_id)
+    return RowPage[TaskRead].of(
+        rows, limit, lambda last: TaskCursor(done=done, after_id=last["id"]).encode()
     )
-    next_cursor = None
-    if len(rows) > limit:
-        next_cursor = TaskCursor(done=done, after_id=rows[limit - 1].id).encode()
-    # Rows as dicts: a model object per row cost a tenth of the request. The statement's
-    # columns are TaskRead's fields, in order.
-    keys = repository.KEYS
-    items = [dict(zip(keys, row, strict=True)) for row in rows[:limit]]
-    return RowPage[TaskRead](items, next_cursor)
 
 
 def update_task(
@@ -70,17 +67,17 @@ def update_task(
     values = changes.model_dump(include=changes.model_fields_set)
     if values:
         repository.update_task(session, principal.user_id, task_id, values, utcnow())
-    return get_task(session, principal, task_id)
+    return get_task(reads_of(session), principal, task_id)
 
 
 def mark_done(session: Session, principal: Principal, task_id: int) -> TaskRead:
     repository.mark_done(session, principal.user_id, task_id, utcnow())
-    return get_task(session, principal, task_id)
+    return get_task(reads_of(session), principal, task_id)
 
 
 def mark_undone(session: Session, principal: Principal, task_id: int) -> TaskRead:
     repository.mark_undone(session, principal.user_id, task_id, utcnow())
-    return get_task(session, principal, task_id)
+    return get_task(reads_of(session), principal, task_id)
 
 
 def delete_task(session: Session, principal: Principal, task_id: int) -> None:
@@ -88,6 +85,6 @@ def delete_task(session: Session, principal: Principal, task_id: int) -> None:
         raise TaskNotFound(f"No task with id {task_id}")
 
 
-def summarize(session: Session, principal: Principal) -> TaskSummary:
-    counts = repository.counts(session, principal.user_id)
+def summarize(reads: Reads, principal: Principal) -> TaskSummary:
+    counts = repository.counts(reads, principal.user_id)
     return TaskSummary(open=counts.get(False, 0), done=counts.get(True, 0))

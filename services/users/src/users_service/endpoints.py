@@ -8,17 +8,17 @@ written out per mode, side by side; `def` twins return their response serialized
 import time
 
 from fastapi import Request, Response, status
-from sqlalchemy.orm import Session
 
 from servicekit.auth import CurrentUser
 from servicekit.errors import TooManyRequests
 from servicekit.modes import ASYNC_PREFIX, SYNC_PREFIX, BothModes
 from servicekit.openapi import problem_responses
 from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit
+from servicekit.reads import Reads, run_read, run_read_sync
 from servicekit.responses import json_response, no_content
 from servicekit.revocation import revoke, revoke_sync
-from servicekit.sessions import ReadSessionDep, SessionDep, SyncReadSessionDep, SyncSessionDep
-from servicekit.state import RedisDep, SyncRedisDep
+from servicekit.sessions import SessionDep, SyncSessionDep
+from servicekit.state import DatabaseDep, RedisDep, SyncRedisDep
 from users_service import service
 from users_service.errors import EmailTaken, InvalidCredentials, NotYourAccount
 from users_service.login_limits import client_address
@@ -73,27 +73,27 @@ def create_user_sync(
     return json_response(user, status.HTTP_201_CREATED, {"Location": location})
 
 
-@api.get("/users", read_only=True)
+@api.get("/users")
 def list_users(
-    session: Session,
+    reads: Reads,
     q: NamePrefix = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: CursorParam = None,
 ) -> UserPage:
     """List public profiles by id, or search them by name prefix."""
-    return service.list_users(session, q=q, limit=limit, cursor=cursor)
+    return service.list_users(reads, q=q, limit=limit, cursor=cursor)
 
 
-@api.get("/users/me", read_only=True)
-def read_me(principal: CurrentUser, session: Session) -> UserPrivate:
+@api.get("/users/me")
+def read_me(principal: CurrentUser, reads: Reads) -> UserPrivate:
     """The caller's own profile."""
-    return service.get_me(session, principal)
+    return service.get_me(reads, principal)
 
 
-@api.get("/users/{user_id}", read_only=True)
-def read_user(user_id: UserId, session: Session) -> UserRead:
+@api.get("/users/{user_id}")
+def read_user(user_id: UserId, reads: Reads) -> UserRead:
     """A public profile."""
-    return service.get_user(session, user_id)
+    return service.get_user(reads, user_id)
 
 
 @api.patch(
@@ -178,7 +178,7 @@ def delete_user_sync(
 async def issue_token(
     form: LoginForm,
     request: Request,
-    session: ReadSessionDep,
+    db: DatabaseDep,
     issuer: TokenIssuerDep,
     limits: LoginLimitsDep,
     hashing: HashingDep,
@@ -186,8 +186,8 @@ async def issue_token(
     """Log in with email and password (OAuth2 password grant)."""
     await limits.before_login(client_address(request), form.username)
     issued_at = time.time()  # before the read: security.TokenIssuer.issue says why
-    stored = await session.run_sync(service.password_hash_of, form.username)
-    await session.close()  # a login waiting for its hash holds no pooled connection
+    # The read returns its connection: a login waiting for its hash holds none.
+    stored = await run_read(db, service.password_hash_of, email=form.username)
     try:
         user_id = await hashing.run(check_password, stored, form.password)
     except InvalidCredentials:
@@ -200,15 +200,14 @@ async def issue_token(
 def issue_token_sync(
     form: LoginForm,
     request: Request,
-    session: SyncReadSessionDep,
+    db: DatabaseDep,
     issuer: TokenIssuerDep,
     limits: LoginLimitsDep,
     hashing: HashingDep,
 ) -> Response:
     limits.before_login_sync(client_address(request), form.username)
     issued_at = time.time()  # before the read: security.TokenIssuer.issue says why
-    stored = service.password_hash_of(session, form.username)
-    session.close()  # a login waiting for its hash holds no pooled connection
+    stored = run_read_sync(db, service.password_hash_of, email=form.username)
     try:
         user_id = hashing.run_sync(check_password, stored, form.password)
     except InvalidCredentials:

@@ -1,83 +1,66 @@
 """The SQL of the users service.
 
-Statements are built once, here, and run by either mode: services call these functions
-with a sync `Session`, and async handlers run the same service functions through
-`AsyncSession.run_sync`, where every `execute` awaits the async driver.
+Reads are named queries in queries.sql (servicekit.named_sql), run on the driver's
+connection in either mode (servicekit.reads). Writes are SQLAlchemy statements built
+once, here, run on a sync `Session`, which async handlers run through
+`AsyncSession.run_sync`.
 """
 
-from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, insert, select, tuple_, update
+from sqlalchemy import bindparam, delete, insert, update
 from sqlalchemy.orm import Session
 
-from servicekit.search import LIKE_ESCAPE, like_prefix
-from servicekit.sessions import read
+from servicekit.named_sql import NamedSQL
+from servicekit.reads import Reads, Row
+from servicekit.search import like_prefix
 from users_service.models import User
 
-PUBLIC_COLUMNS = (User.id, User.name, User.avatar, User.created_at)
-# Their names, in order: list rows start with these columns (a search row adds name_key).
-PUBLIC_KEYS = tuple(column.key for column in PUBLIC_COLUMNS)
-PRIVATE_COLUMNS = (*PUBLIC_COLUMNS, User.email)
+SQL = NamedSQL.load(Path(__file__).parent, "queries")
 
-_public_by_id = select(*PUBLIC_COLUMNS).where(User.id == bindparam("id"))
-_private_by_id = select(*PRIVATE_COLUMNS).where(User.id == bindparam("id"))
-_credentials_by_email = select(User.id, User.password_hash).where(User.email == bindparam("email"))
 # Run on the session's connection, as Core: the new primary key is reported on both
 # servers (the session would take it for an ORM bulk insert, which reports none).
 _insert = insert(User)
 _delete = delete(User).where(User.id == bindparam("user_id"))
 
-_page = select(*PUBLIC_COLUMNS).order_by(User.id).limit(bindparam("limit"))
-_page_after = _page.where(User.id > bindparam("after_id"))
-_search = (
-    select(*PUBLIC_COLUMNS, User.name_key)
-    .where(User.name_key.like(bindparam("prefix"), escape=LIKE_ESCAPE))
-    .order_by(User.name_key, User.id)
-    .limit(bindparam("limit"))
-)
-# Both bounds on purpose: Postgres starts the index scan at the row comparison itself;
-# MariaDB cannot, but starts at `name_key >= after_key` and filters the few rows of
-# that one name. Either way a page costs the same at any depth.
-_search_after = _search.where(
-    User.name_key >= bindparam("after_key"),
-    tuple_(User.name_key, User.id) > tuple_(bindparam("after_key"), bindparam("after_id")),
-)
+
+def public_user(reads: Reads, user_id: int) -> Row | None:
+    return reads.row(SQL.public_user, id=user_id)
+
+
+def private_user(reads: Reads, user_id: int) -> Row | None:
+    return reads.row(SQL.private_user, id=user_id)
+
+
+def credentials(reads: Reads, email: str) -> Row | None:
+    return reads.row(SQL.credentials, email=email)
+
+
+def page(reads: Reads, *, limit: int, after_id: int | None) -> list[Row]:
+    if after_id is None:
+        return reads.rows(SQL.users_page, limit=limit)
+    return reads.rows(SQL.users_page_after, after_id=after_id, limit=limit)
+
+
+def search_page(
+    reads: Reads, *, key_prefix: str, limit: int, after: tuple[str, int] | None
+) -> list[Row]:
+    """Rows with the public columns and `name_key`."""
+    prefix = like_prefix(key_prefix)
+    if after is None:
+        return reads.rows(SQL.users_by_name, prefix=prefix, limit=limit)
+    after_key, after_id = after
+    return reads.rows(
+        SQL.users_by_name_after, prefix=prefix, after_key=after_key, after_id=after_id, limit=limit
+    )
 
 
 def insert_user(session: Session, values: dict[str, Any]) -> int:
     key = session.connection().execute(_insert, values).inserted_primary_key
     assert key is not None  # typed Optional, but a one-row INSERT always reports it
     return key[0]
-
-
-def public_user(session: Session, user_id: int) -> Row | None:
-    return read(session, _public_by_id, {"id": user_id}).one_or_none()
-
-
-def private_user(session: Session, user_id: int) -> Row | None:
-    return read(session, _private_by_id, {"id": user_id}).one_or_none()
-
-
-def credentials(session: Session, email: str) -> Row | None:
-    return read(session, _credentials_by_email, {"email": email}).one_or_none()
-
-
-def page(session: Session, *, limit: int, after_id: int | None) -> Sequence[Row]:
-    if after_id is None:
-        return read(session, _page, {"limit": limit}).all()
-    return read(session, _page_after, {"limit": limit, "after_id": after_id}).all()
-
-
-def search_page(
-    session: Session, *, key_prefix: str, limit: int, after: tuple[str, int] | None
-) -> Sequence[Row]:
-    params = {"prefix": like_prefix(key_prefix), "limit": limit}
-    if after is None:
-        return read(session, _search, params).all()
-    params["after_key"], params["after_id"] = after
-    return read(session, _search_after, params).all()
 
 
 def update_user(session: Session, user_id: int, values: dict[str, Any], now: datetime) -> bool:

@@ -6,13 +6,13 @@ commits: if Redis does not take it, the request fails with a 503 and the row is 
 back, so there is never a record of a job nobody will run."""
 
 from fastapi import Response, status
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from servicekit.auth import CurrentUser
 from servicekit.modes import ASYNC_PREFIX, SYNC_PREFIX, BothModes
 from servicekit.openapi import problem_responses
-from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page
+from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit, RowPage
+from servicekit.reads import Reads
 from servicekit.responses import json_response
 from servicekit.sessions import SessionDep, SyncSessionDep
 from tasks_service.jobs import service
@@ -61,18 +61,18 @@ def submit_job_sync(
     return json_response(accepted, status.HTTP_202_ACCEPTED, location)
 
 
-@api.get("/jobs", read_only=True)
+@api.get("/jobs")
 def list_jobs(
     principal: CurrentUser,
-    session: Session,
+    reads: Reads,
     limit: Limit = DEFAULT_LIMIT,
     cursor: CursorParam = None,
-) -> Page[JobRead]:
+) -> RowPage[JobRead]:
     """The caller's jobs, newest first."""
-    return service.list_jobs(session, principal, limit=limit, cursor=cursor)
+    return service.list_jobs(reads, principal, limit=limit, cursor=cursor)
 
 
-@api.get("/jobs/{job_id}", read_only=True)
-def read_job(principal: CurrentUser, job_id: JobId, session: Session) -> JobRead:
+@api.get("/jobs/{job_id}")
+def read_job(principal: CurrentUser, job_id: JobId, reads: Reads) -> JobRead:
     """One of the caller's jobs: its status, and its result or error once it has ended."""
-    return service.get_job(session, principal, job_id)
+    return service.get_job(reads, principal, job_id)

@@ -1,29 +1,18 @@
 """The SQL of jobs (see tasks_service.repository for how statements are run)."""
 
-from collections.abc import Sequence
+from pathlib import Path
 
-from sqlalchemy import Row, bindparam, func, insert, select
+from sqlalchemy import insert
 from sqlalchemy.dialects import mysql, postgresql
 from sqlalchemy.orm import Session
 
-from servicecontracts.jobs import UNFINISHED
-from servicekit.sessions import read
+from servicekit.named_sql import NamedSQL
+from servicekit.reads import Reads, Row
 from tasks_service.jobs.models import Job, JobSubmitter
 
-COLUMNS = (Job.id, Job.kind, Job.status, Job.result, Job.error, Job.created_at, Job.finished_at)
+SQL = NamedSQL.load(Path(__file__).parent, "queries")
 
 _insert = insert(Job.__table__)
-_owned = select(*COLUMNS).where(Job.id == bindparam("job_id"), Job.owner_id == bindparam("owner"))
-_page = (
-    select(*COLUMNS)
-    .where(Job.owner_id == bindparam("owner"))
-    .order_by(Job.id.desc())
-    .limit(bindparam("limit"))
-)
-_page_before = _page.where(Job.id < bindparam("before_id"))
-_unfinished = select(func.count()).where(
-    Job.owner_id == bindparam("owner"), Job.status.in_(UNFINISHED)
-)
 # Writing the user's submitter row, made on first use, locks it until the transaction
 # ends (an upsert that always touches the row: InnoDB's INSERT IGNORE plus SELECT ... FOR
 # UPDATE would take a shared lock first, and two submissions could deadlock).
@@ -46,16 +35,15 @@ def lock_submitter(session: Session, owner_id: int) -> None:
     session.execute(_lock_submitter[session.get_bind().dialect.name], {"owner_id": owner_id})
 
 
-def unfinished_jobs(session: Session, owner_id: int) -> int:
-    return session.execute(_unfinished, {"owner": owner_id}).scalar_one()
+def unfinished_jobs(reads: Reads, owner_id: int) -> int:
+    return int(reads.value(SQL.unfinished_jobs, owner=owner_id))
 
 
-def owned_job(session: Session, owner_id: int, job_id: int) -> Row | None:
-    return read(session, _owned, {"owner": owner_id, "job_id": job_id}).one_or_none()
+def owned_job(reads: Reads, owner_id: int, job_id: int) -> Row | None:
+    return reads.row(SQL.owned_job, job_id=job_id, owner=owner_id)
 
 
-def page(session: Session, owner_id: int, *, limit: int, before_id: int | None) -> Sequence[Row]:
+def page(reads: Reads, owner_id: int, *, limit: int, before_id: int | None) -> list[Row]:
     if before_id is None:
-        return read(session, _page, {"owner": owner_id, "limit": limit}).all()
-    params = {"owner": owner_id, "limit": limit, "before_id": before_id}
-    return read(session, _page_before, params).all()
+        return reads.rows(SQL.jobs_page, owner=owner_id, limit=limit)
+    return reads.rows(SQL.jobs_page_before, owner=owner_id, before_id=before_id, limit=limit)

@@ -1,11 +1,12 @@
 """The rules of jobs: who may submit what, and who may see it."""
 
-from sqlalchemy import Row
+import orjson
 from sqlalchemy.orm import Session
 
 from servicekit.jobs import JobMessage
 from servicekit.models import utcnow
-from servicekit.pagination import Page
+from servicekit.pagination import RowPage
+from servicekit.reads import Reads, Row, reads_of
 from servicekit.request_id import current_request_id
 from servicekit.tokens import Principal
 from tasks_service.jobs import repository
@@ -28,7 +29,7 @@ def record_job(
         raise NotYourReport("A report can only be about your own account")
     # The lock makes a user's parallel submissions count one after another.
     repository.lock_submitter(session, principal.user_id)
-    if repository.unfinished_jobs(session, principal.user_id) >= MAX_UNFINISHED_JOBS:
+    if repository.unfinished_jobs(reads_of(session), principal.user_id) >= MAX_UNFINISHED_JOBS:
         raise TooManyJobs(
             f"You have {MAX_UNFINISHED_JOBS} unfinished jobs; submit more once some have ended",
             retry_after=10,
@@ -52,23 +53,28 @@ def record_job(
     return JobMessage(job_id, job.kind, params, token)
 
 
-def get_job(session: Session, principal: Principal, job_id: int) -> JobRead:
-    row = repository.owned_job(session, principal.user_id, job_id)
+def get_job(reads: Reads, principal: Principal, job_id: int) -> JobRead:
+    row = repository.owned_job(reads, principal.user_id, job_id)
     if row is None:
         raise JobNotFound(f"No job with id {job_id}")
-    return _read(row)
+    return JobRead.model_construct(**_as_read(row))
 
 
 def list_jobs(
-    session: Session, principal: Principal, *, limit: int, cursor: str | None
-) -> Page[JobRead]:
+    reads: Reads, principal: Principal, *, limit: int, cursor: str | None
+) -> RowPage[JobRead]:
     before_id = JobCursor.decode(cursor).before_id if cursor else None
-    rows = repository.page(session, principal.user_id, limit=limit + 1, before_id=before_id)
-    next_cursor = None
-    if len(rows) > limit:
-        next_cursor = JobCursor(before_id=rows[limit - 1].id).encode()
-    return Page[JobRead]([_read(row) for row in rows[:limit]], next_cursor)
+    rows = repository.page(reads, principal.user_id, limit=limit + 1, before_id=before_id)
+    page = RowPage[JobRead].of(rows, limit, lambda last: JobCursor(before_id=last["id"]).encode())
+    for row in page.items:
+        _as_read(row)
+    return page
 
 
-def _read(row: Row) -> JobRead:
-    return JobRead.model_construct(**{**row._mapping, "id": str(row.id)})
+def _as_read(row: Row) -> Row:
+    """The row with JobRead's values: the id as a string, the result parsed (it comes
+    as its JSON text, queries.sql says why)."""
+    row["id"] = str(row["id"])
+    if row["result"] is not None:
+        row["result"] = orjson.loads(row["result"])
+    return row

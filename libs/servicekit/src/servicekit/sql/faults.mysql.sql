@@ -1,0 +1,4 @@
+-- The slow statement fault (servicekit.fault_effects), as each dialect sleeps.
+
+-- name: sleep(seconds)$
+SELECT SLEEP(:seconds);

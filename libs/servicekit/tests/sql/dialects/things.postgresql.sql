@@ -1,0 +1,2 @@
+-- name: counted()$
+SELECT COUNT(*)::int FROM things;

@@ -1,0 +1,5 @@
+-- name: backend()$
+SELECT CONNECTION_ID();
+
+-- name: nap(seconds)$
+SELECT SLEEP(:seconds);

@@ -1,0 +1,25 @@
+"""The named SQL of items (queries.sql): each query runs on both databases in both modes,
+each is used, and it is the only SQL of the reads."""
+
+from pathlib import Path
+
+import pytest
+
+import items_service
+from items_service.repository import SQL
+from testkit.named_sql import referenced_queries, run_every_query, select_builders
+
+PACKAGE = Path(items_service.__file__).parent
+
+
+@pytest.mark.parametrize("mode", ["async", "sync"])
+async def test_every_named_query_runs(database_url: str, jwt_public_key: str, mode: str) -> None:
+    assert await run_every_query([SQL], database_url, jwt_public_key, mode) == sorted(SQL.names)
+
+
+def test_every_named_query_is_used_and_every_use_names_one() -> None:
+    assert referenced_queries(PACKAGE) == SQL.names
+
+
+def test_no_sqlalchemy_select_is_left_beside_the_named_sql() -> None:
+    assert select_builders(PACKAGE) == []
