@@ -32,5 +32,8 @@ class _BearerPrincipal(OAuth2PasswordBearer):
 
 
 # auto_error=False: a missing token is our 401 problem, not FastAPI's plain one.
-current_user = _BearerPrincipal(tokenUrl="/api/auth/token", auto_error=False)
+# The scheme keeps the name the OpenAPI documents have always given it.
+current_user = _BearerPrincipal(
+    tokenUrl="/api/auth/token", scheme_name="OAuth2PasswordBearer", auto_error=False
+)
 CurrentUser = Annotated[Principal, Depends(current_user)]
