@@ -164,6 +164,7 @@ def create_app(
                     issuer=settings.jwt_issuer,
                     audience=settings.jwt_audience,
                     revocations=revocations,
+                    max_lifetime_seconds=settings.access_token_ttl_seconds,
                 ),
                 resources=resources(settings, registry) if resources else None,
             )

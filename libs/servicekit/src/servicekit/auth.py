@@ -1,5 +1,6 @@
 """`CurrentUser`: the FastAPI dependency every service uses to know who is calling."""
 
+import logging
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -12,6 +13,8 @@ from servicekit.tokens import InvalidToken, Principal, RevokedToken
 # auto_error=False: a missing token is our 401 problem, not FastAPI's plain one.
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 
+logger = logging.getLogger(__name__)
+
 
 async def current_user(
     request: Request, token: Annotated[str | None, Depends(_bearer)]
@@ -23,7 +26,10 @@ async def current_user(
         return state_of(request.app).token_verifier.verify(token)
     except RevokedToken:
         raise Unauthorized("The bearer token was revoked: log in again") from None
-    except InvalidToken:
+    except InvalidToken as error:
+        # Why, for whoever reads the logs; the caller learns only that it was refused,
+        # never which check a forgery failed.
+        logger.info("bearer token refused: %s", error)
         raise Unauthorized("The bearer token is invalid or expired") from None
 
 

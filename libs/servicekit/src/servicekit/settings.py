@@ -92,6 +92,9 @@ class ServiceSettings(ProcessSettings):
     jwt_public_key: str
     jwt_issuer: str = "users"
     jwt_audience: str = "services"
+    # How long users' tokens live; every service refuses a token made to live longer
+    # (servicekit.tokens), so the issuer and the verifiers read the same setting.
+    access_token_ttl_seconds: PositiveInt = 3600
 
     max_body_bytes: PositiveInt = 1024 * 1024
 
