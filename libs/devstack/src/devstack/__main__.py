@@ -17,7 +17,8 @@ def main(argv: list[str] | None = None) -> int:
             "start under .data/ when nothing answers), <SERVICE>_DATABASE_URL (a service's "
             "database, e.g. USERS_DATABASE_URL), GATEWAY_PORT (default 8080), "
             "GATEWAY_TRUSTED_PROXIES (proxies whose X-Forwarded-For names the client; "
-            "default none)."
+            "default none), LOG_FORMAT (auto: console lines on a terminal, JSON lines "
+            "otherwise; json; console)."
         ),
     )
     arguments = parser.parse_args(argv)
