@@ -113,9 +113,10 @@ def check_run(clone: Clone) -> None:
     with socket.create_server(("127.0.0.1", 0)) as taken:
         port = taken.getsockname()[1]
         done = clone.make("run", GATEWAY_PORT=str(port), PROMETHEUS_PORT=str(free_port()))
-    # After the reason, make run says it stopped: a status, not a second reason.
+    # After the reason, make run says it stopped: a status, not a second reason. Its
+    # output is a pipe here, so its lines are JSON (LOG_FORMAT=auto).
     done.stdout = "\n".join(
-        line for line in done.stdout.splitlines() if not line.endswith("| stopped")
+        line for line in done.stdout.splitlines() if not line.endswith('"message": "stopped"}')
     )
     assert "is already in use" in reason(done)
 

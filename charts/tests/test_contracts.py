@@ -117,6 +117,21 @@ def test_every_variable_a_container_gets_is_a_setting_of_that_part(rendered):
     assert checked, "no container of ours in this render"
 
 
+def test_every_part_that_verifies_tokens_knows_the_issuers_lifetime(default_render):
+    # A verifier refuses a token made to live longer than ACCESS_TOKEN_TTL_SECONDS
+    # (servicekit.tokens): one left at its default would refuse every token of an
+    # issuer configured for longer ones.
+    config_maps = by_kind(default_render, "ConfigMap")
+    lifetimes = {}
+    for component, spec in pods(default_render):
+        for container in spec["containers"]:
+            env = environment(container, config_maps)
+            if "JWT_PUBLIC_KEY" in env:
+                lifetimes[component] = env.get("ACCESS_TOKEN_TTL_SECONDS")
+    assert {"users", "items", "tasks"} <= lifetimes.keys()
+    assert set(lifetimes.values()) == {"3600"}, lifetimes
+
+
 def routes_of(app) -> set[str]:
     """The paths the app documents (the probes' included: /healthz, /readyz)."""
     return set(app.openapi()["paths"])

@@ -50,6 +50,17 @@ def test_images_run_as_a_fixed_non_root_user_with_an_exec_form_command(image):
         assert line.startswith("["), "exec form, so the process is PID 1 and gets SIGTERM"
 
 
+@pytest.mark.parametrize("part", ["users", "items", "tasks", "worker"])
+def test_python_images_log_json_lines_even_on_a_terminal(part):
+    # LOG_FORMAT=auto would write console lines under `podman run -t` or `kubectl run
+    # -it`; a container's log goes to machines, whoever is watching.
+    text = (ROOT / "services" / part / "Dockerfile").read_text()
+    runtime = text.split("AS dev")[0].replace("\\\n", " ")  # the dev target inherits
+    environment = " ".join(re.findall(r"^ENV (.*)$", runtime, re.MULTILINE))
+
+    assert re.search(r"\bLOG_FORMAT=json\b", environment)
+
+
 def test_the_build_context_leaves_local_state_out():
     ignored = set((ROOT / ".dockerignore").read_text().split())
 

@@ -189,6 +189,7 @@ def test_the_dev_token_is_one_a_service_trusts(tmp_path: Path):
         public_key,
         issuer=defaults["jwt_issuer"].default,
         audience=defaults["jwt_audience"].default,
+        max_lifetime_seconds=defaults["access_token_ttl_seconds"].default,
     )
     assert verifier.verify(dev_token(private_key, 1)).user_id == 1
 

@@ -29,7 +29,8 @@ contract tests hold it to that.
 {{- else if $c.target -}}
 {{- $_ := set $settings "LOCUST_HOST" (printf "http://%s:%v" (include "pyservices.name" (dict "ctx" $ctx "part" $c.target)) (index $ctx.Values.components $c.target).port) -}}
 {{- end -}}
-{{- if eq ($c.tokens | default "") "sign" -}}
+{{- /* The issuer's token lifetime, and the longest each verifier accepts. */ -}}
+{{- if $c.tokens -}}
 {{- $_ := set $settings "ACCESS_TOKEN_TTL_SECONDS" (toString $ctx.Values.tokens.ttlSeconds) -}}
 {{- end -}}
 {{- if and $c.metricsPort (not $c.target) -}}

@@ -362,6 +362,7 @@ def raw_exchange(gateway: Gateway, raw: bytes) -> tuple[int, dict, bytes]:
             431,
             id="huge-header",
         ),
+        pytest.param(b"GET / HTTP/3.0\r\nHost: x\r\n\r\n", 505, id="unknown-version"),
     ],
 )
 def test_requests_nginx_cannot_parse_get_problems_not_html(gateway, raw, status):

@@ -348,8 +348,23 @@ def test_the_urls_say_how_to_switch_a_fault(make_stack):
 
     stack.print_urls(SimpleNamespace(url="http://127.0.0.1:8080"))
 
-    output = output_of(stack)
+    output = "\n".join(json.loads(line)["message"] for line in output_of(stack).splitlines())
     assert (
         f"curl -X PUT -H 'Authorization: Bearer {stack_module.DEV_FAULT_ADMIN_TOKEN}' "
         """-d '{"latency_ms":100}' http://127.0.0.1:8001/admin/fault"""
     ) in output
+
+
+@pytest.mark.parametrize("chosen", [None, "console", "json"])
+def test_children_write_json_lines_which_the_runner_shows_as_chosen(make_stack, chosen):
+    environ = {} if chosen is None else {"LOG_FORMAT": chosen}
+    worker = next(s for s in SERVICES if s.name == "worker")
+
+    env = make_stack((worker,), **environ).service_env(worker, "", "redis://nowhere")
+
+    assert env["LOG_FORMAT"] == "json"
+
+
+def test_an_unknown_log_format_stops_make_run_before_anything_starts(capsys):
+    assert stack_module.run({"LOG_FORMAT": "yaml"}, io.StringIO()) == 1
+    assert "LOG_FORMAT must be one of auto, json, console" in capsys.readouterr().err

@@ -1,6 +1,8 @@
+import dataclasses
 import io
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -11,6 +13,9 @@ from devstack.health import answers_ok
 from devstack.ports import free_port
 from devstack.processes import pid_alive
 from devstack.supervisor import ChildFailed, ChildSpec, StopRequested, Supervisor, stop_signals
+from testkit.terminal import Terminal
+
+ANSI = re.compile(r"\033\[[0-9;]*m")
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -32,15 +37,97 @@ def python(code: str, *args: str) -> list[str]:
     return [sys.executable, "-c", code, *args]
 
 
-def test_output_is_labelled_and_json_lines_pass_through():
+def events(out: io.StringIO) -> list[dict]:
+    """The output's lines, each of which must be a JSON object."""
+    return [json.loads(line) for line in out.getvalue().splitlines()]
+
+
+def test_on_a_pipe_every_line_is_json_and_the_childrens_pass_through():
     out = io.StringIO()
-    code = 'print(\'plain words\'); print(\'{"message": "a log", "level": "info"}\')'
-    Supervisor(out).run_once(ChildSpec("worker", python(code)))
-    lines = out.getvalue().splitlines()
-    assert lines[0].startswith("worker")
-    assert lines[0].endswith("| plain words")
-    assert json.loads(lines[1]) == {"message": "a log", "level": "info"}
-    assert "\033[" not in out.getvalue()  # no colour when the output is not a terminal
+    code = (
+        "print('plain words');"
+        'print(\'{"message": "a log", "level": "info", "service": "worker"}\');'
+        'print(\'{"msg": "no service", "level": "WARN"}\')'
+    )
+    supervisor = Supervisor(out)
+    supervisor.run_once(ChildSpec("worker", python(code)))
+    supervisor.say("said by the supervisor")
+
+    plain, passed, completed, said = events(out)
+    assert (plain["service"], plain["level"], plain["message"]) == ("worker", "info", "plain words")
+    assert plain["time"].endswith("Z")
+    assert passed == {"message": "a log", "level": "info", "service": "worker"}
+    assert completed == {"service": "worker", "msg": "no service", "level": "WARN"}
+    assert (said["service"], said["message"]) == ("devstack", "said by the supervisor")
+    assert "\033[" not in out.getvalue()
+
+
+CONSOLE_LINE = re.compile(r"\d\d:\d\d:\d\d\.\d{3} (\S+) +(DEBUG|INFO |WARN |ERROR) (.*)")
+
+
+def console_lines(text: str) -> list[tuple[str, str, str]]:
+    """(service, level, the rest) of each line, colours left out; fails on any other."""
+    found = []
+    for line in text.splitlines():
+        matched = CONSOLE_LINE.fullmatch(ANSI.sub("", line))
+        assert matched, line
+        found.append((matched[1], matched[2].strip(), matched[3]))
+    return found
+
+
+def test_on_a_terminal_every_line_is_a_console_line(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    code = (
+        "print('plain words');"
+        'print(\'{"message": "GET /x 200", "level": "info", "service": "users",'
+        ' "logger": "access", "duration_ms": 2.5, "request_id": "42"}\')'
+    )
+    with Terminal() as terminal, terminal.stream() as screen:
+        supervisor = Supervisor(screen)
+        supervisor.run_once(ChildSpec("users", python(code)))
+        supervisor.say("bad news", level="warning")
+        shown = terminal.wait_for("bad news")
+
+    assert "\033[" in shown
+    assert console_lines(shown) == [
+        ("users", "INFO", "plain words"),
+        ("users", "INFO", "GET /x 200  2.5 ms  req=42"),
+        ("devstack", "WARN", "bad news"),
+    ]
+
+
+def test_console_lines_on_a_pipe_when_asked_for_without_colours():
+    out = io.StringIO()
+    supervisor = Supervisor(out, log_format="console")
+    supervisor.run_once(ChildSpec("seed", python("print('1000 users')")))
+
+    assert console_lines(out.getvalue()) == [("seed", "INFO", "1000 users")]
+    assert "\033[" not in out.getvalue()
+
+
+def test_an_announcement_stands_apart_on_a_console_and_is_json_elsewhere():
+    console = io.StringIO()
+    Supervisor(console, log_format="console").announce("ready:\n  gateway  http://x")
+    assert console.getvalue() == "\nready:\n  gateway  http://x\n"
+
+    out = io.StringIO()
+    Supervisor(out).announce("ready:\n  gateway  http://x")
+    assert [event["message"] for event in events(out)] == ["ready:", "  gateway  http://x"]
+
+
+def test_a_child_without_a_health_url_is_started_once_it_says_it_is_ready():
+    code = "import time; time.sleep(1); print('worker ready.', flush=True); time.sleep(60)"
+    out = io.StringIO()
+    with Supervisor(out) as supervisor:
+        supervisor.start(ChildSpec("worker", python(code), ready_line=r"ready\.$"))
+        assert any(event["message"] == "worker ready." for event in events(out))
+
+
+def test_a_child_that_never_says_it_is_ready_times_out():
+    spec = ChildSpec("mute", python("import time; time.sleep(60)"), ready_line="ready")
+    with Supervisor(io.StringIO()) as supervisor, pytest.raises(ChildFailed, match="ready"):
+        supervisor.start(dataclasses.replace(spec, health_timeout=1))
 
 
 def test_run_once_raises_with_the_output_of_a_failed_command():
@@ -99,13 +186,17 @@ def test_watch_starts_a_child_that_dies_again_with_a_growing_backoff():
         supervisor.watch(poll=0.05, until=restarted_twice)
         assert supervisor.pids()["steady"] == steady_pid  # the others run on untouched
 
-    reports = [line for line in out.getvalue().splitlines() if "flaky exited" in line]
+    said = [event["message"] for event in events(out) if event["service"] == "devstack"]
+    reports = [message for message in said if "flaky exited" in message]
     assert [report.split("; ")[1] for report in reports[:2]] == [
         "starting it again in 1 s",
         "starting it again in 2 s",
     ]
     assert "flaky exited unexpectedly with code 4" in reports[0]
-    assert out.getvalue().count("flaky         | up") >= 2  # it really ran again
+    ran = [
+        event for event in events(out) if (event["service"], event["message"]) == ("flaky", "up")
+    ]
+    assert len(ran) >= 2  # it really ran again
 
 
 def test_stop_kills_a_child_that_ignores_sigterm():
@@ -125,9 +216,8 @@ def test_stop_goes_in_reverse_order_of_start():
     with Supervisor(out) as supervisor:
         for name in ("database", "service", "gateway"):
             supervisor.start(ChildSpec(name, python("import time; time.sleep(60)")))
-    stops = [
-        line.split("stopping ")[1] for line in out.getvalue().splitlines() if "stopping" in line
-    ]
+    said = [event["message"] for event in events(out)]
+    stops = [message.removeprefix("stopping ") for message in said if "stopping" in message]
     assert stops == ["gateway", "service", "database"]
 
 

@@ -2,6 +2,7 @@
 processes behind real nginx, each on its own database (items on Postgres, tasks on
 MariaDB), and one user's story through the gateway in both modes."""
 
+import json
 import secrets
 import time
 from collections.abc import Iterator
@@ -152,3 +153,16 @@ def test_a_password_change_logs_the_old_token_out_of_every_service(system: httpx
         assert refused.status_code == 401, f"{service}: {refused.text}"
         assert "revoked" in refused.json()["detail"], service
         assert call(new).is_success, f"{service} refused the new token"
+
+
+def test_off_a_terminal_every_line_of_the_run_is_json(system: httpx.Client, local_stack):
+    # The suite's stack writes to a buffer, not a terminal: LOG_FORMAT=auto means JSON,
+    # for the services and the worker, nginx, Prometheus, the one-off commands
+    # (seeds) and the runner's own lines alike.
+    system.get("/api/users")
+    events = [json.loads(line) for line in local_stack.logs.getvalue().splitlines()]
+
+    assert all(isinstance(event, dict) for event in events)
+    assert all({"service", "level"} <= event.keys() for event in events)
+    services = {event["service"] for event in events}
+    assert {"devstack", "users seed", "users", "items", "tasks", "worker", "gateway"} <= services

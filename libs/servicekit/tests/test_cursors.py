@@ -167,6 +167,29 @@ def test_a_malformed_cursor_is_invalid_input(cursor: str) -> None:
     assert raised.value.detail == "The cursor is malformed: pass next_cursor unchanged"
 
 
+@pytest.mark.parametrize(
+    "disguise",
+    [
+        lambda text: text + "=",
+        lambda text: text + "==",
+        lambda text: f"{text[:4]} {text[4:]}",
+        lambda text: text + "\n",
+        lambda text: f"{text[:4]}.{text[4:]}",
+        lambda text: text.replace("-", "+").replace("_", "/"),
+    ],
+    ids=["padded", "padded-twice", "space", "newline", "dot", "standard-alphabet"],
+)
+def test_a_cursor_outside_the_url_safe_alphabet_is_malformed(disguise) -> None:
+    # The decoder alone would skip these characters, or take the standard alphabet and
+    # padding, and read the cursor it was given: one cursor, many spellings.
+    text = ThingCursor(done=None, after_key="~~~~>>>>????", after_id=5).encode()
+    assert {"-", "_"} <= set(text)
+    assert ThingCursor.decode(text, done=None, owner_id=None).after_id == 5
+
+    with pytest.raises(InvalidCursor):
+        ThingCursor.decode(disguise(text), done=None, owner_id=None)
+
+
 def test_decoding_without_every_declared_filter_is_a_programming_error() -> None:
     text = ThingCursor(done=None, after_key="k", after_id=5).encode()
 

@@ -1,5 +1,6 @@
 """The page of every list endpoint and the page limits, in isolation and over HTTP."""
 
+import re
 from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
@@ -153,3 +154,23 @@ async def test_the_largest_page_is_allowed(client: httpx.AsyncClient) -> None:
     response = await client.get("/numbers", params={"limit": MAX_LIMIT})
     assert response.status_code == 200
     assert len(response.json()["items"]) == MAX_LIMIT
+
+
+async def test_the_document_states_the_form_of_a_cursor(client: httpx.AsyncClient) -> None:
+    document = (await client.get("/openapi.json")).json()
+    parameters = document["paths"]["/numbers"]["get"]["parameters"]
+    cursor = next(p for p in parameters if p["name"] == "cursor")
+    schema = next(s for s in cursor["schema"]["anyOf"] if s.get("type") == "string")
+    assert schema["pattern"] == "^[A-Za-z0-9_-]*$"
+    assert schema["maxLength"] == MAX_CURSOR_CHARS
+    first = (await client.get("/numbers", params={"limit": 3})).json()["next_cursor"]
+    assert re.fullmatch(schema["pattern"], first)
+
+
+@pytest.mark.parametrize("cursor", ["eyJsIjoibnVtYmVycyIsImEiOjN9=", "eyJsIjoibnVtYmVy cyJ9"])
+async def test_a_cursor_outside_the_stated_form_is_a_422_problem(
+    client: httpx.AsyncClient, check_problem, cursor: str
+) -> None:
+    response = await client.get("/numbers", params={"cursor": cursor})
+    body = check_problem(response, 422)
+    assert [error["loc"][:2] for error in body["errors"]] == [["query", "cursor"]]

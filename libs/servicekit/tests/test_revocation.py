@@ -107,13 +107,18 @@ def test_the_verifier_refuses_a_revoked_token_and_accepts_a_later_one():
     key = Ed25519PrivateKey.generate()
     private = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode()
     public = key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+    second = float(int(time.time()) - 10)  # a whole second, shortly before now
 
     class Cutoff:
         def is_revoked(self, user_id: int, issued_at: float) -> bool:
-            return user_id == 7 and issued_at < 1_000.5
+            return user_id == 7 and issued_at < second + 0.5
 
     verifier = TokenVerifier(
-        public.decode(), issuer="users", audience="services", revocations=Cutoff()
+        public.decode(),
+        issuer="users",
+        audience="services",
+        max_lifetime_seconds=3600,
+        revocations=Cutoff(),
     )
 
     def token(issued_at: float) -> str:
@@ -121,8 +126,8 @@ def test_the_verifier_refuses_a_revoked_token_and_accepts_a_later_one():
         return jwt.encode(claims | {"exp": time.time() + 60}, private, algorithm="EdDSA")
 
     with pytest.raises(RevokedToken):
-        verifier.verify(token(1_000.4))  # the same second as the cutoff, before it
-    assert verifier.verify(token(1_000.6)).user_id == 7
+        verifier.verify(token(second + 0.4))  # the same second as the cutoff, before it
+    assert verifier.verify(token(second + 0.6)).user_id == 7
 
 
 async def test_refreshing_makes_no_traces(client, recorded_spans):

@@ -23,9 +23,17 @@ from cryptography.x509.oid import NameOID
 from fastapi import APIRouter
 
 from servicekit.auth import CurrentUser
-from servicekit.tokens import InvalidToken, Principal, RevokedToken, TokenVerifier
+from servicekit.tokens import (
+    LIFETIME_SLACK_SECONDS,
+    InvalidToken,
+    Principal,
+    RevokedToken,
+    TokenVerifier,
+)
 
 ISSUER, AUDIENCE = "users", "services"
+# The lifetime of the tokens users issues here.
+LIFETIME = 3600
 
 
 def private_pem(key) -> str:
@@ -58,7 +66,9 @@ def signing_key() -> Ed25519PrivateKey:
 
 @pytest.fixture(scope="module")
 def verifier(signing_key: Ed25519PrivateKey) -> TokenVerifier:
-    return TokenVerifier(public_pem(signing_key), issuer=ISSUER, audience=AUDIENCE)
+    return TokenVerifier(
+        public_pem(signing_key), issuer=ISSUER, audience=AUDIENCE, max_lifetime_seconds=LIFETIME
+    )
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +108,11 @@ class Cutoffs:
 def test_a_remembered_token_is_refused_once_revoked(signing_key, sign) -> None:
     revocations = Cutoffs()
     verifier = TokenVerifier(
-        public_pem(signing_key), issuer=ISSUER, audience=AUDIENCE, revocations=revocations
+        public_pem(signing_key),
+        issuer=ISSUER,
+        audience=AUDIENCE,
+        max_lifetime_seconds=LIFETIME,
+        revocations=revocations,
     )
     token = sign(iat=time.time() - 1)
     assert verifier.verify(token) == Principal(user_id=42)
@@ -108,7 +122,9 @@ def test_a_remembered_token_is_refused_once_revoked(signing_key, sign) -> None:
 
 
 def test_the_remembered_tokens_stay_bounded(signing_key, sign) -> None:
-    verifier = TokenVerifier(public_pem(signing_key), issuer=ISSUER, audience=AUDIENCE)
+    verifier = TokenVerifier(
+        public_pem(signing_key), issuer=ISSUER, audience=AUDIENCE, max_lifetime_seconds=LIFETIME
+    )
     verifier.CACHE_SIZE = 3
     tokens = [sign(sub=str(user)) for user in range(1, 11)]
     for user, token in enumerate(tokens, start=1):
@@ -160,6 +176,61 @@ def test_bad_claims_are_refused(verifier: TokenVerifier, sign, overrides: dict) 
         verifier.verify(sign(**overrides))
 
 
+@pytest.mark.parametrize(
+    "subject",
+    [" 42", "42 ", "\t42\n", "+42", "042", "4_2", "\uff14\uff12", "\u0664\u0662", "42.0", "4e1"],
+    ids=[
+        "leading-space",
+        "trailing-space",
+        "tab-and-newline",
+        "plus-sign",
+        "leading-zero",
+        "underscore",
+        "fullwidth-digits",
+        "arabic-indic-digits",
+        "decimal-point",
+        "exponent",
+    ],
+)
+def test_a_subject_not_in_canonical_decimal_is_refused(
+    verifier: TokenVerifier, sign, subject: str
+) -> None:
+    # int() reads most of these as an account id: each would be another token, signed
+    # with the real key, for the same account.
+    with pytest.raises(InvalidToken, match="canonical"):
+        verifier.verify(sign(sub=subject))
+
+
+def test_a_token_may_live_as_long_as_the_lifetime_and_the_slack(
+    verifier: TokenVerifier, sign
+) -> None:
+    now = int(time.time())
+    longest = LIFETIME + LIFETIME_SLACK_SECONDS
+    assert verifier.verify(sign(iat=now, exp=now + longest)).user_id == 42
+    assert verifier.verify(sign(iat=now - 0.9, exp=now + LIFETIME)).user_id == 42
+
+
+@pytest.mark.parametrize(
+    "lifetime",
+    [LIFETIME + LIFETIME_SLACK_SECONDS + 1, 100 * 365 * 86400],
+    ids=["just-over", "a-century"],
+)
+def test_a_token_made_to_live_longer_is_refused(
+    verifier: TokenVerifier, sign, lifetime: int
+) -> None:
+    now = int(time.time())
+    with pytest.raises(InvalidToken, match="lifetime"):
+        verifier.verify(sign(iat=now, exp=now + lifetime))
+
+
+def test_a_long_lifetime_cannot_hide_behind_an_issue_time_in_the_future(
+    verifier: TokenVerifier, sign
+) -> None:
+    later = int(time.time()) + 100 * 365 * 86400
+    with pytest.raises(InvalidToken):
+        verifier.verify(sign(iat=later - 60, exp=later))
+
+
 def test_an_unsigned_token_is_refused(verifier: TokenVerifier) -> None:
     for alg in ("none", "None", "NONE"):
         token = f"{b64url_json({'alg': alg, 'typ': 'JWT'})}.{b64url_json(claims())}."
@@ -209,13 +280,15 @@ def test_garbage_is_refused(verifier: TokenVerifier, token: str) -> None:
 )
 def test_a_public_key_that_is_not_ed25519_is_refused(make_key) -> None:
     with pytest.raises(ValueError, match="Ed25519"):
-        TokenVerifier(public_pem(make_key()), issuer=ISSUER, audience=AUDIENCE)
+        TokenVerifier(
+            public_pem(make_key()), issuer=ISSUER, audience=AUDIENCE, max_lifetime_seconds=LIFETIME
+        )
 
 
 @pytest.mark.parametrize("pem", ["not a key", "-----BEGIN CERTIFICATE-----\nnope\n"])
 def test_a_public_key_that_is_not_pem_is_refused(pem: str) -> None:
     with pytest.raises(ValueError, match="Ed25519"):
-        TokenVerifier(pem, issuer=ISSUER, audience=AUDIENCE)
+        TokenVerifier(pem, issuer=ISSUER, audience=AUDIENCE, max_lifetime_seconds=LIFETIME)
 
 
 def self_signed_certificate(key: Ed25519PrivateKey) -> str:
@@ -236,14 +309,22 @@ def self_signed_certificate(key: Ed25519PrivateKey) -> str:
 
 
 def test_a_certificate_of_the_signing_key_verifies_its_tokens(signing_key, sign) -> None:
-    verifier = TokenVerifier(self_signed_certificate(signing_key), issuer=ISSUER, audience=AUDIENCE)
+    verifier = TokenVerifier(
+        self_signed_certificate(signing_key),
+        issuer=ISSUER,
+        audience=AUDIENCE,
+        max_lifetime_seconds=LIFETIME,
+    )
 
     assert verifier.verify(sign()).user_id == 42
 
 
 def test_a_certificate_of_another_key_verifies_none_of_its_tokens(sign) -> None:
     other = TokenVerifier(
-        self_signed_certificate(Ed25519PrivateKey.generate()), issuer=ISSUER, audience=AUDIENCE
+        self_signed_certificate(Ed25519PrivateKey.generate()),
+        issuer=ISSUER,
+        audience=AUDIENCE,
+        max_lifetime_seconds=LIFETIME,
     )
 
     with pytest.raises(InvalidToken):
@@ -292,3 +373,38 @@ async def test_an_expired_token_is_a_401_problem(
     token = sign(exp=int(time.time()) - 1, iat=int(time.time()) - 600)
     response = await client.get("/me", headers={"Authorization": f"Bearer {token}"})
     assert "expired" in check_problem(response, 401)["detail"]
+
+
+async def test_a_refused_token_says_why_in_the_log_and_not_in_the_response(
+    serve, signing_key: Ed25519PrivateKey, sign, capsys: pytest.CaptureFixture[str]
+) -> None:
+    now = int(time.time())
+    century = sign(iat=now, exp=now + 100 * 365 * 86400)
+    async with serve(
+        [router], jwt_public_key=public_pem(signing_key), access_token_ttl_seconds=LIFETIME
+    ) as client:
+        response = await client.get("/me", headers={"Authorization": f"Bearer {century}"})
+
+    assert response.status_code == 401
+    assert "lifetime" not in response.text
+    logged = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line]
+    refusals = [line for line in logged if line.get("logger") == "servicekit.auth"]
+    assert len(refusals) == 1
+    assert "lifetime" in refusals[0]["message"]
+    assert refusals[0]["request_id"] == response.headers["x-request-id"]
+
+
+async def test_the_lifetime_follows_the_setting(
+    serve, signing_key: Ed25519PrivateKey, sign
+) -> None:
+    now = int(time.time())
+    two_hours = sign(iat=now, exp=now + 7200)
+    headers = {"Authorization": f"Bearer {two_hours}"}
+    async with serve(
+        [router], jwt_public_key=public_pem(signing_key), access_token_ttl_seconds=7200
+    ) as client:
+        assert (await client.get("/me", headers=headers)).status_code == 200
+    async with serve(
+        [router], jwt_public_key=public_pem(signing_key), access_token_ttl_seconds=3600
+    ) as client:
+        assert (await client.get("/me", headers=headers)).status_code == 401

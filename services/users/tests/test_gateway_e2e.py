@@ -1,6 +1,7 @@
 """The users story end to end: real nginx (the gateway template) in front of a real
 uvicorn process, on each database, in both modes."""
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 
 from devstack.gateway import Gateway
 from devstack.ports import free_port
+from devstack.raw_http import RawResponse, exchange
 from testkit.apps import MODES
 from testkit.assertions import assert_problem
 
@@ -83,3 +85,50 @@ def test_request_ids_through_the_gateway(gateway: httpx.Client):
 
     unknown = assert_problem(gateway.get("/api/nothing-here"), 404)
     assert unknown["request_id"]
+
+
+# --- methods ------------------------------------------------------------------------------
+
+# Methods outside the API's. uvicorn's parser answers the first kind with a plain-text
+# 400 of its own and hands the WebDAV-like ones to the app; nginx refuses a malformed
+# token itself, and CONNECT and TRACE with a 405.
+UNKNOWN_METHODS = ["FOO", "BREW", "PRI", "G_T", "X" * 40, "PROPFIND", "M-SEARCH", "PURGE"]
+MALFORMED_METHODS = ["get", "GE(T", "GET\x01", "G\xc3\xa9T"]
+
+
+REFUSED = [
+    *((method, 400) for method in UNKNOWN_METHODS + MALFORMED_METHODS),
+    ("CONNECT", 405),
+    ("TRACE", 405),
+]
+
+
+def send(gateway: httpx.Client, method: str, path: str) -> RawResponse:
+    request = f"{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    return exchange(gateway.base_url.netloc.decode(), request.encode("latin-1"))
+
+
+# One test, one users process: the cases are many and each is a single exchange.
+@pytest.mark.parametrize("database_backend", ["postgres"])
+def test_a_method_outside_the_api_is_a_problem_from_the_gateway(gateway: httpx.Client):
+    wrong = []
+    for method, status in REFUSED:
+        for path in ["/api/users", "/sync/api/users/1", "/healthz", "/nowhere"]:
+            response = send(gateway, method, path)
+            try:
+                assert response.status == status
+                assert response.headers["content-type"] == "application/problem+json"
+                problem = json.loads(response.body)
+                assert problem["status"] == status
+                assert problem["request_id"] == response.headers["x-request-id"]
+            except (AssertionError, KeyError, ValueError):
+                wrong.append((method, path, response))
+    assert not wrong, "\n".join(map(repr, wrong))
+
+    # The API's own methods still reach the service: its answers, not the gateway's.
+    assert send(gateway, "GET", "/api/users").body.startswith(b'{"items":')
+    assert send(gateway, "HEAD", "/api/users").status == 200
+    for method in ("OPTIONS", "DELETE"):
+        answered = send(gateway, method, "/api/users")
+        assert answered.status == (204 if method == "OPTIONS" else 405)
+        assert answered.headers["allow"] == "GET, HEAD, OPTIONS, POST"

@@ -19,8 +19,9 @@ def main(argv: list[str] | None = None) -> int:
             "GATEWAY_TRUSTED_PROXIES (proxies whose X-Forwarded-For names the client; "
             "default none), GATEWAY_CORS_ORIGINS (origins a browser page may call from; "
             "default none), GATEWAY_READ_RATE / GATEWAY_WRITE_RATE (requests per second "
-            "per client; default 0, no limit), GATEWAY_GZIP_MIN_BYTES (default 1024); "
-            'more in README "Gateway settings".'
+            "per client; default 0, no limit), GATEWAY_GZIP_MIN_BYTES (default 1024), "
+            "LOG_FORMAT (auto: console lines on a terminal, JSON lines otherwise; json; "
+            'console); more in README "Gateway settings".'
         ),
     )
     arguments = parser.parse_args(argv)

@@ -79,7 +79,8 @@ class Prometheus:
             f"--storage.tsdb.path={self.data_dir / 'tsdb'}",
             "--storage.tsdb.retention.time=2d",
             f"--web.listen-address={self.listen}",
-            # JSON lines pass through the supervisor's output unprefixed, like the services'.
+            # JSON lines, which the supervisor shows as it shows the services' (its
+            # output's form); warnings and errors only, so nothing routine follows the URLs.
             "--log.format=json",
             "--log.level=warn",
         ]

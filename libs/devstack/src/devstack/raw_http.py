@@ -1,5 +1,9 @@
-"""Many concurrent HTTP/1.1 clients that cost next to nothing, for tests that must put a
-server under real concurrency without the client becoming what is measured.
+"""HTTP/1.1 straight off the socket, for what a general-purpose client cannot do.
+
+Many concurrent clients that cost next to nothing (`get_statuses`), for tests that must
+put a server under real concurrency without the client becoming what is measured; and
+one request sent byte for byte as written (`exchange`), for requests no client would
+send (an unknown method, a broken request line).
 
 A general-purpose client (httpx) spends milliseconds of Python per request on pools,
 models and headers, so 256 connections from one test process top out near 20
@@ -9,7 +13,9 @@ chunked body straight off the socket: thousands of requests per second from one 
 """
 
 import asyncio
+import socket
 from collections.abc import Sequence
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 
@@ -59,3 +65,29 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
     else:
         await reader.readexactly(int(headers.get("content-length", "0")))
     return status, headers.get("connection") != "close"
+
+
+@dataclass(frozen=True)
+class RawResponse:
+    status: int
+    headers: dict[str, str]  # names in lower case
+    body: bytes
+
+
+def exchange(address: str, request: bytes, timeout: float = 10.0) -> RawResponse:
+    """Sends `request` to `address` ("host:port") exactly as given, then reads the answer
+    until the server closes the connection (ask for `Connection: close`, or send what it
+    refuses: it closes after an error)."""
+    host, _, port = address.rpartition(":")
+    with socket.create_connection((host, int(port)), timeout=timeout) as connection:
+        connection.sendall(request)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in header_lines:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return RawResponse(int(status_line.split(" ", 2)[1]), headers, body)

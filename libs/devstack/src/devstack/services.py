@@ -31,6 +31,9 @@ class Service:
     # The process, without the interpreter; by default uvicorn serving <package>.main:app.
     argv: tuple[str, ...] | None = None
     health_path: str | None = "/healthz"
+    # What a process without a health URL writes once it is ready (a regular
+    # expression on its output lines): the stack waits for it before saying it is up.
+    ready_line: str | None = None
     # Where a process without `port` serves /metrics (the worker); HTTP services serve it
     # on their own port.
     metrics_port: int | None = None
@@ -113,6 +116,7 @@ SERVICES: tuple[Service, ...] = (
             *("--loglevel", "INFO", "--concurrency", "2"),
         ),
         health_path=None,
+        ready_line=r"@\S+ ready\.",  # Celery's "celery@<host> ready."
         metrics_port=9101,
     ),
     Service(
@@ -121,6 +125,7 @@ SERVICES: tuple[Service, ...] = (
         port=None,
         backend=None,
         argv=("-m", "celery", "--quiet", "-A", "worker_service.celery_app", "beat"),
+        # Celery's default level for beat is WARNING: it says nothing while all is well.
         health_path=None,
     ),
 )

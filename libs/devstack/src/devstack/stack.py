@@ -9,7 +9,7 @@ import contextlib
 import importlib.util
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TextIO
 
@@ -216,6 +216,8 @@ class Stack:
             "REDIS_URL": redis_url,
             "JWT_PUBLIC_KEY": public_pem,
             "PYTHONUNBUFFERED": "1",  # log lines reach the terminal as they happen
+            # JSON lines to the supervisor, which shows them as LOG_FORMAT says.
+            "LOG_FORMAT": "json",
             # Where the others are: USERS_URL, ITEMS_URL, TASKS_URL.
             **{
                 f"{other.name.upper()}_URL": other.base_url
@@ -265,6 +267,7 @@ class Stack:
                 cwd=self.root,
                 health_url=service.health_url,
                 health_timeout=60,
+                ready_line=service.ready_line,
             )
         )
 
@@ -350,7 +353,7 @@ class Stack:
         width = max(len(label) for label, _ in rows)
         lines = ["ready:", *(f"  {label:<{width}}  {url}" for label, url in rows)]
         lines += self._fault_hint()
-        self.say("\n".join([*lines, "stop everything with Ctrl-C"]))
+        self.supervisor.announce("\n".join([*lines, "stop everything with Ctrl-C"]))
 
     def _fault_hint(self) -> list[str]:
         """How to switch a fault on the first service, when the switch is on."""
@@ -377,17 +380,24 @@ class Stack:
         gateway = self.start_gateway(edge)
         return gateway, self.start_prometheus()
 
-    def run(self) -> None:
-        """Starts everything, then keeps it running until a stop signal."""
+    def run(self, until: Callable[[], bool] = lambda: False) -> None:
+        """Starts everything, then keeps it running until a stop signal (or `until()`).
+        The URLs come once every process is ready, and stay the last lines on screen
+        until something happens: nothing routine logs after them (the worker's periodic
+        jobs log only what they did)."""
         self.print_urls(*self.start())
-        self.supervisor.watch()
+        self.supervisor.watch(until=until)
 
 
 def run(environ: Mapping[str, str] | None = None, out: TextIO | None = None) -> int:
     """What `make run` runs; returns the exit code."""
     root = repo_root()
     environ = os.environ if environ is None else environ
-    supervisor = Supervisor(out)
+    try:
+        supervisor = Supervisor(out, log_format=environ.get("LOG_FORMAT", "auto"))
+    except ValueError as error:  # LOG_FORMAT is none of its values
+        print(error, file=sys.stderr)
+        return 1
     try:
         with (
             RunLock(root / ".data" / "run.lock"),
@@ -401,7 +411,7 @@ def run(environ: Mapping[str, str] | None = None, out: TextIO | None = None) -> 
                 supervisor.say("stopping everything")
                 code = 0
             except (StackError, *_EXPECTED_FAILURES) as error:
-                supervisor.say(f"make run failed: {error}")
+                supervisor.say(f"make run failed: {error}", level="error")
                 code = 1
             finally:
                 shield()  # from here on we are stopping; see stop_signals

@@ -1,14 +1,17 @@
-"""Running the stack's processes side by side with one merged, labelled output.
+"""Running the stack's processes side by side with one merged output.
 
-Lines that are JSON objects (the services' logs, nginx's access log) pass through
-unchanged so they stay machine-readable; anything else is prefixed with the process name.
+The output follows LOG_FORMAT (servicekit.console): on a terminal (or with `console`)
+every line becomes one line a person reads, the JSON lines of the services, the worker
+and nginx rendered, any other line labelled with its process; otherwise (or with
+`json`) every line is a JSON object, the children's passing through as they are and
+any other line wrapped in one. The children themselves always write JSON lines here.
 Stopping is ordered and bounded: the last started stops first, each gets SIGTERM and,
 after a grace period, SIGKILL.
 """
 
 import contextlib
 import json
-import os
+import re
 import signal
 import subprocess
 import sys
@@ -17,15 +20,14 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
-from typing import Self, TextIO
+from typing import Any, Self, TextIO
 
 from devstack.health import wait_until_ok
 from devstack.processes import spawn, terminate
-
-_COLOURS = ("36", "35", "33", "32", "34", "91", "96", "95")
-_RESET = "\033[0m"
+from servicekit.console import ConsoleLines, wants_colour, wants_console
 
 
 class ChildFailed(RuntimeError):
@@ -73,6 +75,9 @@ class ChildSpec:
     # Polled until it answers 200; without one, the child only has to stay alive briefly.
     health_url: str | None = None
     health_timeout: float = 30.0
+    # For a child with no health URL: a line of its output that says it is ready (a
+    # regular expression), awaited for as long as `health_timeout`.
+    ready_line: str | None = None
 
 
 # A child that exits on its own is started again, as a cluster restarts a crashed
@@ -92,57 +97,87 @@ class _Child:
     started_at: float = field(default_factory=time.monotonic)
     backoff: float = 0.0  # the wait before the last restart; 0 before any
     restart_at: float | None = None  # set once its exit has been reported
+    ready: threading.Event = field(default_factory=threading.Event)
 
 
-def _is_json_object(line: str) -> bool:
+def _json_object(line: str) -> dict[str, Any] | None:
     if not line.startswith("{"):
-        return False
+        return None
     try:
-        return isinstance(json.loads(line), dict)
+        value = json.loads(line)
     except ValueError:
-        return False
+        return None
+    return value if isinstance(value, dict) else None
 
 
 class Supervisor:
-    def __init__(self, out: TextIO | None = None, grace: float = 10.0, label: str = "devstack"):
+    def __init__(
+        self,
+        out: TextIO | None = None,
+        grace: float = 10.0,
+        label: str = "devstack",
+        log_format: str = "auto",
+    ):
         self._out = out or sys.stdout
         self._grace = grace
         self._label = label
         self._children: list[_Child] = []
         self._write_lock = threading.Lock()
-        self._colour = self._out.isatty() and "NO_COLOR" not in os.environ
-        self._names: dict[str, str] = {}
+        self._console = None
+        if wants_console(log_format, self._out):
+            self._console = ConsoleLines(colour=wants_colour(self._out))
 
     # --- output -------------------------------------------------------------------------
 
-    def _prefix(self, name: str) -> str:
-        if name not in self._names:
-            label = f"{name:<14}|"
-            if self._colour:
-                colour = _COLOURS[len(self._names) % len(_COLOURS)]
-                label = f"\033[{colour}m{label}{_RESET}"
-            self._names[name] = label
-        return self._names[name]
+    @property
+    def console(self) -> bool:
+        """Whether the output is console lines rather than JSON lines."""
+        return self._console is not None
 
-    def emit(self, name: str, line: str) -> None:
-        text = line if _is_json_object(line) else f"{self._prefix(name)} {line}"
+    def emit(self, name: str, line: str, level: str = "info") -> None:
+        """One line of output of `name`, in the output's form."""
+        event = _json_object(line)
+        if self._console is not None:
+            text = self._console.render(event or {"level": level, "message": line}, name)
+        elif event is None:
+            now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            record = {"time": now, "level": level, "service": name, "logger": "output"}
+            text = json.dumps(record | {"message": line})
+        elif "service" not in event:  # Prometheus', say: which process wrote it
+            text = json.dumps({"service": name} | event)
+        else:
+            text = line
+        self._write(text)
+
+    def say(self, message: str, level: str = "info") -> None:
+        """A line from the supervisor itself."""
+        for line in message.splitlines() or [""]:
+            self.emit(self._label, line, level)
+
+    def announce(self, block: str) -> None:
+        """Lines meant to stand out (what `make run` serves): on a console as they are,
+        after a blank line; in JSON, a line of the supervisor's each."""
+        if self._console is None:
+            self.say(block)
+        else:
+            self._write(f"\n{block}")
+
+    def _write(self, text: str) -> None:
         with self._write_lock:
             self._out.write(text + "\n")
             self._out.flush()
 
-    def say(self, message: str) -> None:
-        """A line from the supervisor itself."""
-        for line in message.splitlines() or [""]:
-            self.emit(self._label, line)
-
     def _pump(self, child: _Child) -> None:
         stream = child.process.stdout
         assert stream is not None  # spawned without a log file: a pipe
+        ready_line = re.compile(child.spec.ready_line) if child.spec.ready_line else None
         with contextlib.closing(stream):
             for raw in iter(stream.readline, b""):
                 line = raw.decode(errors="replace").rstrip("\r\n")
                 child.recent.append(line)
                 self.emit(child.spec.name, line)
+                if ready_line is not None and ready_line.search(line):
+                    child.ready.set()
 
     def _launch(self, spec: ChildSpec) -> _Child:
         child = _Child(spec, spawn(spec.argv, env=spec.env, cwd=spec.cwd))
@@ -189,6 +224,14 @@ class Supervisor:
                     what = f"did not answer {spec.health_url} within {spec.health_timeout:.0f}s"
                     raise self._failure(child, what)
                 raise self._failure(child, f"exited with code {child.process.returncode}")
+        elif spec.ready_line is not None:
+            deadline = time.monotonic() + spec.health_timeout
+            while not child.ready.wait(0.1):
+                if not alive():
+                    raise self._failure(child, f"exited with code {child.process.returncode}")
+                if time.monotonic() > deadline:
+                    what = f"did not say it was ready within {spec.health_timeout:.0f}s"
+                    raise self._failure(child, what)
         else:
             time.sleep(0.5)
             if not alive():
@@ -215,7 +258,8 @@ class Supervisor:
                     child.restart_at = now + child.backoff
                     self.say(
                         f"{child.spec.name} exited unexpectedly with code {code}; "
-                        f"starting it again in {child.backoff:.0f} s"
+                        f"starting it again in {child.backoff:.0f} s",
+                        level="warning",
                     )
                 elif now >= child.restart_at:
                     if child.pump is not None:

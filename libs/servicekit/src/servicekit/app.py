@@ -136,13 +136,13 @@ def create_app(
     """
     name = settings.service_name
     schema = SchemaRevisions(migrations) if migrations else None
-    configure_logging(name, settings.log_level)
+    console = configure_logging(name, settings.log_level, settings.log_format)
     if settings.tracing_enabled:
         configure_tracing(name)
     registry = create_registry() if settings.metrics_enabled else None
     pools = PoolMetrics(registry, name) if registry else None
     loop_lag = LoopLagMonitor(registry, name) if registry else None
-    access_log = AccessLog(name) if settings.access_log else None
+    access_log = AccessLog(name, console=console) if settings.access_log else None
     ids = SnowflakeGenerator()
     faults = _fault_switch(settings, registry)
 
@@ -164,6 +164,7 @@ def create_app(
                     issuer=settings.jwt_issuer,
                     audience=settings.jwt_audience,
                     revocations=revocations,
+                    max_lifetime_seconds=settings.access_token_ttl_seconds,
                 ),
                 resources=resources(settings, registry) if resources else None,
             )

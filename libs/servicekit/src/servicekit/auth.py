@@ -1,5 +1,6 @@
 """`CurrentUser`: the FastAPI dependency every service uses to know who is calling."""
 
+import logging
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -8,6 +9,8 @@ from fastapi.security import OAuth2PasswordBearer
 from servicekit.errors import Unauthorized
 from servicekit.state import state_of
 from servicekit.tokens import InvalidToken, Principal, RevokedToken
+
+logger = logging.getLogger(__name__)
 
 
 class _BearerPrincipal(OAuth2PasswordBearer):
@@ -27,7 +30,10 @@ class _BearerPrincipal(OAuth2PasswordBearer):
             return state_of(request.app).token_verifier.verify(token)
         except RevokedToken:
             raise Unauthorized("The bearer token was revoked: log in again") from None
-        except InvalidToken:
+        except InvalidToken as error:
+            # Why, for whoever reads the logs; the caller learns only that it was refused,
+            # never which check a forgery failed.
+            logger.info("bearer token refused: %s", error)
             raise Unauthorized("The bearer token is invalid or expired") from None
 
 

@@ -20,6 +20,7 @@ any text, and the filters of the request it comes back with. Any failure is an
 
 import base64
 import binascii
+import re
 from typing import Annotated, Any, ClassVar, Self, TypeVar
 
 import orjson
@@ -44,6 +45,14 @@ class _FilterMark:
 Filter = Annotated[T, _FilterMark()]
 # A row id as a sort key: within BIGINT, so an oversized one is a 422, not a DB error.
 RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+# What a cursor is on the wire, as the OpenAPI document states it (servicekit.pagination):
+# unpadded URL-safe base64. Checked here too, before decoding: Python's decoder would
+# skip any other character and take padding, so "e30 ", "e30=" and "e30" would all
+# be read as one cursor.
+CURSOR_ALPHABET = "[A-Za-z0-9_-]*"
+CURSOR_PATTERN = f"^{CURSOR_ALPHABET}$"
+_WIRE_FORM = re.compile(CURSOR_ALPHABET)
 
 # The key naming the listing a cursor was made for, in its JSON.
 _LISTING = "l"
@@ -110,6 +119,8 @@ def encode_cursor(listing: str, fields: dict[str, Any]) -> str:
 def _fields_of(listing: str, text: str) -> dict[str, Any]:
     """The fields a cursor of `listing` holds, after the checks every cursor gets: valid
     base64 JSON of an object, made for this listing, no control character in any text."""
+    if not _WIRE_FORM.fullmatch(text):
+        raise InvalidCursor(_MALFORMED)
     try:
         padded = text + "=" * (-len(text) % 4)
         fields = orjson.loads(base64.urlsafe_b64decode(padded.encode("ascii")))

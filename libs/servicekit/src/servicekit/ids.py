@@ -138,6 +138,8 @@ class WorkerIdLease:
             lost = self._worker_id
             self.acquire()
             logger.warning("worker id %s was taken over; now using %s", lost, self._worker_id)
+        else:  # routine, every third of the TTL: at debug only
+            logger.debug("worker id %s lease renewed", self._worker_id)
 
     def _renew_forever(self) -> None:
         while not self._stopped.wait(self._ttl / 3):

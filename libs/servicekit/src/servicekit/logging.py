@@ -1,5 +1,6 @@
 """JSON lines on stdout: time, level, service, logger, request_id, trace_id, span_id,
-message.
+message; or, with LOG_FORMAT=console (or `auto`, the default, on a terminal), the same
+events as lines a person reads (servicekit.console).
 
 stdlib loggers (uvicorn's error log, SQLAlchemy, libraries) and structlog loggers all
 end in the same formatter, so every line has the same shape. The access line of each
@@ -17,6 +18,7 @@ import orjson
 import structlog
 from opentelemetry import trace
 
+from servicekit.console import ConsoleLines, wants_colour, wants_console
 from servicekit.request_id import current_request_id
 
 # Loggers that install handlers of their own; ours replace them.
@@ -48,10 +50,19 @@ def _drop_reraised_errors(record: logging.LogRecord) -> bool:
     return not record.getMessage().startswith("Exception in ASGI application")
 
 
-def configure_logging(service: str, level: str = "INFO") -> None:
+def configure_logging(
+    service: str, level: str = "INFO", log_format: str = "auto"
+) -> ConsoleLines | None:
+    """Every logger's records to stdout, as LOG_FORMAT says; returns the console
+    renderer when it chose console lines (for `AccessLog`), None for JSON lines."""
+
     def add_service(_logger: Any, _method: str, event: Any) -> Any:
         event["service"] = service
         return event
+
+    console = None
+    if wants_console(log_format, sys.stdout):
+        console = ConsoleLines(colour=wants_colour(sys.stdout))
 
     shared: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
@@ -67,7 +78,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
             structlog.processors.EventRenamer("message"),
-            structlog.processors.JSONRenderer(serializer=_orjson),
+            _rendered_by(console) if console else _JSON_LINES,
         ],
     )
     handler = logging.StreamHandler(sys.stdout)
@@ -98,6 +109,17 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
+    return console
+
+
+_JSON_LINES = structlog.processors.JSONRenderer(serializer=_orjson)
+
+
+def _rendered_by(console: ConsoleLines) -> structlog.typing.Processor:
+    def render(_logger: Any, _method: str, event: Any) -> str:
+        return console.render(event)
+
+    return render
 
 
 class AccessLog:
@@ -119,9 +141,13 @@ class AccessLog:
     FLUSH_SECONDS = 0.5
     BATCH_BYTES = select.PIPE_BUF
 
-    def __init__(self, service: str, stream: TextIO | None = None):
+    def __init__(
+        self, service: str, stream: TextIO | None = None, *, console: ConsoleLines | None = None
+    ):
         self._service = service
         self._stream = stream
+        # Console lines (servicekit.console) rather than JSON, as configure_logging chose.
+        self._console = console
         self._pending: list[bytes] = []
         self._pending_bytes = 0
 
@@ -152,7 +178,10 @@ class AccessLog:
             "duration_ms": round(seconds * 1000, 3),
             "mode": mode,
         }
-        data = orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE)
+        if self._console is None:
+            data = orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE)
+        else:
+            data = (self._console.render(line) + "\n").encode()
         if self._pending_bytes + len(data) > self.BATCH_BYTES:
             self.flush()
         self._pending.append(data)

@@ -22,15 +22,25 @@ from pydantic import BaseModel, GetCoreSchemaHandler, TypeAdapter, create_model
 from pydantic_core import CoreSchema
 from typing_extensions import TypedDict
 
+from servicekit.cursors import CURSOR_PATTERN
+
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
 # Room for a search cursor over 200 characters of 4-byte text, base64-encoded.
 MAX_CURSOR_CHARS = 4096
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page")]
+# Its form is in the document (URL-safe base64, bounded), so a client or a fuzzer knows
+# what a cursor looks like; what it holds is the service's to decode (servicekit.cursors).
 CursorParam = Annotated[
     str | None,
-    Query(max_length=MAX_CURSOR_CHARS, description="`next_cursor` of the previous page"),
+    Query(
+        max_length=MAX_CURSOR_CHARS,
+        pattern=CURSOR_PATTERN,
+        description=(
+            "`next_cursor` of the previous page, unchanged: opaque, unpadded URL-safe base64"
+        ),
+    ),
 ]
 
 

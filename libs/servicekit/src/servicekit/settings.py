@@ -17,6 +17,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from servicekit.console import LogFormat
+
 Settings = TypeVar("Settings", bound=BaseSettings)
 
 
@@ -27,6 +29,9 @@ class ProcessSettings(BaseSettings):
 
     service_name: str = "service"
     log_level: str = "INFO"
+    # JSON lines, or lines a person reads (servicekit.console); `auto` picks the latter
+    # on a terminal only. Images set `json`: a container's log is for machines.
+    log_format: LogFormat = "auto"
     # An access line per request, Prometheus metrics on /metrics, and a span per request
     # (exported when OTEL_EXPORTER_OTLP_ENDPOINT is set); `make bench-ceiling` measures
     # what the three cost together.
@@ -92,6 +97,9 @@ class ServiceSettings(ProcessSettings):
     jwt_public_key: str
     jwt_issuer: str = "users"
     jwt_audience: str = "services"
+    # How long users' tokens live; every service refuses a token made to live longer
+    # (servicekit.tokens), so the issuer and the verifiers read the same setting.
+    access_token_ttl_seconds: PositiveInt = 3600
 
     max_body_bytes: PositiveInt = 1024 * 1024
 

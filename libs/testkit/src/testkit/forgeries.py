@@ -32,6 +32,14 @@ FORGERIES = [
     "subject-negative",
     "subject-text",
     "subject-over-bigint",
+    "subject-padded",
+    "subject-plus-sign",
+    "subject-leading-zero",
+    "subject-underscored",
+    "subject-fullwidth-digits",
+    "lives-a-century",
+    "lives-past-the-lifetime",
+    "no-issued-at",
     "garbage",
     "no-scheme",
     "basic-scheme",
@@ -45,6 +53,33 @@ IMPOSSIBLE_SUBJECTS = {
     "subject-text": "abc",
     "subject-over-bigint": str(2**63),
 }
+
+
+# The victim's own id, written so that `int()` still reads it: each is another token,
+# signed with the real key, for the same account (only the canonical form is accepted).
+def _padded(victim: str) -> str:
+    return f" {victim}"
+
+
+def _underscored(victim: str) -> str:
+    return f"0_{victim}" if len(victim) == 1 else f"{victim[0]}_{victim[1:]}"
+
+
+def _fullwidth(victim: str) -> str:
+    return "".join(chr(0xFF10 + int(digit)) for digit in victim)
+
+
+ALIASED_SUBJECTS = {
+    "subject-padded": _padded,
+    "subject-plus-sign": lambda victim: f"+{victim}",
+    "subject-leading-zero": lambda victim: f"0{victim}",
+    "subject-underscored": _underscored,
+    "subject-fullwidth-digits": _fullwidth,
+}
+# Longer than any token users issues (ACCESS_TOKEN_TTL_SECONDS, an hour by default, and
+# the verifiers' minute of slack), signed with the real key.
+CENTURY_SECONDS = 100 * 365 * 86400
+PAST_THE_LIFETIME_SECONDS = 3600 + 3600
 
 
 def b64url(raw: bytes) -> str:
@@ -123,6 +158,16 @@ def forge_token(mint_token, jwt_private_key: str, jwt_public_key: str) -> Callab
                 return f"Bearer {mint_token(victim, claims={'iss': 'mallory'})}"
             case "no-expiry":
                 claims = {"sub": victim, "iss": "users", "aud": "services", "iat": time.time()}
+                return f"Bearer {jwt.encode(claims, jwt_private_key, algorithm='EdDSA')}"
+            case kind if kind in ALIASED_SUBJECTS:
+                return f"Bearer {mint_token(ALIASED_SUBJECTS[kind](victim))}"
+            case "lives-a-century":
+                return f"Bearer {mint_token(victim, expires_in=CENTURY_SECONDS)}"
+            case "lives-past-the-lifetime":
+                return f"Bearer {mint_token(victim, expires_in=PAST_THE_LIFETIME_SECONDS)}"
+            case "no-issued-at":
+                claims = {"sub": victim, "iss": "users", "aud": "services"}
+                claims["exp"] = int(time.time()) + 300
                 return f"Bearer {jwt.encode(claims, jwt_private_key, algorithm='EdDSA')}"
             case kind if kind in IMPOSSIBLE_SUBJECTS:
                 return f"Bearer {mint_token(IMPOSSIBLE_SUBJECTS[kind])}"

@@ -16,7 +16,7 @@ class UsersSettings(ServiceSettings):
     service_name: str = "users"
     # Only users holds the private key; every other service gets the public one.
     jwt_private_key: SecretStr
-    access_token_ttl_seconds: PositiveInt = 3600
+    # access_token_ttl_seconds (ServiceSettings): the lifetime of the tokens it issues.
 
     # Rate limits, shared by every replica through Redis (README "Security" says why
     # these numbers): login attempts per client address count before the password is

@@ -5,9 +5,10 @@
 
 (`--quiet` leaves out Celery's banner, the only stdout lines that are not JSON.)
 
-Every log line is servicekit's JSON with the request id of the job's sender: Celery's
-own logging setup is skipped (a `setup_logging` receiver), and servicekit.jobs adopts
-the id from the message headers when a job starts.
+Every log line is servicekit's (JSON, or console lines as LOG_FORMAT says) with the
+request id of the job's sender: Celery's own logging setup is skipped (a `setup_logging`
+receiver), and servicekit.jobs adopts the id from the message headers when a job
+starts. The periodic jobs log only what they did (housekeeping.py).
 
 The worker's main process serves Prometheus metrics on METRICS_PORT (see metrics.py);
 its pool processes trace the jobs they run (servicekit.tracing).
@@ -31,13 +32,11 @@ from servicekit.settings import load_settings
 from servicekit.tracing import configure_tracing
 from worker_service import metrics
 from worker_service.heartbeat import heartbeat_step
+from worker_service.housekeeping import FLUSH_TASK, RESEND_TASK, quiet_housekeeping
 from worker_service.liveness import touch
 from worker_service.resources import Resources
 from worker_service.settings import WorkerSettings
 from worker_service.tasks import register_tasks
-
-FLUSH_TASK = "counters.flush_item_views"
-RESEND_TASK = "jobs.resend_lost"
 
 
 def create_worker_app(settings: WorkerSettings) -> Celery:
@@ -87,7 +86,9 @@ def create_worker_app(settings: WorkerSettings) -> Celery:
         if loglevel:
             level = logging.getLevelName(loglevel) if isinstance(loglevel, int) else loglevel
             chosen_level[0] = level
-        configure_logging(settings.service_name, chosen_level[0])
+        configure_logging(settings.service_name, chosen_level[0], settings.log_format)
+        # The periodic jobs' sending, receipt and success: at debug (housekeeping.py).
+        quiet_housekeeping()
         # Celery's own warnings (such as running as root) become JSON lines too.
         logging.captureWarnings(True)
 

@@ -15,6 +15,8 @@ from sqlalchemy import exc
 from servicecontracts.jobs import DIGEST, USER_SUMMARY
 from servicecontracts.view_counts import ViewKeys
 from servicekit.jobs import SUBMITTER_TOKEN_HEADER, JobMessage, send_job
+from worker_service.heartbeat import HEARTBEAT_TASK
+from worker_service.housekeeping import FLUSH_TASK, RESEND_TASK
 from worker_service.job_runner import JobRunner
 from worker_service.jobs import digest, reports, views
 from worker_service.liveness import touch
@@ -60,11 +62,11 @@ def register_tasks(app: Celery, resources: Resources) -> None:
 
         return runner.run(task, work)
 
-    @app.task(name="counters.flush_item_views", **RETRY_TRANSIENT)
+    @app.task(name=FLUSH_TASK, **RETRY_TRANSIENT)
     def flush_item_views() -> dict[str, int]:
         return views.flush_item_views(resources.redis, resources.items_engine, keys, retention)
 
-    @app.task(name="jobs.resend_lost")
+    @app.task(name=RESEND_TASK)
     def resend_lost() -> dict[str, int]:
         def send(job: JobMessage, request_id: str | None) -> None:
             send_job(app, job, request_id=request_id)
@@ -78,6 +80,6 @@ def register_tasks(app: Celery, resources: Resources) -> None:
             ),
         }
 
-    @app.task(name="health.heartbeat")
+    @app.task(name=HEARTBEAT_TASK)
     def heartbeat() -> None:
         touch(settings.heartbeat_file)

@@ -125,7 +125,8 @@ def sync_detailed(
     Args:
         done (bool | None | Unset): Only done tasks (true) or only open ones (false)
         limit (int | Unset): Items per page Default: 50.
-        cursor (None | str | Unset): `next_cursor` of the previous page
+        cursor (None | str | Unset): `next_cursor` of the previous page, unchanged: opaque,
+            unpadded URL-safe base64
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -162,7 +163,8 @@ def sync(
     Args:
         done (bool | None | Unset): Only done tasks (true) or only open ones (false)
         limit (int | Unset): Items per page Default: 50.
-        cursor (None | str | Unset): `next_cursor` of the previous page
+        cursor (None | str | Unset): `next_cursor` of the previous page, unchanged: opaque,
+            unpadded URL-safe base64
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -194,7 +196,8 @@ async def asyncio_detailed(
     Args:
         done (bool | None | Unset): Only done tasks (true) or only open ones (false)
         limit (int | Unset): Items per page Default: 50.
-        cursor (None | str | Unset): `next_cursor` of the previous page
+        cursor (None | str | Unset): `next_cursor` of the previous page, unchanged: opaque,
+            unpadded URL-safe base64
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -229,7 +232,8 @@ async def asyncio(
     Args:
         done (bool | None | Unset): Only done tasks (true) or only open ones (false)
         limit (int | Unset): Items per page Default: 50.
-        cursor (None | str | Unset): `next_cursor` of the previous page
+        cursor (None | str | Unset): `next_cursor` of the previous page, unchanged: opaque,
+            unpadded URL-safe base64
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -156,7 +156,8 @@ def sync_detailed(
         owner_id (int | None | Unset): Only this user's items
         q (None | str | Unset): Case-insensitive prefix of the title
         limit (int | Unset): Items per page Default: 50.
-        cursor (None | str | Unset): `next_cursor` of the previous page
+        cursor (None | str | Unset): `next_cursor` of the previous page, unchanged: opaque,
+            unpadded URL-safe base64
         expand (Literal['owner'] | None | Unset): `owner` adds the owner's public profile, fetched
             from users
 
@@ -200,7 +201,8 @@ def sync(
         owner_id (int | None | Unset): Only this user's items
         q (None | str | Unset): Case-insensitive prefix of the title
         limit (int | Unset): Items per page Default: 50.
-        cursor (None | str | Unset): `next_cursor` of the previous page
+        cursor (None | str | Unset): `next_cursor` of the previous page, unchanged: opaque,
+            unpadded URL-safe base64
         expand (Literal['owner'] | None | Unset): `owner` adds the owner's public profile, fetched
             from users
 
@@ -239,7 +241,8 @@ async def asyncio_detailed(
         owner_id (int | None | Unset): Only this user's items
         q (None | str | Unset): Case-insensitive prefix of the title
         limit (int | Unset): Items per page Default: 50.
-        cursor (None | str | Unset): `next_cursor` of the previous page
+        cursor (None | str | Unset): `next_cursor` of the previous page, unchanged: opaque,
+            unpadded URL-safe base64
         expand (Literal['owner'] | None | Unset): `owner` adds the owner's public profile, fetched
             from users
 
@@ -281,7 +284,8 @@ async def asyncio(
         owner_id (int | None | Unset): Only this user's items
         q (None | str | Unset): Case-insensitive prefix of the title
         limit (int | Unset): Items per page Default: 50.
-        cursor (None | str | Unset): `next_cursor` of the previous page
+        cursor (None | str | Unset): `next_cursor` of the previous page, unchanged: opaque,
+            unpadded URL-safe base64
         expand (Literal['owner'] | None | Unset): `owner` adds the owner's public profile, fetched
             from users
 

@@ -115,7 +115,8 @@ def sync_detailed(
 
     Args:
         limit (int | Unset): Items per page Default: 50.
-        cursor (None | str | Unset): `next_cursor` of the previous page
+        cursor (None | str | Unset): `next_cursor` of the previous page, unchanged: opaque,
+            unpadded URL-safe base64
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -149,7 +150,8 @@ def sync(
 
     Args:
         limit (int | Unset): Items per page Default: 50.
-        cursor (None | str | Unset): `next_cursor` of the previous page
+        cursor (None | str | Unset): `next_cursor` of the previous page, unchanged: opaque,
+            unpadded URL-safe base64
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -178,7 +180,8 @@ async def asyncio_detailed(
 
     Args:
         limit (int | Unset): Items per page Default: 50.
-        cursor (None | str | Unset): `next_cursor` of the previous page
+        cursor (None | str | Unset): `next_cursor` of the previous page, unchanged: opaque,
+            unpadded URL-safe base64
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -210,7 +213,8 @@ async def asyncio(
 
     Args:
         limit (int | Unset): Items per page Default: 50.
-        cursor (None | str | Unset): `next_cursor` of the previous page
+        cursor (None | str | Unset): `next_cursor` of the previous page, unchanged: opaque,
+            unpadded URL-safe base64
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -120,7 +120,8 @@ def sync_detailed(
     Args:
         q (None | str | Unset): Case-insensitive prefix of the name
         limit (int | Unset): Items per page Default: 50.
-        cursor (None | str | Unset): `next_cursor` of the previous page
+        cursor (None | str | Unset): `next_cursor` of the previous page, unchanged: opaque,
+            unpadded URL-safe base64
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -157,7 +158,8 @@ def sync(
     Args:
         q (None | str | Unset): Case-insensitive prefix of the name
         limit (int | Unset): Items per page Default: 50.
-        cursor (None | str | Unset): `next_cursor` of the previous page
+        cursor (None | str | Unset): `next_cursor` of the previous page, unchanged: opaque,
+            unpadded URL-safe base64
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -189,7 +191,8 @@ async def asyncio_detailed(
     Args:
         q (None | str | Unset): Case-insensitive prefix of the name
         limit (int | Unset): Items per page Default: 50.
-        cursor (None | str | Unset): `next_cursor` of the previous page
+        cursor (None | str | Unset): `next_cursor` of the previous page, unchanged: opaque,
+            unpadded URL-safe base64
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -224,7 +227,8 @@ async def asyncio(
     Args:
         q (None | str | Unset): Case-insensitive prefix of the name
         limit (int | Unset): Items per page Default: 50.
-        cursor (None | str | Unset): `next_cursor` of the previous page
+        cursor (None | str | Unset): `next_cursor` of the previous page, unchanged: opaque,
+            unpadded URL-safe base64
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
