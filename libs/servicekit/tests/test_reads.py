@@ -232,3 +232,34 @@ async def test_a_query_is_a_span_named_after_it_within_the_request(
     (server,) = [span for span in recorded_spans if span.name == f"GET {prefix}/kept"]
     assert query.parent.span_id == server.context.span_id
     assert query.attributes["db.statement"] == "SELECT COUNT(*) FROM reads_kept"
+
+
+class Waits:
+    """What a pool reports its checkouts to (servicekit.pools.CheckoutObserver)."""
+
+    def __init__(self) -> None:
+        self.seconds: list[float] = []
+
+    def waited(self, seconds: float) -> None:
+        self.seconds.append(seconds)
+
+    def timed_out(self) -> None:
+        raise AssertionError("no checkout should time out here")
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_reads_checkout_is_timed_by_its_pool(
+    database_url: str, service_settings, rows, mode: str
+) -> None:
+    # The pool metrics (db_pool_checkout_wait_seconds) count reads as they count writes.
+    waits = {"async": Waits(), "sync": Waits()}
+    db = create_database(
+        service_settings(database_url=database_url),
+        checkout_timers=lambda pool_mode, _url: waits[pool_mode],
+    )
+    try:
+        await read(mode, db, lambda reads: reads.value(SQL.kept_count))
+    finally:
+        await db.dispose()
+    assert len(waits[mode].seconds) == 1
+    assert waits["async" if mode == "sync" else "sync"].seconds == []
