@@ -166,6 +166,12 @@ async def test_each_baseline_answers_its_services_items(
             assert response.status_code == 200, (baseline, response.text)
             assert answered(response.json()["items"]) == expected, baseline
     finally:
-        for module in ("raw_asyncpg", "raw_psycopg", "raw_asyncmy", "raw_pymysql"):
+        for module in (
+            "raw_asyncpg",
+            "raw_asyncpg_items",
+            "raw_psycopg",
+            "raw_asyncmy",
+            "raw_pymysql",
+        ):
             sys.modules.pop(module, None)
         drop_database(server, name)

@@ -42,17 +42,21 @@ DROP TABLE adapter_notes;
 """
 
 
-@pytest.fixture
-async def connection(scratch_databases) -> AsyncIterator[asyncmy.Connection]:
+async def connect(scratch_databases, **options: object) -> asyncmy.Connection:
     url = make_url(scratch_databases.url("mysql"))
-    connection = await asyncmy.connect(
+    return await asyncmy.connect(
         host=url.host,
         port=url.port or 3306,
         user=url.username or "root",
         password=url.password or "",
         database=url.database,
-        autocommit=True,
+        **options,
     )
+
+
+@pytest.fixture
+async def connection(scratch_databases) -> AsyncIterator[asyncmy.Connection]:
+    connection = await connect(scratch_databases, autocommit=True)
     queries = aiosql.from_str(QUERIES, "asyncmy")
     await queries.create_notes(connection)
     try:
@@ -82,15 +86,7 @@ async def test_a_query_runs_as_a_prepared_statement_when_the_connection_caches_t
     scratch_databases,
 ) -> None:
     # The reason for positional markers: asyncmy prepares `%s` queries only.
-    url = make_url(scratch_databases.url("mysql"))
-    connection = await asyncmy.connect(
-        host=url.host,
-        port=url.port or 3306,
-        user=url.username or "root",
-        password=url.password or "",
-        database=url.database,
-        stmt_cache_size=4,
-    )
+    connection = await connect(scratch_databases, stmt_cache_size=4)
     queries = aiosql.from_str("-- name: twice(n)$\nSELECT :n + :n;\n", "asyncmy")
     try:
         assert await queries.twice(connection, n=21) == 42

@@ -69,16 +69,8 @@ class AsyncmyAdapter:
         parameters: Parameters | None,
         record_class: Any = None,
     ) -> AsyncIterator[Any]:
-        cursor = await self._run(connection, query_name, sql, parameters)
-        try:
-            rows = await cursor.fetchall()
-            names = [column[0] for column in cursor.description or ()]
-        finally:
-            await cursor.close()
-        for row in rows:
-            yield (
-                row if record_class is None else record_class(**dict(zip(names, row, strict=True)))
-            )
+        for row in await self._rows(connection, query_name, sql, parameters, record_class):
+            yield row
 
     async def select_one(
         self,
@@ -88,15 +80,26 @@ class AsyncmyAdapter:
         parameters: Parameters | None,
         record_class: Any = None,
     ) -> Any:
+        rows = await self._rows(connection, query_name, sql, parameters, record_class)
+        return rows[0] if rows else None
+
+    async def _rows(
+        self,
+        connection: Connection,
+        query_name: str,
+        sql: str,
+        parameters: Parameters | None,
+        record_class: Any,
+    ) -> list[Any]:
         cursor = await self._run(connection, query_name, sql, parameters)
         try:
-            row = await cursor.fetchone()
+            rows = await cursor.fetchall()
             names = [column[0] for column in cursor.description or ()]
         finally:
             await cursor.close()
-        if row is None or record_class is None:
-            return row
-        return record_class(**dict(zip(names, row, strict=True)))
+        if record_class is None:
+            return list(rows)
+        return [record_class(**dict(zip(names, row, strict=True))) for row in rows]
 
     async def select_value(
         self, connection: Connection, query_name: str, sql: str, parameters: Parameters | None
