@@ -127,7 +127,7 @@ def test_skaffold_yaml_is_the_two_configs_of_the_current_schema(schema):
 
 def test_the_schema_check_refuses_a_misspelled_field(schema):
     broken = copy.deepcopy(CONFIGS["app"])
-    broken["build"]["artifacts"][0]["dockerfil"] = "services/users/Dockerfile"
+    broken["build"]["artifacts"][0]["dockerfil"] = "containers/python.Dockerfile"
 
     with pytest.raises(jsonschema.ValidationError, match="dockerfil"):
         jsonschema.validate(broken, schema)
