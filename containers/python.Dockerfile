@@ -3,9 +3,11 @@
 #     -t pyservices/users:dev .                  (items and tasks alike; `dev` for skaffold dev)
 #   ... --target worker --build-arg SERVICE=worker -t pyservices/worker:dev .
 #   ... --target loadtest -t pyservices/loadtest:dev .
-# SERVICE names a folder under services/ and the package `<SERVICE>-service` in it. One
-# builder stage serves them all; the targets differ only in what they run. Each runs as
-# uid 10001 on a read-only root filesystem (writes go to /tmp).
+# SERVICE names a folder under services/ and the package `<SERVICE>-service` in it. All
+# share the builder stage (uv and the lock) and the runtime stage (the user and the
+# environment); each runs as uid 10001 on a read-only root filesystem (writes go to /tmp).
+# skaffold watches what every COPY below names, whatever the target, and refuses a
+# source that matches no file: a stage may copy only what every part has (k8s/tests).
 
 FROM python:3.11-slim-bookworm AS builder
 # binutils for strip (containers/slim-venv). uv from PyPI: pip takes the wheel of the
@@ -30,7 +32,8 @@ RUN --mount=type=cache,target=/root/.cache/uv \
       --package "${SERVICE:?build with --build-arg SERVICE=users, items, tasks or worker}-service" \
  && slim-venv /app/.venv
 # Then the workspace's own packages, installed editable: the sources stay at
-# /app/<member>, where skaffold's file sync puts a changed file.
+# /app/<member>, where skaffold's file sync puts a changed file. The service's folder
+# brings its migrations (alembic.ini, migrations/) where the same image runs them.
 COPY libs/servicekit libs/servicekit
 COPY libs/contracts libs/contracts
 COPY services/${SERVICE} services/${SERVICE}
