@@ -3,7 +3,6 @@ part, every probe path is a route, every port is the one its command serves, eve
 address points at a Service of the render, and the dashboards and alert rules are the
 repository's own files, checked by promtool."""
 
-import json
 import re
 import subprocess
 from pathlib import Path
@@ -14,9 +13,11 @@ import yaml
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
+from devstack import dockerfiles
 from devstack.binaries import find_binary
 from devstack.gateway import TRUSTED_PROXIES_FILE, render
 from devstack.gateway_edge import FILE_SETTINGS, EdgeSettings
+from devstack.images import IMAGES
 from devstack.layout import gateway_template, repo_root
 from items_service.app import create_items_app
 from items_service.settings import ItemsSettings
@@ -233,11 +234,10 @@ def test_the_chart_gateway_renders_the_template_completely(rendered, tmp_path: P
     assert checked.returncode == 0, checked.stderr
 
 
-def image_command(dockerfile: str) -> list[str]:
-    """The exec-form CMD of a Dockerfile's last stage."""
-    text = (ROOT / dockerfile).read_text().replace("\\\n", " ")
-    commands = re.findall(r"^CMD (\[.*\])$", text, re.MULTILINE)
-    return json.loads(commands[-1])
+def image_command(part: str) -> list[str]:
+    """The exec-form CMD of the part's image, as `make images` builds it."""
+    image = next(image for image in IMAGES if image.part == part)
+    return dockerfiles.command(ROOT / image.dockerfile, image.target, image.args)
 
 
 def option(command: list[str], name: str) -> int:
@@ -252,10 +252,8 @@ def test_every_container_port_is_the_port_its_command_serves(default_render):
     config_maps = by_kind(default_render, "ConfigMap")
     served = {}
     for service in ("users", "items", "tasks"):
-        served[service] = {
-            "http": option(image_command(f"services/{service}/Dockerfile"), "--port")
-        }
-    locust = image_command("loadtest/Dockerfile")
+        served[service] = {"http": option(image_command(service), "--port")}
+    locust = image_command("loadtest")
     served["locust"] = {
         "http": option(locust, "--web-port"),
         "metrics": option(locust, "--metrics-port"),

@@ -1,16 +1,23 @@
-"""What the Dockerfiles promise, read from the files: one per part, pinned official
-Debian-based images (never `latest`) that .ci/podman-setup provides stand-ins for, and
-a build context that keeps local state out."""
+"""What the Dockerfiles promise, read from the files: each an image (or, for the Python
+parts, a target with its build arguments) of the build, pinned official Debian-based
+images (never `latest`) that .ci/podman-setup provides stand-ins for, and a build
+context that keeps local state out."""
 
 import re
+import string
 import tomllib
 
 import pytest
+from uvicorn.main import main as uvicorn_command
 
-from devstack.images import IMAGES, base_images
+from devstack import dockerfiles
+from devstack.images import IMAGES, PYTHON_DOCKERFILE
 from devstack.layout import repo_root
 
 ROOT = repo_root()
+DOCKERFILES = sorted({image.dockerfile for image in IMAGES})
+PYTHON_IMAGES = [image for image in IMAGES if image.dockerfile == PYTHON_DOCKERFILE]
+HTTP_SERVICES = [image for image in PYTHON_IMAGES if image.target == "service"]
 
 
 def stand_ins() -> set[str]:
@@ -20,15 +27,31 @@ def stand_ins() -> set[str]:
 
 
 def test_every_dockerfile_in_the_repository_is_an_image_of_the_build():
-    on_disk = {str(path.relative_to(ROOT)) for path in ROOT.glob("**/Dockerfile")}
+    found = [*ROOT.glob("**/Dockerfile"), *ROOT.glob("**/*.Dockerfile")]
+    on_disk = {str(path.relative_to(ROOT)) for path in found}
     on_disk = {path for path in on_disk if not path.startswith((".venv", ".data"))}
 
-    assert on_disk == {image.dockerfile for image in IMAGES}
+    assert on_disk == set(DOCKERFILES)
 
 
-@pytest.mark.parametrize("image", IMAGES, ids=lambda image: image.part)
-def test_bases_are_pinned_debian_images_with_a_stand_in(image):
-    bases = base_images(ROOT / image.dockerfile)
+def test_the_python_parts_are_targets_of_one_dockerfile_named_by_their_build_arguments():
+    assert {image.part for image in PYTHON_IMAGES} == {
+        "users",
+        "items",
+        "tasks",
+        "worker",
+        "loadtest",
+    }
+    targets = {stage.name for stage in dockerfiles.stages(ROOT / PYTHON_DOCKERFILE)}
+    for image in PYTHON_IMAGES:
+        assert image.target in targets
+        if image.part != "loadtest":
+            assert image.args == {"SERVICE": image.part}
+
+
+@pytest.mark.parametrize("dockerfile", DOCKERFILES)
+def test_bases_are_pinned_debian_images_with_a_stand_in(dockerfile):
+    bases = dockerfiles.base_images(ROOT / dockerfile)
 
     assert bases
     for base in bases:
@@ -39,9 +62,9 @@ def test_bases_are_pinned_debian_images_with_a_stand_in(image):
         assert f"docker.io/library/{base}" in stand_ins()
 
 
-@pytest.mark.parametrize("image", IMAGES, ids=lambda image: image.part)
-def test_images_run_as_a_fixed_non_root_user_with_an_exec_form_command(image):
-    text = (ROOT / image.dockerfile).read_text()
+@pytest.mark.parametrize("dockerfile", DOCKERFILES)
+def test_images_run_as_a_fixed_non_root_user_with_an_exec_form_command(dockerfile):
+    text = (ROOT / dockerfile).read_text()
     users = re.findall(r"^USER (\d+):(\d+)$", text, re.MULTILINE)
 
     assert users, "USER must be a numeric uid:gid (Kubernetes checks runAsNonRoot by number)"
@@ -50,15 +73,14 @@ def test_images_run_as_a_fixed_non_root_user_with_an_exec_form_command(image):
         assert line.startswith("["), "exec form, so the process is PID 1 and gets SIGTERM"
 
 
-@pytest.mark.parametrize("part", ["users", "items", "tasks", "worker"])
+@pytest.mark.parametrize("part", ["users", "items", "tasks", "worker", "loadtest"])
 def test_python_images_log_json_lines_even_on_a_terminal(part):
     # LOG_FORMAT=auto would write console lines under `podman run -t` or `kubectl run
     # -it`; a container's log goes to machines, whoever is watching.
-    text = (ROOT / "services" / part / "Dockerfile").read_text()
-    runtime = text.split("AS dev")[0].replace("\\\n", " ")  # the dev target inherits
-    environment = " ".join(re.findall(r"^ENV (.*)$", runtime, re.MULTILINE))
+    image = next(image for image in IMAGES if image.part == part)
+    environment = dockerfiles.environment(ROOT / image.dockerfile, image.target, image.args)
 
-    assert re.search(r"\bLOG_FORMAT=json\b", environment)
+    assert environment["LOG_FORMAT"] == "json"
 
 
 def test_the_build_context_leaves_local_state_out():
@@ -89,18 +111,47 @@ def _members_needed(package: str, members: dict[str, tuple[str, list[str]]]) -> 
     return needed
 
 
-@pytest.mark.parametrize(
-    "image", [image for image in IMAGES if image.part != "gateway"], ids=lambda image: image.part
-)
+def _builder(image) -> dockerfiles.Stage:
+    """The stage whose /app the image's target copies: where its packages are installed."""
+    dockerfile = ROOT / image.dockerfile
+    chain = dockerfiles.target_chain(dockerfile, image.target, image.args)
+    copies = [value for stage in chain for value in stage.values("COPY")]
+    (source,) = [
+        word.removeprefix("--from=") for c in copies for word in c.split() if "--from=" in word
+    ]
+    return dockerfiles.target_chain(dockerfile, source, image.args)[-1]
+
+
+@pytest.mark.parametrize("image", PYTHON_IMAGES, ids=lambda image: image.part)
 def test_images_copy_every_workspace_member_their_package_needs(image):
     # The images copy workspace members one by one (so a change elsewhere keeps their
     # layers): a member newly added to a package's dependencies is easily forgotten.
-    text = (ROOT / image.dockerfile).read_text()
-    package = re.search(r"uv sync --package (\S+)", text)[1]
+    builder = _builder(image)
+    installs = [re.search(r"uv sync --package (\S+)", run) for run in builder.values("RUN")]
+    (package,) = [string.Template(found[1]).substitute(image.args) for found in installs if found]
     members = _workspace_members()
-    copied = set(re.findall(r"^COPY (\S+) ", text, re.MULTILINE))
+    copied = set(builder.copied())
 
     for name in _members_needed(package, members):
         folder = members[name][0]
-        assert f"{folder}/pyproject.toml" in copied, f"{image.dockerfile} lacks {folder}"
-        assert f"{folder}/src" in copied, f"{image.dockerfile} lacks {folder}/src"
+        whole = folder in copied
+        assert whole or f"{folder}/pyproject.toml" in copied, f"{image.part} lacks {folder}"
+        assert whole or f"{folder}/src" in copied, f"{image.part} lacks {folder}/src"
+
+
+@pytest.mark.parametrize("target", ["service", "dev"])
+@pytest.mark.parametrize("image", HTTP_SERVICES, ids=lambda image: image.part)
+def test_each_http_service_image_serves_its_own_app(image, target, monkeypatch):
+    # One command for the three services: uvicorn takes the app from UVICORN_APP, which
+    # the image sets from SERVICE, unless the command names one.
+    dockerfile = ROOT / image.dockerfile
+    command = dockerfiles.command(dockerfile, target, image.args)
+    env = dockerfiles.environment(dockerfile, target, image.args)
+    monkeypatch.setenv("UVICORN_APP", env["UVICORN_APP"])
+
+    arguments = command[command.index("uvicorn") + 1 :]
+    parsed = uvicorn_command.make_context("uvicorn", arguments, resilient_parsing=True).params
+
+    assert parsed["app"] == f"{image.part}_service.main:app"
+    main = ROOT / "services" / image.part / "src" / f"{image.part}_service" / "main.py"
+    assert re.search(r"^app = ", main.read_text(), re.MULTILINE)

@@ -18,6 +18,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from devstack import dockerfiles
 from devstack.cluster_smoke import smoke_job
 from devstack.helm import RenderError, chart_dir, template
 from devstack.images import IMAGES
@@ -32,7 +33,7 @@ CONFIGS = {
     for document in yaml.safe_load_all((ROOT / "skaffold.yaml").read_text())
 }
 KUBERNETES_VERSIONS = ["1.30", "1.35"]
-DOCKERFILES = {image.dockerfile: image for image in IMAGES}
+BY_NAME = {f"pyservices/{image.part}": image for image in IMAGES}
 
 
 def resolved(config: str, *profiles: str) -> dict:
@@ -126,7 +127,7 @@ def test_skaffold_yaml_is_the_two_configs_of_the_current_schema(schema):
 
 def test_the_schema_check_refuses_a_misspelled_field(schema):
     broken = copy.deepcopy(CONFIGS["app"])
-    broken["build"]["artifacts"][0]["dockerfil"] = "services/users/Dockerfile"
+    broken["build"]["artifacts"][0]["dockerfil"] = "containers/python.Dockerfile"
 
     with pytest.raises(jsonschema.ValidationError, match="dockerfil"):
         jsonschema.validate(broken, schema)
@@ -150,12 +151,14 @@ def test_every_artifact_is_an_image_of_the_build_and_what_the_chart_receives(var
     handed = release["setValueTemplates"]
     overrides = yaml.safe_load((chart_dir() / "values.yaml").read_text())["image"]["overrides"]
     for artifact in config["build"]["artifacts"]:
-        image = DOCKERFILES[artifact["docker"]["dockerfile"]]
-        assert artifact["image"] == f"pyservices/{image.part}"
+        image = BY_NAME[artifact["image"]]
+        docker = artifact["docker"]
         assert artifact["context"] == "."  # the Dockerfiles COPY from the repository root
-        target = artifact["docker"].get("target")
-        if target:
-            assert f" AS {target}\n" in (ROOT / image.dockerfile).read_text()
+        # What `make images` builds (the dev profile: the same image's dev target).
+        assert docker["dockerfile"] == image.dockerfile
+        assert docker.get("buildArgs", {}) == image.args
+        dev = "dev" in variant[1] and image.target == "service"
+        assert docker.get("target") == ("dev" if dev else image.target)
         assert image.part in overrides
         template_var = "IMAGE_FULLY_QUALIFIED_" + re.sub(r"[^A-Za-z0-9]", "_", artifact["image"])
         assert handed[f"image.overrides.{image.part}"] == "{{." + template_var + "}}"
@@ -186,7 +189,7 @@ def test_file_sync_puts_each_changed_file_where_the_dev_image_serves_and_reloads
     }
     for artifact in synced_artifacts:
         assert artifact["docker"]["target"] == "dev"
-        stage = dev_stage(ROOT / artifact["docker"]["dockerfile"])
+        stage = dev_stage(ROOT / artifact["docker"]["dockerfile"], artifact["docker"]["buildArgs"])
         served = {PurePosixPath(s): PurePosixPath(b) for b, s in stage["sources"]}
         for rule in artifact["sync"]["manual"]:
             matched = [p for p in ROOT.glob(rule["src"]) if p.is_file()]
@@ -204,11 +207,9 @@ def test_file_sync_puts_each_changed_file_where_the_dev_image_serves_and_reloads
                 assert any(in_container.is_relative_to(d) for d in stage["reload_dirs"])
 
 
-def dev_stage(dockerfile: Path) -> dict:
-    text = dockerfile.read_text()
-    stage = text[text.index(" AS dev\n") :].split("\nFROM ", 1)[0]
-    sources = re.search(r'^ENV DEV_SOURCES="([^"]+)"$', stage, re.MULTILINE).group(1)
-    cmd = json.loads(re.search(r"^CMD (\[.*?\])$", stage.replace("\\\n", ""), re.M | re.S).group(1))
+def dev_stage(dockerfile: Path, args: dict[str, str]) -> dict:
+    sources = dockerfiles.environment(dockerfile, "dev", args)["DEV_SOURCES"]
+    cmd = dockerfiles.command(dockerfile, "dev", args)
     assert "--reload" in cmd, f"{dockerfile}: the dev command does not reload"
     reload_dirs = [PurePosixPath(cmd[i + 1]) for i, arg in enumerate(cmd) if arg == "--reload-dir"]
     return {
@@ -216,6 +217,19 @@ def dev_stage(dockerfile: Path) -> dict:
         "reload_dirs": reload_dirs,
         "cmd": cmd,
     }
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=variant_id)
+def test_every_file_an_artifacts_dockerfile_copies_exists_under_its_build_arguments(variant):
+    # skaffold lists what an artifact watches from every COPY of its Dockerfile, in
+    # every stage whatever the target, its buildArgs expanded, and refuses to build
+    # when one matches no file ("file pattern ... must match at least one file"): a
+    # stage of one part may copy nothing that another part of the same file lacks.
+    for artifact in resolved(variant[0], *variant[1])["build"]["artifacts"]:
+        docker = artifact["docker"]
+        dockerfile = ROOT / docker["dockerfile"]
+        for source in dockerfiles.copied_sources(dockerfile, docker.get("buildArgs")):
+            assert list(ROOT.glob(source)), f"{artifact['image']}: {source} matches no file"
 
 
 def test_the_chart_runs_the_dev_images_own_command():

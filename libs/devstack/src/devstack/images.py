@@ -12,32 +12,42 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from devstack.dockerfiles import base_image
 from devstack.layout import repo_root
 
 REPOSITORY = "pyservices"
 DEFAULT_TAG = "dev"
+# Every Python image: one builder, a target for each kind of part (skaffold.yaml's
+# artifacts name the same targets and arguments; k8s/tests checks that they do).
+PYTHON_DOCKERFILE = "containers/python.Dockerfile"
 
 
 @dataclass(frozen=True)
 class Image:
     part: str
     dockerfile: str  # relative to the repository root, which is the build context
+    target: str | None = None  # the stage built; None: the Dockerfile's last
+    args: Mapping[str, str] = field(default_factory=dict, hash=False)  # --build-arg
 
     def name(self, tag: str = DEFAULT_TAG) -> str:
         return f"{REPOSITORY}/{self.part}:{tag}"
 
 
+def _http_service(name: str) -> Image:
+    return Image(name, PYTHON_DOCKERFILE, "service", {"SERVICE": name})
+
+
 IMAGES: tuple[Image, ...] = (
-    Image("users", "services/users/Dockerfile"),
-    Image("items", "services/items/Dockerfile"),
-    Image("tasks", "services/tasks/Dockerfile"),
-    Image("worker", "services/worker/Dockerfile"),
+    _http_service("users"),
+    _http_service("items"),
+    _http_service("tasks"),
+    Image("worker", PYTHON_DOCKERFILE, "worker", {"SERVICE": "worker"}),
     Image("gateway", "gateway/Dockerfile"),
-    Image("loadtest", "loadtest/Dockerfile"),
+    Image("loadtest", PYTHON_DOCKERFILE, "loadtest"),
 )
 
 
@@ -71,9 +81,9 @@ def build(
     log: Path | None = None,
     target: str | None = None,
 ) -> str:
-    """Builds one image (or one `target` stage of its Dockerfile) from the repository
-    root; returns its name. The build's output goes to `log` if given
-    (CalledProcessError on failure), else to the terminal."""
+    """Builds one image (or another `target` stage of its Dockerfile, such as `dev`)
+    from the repository root; returns its name. The build's output goes to `log` if
+    given (CalledProcessError on failure), else to the terminal."""
     name = image.name(tag)
     tool = tool or container_tool()
     command = [tool, "build", "-f", image.dockerfile, "-t", name]
@@ -81,6 +91,9 @@ def build(
         # The build's RUN steps download from PyPI: on the host's network, which reaches
         # the registries where podman's own bridge may not (seen on the CI machines).
         command += ["--network", "host"]
+    for key, value in image.args.items():
+        command += ["--build-arg", f"{key}={value}"]
+    target = target or image.target
     command += ["--target", target, "."] if target else ["."]
     if log is None:
         subprocess.run(command, cwd=repo_root(), check=True)  # noqa: S603
@@ -96,24 +109,9 @@ def size_bytes(name: str, tool: str | None = None) -> int:
     return int(json.loads(out))
 
 
-def base_size_bytes(dockerfile: Path, tool: str | None = None) -> int:
-    """Size of the image the Dockerfile's last stage starts from."""
-    return size_bytes(base_images(dockerfile)[-1], tool)
-
-
-def base_images(dockerfile: Path) -> list[str]:
-    """The images the Dockerfile's stages start FROM, in order; a stage that starts from
-    an earlier stage (`FROM runtime AS dev`) names no image and is left out."""
-    images, stages = [], set()
-    for line in dockerfile.read_text().splitlines():
-        if not line.startswith("FROM "):
-            continue
-        words = line.split()
-        if words[1] not in stages:
-            images.append(words[1])
-        if len(words) == 4 and words[2].upper() == "AS":
-            stages.add(words[3])
-    return images
+def base_size_bytes(image: Image, tool: str | None = None) -> int:
+    """Size of the image the built target starts from."""
+    return size_bytes(base_image(repo_root() / image.dockerfile, image.target), tool)
 
 
 def build_all(parts: Iterable[str], tag: str) -> list[tuple[str, int, int]]:
@@ -124,7 +122,7 @@ def build_all(parts: Iterable[str], tag: str) -> list[tuple[str, int, int]]:
         if wanted and image.part not in wanted:
             continue
         name = build(image, tag, tool)
-        own = size_bytes(name, tool) - base_size_bytes(repo_root() / image.dockerfile, tool)
+        own = size_bytes(name, tool) - base_size_bytes(image, tool)
         built.append((name, size_bytes(name, tool), own))
     return built
 
