@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from contextvars import Token
 from typing import Any
 
+import httpx
 from opentelemetry import context as otel_context
 from opentelemetry import metrics, propagate, trace
 from opentelemetry.context import Context
@@ -85,6 +86,15 @@ def configure_tracing(service: str) -> TracerProvider:
 
                 export_spans(BatchSpanProcessor(OTLPSpanExporter()))
         return _provider
+
+
+def trace_calls(client: httpx.AsyncClient) -> None:
+    """The trace context, and spans when they are exported, on the calls of a client
+    whose transport the process-wide httpx instrumentation does not patch (it patches
+    httpx's own transports: servicekit.http's async client sends through aiohttp's).
+    Nothing while tracing is not configured, as for every other client."""
+    if _provider is not None:
+        HTTPXClientInstrumentor.instrument_client(client, tracer_provider=_provider)
 
 
 def export_spans(processor: SpanProcessor) -> None:
