@@ -114,8 +114,7 @@ def test_a_bench_run_replaces_its_part_and_no_other(docs: Path, tmp_path: Path):
         assert part(page, kind) == part(before, kind)
     bench = part(page, "bench")
     assert (
-        "**a run**: measured 2026-12-07 18:40 UTC on Linux x86_64, 2 cores; 30 s per cell."
-        in bench
+        "**a run**: measured 2026-12-07 18:40 UTC on Linux x86_64, 2 cores; 30 s per cell." in bench
     )
     assert "| postgres | 16 | async | 675.0 | 10 | 20 | 30 | 20250 | 0 | 20% |" in bench
     # The report's `## Where async beats sync` under the page's `### The last run`.
