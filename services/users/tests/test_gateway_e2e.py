@@ -91,13 +91,18 @@ def test_request_ids_through_the_gateway(gateway: httpx.Client):
 
 # Methods outside the API's. uvicorn's parser answers the first kind with a plain-text
 # 400 of its own and hands the WebDAV-like ones to the app; nginx refuses a malformed
-# token itself, and CONNECT and TRACE with a 405.
-UNKNOWN_METHODS = ["FOO", "BREW", "PRI", "G_T", "X" * 40, "PROPFIND", "M-SEARCH", "PURGE"]
+# token itself (400), and CONNECT and TRACE with a 405.
+UNKNOWN_METHODS = [
+    *("FOO", "BREW", "PRI", "G_T", "X" * 40),
+    *("PROPFIND", "M-SEARCH", "PURGE", "QUERY"),
+]
 MALFORMED_METHODS = ["get", "GE(T", "GET\x01", "G\xc3\xa9T"]
 
 
+API_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
 REFUSED = [
-    *((method, 400) for method in UNKNOWN_METHODS + MALFORMED_METHODS),
+    *((method, 405) for method in UNKNOWN_METHODS),
+    *((method, 400) for method in MALFORMED_METHODS),
     ("CONNECT", 405),
     ("TRACE", 405),
 ]
@@ -121,6 +126,8 @@ def test_a_method_outside_the_api_is_a_problem_from_the_gateway(gateway: httpx.C
                 problem = json.loads(response.body)
                 assert problem["status"] == status
                 assert problem["request_id"] == response.headers["x-request-id"]
+                if status == 405:
+                    assert response.headers["allow"] == API_METHODS
             except (AssertionError, KeyError, ValueError):
                 wrong.append((method, path, response))
     assert not wrong, "\n".join(map(repr, wrong))
