@@ -71,7 +71,7 @@ bench: install ## sync vs async x Postgres vs MySQL x concurrency (BENCH_ARGS="-
 	$(RUN) python -m loadtest.bench $(BENCH_ARGS)
 
 .PHONY: bench-ceiling
-bench-ceiling: install ## Each app alone on one core, wrk on the other: ratios to the baselines
+bench-ceiling: install ## Each app alone on one core, wrk on the other: ratios to the baselines; report in reports/ceiling-<time>/
 	$(RUN) python -m loadtest.ceiling $(BENCH_ARGS)
 
 .PHONY: docs-report
