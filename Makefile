@@ -71,8 +71,17 @@ bench: install ## sync vs async x Postgres vs MySQL x concurrency (BENCH_ARGS="-
 	$(RUN) python -m loadtest.bench $(BENCH_ARGS)
 
 .PHONY: bench-ceiling
-bench-ceiling: install ## Each app alone on one core, wrk on the other: ratios to the baselines
+bench-ceiling: install ## Each app alone on one core, wrk on the other: ratios to the baselines; report in reports/ceiling-<time>/
 	$(RUN) python -m loadtest.ceiling $(BENCH_ARGS)
+
+.PHONY: docs-report
+docs-report: install ## Put a run's tables and plots into docs/load-tests.md: make docs-report REPORT=reports/<time>
+	@test -n "$(REPORT)" || { echo "REPORT=reports/<time> names the run: a folder make bench or make bench-ceiling wrote" >&2; exit 1; }
+	$(RUN) python -m loadtest.docs_report $(REPORT)
+
+.PHONY: docs
+docs: install ## Build the documentation site into site/ (mkdocs, strict: a broken link or a page left out fails)
+	NO_MKDOCS_2_WARNING=1 $(RUN) mkdocs build --strict --site-dir site
 
 .PHONY: loadtest-ui
 loadtest-ui: install ## Locust's web UI on 127.0.0.1:8089 (LOCUST_WEB_PORT) against the gateway, UsersRead ticked, fault panel at /faults (make run first)
@@ -91,7 +100,7 @@ IMAGE_TAG ?= dev
 images: install ## Build the six images pyservices/<part>:$(IMAGE_TAG) with podman (or docker)
 	IMAGE_TAG=$(IMAGE_TAG) $(RUN) python -m devstack.images
 
-# The cluster loop (README, "Images, Helm and skaffold"): each target checks its tools first.
+# The cluster loop (docs/kubernetes.md): each target checks its tools first.
 # $(call need,tool,where to get it)
 need = command -v $(1) >/dev/null || { echo "$(1) not found: install it from $(2)" >&2; exit 1; }
 KIND_HINT := https://kind.sigs.k8s.io/docs/user/quick-start/\#installation
@@ -145,9 +154,9 @@ cluster-smoke: install ## After a deploy: wait for every Deployment, then a head
 	$(RUN) python -m devstack.cluster_smoke $(SMOKE_ARGS)
 
 .PHONY: clean
-clean: ## Remove local data (.data: throwaway databases, dev keys) and caches
+clean: ## Remove local data (.data: throwaway databases, dev keys), caches and the built site
 	@# Root's Postgres data moves out of a private folder (devstack.servers); .data links it.
 	if [ -L .data/postgres ]; then rm -rf "$$(readlink .data/postgres)"; fi
 	@# Likewise the gateway's API docs (devstack.gateway.api_docs_dir), left by a killed run.
 	if [ -L .data/gateway/api-docs ]; then rm -rf "$$(readlink .data/gateway/api-docs)"; fi
-	rm -rf .data .pytest_cache .ruff_cache
+	rm -rf .data .pytest_cache .ruff_cache site

@@ -1,5 +1,6 @@
-"""Every `make` target the README names works on a fresh clone, or stops with one line
-saying what is missing or what to run first: never a traceback, never a page of output.
+"""Every `make` target the README or a page of docs/ names works on a fresh clone, or
+stops with one line saying what is missing or what to run first: never a traceback, never
+a page of output.
 
 A fresh clone is `git clone` of the committed HEAD, with `make install` run once (it
 bootstraps uv with the machine's python3 when no uv is on the PATH). Cheap targets run
@@ -20,6 +21,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -28,15 +30,20 @@ import pytest
 from devstack.databases import create_database, drop_database, with_database
 from devstack.ports import free_port
 from devstack.servers import PostgresServer
+from loadtest.ceiling_folder import write_ceiling_report
+from loadtest.ceiling_report import Result
+from loadtest.gc_probe import GcFigures
 
 pytestmark = pytest.mark.timeout(600)
 
 ROOT = Path(__file__).resolve().parents[1]
-README = (ROOT / "README.md").read_text()
+# The README and every page of the documentation: what a reader may type.
+DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+DOCUMENTED = "\n".join(document.read_text() for document in DOCUMENTS)
 MAKEFILE = (ROOT / "Makefile").read_text()
 MAKEFILE_TARGETS = set(re.findall(r"^([a-z][a-z-]*):", MAKEFILE, re.MULTILINE))
 # `make run`, `make seed N=...`; prose such as "make sure" is not a target and is left out.
-README_TARGETS = sorted(set(re.findall(r"\bmake ([a-z][a-z-]*)", README)) & MAKEFILE_TARGETS)
+NAMED_TARGETS = sorted(set(re.findall(r"\bmake ([a-z][a-z-]*)", DOCUMENTED)) & MAKEFILE_TARGETS)
 # What make itself prints when a recipe fails: not the target's own output.
 MAKE_OWN = re.compile(r"^make(\[\d+\])?: ")
 
@@ -97,7 +104,7 @@ def reason(done: subprocess.CompletedProcess) -> str:
 def check_help(clone: Clone) -> None:
     done = clone.make("help")
     assert done.returncode == 0, done.stderr
-    for target in README_TARGETS:
+    for target in NAMED_TARGETS:
         assert re.search(rf"^\s+(\x1b\[\d+m)?{target}(?=\s|\x1b)", done.stdout, re.M), target
 
 
@@ -278,6 +285,54 @@ def check_regenerated(target: str) -> Callable[[Clone], None]:
     return check
 
 
+def check_docs(clone: Clone) -> None:
+    """The site builds in strict mode into site/, which git ignores."""
+    done = clone.make("docs")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (clone.path / "site" / "index.html").is_file()
+    assert _changed(clone) == ""
+
+
+def check_docs_report(clone: Clone, tmp_path: Path) -> None:
+    """Without a report folder it says which to give; with one made by the report code
+    it changes the load-test page and its plots, nothing else."""
+    assert "REPORT=reports/<time>" in reason(clone.make("docs-report"))
+    folder = tmp_path / "reports" / "ceiling-20261207-184000"
+    write_ceiling_report(
+        {"a": CEILING_ROW},
+        folder,
+        concurrency=32,
+        seconds=8,
+        rounds=3,
+        machine="a test's machine",
+        measured_at=datetime(2026, 12, 7, 18, 40, tzinfo=UTC),
+    )
+    done = clone.make("docs-report", f"REPORT={folder}")
+    assert done.returncode == 0, done.stdout + done.stderr
+    changed = [line[3:] for line in _changed(clone).splitlines()]
+    assert "docs/load-tests.md" in changed, changed
+    assert all(path.startswith("docs/load-tests") for path in changed), changed
+    page = (clone.path / "docs" / "load-tests.md").read_text()
+    assert "measured 2026-12-07 18:40 UTC on a test's machine" in page
+    subprocess.run(["git", "-C", str(clone.path), "checkout", "--", "docs"], check=True)
+    subprocess.run(["git", "-C", str(clone.path), "clean", "-fdq", "docs"], check=True)
+
+
+def _changed(clone: Clone) -> str:
+    return subprocess.run(
+        ["git", "-C", str(clone.path), "status", "--porcelain", "--untracked-files=normal"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+# One row of the ceiling: enough for report.md, ceiling.json and the plot.
+CEILING_ROW = Result(
+    "a", "users list, async", 1500.0, 20.0, 30.0, 0, GcFigures(8.0, 6.0, (0, 0, 0), 0, 0, 0)
+)
+
+
 CHECKS: dict[str, Callable[..., None]] = {
     "help": check_help,
     "install": check_install,
@@ -298,20 +353,22 @@ CHECKS: dict[str, Callable[..., None]] = {
     "openapi": check_regenerated("openapi"),
     "client": check_regenerated("client"),
     "dashboards": check_regenerated("dashboards"),
+    "docs": check_docs,
+    "docs-report": check_docs_report,
 }
 
 
-def test_every_target_the_readme_names_is_a_target_of_the_makefile():
-    named = set(re.findall(r"`make ([a-z][a-z-]*)", README))
+def test_every_target_the_documents_name_is_a_target_of_the_makefile():
+    named = set(re.findall(r"`make ([a-z][a-z-]*)", DOCUMENTED))
 
     assert named <= MAKEFILE_TARGETS
 
 
-def test_every_target_the_readme_names_has_a_check_here():
-    assert set(README_TARGETS) <= set(CHECKS), "add a check for the new target"
+def test_every_target_the_documents_name_has_a_check_here():
+    assert set(NAMED_TARGETS) <= set(CHECKS), "add a check for the new target"
 
 
-@pytest.mark.parametrize("target", README_TARGETS)
+@pytest.mark.parametrize("target", NAMED_TARGETS)
 def test_target_works_on_a_fresh_clone_or_says_what_to_do_first(
     target: str, clone: Clone, request: pytest.FixtureRequest
 ) -> None:

@@ -1,6 +1,7 @@
-"""The documents stay true to the code: README.md's tables of servicekit's and
-servicecontracts' modules list every module there is and no other, and the modules and
-names the documents cite (`servicekit.tracing`, `servicekit.db.violates`,
+"""The documents stay true to the code: the tables of servicekit's and
+servicecontracts' modules in docs/layout.md list every module there is and no other, and
+the modules and names the documents (the README, every page of docs/, the folders'
+READMEs) cite (`servicekit.tracing`, `servicekit.db.violates`,
 `devstack.cluster_smoke`, `testkit.forgeries`, `worker_service.liveness`) exist.
 
 Static: the sources are read, never imported (importing a service's `main` or the
@@ -15,11 +16,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[3]
 SERVICEKIT = ROOT / "libs" / "servicekit" / "src" / "servicekit"
 CONTRACTS = ROOT / "libs" / "contracts" / "src" / "servicecontracts"
-README = ROOT / "README.md"
+# The page with the tables of modules.
+LAYOUT = ROOT / "docs" / "layout.md"
 # The documents that name servicekit's and the services' modules.
 DOCUMENTS = [
-    README,
-    ROOT / "docs" / "architecture.md",
+    ROOT / "README.md",
+    *sorted((ROOT / "docs").rglob("*.md")),
     ROOT / "services" / "items" / "README.md",
     ROOT / "observability" / "README.md",
 ]
@@ -36,7 +38,7 @@ PACKAGES = {
 }
 
 TABLE_INTRO = "`servicekit`, one module per concern:"
-# README's tables of modules: the line before each, and the package it lists.
+# The layout page's tables of modules: the line before each, and the package it lists.
 TABLES = {TABLE_INTRO: SERVICEKIT, "`servicecontracts`, one module per contract:": CONTRACTS}
 # `servicekit.db.violates`, `worker_service.jobs.views`: dotted names of lower-case parts.
 CITED = re.compile(
@@ -60,7 +62,7 @@ def table_modules(text: str, intro: str = TABLE_INTRO) -> list[str]:
         if not line.startswith("|"):
             break
         rows.append(line)
-    assert len(rows) > 2, f"no table after {intro!r} in README.md"
+    assert len(rows) > 2, f"no table after {intro!r} in {LAYOUT.relative_to(ROOT)}"
     header, separator, *body = rows
     assert header.replace(" ", "") == "|module|what|"
     assert set(separator) <= {"|", "-", " ", ":"}
@@ -75,7 +77,7 @@ def table_modules(text: str, intro: str = TABLE_INTRO) -> list[str]:
 
 @pytest.mark.parametrize("intro", TABLES, ids=lambda intro: TABLES[intro].name)
 def test_the_table_lists_every_module_and_no_other(intro: str) -> None:
-    listed = table_modules(README.read_text(), intro)
+    listed = table_modules(LAYOUT.read_text(), intro)
     existing = module_files(TABLES[intro])
     assert not sorted(existing - set(listed)), f"modules missing from the table after {intro}"
     assert not sorted(set(listed) - existing), f"the table after {intro} names no such module"

@@ -35,7 +35,6 @@ import contextlib
 import dataclasses
 import itertools
 import os
-import platform
 import secrets
 import sys
 import tempfile
@@ -62,6 +61,7 @@ from loadtest.bench_data import (
 from loadtest.conditions import Condition, axis, milliseconds
 from loadtest.fault_switch import FaultSwitch, switched_faults
 from loadtest.headless import SCENARIOS, run_headless
+from loadtest.machine import machine
 from loadtest.report import Cell, write_report
 
 # The scenarios whose requests wait on what the fault axis slows down (users, items).
@@ -154,12 +154,6 @@ def prepare_bench_data(databases: Sequence[str], out: TextIO) -> None:
                 file=out,
                 flush=True,
             )
-
-
-def machine() -> str:
-    cores = os.cpu_count()
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{platform.system()} {platform.machine()}, {cores} cores, {memory:.0f} GiB"
 
 
 class Progress:

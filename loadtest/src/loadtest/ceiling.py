@@ -23,7 +23,7 @@ span, metrics and access line on (no span exporter), unless said otherwise.
         process for the owner's profile (pinned beside wrk: it shares wrk's core)
     (o) FastAPI + a raw asyncpg pool, the items page's query and data (baseline)
 
-The letters stay: notes and the README cite them. Every server runs under
+The letters stay: notes and docs/load-tests.md cite them. Every server runs under
 loadtest.gc_probe, which times its garbage collections over the measured window only.
 The targets are in loadtest.ceiling_report. The data is users_bench on Postgres and
 tasks_bench on MariaDB, seeded first when missing (loadtest.bench_data).
@@ -32,12 +32,10 @@ tasks_bench on MariaDB, seeded first when missing (loadtest.bench_data).
 import argparse
 import contextlib
 import http.client
-import json
 import os
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -52,8 +50,10 @@ from devstack.layout import repo_root
 from devstack.ports import free_port
 from devstack.processes import spawn, tail, terminate
 from loadtest.bench_data import ensure_bench_data
-from loadtest.ceiling_report import TARGETS, Result, median_result, render, verdicts
+from loadtest.ceiling_folder import write_ceiling_report
+from loadtest.ceiling_report import Result, median_result, render
 from loadtest.gc_window import close_window, open_window, probed_argv
+from loadtest.machine import machine
 from loadtest.tokens import dev_token
 from loadtest.wrk import parse_wrk, run_wrk
 
@@ -288,6 +288,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--rows", default="", help="only these rows, e.g. a,c (default: every row)")
     parser.add_argument(
+        "--out", type=Path, default=None, help="the report folder (default: reports/ceiling-<time>)"
+    )
+    parser.add_argument(
         "--database-url",
         default=with_database(
             os.environ.get("POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
@@ -347,28 +350,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                 runs[row.key].append(measure(row, bench))
         results = {key: median_result(found) for key, found in runs.items()}
     print(render(results))
-    out = repo_root() / "reports" / f"ceiling-{datetime.now(UTC):%Y%m%d-%H%M%S}.json"
-    out.parent.mkdir(exist_ok=True)
-    ratios = {
-        f"{k}/{r}": results[k].rps / results[r].rps
-        for k, r, _ in TARGETS
-        if k in results and r in results
-    }
-    out.write_text(
-        json.dumps(
-            {
-                "concurrency": CONCURRENCY,
-                "seconds": args.seconds,
-                "rounds": args.rounds,
-                "results": [r.to_json() for r in results.values()],
-                "ratios": ratios,
-                "verdicts": [{"target": v.text, "met": v.met} for v in verdicts(results)],
-                "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            },
-            indent=2,
-        )
+    # A folder as `make bench` writes one, which `make docs-report` takes alike.
+    measured_at = datetime.now(UTC)
+    report = write_ceiling_report(
+        results,
+        args.out or repo_root() / "reports" / f"ceiling-{measured_at:%Y%m%d-%H%M%S}",
+        concurrency=CONCURRENCY,
+        seconds=args.seconds,
+        rounds=args.rounds,
+        machine=machine(),
+        measured_at=measured_at,
     )
-    print(f"\n{out}")
+    print(f"\n{report}")
     return 0
 
 

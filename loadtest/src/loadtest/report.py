@@ -231,7 +231,7 @@ def series(cells: Iterable[Cell], field: str) -> dict[str, list[tuple[int, float
 def _plot(
     cells: Sequence[Cell], path: Path, field: str, ylabel: str, *, title: str | None = None
 ) -> None:
-    pyplot = _pyplot()
+    pyplot = plotting()
     figure, axes = pyplot.subplots(figsize=(8, 5))
     # One colour per database, solid for async and dashed for sync.
     databases = sorted({c.database for c in cells})
@@ -248,7 +248,7 @@ def _plot(
 def _plot_lead(cells: Sequence[Cell], path: Path) -> None:
     """async rps / sync rps by concurrency: one colour per condition, one line style
     per database; above the line at 1, async serves more."""
-    pyplot = _pyplot()
+    pyplot = plotting()
     figure, axes = pyplot.subplots(figsize=(8, 5))
     colours = {condition: f"C{n}" for n, condition in enumerate(conditions_of(cells))}
     databases = sorted({c.database for c in cells})
@@ -266,7 +266,7 @@ def _plot_lead(cells: Sequence[Cell], path: Path) -> None:
     _finish(figure, axes, cells, path, ylabel, f"{cells[0].scenario}: async's lead over sync")
 
 
-def _pyplot() -> ModuleType:
+def plotting() -> ModuleType:
     """pyplot, imported when a plot is drawn: the report's numbers do without it."""
     import matplotlib
 
@@ -290,4 +290,4 @@ def _finish(
     axes.legend()
     figure.tight_layout()
     figure.savefig(path, dpi=110)
-    _pyplot().close(figure)
+    plotting().close(figure)
