@@ -27,11 +27,12 @@ from opentelemetry.propagators.textmap import Getter
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import Span, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, Sampler, SamplingResult
 
 # What TracerProvider itself uses for OTEL_TRACES_SAMPLER; its only public form is inside.
 from opentelemetry.sdk.trace.sampling import _get_from_env_or_default as sampler_from_env
-from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.trace import SpanContext, SpanKind, StatusCode, TraceFlags
 from sqlalchemy import Engine
 
 from servicekit.request_id import current_request_id
@@ -68,7 +69,7 @@ def configure_tracing(service: str) -> TracerProvider:
     The instrumentation of what only exported spans need (an exporter, Redis, SQL) is
     imported when spans are exported: about 15 MB less in every process otherwise.
     """
-    global _provider, _sampler
+    global _provider, _sampler, _tracer
     with _configured:
         if _provider is None:
             _sampler = SampleWhenExported(sampler_from_env())
@@ -77,6 +78,7 @@ def configure_tracing(service: str) -> TracerProvider:
             )
             _provider.add_span_processor(RequestIdSpans())
             trace.set_tracer_provider(_provider)
+            _tracer = _provider.get_tracer("servicekit")
             # Calls carry the trace context whether or not spans are exported.
             HTTPXClientInstrumentor().instrument(tracer_provider=_provider)
             if any(os.environ.get(name) for name in _ENDPOINT_VARIABLES):
@@ -131,8 +133,12 @@ class _AsgiHeaders(Getter[list[tuple[bytes, bytes]]]):
 
 
 _ASGI_HEADERS = _AsgiHeaders()
+# The headers the process's propagators (W3C trace context and baggage) read: a request
+# without any of them continues no trace, and extracting is skipped.
+_CONTEXT_HEADERS = frozenset({b"traceparent", b"tracestate", b"baggage"})
 # A proxy until configure_tracing sets the provider; then the provider's own tracer.
 _tracer = trace.get_tracer("servicekit")
+_ids = RandomIdGenerator()
 
 
 def start_server_span(scope: Mapping[str, Any]) -> tuple[trace.Span, Token[Context]]:
@@ -141,11 +147,40 @@ def start_server_span(scope: Mapping[str, Any]) -> tuple[trace.Span, Token[Conte
 
     Named by method until the route is known; attributes are set at the end, and only
     on a recorded span. (FastAPI's own server span does the same with more: it cost 80
-    µs a request even unrecorded, half a constant endpoint, measured.)
+    µs a request even unrecorded, half a constant endpoint, measured.) While nothing is
+    exported the span is made here as the SDK would make it for a dropped sample,
+    without the tracer's sampler and bookkeeping: a tenth of an observed request
+    went to them (py-spy, `make bench-ceiling`'s row a).
     """
-    parent = propagate.extract(scope["headers"], getter=_ASGI_HEADERS)
-    span = _tracer.start_span(scope["method"], context=parent, kind=SpanKind.SERVER)
+    headers = scope["headers"]
+    parent = (
+        propagate.extract(headers, getter=_ASGI_HEADERS)
+        if any(name in _CONTEXT_HEADERS for name, _ in headers)
+        else Context()
+    )
+    if recording():
+        span = _tracer.start_span(scope["method"], context=parent, kind=SpanKind.SERVER)
+    else:
+        span = _unsampled_span(trace.get_current_span(parent).get_span_context())
     return span, otel_context.attach(trace.set_span_in_context(span, parent))
+
+
+def _unsampled_span(parent: SpanContext) -> trace.Span:
+    """What the SDK's tracer returns for a span its sampler drops: the caller's trace id
+    and state or a new random id, a new span id, not sampled."""
+    if parent.is_valid:
+        trace_id, state = parent.trace_id, parent.trace_state
+        flags = TraceFlags.RANDOM_TRACE_ID if parent.trace_flags.random_trace_id else 0
+    else:
+        trace_id, state, flags = _ids.generate_trace_id(), None, TraceFlags.RANDOM_TRACE_ID
+    context = SpanContext(
+        trace_id,
+        _ids.generate_span_id(),
+        is_remote=False,
+        trace_flags=TraceFlags(flags),
+        trace_state=state,
+    )
+    return trace.NonRecordingSpan(context)
 
 
 def end_server_span(
