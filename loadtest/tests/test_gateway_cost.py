@@ -1,6 +1,6 @@
 """`python -m loadtest.gateway_cost`: bytes are counted as they arrive, gzip's and
 identity's alike, and the CPU read is that of the gateway's own nginx workers (what it
-measured is in the README; no time is asserted here)."""
+measured is in docs/api.md, "Gateway settings"; no time is asserted here)."""
 
 import json
 import threading

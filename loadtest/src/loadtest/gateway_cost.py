@@ -10,7 +10,7 @@ sending its requests one after another over one keep-alive connection, and the C
 time nginx's workers spent meanwhile is read (/proc/<pid>/schedstat: nanoseconds on a
 CPU, the kernel's work of sending included). Bytes are counted as received: status
 line, headers and body (chunked framing included). A measurement, not a test: the
-numbers go to the README with the date and the machine.
+numbers go to docs/api.md, "Gateway settings", with the date and the machine.
 """
 
 import argparse

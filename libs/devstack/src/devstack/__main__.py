@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
             "default none), GATEWAY_READ_RATE / GATEWAY_WRITE_RATE (requests per second "
             "per client; default 0, no limit), GATEWAY_GZIP_MIN_BYTES (default 1024), "
             "LOG_FORMAT (auto: console lines on a terminal, JSON lines otherwise; json; "
-            'console); more in README "Gateway settings".'
+            'console); more in docs/api.md, "Gateway settings".'
         ),
     )
     arguments = parser.parse_args(argv)

@@ -1,5 +1,5 @@
 """What the gateway does for its API consumers, from the environment: CORS, per-client
-request limits and compression (README "Gateway settings").
+request limits and compression (docs/api.md, "Gateway settings").
 
 Two kinds of values come out: placeholders of the template (single nginx tokens, checked
 here, since nginx would take any text as a header value) and files the template includes

@@ -275,7 +275,7 @@ class Stack:
 
     def gateway_edge(self) -> EdgeSettings:
         """CORS, per-client limits and compression from GATEWAY_CORS_*, GATEWAY_READ_*,
-        GATEWAY_WRITE_* and GATEWAY_GZIP_* (README "Gateway settings")."""
+        GATEWAY_WRITE_* and GATEWAY_GZIP_* (docs/api.md, "Gateway settings")."""
         return EdgeSettings.from_environ(self.environ)
 
     def start_gateway(self, edge: EdgeSettings | None = None) -> Gateway:
@@ -362,7 +362,8 @@ class Stack:
             return []
         token = self.environ.get("FAULT_ADMIN_TOKEN", DEV_FAULT_ADMIN_TOKEN)
         return [
-            f'fault switch (README "Faults"), e.g. 100 ms more on every {first.name} response:',
+            'fault switch (docs/load-tests.md, "The web UI and the fault switch"), '
+            f"e.g. 100 ms more on every {first.name} response:",
             f"  curl -X PUT -H 'Authorization: Bearer {token}' -d '{{\"latency_ms\":100}}' "
             f"{first.base_url}/admin/fault",
         ]

@@ -1,4 +1,5 @@
-"""How often a client may try to log in or register (README "Security").
+"""How often a client may try to log in or register (docs/security.md, "What is limited,
+revoked and refused").
 
 - Login attempts per client address: counted before the password is checked, so a
   guesser pays for its 429s in nothing but a Redis round trip.

@@ -18,9 +18,10 @@ class UsersSettings(ServiceSettings):
     jwt_private_key: SecretStr
     # access_token_ttl_seconds (ServiceSettings): the lifetime of the tokens it issues.
 
-    # Rate limits, shared by every replica through Redis (README "Security" says why
-    # these numbers): login attempts per client address count before the password is
-    # checked, failures per account after it; registrations count per client address.
+    # Rate limits, shared by every replica through Redis (docs/security.md, "What is
+    # limited, revoked and refused", says why these numbers): login attempts per client
+    # address count before the password is checked, failures per account after it;
+    # registrations count per client address.
     login_attempts_per_address: str = "60/minute"
     login_failures_per_account: str = "10/15 minutes"
     registrations_per_address: str = "20/hour"
