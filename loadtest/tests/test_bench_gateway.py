@@ -9,7 +9,7 @@ import sys
 import pytest
 import redis
 
-from devstack.testing import LocalStack
+from testkit.local_stack import LocalStack
 from servicecontracts.faults import fault_key
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]

@@ -11,7 +11,7 @@ import pytest
 
 from devstack.gateway import Gateway
 from devstack.ports import free_port
-from devstack.testing import LocalStack
+from testkit.local_stack import LocalStack
 from loadtest.client_check import CheckFailed, walk
 
 pytestmark = pytest.mark.timeout(120)

@@ -16,7 +16,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from devstack.ports import free_port
-from devstack.testing import LocalStack
+from testkit.local_stack import LocalStack
 from loadtest.headless import run_headless
 from loadtest.modes import request_name
 

@@ -4,7 +4,7 @@ request name, which says its mode."""
 
 import pytest
 
-from devstack.testing import LocalStack
+from testkit.local_stack import LocalStack
 from loadtest.headless import run_headless
 from loadtest.modes import request_name
 

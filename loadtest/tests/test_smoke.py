@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from devstack.ports import free_port
-from devstack.testing import LocalStack
+from testkit.local_stack import LocalStack
 from loadtest.headless import SCENARIOS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]

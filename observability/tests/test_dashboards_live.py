@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from devstack.prometheus import rules_file
-from devstack.testing import LocalStack
+from testkit.local_stack import LocalStack
 from loadtest.headless import LOCUSTFILE, SCENARIOS
 
 from .dashboards import load_dashboards, panel_queries

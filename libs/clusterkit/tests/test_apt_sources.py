@@ -1,4 +1,4 @@
-"""devstack.apt_sources reads a machine's apt sources as apt itself does (apt-get, pointed
+"""clusterkit.apt_sources reads a machine's apt sources as apt itself does (apt-get, pointed
 at a made-up root, is the reference), and .ci/podman-setup takes its Debian archive from
 it instead of an address of its own."""
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from devstack.apt_sources import NoSource, mirror, sources
+from clusterkit.apt_sources import NoSource, mirror, sources
 from devstack.layout import repo_root
 
 ROOT = repo_root()

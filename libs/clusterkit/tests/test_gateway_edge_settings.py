@@ -12,7 +12,7 @@ import pytest
 
 from devstack.gateway import Gateway
 from devstack.gateway_edge import DEFAULTS, EdgeSettingError, EdgeSettings
-from devstack.gateway_renders import (
+from clusterkit.gateway_renders import (
     ENTRYPOINT,
     EntrypointRefused,
     by_devstack,

@@ -1,7 +1,7 @@
 """The documents stay true to the code: README.md's tables of servicekit's and
 servicecontracts' modules list every module there is and no other, and the modules and
 names the documents cite (`servicekit.tracing`, `servicekit.db.violates`,
-`devstack.cluster_smoke`, `testkit.forgeries`, `worker_service.liveness`) exist.
+`clusterkit.cluster_smoke`, `testkit.forgeries`, `worker_service.liveness`) exist.
 
 Static: the sources are read, never imported (importing a service's `main` or the
 worker's `celery_app` would read its settings from the environment)."""
@@ -28,6 +28,8 @@ PACKAGES = {
     "servicekit": SERVICEKIT,
     "servicecontracts": CONTRACTS,
     "devstack": ROOT / "libs" / "devstack" / "src" / "devstack",
+    "clusterkit": ROOT / "libs" / "clusterkit" / "src" / "clusterkit",
+    "apidocs": ROOT / "libs" / "apidocs" / "src" / "apidocs",
     "testkit": ROOT / "libs" / "testkit" / "src" / "testkit",
     **{
         f"{service}_service": ROOT / "services" / service / "src" / f"{service}_service"
@@ -40,7 +42,8 @@ TABLE_INTRO = "`servicekit`, one module per concern:"
 TABLES = {TABLE_INTRO: SERVICEKIT, "`servicecontracts`, one module per contract:": CONTRACTS}
 # `servicekit.db.violates`, `worker_service.jobs.views`: dotted names of lower-case parts.
 CITED = re.compile(
-    r"\b(servicekit|servicecontracts|devstack|testkit|(?:users|items|tasks|worker)_service)"
+    r"\b(servicekit|servicecontracts|devstack|clusterkit|apidocs|testkit"
+    r"|(?:users|items|tasks|worker)_service)"
     r"((?:\.[a-z_][a-z0-9_]*)+)"
 )
 

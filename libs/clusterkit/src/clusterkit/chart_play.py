@@ -1,5 +1,5 @@
 """The chart's own workloads played on podman against the machine's servers: what the
-chart smoke and reinstall tests share (devstack.kube_play plays; this wires it to
+chart smoke and reinstall tests share (clusterkit.kube_play plays; this wires it to
 servers and waits for it).
 
 The servers listen on loopback; pods reach them through relays on the run's network's
@@ -13,8 +13,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from devstack import databases
-from devstack.kube_play import KubePlay, Plan, aliases_for
-from devstack.relay import TcpRelay
+from clusterkit.kube_play import KubePlay, Plan, aliases_for
+from clusterkit.relay import TcpRelay
 
 
 class ServerRelays:
