@@ -14,7 +14,7 @@ from clusterkit.apt_sources import NoSource, mirror, sources
 from devstack.layout import repo_root
 
 ROOT = repo_root()
-MODULE = ROOT / "libs" / "devstack" / "src" / "devstack" / "apt_sources.py"
+MODULE = ROOT / "libs" / "clusterkit" / "src" / "clusterkit" / "apt_sources.py"
 # The interpreter the workspace's venv was made from: python3 outside any venv.
 MACHINE_PYTHON = str(Path(sys.base_prefix) / "bin" / "python3")
 
