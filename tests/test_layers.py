@@ -25,7 +25,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCE_ROOTS = ("libs/*/src", "services/*/src", "loadtest/src", "observability/src", "clients/*/src")
+SOURCE_ROOTS = (
+    "libs/*/src",
+    "services/*/src",
+    "loadtest/src",
+    "observability/src",
+    "clients/*/src",
+)
 LAYERS: list[set[str]] = [
     {"servicecontracts", "pyservices_client"},
     {"servicekit"},

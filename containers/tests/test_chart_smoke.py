@@ -21,13 +21,13 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from devstack import databases
 from clusterkit.cluster_smoke import smoke_job
 from clusterkit.helm import chart_dir, template
 from clusterkit.kube_play import KubePlay, aliases_for, plan
+from clusterkit.relay import TcpRelay
+from devstack import databases
 from devstack.layout import repo_root
 from devstack.ports import free_port
-from clusterkit.relay import TcpRelay
 from devstack.servers import RedisServer
 from servicekit.db import is_postgres, sync_url
 from testkit.apps import MODES

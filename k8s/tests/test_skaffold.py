@@ -22,8 +22,8 @@ from clusterkit import dockerfiles
 from clusterkit.cluster_smoke import smoke_job
 from clusterkit.helm import RenderError, chart_dir, template
 from clusterkit.images import IMAGES
-from devstack.layout import repo_root
 from clusterkit.pod_security import containers_of, restricted_problems
+from devstack.layout import repo_root
 
 ROOT = repo_root()
 SCHEMA = ROOT / "k8s" / "schemas" / "skaffold-v4beta14.json"

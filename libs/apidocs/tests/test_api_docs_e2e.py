@@ -21,10 +21,10 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.wait import WebDriverWait
 
 from apidocs.api_document import document_path
-from testkit.api_fuzzing import run_schemathesis
 from apidocs.openapi_merge import HTTP_METHODS, merge
-from testkit.local_stack import LocalStack
+from testkit.api_fuzzing import run_schemathesis
 from testkit.assertions import assert_problem
+from testkit.local_stack import LocalStack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 

@@ -10,8 +10,6 @@ import subprocess
 
 import pytest
 
-from devstack.gateway import Gateway
-from devstack.gateway_edge import DEFAULTS, EdgeSettingError, EdgeSettings
 from clusterkit.gateway_renders import (
     ENTRYPOINT,
     EntrypointRefused,
@@ -19,6 +17,8 @@ from clusterkit.gateway_renders import (
     by_entrypoint,
     entrypoint_environment,
 )
+from devstack.gateway import Gateway
+from devstack.gateway_edge import DEFAULTS, EdgeSettingError, EdgeSettings
 from devstack.ports import free_port
 from devstack.services import SERVICES
 from devstack.stack import Stack

@@ -59,10 +59,10 @@ from loadtest.bench_data import (
     configured_server,
     ensure_bench_data,
 )
+from loadtest.cells import Cell
 from loadtest.conditions import Condition, axis, milliseconds
 from loadtest.fault_switch import FaultSwitch, switched_faults
 from loadtest.headless import SCENARIOS, run_headless
-from loadtest.cells import Cell
 from loadtest.report import write_report
 
 # The scenarios whose requests wait on what the fault axis slows down (users, items).

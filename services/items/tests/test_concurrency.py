@@ -14,8 +14,8 @@ import sys
 
 import pytest
 
-from testkit.raw_http import get_statuses
 from testkit.apps import MODES
+from testkit.raw_http import get_statuses
 
 pytestmark = pytest.mark.e2e
 

@@ -14,8 +14,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from testkit.raw_http import get_statuses
 from testkit.apps import MODES
+from testkit.raw_http import get_statuses
 
 pytestmark = pytest.mark.e2e
 

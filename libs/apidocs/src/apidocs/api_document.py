@@ -17,8 +17,8 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from devstack.layout import repo_root
 from apidocs.openapi_merge import dumps, merge
+from devstack.layout import repo_root
 
 
 def document_path() -> Path:

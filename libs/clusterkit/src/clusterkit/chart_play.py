@@ -12,9 +12,9 @@ from contextlib import ExitStack
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from devstack import databases
 from clusterkit.kube_play import KubePlay, Plan, aliases_for
 from clusterkit.relay import TcpRelay
+from devstack import databases
 
 
 class ServerRelays:
