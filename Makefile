@@ -52,11 +52,11 @@ dashboards: install ## Regenerate observability/dashboards/*.json from their cod
 
 .PHONY: openapi
 openapi: install ## Regenerate gateway/openapi.json, the gateway's API document, from the services' code
-	$(RUN) python -m devstack.api_document
+	$(RUN) python -m apidocs.api_document
 
 .PHONY: client
 client: openapi ## Regenerate gateway/openapi.json, then clients/python from it (openapi-python-client)
-	$(RUN) python -m devstack.python_client
+	$(RUN) python -m apidocs.python_client
 
 .PHONY: seed
 seed: install ## Add N users (default 100000) to DATABASE_URL: make seed N=100000
@@ -93,12 +93,12 @@ loadtest-ui: install ## Locust's web UI on 127.0.0.1:8089 (LOCUST_WEB_PORT) agai
 
 .PHONY: chart-test
 chart-test: install $(HELM) ## The chart and skaffold.yaml: lint, schemas, Kubernetes 1.30/1.35, contracts, checkov, podman smoke and reinstall runs
-	$(RUN) pytest charts k8s containers/tests/test_chart_smoke.py containers/tests/test_chart_reinstall.py
+	$(RUN) pytest charts k8s libs/clusterkit/tests containers/tests/test_chart_smoke.py containers/tests/test_chart_reinstall.py
 
 IMAGE_TAG ?= dev
 .PHONY: images
 images: install ## Build the six images pyservices/<part>:$(IMAGE_TAG) with podman (or docker)
-	IMAGE_TAG=$(IMAGE_TAG) $(RUN) python -m devstack.images
+	IMAGE_TAG=$(IMAGE_TAG) $(RUN) python -m clusterkit.images
 
 # The cluster loop (docs/kubernetes.md): each target checks its tools first.
 # $(call need,tool,where to get it)
@@ -151,7 +151,7 @@ deploy: $(HELM) ## skaffold run: build and deploy once to KUBE_CONTEXT (default 
 
 .PHONY: cluster-smoke
 cluster-smoke: install ## After a deploy: wait for every Deployment, then a headless Locust run through the gateway
-	$(RUN) python -m devstack.cluster_smoke $(SMOKE_ARGS)
+	$(RUN) python -m clusterkit.cluster_smoke $(SMOKE_ARGS)
 
 .PHONY: clean
 clean: ## Remove local data (.data: throwaway databases, dev keys), caches and the built site

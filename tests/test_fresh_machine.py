@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from devstack.apt_sources import source_files, sources
-from devstack.images import NoContainerTool, container_tool
+from clusterkit.apt_sources import source_files, sources
+from clusterkit.images import NoContainerTool, container_tool
 
 pytestmark = pytest.mark.timeout(1800)
 

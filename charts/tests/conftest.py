@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from devstack.helm import NoHelm, chart_dir, find_helm, template
+from clusterkit.helm import NoHelm, chart_dir, find_helm, template
 
 VALUE_SETS = ["defaults", *sorted(path.stem for path in (chart_dir() / "ci").glob("*.yaml"))]
 

@@ -5,7 +5,7 @@ sync)."""
 
 import pytest
 
-from devstack.helm import template
+from clusterkit.helm import template
 
 
 def checksum(documents: list[dict], deployment: str) -> str:

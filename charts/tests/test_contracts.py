@@ -13,11 +13,11 @@ import yaml
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
-from devstack import dockerfiles
+from clusterkit import dockerfiles
+from clusterkit.images import IMAGES
 from devstack.binaries import find_binary
 from devstack.gateway import TRUSTED_PROXIES_FILE, render
 from devstack.gateway_edge import FILE_SETTINGS, EdgeSettings
-from devstack.images import IMAGES
 from devstack.layout import gateway_template, repo_root
 from items_service.app import create_items_app
 from items_service.settings import ItemsSettings

@@ -4,8 +4,8 @@ has a /dev/shm of its own size, and a chart release alone restarts no pod."""
 
 import pytest
 
-from devstack.helm import RenderError, template
-from devstack.pod_security import containers_of
+from clusterkit.helm import RenderError, template
+from clusterkit.pod_security import containers_of
 
 PG_WITH_TLS = {
     "postgres.enabled": "false",

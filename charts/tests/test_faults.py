@@ -3,8 +3,8 @@ to each service, and on only with an admin token from a Secret."""
 
 import pytest
 
-from devstack.helm import RenderError, template
-from devstack.pod_security import containers_of
+from clusterkit.helm import RenderError, template
+from clusterkit.pod_security import containers_of
 
 SERVICES = ("users", "items", "tasks")
 

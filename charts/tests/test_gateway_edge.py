@@ -8,9 +8,9 @@ import shutil
 
 import pytest
 
+from clusterkit.gateway_renders import by_devstack, by_entrypoint
+from clusterkit.helm import RenderError, template
 from devstack.gateway_edge import DEFAULTS
-from devstack.gateway_renders import by_devstack, by_entrypoint
-from devstack.helm import RenderError, template
 
 needs_envsubst = pytest.mark.skipif(
     shutil.which("envsubst") is None, reason="envsubst (gettext-base) missing"

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from devstack.helm import RenderError, chart_dir, template
-from devstack.pod_security import containers_of
+from clusterkit.helm import RenderError, chart_dir, template
+from clusterkit.pod_security import containers_of
 
 KEEP = "helm.sh/resource-policy"
 GITOPS = chart_dir() / "ci" / "gitops-values.yaml"

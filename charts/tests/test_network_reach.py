@@ -2,7 +2,7 @@
 metadata resolver, and external datastores on the ports their URLs name (a PgBouncer on
 6432, a Redis on 6380), not the servers' default ports."""
 
-from devstack.helm import template
+from clusterkit.helm import template
 
 ON = {"networkPolicies.enabled": "true"}
 PGBOUNCER_AND_REDIS = ON | {

@@ -11,7 +11,7 @@ import re
 
 import yaml
 
-from devstack.helm import chart_dir, template
+from clusterkit.helm import chart_dir, template
 from devstack.layout import repo_root
 
 EVERYTHING = chart_dir() / "ci" / "everything-values.yaml"

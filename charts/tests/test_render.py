@@ -7,8 +7,8 @@ import subprocess
 import kubernetes_validate
 import pytest
 
-from devstack.helm import RenderError, chart_dir, template
-from devstack.pod_security import containers_of, restricted_problems
+from clusterkit.helm import RenderError, chart_dir, template
+from clusterkit.pod_security import containers_of, restricted_problems
 
 KUBERNETES_VERSIONS = ["1.30", "1.35"]
 

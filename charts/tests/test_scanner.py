@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from devstack.helm import chart_dir, template
+from clusterkit.helm import chart_dir, template
 from devstack.layout import repo_root
 
 EXCEPTIONS = repo_root() / "charts" / "scanner-exceptions.yaml"

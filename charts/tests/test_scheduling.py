@@ -9,8 +9,8 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from devstack.helm import RenderError, chart_dir, template
-from devstack.pod_security import containers_of
+from clusterkit.helm import RenderError, chart_dir, template
+from clusterkit.pod_security import containers_of
 
 KUBERNETES_VERSIONS = ["1.30", "1.35"]
 SELECTOR_KEYS = {

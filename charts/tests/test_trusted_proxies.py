@@ -4,7 +4,7 @@ test_gateway_trusted_proxies.py shows what nginx does with them)."""
 
 import pytest
 
-from devstack.helm import RenderError, template
+from clusterkit.helm import RenderError, template
 
 
 def gateway_settings(documents: list[dict]) -> dict[str, str]:

@@ -18,10 +18,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from clusterkit.containers import Container, image_command, run_once, start, with_option
+from clusterkit.images import IMAGES, NoContainerTool, build, container_tool
 from devstack import databases
-from devstack.containers import Container, image_command, run_once, start, with_option
 from devstack.health import wait_until_ok
-from devstack.images import IMAGES, NoContainerTool, build, container_tool
 from devstack.ports import free_port
 from devstack.servers import RedisServer
 

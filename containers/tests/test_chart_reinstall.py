@@ -3,13 +3,13 @@ uninstall as Helm does (everything goes but the Secrets marked keep; the databas
 stay, as the StatefulSets' volumes would), install again: the services come up on the
 same data, the session still holds, the same password logs in.
 
-Played by podman against the machine's Postgres and MariaDB (devstack.chart_play), so
+Played by podman against the machine's Postgres and MariaDB (clusterkit.chart_play), so
 the datastores are external servers here: the in-chart StatefulSets, whose data
 directory only opens with the password it was made with, are not played. That part
 (the admin passwords kept in the same Secret, the volumes kept or deleted by
 persistence.deleteOnUninstall) is shown by rendering (charts/tests/test_lifecycle.py).
 Helm's `lookup`, which renders a kept Secret's data again on a cluster, cannot run
-without one: the play adopts the kept Secrets as they are (devstack.kube_play).
+without one: the play adopts the kept Secrets as they are (clusterkit.kube_play).
 """
 
 import os
@@ -21,9 +21,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from devstack.chart_play import ServerRelays, drop_release_databases, install
-from devstack.helm import chart_dir, template
-from devstack.kube_play import KubePlay, plan
+from clusterkit.chart_play import ServerRelays, drop_release_databases, install
+from clusterkit.helm import chart_dir, template
+from clusterkit.kube_play import KubePlay, plan
 from devstack.ports import free_port
 from devstack.servers import RedisServer
 

@@ -3,7 +3,7 @@ users, items, tasks, worker, beat, gateway, Locust) played by podman from the im
 of this run, against the machine's own Postgres and MariaDB and a Redis of the run's
 own, then used through the gateway in both modes as a client would.
 
-What this does not prove (devstack/kube_play.py lists it): scheduling, limits, probes
+What this does not prove (clusterkit/kube_play.py lists it): scheduling, limits, probes
 as a kubelet runs them, kube-proxy, the datastore StatefulSets, NetworkPolicies.
 """
 
@@ -21,13 +21,13 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from clusterkit.cluster_smoke import smoke_job
+from clusterkit.helm import chart_dir, template
+from clusterkit.kube_play import KubePlay, aliases_for, plan
+from clusterkit.relay import TcpRelay
 from devstack import databases
-from devstack.cluster_smoke import smoke_job
-from devstack.helm import chart_dir, template
-from devstack.kube_play import KubePlay, aliases_for, plan
 from devstack.layout import repo_root
 from devstack.ports import free_port
-from devstack.relay import TcpRelay
 from devstack.servers import RedisServer
 from servicekit.db import is_postgres, sync_url
 from testkit.apps import MODES

@@ -10,8 +10,8 @@ import tomllib
 import pytest
 from uvicorn.main import main as uvicorn_command
 
-from devstack import dockerfiles
-from devstack.images import IMAGES, PYTHON_DOCKERFILE
+from clusterkit import dockerfiles
+from clusterkit.images import IMAGES, PYTHON_DOCKERFILE
 from devstack.layout import repo_root
 
 ROOT = repo_root()
@@ -123,20 +123,26 @@ def _builder(image) -> dockerfiles.Stage:
 
 
 @pytest.mark.parametrize("image", PYTHON_IMAGES, ids=lambda image: image.part)
-def test_images_copy_every_workspace_member_their_package_needs(image):
+def test_images_copy_every_workspace_member_their_package_needs_and_no_other(image):
     # The images copy workspace members one by one (so a change elsewhere keeps their
-    # layers): a member newly added to a package's dependencies is easily forgotten.
+    # layers): a member newly added to a package's dependencies is easily forgotten, and
+    # one no longer needed (the test harness, the cluster tooling) easily left in.
     builder = _builder(image)
     installs = [re.search(r"uv sync --package (\S+)", run) for run in builder.values("RUN")]
     (package,) = [string.Template(found[1]).substitute(image.args) for found in installs if found]
     members = _workspace_members()
     copied = set(builder.copied())
+    needed = _members_needed(package, members)
 
-    for name in _members_needed(package, members):
+    for name in needed:
         folder = members[name][0]
         whole = folder in copied
         assert whole or f"{folder}/pyproject.toml" in copied, f"{image.part} lacks {folder}"
         assert whole or f"{folder}/src" in copied, f"{image.part} lacks {folder}/src"
+    unneeded = {folder for name, (folder, _) in members.items() if name not in needed}
+    for path in copied:
+        extra = [folder for folder in unneeded if path == folder or path.startswith(f"{folder}/")]
+        assert not extra, f"{image.part} copies {path}: {package} does not need it"
 
 
 @pytest.mark.parametrize("target", ["service", "dev"])

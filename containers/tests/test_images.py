@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from devstack.containers import image_command, image_user, run_once, start, with_option
-from devstack.images import IMAGES, build
+from clusterkit.containers import image_command, image_user, run_once, start, with_option
+from clusterkit.images import IMAGES, build
 from devstack.layout import repo_root
 from devstack.ports import free_port
 from testkit.assertions import assert_invalid, assert_problem

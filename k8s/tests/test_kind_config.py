@@ -5,7 +5,7 @@ import re
 
 import yaml
 
-from devstack.helm import chart_dir, template
+from clusterkit.helm import chart_dir, template
 from devstack.layout import repo_root
 
 ROOT = repo_root()

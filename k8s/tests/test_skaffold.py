@@ -18,12 +18,12 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from devstack import dockerfiles
-from devstack.cluster_smoke import smoke_job
-from devstack.helm import RenderError, chart_dir, template
-from devstack.images import IMAGES
+from clusterkit import dockerfiles
+from clusterkit.cluster_smoke import smoke_job
+from clusterkit.helm import RenderError, chart_dir, template
+from clusterkit.images import IMAGES
+from clusterkit.pod_security import containers_of, restricted_problems
 from devstack.layout import repo_root
-from devstack.pod_security import containers_of, restricted_problems
 
 ROOT = repo_root()
 SCHEMA = ROOT / "k8s" / "schemas" / "skaffold-v4beta14.json"
@@ -385,7 +385,7 @@ def test_a_cluster_target_without_its_tool_says_where_to_get_it(target, tool):
 
 def test_cluster_smoke_without_kubectl_says_where_to_get_it(tmp_path):
     done = subprocess.run(
-        [sys.executable, "-m", "devstack.cluster_smoke"],
+        [sys.executable, "-m", "clusterkit.cluster_smoke"],
         env={"PATH": str(tmp_path)},
         capture_output=True,
         text=True,

@@ -9,8 +9,8 @@ import sys
 import pytest
 import redis
 
-from devstack.testing import LocalStack
 from servicecontracts.faults import fault_key
+from testkit.local_stack import LocalStack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 

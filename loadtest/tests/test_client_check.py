@@ -11,8 +11,8 @@ import pytest
 
 from devstack.gateway import Gateway
 from devstack.ports import free_port
-from devstack.testing import LocalStack
 from loadtest.client_check import CheckFailed, walk
+from testkit.local_stack import LocalStack
 
 pytestmark = pytest.mark.timeout(120)
 

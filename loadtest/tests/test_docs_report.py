@@ -11,9 +11,10 @@ import pytest
 
 from loadtest.ceiling_folder import write_ceiling_report
 from loadtest.ceiling_report import Result
+from loadtest.cells import Cell
 from loadtest.docs_report import ASSETS, PAGE, ReportError, main, publish, read_report
 from loadtest.gc_probe import GcFigures
-from loadtest.report import Cell, write_report
+from loadtest.report import write_report
 
 ROOT = Path(__file__).resolve().parents[2]
 KINDS = ("bench", "faults", "ceiling")

@@ -2,7 +2,8 @@
 
 import json
 
-from loadtest.report import Cell, async_wins_from, render_markdown, series, write_report
+from loadtest.cells import Cell
+from loadtest.report import async_wins_from, render_markdown, series, write_report
 
 
 def cell(mode, database, concurrency, rps, *, cpu=40.0, failures=0, p99=30.0) -> Cell:

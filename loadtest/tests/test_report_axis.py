@@ -7,8 +7,9 @@ import json
 import pytest
 
 from loadtest.async_lead import Lead, lead_sentence, lead_series, leads, ratios
+from loadtest.cells import Cell
 from loadtest.conditions import NO_FAULT, Condition
-from loadtest.report import Cell, has_axis, render_markdown, write_report
+from loadtest.report import has_axis, render_markdown, write_report
 
 UPSTREAM_100 = Condition(upstream_latency_ms=100)
 STATEMENT_50 = Condition(slow_statement_ms=50)

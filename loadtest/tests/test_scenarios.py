@@ -4,9 +4,9 @@ request name, which says its mode."""
 
 import pytest
 
-from devstack.testing import LocalStack
 from loadtest.headless import run_headless
 from loadtest.modes import request_name
+from testkit.local_stack import LocalStack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 

@@ -8,8 +8,8 @@ import sys
 import pytest
 
 from devstack.ports import free_port
-from devstack.testing import LocalStack
 from loadtest.headless import SCENARIOS
+from testkit.local_stack import LocalStack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 

@@ -16,8 +16,8 @@ import pytest
 import yaml
 
 from devstack.prometheus import rules_file
-from devstack.testing import LocalStack
 from loadtest.headless import LOCUSTFILE, SCENARIOS
+from testkit.local_stack import LocalStack
 
 from .dashboards import load_dashboards, panel_queries
 from .prometheus import instant_query

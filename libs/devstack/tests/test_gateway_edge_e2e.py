@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from devstack.testing import LocalStack
+from testkit.local_stack import LocalStack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 

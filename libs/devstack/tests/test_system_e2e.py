@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from devstack.testing import LocalStack
+from testkit.local_stack import LocalStack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 

@@ -9,8 +9,8 @@ import time
 import httpx
 import pytest
 
-from devstack.otlp_receiver import ReceivedSpan
-from devstack.testing import LocalStack
+from testkit.local_stack import LocalStack
+from testkit.otlp_receiver import ReceivedSpan
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 

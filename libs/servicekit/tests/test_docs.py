@@ -2,7 +2,7 @@
 servicecontracts' modules in docs/layout.md list every module there is and no other, and
 the modules and names the documents (the README, every page of docs/, the folders'
 READMEs) cite (`servicekit.tracing`, `servicekit.db.violates`,
-`devstack.cluster_smoke`, `testkit.forgeries`, `worker_service.liveness`) exist.
+`clusterkit.cluster_smoke`, `testkit.forgeries`, `worker_service.liveness`) exist.
 
 Static: the sources are read, never imported (importing a service's `main` or the
 worker's `celery_app` would read its settings from the environment)."""
@@ -30,6 +30,8 @@ PACKAGES = {
     "servicekit": SERVICEKIT,
     "servicecontracts": CONTRACTS,
     "devstack": ROOT / "libs" / "devstack" / "src" / "devstack",
+    "clusterkit": ROOT / "libs" / "clusterkit" / "src" / "clusterkit",
+    "apidocs": ROOT / "libs" / "apidocs" / "src" / "apidocs",
     "testkit": ROOT / "libs" / "testkit" / "src" / "testkit",
     **{
         f"{service}_service": ROOT / "services" / service / "src" / f"{service}_service"
@@ -42,7 +44,8 @@ TABLE_INTRO = "`servicekit`, one module per concern:"
 TABLES = {TABLE_INTRO: SERVICEKIT, "`servicecontracts`, one module per contract:": CONTRACTS}
 # `servicekit.db.violates`, `worker_service.jobs.views`: dotted names of lower-case parts.
 CITED = re.compile(
-    r"\b(servicekit|servicecontracts|devstack|testkit|(?:users|items|tasks|worker)_service)"
+    r"\b(servicekit|servicecontracts|devstack|clusterkit|apidocs|testkit"
+    r"|(?:users|items|tasks|worker)_service)"
     r"((?:\.[a-z_][a-z0-9_]*)+)"
 )
 

@@ -3,17 +3,14 @@ the concurrency at which async's requests per second are the largest multiple of
 and the sentence the report says it in. Pure functions of the measured cells.
 
 Only levels whose numbers mean something count: both modes measured, sync served
-something, and the load generator kept up in both (report.GENERATOR_CPU_LIMIT).
+something, and the load generator kept up in both (cells.GENERATOR_CPU_LIMIT).
 """
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from loadtest.cells import Cell
 from loadtest.conditions import Condition
-
-if TYPE_CHECKING:  # report imports this module
-    from loadtest.report import Cell
 
 
 @dataclass(frozen=True)
@@ -23,11 +20,11 @@ class Lead:
     ratio: float  # async requests per second / sync's
 
 
-def conditions_of(cells: Iterable["Cell"]) -> list[Condition]:
+def conditions_of(cells: Iterable[Cell]) -> list[Condition]:
     return sorted({cell.condition for cell in cells}, key=lambda condition: condition.order)
 
 
-def ratios(cells: Iterable["Cell"], database: str, condition: Condition) -> list[tuple[int, float]]:
+def ratios(cells: Iterable[Cell], database: str, condition: Condition) -> list[tuple[int, float]]:
     """[(concurrency, async rps / sync rps)] at the levels that count, sorted."""
     by_level: dict[int, dict[str, Cell]] = {}
     for cell in cells:
@@ -42,7 +39,7 @@ def ratios(cells: Iterable["Cell"], database: str, condition: Condition) -> list
     return points
 
 
-def leads(cells: Sequence["Cell"], database: str) -> list[Lead]:
+def leads(cells: Sequence[Cell], database: str) -> list[Lead]:
     """Per condition, in axis order, the level of async's largest lead (the lowest such
     level on a tie); conditions without a level that counts are left out."""
     found = []
@@ -85,7 +82,7 @@ def _users(count: int) -> str:
     return f"{count} user" if count == 1 else f"{count} users"
 
 
-def lead_series(cells: Sequence["Cell"]) -> dict[tuple[str, Condition], list[tuple[int, float]]]:
+def lead_series(cells: Sequence[Cell]) -> dict[tuple[str, Condition], list[tuple[int, float]]]:
     """(database, condition) -> [(concurrency, async rps / sync rps)]: one plotted line
     each, databases sorted, conditions in axis order."""
     lines = {}

@@ -58,11 +58,12 @@ from loadtest.bench_data import (
     configured_server,
     ensure_bench_data,
 )
+from loadtest.cells import Cell
 from loadtest.conditions import Condition, axis, milliseconds
 from loadtest.fault_switch import FaultSwitch, switched_faults
 from loadtest.headless import SCENARIOS, run_headless
 from loadtest.machine import machine
-from loadtest.report import Cell, write_report
+from loadtest.report import write_report
 
 # The scenarios whose requests wait on what the fault axis slows down (users, items).
 FAULTED_SCENARIOS = ("ItemsOwners", "ItemsMixed")

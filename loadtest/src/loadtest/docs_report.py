@@ -29,7 +29,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from devstack.layout import repo_root
-from loadtest.report import Cell, has_axis
+from loadtest.cells import Cell
+from loadtest.report import has_axis
 
 PAGE = "load-tests.md"
 # Under the docs folder: one folder of plots and data per kind.

@@ -11,49 +11,22 @@ Pure functions of the measured cells, so a fixed input gives a fixed report (tes
 import csv
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
 from loadtest.async_lead import conditions_of, lead_sentence, lead_series, leads
-from loadtest.conditions import NO_FAULT, STATEMENT_SERVICE, UPSTREAM_SERVICE, Condition
+from loadtest.cells import GENERATOR_CPU_LIMIT, Cell
+from loadtest.conditions import NO_FAULT, STATEMENT_SERVICE, UPSTREAM_SERVICE
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-# At or above this, the load generator, not the service, set the pace.
-GENERATOR_CPU_LIMIT = 90.0
 # The target for every process of the system after a run.
 RESIDENT_LIMIT_MB = 150.0
 MODES = ("async", "sync")
-
-
-@dataclass(frozen=True)
-class Cell:
-    scenario: str
-    mode: str
-    database: str
-    concurrency: int
-    requests: int
-    failures: int
-    rps: float
-    p50_ms: float
-    p95_ms: float
-    p99_ms: float
-    generator_cpu: float  # percent of one core, averaged over the measured period
-    # The fault axis's condition of the cell; both 0 without the axis.
-    upstream_latency_ms: int = 0
-    slow_statement_ms: int = 0
-
-    @property
-    def generator_bound(self) -> bool:
-        return self.generator_cpu >= GENERATOR_CPU_LIMIT
-
-    @property
-    def condition(self) -> Condition:
-        return Condition(self.upstream_latency_ms, self.slow_statement_ms)
 
 
 def async_wins_from(cells: Iterable[Cell], database: str) -> int | None:

@@ -3,7 +3,7 @@ database read, then a Redis round trip), list pages and searches.
 
 Every request must succeed: no deadlock between the thread pool and the connection
 pool in sync mode, no request dropped or refused. The load comes from raw keep-alive
-connections (devstack.raw_http), so the server, not the test's client, is what is
+connections (testkit.raw_http), so the server, not the test's client, is what is
 busy; and there is no time budget to miss on a busy machine: the pool timeout is
 generous, a deadlock still ends in 503s once it passes, and a request never answered
 ends at the test's timeout. How fast is for `make bench`.
@@ -14,8 +14,8 @@ import sys
 
 import pytest
 
-from devstack.raw_http import get_statuses
 from testkit.apps import MODES
+from testkit.raw_http import get_statuses
 
 pytestmark = pytest.mark.e2e
 

@@ -2,7 +2,7 @@
 every operation of its OpenAPI document, with every check, in each mode; the document
 must say what the service answers.
 
-How the runs are bounded, kept reproducible, and what they relax: devstack.api_fuzzing.
+How the runs are bounded, kept reproducible, and what they relax: testkit.api_fuzzing.
 On both databases: the document is the same, but what a case does to the data (and the
 answer it gets) is each database's.
 """
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from devstack.api_fuzzing import run_schemathesis
+from testkit.api_fuzzing import run_schemathesis
 
 pytestmark = pytest.mark.e2e
 

@@ -11,9 +11,9 @@ import pytest
 
 from devstack.gateway import Gateway
 from devstack.ports import free_port
-from devstack.raw_http import RawResponse, exchange
 from testkit.apps import MODES
 from testkit.assertions import assert_problem
+from testkit.raw_http import RawResponse, exchange
 
 pytestmark = pytest.mark.e2e
 

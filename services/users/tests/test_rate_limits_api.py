@@ -1,6 +1,6 @@
 """Login and registration limits (users_service.login_limits), counted in the real Redis.
 
-The suite runs with generous limits (devstack.testing); each test here puts strict ones
+The suite runs with generous limits (testkit.local_stack); each test here puts strict ones
 on the app and calls from an address of its own, so what other tests counted in Redis
 cannot touch it.
 """

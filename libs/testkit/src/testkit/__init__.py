@@ -1,4 +1,4 @@
-"""The services' pytest plugin (`-p testkit`) and the helpers their tests share.
+"""The one pytest plugin (`-p testkit`) and the helpers the tests share.
 
 A service's conftest provides two session fixtures:
 - `alembic_ini`: the path of the service's alembic.ini;
@@ -16,7 +16,13 @@ It gets, one module per concern:
 - `owners`: `Owner`, `owner_factory`, `owner` (a user id with a valid token);
 - `bad_input`: the tables of bad ids, cursors and echoed input every service refuses;
 - `spans`: `recorded_spans` (the spans this process ends during a test);
-- `assertions`: `assert_problem`, `assert_invalid`, `first_with_status`.
+- `assertions`: `assert_problem`, `assert_invalid`, `first_with_status`;
+- `local_stack`: `local_stack` (the whole system as `make run` starts it), `own_redis`,
+  `users_beside` (a real users process for tokens).
+
+Beside the fixtures, the harness the tests drive: `api_fuzzing` (schemathesis runs, with
+`schemathesis_hooks`), `otlp_receiver` (the spans processes export), `raw_http` (HTTP/1.1
+straight off the socket).
 
 Servers come from TEST_POSTGRES_URL, TEST_MYSQL_URL and TEST_REDIS_URL (default: the
 standard local ports); one that does not answer is started for the run from the
@@ -35,4 +41,5 @@ pytest_plugins = [
     "testkit.owners",
     "testkit.spans",
     "testkit.assertions",
+    "testkit.local_stack",
 ]

@@ -5,7 +5,7 @@ import copy
 
 import pytest
 
-from devstack.openapi_merge import GATEWAY_PROBLEMS, MergeConflict, merge
+from apidocs.openapi_merge import GATEWAY_PROBLEMS, MergeConflict, merge
 
 PROBLEM = {"type": "object", "properties": {"title": {"type": "string"}}}
 BEARER = {"type": "oauth2", "flows": {"password": {"scopes": {}, "tokenUrl": "/api/auth/token"}}}

@@ -1,5 +1,5 @@
 """The chart's own workloads played on podman against the machine's servers: what the
-chart smoke and reinstall tests share (devstack.kube_play plays; this wires it to
+chart smoke and reinstall tests share (clusterkit.kube_play plays; this wires it to
 servers and waits for it).
 
 The servers listen on loopback; pods reach them through relays on the run's network's
@@ -12,9 +12,9 @@ from contextlib import ExitStack
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from clusterkit.kube_play import KubePlay, Plan, aliases_for
+from clusterkit.relay import TcpRelay
 from devstack import databases
-from devstack.kube_play import KubePlay, Plan, aliases_for
-from devstack.relay import TcpRelay
 
 
 class ServerRelays:

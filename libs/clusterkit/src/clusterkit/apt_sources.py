@@ -1,6 +1,6 @@
 """The machine's own apt sources, read as apt reads them: where its packages come from.
 
-    python3 libs/devstack/src/devstack/apt_sources.py [--root DIR] mirror bookworm
+    python3 libs/clusterkit/src/clusterkit/apt_sources.py [--root DIR] mirror bookworm
 
 prints the archive that serves Debian `bookworm`'s main component (what .ci/podman-setup
 hands debootstrap), so no mirror's address is ever written into the repository. Reads

@@ -5,9 +5,9 @@ import json
 import re
 from pathlib import Path
 
-from devstack.api_document import document_path
-from devstack.openapi_merge import HTTP_METHODS
-from devstack.python_client import files_of, generate, package_dir
+from apidocs.api_document import document_path
+from apidocs.openapi_merge import HTTP_METHODS
+from apidocs.python_client import files_of, generate, package_dir
 
 
 def test_the_checked_in_client_is_what_the_generator_makes_of_the_document(tmp_path: Path):

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from devstack.helm import chart_dir, template
-from devstack.kube_play import Unsupported, plan
+from clusterkit.helm import chart_dir, template
+from clusterkit.kube_play import Unsupported, plan
 
 
 @pytest.fixture(scope="module")

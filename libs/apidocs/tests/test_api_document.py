@@ -9,8 +9,8 @@ import pytest
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
-from devstack.api_document import document_path, render, service_documents
-from devstack.openapi_merge import HTTP_METHODS, PUBLIC_PATH, public_operation
+from apidocs.api_document import document_path, render, service_documents
+from apidocs.openapi_merge import HTTP_METHODS, PUBLIC_PATH, public_operation
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """The gateway's API document, gateway/openapi.json: the services' documents merged
-(devstack.openapi_merge), kept in the repository beside the gateway's config.
+(apidocs.openapi_merge), kept in the repository beside the gateway's config.
 
-    python -m devstack.api_document [--check]          (what `make openapi` runs)
+    python -m apidocs.api_document [--check]          (what `make openapi` runs)
 
 Each service's document comes from its app, built here with its default settings (no
 database or server is reached), so the file is the same on every machine; a test holds
@@ -17,8 +17,8 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from apidocs.openapi_merge import dumps, merge
 from devstack.layout import repo_root
-from devstack.openapi_merge import dumps, merge
 
 
 def document_path() -> Path:
@@ -37,7 +37,7 @@ def _environment_without(names: set[str]) -> Iterator[None]:
 
 def service_documents() -> dict[str, dict]:
     """service -> the OpenAPI document its app serves, with default settings."""
-    # Imported here: the rest of devstack runs without the services' packages.
+    # Imported here: what needs only `document_path` (python_client) loads no service.
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from cryptography.hazmat.primitives.serialization import (
         Encoding,
@@ -91,7 +91,7 @@ def render() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m devstack.api_document", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m apidocs.api_document", description=__doc__)
     parser.add_argument(
         "--check", action="store_true", help="exit 1 if gateway/openapi.json is not up to date"
     )

@@ -1,8 +1,7 @@
-"""A pytest plugin (`-p devstack.testing`): `local_stack`, the whole system as `make run`
-starts it, once per test session, for the suites that test through the gateway: with
-Prometheus scraping it every second, and every span its processes export kept by an
-OTLP receiver; and for a single service's end-to-end runs, `own_redis` and
-`users_beside` (a real users process for tokens)."""
+"""`local_stack`: the whole system as `make run` starts it, once per test session, for
+the suites that test through the gateway: with Prometheus scraping it every second, and
+every span its processes export kept by an OTLP receiver; and for a single service's
+end-to-end runs, `own_redis` and `users_beside` (a real users process for tokens)."""
 
 import contextlib
 import dataclasses
@@ -18,12 +17,13 @@ import pytest
 
 from devstack.databases import create_database, drop_database, with_database
 from devstack.layout import repo_root
-from devstack.otlp_receiver import OtlpReceiver
 from devstack.ports import free_port
 from devstack.servers import RedisServer
 from devstack.services import SERVICES, relocated
 from devstack.stack import Stack
 from devstack.supervisor import Supervisor
+from testkit.databases import migrate
+from testkit.otlp_receiver import OtlpReceiver
 
 # Every second: tests wait a couple of scrapes for what they look for.
 SCRAPE_INTERVAL_SECONDS = 1.0
@@ -133,8 +133,6 @@ def users_beside(
 ) -> Iterator[str]:
     """A real users process on a migrated Postgres database of its own, sharing
     `own_redis`: the tokens (and owners) another service's end-to-end run needs."""
-    from testkit.databases import migrate  # testkit, the plugin loaded beside this one
-
     server = server_urls["postgres"]
     name = f"users_beside_{os.getpid()}_{secrets.token_hex(3)}"
     create_database(server, name)

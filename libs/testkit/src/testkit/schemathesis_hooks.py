@@ -1,4 +1,4 @@
-"""Hooks of the schemathesis runs (`devstack.api_fuzzing`), loaded by the schemathesis
+"""Hooks of the schemathesis runs (`testkit.api_fuzzing`), loaded by the schemathesis
 process through SCHEMATHESIS_HOOKS; importing this module registers them.
 
 - Every request that needs a token gets one of a live account, logged in through the

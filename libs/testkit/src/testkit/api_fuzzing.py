@@ -8,7 +8,7 @@ Checks disabled: none. Relaxed, each for a reason:
   cannot know, so an item deleted through /sync/api and then asked for through /api
   read as a created resource gone missing (ensure_resource_availability). The probes
   (/healthz, /readyz) go with /api;
-- cases meant to be accepted carry no listing cursor (devstack.schemathesis_hooks):
+- cases meant to be accepted carry no listing cursor (testkit.schemathesis_hooks):
   the document states a cursor's form (unpadded URL-safe base64, bounded), but only
   the service makes one that holds a position; cases meant to be refused still send
   anything there, and must get a 422 (positive_data_acceptance, for `cursor` alone);
@@ -22,7 +22,7 @@ more, both nginx's own doing before any service sees the request (GATEWAY_CONFIG
 - a 414 (URI Too Long, documented: the gateway's 8 KiB request line) counts as invalid
   input refused, as a 422 would: a maximal cursor with characters that take 12 bytes
   each once percent-encoded is longer, and only such invalid input is.
-Tokens come from a live account (devstack.schemathesis_hooks): the runs log out, change
+Tokens come from a live account (testkit.schemathesis_hooks): the runs log out, change
 passwords and delete accounts, their own included.
 """
 
@@ -42,7 +42,7 @@ MODES = {
     "async": r"^/api/|^/healthz$|^/readyz$",
     "sync": r"^/sync/api/",
 }
-HOOKS = "devstack.schemathesis_hooks"
+HOOKS = "testkit.schemathesis_hooks"
 # schemathesis.toml of the runs through the gateway (see above). The statuses are
 # schemathesis' defaults for these settings, with TRACE left out and 414 added.
 GATEWAY_CONFIG = """\
@@ -84,7 +84,7 @@ def run_schemathesis(
 ) -> FuzzRun:
     """One schemathesis run over the operations of `mode` of the service (or, with
     `through_gateway`, the gateway) at `base_url`; tokens come from the users service
-    at `users_url` (devstack.schemathesis_hooks)."""
+    at `users_url` (testkit.schemathesis_hooks)."""
     workdir.mkdir(parents=True, exist_ok=True)
     config = []
     if through_gateway:

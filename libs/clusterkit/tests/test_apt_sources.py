@@ -1,4 +1,4 @@
-"""devstack.apt_sources reads a machine's apt sources as apt itself does (apt-get, pointed
+"""clusterkit.apt_sources reads a machine's apt sources as apt itself does (apt-get, pointed
 at a made-up root, is the reference), and .ci/podman-setup takes its Debian archive from
 it instead of an address of its own."""
 
@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from devstack.apt_sources import NoSource, mirror, sources
+from clusterkit.apt_sources import NoSource, mirror, sources
 from devstack.layout import repo_root
 
 ROOT = repo_root()
-MODULE = ROOT / "libs" / "devstack" / "src" / "devstack" / "apt_sources.py"
+MODULE = ROOT / "libs" / "clusterkit" / "src" / "clusterkit" / "apt_sources.py"
 # The interpreter the workspace's venv was made from: python3 outside any venv.
 MACHINE_PYTHON = str(Path(sys.base_prefix) / "bin" / "python3")
 

@@ -20,11 +20,11 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.wait import WebDriverWait
 
-from devstack.api_document import document_path
-from devstack.api_fuzzing import run_schemathesis
-from devstack.openapi_merge import HTTP_METHODS, merge
-from devstack.testing import LocalStack
+from apidocs.api_document import document_path
+from apidocs.openapi_merge import HTTP_METHODS, merge
+from testkit.api_fuzzing import run_schemathesis
 from testkit.assertions import assert_problem
+from testkit.local_stack import LocalStack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 

@@ -1,11 +1,11 @@
-"""devstack.dockerfiles reads a Dockerfile as a builder does: build arguments expanded
+"""clusterkit.dockerfiles reads a Dockerfile as a builder does: build arguments expanded
 only where a builder expands them and only in the stages that declare them."""
 
 from pathlib import Path
 
 import pytest
 
-from devstack import dockerfiles
+from clusterkit import dockerfiles
 
 TWO_PARTS = """\
 FROM python:3.11-slim AS builder

@@ -10,15 +10,15 @@ import subprocess
 
 import pytest
 
-from devstack.gateway import Gateway
-from devstack.gateway_edge import DEFAULTS, EdgeSettingError, EdgeSettings
-from devstack.gateway_renders import (
+from clusterkit.gateway_renders import (
     ENTRYPOINT,
     EntrypointRefused,
     by_devstack,
     by_entrypoint,
     entrypoint_environment,
 )
+from devstack.gateway import Gateway
+from devstack.gateway_edge import DEFAULTS, EdgeSettingError, EdgeSettings
 from devstack.ports import free_port
 from devstack.services import SERVICES
 from devstack.stack import Stack

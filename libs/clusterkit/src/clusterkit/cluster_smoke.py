@@ -6,7 +6,7 @@ client's walk and every scenario, in both modes) as a Job, prints its log and ex
 with its verdict: 0 when every request succeeded, 1 otherwise, 2 when kubectl is
 missing or nothing is deployed.
 
-    python -m devstack.cluster_smoke [--namespace pyservices] [--image pyservices/loadtest:dev]
+    python -m clusterkit.cluster_smoke [--namespace pyservices] [--image pyservices/loadtest:dev]
 """
 
 import argparse
@@ -89,7 +89,7 @@ def run_job(job: dict) -> tuple[bool, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m devstack.cluster_smoke", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m clusterkit.cluster_smoke", description=__doc__)
     parser.add_argument("--namespace", default="pyservices")
     parser.add_argument("--image", default="pyservices/loadtest:dev", help="the loadtest image")
     parser.add_argument("--gateway", help="default: the release pyservices' gateway Service")

@@ -1,6 +1,6 @@
 """The container images: one per deployable part, built from the repository root.
 
-    python -m devstack.images [--tag dev] [part ...]     (what `make images` runs)
+    python -m clusterkit.images [--tag dev] [part ...]     (what `make images` runs)
 
 builds `pyservices/<part>:<tag>` with podman, or docker when that is what the machine
 has, and prints each image's size.
@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devstack.dockerfiles import base_image
+from clusterkit.dockerfiles import base_image
 from devstack.layout import repo_root
 
 REPOSITORY = "pyservices"
@@ -128,7 +128,7 @@ def build_all(parts: Iterable[str], tag: str) -> list[tuple[str, int, int]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m devstack.images", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m clusterkit.images", description=__doc__)
     parser.add_argument("--tag", default=os.environ.get("IMAGE_TAG") or DEFAULT_TAG)
     parser.add_argument("parts", nargs="*", help="some of: " + ", ".join(i.part for i in IMAGES))
     args = parser.parse_args(argv)
