@@ -30,10 +30,10 @@ WAIT_SECONDS = 30.0
 
 
 @pytest.fixture
-def users_url(fresh_database_url: str, spawn_users, own_redis: str) -> str:
+def users_url(fresh_database_url: str, spawn_users, own_redis) -> str:
     # A Redis of its own: `faults:users` in a shared one is any local bench's switch.
     return spawn_users(
-        fresh_database_url, REDIS_URL=own_redis, FAULTS_ENABLED="true", FAULT_ADMIN_TOKEN=TOKEN
+        fresh_database_url, REDIS_URL=own_redis.url, FAULTS_ENABLED="true", FAULT_ADMIN_TOKEN=TOKEN
     )
 
 
@@ -115,7 +115,7 @@ def test_an_injected_error_writes_nothing_and_delete_ends_it(gateway, direct, mo
 
 
 def test_the_fault_follows_redis_without_a_restart(gateway, own_redis):
-    client = redis.Redis.from_url(own_redis)
+    client = redis.Redis.from_url(own_redis.url)
     try:
         client.set(fault_key("users"), Fault(error_rate=1.0).model_dump_json())
         wait_for(503, lambda: gateway.get("/api/users"))

@@ -6,6 +6,9 @@ A service's conftest provides two session fixtures:
 
 It gets, one module per concern:
 - `servers`: `server_urls`, `redis_url` (real Postgres, MariaDB and Redis);
+- `own_servers`: `own_redis` (a Redis of one test's own, to stop and start);
+- `backends`: `before_any_sql` and `only_on`, for tests that need not run on both;
+- `suites`: tests every service runs alike, defined once (see there);
 - `databases`: `database_url` (migrated once per backend and session),
   `empty_database_url` and `fresh_database_url` (a test's own), `migrate`;
 - `apps`: `app` (the service's app with its lifespan), `api` (both modes, `MODES`);
@@ -26,6 +29,7 @@ machine's own binaries (see devstack).
 # The modules that define fixtures; pytest registers each as a plugin of its own.
 pytest_plugins = [
     "testkit.servers",
+    "testkit.own_servers",
     "testkit.databases",
     "testkit.apps",
     "testkit.transactions",
