@@ -2,6 +2,7 @@
 
 Reads of an item must still succeed in both modes, with the stored count, and the log
 must say which view was not counted; once Redis is back, counting resumes by itself.
+On Postgres alone: the database is not what goes away.
 """
 
 import json
@@ -14,8 +15,9 @@ import pytest
 
 from devstack.servers import RedisServer
 from testkit.apps import MODES
+from testkit.backends import only_on
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, only_on("postgres")]
 
 
 def warnings_in(log: Path) -> list[str]:
