@@ -35,17 +35,17 @@ def test_a_running_system_is_measured_in_both_modes(local_stack: LocalStack, tmp
 
 
 def test_the_fault_axis_writes_each_cells_fault_and_clears_it_at_the_end(
-    local_stack: LocalStack, own_redis: str, tmp_path
+    local_stack: LocalStack, own_redis, tmp_path
 ):
     """The faults go to a Redis of the test's own (the local stack's services do not read
     it): what is checked is what the bench writes, cell by cell, from Redis's own record
     of every change to the keys (keyspace notifications, buffered until read)."""
-    client = redis.Redis.from_url(own_redis, decode_responses=True)
+    client = redis.Redis.from_url(own_redis.url, decode_responses=True)
     client.config_set("notify-keyspace-events", "Kg$")  # set, del: every write to a key
     changes = client.pubsub()
     changes.psubscribe("__keyspace@0__:faults:*")
     command = [sys.executable, "-m", "loadtest.bench", "--gateway", local_stack.gateway_url]
-    command += ["--databases", "split", "--redis-url", own_redis, "--upstream-latency", "0,20"]
+    command += ["--databases", "split", "--redis-url", own_redis.url, "--upstream-latency", "0,20"]
     command += ["--concurrency", "1", "--seconds", "2", "--warmup", "1", "--out", str(tmp_path)]
 
     done = subprocess.run(command, capture_output=True, text=True, timeout=200, check=False)
@@ -75,15 +75,15 @@ def test_the_fault_axis_writes_each_cells_fault_and_clears_it_at_the_end(
 
 
 def test_a_bench_stopped_in_a_faulted_cell_clears_the_fault(
-    local_stack: LocalStack, own_redis: str, tmp_path
+    local_stack: LocalStack, own_redis, tmp_path
 ):
     """SIGTERM (or Ctrl-C) while users' fault is on: the bench deletes it, then exits."""
-    client = redis.Redis.from_url(own_redis, decode_responses=True)
+    client = redis.Redis.from_url(own_redis.url, decode_responses=True)
     client.config_set("notify-keyspace-events", "K$")  # string writes: set
     writes = client.pubsub()
     writes.psubscribe("__keyspace@0__:faults:*")
     command = [sys.executable, "-m", "loadtest.bench", "--gateway", local_stack.gateway_url]
-    command += ["--databases", "split", "--redis-url", own_redis, "--upstream-latency", "20"]
+    command += ["--databases", "split", "--redis-url", own_redis.url, "--upstream-latency", "20"]
     # Long cells: the fault is on for 20 s, the stop lands inside that cell.
     command += ["--modes", "async", "--concurrency", "1", "--seconds", "20", "--warmup", "0"]
     command += ["--out", str(tmp_path)]

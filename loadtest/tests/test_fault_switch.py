@@ -14,8 +14,8 @@ STATEMENT = "bench-test-statement"
 
 
 @pytest.fixture
-def client(own_redis: str):
-    with redis.Redis.from_url(own_redis) as connection:
+def client(own_redis):
+    with redis.Redis.from_url(own_redis.url) as connection:
         yield connection
 
 
@@ -24,12 +24,12 @@ def fault_of(client: redis.Redis, service: str) -> Fault | None:
     return None if raw is None else Fault.model_validate_json(raw)
 
 
-def switch(own_redis: str):
-    return switched_faults(own_redis, upstream=UPSTREAM, statement=STATEMENT, settle_seconds=0)
+def switch(redis_url: str):
+    return switched_faults(redis_url, upstream=UPSTREAM, statement=STATEMENT, settle_seconds=0)
 
 
 def test_each_cell_writes_its_condition_and_clears_the_rest(own_redis, client):
-    with switch(own_redis) as faults:
+    with switch(own_redis.url) as faults:
         faults.apply(Condition(upstream_latency_ms=100))
         assert fault_of(client, UPSTREAM) == Fault(latency_ms=100)
         assert fault_of(client, STATEMENT) is None
@@ -43,7 +43,7 @@ def test_each_cell_writes_its_condition_and_clears_the_rest(own_redis, client):
 
 
 def test_a_key_cleared_by_someone_else_is_back_at_the_next_cell(own_redis, client):
-    with switch(own_redis) as faults:
+    with switch(own_redis.url) as faults:
         faults.apply(Condition(upstream_latency_ms=20))
         client.delete(fault_key(UPSTREAM))
         faults.apply(Condition(upstream_latency_ms=20))
@@ -55,7 +55,7 @@ def test_the_faults_are_cleared_at_the_end_even_on_error_or_ctrl_c(own_redis, cl
     client.set(fault_key("someone-else"), Fault(latency_ms=5).model_dump_json())
 
     def a_run_that_stops() -> None:
-        with switch(own_redis) as faults:
+        with switch(own_redis.url) as faults:
             faults.apply(Condition(upstream_latency_ms=100))
             faults.apply(Condition(slow_statement_ms=50))
             raise stop

@@ -49,8 +49,8 @@ def browser() -> Iterator[WebDriver]:
 
 
 @pytest.fixture
-def web_ui(own_redis: str, tmp_path) -> Iterator[WebUI]:
-    with locust_web_ui(own_redis, tmp_path / "locust.log") as ui:
+def web_ui(own_redis, tmp_path) -> Iterator[WebUI]:
+    with locust_web_ui(own_redis.url, tmp_path / "locust.log") as ui:
         yield ui
 
 
@@ -87,9 +87,9 @@ def test_start_with_the_defaults_runs_users_read_alone(browser: WebDriver, web_u
 
 
 def test_the_fault_panel_sets_refuses_and_switches_off(
-    browser: WebDriver, web_ui: WebUI, own_redis: str
+    browser: WebDriver, web_ui: WebUI, own_redis
 ):
-    store = redis.Redis.from_url(own_redis)
+    store = redis.Redis.from_url(own_redis.url)
     browser.get(web_ui.url)
     wait(browser).until(expected_conditions.element_to_be_clickable((By.ID, "fault-panel-link")))
     browser.find_element(By.ID, "fault-panel-link").click()

@@ -18,6 +18,7 @@ from servicekit.errors import (
 )
 from servicekit.ids import parse
 from servicekit.sessions import SessionDep, SyncSessionDep
+from testkit.bad_input import NOT_JSON_OBJECTS
 
 SECRET = "hunter2-secret-detail"
 SLEEP_2S = {"postgres": "SELECT pg_sleep(2)", "mysql": "SELECT SLEEP(2)"}
@@ -97,6 +98,11 @@ async def raise_http_error() -> dict:
 
 @router.post("/widgets", status_code=201)
 async def create_widget(widget: WidgetCreate) -> WidgetCreate:
+    return widget
+
+
+@router.post("/sync-widgets", status_code=201)
+def create_widget_in_a_thread(widget: WidgetCreate) -> WidgetCreate:
     return widget
 
 
@@ -273,6 +279,19 @@ async def test_malformed_json_is_a_422_that_never_echoes_it(
     )
     check_problem(response, 422)
     assert SECRET not in response.text
+
+
+@pytest.mark.parametrize("path", ["/widgets", "/sync-widgets"])
+@pytest.mark.parametrize(
+    "raw",
+    [*NOT_JSON_OBJECTS.values(), b'[{"name": "bolt", "count": 3}]'],
+    ids=[*NOT_JSON_OBJECTS, "list-of-a-valid-body"],
+)
+async def test_a_body_that_is_no_json_object_is_a_422(
+    client: httpx.AsyncClient, check_problem, path: str, raw: bytes
+) -> None:
+    response = await client.post(path, content=raw, headers={"Content-Type": "application/json"})
+    check_problem(response, 422)
 
 
 async def test_a_well_formed_request_id_is_kept(client: httpx.AsyncClient, check_problem) -> None:

@@ -8,9 +8,18 @@ import sys
 import unicodedata
 
 import pytest
+from fastapi import APIRouter
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from servicekit.schemas import ONE_VISIBLE_LINE_PATTERN, InputModel, left_out, one_line
+from servicekit.schemas import (
+    MAX_ID,
+    ONE_VISIBLE_LINE_PATTERN,
+    InputModel,
+    id_path,
+    left_out,
+    one_line,
+)
+from testkit.bad_input import BAD_IDS
 
 LINE = TypeAdapter(one_line(4))
 DOCUMENTED = re.compile(ONE_VISIBLE_LINE_PATTERN)
@@ -90,3 +99,23 @@ def test_the_document_shows_the_whole_rule():
     schema = Plain.model_json_schema()["properties"]["name"]
     assert schema["pattern"] == ONE_VISIBLE_LINE_PATTERN
     assert (schema["minLength"], schema["maxLength"]) == (1, 10)
+
+
+router = APIRouter()
+
+
+@router.get("/things/{thing_id}")
+async def read_thing(thing_id: id_path("A thing")) -> dict:
+    return {"id": thing_id}
+
+
+@pytest.mark.parametrize("thing_id", BAD_IDS)
+async def test_an_id_in_a_path_is_a_plain_decimal_in_range(serve, check_problem, thing_id) -> None:
+    async with serve([router]) as client:
+        refused = await client.get(f"/things/{thing_id}")
+        largest = await client.get(f"/things/{MAX_ID}")
+
+    assert [error["loc"] for error in check_problem(refused, 422)["errors"]] == [
+        ["path", "thing_id"]
+    ]
+    assert largest.json() == {"id": MAX_ID}

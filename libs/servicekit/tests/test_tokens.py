@@ -30,6 +30,7 @@ from servicekit.tokens import (
     RevokedToken,
     TokenVerifier,
 )
+from testkit.forgeries import FORGERIES
 
 ISSUER, AUDIENCE = "users", "services"
 # The lifetime of the tokens users issues here.
@@ -363,6 +364,18 @@ async def test_no_valid_token_is_a_401_problem(
 ) -> None:
     headers = {} if authorization is None else {"Authorization": authorization}
     response = await client.get("/me", headers=headers)
+    check_problem(response, 401)
+    assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize("kind", FORGERIES)
+async def test_no_forgery_authenticates_anybody(serve, forge_token, check_problem, kind) -> None:
+    # The test key pair's public half, as every service verifies with (testkit.keys).
+    forged = forge_token(kind, 7, credentials="ann@example.com:correct horse 1")
+    headers = {} if forged is None else {"Authorization": forged}
+    async with serve([router]) as client:
+        response = await client.get("/me", headers=headers)
+
     check_problem(response, 401)
     assert response.headers["www-authenticate"].startswith("Bearer")
 

@@ -1,6 +1,7 @@
 """Listing items: keyset pages, the owner and title filters, and cursors bound to them.
 
-Every test runs under /api and /sync/api against PostgreSQL and MariaDB."""
+Every test runs under /api and /sync/api against PostgreSQL and MariaDB, but for cursors
+refused before any SQL runs, on Postgres alone (`before_any_sql`)."""
 
 import uuid
 
@@ -8,7 +9,8 @@ import httpx
 import pytest
 
 from servicekit.cursors import encode_cursor
-from testkit.bad_input import NOT_CURSORS, b64
+from testkit.backends import before_any_sql
+from testkit.bad_input import NOT_CURSORS
 
 
 def unique_prefix() -> str:
@@ -262,22 +264,16 @@ async def test_owner_and_title_filters_together_in_id_order(
 # --- cursors --------------------------------------------------------------------------
 
 
+# Every way filters can differ: servicekit's test_cursors. Here, that the listings
+# declare both filters: each one added, left out or changed once.
+@before_any_sql
 @pytest.mark.parametrize(
     ("made_for", "used_with"),
     [
         ("plain", "q"),
-        ("plain", "owner"),
-        ("q", "plain"),
         ("q", "other-q"),
-        ("q", "owner"),
-        ("q", "owner-q"),
-        ("owner", "plain"),
         ("owner", "other-owner"),
-        ("owner", "owner-q"),
         ("owner-q", "owner"),
-        ("owner-q", "q"),
-        ("owner-q", "other-owner-q"),
-        ("owner-q", "owner-other-q"),
     ],
 )
 async def test_cursor_is_bound_to_its_filters(
@@ -322,26 +318,17 @@ async def test_search_cursor_works_with_q_in_another_case(client, api, owner, it
     assert ids(page["items"] + rest["items"]) == ids(created)
 
 
+# Every way a cursor is refused: servicekit's test_cursors and test_pagination. Here,
+# that each listing decodes its cursors: one of each kind of refusal, with every filter.
 MALFORMED_CURSORS = {
-    **NOT_CURSORS,
-    "id-string": encode_cursor("items", {"i": "5"}),
-    "id-zero": encode_cursor("items", {"i": 0}),
-    "id-negative": encode_cursor("items", {"i": -5}),
-    "id-float": encode_cursor("items", {"i": 5.0}),
-    "id-bool": encode_cursor("items", {"i": True}),
-    "id-too-large": encode_cursor("items", {"i": 2**63}),
-    "extra-key": encode_cursor("items", {"i": 5, "x": 1}),
-    "no-id": encode_cursor("items", {}),
-    "title-key-on-plain-list": encode_cursor("items", {"k": "a", "i": 5}),
-    "owner-bool": encode_cursor("items", {"o": True, "i": 5}),
+    "base64-of-json-list": NOT_CURSORS["base64-of-json-list"],
     "users-cursor": encode_cursor("users", {"i": 5}),
-    "unnamed-listing": b64(b'{"i": 5}'),
-    "c1-in-title-key": encode_cursor("items", {"q": "kettle", "k": "kettle\x85", "i": 5}),
-    "not-base64-513-chars": "A" * 513,
+    "id-too-large": encode_cursor("items", {"i": 2**63}),
     "over-4096-chars": encode_cursor("items", {"i": 5, "pad": "x" * 4000}),
 }
 
 
+@before_any_sql
 @pytest.mark.parametrize(
     "params", [{}, {"q": "kettle"}, {"owner_id": 1}, {"owner_id": 1, "q": "kettle"}],
     ids=["plain", "q", "owner", "owner-q"],
@@ -353,17 +340,15 @@ async def test_list_rejects_malformed_cursor(client, api, assert_problem, cursor
     assert_problem(response, 422)
 
 
+@before_any_sql
 @pytest.mark.parametrize(
     "cursor",
     [
         encode_cursor("items", {"q": "kettle", "k": 5, "i": 5}),
-        encode_cursor("items", {"q": "kettle", "k": None, "i": 5}),
-        encode_cursor("items", {"q": "kettle", "i": 5}),
-        encode_cursor("items", {"q": "kettle", "k": "kettle", "i": "5"}),
         encode_cursor("items", {"q": "kettle", "k": "kettle\x00", "i": 5}),
         encode_cursor("items", {"q": "other", "k": "kettle", "i": 5}),
     ],
-    ids=["key-int", "key-null", "key-missing", "id-string", "key-with-nul", "other-q"],
+    ids=["key-int", "key-with-nul", "other-q"],
 )
 async def test_search_rejects_malformed_cursor(client, api, assert_problem, cursor):
     response = await client.get(f"{api}/items", params={"q": "kettle", "cursor": cursor})

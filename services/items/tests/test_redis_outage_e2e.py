@@ -2,36 +2,22 @@
 
 Reads of an item must still succeed in both modes, with the stored count, and the log
 must say which view was not counted; once Redis is back, counting resumes by itself.
+On Postgres alone: the database is not what goes away.
 """
 
 import json
 import secrets
-import shutil
-import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from devstack.ports import free_port
 from devstack.servers import RedisServer
 from testkit.apps import MODES
+from testkit.backends import only_on
 
-pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def own_redis() -> Iterator[RedisServer]:
-    """A Redis of this test's own, which it may stop and start."""
-    root = Path(tempfile.mkdtemp(prefix="items-redis-"))
-    root.chmod(0o755)
-    try:
-        with RedisServer(root / "redis", free_port()) as server:
-            yield server
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
+pytestmark = [pytest.mark.e2e, only_on("postgres")]
 
 
 def warnings_in(log: Path) -> list[str]:

@@ -1,10 +1,13 @@
 """Every tasks route needs a valid token of the users service; tasks holds only the
 public key. A missing, expired or forged token is a 401 problem on every route, and
-writes nothing."""
+writes nothing. Tokens are checked before any SQL runs: on Postgres alone."""
 
 import pytest
 
-from testkit.forgeries import FORGERIES
+from testkit.backends import before_any_sql
+from testkit.forgeries import A_FEW_FORGERIES
+
+pytestmark = before_any_sql
 
 # Every route, with a body that would be valid: only the token is wrong.
 ROUTES = [
@@ -18,7 +21,8 @@ ROUTES = [
 ]
 
 
-@pytest.mark.parametrize("kind", FORGERIES)
+# Every forgery: servicekit's test_tokens (`CurrentUser`).
+@pytest.mark.parametrize("kind", A_FEW_FORGERIES)
 async def test_bad_token_is_401_on_every_route_and_writes_nothing(
     client,
     api,

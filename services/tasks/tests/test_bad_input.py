@@ -1,12 +1,17 @@
 """Bad input gets a clear 4xx problem and writes nothing: unknown fields, wrong types,
 empty and huge titles, due dates that are not dates, bad limits, filters and ids,
-malformed and oversized bodies. Checked with `stored` (SQL) after every request."""
+malformed and oversized bodies. Checked with `stored` (SQL) after every request.
+
+All of it is refused before any SQL runs: in both modes, on Postgres alone."""
 
 import json
 
 import pytest
 
-from testkit.bad_input import BAD_IDS, ECHO, echoing_fields
+from testkit.backends import before_any_sql
+from testkit.bad_input import A_FEW_BAD_IDS, ECHO, NOT_JSON_OBJECTS, echoing_fields
+
+pytestmark = before_any_sql
 
 MIB = 1024 * 1024
 MISSING = object()
@@ -103,34 +108,15 @@ async def test_create_rejects_invalid_body_and_writes_nothing(
     assert await stored.fingerprint() == before
 
 
+# Every kind of body that is no JSON object: servicekit's test_problems.
 @pytest.mark.parametrize(
     "raw",
     [
-        b'{"title": "Water',
-        b"{'title': 'Water'}",
-        b'{"title": "Water",}',
-        b"not json",
-        b"",
-        b"[]",
-        b"null",
-        b'"Water the plants"',
-        b"5",
+        NOT_JSON_OBJECTS["truncated"],
         b'[{"title": "Water the plants"}]',
         b'{"title": "a\\ud800b"}',
     ],
-    ids=[
-        "truncated",
-        "single-quotes",
-        "trailing-comma",
-        "not-json",
-        "empty",
-        "list",
-        "null",
-        "string",
-        "number",
-        "list-of-valid-task",
-        "lone-surrogate",
-    ],
+    ids=["truncated", "list-of-valid-task", "lone-surrogate"],
 )
 async def test_create_rejects_malformed_or_non_object_json(
     client, api, owner_factory, stored, assert_invalid, raw
@@ -147,13 +133,13 @@ async def test_create_rejects_malformed_or_non_object_json(
     assert await stored.fingerprint() == before
 
 
+# A change takes the title and due date of a new task (TaskUpdate and TaskCreate share
+# their types, whose every refusal the create table shows); here, one of each kind, and
+# what only a change refuses.
+PATCH_SAMPLES = ["null", "empty", "201-chars-as-sent", "int", "nul"]
 INVALID_PATCH = {
-    **{
-        f"title-{name}": with_title(title)
-        for name, title in BAD_TITLES.items()
-        if title is not MISSING
-    },
-    **{f"due-date-{name}": {"due_date": value} for name, value in NOT_DATES.items()},
+    **{f"title-{name}": with_title(BAD_TITLES[name]) for name in PATCH_SAMPLES},
+    **{f"due-date-{name}": {"due_date": NOT_DATES[name]} for name in ["february-30", "int"]},
     "done-true": {"done": True},
     "done-false": {"done": False},
     "done-at": {"done_at": None},
@@ -180,9 +166,8 @@ async def test_patch_rejects_invalid_body_and_changes_nothing(
     assert await stored.fingerprint() == fingerprint
 
 
-@pytest.mark.parametrize("raw", [b'{"title": ', b"[]", b"null"], ids=["truncated", "list", "null"])
-async def test_patch_rejects_malformed_or_non_object_json(
-    client, api, owner_factory, task_factory, stored, assert_invalid, raw
+async def test_patch_rejects_a_body_that_is_no_json_object(
+    client, api, owner_factory, task_factory, stored, assert_invalid
 ):
     me = owner_factory()
     task = await task_factory(me)
@@ -190,7 +175,7 @@ async def test_patch_rejects_malformed_or_non_object_json(
 
     response = await client.patch(
         f"{api}/tasks/{task['id']}",
-        content=raw,
+        content=NOT_JSON_OBJECTS["list"],
         headers=me.headers | {"content-type": "application/json"},
     )
 
@@ -275,8 +260,9 @@ ROUTES = [
 ]
 
 
+# Every id that is no id: servicekit's test_schemas (`id_path`).
 @pytest.mark.parametrize(("method", "suffix"), ROUTES, ids=[f"{m}{s}" for m, s in ROUTES])
-@pytest.mark.parametrize("task_id", BAD_IDS)
+@pytest.mark.parametrize("task_id", A_FEW_BAD_IDS)
 async def test_invalid_task_id_is_422_and_writes_nothing(
     client, api, owner_factory, task_factory, stored, assert_invalid, method, suffix, task_id
 ):
@@ -300,8 +286,9 @@ async def chunks(body: bytes, size: int = 64 * 1024):
         yield body[start : start + size]
 
 
+# Sizes far past the limit: servicekit's test_body_limit; here, one byte past it.
 @pytest.mark.parametrize("streamed", [False, True], ids=["content-length", "chunked"])
-@pytest.mark.parametrize("size", [MIB + 1, 2 * MIB, 10_000_000], ids=["1MiB+1", "2MiB", "10MB"])
+@pytest.mark.parametrize("size", [MIB + 1], ids=["1MiB+1"])
 async def test_oversized_create_body_is_413_and_writes_nothing(
     client, api, owner_factory, stored, assert_problem, size, streamed
 ):

@@ -11,6 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from servicekit.request_id import REQUEST_ID_HEADER
 from tasks_service.jobs.service import MAX_UNFINISHED_JOBS
+from testkit.backends import before_any_sql
 
 QUEUE = "celery"  # Celery's default queue: one Redis list
 
@@ -121,6 +122,7 @@ BAD_SUBMISSIONS = {
 }
 
 
+@before_any_sql
 @pytest.mark.parametrize("body", BAD_SUBMISSIONS.values(), ids=BAD_SUBMISSIONS.keys())
 async def test_bad_submissions_are_422_and_nothing_is_written_or_enqueued(
     client, api, owner_factory, queue, sql, assert_problem, body
@@ -147,6 +149,7 @@ async def test_a_whole_number_written_with_a_fraction_is_that_integer(
     assert [type(value) for call in kwargs for value in call.values()] == [int, str, int]
 
 
+@before_any_sql
 async def test_a_report_about_someone_else_is_403(
     client, api, owner_factory, queue, sql, assert_problem
 ):
@@ -172,6 +175,7 @@ async def test_a_report_carries_the_submitters_token(client, api, owner_factory,
     assert await stored_token(sql, job_id) == token
 
 
+@before_any_sql
 async def test_submitting_needs_a_token(client, api, queue, assert_problem):
     assert_problem(await client.post(f"{api}/jobs", json=DIGEST), 401)
     assert queue.llen(QUEUE) == 0

@@ -1,5 +1,6 @@
 """Listing the caller's tasks: keyset pages by id, the done filter, and cursors that only
-work for the listing they were made for. Both modes, both databases."""
+work for the listing they were made for. Both modes, both databases; cursors refused
+before any SQL runs, on Postgres alone (`before_any_sql`)."""
 
 import base64
 import json
@@ -8,6 +9,7 @@ import httpx
 import pytest
 
 from servicekit.pagination import MAX_CURSOR_CHARS
+from testkit.backends import before_any_sql
 from testkit.bad_input import NOT_CURSORS, b64
 
 FILTERS = {"all": {}, "done": {"done": "true"}, "open": {"done": "false"}}
@@ -140,16 +142,12 @@ async def test_tasks_changed_between_pages_are_neither_repeated_nor_skipped(
     ]
 
 
+# Every way a filter can differ: servicekit's test_cursors. Here, that the listing
+# declares its filter: left out, added, changed.
+@before_any_sql
 @pytest.mark.parametrize(
     ("made_for", "used_with"),
-    [
-        ("all", "done"),
-        ("all", "open"),
-        ("done", "all"),
-        ("done", "open"),
-        ("open", "all"),
-        ("open", "done"),
-    ],
+    [("all", "done"), ("done", "all"), ("done", "open")],
 )
 async def test_a_cursor_works_only_for_its_own_filter(
     client, api, owner_factory, task_factory, stored, assert_problem, made_for, used_with
@@ -171,38 +169,27 @@ async def test_a_cursor_works_only_for_its_own_filter(
     assert await stored.fingerprint() == before
 
 
+# Every way a cursor is refused: servicekit's test_cursors and test_pagination. Here,
+# that the listing decodes its cursors: one of each kind of refusal.
 MALFORMED_CURSORS = {
-    **NOT_CURSORS,
+    "base64-of-json-list": NOT_CURSORS["base64-of-json-list"],
     "jobs-cursor": b64(b'{"l":"jobs","b":5}'),
-    "unnamed-listing": b64(b'{"done":null,"i":1}'),
-    "empty-object": cursor_of({}),
-    "id-only": cursor_of({"i": 1}),
-    "id-as-string": cursor_of({"done": None, "i": "1"}),
-    "id-as-float": cursor_of({"done": None, "i": 1.0}),
-    "id-as-bool": cursor_of({"done": None, "i": True}),
-    "id-zero": cursor_of({"done": None, "i": 0}),
-    "id-negative": cursor_of({"done": None, "i": -5}),
     "id-over-bigint": cursor_of({"done": None, "i": 2**63}),
-    "id-huge": cursor_of({"done": None, "i": 10**30}),
-    "extra-key": cursor_of({"done": None, "i": 1, "owner": 1}),
     "done-as-int": cursor_of({"done": 1, "i": 1}),
-    "done-as-string": cursor_of({"done": "true", "i": 1}),
     "over-the-length-limit": "A" * (MAX_CURSOR_CHARS + 1),
 }
 
 
-@pytest.mark.parametrize("which", FILTERS)
+@before_any_sql
 @pytest.mark.parametrize("cursor", MALFORMED_CURSORS.values(), ids=MALFORMED_CURSORS.keys())
 async def test_malformed_cursor_is_422_and_writes_nothing(
-    client, api, owner_factory, task_factory, stored, assert_problem, which, cursor
+    client, api, owner_factory, task_factory, stored, assert_problem, cursor
 ):
     me = owner_factory()
     await task_factory(me)
     before = await stored.fingerprint()
 
-    response = await client.get(
-        f"{api}/tasks", params=FILTERS[which] | {"cursor": cursor}, headers=me.headers
-    )
+    response = await client.get(f"{api}/tasks", params={"cursor": cursor}, headers=me.headers)
 
     assert_problem(response, 422)
     assert await stored.fingerprint() == before

@@ -1,37 +1,20 @@
-"""schemathesis against a real tasks process, with a real users process for tokens:
-every operation of its OpenAPI document, with every check, in each mode; the document
-must say what the service answers.
-
-How the runs are bounded, kept reproducible, and what they relax: testkit.api_fuzzing.
-On both databases: the document is the same, but what a case does to the data (and the
-answer it gets) is each database's.
-"""
-
-from pathlib import Path
+"""schemathesis against a real tasks process, with a real users process for tokens: the
+suite every service runs (testkit.suites.fuzzing), on MariaDB, where tasks is deployed."""
 
 import pytest
 
-from testkit.api_fuzzing import run_schemathesis
+from testkit.backends import only_on
+from testkit.suites.fuzzing import (
+    FuzzTarget,
+    test_schemathesis_finds_nothing,  # noqa: F401 - collected here
+)
 
-pytestmark = pytest.mark.e2e
+pytestmark = only_on("mysql")
 
 
-@pytest.mark.parametrize("database_backend", ["postgres", "mysql"])
-@pytest.mark.parametrize("mode", ["async", "sync"])
-def test_schemathesis_finds_nothing(
-    spawn_uvicorn,
-    fresh_database_url: str,
-    users_beside: str,
-    own_redis: str,
-    tmp_path: Path,
-    mode: str,
-):
+@pytest.fixture
+def fuzz_target(spawn_uvicorn, fresh_database_url: str, users_beside: str, own_redis) -> FuzzTarget:
     tasks = spawn_uvicorn(
-        "tasks_service.main:app", DATABASE_URL=fresh_database_url, REDIS_URL=own_redis
+        "tasks_service.main:app", DATABASE_URL=fresh_database_url, REDIS_URL=own_redis.url
     )
-
-    run = run_schemathesis(
-        tasks, mode=mode, users_url=users_beside, workdir=tmp_path / "schemathesis"
-    )
-
-    assert run.passed, run.summary()
+    return FuzzTarget(tasks, users_url=users_beside)

@@ -1,12 +1,15 @@
 """The tasks resource over HTTP: create, read, update, delete, done and undone, and what
 another user's task looks like (nothing). Every test runs under /api and /sync/api
-against PostgreSQL and MariaDB: one contract."""
+against PostgreSQL and MariaDB (one contract), but for requests refused before any SQL
+runs, on Postgres alone (`before_any_sql`)."""
 
 import re
 from datetime import datetime
 
 import httpx
 import pytest
+
+from testkit.backends import before_any_sql
 
 MAX_ID = 2**63 - 1
 TASK_FIELDS = ["id", "title", "due_date", "done", "created_at", "updated_at", "done_at"]
@@ -414,6 +417,7 @@ async def test_another_users_task_is_404_like_a_missing_one(
 # --- routes, methods and health -------------------------------------------------------
 
 
+@before_any_sql
 @pytest.mark.parametrize(
     ("method", "path"),
     [
@@ -448,6 +452,7 @@ async def test_wrong_method_is_405_and_writes_nothing(
     assert await stored.fingerprint() == before
 
 
+@before_any_sql
 @pytest.mark.parametrize("path", ["/nope", "{api}/nope", "{api}/tasks/{id}/undone"])
 async def test_unknown_route_is_404_problem(
     client, api, owner_factory, task_factory, assert_problem, path

@@ -1,5 +1,7 @@
 """Bad input gets a clear 4xx problem and writes nothing: wrong types, missing, unknown and
-oversized fields, malformed and huge bodies, malformed request ids, unknown routes."""
+oversized fields, malformed and huge bodies, malformed request ids, unknown routes.
+
+All of it is refused before any SQL runs: on Postgres alone, in both modes."""
 
 import json
 import re
@@ -9,7 +11,10 @@ import httpx
 import pytest
 
 from testkit.assertions import assert_invalid, assert_problem
-from testkit.bad_input import ECHO, echoing_fields
+from testkit.backends import before_any_sql
+from testkit.bad_input import ECHO, NOT_JSON_OBJECTS, echoing_fields
+
+pytestmark = before_any_sql
 
 MIB = 1024 * 1024
 PRIVATE_FIELDS = ("id", "name", "email", "avatar", "created_at")
@@ -110,32 +115,14 @@ async def test_create_rejects_invalid_field_and_writes_nothing(client, api, sql,
     assert await count_users(sql) == before
 
 
+# Every kind of body that is no JSON object: servicekit's test_problems.
 @pytest.mark.parametrize(
     "raw",
     [
-        b'{"name": "Ann Lee", "email": ',
-        b"{'name': 'Ann Lee'}",
-        b'{"name": "Ann Lee",}',
-        b"not json",
-        b"",
-        b"[]",
-        b"null",
-        b'"Ann Lee"',
-        b"5",
+        NOT_JSON_OBJECTS["truncated"],
         b'[{"name": "Ann Lee", "email": "ann@example.com", "password": "correct horse 1"}]',
     ],
-    ids=[
-        "truncated",
-        "single-quotes",
-        "trailing-comma",
-        "not-json",
-        "empty",
-        "list",
-        "null",
-        "string",
-        "number",
-        "list-of-valid-user",
-    ],
+    ids=["truncated", "list-of-valid-user"],
 )
 async def test_create_rejects_malformed_or_non_object_json(client, api, sql, raw):
     before = await count_users(sql)
@@ -199,11 +186,11 @@ async def test_patch_validation_error_does_not_echo_the_input(client, api, user_
 # --- body size ------------------------------------------------------------------------
 
 
+# Sizes far past the limit: servicekit's test_body_limit.
 @pytest.mark.parametrize("streamed", [False, True], ids=["content-length", "chunked"])
-@pytest.mark.parametrize("size", [2 * MIB, 10_000_000], ids=["2MiB", "10MB"])
-async def test_oversized_create_body_is_413_and_writes_nothing(client, api, sql, size, streamed):
+async def test_oversized_create_body_is_413_and_writes_nothing(client, api, sql, streamed):
     before = await count_users(sql)
-    raw = json.dumps(valid_body(name="n" * size)).encode()
+    raw = json.dumps(valid_body(name="n" * 2 * MIB)).encode()
 
     response = await client.post(
         f"{api}/users",
@@ -287,13 +274,12 @@ async def test_patch_rejects_invalid_field_and_changes_nothing(
     assert await can_log_in(client, api, user.email, "correct horse 1")
 
 
-@pytest.mark.parametrize("raw", [b'{"name": ', b"[]", b"null"], ids=["truncated", "list", "null"])
-async def test_patch_rejects_malformed_or_non_object_json(client, api, sql, user_factory, raw):
+async def test_patch_rejects_a_body_that_is_no_json_object(client, api, sql, user_factory):
     user = await user_factory(name="Ann Lee")
 
     response = await client.patch(
         f"{api}/users/{user.id}",
-        content=raw,
+        content=NOT_JSON_OBJECTS["list"],
         headers=user.headers | {"content-type": "application/json"},
     )
 
@@ -347,9 +333,11 @@ def assert_generated_request_id(request_id: str) -> None:
     assert 0 < int(request_id) < 2**64
 
 
+# Which ids are well formed, and that any other is replaced: servicekit's test_request_id
+# and test_problems. Here: every kind of answer of users carries the id.
 @pytest.mark.parametrize(("path", "status"), ENDPOINTS)
-@pytest.mark.parametrize("request_id", ["abc-123.DEF_9", "Z" * 64, "7"], ids=["mixed", "64", "1"])
-async def test_valid_request_id_is_echoed(client, api, path, status, request_id):
+async def test_valid_request_id_is_echoed(client, api, path, status):
+    request_id = "abc-123.DEF_9"
     response = await client.get(path.format(api=api), headers={"X-Request-ID": request_id})
 
     assert response.status_code == status, response.text
@@ -358,20 +346,9 @@ async def test_valid_request_id_is_echoed(client, api, path, status, request_id)
         assert assert_problem(response, status)["request_id"] == request_id
 
 
-INVALID_REQUEST_IDS = {
-    "newline": "abc\nINFO fake",
-    "65-chars": "x" * 65,
-    "space": "a b",
-    "non-ascii": "ä".encode(),
-    "empty": "",
-    "slash": "../etc",
-    "markup": "<script>",
-}
-
-
 @pytest.mark.parametrize(("path", "status"), ENDPOINTS)
-@pytest.mark.parametrize("request_id", INVALID_REQUEST_IDS.values(), ids=INVALID_REQUEST_IDS.keys())
-async def test_invalid_request_id_is_replaced(client, api, path, status, request_id):
+async def test_invalid_request_id_is_replaced(client, api, path, status):
+    request_id = "abc\nINFO fake"
     response = await client.get(path.format(api=api), headers={"X-Request-ID": request_id})
 
     assert response.status_code == status, response.text

@@ -3,7 +3,9 @@ nginx, on each database, in both modes: switched on and off at run time through 
 service's own port and through Redis, never through the gateway; and refused at start
 without its token.
 
-Durations are lower bounds only: a request under a fault of t ms took at least t ms."""
+Durations are lower bounds only: a request under a fault of t ms took at least t ms.
+What happens before any SQL runs (the admin route, an injected error, the switch in
+Redis) is tested on Postgres alone; a slow statement on both."""
 
 import os
 import subprocess
@@ -21,6 +23,7 @@ from devstack.ports import free_port
 from servicecontracts.faults import Fault, fault_key
 from testkit.apps import MODES
 from testkit.assertions import assert_problem
+from testkit.backends import before_any_sql
 
 pytestmark = pytest.mark.e2e
 
@@ -30,10 +33,10 @@ WAIT_SECONDS = 30.0
 
 
 @pytest.fixture
-def users_url(fresh_database_url: str, spawn_users, own_redis: str) -> str:
+def users_url(fresh_database_url: str, spawn_users, own_redis) -> str:
     # A Redis of its own: `faults:users` in a shared one is any local bench's switch.
     return spawn_users(
-        fresh_database_url, REDIS_URL=own_redis, FAULTS_ENABLED="true", FAULT_ADMIN_TOKEN=TOKEN
+        fresh_database_url, REDIS_URL=own_redis.url, FAULTS_ENABLED="true", FAULT_ADMIN_TOKEN=TOKEN
     )
 
 
@@ -66,6 +69,7 @@ def wait_for(status: int, call: Callable[[], httpx.Response]) -> None:
         time.sleep(0.05)
 
 
+@before_any_sql
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
 def test_the_admin_route_is_out_of_the_gateways_reach(gateway, direct, method):
     body = {"latency_ms": 100} if method == "PUT" else None
@@ -100,6 +104,7 @@ def test_latency_and_a_slow_statement_through_the_gateway(gateway, direct, mode)
     assert 'servicekit_fault_active{kind="slow_statement_seconds",service="users"} 0.4' in metrics
 
 
+@before_any_sql
 @pytest.mark.parametrize("mode", list(MODES))
 def test_an_injected_error_writes_nothing_and_delete_ends_it(gateway, direct, mode):
     users = f"{MODES[mode]}/users"
@@ -114,8 +119,9 @@ def test_an_injected_error_writes_nothing_and_delete_ends_it(gateway, direct, mo
     assert gateway.post(users, json=body).status_code == 201
 
 
+@before_any_sql
 def test_the_fault_follows_redis_without_a_restart(gateway, own_redis):
-    client = redis.Redis.from_url(own_redis)
+    client = redis.Redis.from_url(own_redis.url)
     try:
         client.set(fault_key("users"), Fault(error_rate=1.0).model_dump_json())
         wait_for(503, lambda: gateway.get("/api/users"))

@@ -1,27 +1,18 @@
-"""schemathesis against a real users process: every operation of its OpenAPI document,
-with every check, in each mode; the document must say what the service answers.
-
-How the runs are bounded, kept reproducible, and what they relax: testkit.api_fuzzing.
-On both databases: the document is the same, but what a case does to the data (and the
-answer it gets) is each database's.
-"""
-
-from pathlib import Path
+"""schemathesis against a real users process, which also hands out the tokens: the suite
+every service runs (testkit.suites.fuzzing), on Postgres, where users is deployed."""
 
 import pytest
 
-from testkit.api_fuzzing import run_schemathesis
+from testkit.backends import only_on
+from testkit.suites.fuzzing import (
+    FuzzTarget,
+    test_schemathesis_finds_nothing,  # noqa: F401 - collected here
+)
 
-pytestmark = pytest.mark.e2e
+pytestmark = only_on("postgres")
 
 
-@pytest.mark.parametrize("database_backend", ["postgres", "mysql"])
-@pytest.mark.parametrize("mode", ["async", "sync"])
-def test_schemathesis_finds_nothing(
-    spawn_users, fresh_database_url: str, own_redis: str, tmp_path: Path, mode: str
-):
-    users = spawn_users(fresh_database_url, REDIS_URL=own_redis)
-
-    run = run_schemathesis(users, mode=mode, users_url=users, workdir=tmp_path / "schemathesis")
-
-    assert run.passed, run.summary()
+@pytest.fixture
+def fuzz_target(spawn_users, fresh_database_url: str, own_redis) -> FuzzTarget:
+    users = spawn_users(fresh_database_url, REDIS_URL=own_redis.url)
+    return FuzzTarget(users, users_url=users)

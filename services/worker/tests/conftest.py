@@ -23,7 +23,6 @@ import pytest
 import redis
 from sqlalchemy import func, insert, select, text, update
 
-from devstack import databases
 from devstack.ports import free_port
 from devstack.processes import spawn, terminate
 from devstack.servers import RedisServer
@@ -33,7 +32,8 @@ from servicekit.db import create_sync_engine
 from servicekit.jobs import JobMessage, create_celery, send_job
 from servicekit.models import utcnow
 from servicekit.settings import ProcessSettings
-from testkit.databases import migrate
+from testkit.backends import BACKENDS
+from testkit.databases import throwaway_database
 from worker_service.resources import Resources
 from worker_service.settings import WorkerSettings
 
@@ -53,21 +53,19 @@ WORKER_ENV = {
 
 @contextlib.contextmanager
 def migrated_databases(
-    server_urls: dict[str, str], service: str, backends: tuple[str, ...] = ("postgres", "mysql")
+    server_urls: dict[str, str], service: str, backends: list[str] = BACKENDS
 ) -> Iterator[dict[str, str]]:
-    """backend -> the URL of a database of `service` migrated to head."""
+    """backend -> the URL of a database of `service` migrated to head, for this session:
+    the worker's own, beside the ones the service's suites roll back in."""
     alembic_ini = SERVICES / service / "alembic.ini"
-    created = {}
-    try:
-        for backend in backends:
-            name = f"{service}_worker_test_{os.getpid()}_{secrets.token_hex(3)}"
-            databases.create_database(server_urls[backend], name)
-            created[backend] = name
-            migrate(alembic_ini, databases.with_database(server_urls[backend], name))
-        yield {b: databases.with_database(server_urls[b], n) for b, n in created.items()}
-    finally:
-        for backend, name in created.items():
-            databases.drop_database(server_urls[backend], name)
+    prefix = f"{service}_worker_test"
+    with contextlib.ExitStack() as stack:
+        yield {
+            backend: stack.enter_context(
+                throwaway_database(server_urls[backend], prefix, alembic_ini)
+            )
+            for backend in backends
+        }
 
 
 @pytest.fixture(scope="session")
@@ -76,7 +74,7 @@ def items_databases(server_urls: dict[str, str]) -> Iterator[dict[str, str]]:
         yield urls
 
 
-@pytest.fixture(params=["postgres", "mysql"])
+@pytest.fixture(params=BACKENDS)
 def items_database_url(request: pytest.FixtureRequest, items_databases) -> str:
     return items_databases[request.param]
 
@@ -90,7 +88,7 @@ def tasks_databases(server_urls: dict[str, str]) -> Iterator[dict[str, str]]:
 
 @pytest.fixture(scope="session")
 def users_database(server_urls: dict[str, str]) -> Iterator[str]:
-    with migrated_databases(server_urls, "users", ("postgres",)) as urls:
+    with migrated_databases(server_urls, "users", ["postgres"]) as urls:
         yield urls["postgres"]
 
 
@@ -162,7 +160,7 @@ class JobTable:
             )
 
 
-@pytest.fixture(params=["postgres", "mysql"])
+@pytest.fixture(params=BACKENDS)
 def any_job_table(request: pytest.FixtureRequest, tasks_databases) -> Iterator[JobTable]:
     """The jobs table on each database."""
     table = JobTable(tasks_databases[request.param])
@@ -424,15 +422,3 @@ def events(broker_url: str) -> Events:
 def events_on() -> type[Events]:
     """`events_on(redis_url)`: the events recorded on another Redis than `broker_url`."""
     return Events
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
-    """A Redis of one test's own, to stop and start again on the same port."""
-    root = Path(tempfile.mkdtemp(prefix="worker-test-"))
-    root.chmod(0o755)
-    server = start_redis(root, free_port())
-    try:
-        yield server
-    finally:
-        server.stop()

@@ -6,6 +6,9 @@ A service's conftest provides two session fixtures:
 
 It gets, one module per concern:
 - `servers`: `server_urls`, `redis_url` (real Postgres, MariaDB and Redis);
+- `own_servers`: `own_redis` (a Redis of one test's own, to stop and start);
+- `backends`: `before_any_sql` and `only_on`, for tests that need not run on both;
+- `suites`: tests every service runs alike, defined once (see there);
 - `databases`: `database_url` (migrated once per backend and session),
   `empty_database_url` and `fresh_database_url` (a test's own), `migrate`;
 - `apps`: `app` (the service's app with its lifespan), `api` (both modes, `MODES`);
@@ -17,7 +20,7 @@ It gets, one module per concern:
 - `bad_input`: the tables of bad ids, cursors and echoed input every service refuses;
 - `spans`: `recorded_spans` (the spans this process ends during a test);
 - `assertions`: `assert_problem`, `assert_invalid`, `first_with_status`;
-- `local_stack`: `local_stack` (the whole system as `make run` starts it), `own_redis`,
+- `local_stack`: `local_stack` (the whole system as `make run` starts it),
   `users_beside` (a real users process for tokens).
 
 Beside the fixtures, the harness the tests drive: `api_fuzzing` (schemathesis runs, with
@@ -32,6 +35,7 @@ machine's own binaries (see devstack).
 # The modules that define fixtures; pytest registers each as a plugin of its own.
 pytest_plugins = [
     "testkit.servers",
+    "testkit.own_servers",
     "testkit.databases",
     "testkit.apps",
     "testkit.transactions",

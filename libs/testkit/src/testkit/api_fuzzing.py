@@ -32,11 +32,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-# Cases per operation and phase. The twelve runs (three services, two modes, two
-# databases) take about 7 minutes of `make test` on 2 cores with 100 (measured
-# 2026-12-07: 430 s of runs, users and tasks 30-65 s each, items about 20 s); 30 took
-# 100 s for the six runs on Postgres alone, and missed the NUL in a login username
-# that 150 found.
+# Cases per operation and phase. The six runs (three services, each on the database it
+# is deployed on, two modes) take 31-63 s each with 100 on 2 cores (measured
+# 2026-12-07); 30 missed the NUL in a login username that 150 found.
 MAX_EXAMPLES = 100
 MODES = {
     "async": r"^/api/|^/healthz$|^/readyz$",

@@ -1,5 +1,6 @@
 """Bad input every service refuses the same way: ids that are not ids, cursors that are
-not cursors, and input that must never come back in a problem body."""
+not cursors, bodies that are no JSON object, and input that must never come back in a
+problem body."""
 
 import base64
 import json
@@ -12,6 +13,25 @@ MAX_ID = 2**63 - 1
 # padding, and nothing past a signed 64-bit integer.
 BAD_IDS = ["abc", "0", "-1", "1.5", "1e3", "0x10", str(MAX_ID + 1), "9" * 20, "9" * 400]
 BAD_IDS += ["1.0", "+1", "01", "1_0", " 1"]
+# The whole table runs once, against servicekit's `id_path`; a service's route shows it
+# declares its id that way with these: one of each check (digits, bounds, one spelling).
+A_FEW_BAD_IDS = ["abc", "0", str(MAX_ID + 1), "01"]
+
+# Bodies that are no JSON object, refused with a 422 by every endpoint that takes one
+# (FastAPI reads the body, servicekit answers the problem). The whole table runs once,
+# in servicekit's problem tests; a service sends an endpoint one, and a list of a body
+# it would take.
+NOT_JSON_OBJECTS = {
+    "truncated": b'{"name": "Ann", "count": ',
+    "single-quotes": b"{'name': 'Ann'}",
+    "trailing-comma": b'{"name": "Ann",}',
+    "not-json": b"not json",
+    "empty": b"",
+    "list": b"[]",
+    "null": b"null",
+    "string": b'"Ann"',
+    "number": b"5",
+}
 
 
 def b64(raw: bytes) -> str:

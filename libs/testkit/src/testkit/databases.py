@@ -1,5 +1,6 @@
 """A service's databases on both backends, migrated with its own alembic.ini."""
 
+import contextlib
 import os
 import secrets
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from alembic import command
 from alembic.config import Config
 
 from devstack import databases
+from testkit.backends import BACKENDS
 
 
 def migrate(alembic_ini: Path, database_url: str, revision: str = "head") -> None:
@@ -18,23 +20,36 @@ def migrate(alembic_ini: Path, database_url: str, revision: str = "head") -> Non
     command.upgrade(config, revision)
 
 
-@pytest.fixture(scope="session", params=["postgres", "mysql"])
+@contextlib.contextmanager
+def throwaway_database(server: str, prefix: str, alembic_ini: Path | None = None) -> Iterator[str]:
+    """The URL of a new database on `server`, named after `prefix` and unique to this
+    run, migrated to head with `alembic_ini` if one is given; dropped afterwards."""
+    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
+    databases.create_database(server, name)
+    try:
+        url = databases.with_database(server, name)
+        if alembic_ini is not None:
+            migrate(alembic_ini, url)
+        yield url
+    finally:
+        databases.drop_database(server, name)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
 def database_backend(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
 @pytest.fixture(scope="session")
-def _migrated_databases(server_urls: dict[str, str]) -> Iterator[dict]:
+def _migrated_databases() -> Iterator[tuple[contextlib.ExitStack, dict[tuple[Path, str], str]]]:
     """(alembic.ini, backend) -> URL: one database per service and backend per session.
 
     A registry rather than a session fixture per database: a session fixture of this
     plugin would be computed once for the first service's `alembic_ini` and then handed
     to every other service's tests as well.
     """
-    created: dict[tuple[Path, str], tuple[str, str, str]] = {}
-    yield created
-    for server, name, _url in created.values():
-        databases.drop_database(server, name)
+    with contextlib.ExitStack() as stack:
+        yield stack, {}
 
 
 @pytest.fixture
@@ -42,18 +57,15 @@ def database_url(
     database_backend: str,
     server_urls: dict[str, str],
     alembic_ini: Path,
-    _migrated_databases: dict,
+    _migrated_databases: tuple[contextlib.ExitStack, dict[tuple[Path, str], str]],
 ) -> str:
     """The session's database of this service on this backend, migrated to head."""
+    stack, urls = _migrated_databases
     key = (alembic_ini, database_backend)
-    if key not in _migrated_databases:
-        server = server_urls[database_backend]
-        name = f"{alembic_ini.parent.name}_test_{os.getpid()}_{secrets.token_hex(3)}"
-        databases.create_database(server, name)
-        url = databases.with_database(server, name)
-        _migrated_databases[key] = (server, name, url)
-        migrate(alembic_ini, url)
-    return _migrated_databases[key][2]
+    if key not in urls:
+        server, prefix = server_urls[database_backend], f"{alembic_ini.parent.name}_test"
+        urls[key] = stack.enter_context(throwaway_database(server, prefix, alembic_ini))
+    return urls[key]
 
 
 @pytest.fixture
@@ -61,13 +73,9 @@ def empty_database_url(
     database_backend: str, server_urls: dict[str, str], alembic_ini: Path
 ) -> Iterator[str]:
     """A database of one test's own that no migration has touched."""
-    server = server_urls[database_backend]
-    name = f"{alembic_ini.parent.name}_e2e_{os.getpid()}_{secrets.token_hex(3)}"
-    databases.create_database(server, name)
-    try:
-        yield databases.with_database(server, name)
-    finally:
-        databases.drop_database(server, name)
+    server, prefix = server_urls[database_backend], f"{alembic_ini.parent.name}_e2e"
+    with throwaway_database(server, prefix) as url:
+        yield url
 
 
 @pytest.fixture

@@ -45,6 +45,18 @@ FORGERIES = [
     "basic-scheme",
     "basic-scheme-with-token",
 ]
+# Every forgery is refused by servicekit's `CurrentUser` (its tests send each one); a
+# service shows its routes stand behind it, on the verifier its settings make, with one
+# of each: no token, an expired one, a broken signature, another user's claims, a
+# lifetime past the one its settings allow, another scheme.
+A_FEW_FORGERIES = [
+    "missing",
+    "expired",
+    "signature-char-flipped",
+    "subject-swapped",
+    "lives-past-the-lifetime",
+    "basic-scheme",
+]
 
 # Subjects no account can have: ids are positive and fit a signed 64-bit integer.
 IMPOSSIBLE_SUBJECTS = {

@@ -1,7 +1,8 @@
 """`local_stack`: the whole system as `make run` starts it, once per test session, for
 the suites that test through the gateway: with Prometheus scraping it every second, and
 every span its processes export kept by an OTLP receiver; and for a single service's
-end-to-end runs, `own_redis` and `users_beside` (a real users process for tokens)."""
+end-to-end runs, `users_beside` (a real users process for tokens, on testkit's
+`own_redis`)."""
 
 import contextlib
 import dataclasses
@@ -117,19 +118,11 @@ def _reachable_tempdir() -> Iterator[str]:
 
 
 @pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[str]:
-    """A Redis of the test's own: the revocations, limit counts, views and jobs a run
-    makes stay in it, and no worker elsewhere on the machine takes its jobs."""
-    with RedisServer(tmp_path / "redis", free_port()) as server:
-        yield server.url
-
-
-@pytest.fixture
 def users_beside(
     server_urls: dict[str, str],
     spawn_uvicorn: Callable[..., str],
     jwt_private_key: str,
-    own_redis: str,
+    own_redis: RedisServer,
 ) -> Iterator[str]:
     """A real users process on a migrated Postgres database of its own, sharing
     `own_redis`: the tokens (and owners) another service's end-to-end run needs."""
@@ -143,7 +136,7 @@ def users_beside(
             "users_service.main:app",
             DATABASE_URL=database_url,
             JWT_PRIVATE_KEY=jwt_private_key,
-            REDIS_URL=own_redis,
+            REDIS_URL=own_redis.url,
         )
     finally:
         drop_database(server, name)
