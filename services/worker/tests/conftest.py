@@ -30,7 +30,8 @@ from devstack.servers import RedisServer
 from servicecontracts.jobs import UNFINISHED
 from servicecontracts.jobs import jobs as jobs_table
 from servicekit.db import create_sync_engine
-from servicekit.jobs import JobMessage, create_celery, send_job
+from servicecontracts.job_messages import JobMessage
+from servicekit.jobs import create_celery, send_job
 from servicekit.models import utcnow
 from servicekit.settings import ProcessSettings
 from testkit.databases import migrate

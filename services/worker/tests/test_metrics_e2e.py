@@ -19,7 +19,8 @@ import httpx
 import redis
 from prometheus_client.parser import text_string_to_metric_families
 
-from servicekit.jobs import JobMessage, send_job
+from servicecontracts.job_messages import JobMessage
+from servicekit.jobs import send_job
 
 KINDS = (
     "compute.digest",

@@ -15,7 +15,8 @@ import time
 import redis
 from asgi_correlation_id.context import correlation_id
 
-from servicekit.jobs import JobMessage, create_celery, send_job
+from servicecontracts.job_messages import JobMessage
+from servicekit.jobs import create_celery, send_job
 
 _job_numbers = itertools.count(1)
 
