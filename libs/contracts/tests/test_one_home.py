@@ -186,9 +186,8 @@ def service_metadata() -> Iterator[tuple[str, MetaData]]:
     for root in SOURCES[1:]:
         for path in sorted(root.rglob("models.py")):
             importlib.import_module(".".join(path.relative_to(root.parent).with_suffix("").parts))
-        base = getattr(importlib.import_module(f"{root.name}.models"), "Base", None)
-        if base is not None:
-            yield root.name, base.metadata
+        if (root / "models.py").exists():
+            yield root.name, importlib.import_module(f"{root.name}.models").Base.metadata
 
 
 def described(column: Column) -> tuple[object, ...]:
