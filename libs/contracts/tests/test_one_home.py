@@ -63,9 +63,9 @@ def fields(cls: type) -> frozenset[str]:
 
 
 # The field sets no other class may have: the contracts' models' and whole tables' rows.
-CONTRACT_SHAPES = {
-    fields(cls): name for name, cls in CONTRACT_CLASSES.items() if fields(cls)
-} | {frozenset(CONTRACT_TABLES[name].columns.keys()): name for name in WHOLE_TABLES}
+CONTRACT_SHAPES = {fields(cls): name for name, cls in CONTRACT_CLASSES.items() if fields(cls)} | {
+    frozenset(CONTRACT_TABLES[name].columns.keys()): name for name in WHOLE_TABLES
+}
 
 
 def _string_constants(tree: ast.Module) -> Iterator[tuple[str, str, int]]:
@@ -108,7 +108,9 @@ def declarations(path: Path) -> Iterator[tuple[str, str, int]]:
             for item in node.body:
                 if (
                     isinstance(item, ast.Assign)
-                    and any(isinstance(t, ast.Name) and t.id == "__tablename__" for t in item.targets)
+                    and any(
+                        isinstance(t, ast.Name) and t.id == "__tablename__" for t in item.targets
+                    )
                     and isinstance(item.value, ast.Constant)
                 ):
                     yield "mapped table", str(item.value.value), item.lineno
@@ -146,7 +148,7 @@ def test_the_contracts_declare_what_the_checks_look_for():
     assert {"OwnerSummary", "TaskSummary", "PublicProfile", "DigestParams", "JobMessage"} <= set(
         CONTRACT_CLASSES
     )
-    assert WHOLE_TABLES == {"jobs", "view_flushes"}
+    assert {"jobs", "view_flushes"} == WHOLE_TABLES
     assert set(CONTRACT_TABLES) == WHOLE_TABLES | {"items"}
     assert {"submitter_token", "auth:revocations", "items:views"} <= set(CONTRACT_STRINGS)
 

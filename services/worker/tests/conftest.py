@@ -27,10 +27,10 @@ from devstack import databases
 from devstack.ports import free_port
 from devstack.processes import spawn, terminate
 from devstack.servers import RedisServer
+from servicecontracts.job_messages import JobMessage
 from servicecontracts.jobs import UNFINISHED
 from servicecontracts.jobs import jobs as jobs_table
 from servicekit.db import create_sync_engine
-from servicecontracts.job_messages import JobMessage
 from servicekit.jobs import create_celery, send_job
 from servicekit.models import utcnow
 from servicekit.settings import ProcessSettings
