@@ -5,7 +5,7 @@ import pytest
 import redis
 from fastapi import APIRouter
 
-from servicecontracts.faults import Fault
+from servicecontracts.faults import Fault, fault_key
 
 router = APIRouter()
 
@@ -21,7 +21,7 @@ SOME_FAULT = {"latency_ms": 10, "error_rate": 0.0, "slow_statement_ms": 0}
 
 @pytest.fixture
 def key(fault_settings) -> str:
-    return f"faults:{fault_settings['service_name']}"
+    return fault_key(fault_settings["service_name"])
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine, make_url
 
-from servicecontracts.faults import Fault
+from servicecontracts.faults import Fault, fault_key
 from servicekit.db import sync_url
 from servicekit.named_sql import NamedSQL
 from servicekit.reads import Reads, run_read, run_read_sync
@@ -276,7 +276,7 @@ async def test_a_fault_is_off_again_at_once_after_delete(service, admin_headers,
 async def test_a_fault_follows_its_redis_key_on_and_off_without_a_restart(
     service, fault_settings, redis_client: redis.Redis
 ):
-    key = f"faults:{fault_settings['service_name']}"
+    key = fault_key(fault_settings["service_name"])
 
     async def status() -> int:
         return (await client.get("/api/notes/x")).status_code
@@ -297,7 +297,7 @@ async def test_a_fault_follows_its_redis_key_on_and_off_without_a_restart(
 async def test_a_malformed_value_in_redis_is_no_fault(
     service, fault_settings, redis_client: redis.Redis, admin_headers
 ):
-    key = f"faults:{fault_settings['service_name']}"
+    key = fault_key(fault_settings["service_name"])
     async with service() as client:
         await put_fault(client, admin_headers, error_rate=1.0)
         redis_client.set(key, '{"error_rate": 1.0, "surprise": true}')

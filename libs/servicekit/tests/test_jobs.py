@@ -11,7 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from servicekit.jobs import JobMessage, QueueUnavailable, create_celery, send_job
+from servicecontracts.job_messages import JobMessage
+from servicekit.jobs import QueueUnavailable, create_celery, send_job
 
 
 @pytest.fixture

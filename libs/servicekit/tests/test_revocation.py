@@ -19,7 +19,8 @@ from cryptography.hazmat.primitives.serialization import (
 )
 
 from devstack.ports import free_port
-from servicekit.revocation import KEY, RevocationList, revoke, revoke_sync
+from servicecontracts.revocations import REVOCATIONS_KEY
+from servicekit.revocation import RevocationList, revoke, revoke_sync
 from servicekit.tokens import RevokedToken, TokenVerifier
 
 HOUR = 3600
@@ -63,22 +64,23 @@ async def test_sync_writes_are_read_the_same(client, redis_url):
 async def test_a_late_write_cannot_move_a_cutoff_back(client):
     user, revocations = some_user(), RevocationList(client)
     await revoke(client, user, keep_seconds=HOUR)
-    latest = await client.zscore(KEY, str(user))
+    latest = await client.zscore(REVOCATIONS_KEY, str(user))
 
-    await client.zadd(KEY, {str(user): latest - 60}, gt=True)  # as a delayed writer would
+    # As a delayed writer would:
+    await client.zadd(REVOCATIONS_KEY, {str(user): latest - 60}, gt=True)
     await revoke(client, some_user(), keep_seconds=HOUR)
     await revocations.refresh()
 
-    assert await client.zscore(KEY, str(user)) == latest
+    assert await client.zscore(REVOCATIONS_KEY, str(user)) == latest
 
 
 async def test_cutoffs_older_than_the_token_lifetime_are_pruned(client):
     old_user = some_user()
-    await client.zadd(KEY, {str(old_user): time.time() - 2 * HOUR})
+    await client.zadd(REVOCATIONS_KEY, {str(old_user): time.time() - 2 * HOUR})
 
     await revoke(client, some_user(), keep_seconds=HOUR)
 
-    assert await client.zscore(KEY, str(old_user)) is None
+    assert await client.zscore(REVOCATIONS_KEY, str(old_user)) is None
 
 
 async def test_with_redis_away_the_list_keeps_what_it_had(client, caplog):

@@ -26,10 +26,11 @@ from sqlalchemy import func, insert, select, text, update
 from devstack.ports import free_port
 from devstack.processes import spawn, terminate
 from devstack.servers import RedisServer
+from servicecontracts.job_messages import JobMessage
 from servicecontracts.jobs import UNFINISHED
 from servicecontracts.jobs import jobs as jobs_table
 from servicekit.db import create_sync_engine
-from servicekit.jobs import JobMessage, create_celery, send_job
+from servicekit.jobs import create_celery, send_job
 from servicekit.models import utcnow
 from servicekit.settings import ProcessSettings
 from testkit.backends import BACKENDS

@@ -11,6 +11,7 @@ import redis
 from celery.app.trace import LOG_SUCCESS
 from celery.app.trace import info as log_task_success
 
+from servicecontracts.view_counts import ViewKeys
 from servicekit.logging import configure_logging
 from worker_service.housekeeping import FLUSH_TASK, HOUSEKEEPING_TASKS, quiet_housekeeping
 
@@ -62,7 +63,7 @@ def test_the_periodic_jobs_log_only_what_they_did(
     # A round that moves counts says so, once.
     item = make_item()
     with redis.Redis.from_url(broker_url) as client:
-        client.hincrby(f"{views_key_prefix}:pending", str(item), 3)
+        client.hincrby(ViewKeys(views_key_prefix).pending, str(item), 3)
     deadline = time.monotonic() + 30
     while stored_views(item) != 3:
         assert time.monotonic() < deadline, "the views were never flushed"

@@ -7,7 +7,8 @@ import time
 
 import httpx
 
-from servicekit.jobs import JobMessage, send_job
+from servicecontracts.job_messages import JobMessage
+from servicekit.jobs import send_job
 from worker_service.job_runner import MISSING_RETRIES, MISSING_RETRY_SECONDS
 
 

@@ -19,7 +19,9 @@ import httpx
 import redis
 from prometheus_client.parser import text_string_to_metric_families
 
-from servicekit.jobs import JobMessage, send_job
+from servicecontracts.job_messages import JobMessage
+from servicecontracts.view_counts import ViewKeys
+from servicekit.jobs import send_job
 
 KINDS = (
     "compute.digest",
@@ -235,11 +237,12 @@ def test_view_deltas_and_flush_lag(
     broker_url, spawn_worker, spawn_beat, items_databases, views_key_prefix
 ):
     worker = spawn_worker(broker_url, ITEMS_DATABASE_URL=items_databases["postgres"])
-    flushed_at = f"{views_key_prefix}:flushed_at"
+    keys = ViewKeys(views_key_prefix)
+    flushed_at = keys.flushed_at
     with redis.Redis.from_url(broker_url) as client:
         for item_id in (1, 2, 3):  # rows that do not exist: their counts are dropped
-            client.hincrby(f"{views_key_prefix}:pending", str(item_id), 2)
-        client.hincrby(f"{views_key_prefix}:flushing", "4", 1)  # a flush cut short
+            client.hincrby(keys.pending, str(item_id), 2)
+        client.hincrby(keys.flushing, "4", 1)  # a flush cut short
 
         metrics = scrape(worker)
         assert metrics.gauge("items_view_deltas_pending") == 4

@@ -15,7 +15,9 @@ import time
 import redis
 from asgi_correlation_id.context import correlation_id
 
-from servicekit.jobs import JobMessage, create_celery, send_job
+from servicecontracts.job_messages import JobMessage
+from servicecontracts.view_counts import ViewKeys
+from servicekit.jobs import create_celery, send_job
 
 _job_numbers = itertools.count(1)
 
@@ -45,7 +47,7 @@ def test_a_flush_job_moves_counts_to_the_table(
 ):
     item = make_item(views=1)
     with redis.Redis.from_url(broker_url) as client:
-        client.hincrby(f"{views_key_prefix}:pending", str(item), 3)
+        client.hincrby(ViewKeys(views_key_prefix).pending, str(item), 3)
     spawn_worker(broker_url, ITEMS_DATABASE_URL=items_database_url)
     job = new_job_id("flush")
 
@@ -70,9 +72,9 @@ def test_beat_sends_flushes_every_interval(
     worker = spawn_worker(broker_url, ITEMS_DATABASE_URL=items_database_url)
     beat = spawn_beat(worker, FLUSH_INTERVAL_SECONDS="1")
     with redis.Redis.from_url(broker_url) as client:
-        client.hincrby(f"{views_key_prefix}:pending", str(item), 2)
+        client.hincrby(ViewKeys(views_key_prefix).pending, str(item), 2)
         wait_until(lambda: stored_views(item) == 2, what="first flush")
-        client.hincrby(f"{views_key_prefix}:pending", str(item), 5)
+        client.hincrby(ViewKeys(views_key_prefix).pending, str(item), 5)
         wait_until(lambda: stored_views(item) == 7, what="second flush")
     beat.process.terminate()
     assert beat.process.wait(timeout=15) == 0

@@ -4,8 +4,8 @@ through.
 tasks writes a row when a job is submitted and shows it to its submitter; the worker
 moves it through queued -> running -> succeeded | failed. The database, not Redis, holds
 a job's state: it outlives worker and Redis restarts and stays readable for as long as
-the row is kept. The table is tasks' (its migrations create it); tasks maps its ORM
-class onto a copy in its own metadata, and the worker uses this one as it is.
+the row is kept. The table is tasks' (its migrations create it); tasks copies it into
+its own metadata, and the worker uses this one as it is.
 
 A job's kind is the name of the Celery task that runs it: tasks accepts a submission
 of each kind (its schemas discriminate on it), the worker names its tasks by them.
@@ -13,9 +13,9 @@ of each kind (its schemas discriminate on it), the worker names its tasks by the
 
 from typing import Final, Literal
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, String, Table, Text
 
-from servicekit.models import NAMING_CONVENTION, UTCDateTime
+from servicecontracts.storage import UTCDateTime, shared_metadata
 
 # Each kind once as a type (a submission's `kind`) and once as a value (the task's name);
 # the type checker holds the two equal.
@@ -34,7 +34,7 @@ MAX_ERROR_CHARS = 500
 
 jobs = Table(
     "jobs",
-    MetaData(naming_convention=NAMING_CONVENTION),
+    shared_metadata(),
     # A Snowflake id made by the submitting process: known before the row is written,
     # so it doubles as the Celery task id.
     Column("id", BigInteger, primary_key=True, autoincrement=False),

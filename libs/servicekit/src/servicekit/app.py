@@ -89,8 +89,7 @@ def _fault_switch(
     """The fault switch with FAULTS_ENABLED=true, else None (and nothing of it is loaded)."""
     if not settings.faults_enabled:
         return None
-    # Imported here: servicekit.faults comes with servicekit[faults], which the load
-    # test's baseline app, a servicekit app that never switches faults, goes without.
+    # Imported here: a service started without the switch loads nothing of it.
     from servicekit.faults import FaultSwitch
 
     metrics = FaultMetrics(registry, settings.service_name) if registry else None

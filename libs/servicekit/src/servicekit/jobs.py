@@ -4,12 +4,11 @@ At-least-once delivery: a job's message is acknowledged only after the job has r
 (`acks_late`), is given back when the worker process dies (`reject_on_worker_lost`), and
 a worker holds one message beyond the one it runs (prefetch 1). Every job must therefore
 be idempotent. Jobs are sent by name, so the submitter never imports worker code, and
-they carry the submitting request's id in their message headers.
+they carry the submitting request's id in their message headers. What a message holds is
+servicecontracts.job_messages'.
 """
 
 import logging
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import kombu.exceptions
@@ -17,6 +16,7 @@ import redis.exceptions
 from asgi_correlation_id.context import correlation_id
 from celery import Celery, signals
 
+from servicecontracts.job_messages import SUBMITTER_TOKEN_HEADER, JobMessage
 from servicekit.errors import ServiceUnavailable
 
 # The same header name as on HTTP requests: one name for the id wherever it travels.
@@ -24,8 +24,6 @@ from servicekit.request_id import REQUEST_ID_HEADER, current_request_id
 from servicekit.tracing import trace_celery
 
 logger = logging.getLogger(__name__)
-
-SUBMITTER_TOKEN_HEADER = "submitter_token"  # noqa: S105 - a header name
 
 
 class QueueUnavailable(ServiceUnavailable):
@@ -79,18 +77,6 @@ def create_celery(
         enable_utc=True,
     )
     return app
-
-
-@dataclass(frozen=True)
-class JobMessage:
-    """What runs a job: the task named `kind`, called as `kind(**params)`, under the
-    job's id (which is also the Celery task id)."""
-
-    job_id: int | str
-    kind: str
-    params: Mapping[str, object]
-    # For a job that calls other services as its submitter.
-    submitter_token: str | None = field(default=None, repr=False)
 
 
 def send_job(

@@ -1,69 +1,15 @@
 """What every service's ORM models share: constraint names and column types.
 
+They are declared once in servicecontracts.storage, where the tables two services share
+are declared with them too; the services' own models and migrations take them from here.
 Each service declares its own `Base` with `MetaData(naming_convention=NAMING_CONVENTION)`:
 one shared metadata would hold every service's tables wherever two are imported together.
 """
 
 from datetime import UTC, datetime
-from typing import Any
 
-from sqlalchemy import DateTime
-from sqlalchemy.dialects.mysql import DATETIME
-from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeDecorator
-
-# Fixed constraint names, so migrations and error matching (`db.violates`) agree on
-# both servers.
-NAMING_CONVENTION = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Aware UTC datetimes in and out: Postgres keeps the zone, MySQL DATETIME does not."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def load_dialect_impl(self, dialect: Dialect) -> Any:
-        if dialect.name == "mysql":  # MariaDB too; microseconds, like Postgres
-            return dialect.type_descriptor(DATETIME(fsp=6))
-        return dialect.type_descriptor(DateTime(timezone=True))
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime: pass an aware one")
-        value = value.astimezone(UTC)
-        return value if dialect.name == "postgresql" else value.replace(tzinfo=None)
-
-    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
-        # Postgres hands back aware datetimes in the session's zone, which servicekit.db
-        # sets to UTC: a step per value would cost a 50-row page 4% of its time.
-        if dialect.name == "postgresql":
-            return None
-        # One plain call per value rather than TypeDecorator's generic chain: a 50-row
-        # tasks page of three such columns makes 150 of them.
-        driver = self.load_dialect_impl(dialect).result_processor(dialect, coltype)
-        if driver is None:
-            return _as_utc
-        return lambda value: _as_utc(driver(value))
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return _as_utc(value)
-
-
-def _as_utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+from servicecontracts.storage import NAMING_CONVENTION as NAMING_CONVENTION
+from servicecontracts.storage import UTCDateTime as UTCDateTime
 
 
 def utcnow() -> datetime:

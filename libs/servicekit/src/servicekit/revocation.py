@@ -6,10 +6,8 @@ writes a cutoff per user to Redis when a password changes, a user logs out every
 or an account is deleted; every service keeps a copy of all cutoffs in memory and
 refreshes it every second, so a check costs a dict lookup and no request waits on Redis.
 
-The Redis layout is the contract between the two sides, kept here alone:
-- `auth:revocations`, a sorted set: member the user id, score the cutoff (Unix seconds);
-- `auth:revocations:version`, a counter bumped with every write, so a refresh that
-  finds it unchanged reads nothing more.
+The Redis layout is the contract between the two sides, servicecontracts.revocations: a
+sorted set of cutoffs by user id, and a version counter that every write bumps.
 
 While a service cannot reach Redis it keeps the copy it has (and logs it): refusing every
 token would log everyone out on a Redis blip, while a revocation made meanwhile is
@@ -27,10 +25,10 @@ import redis
 import redis.asyncio
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 
+from servicecontracts.revocations import REVOCATIONS_KEY, REVOCATIONS_VERSION_KEY
+
 logger = logging.getLogger(__name__)
 
-KEY = "auth:revocations"
-VERSION_KEY = "auth:revocations:version"
 REFRESH_SECONDS = 1.0
 
 
@@ -42,9 +40,9 @@ def _write(
 ) -> None:
     # GT: a later cutoff wins whatever order two writes arrive in. Cutoffs older than the
     # token lifetime void only expired tokens, so each write prunes them.
-    pipe.zadd(KEY, {str(user_id): cutoff}, gt=True)
-    pipe.zremrangebyscore(KEY, "-inf", cutoff - keep_seconds)
-    pipe.incr(VERSION_KEY)
+    pipe.zadd(REVOCATIONS_KEY, {str(user_id): cutoff}, gt=True)
+    pipe.zremrangebyscore(REVOCATIONS_KEY, "-inf", cutoff - keep_seconds)
+    pipe.incr(REVOCATIONS_VERSION_KEY)
 
 
 async def revoke(client: redis.asyncio.Redis, user_id: int, *, keep_seconds: int) -> None:
@@ -76,12 +74,13 @@ class RevocationList:
         return cutoff is not None and issued_at < cutoff
 
     async def refresh(self) -> None:
-        version = await self._redis.get(VERSION_KEY)
+        version = await self._redis.get(REVOCATIONS_VERSION_KEY)
         if version is not None and version == self._version:
             return
         # withscores=True: (member, score) pairs, which redis' stubs cannot tell from the rest.
         rows = cast(
-            list[tuple[bytes, float]], await self._redis.zrange(KEY, 0, -1, withscores=True)
+            list[tuple[bytes, float]],
+            await self._redis.zrange(REVOCATIONS_KEY, 0, -1, withscores=True),
         )
 
         # Replaced whole, never mutated: handlers in other threads read it meanwhile.

@@ -15,9 +15,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-# The largest BIGINT: every id, path parameter and cursor position stays within it, so
-# an oversized number is a 422 here rather than an overflow in the database.
-MAX_ID = 2**63 - 1
+# The largest BIGINT: every id, path parameter and cursor position stays within it.
+from servicecontracts.storage import MAX_ID as MAX_ID
 
 # Control characters (C0, DEL, C1) are refused rather than stored: Postgres cannot store
 # NUL at all (MySQL can), and one contract means one rule on both. One line holds no line

@@ -22,7 +22,8 @@ from items_service.params import (
     UsersDep,
     ViewCounterDep,
 )
-from items_service.schemas import ItemCreate, ItemRead, ItemUpdate, ItemWithOwner, OwnerSummary
+from items_service.schemas import ItemCreate, ItemRead, ItemUpdate, ItemWithOwner
+from servicecontracts.reports import OwnerSummary
 from servicekit.auth import CurrentUser
 from servicekit.modes import BothModes
 from servicekit.openapi import problem_responses

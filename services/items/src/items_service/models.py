@@ -1,10 +1,15 @@
-"""The items table, and the flushes of view counts already added to it."""
+"""The items table, and the flushes of view counts already added to it.
+
+The worker's flush job writes both: the columns and table it writes are
+servicecontracts.view_counts', declared there once.
+"""
 
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Computed, Index, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from servicecontracts.view_counts import item_id, item_views, view_flushes
 from servicekit.models import NAMING_CONVENTION, UTCDateTime
 
 # The search key is compared byte-wise, so one B-tree index on (title_key, id) serves
@@ -21,7 +26,7 @@ class Base(DeclarativeBase):
 class Item(Base):
     __tablename__ = "items"
 
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    id: Mapped[int] = item_id()
     # A user of the users service; no foreign key, since that table is in another database.
     owner_id: Mapped[int] = mapped_column(BigInteger)
     title: Mapped[str] = mapped_column(String(200))
@@ -29,7 +34,7 @@ class Item(Base):
     title_key: Mapped[str] = mapped_column(_TITLE_KEY, Computed("lower(title)", persisted=True))
     description: Mapped[str | None] = mapped_column(String(2000))
     # Flushed views only; the ones not flushed yet wait in Redis (see views.py).
-    views: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    views: Mapped[int] = item_views()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -40,17 +45,6 @@ class Item(Base):
     )
 
 
-class ViewFlush(Base):
-    """A flush of view counts from Redis that has been added to `items.views`.
-
-    The worker's flush job inserts its flush id in the same transaction as its counts, so
-    a flush retried after a crash finds its id here and adds nothing a second time.
-    Written and pruned by the worker only.
-    """
-
-    __tablename__ = "view_flushes"
-
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    applied_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-
-    __table_args__ = ({"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_unicode_ci"},)
+# Written and pruned by the worker's flush job only; copied into items' metadata so that
+# migrations see it beside the items table.
+view_flushes_table = view_flushes.to_metadata(Base.metadata)

@@ -43,14 +43,6 @@ class ItemRead(BaseModel):
     updated_at: datetime
 
 
-class OwnerSummary(BaseModel):
-    """One owner's items and their views, as stored (views flushed every few seconds)."""
-
-    owner_id: int
-    items: int
-    views: int
-
-
 class Owner(PublicProfile):
     """An owner's public profile, as the users service tells it."""
 

@@ -21,8 +21,8 @@ from items_service.schemas import (
     ItemUpdate,
     ItemWithOwner,
     Owner,
-    OwnerSummary,
 )
+from servicecontracts.reports import OwnerSummary
 from servicekit.models import utcnow
 from servicekit.pagination import RowPage
 from servicekit.reads import Reads, reads_of

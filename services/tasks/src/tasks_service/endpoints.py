@@ -8,13 +8,14 @@ is refused before it takes a database connection."""
 from fastapi import status
 from sqlalchemy.orm import Session
 
+from servicecontracts.reports import TaskSummary
 from servicekit.auth import CurrentUser
 from servicekit.modes import BothModes
 from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit, RowPage
 from servicekit.reads import Reads
 from tasks_service import service
 from tasks_service.params import DoneFilter, TaskId
-from tasks_service.schemas import TaskCreate, TaskRead, TaskSummary, TaskUpdate
+from tasks_service.schemas import TaskCreate, TaskRead, TaskUpdate
 
 api = BothModes()
 

@@ -48,11 +48,6 @@ DueDate = Annotated[
 ]
 
 
-class TaskSummary(BaseModel):
-    open: int
-    done: int
-
-
 class TaskCreate(InputModel):
     title: Title
     due_date: DueDate | None = None

@@ -8,13 +8,14 @@ one that does not exist.
 
 from sqlalchemy.orm import Session
 
+from servicecontracts.reports import TaskSummary
 from servicekit.models import utcnow
 from servicekit.pagination import RowPage
 from servicekit.reads import Reads, reads_of
 from servicekit.tokens import Principal
 from tasks_service import repository
 from tasks_service.errors import TaskNotFound
-from tasks_service.schemas import TaskCreate, TaskCursor, TaskRead, TaskSummary, TaskUpdate
+from tasks_service.schemas import TaskCreate, TaskCursor, TaskRead, TaskUpdate
 
 
 def create_task(session: Session, principal: Principal, data: TaskCreate) -> TaskRead:

@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, select, update
 
+from servicecontracts.job_messages import JobMessage
 from servicecontracts.jobs import MAX_ERROR_CHARS, UNFINISHED, jobs
-from servicekit.jobs import JobMessage
 from servicekit.models import utcnow
 
 logger = logging.getLogger(__name__)

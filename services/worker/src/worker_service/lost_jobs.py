@@ -18,7 +18,7 @@ from datetime import timedelta
 
 import redis
 
-from servicekit.jobs import JobMessage
+from servicecontracts.job_messages import JobMessage
 from servicekit.models import utcnow
 from worker_service.job_records import JobRecords
 

@@ -1,8 +1,5 @@
-"""The jobs table (servicecontracts.jobs) as tasks maps it, and the submitters' lock rows
+"""The jobs table (servicecontracts.jobs) in tasks' metadata, and the submitters' lock rows
 of the job quota."""
-
-from datetime import datetime
-from typing import Any
 
 from sqlalchemy import BigInteger
 from sqlalchemy.orm import Mapped, mapped_column
@@ -10,25 +7,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from servicecontracts.jobs import jobs
 from tasks_service.models import Base
 
-
-class Job(Base):
-    # The worker writes this table too: its one definition is the contract's, copied
-    # into tasks' metadata so that migrations see it beside tasks' other tables.
-    __table__ = jobs.to_metadata(Base.metadata)
-
-    id: Mapped[int]
-    owner_id: Mapped[int]
-    kind: Mapped[str]
-    params: Mapped[dict[str, Any]]
-    status: Mapped[str]
-    result: Mapped[Any | None]
-    error: Mapped[str | None]
-    attempts: Mapped[int]
-    request_id: Mapped[str | None]
-    submitter_token: Mapped[str | None]
-    created_at: Mapped[datetime]
-    started_at: Mapped[datetime | None]
-    finished_at: Mapped[datetime | None]
+# The worker writes this table too: its one declaration is the contract's, copied into
+# tasks' metadata so that migrations see it beside tasks' other tables. Written with
+# Core statements only: nothing here loads a job as an object.
+jobs_table = jobs.to_metadata(Base.metadata)
 
 
 class JobSubmitter(Base):

@@ -5,7 +5,8 @@ from typing import get_args
 from celery import Celery
 from prometheus_client import CollectorRegistry, Counter
 
-from servicekit.jobs import JobMessage, send_job
+from servicecontracts.job_messages import JobMessage
+from servicekit.jobs import send_job
 from tasks_service.jobs.schemas import JobSubmission
 
 

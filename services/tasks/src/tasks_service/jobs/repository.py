@@ -8,11 +8,11 @@ from sqlalchemy.orm import Session
 
 from servicekit.named_sql import NamedSQL
 from servicekit.reads import Reads, Row
-from tasks_service.jobs.models import Job, JobSubmitter
+from tasks_service.jobs.models import JobSubmitter, jobs_table
 
 SQL = NamedSQL.load(Path(__file__).parent, "queries")
 
-_insert = insert(Job.__table__)
+_insert = insert(jobs_table)
 # Writing the user's submitter row, made on first use, locks it until the transaction
 # ends (an upsert that always touches the row: InnoDB's INSERT IGNORE plus SELECT ... FOR
 # UPDATE would take a shared lock first, and two submissions could deadlock).

@@ -2,51 +2,18 @@
 or bad params are a 422 before anything is written or enqueued."""
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from servicecontracts import digest
+from servicecontracts.digest import DigestParams
 from servicecontracts.jobs import DigestKind, JobStatus, UserSummaryKind
+from servicecontracts.reports import ReportParams
 from servicekit.cursors import Cursor, RowId
-from servicekit.schemas import MAX_ID, InputModel, text
+from servicekit.schemas import InputModel
 
-
-class JobParams(InputModel):
-    """A job's arguments, typed strictly: `"1"`, `1.5` or `true` is no user id and `"5"`
-    no number of rounds (the worker would get them as sent)."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-
-def _whole(value: object) -> object:
-    # JSON has one kind of number: to JSON Schema, and so to the document, 1.0 is the
-    # integer 1. The worker gets it as the int it is.
-    if type(value) is float and value.is_integer():
-        return int(value)
-    return value
-
-
-# An integer however JSON writes it (1 or 1.0); never a string, a boolean or 1.5.
-WholeNumber = Annotated[int, BeforeValidator(_whole)]
-
-
-class ReportParams(JobParams):
-    user_id: WholeNumber = Field(ge=1, le=MAX_ID)
-
-
-if TYPE_CHECKING:  # mypy reads the alias; pydantic and FastAPI read the constraints
-    DigestData = str
-else:
-    DigestData = text(digest.MAX_DATA_CHARS)
-
-
-class DigestParams(JobParams):
-    data: DigestData
-    rounds: WholeNumber = Field(ge=1, le=digest.MAX_ROUNDS)
-
-
-# A job is sent as `kind(**params)`: the params models name the worker's task arguments.
+# A job is sent as `kind(**params)`: the params models (servicecontracts.digest and
+# .reports) name the worker's task arguments, and the worker validates them again.
 
 
 class ReportJob(InputModel):

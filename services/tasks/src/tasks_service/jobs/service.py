@@ -3,7 +3,7 @@
 import orjson
 from sqlalchemy.orm import Session
 
-from servicekit.jobs import JobMessage
+from servicecontracts.job_messages import JobMessage
 from servicekit.models import utcnow
 from servicekit.pagination import RowPage
 from servicekit.reads import Reads, Row, reads_of

@@ -1,7 +1,7 @@
 """Flushing item view counts from Redis into the items database, exactly once.
 
-items counts each view with `HINCRBY <prefix>:pending <id> 1` (the keys are
-servicecontracts.view_counts').
+items counts each view with `HINCRBY <prefix>:pending <id> 1` (the keys, columns and
+table are servicecontracts.view_counts').
 A flush takes three steps, and the worker may die between any two of them:
 
 1. claim: a Lua script renames `pending` to `flushing` and stores a new flush id beside
@@ -26,16 +26,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import redis
-from sqlalchemy import Engine, bindparam, column, delete, exc, insert, table, update
+from sqlalchemy import Engine, bindparam, delete, exc, insert, update
 
-from servicecontracts.view_counts import ViewKeys
-from servicekit.models import UTCDateTime, utcnow
+from servicecontracts.view_counts import ViewKeys, flushed_items, view_flushes
+from servicekit.models import utcnow
 
 logger = logging.getLogger(__name__)
-
-# Only the columns a flush touches: the worker does not import the items service.
-_items = table("items", column("id"), column("views"))
-_view_flushes = table("view_flushes", column("id"), column("applied_at", UTCDateTime()))
 
 # KEYS: pending, flushing, flushing id; ARGV: a new flush id. Returns {id, HGETALL} or nil.
 # The counts are read in the same script, so they always belong to the returned id.
@@ -96,16 +92,16 @@ def apply(engine: Engine, flushed: Claim, now: datetime | None = None) -> bool:
     try:
         with engine.begin() as connection:
             connection.execute(
-                insert(_view_flushes).values(id=flushed.flush_id, applied_at=now or utcnow())
+                insert(view_flushes).values(id=flushed.flush_id, applied_at=now or utcnow())
             )
             recorded = True
             if flushed.deltas:
                 # In id order, so two flushes of different hashes never deadlock.
                 rows = [{"item_id": i, "delta": d} for i, d in sorted(flushed.deltas.items())]
                 connection.execute(
-                    update(_items)
-                    .where(_items.c.id == bindparam("item_id"))
-                    .values(views=_items.c.views + bindparam("delta")),
+                    update(flushed_items)
+                    .where(flushed_items.c.id == bindparam("item_id"))
+                    .values(views=flushed_items.c.views + bindparam("delta")),
                     rows,
                 )
     except exc.IntegrityError:
@@ -125,7 +121,7 @@ def prune(engine: Engine, older_than: timedelta) -> int:
     with engine.begin() as connection:
         cutoff = utcnow() - older_than
         return connection.execute(
-            delete(_view_flushes).where(_view_flushes.c.applied_at < cutoff)
+            delete(view_flushes).where(view_flushes.c.applied_at < cutoff)
         ).rowcount
 
 
