@@ -140,20 +140,7 @@ def test_every_package_has_a_layer() -> None:
     assert not sorted(set(LAYER_OF) - set(PACKAGES)), "LAYERS names a package that is gone"
 
 
-# servicecontracts still imports servicekit.models (the jobs table) until the contracts
-# work of #23 lands; strict, so the marker goes the day the import does.
-UPWARD_UNTIL_CONTRACTS = pytest.mark.xfail(
-    reason="servicecontracts.jobs imports servicekit.models (#23)", strict=True
-)
-
-
-@pytest.mark.parametrize(
-    "package",
-    [
-        pytest.param(name, marks=UPWARD_UNTIL_CONTRACTS) if name == "servicecontracts" else name
-        for name in sorted(LAYER_OF)
-    ],
-)
+@pytest.mark.parametrize("package", sorted(LAYER_OF))
 def test_a_package_imports_only_packages_of_lower_layers(package: str) -> None:
     upward = sorted(
         other for other in PACKAGES.get(package, ()) if LAYER_OF[other] >= LAYER_OF[package]
@@ -161,7 +148,6 @@ def test_a_package_imports_only_packages_of_lower_layers(package: str) -> None:
     assert not upward, f"{package} (layer {LAYER_OF[package]}) imports {upward}"
 
 
-@pytest.mark.xfail(reason="servicecontracts <-> servicekit until #23's contracts work", strict=True)
 def test_no_import_cycle_between_packages() -> None:
     assert cycles(PACKAGES) == []
 
