@@ -6,10 +6,10 @@ import json
 import pytest
 from fastapi import APIRouter, Request
 from opentelemetry.sdk.trace.sampling import ALWAYS_ON, Decision
-from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.trace import SpanContext, SpanKind, StatusCode, TraceFlags, TraceState
 from sqlalchemy import text
 
-from servicekit.tracing import REQUEST_ID_ATTRIBUTE, SampleWhenExported
+from servicekit.tracing import REQUEST_ID_ATTRIBUTE, SampleWhenExported, _unsampled_span
 
 router = APIRouter()
 
@@ -109,6 +109,29 @@ def test_spans_are_recorded_only_once_they_are_exported() -> None:
 
     assert unexported.decision == Decision.DROP
     assert exported.decision == Decision.RECORD_AND_SAMPLE
+
+
+def test_an_unexported_span_continues_the_callers_trace_unsampled() -> None:
+    # What the SDK's tracer gives a dropped sample, made without it (start_server_span
+    # while nothing is exported): the trace goes on in the logs and in calls made.
+    caller = SpanContext(
+        int(CALLER_TRACE, 16),
+        int(CALLER_SPAN, 16),
+        is_remote=True,
+        trace_flags=TraceFlags(TraceFlags.SAMPLED | TraceFlags.RANDOM_TRACE_ID),
+        trace_state=TraceState([("vendor", "value")]),
+    )
+
+    continued = _unsampled_span(caller).get_span_context()
+    started = _unsampled_span(SpanContext(0, 0, is_remote=False)).get_span_context()
+
+    assert continued.trace_id == caller.trace_id
+    assert continued.span_id not in (0, caller.span_id)
+    assert continued.trace_flags == TraceFlags.RANDOM_TRACE_ID  # not sampled
+    assert continued.trace_state == caller.trace_state
+    assert not continued.is_remote
+    assert started.is_valid
+    assert started.trace_flags == TraceFlags.RANDOM_TRACE_ID
 
 
 async def test_a_failed_request_is_an_error_span_with_its_exception(serve, recorded_spans) -> None:
