@@ -83,6 +83,26 @@ def pid_alive(pid: int) -> bool:
     return stat.rpartition(")")[2].split()[0] != "Z"
 
 
+def wait_stopped(pid: int, timeout: float = 5.0) -> None:
+    """Returns once every thread of `pid` is stopped (state T), or it is gone: a SIGSTOP
+    takes effect when the signal is delivered, not when kill() returns, and a busy
+    server may still answer in between."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            states = [
+                (task / "stat").read_text().rpartition(")")[2].split()[0]
+                for task in Path(f"/proc/{pid}/task").iterdir()
+            ]
+        except OSError:  # gone meanwhile
+            return
+        if all(state in ("T", "t", "Z", "X") for state in states):
+            return
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"process {pid} did not stop within {timeout:g} s")
+        time.sleep(0.005)
+
+
 def descendants(pid: int) -> list[int]:
     """The processes below `pid`: its children, theirs, and so on."""
     children: dict[int, list[int]] = {}

@@ -24,7 +24,7 @@ from typing import ClassVar, Self
 from devstack.binaries import find_binary
 from devstack.ports import accepts_connections, free_port, wait_until_closed
 from devstack.probes import ensure_reachable
-from devstack.processes import descendants, spawn, stop_leftover, tail, terminate
+from devstack.processes import descendants, spawn, stop_leftover, tail, terminate, wait_stopped
 
 __all__ = ["MariaDBServer", "PostgresServer", "RedisServer", "ServerError", "free_port"]
 
@@ -77,9 +77,13 @@ class LocalServer(ABC):
         # The main process first: stopped, it starts no new process to miss.
         os.kill(main, signal.SIGSTOP)
         try:
+            stopped = [main]
             for pid in descendants(main):
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGSTOP)
+                    stopped.append(pid)
+            for pid in stopped:
+                wait_stopped(pid)
             yield
         finally:
             self.thaw()
