@@ -18,23 +18,46 @@ MODULE = ROOT / "libs" / "clusterkit" / "src" / "clusterkit" / "apt_sources.py"
 # The interpreter the workspace's venv was made from: python3 outside any venv.
 MACHINE_PYTHON = str(Path(sys.base_prefix) / "bin" / "python3")
 
-ONE_LINE = """\
+
+def _machines_archive() -> str:
+    """The first archive this machine's own apt reads (apt-get is the reference): the
+    made-up sources below are written around it, so no address lives in the repository."""
+    done = subprocess.run(
+        ["apt-get", "indextargets", "--no-release-info", "--format", "$(REPO_URI)"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    uris = [line.rstrip("/") for line in done.stdout.split() if "://" in line]
+    if not uris:
+        pytest.skip("this machine's apt reads no archive", allow_module_level=True)
+    return uris[0]
+
+
+ARCHIVE = _machines_archive()
+# Other sources, told apart by their paths; one on https.
+SOURCES = f"{ARCHIVE}-sources"
+SWITCHED_OFF = f"{ARCHIVE}-switched-off"
+SECURITY = "https://" + ARCHIVE.split("://", 1)[1] + "-security"
+IGNORED = f"{ARCHIVE}-ignored"
+
+ONE_LINE = f"""\
 # the archive, with options
-deb [arch=amd64 signed-by=/usr/share/keyrings/archive.gpg] http://archive.example/debian/ \
+deb [arch=amd64 signed-by=/usr/share/keyrings/archive.gpg] {ARCHIVE}/ \
 bookworm main contrib
-deb-src http://sources.example/debian bookworm main
-deb http://archive.example/debian bookworm-updates main  # a trailing comment
+deb-src {SOURCES} bookworm main
+deb {ARCHIVE} bookworm-updates main  # a trailing comment
 """
-DEB822 = """\
+DEB822 = f"""\
 Types: deb
-URIs: http://switched-off.example/debian
+URIs: {SWITCHED_OFF}
 Suites: bookworm
 Components: main
 Enabled: no
 
 Types: deb deb-src
 # a comment inside a paragraph
-URIs: https://security.example/debian-security
+URIs: {SECURITY}
 Suites: bookworm-security
 Components: main non-free-firmware
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
@@ -85,8 +108,8 @@ def ours(root: Path) -> set[tuple[str, str, str, str]]:
             {
                 "sources.list.d/archive.list": ONE_LINE,
                 "sources.list.d/security.sources": DEB822,
-                "sources.list.d/old.list.disabled": "deb http://ignored.example/x bookworm main\n",
-                "sources.list.d/backup.sources.bak": DEB822.replace("security", "ignored"),
+                "sources.list.d/old.list.disabled": f"deb {IGNORED} bookworm main\n",
+                "sources.list.d/backup.sources.bak": DEB822.replace(SECURITY, IGNORED),
             },
             id="sources.list.d",
         ),
@@ -101,8 +124,8 @@ def test_sources_are_what_apt_reads(tmp_path, files):
 def test_the_mirror_is_the_first_archive_serving_the_suites_main(tmp_path):
     root = machine(tmp_path, {"sources.list": ONE_LINE, "sources.list.d/security.sources": DEB822})
 
-    assert mirror("bookworm", root) == "http://archive.example/debian"
-    assert mirror("bookworm-security", root) == "https://security.example/debian-security"
+    assert mirror("bookworm", root) == ARCHIVE
+    assert mirror("bookworm-security", root) == SECURITY
 
 
 def test_keyrings_are_the_files_named_for_each_source(tmp_path):
@@ -110,10 +133,8 @@ def test_keyrings_are_the_files_named_for_each_source(tmp_path):
 
     keyrings = {source.uris[0]: source.keyrings for source in sources(root)}
 
-    assert keyrings["http://archive.example/debian/"] == ("/usr/share/keyrings/archive.gpg",)
-    assert keyrings["https://security.example/debian-security"] == (
-        "/usr/share/keyrings/debian-archive-keyring.gpg",
-    )
+    assert keyrings[f"{ARCHIVE}/"] == ("/usr/share/keyrings/archive.gpg",)
+    assert keyrings[SECURITY] == ("/usr/share/keyrings/debian-archive-keyring.gpg",)
 
 
 def test_a_suite_no_source_serves_is_one_line_naming_it(tmp_path):
@@ -141,7 +162,7 @@ def test_the_module_runs_without_the_workspace(tmp_path):
         text=True,
         check=True,
     )
-    assert done.stdout == "http://archive.example/debian\n"
+    assert done.stdout == f"{ARCHIVE}\n"
 
 
 def test_podman_setup_takes_the_archive_from_the_machines_apt_sources():

@@ -31,6 +31,7 @@ and any other error SQLAlchemy's `DBAPIError`, named after the query.
 
 import functools
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -65,7 +66,7 @@ class Reads(Protocol):
     def value(self, query: Query, /, **params: Any) -> Any: ...
 
 
-class _DriverReads:
+class _DriverReads(ABC):
     """Reads on one driver's connection; subclasses run a statement and shape its rows."""
 
     __slots__ = ("_connection", "_discard")
@@ -107,8 +108,9 @@ class _DriverReads:
             if span is not None:
                 span.end()
 
+    @abstractmethod
     def _execute(self, statement: Statement, params: dict[str, Any], shape: Shape) -> Any:
-        raise NotImplementedError
+        """The statement on this driver's connection, its rows shaped by `shape`."""
 
 
 def _failed(what: str, error: Exception) -> Exception:
