@@ -6,15 +6,12 @@ schemathesis, reading the merged document from the gateway, finds nothing in eit
 mode."""
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
@@ -28,8 +25,6 @@ from testkit.local_stack import LocalStack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 WAIT_SECONDS = 30  # an upper bound on the page reacting, on a busy machine
 DEMO = {"username": "demo@example.com", "password": "demo-password"}
 
@@ -103,27 +98,6 @@ def test_docs_is_swagger_ui_served_from_the_gateways_own_files(gateway: httpx.Cl
         assert answer.status_code == 200, asset
         assert answer.headers["content-type"].startswith(kinds[asset.rsplit(".", 1)[1]])
     assert_problem(gateway.get("/docs/nothing.js"), 404)
-
-
-@pytest.fixture
-def browser() -> Iterator[WebDriver]:
-    missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.exists()]
-    if missing:
-        reason = f"{', '.join(missing)} missing: apt-get install chromium chromium-driver"
-        # .ci/run installs them: there, their absence is a failure, not a skip.
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage"):
-        options.add_argument(argument)  # no sandbox: CI runs as root
-    options.add_argument("--window-size=1280,1600")  # the login form whole on screen
-    driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
-    try:
-        yield driver
-    finally:
-        driver.quit()
 
 
 def click(browser: WebDriver, element: WebElement) -> None:

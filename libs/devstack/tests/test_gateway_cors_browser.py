@@ -5,7 +5,6 @@ whose script calls the real users service through the gateway with fetch(): it r
 nothing."""
 
 import json
-import os
 import threading
 from collections.abc import Iterator
 from functools import partial
@@ -14,8 +13,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.wait import WebDriverWait
@@ -26,8 +23,6 @@ from devstack.ports import free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 WAIT_SECONDS = 30  # an upper bound on the page's two calls, on a busy machine
 
 # A consumer's page: a list, then a registration with a body users refuses (a
@@ -59,26 +54,6 @@ async function call(method, path, body) {
 })();
 </script></body></html>
 """
-
-
-@pytest.fixture
-def browser() -> Iterator[WebDriver]:
-    missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.exists()]
-    if missing:
-        reason = f"{', '.join(missing)} missing: apt-get install chromium chromium-driver"
-        # .ci/run installs them: there, their absence is a failure, not a skip.
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage"):
-        options.add_argument(argument)  # no sandbox: CI runs as root
-    driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
-    try:
-        yield driver
-    finally:
-        driver.quit()
 
 
 def serve_page(folder: Path) -> Iterator[str]:

@@ -18,6 +18,7 @@ It gets, one module per concern:
 - `forgeries`: `forge_token` and `FORGERIES`, tokens that must authenticate nobody;
 - `owners`: `Owner`, `owner_factory`, `owner` (a user id with a valid token);
 - `bad_input`: the tables of bad ids, cursors and echoed input every service refuses;
+- `browser`: `browser` (headless Chromium, for what only a browser does);
 - `spans`: `recorded_spans` (the spans this process ends during a test);
 - `assertions`: `assert_problem`, `assert_invalid`, `first_with_status`;
 - `local_stack`: `local_stack` (the whole system as `make run` starts it),
@@ -35,6 +36,7 @@ machine's own binaries (see devstack).
 # The modules that define fixtures; pytest registers each as a plugin of its own.
 pytest_plugins = [
     "testkit.servers",
+    "testkit.browser",
     "testkit.own_servers",
     "testkit.databases",
     "testkit.apps",
