@@ -2,24 +2,31 @@
 modes every contract test runs in."""
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
+from typing import Any
 
 import pytest
+from fastapi import FastAPI
 
 # The path prefix of each mode: one contract, served by async and by sync handlers.
 MODES = {"async": "/api", "sync": "/sync/api"}
 
 
 @pytest.fixture(scope="session")
-async def _running_apps() -> AsyncIterator[tuple[AsyncExitStack, dict]]:
+async def _running_apps() -> AsyncIterator[tuple[AsyncExitStack, dict[str, FastAPI]]]:
     """database URL -> app with its lifespan entered; all shut down at the session's end."""
     async with AsyncExitStack() as stack:
         yield stack, {}
 
 
 @pytest.fixture
-async def app(app_factory, database_url: str, redis_url: str, _running_apps):
+async def app(
+    app_factory: Callable[[str, str], FastAPI],
+    database_url: str,
+    redis_url: str,
+    _running_apps: tuple[AsyncExitStack, dict[str, FastAPI]],
+) -> FastAPI:
     """The service's app on its session database; started once per session."""
     stack, apps = _running_apps
     if database_url not in apps:
@@ -35,7 +42,7 @@ def api(request: pytest.FixtureRequest) -> str:
     return MODES[request.param]
 
 
-def assert_modes_agree(document: dict) -> None:
+def assert_modes_agree(document: dict[str, Any]) -> None:
     """Every operation of an OpenAPI document under /api has a twin under /sync/api that
     is identical but for its path (and the tag, operation id and response schema title
     that carry the path)."""

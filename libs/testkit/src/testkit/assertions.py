@@ -3,16 +3,17 @@
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import httpx
 import pytest
 
 
-def assert_problem(response: httpx.Response, status: int) -> dict:
+def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
     """Asserts an RFC 9457 problem of this status that carries the request id; returns it."""
     assert response.status_code == status, response.text[:2000]
     assert response.headers["content-type"] == "application/problem+json"
-    body = response.json()
+    body: dict[str, Any] = response.json()
     assert body["status"] == status
     assert all(isinstance(body[key], str) and body[key] for key in ("type", "title", "detail"))
     assert body["request_id"] == response.headers["x-request-id"]
@@ -25,7 +26,7 @@ def assert_problem(response: httpx.Response, status: int) -> dict:
     return body
 
 
-def assert_invalid(response: httpx.Response) -> dict:
+def assert_invalid(response: httpx.Response) -> dict[str, Any]:
     """Asserts a 422 validation problem that says which fields; returns it."""
     body = assert_problem(response, 422)
     assert body["errors"]
@@ -46,10 +47,10 @@ async def first_with_status(
 
 
 @pytest.fixture(name="assert_problem")
-def _assert_problem_fixture():
+def _assert_problem_fixture() -> Callable[[httpx.Response, int], dict[str, Any]]:
     return assert_problem
 
 
 @pytest.fixture(name="assert_invalid")
-def _assert_invalid_fixture():
+def _assert_invalid_fixture() -> Callable[[httpx.Response], dict[str, Any]]:
     return assert_invalid

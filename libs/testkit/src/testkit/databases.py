@@ -37,7 +37,8 @@ def throwaway_database(server: str, prefix: str, alembic_ini: Path | None = None
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def database_backend(request: pytest.FixtureRequest) -> str:
-    return request.param
+    backend: str = request.param  # one of BACKENDS
+    return backend
 
 
 @pytest.fixture(scope="session")

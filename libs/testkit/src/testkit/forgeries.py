@@ -7,11 +7,12 @@ import hmac
 import json
 import time
 from collections.abc import Callable
+from typing import Any
 
 import jwt
 import pytest
 
-from testkit.keys import new_private_key
+from testkit.keys import MintToken, new_private_key
 
 FORGERIES = [
     "missing",
@@ -98,12 +99,15 @@ def b64url(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def b64url_json(value: dict) -> str:
+def b64url_json(value: dict[str, Any]) -> str:
     return b64url(json.dumps(value).encode())
 
 
-def claims_of(segment: str) -> dict:
-    return json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+def claims_of(segment: str) -> dict[str, Any]:
+    claims: dict[str, Any] = json.loads(
+        base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    )
+    return claims
 
 
 def flip_middle(segment: str) -> str:
@@ -121,7 +125,9 @@ def hs256_signed(payload: str, secret: bytes) -> str:
 
 
 @pytest.fixture(scope="session")
-def forge_token(mint_token, jwt_private_key: str, jwt_public_key: str) -> Callable[..., str | None]:
+def forge_token(
+    mint_token: MintToken, jwt_private_key: str, jwt_public_key: str
+) -> Callable[..., str | None]:
     """`forge_token(kind, victim_id, attacker_token=..., credentials=...)`: an Authorization
     header value of one of `FORGERIES`, aimed at the victim; None for no header at all.
 

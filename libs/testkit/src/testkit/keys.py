@@ -1,6 +1,7 @@
 """The test key pair and tokens signed as the users service signs them."""
 
 import time
+from typing import Any, Protocol
 
 import jwt
 import pytest
@@ -36,8 +37,22 @@ def jwt_public_key(jwt_private_key: str) -> str:
     return public_key_of(jwt_private_key)
 
 
+class MintToken(Protocol):
+    """`mint_token(sub, ...)`: a token for `sub`, signed as users signs them unless told."""
+
+    def __call__(
+        self,
+        sub: str,
+        *,
+        expires_in: int = 300,
+        private_key: str | None = None,
+        algorithm: str = "EdDSA",
+        claims: dict[str, Any] | None = None,
+    ) -> str: ...
+
+
 @pytest.fixture(scope="session")
-def mint_token(jwt_private_key: str):
+def mint_token(jwt_private_key: str) -> MintToken:
     """Signs tokens as users does, or with another key, algorithm or claims."""
 
     def mint(
@@ -46,10 +61,10 @@ def mint_token(jwt_private_key: str):
         expires_in: int = 300,
         private_key: str | None = None,
         algorithm: str = "EdDSA",
-        claims: dict | None = None,
+        claims: dict[str, Any] | None = None,
     ) -> str:
         now = time.time()  # fractional, as users issues them (a revocation compares it)
-        payload = {"sub": sub, "iss": "users", "aud": "services", "iat": now}
+        payload: dict[str, Any] = {"sub": sub, "iss": "users", "aud": "services", "iat": now}
         payload |= {"exp": int(now) + expires_in, **(claims or {})}
         return jwt.encode(payload, private_key or jwt_private_key, algorithm=algorithm)
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import pytest
 
+from testkit.keys import MintToken
+
 
 @dataclass(frozen=True)
 class Owner:
@@ -24,7 +26,7 @@ _owner_ids = itertools.count(1)
 
 
 @pytest.fixture
-def owner_factory(mint_token) -> Callable[[], Owner]:
+def owner_factory(mint_token: MintToken) -> Callable[[], Owner]:
     """`owner_factory()`: a new user id and a valid token for it."""
 
     def make() -> Owner:
@@ -35,5 +37,5 @@ def owner_factory(mint_token) -> Callable[[], Owner]:
 
 
 @pytest.fixture
-def owner(owner_factory) -> Owner:
+def owner(owner_factory: Callable[[], Owner]) -> Owner:
     return owner_factory()

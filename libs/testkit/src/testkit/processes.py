@@ -2,7 +2,10 @@
 
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from subprocess import Popen
+from typing import Protocol
 
 import pytest
 
@@ -11,11 +14,17 @@ from devstack.ports import free_port
 from devstack.processes import spawn, terminate
 
 
+class SpawnUvicorn(Protocol):
+    """`spawn_uvicorn(app, **env)`: the base URL of a real process serving `app`."""
+
+    def __call__(self, app: str, **env: str) -> str: ...
+
+
 @pytest.fixture
-def spawn_uvicorn(redis_url: str, jwt_public_key: str, tmp_path: Path):
+def spawn_uvicorn(redis_url: str, jwt_public_key: str, tmp_path: Path) -> Iterator[SpawnUvicorn]:
     """`spawn_uvicorn("users_service.main:app", DATABASE_URL=...)`: a real service process,
     answering /healthz; returns its base URL. Stopped after the test."""
-    processes = []
+    processes: list[Popen[bytes]] = []
 
     def spawn_one(app: str, **env: str) -> str:
         port = free_port()

@@ -15,6 +15,7 @@ process through SCHEMATHESIS_HOOKS; importing this module registers them.
 
 import itertools
 import os
+from typing import Any
 
 import httpx
 import schemathesis
@@ -24,6 +25,9 @@ PASSWORD = "schemathesis password"  # noqa: S105 (a throwaway account's)
 # Tokens live for minutes; a revoked one is replaced on its first 401.
 REFRESH_SECONDS = 300
 
+# A generated case of any operation of the services' OpenAPI documents.
+Case = schemathesis.Case[schemathesis.APIOperation[Any, Any, Any, Any]]
+
 
 @schemathesis.auth(refresh_interval=REFRESH_SECONDS, retry_on=[401])
 class LiveAccountToken:
@@ -31,7 +35,7 @@ class LiveAccountToken:
         self._numbers = itertools.count(1)
         self._email: str | None = None
 
-    def get(self, case: schemathesis.Case, context: schemathesis.AuthContext) -> str:
+    def get(self, case: Case, context: schemathesis.AuthContext) -> str:
         with httpx.Client(base_url=os.environ[USERS_URL_VARIABLE], timeout=30) as client:
             token = self._log_in(client) if self._email else None
             if token is None:  # deleted, or its password changed: a new account
@@ -48,16 +52,22 @@ class LiveAccountToken:
         if login.status_code == 401:
             return None
         login.raise_for_status()
-        return login.json()["access_token"]
+        token: str = login.json()["access_token"]
+        return token
 
-    def set(self, case: schemathesis.Case, data: str, context: schemathesis.AuthContext) -> None:
+    def set(
+        self,
+        case: Case,
+        data: str,
+        context: schemathesis.AuthContext,
+    ) -> None:
         # Case.headers is a case-insensitive dict (never None): this replaces any
         # generated authorization header rather than sending a second one.
         case.headers["Authorization"] = f"Bearer {data}"
 
 
 @schemathesis.hook
-def map_case(context: schemathesis.HookContext, case: schemathesis.Case) -> schemathesis.Case:
+def map_case(context: schemathesis.HookContext, case: Case) -> Case:
     query = case.query or {}
     if "cursor" not in query:
         return case

@@ -12,7 +12,7 @@ class _SpanRecorder(SpanProcessor):
     """Keeps the spans that end while a test records; the process's tracer provider
     keeps its processors for good, so this one is added once and switched on and off."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.spans: list[ReadableSpan] = []
         self.recording = False
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
 from sqlalchemy.orm import sessionmaker
@@ -23,7 +24,7 @@ class Transaction:
 
 
 @pytest.fixture
-async def transaction(app) -> AsyncIterator[Transaction]:
+async def transaction(app: FastAPI) -> AsyncIterator[Transaction]:
     """Binds the app's sessions to connections in an open transaction for one test.
 
     Sessions commit into savepoints, so handlers behave as in production, and the
@@ -35,9 +36,14 @@ async def transaction(app) -> AsyncIterator[Transaction]:
         await async_connection.begin()
         sync_connection = await asyncio.to_thread(db.sync_engine.connect)
         sync_connection.begin()
-        options = {"expire_on_commit": False, "join_transaction_mode": "create_savepoint"}
-        db.async_sessions = async_sessionmaker(bind=async_connection, **options)
-        db.sync_sessions = sessionmaker(bind=sync_connection, **options)
+        db.async_sessions = async_sessionmaker(
+            bind=async_connection,
+            expire_on_commit=False,
+            join_transaction_mode="create_savepoint",
+        )
+        db.sync_sessions = sessionmaker(
+            bind=sync_connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
         db.reads_bound_to = async_connection.sync_connection, sync_connection
         try:
             yield Transaction(async_connection, sync_connection)
@@ -54,7 +60,7 @@ def _rollback_and_close(connection: Connection) -> None:
 
 
 @pytest.fixture
-async def client(app, transaction: Transaction) -> AsyncIterator[httpx.AsyncClient]:
+async def client(app: FastAPI, transaction: Transaction) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://service.test") as c:
         yield c

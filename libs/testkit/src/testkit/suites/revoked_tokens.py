@@ -8,11 +8,16 @@ it owns, and the table that keeps it.
 """
 
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+
+import httpx
+from fastapi import FastAPI
 
 from servicekit.revocation import revoke
 from testkit.assertions import assert_problem, first_with_status
 from testkit.backends import before_any_sql
+from testkit.keys import MintToken
 
 
 @dataclass(frozen=True)
@@ -25,12 +30,17 @@ class OwnedCollection:
 
 @before_any_sql
 async def test_a_revoked_token_is_refused_and_writes_nothing(
-    app, client, api, mint_token, sql, owned_collection: OwnedCollection
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    api: str,
+    mint_token: MintToken,
+    sql: Callable[[str], Awaitable[object]],
+    owned_collection: OwnedCollection,
 ) -> None:
     user_id = 8_000_000_000_000 + secrets.randbelow(10**12)  # no other test's user
     headers = {"Authorization": f"Bearer {mint_token(str(user_id))}"}
 
-    def create(title: str):
+    def create(title: str) -> Awaitable[httpx.Response]:
         url = f"{api}{owned_collection.path}"
         return client.post(url, json={"title": title}, headers=headers)
 
