@@ -50,28 +50,28 @@ def machine(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_a_machine_with_everything_needs_nothing(machine):
+def test_a_machine_with_everything_needs_nothing(machine: Path) -> None:
     for name in POSTGRES_SERVER:
         executable(machine / "usr" / "lib" / "postgresql" / "15" / "bin" / name)
 
     assert needed(machine) == []
 
 
-def test_the_psql_client_alone_is_no_postgres_server(machine):
+def test_the_psql_client_alone_is_no_postgres_server(machine: Path) -> None:
     executable(machine / "usr" / "bin" / "psql")
 
     assert needed(machine) == ["postgresql"]
 
 
 @pytest.mark.parametrize("major", ["15", "17"])
-def test_postgres_server_binaries_of_any_major_count_as_installed(machine, major):
+def test_postgres_server_binaries_of_any_major_count_as_installed(machine: Path, major) -> None:
     for name in POSTGRES_SERVER:
         executable(machine / "usr" / "lib" / "postgresql" / major / "bin" / name)
 
     assert "postgresql" not in needed(machine)
 
 
-def test_a_server_without_initdb_is_installed_again(machine):
+def test_a_server_without_initdb_is_installed_again(machine: Path) -> None:
     bin_dir = machine / "usr" / "lib" / "postgresql" / "15" / "bin"
     executable(bin_dir / "pg_ctl")
     executable(bin_dir / "postgres")
@@ -79,7 +79,7 @@ def test_a_server_without_initdb_is_installed_again(machine):
     assert needed(machine) == ["postgresql"]
 
 
-def test_a_bare_machine_needs_one_package_a_line(tmp_path):
+def test_a_bare_machine_needs_one_package_a_line(tmp_path: Path) -> None:
     assert needed(tmp_path) == [
         "nginx-light",
         "make",
@@ -92,7 +92,7 @@ def test_a_bare_machine_needs_one_package_a_line(tmp_path):
     ]
 
 
-def test_ci_run_installs_what_the_script_names():
+def test_ci_run_installs_what_the_script_names() -> None:
     run = (ROOT / ".ci" / "run").read_text()
 
     assert "bash .ci/needed-packages" in run

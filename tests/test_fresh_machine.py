@@ -151,7 +151,7 @@ def machine_apt_files() -> list[Path]:
 class Machine:
     """One container, by id; every step's output and time are kept for the report."""
 
-    def __init__(self, tool: str, container_id: str):
+    def __init__(self, tool: str, container_id: str) -> None:
         self.tool = tool
         self.id = container_id
         self.seconds: dict[str, float] = {}
@@ -212,7 +212,7 @@ def machine(tool: str, newcomer_image: str, clone: Path) -> Iterator[Machine]:
     print(f"\nfresh machine, seconds per step: {json.dumps(box.seconds)}")
 
 
-def test_make_install_then_make_run_serve_the_demo_on_a_bare_debian(machine):
+def test_make_install_then_make_run_serve_the_demo_on_a_bare_debian(machine) -> None:
     # The premise: no venv module, no pip, no server of any kind.
     machine.run("premise", PREMISE)
     machine.run(

@@ -358,13 +358,13 @@ CHECKS: dict[str, Callable[..., None]] = {
 }
 
 
-def test_every_target_the_documents_name_is_a_target_of_the_makefile():
+def test_every_target_the_documents_name_is_a_target_of_the_makefile() -> None:
     named = set(re.findall(r"`make ([a-z][a-z-]*)", DOCUMENTED))
 
     assert named <= MAKEFILE_TARGETS
 
 
-def test_every_target_the_documents_name_has_a_check_here():
+def test_every_target_the_documents_name_has_a_check_here() -> None:
     assert set(NAMED_TARGETS) <= set(CHECKS), "add a check for the new target"
 
 

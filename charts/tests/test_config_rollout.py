@@ -28,14 +28,16 @@ def checksum(documents: list[dict], deployment: str) -> str:
     ],
     ids=["prometheus-locust", "grafana-tracing", "jaeger-max-traces"],
 )
-def test_a_change_to_the_rendered_config_changes_the_pod_template(helm, deployment, toggle):
+def test_a_change_to_the_rendered_config_changes_the_pod_template(
+    helm: str, deployment, toggle
+) -> None:
     before = checksum(template(), deployment)
     after = checksum(template(values=toggle), deployment)
 
     assert before != after
 
 
-def test_an_unrelated_change_leaves_them_alone(helm):
+def test_an_unrelated_change_leaves_them_alone(helm: str) -> None:
     before = template()
     after = template(values={"components.users.resources.limits.cpu": "2"})
 

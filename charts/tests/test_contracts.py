@@ -103,7 +103,7 @@ def password_carriers(container: dict) -> set[str]:
     return carriers
 
 
-def test_every_variable_a_container_gets_is_a_setting_of_that_part(rendered):
+def test_every_variable_a_container_gets_is_a_setting_of_that_part(rendered: list[dict]) -> None:
     config_maps = by_kind(rendered, "ConfigMap")
     checked = 0
     for component, spec in pods(rendered):
@@ -118,7 +118,9 @@ def test_every_variable_a_container_gets_is_a_setting_of_that_part(rendered):
     assert checked, "no container of ours in this render"
 
 
-def test_every_part_that_verifies_tokens_knows_the_issuers_lifetime(default_render):
+def test_every_part_that_verifies_tokens_knows_the_issuers_lifetime(
+    default_render: list[dict],
+) -> None:
     # A verifier refuses a token made to live longer than ACCESS_TOKEN_TTL_SECONDS
     # (servicekit.tokens): one left at its default would refuse every token of an
     # issuer configured for longer ones.
@@ -158,7 +160,9 @@ def gateway_template_text() -> str:
     return (ROOT / "gateway" / "nginx.conf.template").read_text()
 
 
-def test_every_probe_path_is_a_route_of_that_app(default_render, service_routes):
+def test_every_probe_path_is_a_route_of_that_app(
+    default_render: list[dict], service_routes: dict[str, set[str]]
+) -> None:
     probed = 0
     for component, spec in pods(default_render):
         if component not in service_routes:  # Prometheus, Grafana, Jaeger: not ours
@@ -172,7 +176,7 @@ def test_every_probe_path_is_a_route_of_that_app(default_render, service_routes)
     assert probed >= 12
 
 
-def test_the_worker_probe_command_is_its_liveness_module(default_render):
+def test_the_worker_probe_command_is_its_liveness_module(default_render: list[dict]) -> None:
     deployments = by_kind(default_render, "Deployment")
     worker = deployments["pyservices-worker"]["spec"]["template"]["spec"]["containers"][0]
 
@@ -190,7 +194,9 @@ def image_environment(dockerfile: str) -> dict[str, str]:
     return found
 
 
-def test_the_chart_gateway_renders_the_template_completely(rendered, tmp_path: Path):
+def test_the_chart_gateway_renders_the_template_completely(
+    rendered: list[dict], tmp_path: Path
+) -> None:
     """The configuration the chart's gateway pod runs: the template rendered with the
     image's defaults and the chart's environment, every placeholder given, accepted by
     nginx with the files the entrypoint writes for the chart's CORS and limit values; the
@@ -248,7 +254,7 @@ def container_ports(container: dict) -> dict[str, int]:
     return {port["name"]: port["containerPort"] for port in container.get("ports", [])}
 
 
-def test_every_container_port_is_the_port_its_command_serves(default_render):
+def test_every_container_port_is_the_port_its_command_serves(default_render: list[dict]) -> None:
     config_maps = by_kind(default_render, "ConfigMap")
     served = {}
     for service in ("users", "items", "tasks"):
@@ -286,7 +292,7 @@ def service_ports(documents: list[dict]) -> dict[str, set[int]]:
     }
 
 
-def test_every_address_a_part_is_given_is_a_service_of_the_render(rendered):
+def test_every_address_a_part_is_given_is_a_service_of_the_render(rendered: list[dict]) -> None:
     services = service_ports(rendered)
     config_maps = by_kind(rendered, "ConfigMap")
     addresses = []
@@ -322,7 +328,9 @@ def values_of(documents: list[dict]) -> dict:
     return {"targetUrl": host}
 
 
-def test_prometheus_scrapes_every_pod_of_the_parts_that_serve_metrics(default_render):
+def test_prometheus_scrapes_every_pod_of_the_parts_that_serve_metrics(
+    default_render: list[dict],
+) -> None:
     config = by_kind(default_render, "ConfigMap")["pyservices-prometheus"]["data"]
     jobs = yaml.safe_load(config["prometheus.yml"])["scrape_configs"]
     services = by_kind(default_render, "Service")
@@ -342,7 +350,9 @@ def test_prometheus_scrapes_every_pod_of_the_parts_that_serve_metrics(default_re
         assert discovery["port"] in container_ports(pod["spec"]["containers"][0]).values()
 
 
-def test_dashboards_and_rules_are_the_repositorys_files_byte_for_byte(default_render):
+def test_dashboards_and_rules_are_the_repositorys_files_byte_for_byte(
+    default_render: list[dict],
+) -> None:
     config_maps = by_kind(default_render, "ConfigMap")
     dashboards = config_maps["pyservices-grafana-dashboards"]["data"]
     on_disk = sorted((ROOT / "observability" / "dashboards").glob("*.json"))
@@ -354,7 +364,9 @@ def test_dashboards_and_rules_are_the_repositorys_files_byte_for_byte(default_re
     assert rules == (ROOT / "observability" / "prometheus" / "rules.yml").read_text()
 
 
-def test_the_rendered_prometheus_config_passes_promtool(default_render, tmp_path: Path):
+def test_the_rendered_prometheus_config_passes_promtool(
+    default_render: list[dict], tmp_path: Path
+) -> None:
     data = by_kind(default_render, "ConfigMap")["pyservices-prometheus"]["data"]
     (tmp_path / "rules.yml").write_text(data["rules.yml"])
     config = data["prometheus.yml"].replace(
@@ -374,7 +386,7 @@ def test_the_rendered_prometheus_config_passes_promtool(default_render, tmp_path
     assert "SUCCESS" in checked.stdout + checked.stderr
 
 
-def test_the_chart_holds_no_copy_of_the_rules_or_dashboards():
+def test_the_chart_holds_no_copy_of_the_rules_or_dashboards() -> None:
     """files/ holds symlinks to observability/, so there is nothing to drift. (The
     gateway's template is in its image, built from gateway/nginx.conf.template.)"""
     chart_files = ROOT / "charts" / "pyservices" / "files"

@@ -24,7 +24,7 @@ def env_values(documents: list[dict], name: str) -> dict[str, str]:
     return found
 
 
-def test_the_query_string_of_an_external_url_reaches_every_service_url(helm):
+def test_the_query_string_of_an_external_url_reaches_every_service_url(helm: str) -> None:
     documents = template(values=PG_WITH_TLS)
 
     urls = {
@@ -77,14 +77,14 @@ def test_the_query_string_of_an_external_url_reaches_every_service_url(helm):
         "latest-override",
     ],
 )
-def test_what_cannot_work_is_refused_with_the_reason(helm, values, message):
+def test_what_cannot_work_is_refused_with_the_reason(helm: str, values, message) -> None:
     with pytest.raises(RenderError) as refused:
         template(values=values)
 
     assert message in str(refused.value)
 
 
-def test_a_mysql_charset_and_any_redis_query_pass(helm):
+def test_a_mysql_charset_and_any_redis_query_pass(helm: str) -> None:
     documents = template(
         values={
             "mysql.enabled": "false",
@@ -97,7 +97,7 @@ def test_a_mysql_charset_and_any_redis_query_pass(helm):
     assert env_values(documents, "DATABASE_URL")
 
 
-def test_postgres_gets_a_memory_backed_dev_shm(default_render):
+def test_postgres_gets_a_memory_backed_dev_shm(default_render: list[dict]) -> None:
     (postgres,) = [
         d
         for d in default_render
@@ -112,7 +112,7 @@ def test_postgres_gets_a_memory_backed_dev_shm(default_render):
     assert shm["sizeLimit"]
 
 
-def test_no_pod_template_carries_the_chart_or_app_version(rendered):
+def test_no_pod_template_carries_the_chart_or_app_version(rendered: list[dict]) -> None:
     """Those change with every chart release; in a pod template they would restart every
     pod of the release for nothing."""
     for document in rendered:

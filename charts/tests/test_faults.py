@@ -29,14 +29,14 @@ def service_environments(documents: list[dict]) -> dict[str, tuple[dict, list[di
     return found
 
 
-def test_every_value_set_keeps_the_fault_switch_off(rendered):
+def test_every_value_set_keeps_the_fault_switch_off(rendered: list[dict]) -> None:
     # The `load` set runs Locust alone: nothing to check there, and nothing wrong either.
     for component, (settings, env) in service_environments(rendered).items():
         assert settings.get("FAULTS_ENABLED") == "false", component
         assert "FAULT_ADMIN_TOKEN" not in {variable["name"] for variable in env}, component
 
 
-def test_only_the_three_services_get_the_fault_setting(default_render):
+def test_only_the_three_services_get_the_fault_setting(default_render: list[dict]) -> None:
     config_maps = [d for d in default_render if d["kind"] == "ConfigMap"]
     with_faults = {
         d["metadata"]["labels"]["app.kubernetes.io/component"]
@@ -47,7 +47,7 @@ def test_only_the_three_services_get_the_fault_setting(default_render):
     assert with_faults == set(SERVICES)
 
 
-def test_enabled_faults_take_the_admin_token_from_the_named_secret(helm):
+def test_enabled_faults_take_the_admin_token_from_the_named_secret(helm: str) -> None:
     values = {"faults.enabled": "true", "faults.existingSecret": "demo-faults"}
 
     environments = service_environments(template(values=values))
@@ -73,7 +73,7 @@ def test_enabled_faults_take_the_admin_token_from_the_named_secret(helm):
         ({"faults.token": "in-the-values"}, "additional properties 'token' not allowed"),
     ],
 )
-def test_faults_cannot_be_enabled_without_a_token_from_a_secret(helm, values, message):
+def test_faults_cannot_be_enabled_without_a_token_from_a_secret(helm: str, values, message) -> None:
     with pytest.raises(RenderError) as refused:
         template(values=values)
 

@@ -5,6 +5,7 @@ where the load tests would meet it (libs/devstack/tests/test_gateway_edge.py sho
 nginx does with it)."""
 
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -49,7 +50,7 @@ def on_loopback(settings: dict[str, str]) -> dict[str, str]:
     }
 
 
-def test_the_defaults_are_make_runs(default_render):
+def test_the_defaults_are_make_runs(default_render: list[dict]) -> None:
     settings = gateway_settings(default_render)
 
     assert {name: settings[name] for name in DEFAULTS} == DEFAULTS
@@ -57,7 +58,7 @@ def test_the_defaults_are_make_runs(default_render):
 
 @needs_envsubst
 @pytest.mark.parametrize("values", [{}, EVERY_VALUE], ids=["defaults", "every-value"])
-def test_the_chart_renders_the_gateway_make_run_renders(helm, tmp_path, values):
+def test_the_chart_renders_the_gateway_make_run_renders(helm: str, tmp_path: Path, values) -> None:
     """The ConfigMap through the image's entrypoint, against `make run`'s renderer fed
     the same variables: the same nginx.conf and included files, byte for byte."""
     settings = on_loopback(gateway_settings(template(values=values)))
@@ -71,7 +72,7 @@ def test_the_chart_renders_the_gateway_make_run_renders(helm, tmp_path, values):
         assert '"http://localhost:3000" $http_origin;' in image["cors-origins.conf"]
 
 
-def test_the_values_reach_the_gateway_as_its_variables(helm):
+def test_the_values_reach_the_gateway_as_its_variables(helm: str) -> None:
     settings = gateway_settings(template(values=EVERY_VALUE))
 
     assert settings["GATEWAY_CORS_ORIGINS"] == "https://app.example,http://localhost:3000"
@@ -83,12 +84,12 @@ def test_the_values_reach_the_gateway_as_its_variables(helm):
 @pytest.mark.parametrize(
     "origin", ["app.example", "https://app.example/", "https://*.example", "null", "https://a b"]
 )
-def test_a_bad_origin_is_refused(helm, origin):
+def test_a_bad_origin_is_refused(helm: str, origin) -> None:
     with pytest.raises(RenderError, match="allowedOrigins"):
         template(values={"components.gateway.cors.allowedOrigins": "{" + origin + "}"})
 
 
-def test_any_origin_stands_alone(helm):
+def test_any_origin_stands_alone(helm: str) -> None:
     template(values={"components.gateway.cors.allowedOrigins": "{*}"})
     with pytest.raises(RenderError, match=r"allowedOrigins: \* \(any origin\) stands alone"):
         template(values={"components.gateway.cors.allowedOrigins": "{*,https://app.example}"})
@@ -106,12 +107,12 @@ def test_any_origin_stands_alone(helm):
         ("compression.minBytes", "-5"),
     ],
 )
-def test_other_bad_values_are_refused(helm, key, value):
+def test_other_bad_values_are_refused(helm: str, key, value) -> None:
     with pytest.raises(RenderError, match=key.rsplit(".", 1)[-1]):
         template(values={f"components.gateway.{key}": value})
 
 
-def test_the_load_generators_meet_no_limit_by_default(default_render):
+def test_the_load_generators_meet_no_limit_by_default(default_render: list[dict]) -> None:
     """Locust and the comparison Job send from one pod address each, as fast as the
     system answers: only no limit at all is above what they send."""
     settings = gateway_settings(default_render)
@@ -119,7 +120,7 @@ def test_the_load_generators_meet_no_limit_by_default(default_render):
     assert settings["GATEWAY_READ_RATE"] == settings["GATEWAY_WRITE_RATE"] == "0"
 
 
-def test_the_comparison_refuses_to_measure_a_limit(helm):
+def test_the_comparison_refuses_to_measure_a_limit(helm: str) -> None:
     limited = {"comparison.enabled": "true", "components.gateway.rateLimits.writes.perSecond": "5"}
 
     with pytest.raises(RenderError, match="comparison drives the gateway from one address"):
@@ -128,7 +129,7 @@ def test_the_comparison_refuses_to_measure_a_limit(helm):
     template(values=limited | {"components.locust.targetUrl": "http://elsewhere:8080"})
 
 
-def test_the_comparison_runs_against_the_default_gateway(helm):
+def test_the_comparison_runs_against_the_default_gateway(helm: str) -> None:
     rendered = template(values={"comparison.enabled": "true"})
 
     assert any(d["kind"] == "Job" and "comparison" in d["metadata"]["name"] for d in rendered)

@@ -39,7 +39,7 @@ def secret_refs(documents: list[dict]) -> list[dict]:
     return refs
 
 
-def test_the_secrets_that_data_depends_on_outlive_uninstall(default_render):
+def test_the_secrets_that_data_depends_on_outlive_uninstall(default_render: list[dict]) -> None:
     secrets = named(default_render, "Secret")
 
     assert secrets["pyservices-datastores"]["metadata"]["annotations"][KEEP] == "keep"
@@ -53,7 +53,7 @@ def test_the_secrets_that_data_depends_on_outlive_uninstall(default_render):
     assert kept == {"Secret/pyservices-datastores", "Secret/pyservices-tokens"}
 
 
-def test_the_datastores_volumes_go_only_when_asked(helm):
+def test_the_datastores_volumes_go_only_when_asked(helm: str) -> None:
     def policies(documents):
         return {
             name: sts["spec"]["persistentVolumeClaimRetentionPolicy"]
@@ -72,7 +72,7 @@ def test_the_datastores_volumes_go_only_when_asked(helm):
     assert {p["whenScaled"] for p in [*kept.values(), *deleted.values()]} == {"Retain"}
 
 
-def test_passwords_from_a_secret_of_yours_reach_every_part(helm):
+def test_passwords_from_a_secret_of_yours_reach_every_part(helm: str) -> None:
     documents = template(values={"auth.existingSecret": "mine"})
 
     assert "pyservices-datastores" not in named(documents, "Secret")
@@ -81,7 +81,7 @@ def test_passwords_from_a_secret_of_yours_reach_every_part(helm):
     assert {ref["name"] for ref in passwords} == {"mine"}
 
 
-def test_a_datastore_password_from_its_own_secret_and_the_rest_made(helm):
+def test_a_datastore_password_from_its_own_secret_and_the_rest_made(helm: str) -> None:
     documents = template(values={"postgres.auth.existingSecret": "pg-admin"})
 
     sources = {(ref["key"], ref["name"]) for ref in secret_refs(documents)}
@@ -91,7 +91,7 @@ def test_a_datastore_password_from_its_own_secret_and_the_rest_made(helm):
     assert set(made) == PASSWORD_KEYS - {"postgres-password"}
 
 
-def test_passwords_given_in_values_are_the_ones_the_servers_get(helm):
+def test_passwords_given_in_values_are_the_ones_the_servers_get(helm: str) -> None:
     documents = template(
         values={"postgres.auth.password": "pg-Secret.1", "auth.databasePasswords.users": "u-2"}
     )
@@ -106,12 +106,12 @@ def test_passwords_given_in_values_are_the_ones_the_servers_get(helm):
     [{"postgres.auth.password": "p@ss"}, {"auth.databasePasswords.items": "a/b"}],
     ids=["at", "slash"],
 )
-def test_a_password_that_would_break_its_url_is_refused(helm, values):
+def test_a_password_that_would_break_its_url_is_refused(helm: str, values) -> None:
     with pytest.raises(RenderError, match="does not match pattern"):
         template(values=values)
 
 
-def test_every_url_completes_from_variables_defined_before_it(rendered):
+def test_every_url_completes_from_variables_defined_before_it(rendered: list[dict]) -> None:
     """The kubelet expands $(NAME) only from variables earlier in the same list."""
     completed = 0
     for document in rendered:
@@ -126,7 +126,7 @@ def test_every_url_completes_from_variables_defined_before_it(rendered):
         assert completed
 
 
-def test_two_renders_without_a_cluster_give_the_same_objects(helm):
+def test_two_renders_without_a_cluster_give_the_same_objects(helm: str) -> None:
     first = template([GITOPS])
     second = template([GITOPS])
 
@@ -138,7 +138,7 @@ def job_names(documents: list[dict]) -> set[str]:
     return set(named(documents, "Job"))
 
 
-def test_a_new_image_is_a_new_migration_job_and_the_same_image_the_same(helm):
+def test_a_new_image_is_a_new_migration_job_and_the_same_image_the_same(helm: str) -> None:
     before = job_names(template([GITOPS], {"image.tag": "1.0.0"}))
     again = job_names(template([GITOPS], {"image.tag": "1.0.0"}))
     after = job_names(template([GITOPS], {"image.tag": "1.0.1"}))
@@ -150,7 +150,7 @@ def test_a_new_image_is_a_new_migration_job_and_the_same_image_the_same(helm):
         assert re.fullmatch(r"pyservices-migrate-(users|items|tasks)-[0-9a-f]{10}", name), name
 
 
-def test_a_changed_comparison_is_a_new_job(helm):
+def test_a_changed_comparison_is_a_new_job(helm: str) -> None:
     on = {"comparison.enabled": "true"}
     first = job_names(template(values=on))
     longer = job_names(template(values=on | {"comparison.seconds": "60"}))

@@ -27,7 +27,7 @@ def egress_ports(policy: dict, outside_only: bool = True) -> set[int]:
     }
 
 
-def test_dns_may_also_go_to_node_local_caches_and_the_metadata_resolver(helm):
+def test_dns_may_also_go_to_node_local_caches_and_the_metadata_resolver(helm: str) -> None:
     dns = policies(template(values=ON))["pyservices-dns"]
 
     (rule,) = dns["spec"]["egress"]
@@ -36,7 +36,7 @@ def test_dns_may_also_go_to_node_local_caches_and_the_metadata_resolver(helm):
     assert {(p["protocol"], p["port"]) for p in rule["ports"]} == {("UDP", 53), ("TCP", 53)}
 
 
-def test_dns_addresses_are_a_value(helm):
+def test_dns_addresses_are_a_value(helm: str) -> None:
     dns = policies(template(values=ON | {"networkPolicies.dnsAddresses": "{10.96.0.10}"}))
     (rule,) = dns["pyservices-dns"]["spec"]["egress"]
 
@@ -45,7 +45,7 @@ def test_dns_addresses_are_a_value(helm):
     ]
 
 
-def test_external_postgres_and_redis_are_reached_on_the_ports_of_their_urls(helm):
+def test_external_postgres_and_redis_are_reached_on_the_ports_of_their_urls(helm: str) -> None:
     found = policies(template(values=PGBOUNCER_AND_REDIS))
 
     assert egress_ports(found["pyservices-from-users"]) == {6432, 6380}
@@ -56,7 +56,7 @@ def test_external_postgres_and_redis_are_reached_on_the_ports_of_their_urls(helm
     assert egress_ports(found["pyservices-from-worker"]) == {6432, 6380}
 
 
-def test_a_server_given_by_a_secret_is_reached_on_its_port_value(helm):
+def test_a_server_given_by_a_secret_is_reached_on_its_port_value(helm: str) -> None:
     values = ON | {
         "mysql.enabled": "false",
         "mysql.external.existingSecret": "mysql-urls",

@@ -30,7 +30,9 @@ def images(documents: list[dict]) -> dict[str, str]:
     }
 
 
-def test_the_trace_backend_prometheus_and_grafana_are_current_and_pinned(default_render):
+def test_the_trace_backend_prometheus_and_grafana_are_current_and_pinned(
+    default_render: list[dict],
+) -> None:
     found = images(default_render)
 
     # Jaeger 1 (all-in-one) is end of life; Jaeger 2 is one image configured by a file.
@@ -39,7 +41,9 @@ def test_the_trace_backend_prometheus_and_grafana_are_current_and_pinned(default
     assert re.fullmatch(r"docker\.io/grafana/grafana:1[2-9]\.\d+\.\d+", found["pyservices-grafana"])
 
 
-def test_jaeger_receives_otlp_and_serves_grafana_on_the_services_ports(default_render):
+def test_jaeger_receives_otlp_and_serves_grafana_on_the_services_ports(
+    default_render: list[dict],
+) -> None:
     config_maps = {d["metadata"]["name"]: d for d in default_render if d["kind"] == "ConfigMap"}
     config = yaml.safe_load(config_maps["pyservices-jaeger"]["data"]["config.yaml"])
     service = next(
@@ -58,7 +62,7 @@ def test_jaeger_receives_otlp_and_serves_grafana_on_the_services_ports(default_r
     assert pipeline == {"receivers": ["otlp"], "exporters": ["jaeger_storage_exporter"]}
 
 
-def test_no_operator_object_unless_asked(default_render):
+def test_no_operator_object_unless_asked(default_render: list[dict]) -> None:
     assert not [d for d in default_render if d["apiVersion"].startswith("monitoring.coreos")]
 
 
@@ -71,7 +75,7 @@ def pods_by_labels(documents: list[dict]) -> list[tuple[dict, dict]]:
     ]
 
 
-def test_pod_monitors_scrape_every_part_under_its_job_name_on_a_named_port(helm):
+def test_pod_monitors_scrape_every_part_under_its_job_name_on_a_named_port(helm: str) -> None:
     documents = template([EVERYTHING])
     monitors = [d for d in documents if d["kind"] == "PodMonitor"]
     prometheus = next(
@@ -107,7 +111,7 @@ def test_pod_monitors_scrape_every_part_under_its_job_name_on_a_named_port(helm)
     assert jobs == scraped
 
 
-def test_the_prometheus_rule_is_the_repositorys_rules_file(helm):
+def test_the_prometheus_rule_is_the_repositorys_rules_file(helm: str) -> None:
     documents = template([EVERYTHING])
     (rule,) = [d for d in documents if d["kind"] == "PrometheusRule"]
 

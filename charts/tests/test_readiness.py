@@ -26,6 +26,7 @@ from devstack.servers import RedisServer
 from servicekit.health import READINESS_TIMEOUT_SECONDS
 from testkit.assertions import assert_problem
 from testkit.databases import migrate
+from testkit.processes import SpawnUvicorn
 
 SERVICES = ("users", "items", "tasks")
 BLIP_SECONDS = 5
@@ -47,7 +48,9 @@ def probes_of(documents: list[dict], component: str) -> dict[str, dict]:
 
 
 @pytest.mark.parametrize("service", SERVICES)
-def test_readiness_asks_readyz_and_tolerates_a_slow_answer_or_two(default_render, service):
+def test_readiness_asks_readyz_and_tolerates_a_slow_answer_or_two(
+    default_render: list[dict], service
+) -> None:
     probes = probes_of(default_render, service)
     readiness = probes["readinessProbe"]
 
@@ -74,7 +77,12 @@ def throwaway_redis() -> Iterator[RedisServer]:
 
 
 @pytest.fixture
-def users_process(server_urls, spawn_uvicorn, jwt_private_key, throwaway_redis) -> Iterator[str]:
+def users_process(
+    server_urls: dict[str, str],
+    spawn_uvicorn: SpawnUvicorn,
+    jwt_private_key: str,
+    throwaway_redis: RedisServer,
+) -> Iterator[str]:
     """A real users process on a migrated database of its own and the throwaway Redis."""
     server = server_urls["postgres"]
     name = f"readiness_{free_port()}_{time.monotonic_ns() % 10**6}"
@@ -93,7 +101,7 @@ def users_process(server_urls, spawn_uvicorn, jwt_private_key, throwaway_redis) 
 
 
 @pytest.fixture
-def gateway(tmp_path, users_process) -> Iterator[str]:
+def gateway(tmp_path: Path, users_process: str) -> Iterator[str]:
     address = users_process.removeprefix("http://")
     upstreams = dict.fromkeys(SERVICES, address)
     with Gateway(tmp_path / "gateway", f"127.0.0.1:{free_port()}", upstreams) as running:
@@ -106,8 +114,8 @@ def login(client: httpx.Client) -> httpx.Response:
 
 
 def test_a_redis_blip_leaves_every_replica_ready_and_the_gateway_reaching_it(
-    default_render, throwaway_redis, users_process, gateway
-):
+    default_render: list[dict], throwaway_redis: RedisServer, users_process: str, gateway: str
+) -> None:
     readiness = probes_of(default_render, "users")["readinessProbe"]
     probe = httpx.Client(base_url=users_process, timeout=readiness["timeoutSeconds"])
     client = httpx.Client(base_url=gateway, timeout=30)

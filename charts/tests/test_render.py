@@ -13,7 +13,7 @@ from clusterkit.pod_security import containers_of, restricted_problems
 KUBERNETES_VERSIONS = ["1.30", "1.35"]
 
 
-def test_the_chart_lints_strictly(helm):
+def test_the_chart_lints_strictly(helm: str) -> None:
     for values in [None, *sorted((chart_dir() / "ci").glob("*.yaml"))]:
         argv = [helm, "lint", "--strict", str(chart_dir())]
         argv += ["--values", str(values)] if values else []
@@ -27,7 +27,7 @@ OPERATOR_API = "monitoring.coreos.com/"
 
 
 @pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
-def test_every_object_is_valid_kubernetes(rendered, version):
+def test_every_object_is_valid_kubernetes(rendered: list[dict], version) -> None:
     assert rendered
     for document in rendered:
         where = f"{document['kind']}/{document['metadata']['name']}"
@@ -41,7 +41,7 @@ def test_every_object_is_valid_kubernetes(rendered, version):
             pytest.fail(f"{where} is invalid in Kubernetes {version}: {error.message}")
 
 
-def test_no_image_is_latest_or_pulled_always_by_default(rendered):
+def test_no_image_is_latest_or_pulled_always_by_default(rendered: list[dict]) -> None:
     for container in containers(rendered):
         image = container["image"]
         assert ":" in image.rsplit("/", 1)[-1], f"{image} has no tag"
@@ -49,7 +49,7 @@ def test_no_image_is_latest_or_pulled_always_by_default(rendered):
         assert container.get("imagePullPolicy") != "Always"
 
 
-def test_selectors_stay_the_same_when_the_image_tag_changes(helm):
+def test_selectors_stay_the_same_when_the_image_tag_changes(helm: str) -> None:
     """A Deployment's selector is immutable: an upgrade must not change it."""
     before = {selector_of(d) for d in template(values={"image.tag": "1.0.0"})}
     after = {selector_of(d) for d in template(values={"image.tag": "2.0.0"})}
@@ -58,7 +58,9 @@ def test_selectors_stay_the_same_when_the_image_tag_changes(helm):
     assert len(before) > 5
 
 
-def test_every_workload_runs_under_the_restricted_pod_security_profile(rendered):
+def test_every_workload_runs_under_the_restricted_pod_security_profile(
+    rendered: list[dict],
+) -> None:
     assert [problem for d in rendered for problem in restricted_problems(d)] == []
 
 
@@ -83,7 +85,7 @@ def test_every_workload_runs_under_the_restricted_pod_security_profile(rendered)
     ],
     ids=lambda value: value if isinstance(value, str) else ",".join(value),
 )
-def test_bad_values_are_refused_at_install_with_a_clear_message(helm, values, message):
+def test_bad_values_are_refused_at_install_with_a_clear_message(helm: str, values, message) -> None:
     with pytest.raises(RenderError) as refused:
         template(values=values)
 

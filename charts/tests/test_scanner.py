@@ -38,7 +38,7 @@ def checkov() -> str:
 
 
 @pytest.fixture(scope="module")
-def findings(helm, tmp_path_factory) -> set[tuple[str, str, str]]:
+def findings(helm: str, tmp_path_factory: pytest.TempPathFactory) -> set[tuple[str, str, str]]:
     """(check id, value set, Kind/part) of every failed check."""
     folder = tmp_path_factory.mktemp("renders")
     for name in VALUE_SETS:
@@ -83,7 +83,7 @@ def excused(entry: dict, finding: tuple[str, str, str]) -> bool:
     )
 
 
-def test_every_finding_is_a_listed_exception(findings):
+def test_every_finding_is_a_listed_exception(findings: set[tuple[str, str, str]]) -> None:
     unexcused = sorted(f for f in findings if not any(excused(e, f) for e in exceptions()))
 
     assert not unexcused, "checkov findings not in scanner-exceptions.yaml:\n" + "\n".join(
@@ -91,7 +91,9 @@ def test_every_finding_is_a_listed_exception(findings):
     )
 
 
-def test_every_exception_still_excuses_a_finding_and_says_why(findings):
+def test_every_exception_still_excuses_a_finding_and_says_why(
+    findings: set[tuple[str, str, str]],
+) -> None:
     for entry in exceptions():
         assert len(entry.get("reason", "")) > 40, entry["check"]
         assert set(entry.get("valueSets", [])) <= set(VALUE_SETS), entry["check"]

@@ -86,7 +86,7 @@ def render_with(tmp_path: Path, values: dict) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def customised(tmp_path_factory, helm) -> list[dict]:
+def customised(tmp_path_factory: pytest.TempPathFactory, helm: str) -> list[dict]:
     return render_with(tmp_path_factory.mktemp("scheduling"), VALUES)
 
 
@@ -107,13 +107,15 @@ def component_of(pod: dict) -> str:
     return pod["metadata"]["labels"]["app.kubernetes.io/component"]
 
 
-def test_the_customised_render_is_valid_kubernetes(customised):
+def test_the_customised_render_is_valid_kubernetes(customised: list[dict]) -> None:
     for document in customised:
         for version in KUBERNETES_VERSIONS:
             kubernetes_validate.validate(document, version, strict=True)
 
 
-def test_every_pod_takes_the_defaults_unless_its_component_says_otherwise(customised):
+def test_every_pod_takes_the_defaults_unless_its_component_says_otherwise(
+    customised: list[dict],
+) -> None:
     pods = pod_templates(customised)
     kinds = {name.split("/")[0] for name in pods}
     assert kinds == {"Deployment", "StatefulSet", "Job"}
@@ -134,7 +136,7 @@ def test_every_pod_takes_the_defaults_unless_its_component_says_otherwise(custom
         assert spec["imagePullSecrets"] == [{"name": "registry-login"}], name
 
 
-def test_every_service_account_takes_its_workload_identity(customised):
+def test_every_service_account_takes_its_workload_identity(customised: list[dict]) -> None:
     accounts = {d["metadata"]["name"]: d for d in customised if d["kind"] == "ServiceAccount"}
     assert {"pyservices-postgres", "pyservices-prometheus", "pyservices-users"} <= set(accounts)
     for name, account in accounts.items():
@@ -146,7 +148,7 @@ def test_every_service_account_takes_its_workload_identity(customised):
         )
 
 
-def test_extra_variables_reach_the_components_containers_only(customised):
+def test_extra_variables_reach_the_components_containers_only(customised: list[dict]) -> None:
     for name, pod in pod_templates(customised).items():
         for container in containers_of({"kind": "Pod", "spec": pod["spec"]}):
             env = {variable["name"]: variable for variable in container.get("env", [])}
@@ -164,7 +166,9 @@ def test_extra_variables_reach_the_components_containers_only(customised):
                 assert sources[-1] == {"secretRef": {"name": "shared-settings"}}, name
 
 
-def test_replicas_of_one_part_spread_with_their_own_selector(customised, default_render):
+def test_replicas_of_one_part_spread_with_their_own_selector(
+    customised: list[dict], default_render: list[dict]
+) -> None:
     for pod in pod_templates(default_render).values():
         assert "topologySpreadConstraints" not in pod["spec"]  # one replica each
     deployments = {d["metadata"]["name"]: d for d in customised if d["kind"] == "Deployment"}
@@ -181,7 +185,7 @@ def test_replicas_of_one_part_spread_with_their_own_selector(customised, default
     )
 
 
-def test_by_default_replicas_spread_over_nodes_softly(helm):
+def test_by_default_replicas_spread_over_nodes_softly(helm: str) -> None:
     rendered = template(values={"components.items.replicas": "2"})
     (items,) = [
         d
@@ -198,7 +202,7 @@ def test_by_default_replicas_spread_over_nodes_softly(helm):
     }
 
 
-def test_pod_labels_never_replace_the_charts_own(tmp_path, helm):
+def test_pod_labels_never_replace_the_charts_own(tmp_path: Path, helm: str) -> None:
     rendered = render_with(
         tmp_path,
         {
@@ -213,7 +217,7 @@ def test_pod_labels_never_replace_the_charts_own(tmp_path, helm):
         assert pod["metadata"]["labels"]["extra"] == "kept", name
 
 
-def test_pull_policy_always_is_allowed_for_the_charts_own_images(helm):
+def test_pull_policy_always_is_allowed_for_the_charts_own_images(helm: str) -> None:
     rendered = template(values={"image.pullPolicy": "Always", "comparison.enabled": "true"})
     for document in rendered:
         for container in containers_of(document):
@@ -221,7 +225,7 @@ def test_pull_policy_always_is_allowed_for_the_charts_own_images(helm):
             assert container["imagePullPolicy"] == ("Always" if ours else "IfNotPresent")
 
 
-def test_one_components_pull_policy_reaches_its_jobs_too(customised):
+def test_one_components_pull_policy_reaches_its_jobs_too(customised: list[dict]) -> None:
     for name, pod in pod_templates(customised).items():
         for container in containers_of({"kind": "Pod", "spec": pod["spec"]}):
             users = component_of(pod) in ("users", "migrate-users")
@@ -244,14 +248,14 @@ def test_one_components_pull_policy_reaches_its_jobs_too(customised):
     ],
     ids=lambda value: value if isinstance(value, str) else ",".join(value),
 )
-def test_the_schema_stays_closed_around_these_keys(helm, values, message):
+def test_the_schema_stays_closed_around_these_keys(helm: str, values, message) -> None:
     with pytest.raises(RenderError) as refused:
         template(values=values)
 
     assert message in str(refused.value)
 
 
-def test_the_schema_gains_exactly_these_keys():
+def test_the_schema_gains_exactly_these_keys() -> None:
     schema = yaml.safe_load((chart_dir() / "values.schema.json").read_text())
     scheduling = set(schema["properties"]["defaults"]["properties"])
     assert scheduling == {

@@ -16,17 +16,17 @@ def gateway_settings(documents: list[dict]) -> dict[str, str]:
     return config["data"]
 
 
-def test_no_proxy_is_trusted_by_default(default_render):
+def test_no_proxy_is_trusted_by_default(default_render: list[dict]) -> None:
     assert gateway_settings(default_render)["GATEWAY_TRUSTED_PROXIES"] == ""
 
 
-def test_the_gateway_trusts_the_proxies_of_its_value(helm):
+def test_the_gateway_trusts_the_proxies_of_its_value(helm: str) -> None:
     rendered = template(values={"components.gateway.trustedProxies": "{10.0.0.0/8,2001:db8::1}"})
 
     assert gateway_settings(rendered)["GATEWAY_TRUSTED_PROXIES"] == "10.0.0.0/8,2001:db8::1"
 
 
 @pytest.mark.parametrize("proxy", ["ingress.example", "10.0.0.0/8;", "*"])
-def test_anything_but_an_address_or_range_is_refused(helm, proxy):
+def test_anything_but_an_address_or_range_is_refused(helm: str, proxy) -> None:
     with pytest.raises(RenderError, match="trustedProxies"):
         template(values={"components.gateway.trustedProxies": "{" + proxy + "}"})

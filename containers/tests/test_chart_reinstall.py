@@ -58,7 +58,9 @@ def podman_secrets(tool: str) -> set[str]:
     return set(listed.stdout.split())
 
 
-def test_data_and_sessions_outlive_uninstall_and_the_next_install(tool, images, server_urls):
+def test_data_and_sessions_outlive_uninstall_and_the_next_install(
+    tool: str, images: dict[str, str], server_urls: dict[str, str]
+) -> None:
     run = f"reinstall{os.getpid()}{secrets.token_hex(2)}"
     kube = KubePlay(tool, run)
     try:

@@ -48,7 +48,7 @@ class Played:
 
 
 @pytest.fixture(scope="module")
-def played(tool, images, server_urls) -> Iterator[Played]:
+def played(tool: str, images: dict[str, str], server_urls: dict[str, str]) -> Iterator[Played]:
     """The chart played on a podman network of the run's own."""
     run = f"smoke{os.getpid()}{secrets.token_hex(2)}"
     kube = KubePlay(tool, run)
@@ -72,7 +72,7 @@ def deployment(played) -> dict[str, str]:
 class _relays:
     """The servers on loopback, reachable from the pods at the network's gateway."""
 
-    def __init__(self, gateway_ip: str, server_urls: dict[str, str], redis_url: str):
+    def __init__(self, gateway_ip: str, server_urls: dict[str, str], redis_url: str) -> None:
         self.gateway_ip = gateway_ip
         self.targets = {
             "postgres": server_urls["postgres"],
@@ -148,13 +148,13 @@ def _drop_databases(server_urls: dict[str, str], prefix: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def gateway(deployment) -> Iterator[httpx.Client]:
+def gateway(deployment: dict[str, str]) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=f"http://{deployment['gateway']}:8080", timeout=30) as client:
         yield client
 
 
 @pytest.mark.parametrize("mode", list(MODES))
-def test_a_client_registers_logs_in_and_uses_every_service(gateway, mode):
+def test_a_client_registers_logs_in_and_uses_every_service(gateway: httpx.Client, mode) -> None:
     api = MODES[mode]
     email = f"smoke-{mode}-{secrets.token_hex(3)}@example.com"
     registered = gateway.post(
@@ -199,7 +199,7 @@ def wait_until_ended(gateway: httpx.Client, location: str, headers: dict) -> dic
     pytest.fail(f"the job never ended: {record}")
 
 
-def test_the_seeded_demo_account_logs_in_and_bad_input_is_a_problem(gateway):
+def test_the_seeded_demo_account_logs_in_and_bad_input_is_a_problem(gateway: httpx.Client) -> None:
     login = gateway.post(
         "/api/auth/token", data={"username": "demo@example.com", "password": "demo-password"}
     )
@@ -208,7 +208,7 @@ def test_the_seeded_demo_account_logs_in_and_bad_input_is_a_problem(gateway):
     assert_problem(gateway.get("/nowhere"), 404)
 
 
-def test_the_gateway_serves_the_api_document_and_its_ui(gateway):
+def test_the_gateway_serves_the_api_document_and_its_ui(gateway: httpx.Client) -> None:
     document = gateway.get("/openapi.json")
     page = gateway.get("/docs")
     ui = gateway.get("/docs/swagger-ui-bundle.js")
@@ -221,14 +221,14 @@ def test_the_gateway_serves_the_api_document_and_its_ui(gateway):
     assert ui.headers["content-type"].startswith("application/javascript")
 
 
-def test_locust_serves_its_web_ui_pointed_at_the_gateway(deployment):
+def test_locust_serves_its_web_ui_pointed_at_the_gateway(deployment: dict[str, str]) -> None:
     page = httpx.get(f"http://{deployment['locust']}:8089/", timeout=30)
 
     assert page.status_code == 200
     assert "UsersRead" in page.text
 
 
-def test_the_cluster_smoke_job_passes_through_the_gateway(played, images):
+def test_the_cluster_smoke_job_passes_through_the_gateway(played, images: dict[str, str]) -> None:
     """k8s/smoke-job.yaml's pod as `make cluster-smoke` makes it: restricted, read-only
     root, the loadtest image; the generated client's walk, then a short run of every
     scenario, each in both modes."""

@@ -26,7 +26,7 @@ def stand_ins() -> set[str]:
     return set(re.findall(r"^[A-Z_]+_IMAGE=(\S+)$", setup, re.MULTILINE))
 
 
-def test_every_dockerfile_in_the_repository_is_an_image_of_the_build():
+def test_every_dockerfile_in_the_repository_is_an_image_of_the_build() -> None:
     found = [*ROOT.glob("**/Dockerfile"), *ROOT.glob("**/*.Dockerfile")]
     on_disk = {str(path.relative_to(ROOT)) for path in found}
     on_disk = {path for path in on_disk if not path.startswith((".venv", ".data"))}
@@ -34,7 +34,7 @@ def test_every_dockerfile_in_the_repository_is_an_image_of_the_build():
     assert on_disk == set(DOCKERFILES)
 
 
-def test_the_python_parts_are_targets_of_one_dockerfile_named_by_their_build_arguments():
+def test_the_python_parts_are_targets_of_one_dockerfile_named_by_their_build_arguments() -> None:
     assert {image.part for image in PYTHON_IMAGES} == {
         "users",
         "items",
@@ -50,7 +50,7 @@ def test_the_python_parts_are_targets_of_one_dockerfile_named_by_their_build_arg
 
 
 @pytest.mark.parametrize("dockerfile", DOCKERFILES)
-def test_bases_are_pinned_debian_images_with_a_stand_in(dockerfile):
+def test_bases_are_pinned_debian_images_with_a_stand_in(dockerfile) -> None:
     bases = dockerfiles.base_images(ROOT / dockerfile)
 
     assert bases
@@ -63,7 +63,7 @@ def test_bases_are_pinned_debian_images_with_a_stand_in(dockerfile):
 
 
 @pytest.mark.parametrize("dockerfile", DOCKERFILES)
-def test_images_run_as_a_fixed_non_root_user_with_an_exec_form_command(dockerfile):
+def test_images_run_as_a_fixed_non_root_user_with_an_exec_form_command(dockerfile) -> None:
     text = (ROOT / dockerfile).read_text()
     users = re.findall(r"^USER (\d+):(\d+)$", text, re.MULTILINE)
 
@@ -74,7 +74,7 @@ def test_images_run_as_a_fixed_non_root_user_with_an_exec_form_command(dockerfil
 
 
 @pytest.mark.parametrize("part", ["users", "items", "tasks", "worker", "loadtest"])
-def test_python_images_log_json_lines_even_on_a_terminal(part):
+def test_python_images_log_json_lines_even_on_a_terminal(part) -> None:
     # LOG_FORMAT=auto would write console lines under `podman run -t` or `kubectl run
     # -it`; a container's log goes to machines, whoever is watching.
     image = next(image for image in IMAGES if image.part == part)
@@ -83,7 +83,7 @@ def test_python_images_log_json_lines_even_on_a_terminal(part):
     assert environment["LOG_FORMAT"] == "json"
 
 
-def test_the_build_context_leaves_local_state_out():
+def test_the_build_context_leaves_local_state_out() -> None:
     ignored = set((ROOT / ".dockerignore").read_text().split())
 
     for path in ("**/.venv", ".data", ".git", "reports", "**/__pycache__", "**/tests"):
@@ -123,7 +123,7 @@ def _builder(image) -> dockerfiles.Stage:
 
 
 @pytest.mark.parametrize("image", PYTHON_IMAGES, ids=lambda image: image.part)
-def test_images_copy_every_workspace_member_their_package_needs_and_no_other(image):
+def test_images_copy_every_workspace_member_their_package_needs_and_no_other(image) -> None:
     # The images copy workspace members one by one (so a change elsewhere keeps their
     # layers): a member newly added to a package's dependencies is easily forgotten, and
     # one no longer needed (the test harness, the cluster tooling) easily left in.
@@ -147,7 +147,9 @@ def test_images_copy_every_workspace_member_their_package_needs_and_no_other(ima
 
 @pytest.mark.parametrize("target", ["service", "dev"])
 @pytest.mark.parametrize("image", HTTP_SERVICES, ids=lambda image: image.part)
-def test_each_http_service_image_serves_its_own_app(image, target, monkeypatch):
+def test_each_http_service_image_serves_its_own_app(
+    image, target, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # One command for the three services: uvicorn takes the app from UVICORN_APP, which
     # the image sets from SERVICE, unless the command names one.
     dockerfile = ROOT / image.dockerfile

@@ -27,7 +27,7 @@ def demo_token(system) -> str:
     return system.login("demo@example.com", "demo-password")
 
 
-def test_users_image_creates_reads_and_refuses_bad_input(system):
+def test_users_image_creates_reads_and_refuses_bad_input(system) -> None:
     base = system.urls["users"]
     created = httpx.post(
         f"{base}/api/users",
@@ -40,7 +40,7 @@ def test_users_image_creates_reads_and_refuses_bad_input(system):
     assert_invalid(httpx.post(f"{base}/api/users", json={"name": "Ada", "admin": True}))
 
 
-def test_items_image_creates_reads_and_refuses_bad_input(system):
+def test_items_image_creates_reads_and_refuses_bad_input(system) -> None:
     base = system.urls["items"]
     headers = {"Authorization": f"Bearer {demo_token(system)}"}
     created = httpx.post(f"{base}/api/items", json={"title": "Brass lantern"}, headers=headers)
@@ -52,7 +52,7 @@ def test_items_image_creates_reads_and_refuses_bad_input(system):
     assert_problem(httpx.post(f"{base}/api/items", json={"title": "No token"}), 401)
 
 
-def test_tasks_image_creates_reads_and_refuses_bad_input(system):
+def test_tasks_image_creates_reads_and_refuses_bad_input(system) -> None:
     base = system.urls["tasks"]
     headers = {"Authorization": f"Bearer {demo_token(system)}"}
     created = httpx.post(f"{base}/sync/api/tasks", json={"title": "Water plants"}, headers=headers)
@@ -64,7 +64,7 @@ def test_tasks_image_creates_reads_and_refuses_bad_input(system):
     assert_invalid(httpx.post(f"{base}/api/tasks", json=bad_date, headers=headers))
 
 
-def test_worker_image_runs_a_job_submitted_through_the_tasks_image(system):
+def test_worker_image_runs_a_job_submitted_through_the_tasks_image(system) -> None:
     headers = {"Authorization": f"Bearer {demo_token(system)}"}
     job = {"kind": "reports.user_summary", "params": {"user_id": 1}}
     submitted = httpx.post(f"{system.urls['tasks']}/api/jobs", json=job, headers=headers)
@@ -95,7 +95,7 @@ def wait_until_ended(location: str, headers: dict, timeout: float = 60) -> dict:
     pytest.fail(f"the job never ended: {record}")
 
 
-def test_gateway_image_routes_to_the_service_images(system):
+def test_gateway_image_routes_to_the_service_images(system) -> None:
     gateway = system.urls["gateway"]
 
     users = httpx.get(f"{gateway}/api/users", params={"limit": 2})
@@ -114,7 +114,7 @@ def test_gateway_image_routes_to_the_service_images(system):
     assert '"service":"gateway"' in access[-1]
 
 
-def test_gateway_image_serves_the_api_document_and_its_ui_from_its_own_files(system):
+def test_gateway_image_serves_the_api_document_and_its_ui_from_its_own_files(system) -> None:
     gateway = system.urls["gateway"]
 
     document = httpx.get(f"{gateway}/openapi.json")
@@ -130,7 +130,7 @@ def test_gateway_image_serves_the_api_document_and_its_ui_from_its_own_files(sys
     assert_problem(httpx.post(f"{gateway}/openapi.json"), 405)
 
 
-def test_loadtest_image_runs_headless_through_the_gateway_without_failures(system):
+def test_loadtest_image_runs_headless_through_the_gateway_without_failures(system) -> None:
     command = ["locust", "-f", "locustfile.py", "--headless", "--only-summary"]
     command += ["--users", "4", "--spawn-rate", "4", "--run-time", "10s", "--accounts", "40"]
     command += ["--host", system.urls["gateway"], "UsersRead", "TasksCrud"]
@@ -145,7 +145,7 @@ def test_loadtest_image_runs_headless_through_the_gateway_without_failures(syste
     assert failures.startswith("0")
 
 
-def test_loadtest_image_serves_the_web_ui_by_default(tool, images):
+def test_loadtest_image_serves_the_web_ui_by_default(tool: str, images: dict[str, str]) -> None:
     web, metrics = free_port(), free_port()
     command = with_option(image_command(tool, images["loadtest"]), "--web-port", str(web))
     command = with_option(command, "--metrics-port", str(metrics))
@@ -179,7 +179,7 @@ def wait_for(url: str, container, status: int | None = None, timeout: float = 60
 
 
 @pytest.mark.parametrize("part", list(UIDS))
-def test_each_container_runs_as_its_non_root_user_on_a_read_only_root(system, part):
+def test_each_container_runs_as_its_non_root_user_on_a_read_only_root(system, part) -> None:
     container = system.containers[part]
 
     assert image_user(system.tool, system.images[part]) == f"{UIDS[part]}:{UIDS[part]}"
@@ -189,7 +189,9 @@ def test_each_container_runs_as_its_non_root_user_on_a_read_only_root(system, pa
 
 
 @pytest.mark.parametrize("part", PYTHON_PARTS)
-def test_python_images_carry_neither_uv_nor_a_compiler_nor_tests(tool, images, part):
+def test_python_images_carry_neither_uv_nor_a_compiler_nor_tests(
+    tool: str, images: dict[str, str], part
+) -> None:
     # The project's own tests stay out; what packages in the venv ship is theirs.
     probe = "command -v uv gcc cc; find /app -path /app/.venv -prune -o -name tests -print"
 
@@ -209,7 +211,7 @@ def test_python_images_carry_neither_uv_nor_a_compiler_nor_tests(tool, images, p
         ("gateway", "USERS_UPSTREAM", "missing USERS_UPSTREAM"),
     ],
 )
-def test_a_misconfigured_container_stops_at_once_with_one_line(system, part, unset, named):
+def test_a_misconfigured_container_stops_at_once_with_one_line(system, part, unset, named) -> None:
     env = {name: value for name, value in system.env[part].items() if name != unset}
     if part == "gateway":
         env[unset] = ""  # the image sets a default; an empty value is the mistake here
@@ -223,7 +225,7 @@ def test_a_misconfigured_container_stops_at_once_with_one_line(system, part, uns
     assert "Traceback" not in done.stdout + done.stderr
 
 
-def test_a_gateway_upstream_that_is_not_one_nginx_token_is_refused(system):
+def test_a_gateway_upstream_that_is_not_one_nginx_token_is_refused(system) -> None:
     env = system.env["gateway"] | {"ITEMS_UPSTREAM": "items:8000; return 200"}
 
     done = run_once(system.tool, system.images["gateway"], env=env, timeout=30)
@@ -233,7 +235,7 @@ def test_a_gateway_upstream_that_is_not_one_nginx_token_is_refused(system):
 
 
 @pytest.fixture
-def users_dev_image(tool, images) -> Iterator[str]:
+def users_dev_image(tool: str, images: dict[str, str]) -> Iterator[str]:
     """users' `dev` target (what skaffold dev deploys), under this run's tag."""
     tag = images["users"].rsplit(":", 1)[1] + "-dev"
     name = build(next(i for i in IMAGES if i.part == "users"), tag, tool, target="dev", log=None)
@@ -241,7 +243,9 @@ def users_dev_image(tool, images) -> Iterator[str]:
     subprocess.run([tool, "rmi", "--no-prune", name], capture_output=True, check=False)
 
 
-def test_the_dev_image_reloads_a_file_synced_the_way_skaffold_syncs(system, users_dev_image):
+def test_the_dev_image_reloads_a_file_synced_the_way_skaffold_syncs(
+    system, users_dev_image: str
+) -> None:
     port = free_port()
     command = with_option(image_command(system.tool, users_dev_image), "--host", "127.0.0.1")
     command = with_option(command, "--port", str(port))
@@ -289,7 +293,7 @@ def tar_of(files: dict[str, str]) -> bytes:
 
 # Last in this module: it stops the system's containers.
 @pytest.mark.parametrize("part", list(UIDS))
-def test_each_container_stops_within_ten_seconds_of_sigterm(system, part):
+def test_each_container_stops_within_ten_seconds_of_sigterm(system, part) -> None:
     stopped_within_ten_seconds_of_sigterm(system.containers[part])
 
 

@@ -66,7 +66,9 @@ def make(tools: Path, target: str, skaffold: str, contexts: str = "kind-pyservic
 
 @pytest.mark.parametrize("target", ["dev", "deploy"])
 @pytest.mark.parametrize("old", ["v2.18.3", "v2.17.0", "v1.39.2", "bleeding-edge"])
-def test_an_old_skaffold_stops_the_target_with_one_line_before_any_deploy(tools, target, old):
+def test_an_old_skaffold_stops_the_target_with_one_line_before_any_deploy(
+    tools: Path, target, old
+) -> None:
     done, calls = make(tools, target, old)
 
     assert done.returncode != 0
@@ -78,7 +80,7 @@ def test_an_old_skaffold_stops_the_target_with_one_line_before_any_deploy(tools,
 
 
 @pytest.mark.parametrize(("target", "command"), [("dev", "dev"), ("deploy", "run")])
-def test_the_target_deploys_to_the_kind_context_by_name(tools, target, command):
+def test_the_target_deploys_to_the_kind_context_by_name(tools: Path, target, command) -> None:
     done, calls = make(tools, target, MINIMUM, contexts="minikube kind-pyservices")
 
     assert done.returncode == 0, done.stderr
@@ -89,7 +91,7 @@ def test_the_target_deploys_to_the_kind_context_by_name(tools, target, command):
     ]
 
 
-def test_kube_context_names_another_and_profiles_compose(tools):
+def test_kube_context_names_another_and_profiles_compose(tools: Path) -> None:
     done, calls = make(
         tools, "dev", "v2.24.0", contexts="staging", KUBE_CONTEXT="staging", PROFILE="mysql,minimal"
     )
@@ -102,7 +104,7 @@ def test_kube_context_names_another_and_profiles_compose(tools):
     ]
 
 
-def test_a_context_that_does_not_exist_stops_the_target_before_any_deploy(tools):
+def test_a_context_that_does_not_exist_stops_the_target_before_any_deploy(tools: Path) -> None:
     done, calls = make(tools, "deploy", MINIMUM, contexts="minikube")
 
     assert done.returncode != 0

@@ -47,7 +47,7 @@ CLAIMS = {
 }
 
 
-def test_every_claim_of_the_comments_holds():
+def test_every_claim_of_the_comments_holds() -> None:
     text = comments()
     claimed = [word for word in CLAIMS if word.lower() in text.lower()]
 
@@ -56,7 +56,7 @@ def test_every_claim_of_the_comments_holds():
         assert CLAIMS[word](), f"kind-config.yaml mentions {word}, which the chart does not do"
 
 
-def test_the_forwarded_ports_are_skaffolds():
+def test_the_forwarded_ports_are_skaffolds() -> None:
     said = {int(port) for port in re.findall(r"\b(\d{4,5})\b", comments().split("127.0.0.1")[1])}
     forwarded = {
         forward["localPort"]
@@ -67,7 +67,7 @@ def test_the_forwarded_ports_are_skaffolds():
     assert said == forwarded
 
 
-def test_the_node_image_is_a_kubernetes_the_renders_are_validated_against():
+def test_the_node_image_is_a_kubernetes_the_renders_are_validated_against() -> None:
     nodes = yaml.safe_load(KIND.read_text())["nodes"]
     versions = {re.search(r"kindest/node:v(\d+\.\d+)\.", n["image"])[1] for n in nodes}
 

@@ -118,14 +118,14 @@ def schema() -> dict:
     return json.loads(SCHEMA.read_text())
 
 
-def test_skaffold_yaml_is_the_two_configs_of_the_current_schema(schema):
+def test_skaffold_yaml_is_the_two_configs_of_the_current_schema(schema: dict) -> None:
     assert list(CONFIGS) == ["app", "load"]
     for document in CONFIGS.values():
         assert document["apiVersion"] == "skaffold/v4beta14"
         jsonschema.validate(document, schema)
 
 
-def test_the_schema_check_refuses_a_misspelled_field(schema):
+def test_the_schema_check_refuses_a_misspelled_field(schema: dict) -> None:
     broken = copy.deepcopy(CONFIGS["app"])
     broken["build"]["artifacts"][0]["dockerfil"] = "containers/python.Dockerfile"
 
@@ -133,19 +133,19 @@ def test_the_schema_check_refuses_a_misspelled_field(schema):
         jsonschema.validate(broken, schema)
 
 
-def test_the_schema_kept_here_is_the_official_one():
+def test_the_schema_kept_here_is_the_official_one() -> None:
     if not OFFICIAL_SCHEMA.exists():
         pytest.skip(f"{OFFICIAL_SCHEMA} is not on this machine to compare with")
     assert SCHEMA.read_bytes() == OFFICIAL_SCHEMA.read_bytes()
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=variant_id)
-def test_every_variant_validates(schema, variant):
+def test_every_variant_validates(schema: dict, variant) -> None:
     jsonschema.validate(resolved(variant[0], *variant[1]), schema)
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=variant_id)
-def test_every_artifact_is_an_image_of_the_build_and_what_the_chart_receives(variant):
+def test_every_artifact_is_an_image_of_the_build_and_what_the_chart_receives(variant) -> None:
     config = resolved(variant[0], *variant[1])
     (release,) = config["deploy"]["helm"]["releases"]
     handed = release["setValueTemplates"]
@@ -166,7 +166,9 @@ def test_every_artifact_is_an_image_of_the_build_and_what_the_chart_receives(var
 
 
 @pytest.mark.parametrize("config", list(CONFIGS))
-def test_the_images_skaffold_hands_over_are_the_ones_every_container_of_their_part_runs(config):
+def test_the_images_skaffold_hands_over_are_the_ones_every_container_of_their_part_runs(
+    config,
+) -> None:
     release = resolved(config)["deploy"]["helm"]["releases"][0]
     built = {
         key: f"registry.example/{key.rsplit('.', 1)[1]}:skaffold-tag"
@@ -179,7 +181,7 @@ def test_the_images_skaffold_hands_over_are_the_ones_every_container_of_their_pa
     assert set(built.values()) <= used
 
 
-def test_file_sync_puts_each_changed_file_where_the_dev_image_serves_and_reloads_it():
+def test_file_sync_puts_each_changed_file_where_the_dev_image_serves_and_reloads_it() -> None:
     dev = resolved("app", "dev")
     synced_artifacts = [a for a in dev["build"]["artifacts"] if "sync" in a]
     assert {a["image"] for a in synced_artifacts} == {
@@ -220,7 +222,9 @@ def dev_stage(dockerfile: Path, args: dict[str, str]) -> dict:
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=variant_id)
-def test_every_file_an_artifacts_dockerfile_copies_exists_under_its_build_arguments(variant):
+def test_every_file_an_artifacts_dockerfile_copies_exists_under_its_build_arguments(
+    variant,
+) -> None:
     # skaffold lists what an artifact watches from every COPY of its Dockerfile, in
     # every stage whatever the target, its buildArgs expanded, and refuses to build
     # when one matches no file ("file pattern ... must match at least one file"): a
@@ -232,7 +236,7 @@ def test_every_file_an_artifacts_dockerfile_copies_exists_under_its_build_argume
             assert list(ROOT.glob(source)), f"{artifact['image']}: {source} matches no file"
 
 
-def test_the_chart_runs_the_dev_images_own_command():
+def test_the_chart_runs_the_dev_images_own_command() -> None:
     """The dev image's CMD (uvicorn --reload) runs only if the chart sets none."""
     rendered = template([chart_dir() / "ci" / "app-values.yaml"])
     for document in rendered:
@@ -248,7 +252,7 @@ def test_the_chart_runs_the_dev_images_own_command():
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=variant_id)
-def test_every_release_renders_valid_objects(variant):
+def test_every_release_renders_valid_objects(variant) -> None:
     config = resolved(variant[0], *variant[1])
     for release in config["deploy"]["helm"]["releases"]:
         assert release["chartPath"] == "charts/pyservices"
@@ -260,7 +264,7 @@ def test_every_release_renders_valid_objects(variant):
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=variant_id)
-def test_every_forwarded_port_is_a_port_of_a_service_of_that_release(variant):
+def test_every_forwarded_port_is_a_port_of_a_service_of_that_release(variant) -> None:
     config = resolved(variant[0], *variant[1])
     (release,) = config["deploy"]["helm"]["releases"]
     services = {
@@ -286,13 +290,13 @@ def ports_in_notes() -> dict[str, int]:
     }
 
 
-def test_the_app_forwards_the_ui_ports_and_the_load_config_the_locust_ui():
+def test_the_app_forwards_the_ui_ports_and_the_load_config_the_locust_ui() -> None:
     forwarded = {f["localPort"] for c in CONFIGS for f in resolved(c)["portForward"]}
 
     assert forwarded == {8080, 3000, 9090, 16686, 8089}
 
 
-def test_the_apps_prometheus_scrapes_the_locust_of_the_load_release():
+def test_the_apps_prometheus_scrapes_the_locust_of_the_load_release() -> None:
     app_values = yaml.safe_load((chart_dir() / "ci" / "app-values.yaml").read_text())
     (job,) = app_values["prometheus"]["extraScrapeJobs"]
     load_release = resolved("load")["deploy"]["helm"]["releases"][0]
@@ -303,7 +307,7 @@ def test_the_apps_prometheus_scrapes_the_locust_of_the_load_release():
     assert services[job["service"]]["spec"].get("clusterIP") == "None"  # one A record per pod
 
 
-def test_both_releases_share_one_namespace_that_enforces_the_restricted_profile():
+def test_both_releases_share_one_namespace_that_enforces_the_restricted_profile() -> None:
     namespace = yaml.safe_load((ROOT / "k8s" / "namespace.yaml").read_text())
     releases = [r for c in CONFIGS for r in resolved(c)["deploy"]["helm"]["releases"]]
 
@@ -313,7 +317,7 @@ def test_both_releases_share_one_namespace_that_enforces_the_restricted_profile(
         kubernetes_validate.validate(namespace, version, strict=True)
 
 
-def test_the_verify_stage_runs_the_smoke_job_with_the_load_configs_image():
+def test_the_verify_stage_runs_the_smoke_job_with_the_load_configs_image() -> None:
     load = resolved("load")
     (case,) = load["verify"]
     manifest = ROOT / case["executionMode"]["kubernetesCluster"]["jobManifestPath"]
@@ -331,7 +335,7 @@ def test_the_verify_stage_runs_the_smoke_job_with_the_load_configs_image():
     assert (ROOT / "loadtest" / "src" / "loadtest" / "smoke.py").is_file()
 
 
-def test_the_smoke_job_is_valid_and_restricted():
+def test_the_smoke_job_is_valid_and_restricted() -> None:
     job = smoke_job("elsewhere", "registry.example/loadtest:1", "http://gw:8080", seconds=3)
 
     assert job["metadata"]["namespace"] == "elsewhere"
@@ -345,7 +349,7 @@ def test_the_smoke_job_is_valid_and_restricted():
         kubernetes_validate.validate(job, version, strict=True)
 
 
-def test_the_kind_cluster_is_the_one_the_kind_profile_activates_on():
+def test_the_kind_cluster_is_the_one_the_kind_profile_activates_on() -> None:
     kind = yaml.safe_load((ROOT / "k8s" / "kind-config.yaml").read_text())
 
     assert kind["kind"] == "Cluster"
@@ -366,7 +370,7 @@ def test_the_kind_cluster_is_the_one_the_kind_profile_activates_on():
     ("target", "tool"),
     [("kind-up", "kind"), ("kind-down", "kind"), ("dev", "skaffold"), ("deploy", "skaffold")],
 )
-def test_a_cluster_target_without_its_tool_says_where_to_get_it(target, tool):
+def test_a_cluster_target_without_its_tool_says_where_to_get_it(target, tool) -> None:
     bare = "/usr/bin:/bin"
     if shutil.which(tool, path=bare):
         pytest.skip(f"{tool} is installed in {bare}")
@@ -383,7 +387,7 @@ def test_a_cluster_target_without_its_tool_says_where_to_get_it(target, tool):
     assert f"{tool} not found: install it from https://" in done.stderr
 
 
-def test_cluster_smoke_without_kubectl_says_where_to_get_it(tmp_path):
+def test_cluster_smoke_without_kubectl_says_where_to_get_it(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "clusterkit.cluster_smoke"],
         env={"PATH": str(tmp_path)},
@@ -417,7 +421,7 @@ def value_file(profile: str) -> str:
 
 
 @pytest.mark.parametrize("pair", COMPOSED, ids="+".join)
-def test_value_set_profiles_compose_each_adding_its_file(pair):
+def test_value_set_profiles_compose_each_adding_its_file(pair) -> None:
     (release,) = resolved("app", "kind", "dev", *pair)["deploy"]["helm"]["releases"]
 
     assert release["valuesFiles"] == [value_file("app"), *map(value_file, pair)]
@@ -431,14 +435,14 @@ def test_value_set_profiles_compose_each_adding_its_file(pair):
 
 
 @pytest.mark.parametrize("pair", [("postgres", "mysql"), ("mysql", "postgres")], ids="+".join)
-def test_contradicting_value_set_profiles_are_refused_by_the_chart(pair):
+def test_contradicting_value_set_profiles_are_refused_by_the_chart(pair) -> None:
     (release,) = resolved("app", *pair)["deploy"]["helm"]["releases"]
 
     with pytest.raises(RenderError, match="neither installed"):
         render(release)
 
 
-def test_every_patch_adds_to_the_one_release_of_its_config():
+def test_every_patch_adds_to_the_one_release_of_its_config() -> None:
     for config, document in CONFIGS.items():
         releases = document["deploy"]["helm"]["releases"]
         for profile in document.get("profiles", []):

@@ -10,13 +10,14 @@ import pytest
 
 from devstack.layout import repo_root
 from loadtest.accounts import AccountPool
+from testkit.processes import SpawnUvicorn
 
 
 class LocustLikeClient:
     """The one call the pool makes of Locust's client, over httpx: importing locust here
     would monkey-patch this test process with gevent."""
 
-    def __init__(self, base_url: str):
+    def __init__(self, base_url: str) -> None:
         self._http = httpx.Client(base_url=base_url)
 
     def post(self, path: str, *, data: str, headers: dict, name: str) -> httpx.Response:
@@ -34,7 +35,9 @@ def database_backend() -> str:
 
 
 @pytest.fixture
-def users_with_a_tight_limit(fresh_database_url, spawn_uvicorn, jwt_private_key) -> str:
+def users_with_a_tight_limit(
+    fresh_database_url: str, spawn_uvicorn: SpawnUvicorn, jwt_private_key: str
+) -> str:
     seed = [sys.executable, "-m", "users_service.seed", "--count", "6"]
     subprocess.run(seed, env={"DATABASE_URL": fresh_database_url}, check=True, timeout=120)
     return spawn_uvicorn(
@@ -46,8 +49,8 @@ def users_with_a_tight_limit(fresh_database_url, spawn_uvicorn, jwt_private_key)
 
 
 def test_refused_logins_wait_and_their_users_share_a_logged_in_account(
-    users_with_a_tight_limit,
-):
+    users_with_a_tight_limit: str,
+) -> None:
     client = LocustLikeClient(users_with_a_tight_limit)
     pool = AccountPool(4)
 

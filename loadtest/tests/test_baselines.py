@@ -27,6 +27,7 @@ from tasks_service.app import create_tasks_app
 from tasks_service.models import Task
 from tasks_service.settings import TasksSettings
 from testkit.databases import migrate
+from testkit.keys import MintToken
 from users_service.app import create_users_app
 from users_service.models import User
 from users_service.settings import UsersSettings
@@ -124,7 +125,7 @@ async def test_each_baseline_answers_its_services_items(
     server_urls: dict[str, str],
     jwt_private_key: str,
     jwt_public_key: str,
-    mint_token,
+    mint_token: MintToken,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     server_kind, model, rows, path, baselines = CASES[service]

@@ -7,7 +7,7 @@ from loadtest.bench import parse_args
 from loadtest.conditions import NO_FAULT, Condition
 
 
-def test_without_the_axis_the_run_is_as_before():
+def test_without_the_axis_the_run_is_as_before() -> None:
     args = parse_args([])
 
     assert args.scenario == "UsersRead"
@@ -15,7 +15,7 @@ def test_without_the_axis_the_run_is_as_before():
     assert args.conditions == [NO_FAULT]
 
 
-def test_the_axis_makes_the_conditions_and_measures_items_owners():
+def test_the_axis_makes_the_conditions_and_measures_items_owners() -> None:
     args = parse_args(["--upstream-latency", "100,0,20", "--slow-statement", "50"])
 
     assert args.scenario == "ItemsOwners"
@@ -28,7 +28,7 @@ def test_the_axis_makes_the_conditions_and_measures_items_owners():
     ]
 
 
-def test_a_scenario_of_items_may_be_chosen_and_an_external_system_named():
+def test_a_scenario_of_items_may_be_chosen_and_an_external_system_named() -> None:
     external = ["--gateway", "http://127.0.0.1:9", "--databases", "split"]
     external += ["--redis-url", "redis://127.0.0.1:9/0"]
     args = parse_args(["--scenario", "ItemsMixed", "--slow-statement", "50", *external])
@@ -76,7 +76,9 @@ def test_a_scenario_of_items_may_be_chosen_and_an_external_system_named():
         "seed-only",
     ],
 )
-def test_what_cannot_be_measured_is_refused_with_the_reason(arguments, says, capsys):
+def test_what_cannot_be_measured_is_refused_with_the_reason(
+    arguments, says, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(SystemExit) as exited:
         parse_args(arguments)
 

@@ -21,7 +21,7 @@ USERS = 7
 
 
 @pytest.fixture
-def bench_urls(server_urls, monkeypatch):
+def bench_urls(server_urls: dict[str, str], monkeypatch: pytest.MonkeyPatch):
     """users' bench database on Postgres and tasks' on MariaDB, as the ceiling has them,
     under names of this test's own; dropped after."""
     monkeypatch.setenv("BENCH_USERS", str(USERS))
@@ -44,7 +44,7 @@ def count(url: str, table: str) -> int:
         engine.dispose()
 
 
-def test_missing_bench_data_is_seeded_once_saying_so_first(bench_urls):
+def test_missing_bench_data_is_seeded_once_saying_so_first(bench_urls) -> None:
     out = io.StringIO()
 
     ensure_bench_data(bench_urls, out)
@@ -62,7 +62,7 @@ def test_missing_bench_data_is_seeded_once_saying_so_first(bench_urls):
     assert count(bench_urls["users"], "users") == USERS + 1
 
 
-def test_a_database_created_but_never_migrated_is_seeded(bench_urls):
+def test_a_database_created_but_never_migrated_is_seeded(bench_urls) -> None:
     create_database(bench_urls["users"], bench_urls["users"].rsplit("/", 1)[1])
 
     ensure_bench_data({"users": bench_urls["users"]}, io.StringIO())
@@ -70,7 +70,7 @@ def test_a_database_created_but_never_migrated_is_seeded(bench_urls):
     assert has_rows(bench_urls["users"], "users")
 
 
-def test_a_server_that_does_not_answer_stops_the_run_with_one_line():
+def test_a_server_that_does_not_answer_stops_the_run_with_one_line() -> None:
     closed = f"postgresql://postgres@127.0.0.1:{free_port()}/users_bench"
 
     with pytest.raises(SystemExit) as stopped:
@@ -82,7 +82,7 @@ def test_a_server_that_does_not_answer_stops_the_run_with_one_line():
     assert "POSTGRES_URL" in message
 
 
-def test_bench_databases_are_every_service_database_with_the_suffix():
+def test_bench_databases_are_every_service_database_with_the_suffix() -> None:
     urls = bench_database_urls("mysql://root@127.0.0.1:3306/")
 
     assert urls == {
@@ -99,7 +99,7 @@ def test_bench_databases_are_every_service_database_with_the_suffix():
         pytest.param(["-m", "loadtest.bench", "--seed-only"], id="seed-bench"),
     ],
 )
-def test_without_a_database_server_the_benchmarks_stop_first_with_one_line(argv):
+def test_without_a_database_server_the_benchmarks_stop_first_with_one_line(argv) -> None:
     """The bench data is their first step: nothing else starts (no wrk, no app)."""
     closed = free_port()
     env = {

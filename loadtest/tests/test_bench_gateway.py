@@ -5,17 +5,21 @@ import json
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import redis
 
+from devstack.servers import RedisServer
 from servicecontracts.faults import fault_key
 from testkit.local_stack import LocalStack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 
 
-def test_a_running_system_is_measured_in_both_modes(local_stack: LocalStack, tmp_path):
+def test_a_running_system_is_measured_in_both_modes(
+    local_stack: LocalStack, tmp_path: Path
+) -> None:
     command = [sys.executable, "-m", "loadtest.bench", "--gateway", local_stack.gateway_url]
     command += ["--databases", "split", "--concurrency", "1,2", "--seconds", "5"]
     command += ["--warmup", "2", "--out", str(tmp_path)]
@@ -35,8 +39,8 @@ def test_a_running_system_is_measured_in_both_modes(local_stack: LocalStack, tmp
 
 
 def test_the_fault_axis_writes_each_cells_fault_and_clears_it_at_the_end(
-    local_stack: LocalStack, own_redis, tmp_path
-):
+    local_stack: LocalStack, own_redis: RedisServer, tmp_path: Path
+) -> None:
     """The faults go to a Redis of the test's own (the local stack's services do not read
     it): what is checked is what the bench writes, cell by cell, from Redis's own record
     of every change to the keys (keyspace notifications, buffered until read)."""
@@ -75,8 +79,8 @@ def test_the_fault_axis_writes_each_cells_fault_and_clears_it_at_the_end(
 
 
 def test_a_bench_stopped_in_a_faulted_cell_clears_the_fault(
-    local_stack: LocalStack, own_redis, tmp_path
-):
+    local_stack: LocalStack, own_redis: RedisServer, tmp_path: Path
+) -> None:
     """SIGTERM (or Ctrl-C) while users' fault is on: the bench deletes it, then exits."""
     client = redis.Redis.from_url(own_redis.url, decode_responses=True)
     client.config_set("notify-keyspace-events", "K$")  # string writes: set
@@ -114,7 +118,7 @@ def test_a_bench_stopped_in_a_faulted_cell_clears_the_fault(
     ],
     ids=["split-without-gateway", "two-labels", "seed-only"],
 )
-def test_what_does_not_fit_together_is_refused(arguments):
+def test_what_does_not_fit_together_is_refused(arguments) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "loadtest.bench", *arguments],
         capture_output=True,

@@ -2,6 +2,8 @@
 user of a run sends from one address, as fast as the system answers, so any limit would
 be what they measure. (The chart's side: charts/tests/test_gateway_edge.py.)"""
 
+from pathlib import Path
+
 from devstack.gateway import Gateway
 from devstack.gateway_edge import CLIENT_LIMITS_FILE, EdgeSettings
 from loadtest.bench import system_environment
@@ -14,7 +16,7 @@ LIMITED = {
 }
 
 
-def test_the_system_the_bench_starts_has_no_client_limits(tmp_path):
+def test_the_system_the_bench_starts_has_no_client_limits(tmp_path: Path) -> None:
     environ = system_environment({"PATH": "/usr/bin:/bin", **LIMITED})
     upstreams = dict.fromkeys(("users", "items", "tasks"), "127.0.0.1:18000")
 
@@ -29,7 +31,7 @@ def test_the_system_the_bench_starts_has_no_client_limits(tmp_path):
     assert environ["GATEWAY_PORT"] != environ["PROMETHEUS_PORT"]
 
 
-def test_make_runs_gateway_which_locust_drives_has_none_by_default():
+def test_make_runs_gateway_which_locust_drives_has_none_by_default() -> None:
     # `make loadtest-ui` and the smoke check aim Locust at `make run`'s gateway.
     settings = EdgeSettings.from_environ({})
 

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.timeout(120)
 
 @pytest.mark.e2e
 @pytest.mark.parametrize("mode", ["async", "sync"])
-def test_the_walk_passes_through_the_gateway(local_stack: LocalStack, mode: str):
+def test_the_walk_passes_through_the_gateway(local_stack: LocalStack, mode: str) -> None:
     # Register, log in, read me; item: create, read, list; task: create, done, list; a
     # job: submit, read until it ended; three deletes and the refused login.
     assert walk(local_stack.gateway_url, mode) >= 15
@@ -36,7 +36,7 @@ def gateway_without_services() -> Iterator[str]:
             yield gateway.url
 
 
-def test_a_documented_problem_fails_the_step_that_got_it(gateway_without_services: str):
+def test_a_documented_problem_fails_the_step_that_got_it(gateway_without_services: str) -> None:
     with pytest.raises(CheckFailed, match=r"^register: expected 201 UserPrivate, got 502 Bad"):
         walk(gateway_without_services, "async")
 
@@ -62,6 +62,6 @@ def teapot() -> Iterator[str]:
         server.server_close()
 
 
-def test_an_answer_the_document_does_not_describe_fails_the_walk(teapot: str):
+def test_an_answer_the_document_does_not_describe_fails_the_walk(teapot: str) -> None:
     with pytest.raises(CheckFailed, match="does not describe: Unexpected status code: 418"):
         walk(teapot, "sync")

@@ -96,14 +96,14 @@ def outside_parts(page: str) -> str:
     return page
 
 
-def test_the_real_page_has_one_part_of_each_kind():
+def test_the_real_page_has_one_part_of_each_kind() -> None:
     page = (ROOT / "docs" / PAGE).read_text()
     for kind in KINDS:
         assert page.count(f"<!-- docs-report:{kind} -->") == 1
         assert page.count(f"<!-- /docs-report:{kind} -->") == 1
 
 
-def test_a_bench_run_replaces_its_part_and_no_other(docs: Path, tmp_path: Path):
+def test_a_bench_run_replaces_its_part_and_no_other(docs: Path, tmp_path: Path) -> None:
     before = (docs / PAGE).read_text()
     folder = bench_folder(tmp_path / "reports", CELLS)
 
@@ -132,7 +132,7 @@ def test_a_bench_run_replaces_its_part_and_no_other(docs: Path, tmp_path: Path):
     assert every_link_resolves(docs, bench)
 
 
-def test_a_fault_axis_run_goes_into_the_fault_part(docs: Path, tmp_path: Path):
+def test_a_fault_axis_run_goes_into_the_fault_part(docs: Path, tmp_path: Path) -> None:
     before = (docs / PAGE).read_text()
     folder = bench_folder(tmp_path / "reports", FAULT_CELLS)
     assert read_report(folder).kind == "faults"
@@ -147,7 +147,7 @@ def test_a_fault_axis_run_goes_into_the_fault_part(docs: Path, tmp_path: Path):
     assert every_link_resolves(docs, faults)
 
 
-def test_a_ceiling_run_goes_into_the_ceiling_part(docs: Path, tmp_path: Path):
+def test_a_ceiling_run_goes_into_the_ceiling_part(docs: Path, tmp_path: Path) -> None:
     folder = ceiling_folder(tmp_path / "reports")
     stored = json.loads((folder / "ceiling.json").read_text())
     assert stored["machine"] == "Linux x86_64, 2 cores"
@@ -165,7 +165,7 @@ def test_a_ceiling_run_goes_into_the_ceiling_part(docs: Path, tmp_path: Path):
     assert (docs / ASSETS / "ceiling" / "ceiling.json").is_file()
 
 
-def test_a_second_run_replaces_the_first_and_its_plots(docs: Path, tmp_path: Path):
+def test_a_second_run_replaces_the_first_and_its_plots(docs: Path, tmp_path: Path) -> None:
     publish(bench_folder(tmp_path / "reports", FAULT_CELLS), docs)
     first = sorted(p.name for p in (docs / ASSETS / "faults").iterdir())
     (docs / ASSETS / "faults" / "an-older-plot.png").write_bytes(b"")
@@ -183,7 +183,9 @@ def test_a_second_run_replaces_the_first_and_its_plots(docs: Path, tmp_path: Pat
     assert sorted(p.name for p in (docs / ASSETS / "faults").iterdir()) == first
 
 
-def test_a_folder_without_a_report_is_refused_in_one_line(docs: Path, tmp_path: Path, capsys):
+def test_a_folder_without_a_report_is_refused_in_one_line(
+    docs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     empty = tmp_path / "reports" / "20261207-184000"
     empty.mkdir(parents=True)
 
@@ -194,7 +196,7 @@ def test_a_folder_without_a_report_is_refused_in_one_line(docs: Path, tmp_path: 
     assert "holds no report.md" in error
 
 
-def test_a_page_without_the_part_is_refused(docs: Path, tmp_path: Path):
+def test_a_page_without_the_part_is_refused(docs: Path, tmp_path: Path) -> None:
     (docs / PAGE).write_text("# Load tests\n")
     with pytest.raises(ReportError, match="no part <!-- docs-report:ceiling -->"):
         publish(ceiling_folder(tmp_path / "reports"), docs)

@@ -2,9 +2,11 @@
 names of the test's own: each condition writes or deletes each key, and leaving the
 switch deletes them, however it is left."""
 
+import httpx
 import pytest
 import redis
 
+from devstack.servers import RedisServer
 from loadtest.conditions import NO_FAULT, Condition
 from loadtest.fault_switch import switched_faults
 from servicecontracts.faults import Fault, fault_key
@@ -14,7 +16,7 @@ STATEMENT = "bench-test-statement"
 
 
 @pytest.fixture
-def client(own_redis):
+def client(own_redis: RedisServer):
     with redis.Redis.from_url(own_redis.url) as connection:
         yield connection
 
@@ -28,7 +30,9 @@ def switch(redis_url: str):
     return switched_faults(redis_url, upstream=UPSTREAM, statement=STATEMENT, settle_seconds=0)
 
 
-def test_each_cell_writes_its_condition_and_clears_the_rest(own_redis, client):
+def test_each_cell_writes_its_condition_and_clears_the_rest(
+    own_redis: RedisServer, client: httpx.AsyncClient
+) -> None:
     with switch(own_redis.url) as faults:
         faults.apply(Condition(upstream_latency_ms=100))
         assert fault_of(client, UPSTREAM) == Fault(latency_ms=100)
@@ -42,7 +46,9 @@ def test_each_cell_writes_its_condition_and_clears_the_rest(own_redis, client):
         assert client.exists(fault_key(UPSTREAM), fault_key(STATEMENT)) == 0
 
 
-def test_a_key_cleared_by_someone_else_is_back_at_the_next_cell(own_redis, client):
+def test_a_key_cleared_by_someone_else_is_back_at_the_next_cell(
+    own_redis: RedisServer, client: httpx.AsyncClient
+) -> None:
     with switch(own_redis.url) as faults:
         faults.apply(Condition(upstream_latency_ms=20))
         client.delete(fault_key(UPSTREAM))
@@ -51,7 +57,9 @@ def test_a_key_cleared_by_someone_else_is_back_at_the_next_cell(own_redis, clien
 
 
 @pytest.mark.parametrize("stop", [RuntimeError, KeyboardInterrupt])
-def test_the_faults_are_cleared_at_the_end_even_on_error_or_ctrl_c(own_redis, client, stop):
+def test_the_faults_are_cleared_at_the_end_even_on_error_or_ctrl_c(
+    own_redis: RedisServer, client: httpx.AsyncClient, stop
+) -> None:
     client.set(fault_key("someone-else"), Fault(latency_ms=5).model_dump_json())
 
     def a_run_that_stops() -> None:

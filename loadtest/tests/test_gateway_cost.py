@@ -6,6 +6,7 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -44,7 +45,7 @@ def upstream() -> Iterator[str]:
     server.server_close()
 
 
-def test_the_bytes_of_each_answer_are_counted_as_received(upstream, tmp_path):
+def test_the_bytes_of_each_answer_are_counted_as_received(upstream: str, tmp_path: Path) -> None:
     identity, level_1, level_6 = measure(upstream, "/api/users", 5, 2, tmp_path)
 
     assert identity.body_bytes == len(PAGE)
@@ -54,7 +55,7 @@ def test_the_bytes_of_each_answer_are_counted_as_received(upstream, tmp_path):
         assert packed.wire_bytes < identity.wire_bytes
 
 
-def test_a_gzip_answer_is_read_whole_through_its_chunks(upstream, tmp_path):
+def test_a_gzip_answer_is_read_whole_through_its_chunks(upstream: str, tmp_path: Path) -> None:
     case = next(c for c in CASES if c.accept_encoding)
     with gateway_for(case, upstream, tmp_path) as gateway:
         client = RawClient(gateway.listen)
@@ -68,7 +69,9 @@ def test_a_gzip_answer_is_read_whole_through_its_chunks(upstream, tmp_path):
     assert workers  # nginx's workers, whose CPU time is what is read
 
 
-def test_the_command_prints_one_row_per_answer(upstream, capsys):
+def test_the_command_prints_one_row_per_answer(
+    upstream: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["--upstream", upstream, "--requests", "3", "--rounds", "1"]) == 0
 
     rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]

@@ -44,7 +44,7 @@ def collect(
     probe.callback("stop", {"generation": generation, "collected": 1, "uncollectable": 0})
 
 
-def test_collections_are_counted_by_generation_with_their_pauses_and_cpu(clocks):
+def test_collections_are_counted_by_generation_with_their_pauses_and_cpu(clocks) -> None:
     wall, cpu, _ = clocks
     probe = probe_on(clocks)
     collect(probe, clocks, 0, 0.001, 0.001)
@@ -65,7 +65,7 @@ def test_collections_are_counted_by_generation_with_their_pauses_and_cpu(clocks)
     assert figures.max_pause_ms == pytest.approx(50.0)
 
 
-def test_a_window_counts_from_its_start_only(clocks):
+def test_a_window_counts_from_its_start_only(clocks) -> None:
     wall, cpu, _ = clocks
     probe = probe_on(clocks)
     collect(probe, clocks, 2, 0.5, 0.5)  # the warm-up's
@@ -82,7 +82,7 @@ def test_a_window_counts_from_its_start_only(clocks):
     assert (figures.pause_seconds, figures.gc_cpu_seconds) == pytest.approx((0.004, 0.002))
 
 
-def test_a_collection_across_the_window_start_counts_its_part_inside(clocks):
+def test_a_collection_across_the_window_start_counts_its_part_inside(clocks) -> None:
     wall, _, thread_cpu = clocks
     probe = probe_on(clocks)
     probe.callback("start", {"generation": 2})
@@ -99,18 +99,18 @@ def test_a_collection_across_the_window_start_counts_its_part_inside(clocks):
     assert figures.gc_cpu_seconds == pytest.approx(0.005)
 
 
-def test_a_stop_without_its_start_is_ignored(clocks):
+def test_a_stop_without_its_start_is_ignored(clocks) -> None:
     probe = probe_on(clocks)
     probe.callback("stop", {"generation": 0})
     assert probe.figures().collections == (0, 0, 0)
 
 
-def test_no_cpu_time_is_no_share():
+def test_no_cpu_time_is_no_share() -> None:
     figures = GcFigures(0.0, 0.0, (0, 0, 0), 0.0, 0.0, 0.0)
     assert figures.gc_percent == 0.0
 
 
-def test_figures_survive_their_file(tmp_path: Path):
+def test_figures_survive_their_file(tmp_path: Path) -> None:
     figures = GcFigures(2.0, 1.5, (120, 11, 1), 0.03, 0.04, 0.02)
     write_figures(figures, tmp_path / "gc.json")
     assert read_figures(tmp_path / "gc.json") == figures
@@ -118,7 +118,7 @@ def test_figures_survive_their_file(tmp_path: Path):
 
 
 @pytest.mark.timeout(60)
-def test_the_probe_counts_the_collections_of_a_real_server(tmp_path: Path):
+def test_the_probe_counts_the_collections_of_a_real_server(tmp_path: Path) -> None:
     port = free_port()
     uvicorn = ["--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
     uvicorn += ["--app-dir", str(Path(__file__).parent), "gc_app:app"]

@@ -9,6 +9,7 @@ import time
 import urllib.request
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import psutil
@@ -53,7 +54,7 @@ def total_requests(scraped: dict[str, list]) -> float:
     return sum(s.value for s in scraped["locust_requests_total"])
 
 
-def test_a_run_exports_its_stats_while_it_runs(local_stack: LocalStack, tmp_path):
+def test_a_run_exports_its_stats_while_it_runs(local_stack: LocalStack, tmp_path: Path) -> None:
     port = free_port()
     scrapes = []
     scrapes_with_a_stalled_client = []
@@ -118,7 +119,7 @@ def test_a_run_exports_its_stats_while_it_runs(local_stack: LocalStack, tmp_path
             assert cumulative[-1] == (float("inf"), counts[key]), key
 
 
-def test_no_metrics_port_when_the_option_is_zero(local_stack: LocalStack, tmp_path):
+def test_no_metrics_port_when_the_option_is_zero(local_stack: LocalStack, tmp_path: Path) -> None:
     gateway_port = urlsplit(local_stack.gateway_url).port
     with ThreadPoolExecutor(1) as background:
         running = background.submit(

@@ -1,6 +1,7 @@
 """The report from a fixed set of cells, checked number by number."""
 
 import json
+from pathlib import Path
 
 from loadtest.cells import Cell
 from loadtest.report import async_wins_from, render_markdown, series, write_report
@@ -41,14 +42,14 @@ CELLS = [
 ]
 
 
-def test_async_wins_from_the_first_level_with_meaningful_numbers():
+def test_async_wins_from_the_first_level_with_meaningful_numbers() -> None:
     assert async_wins_from(CELLS, "postgres") == 16
     assert async_wins_from(CELLS, "mysql") == 16  # 4 is generator-bound: not counted
     assert async_wins_from(CELLS, "other") is None  # a tie is no win
     assert async_wins_from(CELLS, "absent") is None
 
 
-def test_the_markdown_holds_every_cell_and_the_verdicts():
+def test_the_markdown_holds_every_cell_and_the_verdicts() -> None:
     text = render_markdown(CELLS, title="users read", machine="2 cores")
     lines = text.splitlines()
     assert lines[0] == "# users read"
@@ -67,7 +68,7 @@ def test_the_markdown_holds_every_cell_and_the_verdicts():
     )
 
 
-def test_series_are_one_sorted_line_per_mode_and_database():
+def test_series_are_one_sorted_line_per_mode_and_database() -> None:
     lines = series(CELLS, "rps")
     assert list(lines) == [
         "async / mysql",
@@ -81,7 +82,7 @@ def test_series_are_one_sorted_line_per_mode_and_database():
     assert lines["sync / mysql"] == [(4, 200.0), (16, 400.0)]
 
 
-def test_the_report_folder_has_the_report_plots_and_raw_data(tmp_path):
+def test_the_report_folder_has_the_report_plots_and_raw_data(tmp_path: Path) -> None:
     write_report(CELLS, tmp_path, title="users read", machine="2 cores")
 
     assert (tmp_path / "report.md").read_text().startswith("# users read")
@@ -96,7 +97,7 @@ def test_the_report_folder_has_the_report_plots_and_raw_data(tmp_path):
     assert len(rows) == len(CELLS) + 1
 
 
-def test_memory_above_the_target_is_flagged():
+def test_memory_above_the_target_is_flagged() -> None:
     memory = {"postgres": {"users": 92.4, "worker": 151.0}, "mysql": {"users": 88.0}}
     lines = render_markdown(CELLS, title="t", machine="m", memory=memory).splitlines()
     assert "| database | users | worker |" in lines

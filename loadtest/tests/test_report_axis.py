@@ -3,6 +3,7 @@ condition with today's table, verdicts and plots, and per database the sentence 
 says where async wins and by how much."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -58,7 +59,7 @@ CELLS = [
 ]
 
 
-def test_ratios_count_only_levels_with_both_modes_and_a_generator_that_kept_up():
+def test_ratios_count_only_levels_with_both_modes_and_a_generator_that_kept_up() -> None:
     assert ratios(CELLS, "postgres", UPSTREAM_100) == [(1, 1.0), (64, 3.1)]
     assert ratios(CELLS, "mysql", UPSTREAM_100) == [(1, 1.0)]
     assert ratios([*CELLS, cell("async", "mysql", 16, 50.0)], "mysql", NO_FAULT) == [
@@ -68,7 +69,7 @@ def test_ratios_count_only_levels_with_both_modes_and_a_generator_that_kept_up()
     assert ratios(pair("x", 4, 10.0, 0.0), "x", NO_FAULT) == []  # sync served nothing
 
 
-def test_the_lead_per_condition_is_the_largest_ratio_in_axis_order():
+def test_the_lead_per_condition_is_the_largest_ratio_in_axis_order() -> None:
     assert leads(CELLS, "postgres") == [
         Lead(NO_FAULT, 64, 1.4),
         Lead(UPSTREAM_100, 64, 3.1),
@@ -82,7 +83,7 @@ def test_the_lead_per_condition_is_the_largest_ratio_in_axis_order():
     ]
 
 
-def test_the_sentence_says_where_async_wins_most_then_each_other_condition():
+def test_the_sentence_says_where_async_wins_most_then_each_other_condition() -> None:
     assert lead_sentence("postgres", leads(CELLS, "postgres")) == (
         "On postgres, async serves 3.10× the requests per second of sync with 100 ms "
         "upstream latency, at 64 users; with no fault, 1.40× (64 users); with slow "
@@ -95,7 +96,7 @@ def test_the_sentence_says_where_async_wins_most_then_each_other_condition():
     )
 
 
-def test_the_sentence_says_so_when_async_never_wins_or_nothing_compares():
+def test_the_sentence_says_so_when_async_never_wins_or_nothing_compares() -> None:
     behind = [*pair("other", 1, 9.0, 10.0), *pair("other", 1, 5.0, 5.0, UPSTREAM_100)]
     assert lead_sentence("other", leads(behind, "other")) == (
         "On other, async serves no more requests per second than sync under any condition: "
@@ -107,7 +108,7 @@ def test_the_sentence_says_so_when_async_never_wins_or_nothing_compares():
     )
 
 
-def test_the_lead_series_is_one_line_per_database_and_condition():
+def test_the_lead_series_is_one_line_per_database_and_condition() -> None:
     lines = lead_series(CELLS)
     assert list(lines) == [
         ("mysql", NO_FAULT),
@@ -120,7 +121,7 @@ def test_the_lead_series_is_one_line_per_database_and_condition():
     assert lines["postgres", UPSTREAM_100] == [(1, 1.0), (64, pytest.approx(3.1))]
 
 
-def test_the_markdown_has_the_sentences_then_a_section_per_condition():
+def test_the_markdown_has_the_sentences_then_a_section_per_condition() -> None:
     text = render_markdown(CELLS, title="items owners", machine="2 cores")
     lines = text.splitlines()
 
@@ -149,12 +150,12 @@ def test_the_markdown_has_the_sentences_then_a_section_per_condition():
     assert "throughput.png" not in text
 
 
-def test_a_run_without_faults_is_no_axis():
+def test_a_run_without_faults_is_no_axis() -> None:
     assert has_axis(CELLS)
     assert not has_axis([c for c in CELLS if c.condition == NO_FAULT])
 
 
-def test_the_report_folder_has_a_plot_pair_per_condition_and_the_lead(tmp_path):
+def test_the_report_folder_has_a_plot_pair_per_condition_and_the_lead(tmp_path: Path) -> None:
     write_report(CELLS, tmp_path, title="items owners", machine="2 cores")
 
     for name in ("no-fault", "upstream-100ms", "statement-50ms"):

@@ -2,6 +2,8 @@
 mode and in both side by side: no failure, and every step shows up under its own
 request name, which says its mode."""
 
+from pathlib import Path
+
 import pytest
 
 from loadtest.headless import run_headless
@@ -34,7 +36,9 @@ STEPS = {
 
 @pytest.mark.parametrize("mode", ["async", "sync"])
 @pytest.mark.parametrize("scenario", list(STEPS))
-def test_a_short_run_has_no_failures(local_stack: LocalStack, tmp_path, scenario, mode):
+def test_a_short_run_has_no_failures(
+    local_stack: LocalStack, tmp_path: Path, scenario, mode
+) -> None:
     run = run_headless(
         local_stack.gateway_url,
         scenario,
@@ -55,8 +59,8 @@ def test_a_short_run_has_no_failures(local_stack: LocalStack, tmp_path, scenario
 
 
 def test_both_modes_side_by_side_split_the_users_and_name_every_step_twice(
-    local_stack: LocalStack, tmp_path
-):
+    local_stack: LocalStack, tmp_path: Path
+) -> None:
     run = run_headless(
         local_stack.gateway_url,
         "UsersRead",

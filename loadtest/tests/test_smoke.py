@@ -19,7 +19,7 @@ def smoke(host: str) -> subprocess.CompletedProcess:
     return subprocess.run(command, capture_output=True, text=True, timeout=280, check=False)
 
 
-def test_a_working_system_passes_in_every_scenario_and_mode(local_stack: LocalStack):
+def test_a_working_system_passes_in_every_scenario_and_mode(local_stack: LocalStack) -> None:
     done = smoke(local_stack.gateway_url)
 
     assert done.returncode == 0, done.stdout + done.stderr[-3000:]
@@ -30,7 +30,7 @@ def test_a_working_system_passes_in_every_scenario_and_mode(local_stack: LocalSt
     assert all(line.endswith("ok") and int(line.split()[2]) > 0 for line in lines), lines
 
 
-def test_a_gateway_that_does_not_answer_fails_the_check():
+def test_a_gateway_that_does_not_answer_fails_the_check() -> None:
     done = smoke(f"http://127.0.0.1:{free_port()}")
 
     assert done.returncode == 1

@@ -5,6 +5,7 @@ edges (the browser test drives its forms)."""
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -21,13 +22,13 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 
 
 @pytest.fixture(scope="module")
-def fault_redis(tmp_path_factory) -> Iterator[str]:
+def fault_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with RedisServer(tmp_path_factory.mktemp("redis"), free_port()) as server:
         yield server.url
 
 
 @pytest.fixture(scope="module")
-def web_ui(fault_redis: str, tmp_path_factory) -> Iterator[WebUI]:
+def web_ui(fault_redis: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebUI]:
     with locust_web_ui(fault_redis, tmp_path_factory.mktemp("locust") / "locust.log") as ui:
         yield ui
 
@@ -40,7 +41,7 @@ def template_args(url: str) -> dict:
     return json.loads(found.group(1))
 
 
-def test_every_scenario_is_offered_and_users_read_alone_is_ticked(web_ui: WebUI):
+def test_every_scenario_is_offered_and_users_read_alone_is_ticked(web_ui: WebUI) -> None:
     args = template_args(web_ui.url)
 
     # The picker's rows come from `users`, its ticks from `available_user_classes`.
@@ -48,7 +49,9 @@ def test_every_scenario_is_offered_and_users_read_alone_is_ticked(web_ui: WebUI)
     assert args["available_user_classes"] == ["UsersRead"]
 
 
-def test_the_classes_named_on_the_command_line_are_the_ones_ticked(fault_redis, tmp_path):
+def test_the_classes_named_on_the_command_line_are_the_ones_ticked(
+    fault_redis: str, tmp_path: Path
+) -> None:
     with locust_web_ui(fault_redis, tmp_path / "locust.log", "Jobs", "ItemsMixed") as ui:
         args = template_args(ui.url)
 
@@ -56,7 +59,7 @@ def test_the_classes_named_on_the_command_line_are_the_ones_ticked(fault_redis, 
     assert args["available_user_classes"] == ["ItemsMixed", "Jobs"]
 
 
-def test_locusts_page_links_to_the_fault_panel(web_ui: WebUI):
+def test_locusts_page_links_to_the_fault_panel(web_ui: WebUI) -> None:
     page = httpx.get(web_ui.url, timeout=10).text
 
     assert 'id="fault-panel-link" href="./faults"' in page
@@ -64,7 +67,7 @@ def test_locusts_page_links_to_the_fault_panel(web_ui: WebUI):
 
 def test_blank_fields_are_zero_and_an_all_zero_fault_switches_it_off(
     web_ui: WebUI, fault_redis: str
-):
+) -> None:
     store = redis.Redis.from_url(fault_redis)
     form = {"service": "items", "action": "set", "latency_ms": ""}
 
@@ -77,7 +80,7 @@ def test_blank_fields_are_zero_and_an_all_zero_fault_switches_it_off(
     assert store.exists(fault_key("items")) == 0
 
 
-def test_an_unknown_service_is_refused(web_ui: WebUI, fault_redis: str):
+def test_an_unknown_service_is_refused(web_ui: WebUI, fault_redis: str) -> None:
     answer = httpx.post(f"{web_ui.url}/faults", data={"service": "billing", "latency_ms": "100"})
 
     assert answer.status_code == 404
@@ -85,7 +88,7 @@ def test_an_unknown_service_is_refused(web_ui: WebUI, fault_redis: str):
     assert redis.Redis.from_url(fault_redis).keys("faults:*") == []
 
 
-def test_a_redis_that_does_not_answer_is_said_so(tmp_path):
+def test_a_redis_that_does_not_answer_is_said_so(tmp_path: Path) -> None:
     absent = f"redis://127.0.0.1:{free_port()}/0"
     with locust_web_ui(absent, tmp_path / "locust.log") as ui:
         page = httpx.get(f"{ui.url}/faults", timeout=30)

@@ -3,6 +3,7 @@ user would: one scenario ticked, Start runs it alone, and the fault panel sets a
 service's fault, refuses a bad value and switches it off, checked in Redis."""
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -12,6 +13,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.wait import WebDriverWait
 
+from devstack.servers import RedisServer
 from loadtest.headless import SCENARIOS
 from servicecontracts.faults import Fault, fault_key
 
@@ -23,7 +25,7 @@ WAIT_SECONDS = 30  # an upper bound on a page or a run reacting, on a busy machi
 
 
 @pytest.fixture
-def web_ui(own_redis, tmp_path) -> Iterator[WebUI]:
+def web_ui(own_redis: RedisServer, tmp_path: Path) -> Iterator[WebUI]:
     with locust_web_ui(own_redis.url, tmp_path / "locust.log") as ui:
         yield ui
 
@@ -37,7 +39,7 @@ def checkbox_of(browser: WebDriver, scenario: str):
     return browser.find_element(By.XPATH, f"{row}//input[@type='checkbox']")
 
 
-def test_start_with_the_defaults_runs_users_read_alone(browser: WebDriver, web_ui: WebUI):
+def test_start_with_the_defaults_runs_users_read_alone(browser: WebDriver, web_ui: WebUI) -> None:
     browser.get(web_ui.url)
     wait(browser).until(lambda b: checkbox_of(b, "UsersRead"))
     ticked = {scenario: checkbox_of(browser, scenario).is_selected() for scenario in SCENARIOS}
@@ -61,8 +63,8 @@ def test_start_with_the_defaults_runs_users_read_alone(browser: WebDriver, web_u
 
 
 def test_the_fault_panel_sets_refuses_and_switches_off(
-    browser: WebDriver, web_ui: WebUI, own_redis
-):
+    browser: WebDriver, web_ui: WebUI, own_redis: RedisServer
+) -> None:
     store = redis.Redis.from_url(own_redis.url)
     browser.get(web_ui.url)
     wait(browser).until(expected_conditions.element_to_be_clickable((By.ID, "fault-panel-link")))

@@ -30,7 +30,7 @@ class PrometheusError(RuntimeError):
 class QueryError(PrometheusError):
     """Prometheus refused a query (`bad_data` for a syntax error); `str()` says why."""
 
-    def __init__(self, expr: str, error_type: str, error: str):
+    def __init__(self, expr: str, error_type: str, error: str) -> None:
         super().__init__(f"{error_type}: {error}")
         self.expr = expr
         self.error_type = error_type

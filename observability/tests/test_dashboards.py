@@ -39,17 +39,17 @@ def _content_panels(dashboard: dict) -> list[dict]:
     return [panel for panel in iter_panels(dashboard) if panel.get("type") != "row"]
 
 
-def test_the_four_dashboards_are_there():
+def test_the_four_dashboards_are_there() -> None:
     assert set(DASHBOARDS) == EXPECTED
 
 
 @pytest.mark.parametrize("path", sorted(DASHBOARDS_DIR.glob("*.json")), ids=lambda p: p.name)
-def test_valid_json(path):
+def test_valid_json(path) -> None:
     assert isinstance(json.loads(path.read_text()), dict)
 
 
 @pytest.mark.parametrize("stem", STEMS)
-def test_dashboard_model(stem: str):
+def test_dashboard_model(stem: str) -> None:
     dashboard = DASHBOARDS[stem]
     assert dashboard.get("id") is None, "no id: Grafana assigns it on import"
     assert dashboard["schemaVersion"] == 39
@@ -58,13 +58,13 @@ def test_dashboard_model(stem: str):
     assert dashboard.get("title")
 
 
-def test_uids_and_titles_are_unique():
+def test_uids_and_titles_are_unique() -> None:
     assert len({d["uid"] for d in DASHBOARDS.values()}) == len(DASHBOARDS)
     assert len({d["title"] for d in DASHBOARDS.values()}) == len(DASHBOARDS)
 
 
 @pytest.mark.parametrize("stem", STEMS)
-def test_panel_ids_are_unique(stem: str):
+def test_panel_ids_are_unique(stem: str) -> None:
     ids = [panel.get("id") for panel in iter_panels(DASHBOARDS[stem])]
     assert None not in ids
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
@@ -72,7 +72,7 @@ def test_panel_ids_are_unique(stem: str):
 
 
 @pytest.mark.parametrize("stem", STEMS)
-def test_every_panel_and_target_uses_the_prometheus_datasource(stem: str):
+def test_every_panel_and_target_uses_the_prometheus_datasource(stem: str) -> None:
     panels = list(iter_panels(DASHBOARDS[stem]))
     wrong = [
         f"panel {panel.get('title')!r}: {panel.get('datasource')}"
@@ -94,7 +94,7 @@ def test_every_panel_and_target_uses_the_prometheus_datasource(stem: str):
 
 
 @pytest.mark.parametrize("stem", STEMS)
-def test_every_panel_has_queries_and_a_unit(stem: str):
+def test_every_panel_has_queries_and_a_unit(stem: str) -> None:
     for panel in _content_panels(DASHBOARDS[stem]):
         assert panel.get("title"), f"panel {panel['id']} has no title"
         assert list(panel_targets({"panels": [panel]})), f"{panel['title']!r} has no query"
@@ -103,7 +103,7 @@ def test_every_panel_has_queries_and_a_unit(stem: str):
 
 
 @pytest.mark.parametrize("stem", STEMS)
-def test_target_ref_ids_are_unique_per_panel(stem: str):
+def test_target_ref_ids_are_unique_per_panel(stem: str) -> None:
     for panel in _content_panels(DASHBOARDS[stem]):
         refs = [target.get("refId") for target in panel.get("targets", [])]
         assert len(set(refs)) == len(refs), panel["title"]
@@ -129,7 +129,7 @@ def _assert_no_overlap(panels: list[dict]) -> None:
 
 
 @pytest.mark.parametrize("stem", STEMS)
-def test_grid_has_no_overlaps(stem: str):
+def test_grid_has_no_overlaps(stem: str) -> None:
     dashboard = DASHBOARDS[stem]
     _assert_no_overlap(dashboard["panels"])
     # A collapsed row keeps its panels inside, laid out below it for when it opens.
@@ -142,7 +142,7 @@ def test_grid_has_no_overlaps(stem: str):
 
 
 @pytest.mark.parametrize("stem", STEMS)
-def test_variables(stem: str):
+def test_variables(stem: str) -> None:
     dashboard = DASHBOARDS[stem]
     variables = template_variables(dashboard)
     used = set().union(*(used_variables(t["expr"]) for _, t in panel_targets(dashboard)))
@@ -163,13 +163,13 @@ def test_variables(stem: str):
         assert mode["includeAll"]
 
 
-def test_service_and_mode_where_they_apply():
+def test_service_and_mode_where_they_apply() -> None:
     for stem in ("services", "databases", "loadtest"):
         assert {"service", "mode"} <= set(template_variables(DASHBOARDS[stem])), stem
 
 
 @pytest.mark.parametrize("stem", STEMS)
-def test_multi_value_variables_are_matched_as_regexes(stem: str):
+def test_multi_value_variables_are_matched_as_regexes(stem: str) -> None:
     """`users|items` only works after `=~` (or `!~`), inside the quoted value."""
     dashboard = DASHBOARDS[stem]
     multi = {
@@ -192,7 +192,7 @@ def test_multi_value_variables_are_matched_as_regexes(stem: str):
 
 
 @pytest.mark.parametrize("stem", STEMS)
-def test_rates_use_the_rate_interval(stem: str):
+def test_rates_use_the_rate_interval(stem: str) -> None:
     """No literal windows: $__rate_interval (or $__range for totals over the range)."""
     wrong = [
         f"{panel['title']!r}: {target['expr']}"
@@ -205,7 +205,7 @@ def test_rates_use_the_rate_interval(stem: str):
 
 
 @pytest.mark.parametrize("stem", STEMS)
-def test_queries_use_catalogued_metrics(stem: str):
+def test_queries_use_catalogued_metrics(stem: str) -> None:
     known = known_series_names()
     unknown = [
         f"{title!r}: {name}"
@@ -217,7 +217,7 @@ def test_queries_use_catalogued_metrics(stem: str):
 
 
 @pytest.mark.parametrize("stem", STEMS)
-def test_every_query_evaluates(stem: str, prometheus_url: str):
+def test_every_query_evaluates(stem: str, prometheus_url: str) -> None:
     """Prometheus parses and runs each substituted query; with no data the result is
     empty, which is fine here, but a syntax error fails with the panel's title."""
     failures = []
@@ -230,7 +230,7 @@ def test_every_query_evaluates(stem: str, prometheus_url: str):
     assert not failures, "\n".join(failures)
 
 
-def test_prometheus_reports_a_syntax_error(prometheus_url: str):
+def test_prometheus_reports_a_syntax_error(prometheus_url: str) -> None:
     with pytest.raises(QueryError, match="bad_data"):
         instant_query(prometheus_url, "sum(rate(http_requests_total[1m])")
 
@@ -273,7 +273,7 @@ _NESTED = {
 }
 
 
-def test_panel_queries_substitutes_and_walks_rows():
+def test_panel_queries_substitutes_and_walks_rows() -> None:
     queries = panel_queries(_NESTED, {"service": ["users", "items"]}, rate_interval="2m")
     assert queries == [
         ("top", 'rate(a{service=~"users|items",mode=~"async|sync"}[2m])'),
@@ -282,7 +282,7 @@ def test_panel_queries_substitutes_and_walks_rows():
     ]
 
 
-def test_panel_queries_defaults_and_overrides():
+def test_panel_queries_defaults_and_overrides() -> None:
     queries = dict(panel_queries(_NESTED, {"mode": "sync", "__range": "15m"}))
     assert queries["top"] == 'rate(a{service=~".*",mode=~"sync"}[1m])'
     queries = panel_queries(_NESTED, {"service": "$__all"})
@@ -290,14 +290,14 @@ def test_panel_queries_defaults_and_overrides():
     assert queries[1][1] == 'increase(b{kind=~"flush.*"}[1h]) / 3600'
 
 
-def test_panel_queries_refuses_an_unknown_variable():
+def test_panel_queries_refuses_an_unknown_variable() -> None:
     dashboard = {"panels": [{"title": "t", "targets": [{"expr": "up{job=~'$nope'}"}]}]}
     with pytest.raises(KeyError, match="nope"):
         panel_queries(dashboard, {})
 
 
 @pytest.mark.parametrize("stem", STEMS)
-def test_nothing_is_left_to_substitute(stem: str):
+def test_nothing_is_left_to_substitute(stem: str) -> None:
     for title, expr in panel_queries(DASHBOARDS[stem], {}):
         assert "$" not in expr, f"{title!r}: {expr}"
         assert "[[" not in expr, f"{title!r}: {expr}"

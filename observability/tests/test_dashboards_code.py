@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PROMETHEUS_ANNOTATION_FIELDS = {"step", "titleFormat", "tagKeys", "useValueForTime"}
 
 
-def test_the_committed_dashboards_are_what_the_code_makes():
+def test_the_committed_dashboards_are_what_the_code_makes() -> None:
     differing = stale()
     assert not differing, (
         f"{differing} in observability/dashboards differ from what observability/src/"
@@ -42,7 +42,9 @@ def dashboards_copy(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_the_check_names_an_edited_a_missing_and_an_unknown_file(dashboards_copy: Path, capsys):
+def test_the_check_names_an_edited_a_missing_and_an_unknown_file(
+    dashboards_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     edited = dashboards_copy / "services.json"
     edited.write_text(edited.read_text().replace('"unit": "reqps"', '"unit": "ops"', 1))
     (dashboards_copy / "worker.json").unlink()
@@ -53,7 +55,7 @@ def test_the_check_names_an_edited_a_missing_and_an_unknown_file(dashboards_copy
     assert "services.json is not what the code makes" in capsys.readouterr().out
 
 
-def test_writing_makes_the_files_current_and_says_which_changed(dashboards_copy: Path):
+def test_writing_makes_the_files_current_and_says_which_changed(dashboards_copy: Path) -> None:
     edited = dashboards_copy / "databases.json"
     edited.write_text(edited.read_text().replace('"title": "Pool size"', '"title": "x"', 1))
 
@@ -80,13 +82,13 @@ def _without_prometheus_annotation_fields(dashboard: dict) -> dict:
 
 
 @pytest.mark.parametrize("path", sorted(DASHBOARDS_DIR.glob("*.json")), ids=lambda p: p.name)
-def test_every_field_is_one_of_grafanas_types(path: Path):
+def test_every_field_is_one_of_grafanas_types(path: Path) -> None:
     dashboard = json.loads(path.read_text())
 
     assert _through_grafanas_types(dashboard) == _without_prometheus_annotation_fields(dashboard)
 
 
-def test_a_field_grafana_does_not_know_is_caught():
+def test_a_field_grafana_does_not_know_is_caught() -> None:
     dashboard = json.loads((DASHBOARDS_DIR / "worker.json").read_text())
     dashboard["panels"][7]["options"]["legend"]["showAverage"] = True
 
@@ -128,7 +130,7 @@ def why_grafana_cannot_read(sdk_version: str, grafana_image: str, schema_version
     return ""
 
 
-def test_the_charts_grafana_reads_what_the_sdk_build_writes():
+def test_the_charts_grafana_reads_what_the_sdk_build_writes() -> None:
     values = yaml.safe_load((ROOT / "charts" / "pyservices" / "values.yaml").read_text())
     written = {
         json.loads(path.read_text())["schemaVersion"] for path in DASHBOARDS_DIR.glob("*.json")
@@ -152,7 +154,7 @@ def test_the_charts_grafana_reads_what_the_sdk_build_writes():
 )
 def test_a_build_the_charts_grafana_may_not_read_is_named(
     sdk_version, grafana_image, schema_version, reason
-):
+) -> None:
     found = why_grafana_cannot_read(sdk_version, grafana_image, schema_version)
 
     assert (reason in found) if reason else not found
@@ -173,7 +175,7 @@ def _graph(title: str, **options):
     return timeseries_panel(title, "d", "short", Query("up", "l"), **options)
 
 
-def test_a_line_shares_its_width_and_ids_run_in_order():
+def test_a_line_shares_its_width_and_ids_run_in_order() -> None:
     panels = _laid_out(
         Row("one", [[_stat("a"), _stat("b"), _stat("c")], [_graph("d")]]),
         Row("two", [[_graph("e"), _graph("f")]], collapsed=True),
@@ -192,7 +194,7 @@ def test_a_line_shares_its_width_and_ids_run_in_order():
     assert inside == [(7, 0, 14), (8, 12, 14)]
 
 
-def test_a_row_may_keep_the_ids_its_panels_had():
+def test_a_row_may_keep_the_ids_its_panels_had() -> None:
     panels = _laid_out(
         Row("new", [[_stat("a")]], first_id=21), Row("old", [[_stat("b")]], first_id=2)
     )
@@ -200,7 +202,7 @@ def test_a_row_may_keep_the_ids_its_panels_had():
     assert [p["id"] for p in panels] == [21, 22, 2, 3]
 
 
-def test_a_repeated_panel_takes_a_line_of_its_own():
+def test_a_repeated_panel_takes_a_line_of_its_own() -> None:
     repeated = _graph("r", repeat_per="mode")
     (_, panel) = _laid_out(Row("one", [[repeated]]))
     assert panel["gridPos"]["w"] == 12
@@ -212,7 +214,7 @@ def test_a_repeated_panel_takes_a_line_of_its_own():
         _laid_out(Row("one", [[_stat(str(n)) for n in range(5)]]))
 
 
-def test_the_readme_table_names_every_module_of_the_package():
+def test_the_readme_table_names_every_module_of_the_package() -> None:
     readme = (ROOT / "observability" / "README.md").read_text()
     table = readme[readme.index("| module | holds |") : readme.index("### Changing a dashboard")]
     named = set(re.findall(r"`(\w+)`", table.split("\n", 2)[2]))

@@ -46,7 +46,9 @@ def locust(local_stack: LocalStack, mode: str, tmp: Path, metrics_port: int | No
 
 
 @pytest.fixture(scope="module")
-def loaded_stack(local_stack: LocalStack, tmp_path_factory) -> Iterator[LocalStack]:
+def loaded_stack(
+    local_stack: LocalStack, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LocalStack]:
     """The stack under load in both modes; Locust's own metrics come from the async run."""
     tmp = tmp_path_factory.mktemp("dashboard-load")
     runs = [
@@ -80,7 +82,7 @@ def wait_for_traffic(local_stack: LocalStack) -> None:
     time.sleep(2 * local_stack.scrape_interval_seconds + 1)
 
 
-def test_every_panel_of_every_dashboard_returns_data(loaded_stack: LocalStack):
+def test_every_panel_of_every_dashboard_returns_data(loaded_stack: LocalStack) -> None:
     empty = []
     checked = 0
     for stem, dashboard in load_dashboards().items():
@@ -92,14 +94,14 @@ def test_every_panel_of_every_dashboard_returns_data(loaded_stack: LocalStack):
     assert empty == [], "panels without data:\n" + "\n".join(empty)
 
 
-def test_prometheus_scrapes_every_part_of_the_system(loaded_stack: LocalStack):
+def test_prometheus_scrapes_every_part_of_the_system(loaded_stack: LocalStack) -> None:
     up = query(loaded_stack.prometheus_url, "up")
     state = {sample["metric"]["job"]: sample["value"][1] for sample in up}
     assert set(state) >= SCRAPED_JOBS
     assert {job: state[job] for job in SCRAPED_JOBS} == dict.fromkeys(SCRAPED_JOBS, "1")
 
 
-def test_every_alert_rule_is_loaded_and_evaluates(loaded_stack: LocalStack):
+def test_every_alert_rule_is_loaded_and_evaluates(loaded_stack: LocalStack) -> None:
     expected = {
         rule["alert"]
         for group in yaml.safe_load(rules_file().read_text())["groups"]

@@ -40,22 +40,22 @@ def _cases() -> list[dict]:
     return [case for test in tests for case in test.get("alert_rule_test", [])]
 
 
-def test_promtool_checks_the_rules():
+def test_promtool_checks_the_rules() -> None:
     result = _promtool("check", "rules", RULES.name)
     assert result.returncode == 0, f"promtool check rules:\n{result.stdout}{result.stderr}"
 
 
-def test_promtool_unit_tests_pass():
+def test_promtool_unit_tests_pass() -> None:
     result = _promtool("test", "rules", RULES_TEST.name)
     assert result.returncode == 0, f"promtool test rules:\n{result.stdout}{result.stderr}"
 
 
-def test_the_unit_tests_load_the_rules():
+def test_the_unit_tests_load_the_rules() -> None:
     assert yaml.safe_load(RULES_TEST.read_text())["rule_files"] == [RULES.name]
 
 
 @pytest.mark.parametrize("alert", _alerts(), ids=lambda alert: alert["alert"])
-def test_every_alert_tells_how_bad_and_where_to_look(alert: dict):
+def test_every_alert_tells_how_bad_and_where_to_look(alert: dict) -> None:
     assert alert.get("labels", {}).get("severity") in SEVERITIES
     annotations = alert.get("annotations", {})
     assert annotations.get("summary"), "a one-line summary for the page"
@@ -65,14 +65,14 @@ def test_every_alert_tells_how_bad_and_where_to_look(alert: dict):
 
 
 @pytest.mark.parametrize("alert", _alerts(), ids=lambda alert: alert["alert"])
-def test_every_alert_is_tested_firing_and_not_firing(alert: dict):
+def test_every_alert_is_tested_firing_and_not_firing(alert: dict) -> None:
     cases = [case for case in _cases() if case["alertname"] == alert["alert"]]
     assert any(case.get("exp_alerts") for case in cases), "no case where it fires"
     assert any(not case.get("exp_alerts") for case in cases), "no case where it stays quiet"
 
 
 @pytest.mark.parametrize("alert", _alerts(), ids=lambda alert: alert["alert"])
-def test_alerts_use_catalogued_metrics(alert: dict):
+def test_alerts_use_catalogued_metrics(alert: dict) -> None:
     known = known_series_names()
     unknown = {name for name in metric_names(alert["expr"]) if not is_known(name, known)}
     assert not unknown, f"not in observability/README.md: {sorted(unknown)}"

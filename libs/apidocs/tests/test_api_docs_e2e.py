@@ -40,7 +40,7 @@ def served(gateway: httpx.Client) -> dict:
     return gateway.get("/openapi.json").raise_for_status().json()
 
 
-def test_the_gateway_serves_the_kept_document_as_json(gateway: httpx.Client):
+def test_the_gateway_serves_the_kept_document_as_json(gateway: httpx.Client) -> None:
     response = gateway.get("/openapi.json")
 
     assert response.status_code == 200
@@ -49,7 +49,9 @@ def test_the_gateway_serves_the_kept_document_as_json(gateway: httpx.Client):
     assert response.text == document_path().read_text()
 
 
-def test_it_is_what_the_running_services_answer_merged(local_stack: LocalStack, served: dict):
+def test_it_is_what_the_running_services_answer_merged(
+    local_stack: LocalStack, served: dict
+) -> None:
     live = {
         name: httpx.get(f"{url}/openapi.json", timeout=30).raise_for_status().json()
         for name, url in local_stack.service_urls.items()
@@ -65,7 +67,7 @@ def concrete(path: str) -> str:
 
 def test_every_path_reaches_its_service_which_allows_the_documented_methods(
     gateway: httpx.Client, served: dict
-):
+) -> None:
     for path, item in served["paths"].items():
         answer = gateway.options(concrete(path))
 
@@ -75,12 +77,14 @@ def test_every_path_reaches_its_service_which_allows_the_documented_methods(
 
 
 @pytest.mark.parametrize("path", ["/admin/fault", "/metrics", "/readyz"])
-def test_no_probe_metrics_or_admin_route_is_public(gateway: httpx.Client, served: dict, path):
+def test_no_probe_metrics_or_admin_route_is_public(
+    gateway: httpx.Client, served: dict, path
+) -> None:
     assert not [p for p in served["paths"] if p.startswith(("/admin", "/metrics", "/readyz"))]
     assert_problem(gateway.get(path), 404)
 
 
-def test_docs_is_swagger_ui_served_from_the_gateways_own_files(gateway: httpx.Client):
+def test_docs_is_swagger_ui_served_from_the_gateways_own_files(gateway: httpx.Client) -> None:
     page = gateway.get("/docs")
     assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
 
@@ -107,7 +111,7 @@ def click(browser: WebDriver, element: WebElement) -> None:
 
 def test_a_consumer_logs_in_and_calls_the_api_from_the_docs_page(
     browser: WebDriver, local_stack: LocalStack, served: dict
-):
+) -> None:
     """The first minutes in /docs: every operation listed, Authorize with the demo
     account (OAuth2 password form), then "Try it out" on GET /api/users/me."""
     wait = WebDriverWait(browser, WAIT_SECONDS)
@@ -140,7 +144,7 @@ def test_a_consumer_logs_in_and_calls_the_api_from_the_docs_page(
 @pytest.mark.parametrize("mode", ["async", "sync"])
 def test_schemathesis_through_the_gateway_finds_nothing(
     local_stack: LocalStack, tmp_path: Path, mode: str
-):
+) -> None:
     run = run_schemathesis(
         local_stack.gateway_url,
         mode=mode,

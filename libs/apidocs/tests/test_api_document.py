@@ -32,11 +32,13 @@ def operations(document: dict) -> list[tuple[str, str, dict]]:
     ]
 
 
-def test_the_kept_document_is_what_the_services_code_documents_now():
+def test_the_kept_document_is_what_the_services_code_documents_now() -> None:
     assert document_path().read_text() == render(), "gateway/openapi.json is stale: make openapi"
 
 
-def test_every_public_operation_of_every_service_is_in_it_exactly_once(services, kept):
+def test_every_public_operation_of_every_service_is_in_it_exactly_once(
+    services: dict[str, dict], kept: dict
+) -> None:
     merged = Counter((path, method) for path, method, _ in operations(kept))
     public = [
         (service, path, method, found)
@@ -53,7 +55,7 @@ def test_every_public_operation_of_every_service_is_in_it_exactly_once(services,
         assert kept["paths"][path][method] == public_operation(found), (service, path, method)
 
 
-def test_every_operation_documents_the_429_of_the_gateways_client_budgets(kept):
+def test_every_operation_documents_the_429_of_the_gateways_client_budgets(kept: dict) -> None:
     """A gateway with GATEWAY_READ_RATE or GATEWAY_WRITE_RATE set answers 429 on every
     API path (test_gateway_edge.py), so every operation says so: a client, the smoke
     check's walk included, then knows it as a Problem."""
@@ -62,7 +64,7 @@ def test_every_operation_documents_the_429_of_the_gateways_client_budgets(kept):
         assert "application/problem+json" in refused.get("content", {}), (path, method)
 
 
-def test_it_covers_the_whole_public_api_in_both_modes(kept):
+def test_it_covers_the_whole_public_api_in_both_modes(kept: dict) -> None:
     resources = {path.removeprefix("/sync").split("/")[2] for path in kept["paths"]}
     modes = {"sync" if path.startswith("/sync/") else "async" for path in kept["paths"]}
 
@@ -73,13 +75,13 @@ def test_it_covers_the_whole_public_api_in_both_modes(kept):
             assert kept["paths"][f"/sync{path}"].keys() == kept["paths"][path].keys(), path
 
 
-def test_no_probe_metrics_or_admin_path_is_in_it(kept):
+def test_no_probe_metrics_or_admin_path_is_in_it(kept: dict) -> None:
     private = ("/admin", "/metrics", "/healthz", "/readyz")
 
     assert not [path for path in kept["paths"] if path.startswith(private)]
 
 
-def test_operation_ids_and_schema_names_are_unique_and_every_reference_resolves(kept):
+def test_operation_ids_and_schema_names_are_unique_and_every_reference_resolves(kept: dict) -> None:
     ids = Counter(found["operationId"] for _, _, found in operations(kept))
     refs = set(json.dumps(kept).split('"$ref": "')[1:])
 
@@ -89,11 +91,11 @@ def test_operation_ids_and_schema_names_are_unique_and_every_reference_resolves(
         assert name in kept["components"][kind], ref
 
 
-def test_it_is_a_valid_openapi_3_1_document(kept):
+def test_it_is_a_valid_openapi_3_1_document(kept: dict) -> None:
     validate(kept)  # openapi-spec-validator: the 3.1 schema and its own checks
 
 
-def test_the_validator_refuses_a_broken_document(kept):
+def test_the_validator_refuses_a_broken_document(kept: dict) -> None:
     broken = json.loads(json.dumps(kept))
     broken["paths"]["/api/users"]["get"]["responses"]["200"] = {"content": "none"}
 

@@ -62,7 +62,7 @@ def items() -> dict:
     )
 
 
-def test_the_public_paths_of_every_service_are_merged_with_what_they_say():
+def test_the_public_paths_of_every_service_are_merged_with_what_they_say() -> None:
     merged = merge({"users": users(), "items": items()})
     create_item = merged["paths"]["/api/items"]["post"]
     own = items()["paths"]["/api/items"]["post"]
@@ -73,7 +73,7 @@ def test_the_public_paths_of_every_service_are_merged_with_what_they_say():
     assert merged["openapi"] == "3.1.0"
 
 
-def test_every_operation_documents_the_problems_the_gateway_answers_itself():
+def test_every_operation_documents_the_problems_the_gateway_answers_itself() -> None:
     documented = users()
     timeout = {"description": "the service's own words", "content": {}}
     documented["paths"]["/api/users"]["get"]["responses"]["504"] = timeout
@@ -88,7 +88,7 @@ def test_every_operation_documents_the_problems_the_gateway_answers_itself():
     assert "Problem" in merged["components"]["schemas"]
 
 
-def test_without_a_problem_schema_the_gateways_problems_cannot_be_documented():
+def test_without_a_problem_schema_the_gateways_problems_cannot_be_documented() -> None:
     bare = users()
     del bare["components"]["schemas"]["Problem"]
 
@@ -96,7 +96,7 @@ def test_without_a_problem_schema_the_gateways_problems_cannot_be_documented():
         merge({"users": bare})
 
 
-def test_probes_metrics_and_admin_routes_stay_out_with_what_only_they_use():
+def test_probes_metrics_and_admin_routes_stay_out_with_what_only_they_use() -> None:
     merged = merge({"users": users(), "items": items()})
 
     assert not [p for p in merged["paths"] if p.startswith(("/healthz", "/readyz", "/metrics"))]
@@ -104,20 +104,20 @@ def test_probes_metrics_and_admin_routes_stay_out_with_what_only_they_use():
     assert sorted(merged["components"]["schemas"]) == ["Page", "Problem", "UserRead"]
 
 
-def test_a_component_defined_alike_by_two_services_is_one():
+def test_a_component_defined_alike_by_two_services_is_one() -> None:
     merged = merge({"users": users(), "items": items()})
 
     assert merged["components"]["schemas"]["Problem"] == PROBLEM
     assert merged["components"]["securitySchemes"] == {"Bearer": BEARER}
 
 
-def test_a_security_scheme_no_public_operation_requires_is_left_out():
+def test_a_security_scheme_no_public_operation_requires_is_left_out() -> None:
     merged = merge({"users": users()})
 
     assert "securitySchemes" not in merged["components"]
 
 
-def test_a_component_two_services_define_differently_is_refused_not_renamed():
+def test_a_component_two_services_define_differently_is_refused_not_renamed() -> None:
     other = items()
     other["components"]["schemas"]["Problem"] = {"type": "object", "title": "Problem"}
 
@@ -125,7 +125,7 @@ def test_a_component_two_services_define_differently_is_refused_not_renamed():
         merge({"users": users(), "items": other})
 
 
-def test_a_path_two_services_serve_is_refused():
+def test_a_path_two_services_serve_is_refused() -> None:
     other = items()
     other["paths"]["/api/users"] = {"get": operation("list_users_of_items", ref("Problem"))}
 
@@ -133,7 +133,7 @@ def test_a_path_two_services_serve_is_refused():
         merge({"users": users(), "items": other})
 
 
-def test_an_operation_id_two_services_use_is_refused():
+def test_an_operation_id_two_services_use_is_refused() -> None:
     other = items()
     other["paths"]["/api/items"]["post"]["operationId"] = "list_users"
 
@@ -150,7 +150,7 @@ def test_an_operation_id_two_services_use_is_refused():
         ({"info": {"title": "items", "version": "0.2.0"}}, "different versions"),
     ],
 )
-def test_what_the_merge_cannot_carry_over_is_refused(change: dict, message: str):
+def test_what_the_merge_cannot_carry_over_is_refused(change: dict, message: str) -> None:
     other = copy.deepcopy(items()) | change
 
     with pytest.raises(MergeConflict, match=message):

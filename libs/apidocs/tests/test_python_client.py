@@ -10,7 +10,7 @@ from apidocs.openapi_merge import HTTP_METHODS
 from apidocs.python_client import files_of, generate, package_dir
 
 
-def test_the_checked_in_client_is_what_the_generator_makes_of_the_document(tmp_path: Path):
+def test_the_checked_in_client_is_what_the_generator_makes_of_the_document(tmp_path: Path) -> None:
     fresh = tmp_path / "pyservices_client"
     generate(document_path(), fresh)
 
@@ -21,7 +21,7 @@ def test_the_checked_in_client_is_what_the_generator_makes_of_the_document(tmp_p
     assert not stale, f"clients/python is stale (make client): {stale[:5]}"
 
 
-def test_every_operation_of_the_document_is_a_function_module_of_the_client():
+def test_every_operation_of_the_document_is_a_function_module_of_the_client() -> None:
     document = json.loads(document_path().read_text())
     # The generator's module names: operation ids with runs of underscores made one.
     operation_ids = {

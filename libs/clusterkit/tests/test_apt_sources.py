@@ -115,20 +115,20 @@ def ours(root: Path) -> set[tuple[str, str, str, str]]:
         ),
     ],
 )
-def test_sources_are_what_apt_reads(tmp_path, files):
+def test_sources_are_what_apt_reads(tmp_path: Path, files) -> None:
     root = machine(tmp_path, files)
 
     assert ours(root) == apts_reading(root)
 
 
-def test_the_mirror_is_the_first_archive_serving_the_suites_main(tmp_path):
+def test_the_mirror_is_the_first_archive_serving_the_suites_main(tmp_path: Path) -> None:
     root = machine(tmp_path, {"sources.list": ONE_LINE, "sources.list.d/security.sources": DEB822})
 
     assert mirror("bookworm", root) == ARCHIVE
     assert mirror("bookworm-security", root) == SECURITY
 
 
-def test_keyrings_are_the_files_named_for_each_source(tmp_path):
+def test_keyrings_are_the_files_named_for_each_source(tmp_path: Path) -> None:
     root = machine(tmp_path, {"sources.list": ONE_LINE, "sources.list.d/security.sources": DEB822})
 
     keyrings = {source.uris[0]: source.keyrings for source in sources(root)}
@@ -137,7 +137,7 @@ def test_keyrings_are_the_files_named_for_each_source(tmp_path):
     assert keyrings[SECURITY] == ("/usr/share/keyrings/debian-archive-keyring.gpg",)
 
 
-def test_a_suite_no_source_serves_is_one_line_naming_it(tmp_path):
+def test_a_suite_no_source_serves_is_one_line_naming_it(tmp_path: Path) -> None:
     root = machine(tmp_path, {"sources.list.d/security.sources": DEB822})
 
     with pytest.raises(NoSource, match="bookworm main"):
@@ -153,7 +153,7 @@ def test_a_suite_no_source_serves_is_one_line_naming_it(tmp_path):
     assert len(done.stderr.strip().splitlines()) == 1
 
 
-def test_the_module_runs_without_the_workspace(tmp_path):
+def test_the_module_runs_without_the_workspace(tmp_path: Path) -> None:
     """As .ci/podman-setup runs it: the machine's python3, no venv, no devstack import."""
     root = machine(tmp_path, {"sources.list": ONE_LINE})
     done = subprocess.run(
@@ -165,7 +165,7 @@ def test_the_module_runs_without_the_workspace(tmp_path):
     assert done.stdout == f"{ARCHIVE}\n"
 
 
-def test_podman_setup_takes_the_archive_from_the_machines_apt_sources():
+def test_podman_setup_takes_the_archive_from_the_machines_apt_sources() -> None:
     setup = (ROOT / ".ci" / "podman-setup").read_text()
     code = "\n".join(line for line in setup.splitlines() if not line.lstrip().startswith("#"))
 

@@ -44,7 +44,7 @@ def dockerfile(tmp_path: Path) -> Path:
     return path
 
 
-def test_build_arguments_expand_where_declared_and_a_builder_expands_them(dockerfile):
+def test_build_arguments_expand_where_declared_and_a_builder_expands_them(dockerfile: Path) -> None:
     by_name = {stage.name: stage for stage in dockerfiles.stages(dockerfile, {"PART": "users"})}
 
     builder = by_name["part-builder"]
@@ -53,11 +53,13 @@ def test_build_arguments_expand_where_declared_and_a_builder_expands_them(docker
     assert by_name["unrelated"].values("COPY") == ["parts/$PART /elsewhere"]  # not declared
 
 
-def test_an_argument_declared_without_a_value_expands_to_nothing(dockerfile):
+def test_an_argument_declared_without_a_value_expands_to_nothing(dockerfile: Path) -> None:
     assert "parts/ parts/" in dockerfiles.stages(dockerfile)[1].values("COPY")
 
 
-def test_a_target_runs_the_command_and_environment_of_the_stages_it_starts_from(dockerfile):
+def test_a_target_runs_the_command_and_environment_of_the_stages_it_starts_from(
+    dockerfile: Path,
+) -> None:
     args = {"PART": "items"}
 
     assert dockerfiles.command(dockerfile, "dev", args) == ["serve", "--port", "8000"]
@@ -74,12 +76,12 @@ def test_a_target_runs_the_command_and_environment_of_the_stages_it_starts_from(
     assert dockerfiles.target_chain(dockerfile)[-1].name == "unrelated"
 
 
-def test_what_the_file_copies_from_the_context_in_any_stage(dockerfile):
+def test_what_the_file_copies_from_the_context_in_any_stage(dockerfile: Path) -> None:
     sources = dockerfiles.copied_sources(dockerfile, {"PART": "tasks"})
 
     assert sources == ["pyproject.toml", "uv.lock", "parts/tasks", "entry.sh", "parts/$PART"]
 
 
-def test_base_images_leave_out_earlier_stages(dockerfile):
+def test_base_images_leave_out_earlier_stages(dockerfile: Path) -> None:
     assert dockerfiles.base_images(dockerfile) == ["python:3.11-slim", "python:3.11-slim"]
     assert dockerfiles.base_image(dockerfile, "dev") == "python:3.11-slim"

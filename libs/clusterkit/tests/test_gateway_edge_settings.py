@@ -7,6 +7,7 @@ import contextlib
 import io
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -44,7 +45,7 @@ def both_ways(tmp_path, settings: dict[str, str]) -> tuple[dict[str, str], dict[
     )
 
 
-def test_the_defaults_are_one_set(tmp_path):
+def test_the_defaults_are_one_set(tmp_path: Path) -> None:
     devstack, image = both_ways(tmp_path, {})
 
     assert devstack == image
@@ -79,13 +80,13 @@ def test_the_defaults_are_one_set(tmp_path):
         pytest.param(dict.fromkeys(DEFAULTS, ""), id="empty-is-the-default"),
     ],
 )
-def test_make_run_and_the_image_render_the_same(tmp_path, settings):
+def test_make_run_and_the_image_render_the_same(tmp_path: Path, settings) -> None:
     devstack, image = both_ways(tmp_path, settings)
 
     assert devstack == image
 
 
-def test_the_files_say_what_the_settings_say(tmp_path):
+def test_the_files_say_what_the_settings_say(tmp_path: Path) -> None:
     _, image = both_ways(
         tmp_path,
         {
@@ -131,7 +132,7 @@ def test_the_files_say_what_the_settings_say(tmp_path):
         ("GATEWAY_GZIP_LEVEL", "10"),
     ],
 )
-def test_a_bad_value_is_refused_with_one_line_both_ways(tmp_path, name, value):
+def test_a_bad_value_is_refused_with_one_line_both_ways(tmp_path: Path, name, value) -> None:
     with pytest.raises(EdgeSettingError) as refused:
         EdgeSettings.from_environ({name: value})
     assert str(refused.value).startswith(f"{name}: ")
@@ -143,7 +144,7 @@ def test_a_bad_value_is_refused_with_one_line_both_ways(tmp_path, name, value):
     assert len(str(stopped.value).splitlines()) == 1
 
 
-def test_the_image_stops_on_a_bad_value_before_nginx_runs(tmp_path):
+def test_the_image_stops_on_a_bad_value_before_nginx_runs(tmp_path: Path) -> None:
     # `true` stands in for nginx: it must not be reached.
     marker = tmp_path / "reached"
     environment = BASE | {"GATEWAY_CORS_ORIGINS": "app.example"}
@@ -159,7 +160,7 @@ def test_the_image_stops_on_a_bad_value_before_nginx_runs(tmp_path):
     assert not marker.exists()
 
 
-def test_make_run_refuses_a_bad_setting_before_anything_starts(tmp_path):
+def test_make_run_refuses_a_bad_setting_before_anything_starts(tmp_path: Path) -> None:
     environ = {
         "PATH": "/usr/bin:/bin",
         # Nothing answers here: had the stack gone that far, it would start a server.
@@ -175,7 +176,7 @@ def test_make_run_refuses_a_bad_setting_before_anything_starts(tmp_path):
     assert not (tmp_path / "data").exists()
 
 
-def test_the_rendered_config_passes_nginx_t_with_every_setting(tmp_path):
+def test_the_rendered_config_passes_nginx_t_with_every_setting(tmp_path: Path) -> None:
     settings = {
         "GATEWAY_CORS_ORIGINS": "https://app.example",
         "GATEWAY_READ_RATE": "5",

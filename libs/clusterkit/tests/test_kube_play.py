@@ -23,7 +23,7 @@ def changed(documents: list[dict], kind: str, name: str, change) -> list[dict]:
     return documents
 
 
-def test_the_smoke_values_give_a_render_podman_can_play(smoke_render):
+def test_the_smoke_values_give_a_render_podman_can_play(smoke_render: list[dict]) -> None:
     played = plan(smoke_render)
 
     components = {w.labels["app.kubernetes.io/component"] for w in played.workloads}
@@ -37,7 +37,9 @@ def test_the_smoke_values_give_a_render_podman_can_play(smoke_render):
     assert users.readiness == [("/readyz", 8000)]  # the wrapper waits for it itself
 
 
-def test_the_default_render_is_refused_for_its_statefulsets(helm_default_render):
+def test_the_default_render_is_refused_for_its_statefulsets(
+    helm_default_render: list[dict],
+) -> None:
     with pytest.raises(Unsupported, match="does not play a"):
         plan(helm_default_render)
 
@@ -66,15 +68,15 @@ def helm_default_render() -> list[dict]:
     ],
     ids=["replicas", "pull-always", "pvc"],
 )
-def test_what_podman_gets_wrong_is_refused(smoke_render, change, message):
+def test_what_podman_gets_wrong_is_refused(smoke_render: list[dict], change, message) -> None:
     documents = changed(smoke_render, "Deployment", "pyservices-users", change)
 
     with pytest.raises(Unsupported, match=message):
         plan(documents)
 
 
-def test_a_service_whose_port_is_not_its_target_is_refused(smoke_render):
-    def other_port(service):
+def test_a_service_whose_port_is_not_its_target_is_refused(smoke_render: list[dict]) -> None:
+    def other_port(service) -> None:
         service["spec"]["ports"][0]["port"] = 80
 
     documents = changed(smoke_render, "Service", "pyservices-users", other_port)
@@ -83,7 +85,9 @@ def test_a_service_whose_port_is_not_its_target_is_refused(smoke_render):
         plan(documents)
 
 
-def test_urls_are_completed_with_their_passwords_as_the_kubelet_would(smoke_render):
+def test_urls_are_completed_with_their_passwords_as_the_kubelet_would(
+    smoke_render: list[dict],
+) -> None:
     """podman leaves $(NAME) as it is; the wrapper expands it, into a secret of its own
     when a password went in, so no password shows in a pod's spec."""
     played = plan(smoke_render)
@@ -98,11 +102,11 @@ def test_urls_are_completed_with_their_passwords_as_the_kubelet_would(smoke_rend
     assert "$(" not in json.dumps(users.pod)
 
 
-def test_the_secrets_marked_keep_are_the_ones_an_uninstall_leaves(smoke_render):
+def test_the_secrets_marked_keep_are_the_ones_an_uninstall_leaves(smoke_render: list[dict]) -> None:
     assert plan(smoke_render).kept == {"pyservices-datastores", "pyservices-tokens"}
 
 
-def test_a_kept_secret_an_earlier_install_left_stands_for_the_rendered_one():
+def test_a_kept_secret_an_earlier_install_left_stands_for_the_rendered_one() -> None:
     """As on a cluster, where lookup renders the kept data again: the new render's own
     (new) values are not what the pods get."""
     kept = {"users-db-password": base64.b64encode(b"old").decode()}

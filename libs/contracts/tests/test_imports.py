@@ -29,7 +29,7 @@ def imported_packages(path: Path) -> set[str]:
     return packages
 
 
-def test_every_module_imports_only_the_standard_library_pydantic_and_sqlalchemy():
+def test_every_module_imports_only_the_standard_library_pydantic_and_sqlalchemy() -> None:
     allowed = set(sys.stdlib_module_names) | THIRD_PARTY | {"servicecontracts"}
     modules = sorted(PACKAGE.rglob("*.py"))
     assert len(modules) > 5
@@ -43,7 +43,7 @@ def test_every_module_imports_only_the_standard_library_pydantic_and_sqlalchemy(
     assert beyond == {}
 
 
-def test_the_check_sees_every_kind_of_import(tmp_path):
+def test_the_check_sees_every_kind_of_import(tmp_path: Path) -> None:
     module = tmp_path / "module.py"
     module.write_text(
         "import servicekit.models\nfrom users_service import schemas\n"
@@ -53,7 +53,7 @@ def test_the_check_sees_every_kind_of_import(tmp_path):
     assert imported_packages(module) == {"servicekit", "users_service", "items_service"}
 
 
-def test_the_distribution_requires_nothing_of_this_repository():
+def test_the_distribution_requires_nothing_of_this_repository() -> None:
     project = tomllib.loads((CONTRACTS / "pyproject.toml").read_text())["project"]
     names = {
         requirement.split(">")[0].split("=")[0].split("[")[0].strip()
@@ -73,7 +73,7 @@ print(json.dumps(sorted({name.partition(".")[0] for name in sys.modules})))
 """
 
 
-def test_importing_every_contract_loads_no_framework_and_nothing_of_the_repository():
+def test_importing_every_contract_loads_no_framework_and_nothing_of_the_repository() -> None:
     result = subprocess.run(
         [sys.executable, "-c", _LOADED], capture_output=True, text=True, check=True
     )

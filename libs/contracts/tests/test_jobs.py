@@ -5,17 +5,17 @@ from typing import get_args
 from servicecontracts.jobs import DIGEST, UNFINISHED, USER_SUMMARY, JobKind, JobStatus, jobs
 
 
-def test_unfinished_statuses_are_statuses_and_some_end():
+def test_unfinished_statuses_are_statuses_and_some_end() -> None:
     statuses = set(get_args(JobStatus))
 
     assert set(UNFINISHED) < statuses
 
 
-def test_every_status_fits_its_column():
+def test_every_status_fits_its_column() -> None:
     assert max(map(len, get_args(JobStatus))) <= jobs.c.status.type.length
 
 
-def test_every_kind_fits_its_column():
+def test_every_kind_fits_its_column() -> None:
     kinds = get_args(JobKind)
 
     assert kinds == (DIGEST, USER_SUMMARY)

@@ -144,7 +144,7 @@ def source_files() -> list[Path]:
     return sorted(path for folder in SOURCES for path in folder.rglob("*.py"))
 
 
-def test_the_contracts_declare_what_the_checks_look_for():
+def test_the_contracts_declare_what_the_checks_look_for() -> None:
     assert {"OwnerSummary", "TaskSummary", "PublicProfile", "DigestParams", "JobMessage"} <= set(
         CONTRACT_CLASSES
     )
@@ -153,14 +153,14 @@ def test_the_contracts_declare_what_the_checks_look_for():
     assert {"submitter_token", "auth:revocations", "items:views"} <= set(CONTRACT_STRINGS)
 
 
-def test_no_service_nor_servicekit_declares_what_a_contract_declares():
+def test_no_service_nor_servicekit_declares_what_a_contract_declares() -> None:
     files = source_files()
     assert len(files) > 50
 
     assert [found for path in files for found in trespasses(path)] == []
 
 
-def test_the_check_finds_every_kind_of_second_declaration(tmp_path):
+def test_the_check_finds_every_kind_of_second_declaration(tmp_path: Path) -> None:
     module = tmp_path / "copies.py"
     module.write_text(
         "from sqlalchemy import column, table\n"
@@ -210,7 +210,7 @@ def indexes(table: Table) -> set[tuple[object, ...]]:
 
 
 @pytest.mark.parametrize("name", sorted(CONTRACT_TABLES))
-def test_a_services_table_holds_the_contracts_columns_as_declared(name):
+def test_a_services_table_holds_the_contracts_columns_as_declared(name) -> None:
     contract = CONTRACT_TABLES[name]
     holders = [
         (service, metadata.tables[name])

@@ -10,14 +10,14 @@ from servicecontracts.storage import MAX_ID
 from servicekit.schemas import text
 
 
-def test_digest_data_is_text_by_the_rule_of_every_text_field():
+def test_digest_data_is_text_by_the_rule_of_every_text_field() -> None:
     # The contract cannot import servicekit; this holds its copy of the rule to the rule.
     schema = TypeAdapter(DigestData).json_schema()
 
     assert schema == TypeAdapter(text(MAX_DATA_CHARS)).json_schema()
 
 
-def test_a_whole_number_is_taken_however_json_writes_it():
+def test_a_whole_number_is_taken_however_json_writes_it() -> None:
     params = DigestParams.model_validate({"data": "x", "rounds": 2.0})
 
     assert (params.rounds, type(params.rounds)) == (2, int)
@@ -37,12 +37,12 @@ def test_a_whole_number_is_taken_however_json_writes_it():
         {"data": "x", "rounds": 1, "more": 1},
     ],
 )
-def test_digest_params_out_of_bounds_loosely_typed_or_unknown_are_refused(params):
+def test_digest_params_out_of_bounds_loosely_typed_or_unknown_are_refused(params) -> None:
     with pytest.raises(ValidationError):
         DigestParams.model_validate(params)
 
 
 @pytest.mark.parametrize("user_id", [0, MAX_ID + 1, "1", True, 1.5, None])
-def test_a_report_is_about_a_possible_user_id(user_id):
+def test_a_report_is_about_a_possible_user_id(user_id) -> None:
     with pytest.raises(ValidationError):
         ReportParams.model_validate({"user_id": user_id})

@@ -23,7 +23,7 @@ def name() -> str:
 
 
 @pytest.fixture(params=["postgres", "mysql"])
-def server_url(request) -> str:
+def server_url(request: pytest.FixtureRequest) -> str:
     return request.getfixturevalue(f"{request.param}_server_url")
 
 
@@ -43,7 +43,7 @@ def _execute(url: str, *statements: str) -> list:
         return list(cursor.fetchall())
 
 
-def test_create_and_drop_are_idempotent(server_url, name):
+def test_create_and_drop_are_idempotent(server_url: str, name: str) -> None:
     try:
         create_database(server_url, name)
         create_database(server_url, name)
@@ -56,7 +56,7 @@ def test_create_and_drop_are_idempotent(server_url, name):
     assert not database_exists(server_url, name)
 
 
-def test_has_rows(server_url, name):
+def test_has_rows(server_url: str, name: str) -> None:
     create_database(server_url, name)
     try:
         database_url = with_database(server_url, name)
@@ -68,7 +68,7 @@ def test_has_rows(server_url, name):
         drop_database(server_url, name)
 
 
-def test_mysql_database_is_utf8mb4_unicode(mysql_server_url, name):
+def test_mysql_database_is_utf8mb4_unicode(mysql_server_url: str, name: str) -> None:
     create_database(mysql_server_url, name)
     try:
         columns = "default_character_set_name, default_collation_name"
@@ -79,14 +79,14 @@ def test_mysql_database_is_utf8mb4_unicode(mysql_server_url, name):
         drop_database(mysql_server_url, name)
 
 
-def test_postgres_drop_disconnects_open_sessions(postgres_server_url, name):
+def test_postgres_drop_disconnects_open_sessions(postgres_server_url: str, name: str) -> None:
     create_database(postgres_server_url, name)
     with psycopg.connect(with_database(postgres_server_url, name)):
         drop_database(postgres_server_url, name)
     assert not database_exists(postgres_server_url, name)
 
 
-def test_postgres_create_from_the_url_of_that_database(postgres_server_url, name):
+def test_postgres_create_from_the_url_of_that_database(postgres_server_url: str, name: str) -> None:
     # `make run` hands over the service's own URL; it cannot connect there yet.
     database_url = with_database(postgres_server_url, name)
     create_database(database_url, name)
@@ -114,11 +114,11 @@ def test_postgres_create_from_the_url_of_that_database(postgres_server_url, name
         ),
     ],
 )
-def test_with_database_replaces_only_the_database(server_url, expected):
+def test_with_database_replaces_only_the_database(server_url: str, expected) -> None:
     assert with_database(server_url, "users") == expected
 
 
 @pytest.mark.parametrize("bad", ["", "users; DROP TABLE x", "a-b", "1users", "x" * 64, 'a"b'])
-def test_names_must_be_plain_identifiers(bad):
+def test_names_must_be_plain_identifiers(bad) -> None:
     with pytest.raises(ValueError, match="not a plain"):
         with_database("mysql://root@127.0.0.1:3306/", bad)

@@ -8,6 +8,7 @@ import subprocess
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -76,12 +77,12 @@ def upstreams() -> Iterator[dict[str, ThreadingHTTPServer]]:
 
 
 @pytest.fixture
-def upstream(upstreams) -> ThreadingHTTPServer:
+def upstream(upstreams: dict[str, ThreadingHTTPServer]) -> ThreadingHTTPServer:
     return upstreams["users"]
 
 
 @pytest.fixture
-def gateway(tmp_path, upstreams) -> Iterator[Gateway]:
+def gateway(tmp_path: Path, upstreams: dict[str, ThreadingHTTPServer]) -> Iterator[Gateway]:
     addresses = {name: address(server) for name, server in upstreams.items()}
     with Gateway(tmp_path / "gateway", f"127.0.0.1:{free_port()}", addresses) as running:
         yield running
@@ -116,14 +117,14 @@ def assert_problem(response: http.client.HTTPResponse, body: bytes, status: int)
 # --- the template --------------------------------------------------------------------
 
 
-def test_render_fills_every_placeholder(tmp_path):
+def test_render_fills_every_placeholder(tmp_path: Path) -> None:
     template = tmp_path / "t.conf"
     template.write_text("listen ${GATEWAY_LISTEN};\n# server ${LATER_UPSTREAM};\nset $x 1;\n")
     rendered = render(template, {"GATEWAY_LISTEN": "127.0.0.1:8080"})
     assert rendered == "listen 127.0.0.1:8080;\n# server ${LATER_UPSTREAM};\nset $x 1;\n"
 
 
-def test_render_names_every_missing_variable(tmp_path):
+def test_render_names_every_missing_variable(tmp_path: Path) -> None:
     template = tmp_path / "t.conf"
     template.write_text("${B_VALUE} ${A_VALUE} ${C_VALUE}\n")
     with pytest.raises(TemplateError, match=r"no value for A_VALUE, B_VALUE$"):
@@ -131,14 +132,14 @@ def test_render_names_every_missing_variable(tmp_path):
 
 
 @pytest.mark.parametrize("value", ["8080; include /etc/passwd", "a b", "x}", "", "$host"])
-def test_render_refuses_values_that_are_not_one_token(tmp_path, value):
+def test_render_refuses_values_that_are_not_one_token(tmp_path: Path, value) -> None:
     template = tmp_path / "t.conf"
     template.write_text("listen ${GATEWAY_LISTEN};\n")
     with pytest.raises(TemplateError, match="not a single nginx token"):
         render(template, {"GATEWAY_LISTEN": value})
 
 
-def test_template_placeholders_cannot_clash_with_nginx_variables():
+def test_template_placeholders_cannot_clash_with_nginx_variables() -> None:
     # envsubst (the nginx image) replaces ${NAME} and $NAME of set environment variables:
     # nginx's variables must never look like one.
     text = gateway_template().read_text()
@@ -156,7 +157,7 @@ def test_template_placeholders_cannot_clash_with_nginx_variables():
 
 
 @pytest.mark.skipif(shutil.which("envsubst") is None, reason="envsubst (gettext-base) missing")
-def test_envsubst_renders_the_template_like_render(tmp_path):
+def test_envsubst_renders_the_template_like_render(tmp_path: Path) -> None:
     # What the nginx image does with /etc/nginx/templates: envsubst limited to the
     # variables that are set. Same output as ours, comments included.
     values = {
@@ -180,7 +181,7 @@ def test_envsubst_renders_the_template_like_render(tmp_path):
     assert rendered == render(gateway_template(), values)
 
 
-def test_rendered_template_passes_nginx_t(tmp_path):
+def test_rendered_template_passes_nginx_t(tmp_path: Path) -> None:
     upstreams = {"users": "127.0.0.1:18001", "items": "127.0.0.1:18002", "tasks": "127.0.0.1:18003"}
     gateway = Gateway(tmp_path, "127.0.0.1:18080", upstreams)
     command = gateway.prepare()
@@ -208,7 +209,7 @@ def test_rendered_template_passes_nginx_t(tmp_path):
         ("GET", "/api/jobs/42", "tasks"),
     ],
 )
-def test_routes_each_path_to_its_service(gateway, method, path, service):
+def test_routes_each_path_to_its_service(gateway: Gateway, method, path, service) -> None:
     response, body = request(gateway, method, path, body=b"{}" if method != "GET" else None)
     assert response.status == 200
     seen = json.loads(body)
@@ -218,7 +219,7 @@ def test_routes_each_path_to_its_service(gateway, method, path, service):
     assert "Connection" not in seen["headers"]
 
 
-def test_reuses_upstream_connections(gateway):
+def test_reuses_upstream_connections(gateway: Gateway) -> None:
     host, port = gateway.listen.rsplit(":", 1)
     client = http.client.HTTPConnection(host, int(port), timeout=10)
     ports = {
@@ -231,11 +232,11 @@ def test_reuses_upstream_connections(gateway):
 @pytest.mark.parametrize(
     "path", ["/", "/api/usersx", "/api/itemsx", "/api/jobsx", "/users", "/sync/api"]
 )
-def test_unknown_paths_are_404_problems(gateway, path):
+def test_unknown_paths_are_404_problems(gateway: Gateway, path) -> None:
     assert_problem(*request(gateway, "GET", path), 404)
 
 
-def test_healthz_of_the_gateway_itself(gateway, upstream):
+def test_healthz_of_the_gateway_itself(gateway: Gateway, upstream: ThreadingHTTPServer) -> None:
     upstream.shutdown()
     response, body = request(gateway, "GET", "/healthz")
     assert (response.status, json.loads(body)) == (200, {"status": "ok"})
@@ -244,7 +245,7 @@ def test_healthz_of_the_gateway_itself(gateway, upstream):
 # --- request ids -----------------------------------------------------------------------
 
 
-def test_sets_a_request_id_when_the_client_sent_none(gateway):
+def test_sets_a_request_id_when_the_client_sent_none(gateway: Gateway) -> None:
     response, body = request(gateway, "GET", "/api/users")
     sent = json.loads(body)["headers"]["X-Request-ID"]
     assert NGINX_REQUEST_ID.fullmatch(sent)
@@ -253,28 +254,28 @@ def test_sets_a_request_id_when_the_client_sent_none(gateway):
 
 
 @pytest.mark.parametrize("claimed", [None, "203.0.113.9", "203.0.113.9, 198.51.100.1"])
-def test_forwards_the_peer_address_never_the_clients_claim(gateway, claimed):
+def test_forwards_the_peer_address_never_the_clients_claim(gateway: Gateway, claimed) -> None:
     headers = {"X-Forwarded-For": claimed} if claimed else {}
     _response, body = request(gateway, "GET", "/api/users", headers=headers)
     assert json.loads(body)["headers"]["X-Forwarded-For"] == "127.0.0.1"
 
 
 @pytest.mark.parametrize("request_id", ["7234567890123456789", "abc-DEF_1.2", "x" * 64])
-def test_keeps_a_well_formed_request_id(gateway, request_id):
+def test_keeps_a_well_formed_request_id(gateway: Gateway, request_id) -> None:
     response, body = request(gateway, "GET", "/api/users", headers={"X-Request-ID": request_id})
     assert json.loads(body)["headers"]["X-Request-ID"] == request_id
     assert response.getheader("X-Request-ID") == request_id
 
 
 @pytest.mark.parametrize("request_id", ["has space", 'quote"d', "x" * 65, "<script>", "a\tb"])
-def test_replaces_a_malformed_request_id(gateway, request_id):
+def test_replaces_a_malformed_request_id(gateway: Gateway, request_id) -> None:
     response, body = request(gateway, "GET", "/api/users", headers={"X-Request-ID": request_id})
     sent = json.loads(body)["headers"]["X-Request-ID"]
     assert NGINX_REQUEST_ID.fullmatch(sent)
     assert response.getheader("X-Request-ID") == sent
 
 
-def test_error_problems_carry_the_clients_request_id(gateway):
+def test_error_problems_carry_the_clients_request_id(gateway: Gateway) -> None:
     response, body = request(gateway, "GET", "/nowhere", headers={"X-Request-ID": "42"})
     assert assert_problem(response, body, 404)["request_id"] == "42"
 
@@ -282,13 +283,13 @@ def test_error_problems_carry_the_clients_request_id(gateway):
 # --- bodies ----------------------------------------------------------------------------
 
 
-def test_a_body_over_one_mebibyte_is_a_413_problem(gateway):
+def test_a_body_over_one_mebibyte_is_a_413_problem(gateway: Gateway) -> None:
     response, body = request(gateway, "POST", "/api/users", body=b"x" * (2 * 1024 * 1024))
     problem = assert_problem(response, body, 413)
     assert problem["title"] == "Content Too Large"
 
 
-def test_a_body_just_under_the_limit_reaches_the_service(gateway):
+def test_a_body_just_under_the_limit_reaches_the_service(gateway: Gateway) -> None:
     # Larger than nginx's default in-memory buffer: the workers (nobody, when we are
     # root) must not need a temp file for it.
     size = 1024 * 1024 - 1024
@@ -300,7 +301,7 @@ def test_a_body_just_under_the_limit_reaches_the_service(gateway):
 # --- upstream down ---------------------------------------------------------------------
 
 
-def test_upstream_down_is_a_502_problem(gateway, upstream):
+def test_upstream_down_is_a_502_problem(gateway: Gateway, upstream: ThreadingHTTPServer) -> None:
     upstream.shutdown()
     upstream.server_close()
     response, body = request(gateway, "GET", "/api/users", headers={"X-Request-ID": "99"})
@@ -308,13 +309,13 @@ def test_upstream_down_is_a_502_problem(gateway, upstream):
     assert problem["request_id"] == "99"
 
 
-def test_upstream_that_never_listened_is_a_502_problem(tmp_path):
+def test_upstream_that_never_listened_is_a_502_problem(tmp_path: Path) -> None:
     dead = {name: f"127.0.0.1:{free_port()}" for name in SERVICES}
     with Gateway(tmp_path / "gw", f"127.0.0.1:{free_port()}", dead) as gateway:
         assert_problem(*request(gateway, "POST", "/sync/api/auth/token", body=b"{}"), 502)
 
 
-def test_a_slow_upstream_is_a_504_problem(tmp_path, upstream):
+def test_a_slow_upstream_is_a_504_problem(tmp_path: Path, upstream: ThreadingHTTPServer) -> None:
     # The real template with a 1 s read timeout instead of 30 s, against a silent upstream.
     template = tmp_path / "nginx.conf.template"
     text = gateway_template().read_text()
@@ -365,7 +366,7 @@ def raw_exchange(gateway: Gateway, raw: bytes) -> tuple[int, dict, bytes]:
         pytest.param(b"GET / HTTP/3.0\r\nHost: x\r\n\r\n", 505, id="unknown-version"),
     ],
 )
-def test_requests_nginx_cannot_parse_get_problems_not_html(gateway, raw, status):
+def test_requests_nginx_cannot_parse_get_problems_not_html(gateway: Gateway, raw, status) -> None:
     code, headers, body = raw_exchange(gateway, raw)
     assert code == status
     assert headers["Content-Type"] == "application/problem+json"
@@ -374,14 +375,14 @@ def test_requests_nginx_cannot_parse_get_problems_not_html(gateway, raw, status)
     assert problem["request_id"] == headers["X-Request-ID"]
 
 
-def test_problem_locations_are_internal(gateway):
+def test_problem_locations_are_internal(gateway: Gateway) -> None:
     assert_problem(*request(gateway, "GET", "/_problems/502"), 404)
 
 
 # --- logs ------------------------------------------------------------------------------
 
 
-def test_access_log_is_json_lines_with_request_id_and_upstream_time(gateway):
+def test_access_log_is_json_lines_with_request_id_and_upstream_time(gateway: Gateway) -> None:
     request(gateway, "GET", "/api/users", headers={"X-Request-ID": "777"})
     gateway.stop()  # flushes the log
     entries = [
@@ -418,7 +419,9 @@ def test_access_log_is_json_lines_with_request_id_and_upstream_time(gateway):
         "/%61dmin/fault",
     ],
 )
-def test_no_path_to_a_services_admin_routes_passes_the_gateway(gateway, method, path):
+def test_no_path_to_a_services_admin_routes_passes_the_gateway(
+    gateway: Gateway, method, path
+) -> None:
     # The services' /admin/fault switches faults; only their own ports reach it. nginx
     # decodes and normalizes a path before it picks a location, so none of these
     # disguises reaches a service: each is the gateway's own 404, token or not.
@@ -428,7 +431,7 @@ def test_no_path_to_a_services_admin_routes_passes_the_gateway(gateway, method, 
     assert_problem(*request(gateway, method, path, body=body, headers=headers), 404)
 
 
-def test_the_api_docs_are_served_from_a_runtime_dir_below_a_private_folder(tmp_path):
+def test_the_api_docs_are_served_from_a_runtime_dir_below_a_private_folder(tmp_path: Path) -> None:
     """`make run` in a clone under /root: as root, nginx's workers (nobody) cannot enter
     it, so the files they serve move to a folder they reach, linked from the runtime dir,
     and go when the gateway stops."""

@@ -72,17 +72,17 @@ def serve_page(folder: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def page_origin(tmp_path) -> Iterator[str]:
+def page_origin(tmp_path: Path) -> Iterator[str]:
     yield from serve_page(tmp_path / "page")
 
 
 @pytest.fixture
-def unlisted_origin(tmp_path) -> Iterator[str]:
+def unlisted_origin(tmp_path: Path) -> Iterator[str]:
     yield from serve_page(tmp_path / "other")
 
 
 @pytest.fixture
-def gateway(tmp_path, users_beside: str, page_origin: str) -> Iterator[Gateway]:
+def gateway(tmp_path: Path, users_beside: str, page_origin: str) -> Iterator[Gateway]:
     """The gateway in front of a real users service, the page's origin allowed."""
     users = urlsplit(users_beside).netloc
     dead = f"127.0.0.1:{free_port()}"
@@ -98,7 +98,9 @@ def results_of(browser: WebDriver, origin: str, gateway: Gateway) -> dict:
     return json.loads(browser.find_element(By.ID, "result").text)
 
 
-def test_a_page_on_an_allowed_origin_reads_a_200_and_a_422(browser, gateway, page_origin):
+def test_a_page_on_an_allowed_origin_reads_a_200_and_a_422(
+    browser: WebDriver, gateway: Gateway, page_origin: str
+) -> None:
     results = results_of(browser, page_origin, gateway)
 
     listed, invalid = results["list"], results["invalid"]
@@ -110,7 +112,9 @@ def test_a_page_on_an_allowed_origin_reads_a_200_and_a_422(browser, gateway, pag
     assert invalid["body"]["request_id"] == invalid["requestId"]
 
 
-def test_a_page_on_another_origin_reads_nothing(browser, gateway, unlisted_origin):
+def test_a_page_on_another_origin_reads_nothing(
+    browser: WebDriver, gateway: Gateway, unlisted_origin: str
+) -> None:
     results = results_of(browser, unlisted_origin, gateway)
 
     assert results["list"] == {"error": "TypeError: Failed to fetch"}

@@ -11,6 +11,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -98,7 +99,7 @@ def service() -> Iterator[ThreadingHTTPServer]:
 
 
 @pytest.fixture
-def start_gateway(tmp_path, service) -> Iterator[Callable[..., Gateway]]:
+def start_gateway(tmp_path: Path, service: ThreadingHTTPServer) -> Iterator[Callable[..., Gateway]]:
     """start_gateway(trusted_proxies=(), relocate_private=False, **settings): a running
     gateway, the settings as `make run` takes them from its environment
     (GATEWAY_CORS_ORIGINS=...); relocate_private as `make run` asks, for /docs to answer
@@ -130,7 +131,7 @@ class Client:
     """One keep-alive connection to the gateway from `source` (an address of loopback),
     answers read raw: http.client neither decompresses nor merges anything."""
 
-    def __init__(self, gateway: Gateway, source: str = "127.0.0.1", **headers: str):
+    def __init__(self, gateway: Gateway, source: str = "127.0.0.1", **headers: str) -> None:
         host, port = gateway.listen.rsplit(":", 1)
         self.connection = http.client.HTTPConnection(
             host, int(port), timeout=10, source_address=(source, 0)
@@ -186,7 +187,9 @@ def preflight(client: Client, origin: str, method: str = "POST"):
 # --- CORS ----------------------------------------------------------------------------
 
 
-def test_no_origin_is_allowed_by_default(start_gateway, service):
+def test_no_origin_is_allowed_by_default(
+    start_gateway: Callable[..., Gateway], service: ThreadingHTTPServer
+) -> None:
     client = Client(start_gateway())
 
     answer, _ = client.send("GET", "/api/users/1", Origin=APP)
@@ -199,7 +202,9 @@ def test_no_origin_is_allowed_by_default(start_gateway, service):
     assert service.seen["OPTIONS /api/users"] == 0
 
 
-def test_an_allowed_origin_may_read_answers_and_their_request_id(start_gateway):
+def test_an_allowed_origin_may_read_answers_and_their_request_id(
+    start_gateway: Callable[..., Gateway],
+) -> None:
     client = Client(start_gateway(GATEWAY_CORS_ORIGINS=f"{APP}, http://127.0.0.1:3000"))
 
     for origin in (APP, "http://127.0.0.1:3000"):
@@ -222,7 +227,9 @@ def test_an_allowed_origin_may_read_answers_and_their_request_id(start_gateway):
         "null",
     ],
 )
-def test_an_origin_not_listed_gets_no_cors_headers(start_gateway, origin):
+def test_an_origin_not_listed_gets_no_cors_headers(
+    start_gateway: Callable[..., Gateway], origin
+) -> None:
     client = Client(start_gateway(GATEWAY_CORS_ORIGINS=APP))
 
     answer, _ = client.send("GET", "/api/users/1", Origin=origin)
@@ -234,7 +241,9 @@ def test_an_origin_not_listed_gets_no_cors_headers(start_gateway, origin):
     assert "Origin" in vary(answer)
 
 
-def test_a_preflight_is_answered_by_the_gateway_with_the_settings(start_gateway, service):
+def test_a_preflight_is_answered_by_the_gateway_with_the_settings(
+    start_gateway: Callable[..., Gateway], service: ThreadingHTTPServer
+) -> None:
     gateway = start_gateway(
         GATEWAY_CORS_ORIGINS=APP,
         GATEWAY_CORS_METHODS="GET, POST",
@@ -256,7 +265,9 @@ def test_a_preflight_is_answered_by_the_gateway_with_the_settings(start_gateway,
     assert sum(service.seen.values()) == 0
 
 
-def test_a_plain_options_request_still_reaches_the_service(start_gateway, service):
+def test_a_plain_options_request_still_reaches_the_service(
+    start_gateway: Callable[..., Gateway], service: ThreadingHTTPServer
+) -> None:
     answer, _ = Client(start_gateway(GATEWAY_CORS_ORIGINS=APP)).send("OPTIONS", "/api/users")
 
     assert answer.status == 200
@@ -273,8 +284,8 @@ def test_a_plain_options_request_still_reaches_the_service(start_gateway, servic
     ],
 )
 def test_errors_carry_the_cors_headers_so_a_page_can_read_them(
-    start_gateway, method, path, body, status
-):
+    start_gateway: Callable[..., Gateway], method, path, body, status
+) -> None:
     client = Client(start_gateway(GATEWAY_CORS_ORIGINS=APP))
 
     answer, text = client.send(method, path, body=body, Origin=APP)
@@ -286,7 +297,9 @@ def test_errors_carry_the_cors_headers_so_a_page_can_read_them(
     assert "X-Request-ID" in answer.getheader("Access-Control-Expose-Headers")
 
 
-def test_an_unreachable_service_is_a_502_a_page_can_read(start_gateway, service):
+def test_an_unreachable_service_is_a_502_a_page_can_read(
+    start_gateway: Callable[..., Gateway], service: ThreadingHTTPServer
+) -> None:
     gateway = start_gateway(GATEWAY_CORS_ORIGINS=APP)
     service.shutdown()
     service.server_close()
@@ -297,7 +310,9 @@ def test_an_unreachable_service_is_a_502_a_page_can_read(start_gateway, service)
     assert answer.getheader("Access-Control-Allow-Origin") == APP
 
 
-def test_any_origin_is_answered_with_a_wildcard_and_never_credentials(start_gateway):
+def test_any_origin_is_answered_with_a_wildcard_and_never_credentials(
+    start_gateway: Callable[..., Gateway],
+) -> None:
     client = Client(start_gateway(GATEWAY_CORS_ORIGINS="*"))
 
     answer, _ = client.send("GET", "/api/items/claims-cors", Origin="https://anyone.example")
@@ -309,7 +324,7 @@ def test_any_origin_is_answered_with_a_wildcard_and_never_credentials(start_gate
         assert response.getheader("Access-Control-Allow-Credentials") is None
 
 
-def test_a_services_own_cors_headers_never_pass(start_gateway):
+def test_a_services_own_cors_headers_never_pass(start_gateway: Callable[..., Gateway]) -> None:
     client = Client(start_gateway(GATEWAY_CORS_ORIGINS=APP))
 
     listed, _ = client.send("GET", "/api/items/claims-cors", Origin=APP)
@@ -321,7 +336,9 @@ def test_a_services_own_cors_headers_never_pass(start_gateway):
 
 
 @pytest.mark.parametrize("path", ["/openapi.json", "/docs", "/docs/swagger-ui.css"])
-def test_the_api_document_and_ui_keep_the_gateways_headers(start_gateway, service, path):
+def test_the_api_document_and_ui_keep_the_gateways_headers(
+    start_gateway: Callable[..., Gateway], service: ThreadingHTTPServer, path
+) -> None:
     """/openapi.json and /docs are the gateway's own static locations: their answers carry
     the server's CORS and X-Request-ID headers like the API's (a location with an
     add_header of its own would lose them all), and a preflight to them is answered here."""
@@ -343,7 +360,9 @@ def test_the_api_document_and_ui_keep_the_gateways_headers(start_gateway, servic
     assert sum(service.seen.values()) == 0
 
 
-def test_the_api_document_is_gzipped_for_a_client_that_asks(start_gateway):
+def test_the_api_document_is_gzipped_for_a_client_that_asks(
+    start_gateway: Callable[..., Gateway],
+) -> None:
     client = Client(start_gateway(relocate_private=True), Accept_Encoding="gzip")
 
     answer, body = client.send("GET", "/openapi.json")
@@ -355,7 +374,7 @@ def test_the_api_document_is_gzipped_for_a_client_that_asks(start_gateway):
 # --- per-client limits ---------------------------------------------------------------
 
 
-def test_no_client_is_limited_by_default(start_gateway):
+def test_no_client_is_limited_by_default(start_gateway: Callable[..., Gateway]) -> None:
     client = Client(start_gateway())
 
     statuses = Counter(client.send("GET", "/api/users/1")[0].status for _ in range(300))
@@ -364,7 +383,9 @@ def test_no_client_is_limited_by_default(start_gateway):
     assert statuses == {200: 300, 422: 100}
 
 
-def test_a_client_over_its_read_budget_gets_429_problems(start_gateway, service):
+def test_a_client_over_its_read_budget_gets_429_problems(
+    start_gateway: Callable[..., Gateway], service: ThreadingHTTPServer
+) -> None:
     client = Client(start_gateway(GATEWAY_READ_RATE="1", GATEWAY_READ_BURST="3"))
 
     passed = client.until_refused("GET", "/api/users/1")
@@ -380,7 +401,9 @@ def test_a_client_over_its_read_budget_gets_429_problems(start_gateway, service)
     assert problem["request_id"] == refused.getheader("X-Request-ID") == "over-budget"
 
 
-def test_another_client_behind_the_same_proxy_keeps_its_budget(start_gateway):
+def test_another_client_behind_the_same_proxy_keeps_its_budget(
+    start_gateway: Callable[..., Gateway],
+) -> None:
     # Both clients come through the Ingress at 127.0.0.2, which names them.
     gateway = start_gateway(
         trusted_proxies=("127.0.0.2",), GATEWAY_READ_RATE="1", GATEWAY_READ_BURST="2"
@@ -396,7 +419,7 @@ def test_another_client_behind_the_same_proxy_keeps_its_budget(start_gateway):
     assert Client(gateway, "127.0.0.2").send("GET", "/api/users/1")[0].status == 200
 
 
-def test_another_address_keeps_its_budget(start_gateway):
+def test_another_address_keeps_its_budget(start_gateway: Callable[..., Gateway]) -> None:
     gateway = start_gateway(GATEWAY_READ_RATE="1", GATEWAY_READ_BURST="2")
 
     Client(gateway, "127.0.0.3").until_refused("GET", "/api/users/1")
@@ -404,7 +427,9 @@ def test_another_address_keeps_its_budget(start_gateway):
     assert Client(gateway, "127.0.0.4").send("GET", "/api/users/1")[0].status == 200
 
 
-def test_a_client_cannot_spend_another_budget_by_naming_another_address(start_gateway):
+def test_a_client_cannot_spend_another_budget_by_naming_another_address(
+    start_gateway: Callable[..., Gateway],
+) -> None:
     # 127.0.0.3 is no trusted proxy: what it writes in X-Forwarded-For is not believed.
     gateway = start_gateway(
         trusted_proxies=("127.0.0.2",), GATEWAY_WRITE_RATE="1", GATEWAY_WRITE_BURST="2"
@@ -417,7 +442,7 @@ def test_a_client_cannot_spend_another_budget_by_naming_another_address(start_ga
     assert claimed.status == 429
 
 
-def test_reads_and_writes_have_budgets_of_their_own(start_gateway):
+def test_reads_and_writes_have_budgets_of_their_own(start_gateway: Callable[..., Gateway]) -> None:
     gateway = start_gateway(
         GATEWAY_READ_RATE="1",
         GATEWAY_READ_BURST="1",
@@ -435,7 +460,9 @@ def test_reads_and_writes_have_budgets_of_their_own(start_gateway):
     assert writer.send("DELETE", "/sync/api/users/1")[0].status == 429
 
 
-def test_preflights_and_the_gateways_own_paths_are_not_counted(start_gateway):
+def test_preflights_and_the_gateways_own_paths_are_not_counted(
+    start_gateway: Callable[..., Gateway],
+) -> None:
     gateway = start_gateway(GATEWAY_CORS_ORIGINS=APP, GATEWAY_READ_RATE="1", GATEWAY_READ_BURST="0")
     client = Client(gateway)
 
@@ -446,7 +473,7 @@ def test_preflights_and_the_gateways_own_paths_are_not_counted(start_gateway):
     assert client.send("GET", "/api/users/1")[0].status == 200
 
 
-def test_a_429_carries_the_cors_headers(start_gateway):
+def test_a_429_carries_the_cors_headers(start_gateway: Callable[..., Gateway]) -> None:
     gateway = start_gateway(GATEWAY_CORS_ORIGINS=APP, GATEWAY_READ_RATE="1", GATEWAY_READ_BURST="1")
     client = Client(gateway, Origin=APP)
 
@@ -458,7 +485,7 @@ def test_a_429_carries_the_cors_headers(start_gateway):
     assert "Retry-After" in refused.getheader("Access-Control-Expose-Headers")
 
 
-def test_a_services_own_429_keeps_its_retry_after(start_gateway):
+def test_a_services_own_429_keeps_its_retry_after(start_gateway: Callable[..., Gateway]) -> None:
     answer, _ = Client(start_gateway()).send("GET", "/api/tasks/busy")
 
     assert answer.status == 429
@@ -468,7 +495,9 @@ def test_a_services_own_429_keeps_its_retry_after(start_gateway):
 # --- compression ---------------------------------------------------------------------
 
 
-def test_a_50_row_page_is_gzipped_when_the_client_accepts_it(start_gateway):
+def test_a_50_row_page_is_gzipped_when_the_client_accepts_it(
+    start_gateway: Callable[..., Gateway],
+) -> None:
     client = Client(start_gateway())
 
     answer, body = client.send("GET", "/api/users/page", Accept_Encoding="gzip, deflate")
@@ -480,7 +509,9 @@ def test_a_50_row_page_is_gzipped_when_the_client_accepts_it(start_gateway):
     assert "Accept-Encoding" in vary(answer)
 
 
-def test_a_50_row_page_is_identity_when_the_client_does_not_ask(start_gateway):
+def test_a_50_row_page_is_identity_when_the_client_does_not_ask(
+    start_gateway: Callable[..., Gateway],
+) -> None:
     client = Client(start_gateway())
 
     answer, body = client.send("GET", "/api/users/page")
@@ -491,14 +522,14 @@ def test_a_50_row_page_is_identity_when_the_client_does_not_ask(start_gateway):
     assert "Accept-Encoding" in vary(answer)
 
 
-def test_a_tiny_answer_is_never_compressed(start_gateway):
+def test_a_tiny_answer_is_never_compressed(start_gateway: Callable[..., Gateway]) -> None:
     answer, body = Client(start_gateway()).send("GET", "/api/users/1", Accept_Encoding="gzip")
 
     assert answer.getheader("Content-Encoding") is None
     assert body == b'{"id":1}'
 
 
-def test_a_large_problem_is_compressed_too(start_gateway):
+def test_a_large_problem_is_compressed_too(start_gateway: Callable[..., Gateway]) -> None:
     # nginx compresses 200, 403 and 404 answers only; other problems pass as they are.
     answer, body = Client(start_gateway()).send("GET", "/api/items/gone", Accept_Encoding="gzip")
 
@@ -507,7 +538,7 @@ def test_a_large_problem_is_compressed_too(start_gateway):
     assert gzip.decompress(body) == LARGE_PROBLEM
 
 
-def test_the_threshold_is_a_setting(start_gateway):
+def test_the_threshold_is_a_setting(start_gateway: Callable[..., Gateway]) -> None:
     gateway = start_gateway(GATEWAY_GZIP_MIN_BYTES=str(len(PAGE) + 1))
 
     answer, body = Client(gateway).send("GET", "/api/users/page", Accept_Encoding="gzip")

@@ -23,7 +23,9 @@ def get(stack: LocalStack, path: str, **headers: str) -> tuple[http.client.HTTPR
 
 
 @pytest.mark.parametrize("api", ["/api", "/sync/api"])
-def test_a_50_row_users_page_is_gzip_when_asked_and_identity_when_not(local_stack, api):
+def test_a_50_row_users_page_is_gzip_when_asked_and_identity_when_not(
+    local_stack: LocalStack, api: str
+) -> None:
     plain, identity = get(local_stack, f"{api}/users")
     packed, compressed = get(local_stack, f"{api}/users", Accept_Encoding="gzip")
 
@@ -37,7 +39,7 @@ def test_a_50_row_users_page_is_gzip_when_asked_and_identity_when_not(local_stac
         assert "Accept-Encoding" in response.getheader("Vary")
 
 
-def test_a_single_profile_is_too_small_to_compress(local_stack):
+def test_a_single_profile_is_too_small_to_compress(local_stack: LocalStack) -> None:
     response, body = get(local_stack, "/api/users/1", Accept_Encoding="gzip")
 
     assert response.status == 200

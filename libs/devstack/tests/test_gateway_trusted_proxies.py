@@ -103,7 +103,7 @@ needs_envsubst = pytest.mark.skipif(
 
 
 @pytest.fixture(params=[pytest.param(name, marks=needs_envsubst) for name in LAUNCHERS])
-def start_gateway(request, tmp_path, upstreams):
+def start_gateway(request: pytest.FixtureRequest, tmp_path: Path, upstreams: dict[str, str]):
     """start_gateway(trusted) -> the listen address of a running gateway."""
     running: list[Iterator[str]] = []
 
@@ -128,7 +128,7 @@ def seen_by_upstream(listen: str, source: str, forwarded_for: str | None) -> str
     return json.loads(response.read())["forwarded_for"]
 
 
-def test_a_trusted_proxy_names_the_client(start_gateway):
+def test_a_trusted_proxy_names_the_client(start_gateway) -> None:
     listen = start_gateway(TRUSTED)
 
     assert seen_by_upstream(listen, INGRESS, "203.0.113.9") == "203.0.113.9"
@@ -141,14 +141,14 @@ def test_a_trusted_proxy_names_the_client(start_gateway):
     assert seen_by_upstream(listen, INGRESS, None) == INGRESS
 
 
-def test_anyone_else_is_counted_by_their_own_address(start_gateway):
+def test_anyone_else_is_counted_by_their_own_address(start_gateway) -> None:
     listen = start_gateway(TRUSTED)
 
     assert seen_by_upstream(listen, STRANGER, "203.0.113.9") == STRANGER
     assert seen_by_upstream(listen, STRANGER, f"203.0.113.9, {INGRESS}") == STRANGER
 
 
-def test_by_default_no_proxy_is_trusted(start_gateway):
+def test_by_default_no_proxy_is_trusted(start_gateway) -> None:
     listen = start_gateway("")
 
     assert seen_by_upstream(listen, INGRESS, "203.0.113.9") == INGRESS
@@ -158,7 +158,9 @@ def test_by_default_no_proxy_is_trusted(start_gateway):
     "trusted", ["10.0.0.0/8; include /etc/passwd", "proxy.example", "10.0.0.0/8 *"]
 )
 @needs_envsubst
-def test_anything_but_addresses_and_ranges_is_refused(tmp_path, upstreams, trusted):
+def test_anything_but_addresses_and_ranges_is_refused(
+    tmp_path: Path, upstreams: dict[str, str], trusted
+) -> None:
     gateway = Gateway(
         tmp_path, "127.0.0.1:1", upstreams, trusted_proxies=parse_trusted_proxies(trusted)
     )
@@ -175,7 +177,9 @@ def test_anything_but_addresses_and_ranges_is_refused(tmp_path, upstreams, trust
 
 
 @needs_envsubst
-def test_the_entrypoint_writes_one_line_per_proxy(tmp_path, upstreams):
+def test_the_entrypoint_writes_one_line_per_proxy(
+    tmp_path: Path, upstreams: dict[str, str]
+) -> None:
     env = entrypoint_environment(tmp_path, upstreams, "10.0.0.0/8,192.0.2.7  2001:db8::/32")
     conf = Path(env["NGINX_RUNTIME_DIR"]) / "trusted-proxies.conf"
     subprocess.run(["sh", str(ENTRYPOINT), "true"], env=env, check=True)

@@ -1,6 +1,7 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -10,7 +11,7 @@ from devstack.lock import AlreadyRunning, RunLock
 pytestmark = pytest.mark.timeout(30)
 
 
-def test_a_second_holder_is_refused_with_the_first_ones_pid(tmp_path):
+def test_a_second_holder_is_refused_with_the_first_ones_pid(tmp_path: Path) -> None:
     path = tmp_path / ".data" / "run.lock"
     holder = subprocess.Popen(
         [
@@ -38,7 +39,7 @@ def test_a_second_holder_is_refused_with_the_first_ones_pid(tmp_path):
         pass
 
 
-def test_released_lock_can_be_taken_again(tmp_path):
+def test_released_lock_can_be_taken_again(tmp_path: Path) -> None:
     lock = RunLock(tmp_path / "run.lock")
     with lock, pytest.raises(AlreadyRunning):
         RunLock(tmp_path / "run.lock").acquire()
@@ -46,7 +47,7 @@ def test_released_lock_can_be_taken_again(tmp_path):
         pass
 
 
-def test_make_run_refuses_to_start_twice():
+def test_make_run_refuses_to_start_twice() -> None:
     # The real entry point, against the real lock of this checkout.
     lock = RunLock(data_dir() / "run.lock")
     try:

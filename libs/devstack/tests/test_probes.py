@@ -8,7 +8,9 @@ from devstack.probes import ensure_reachable, kind_of
 pytestmark = pytest.mark.timeout(30)
 
 
-def test_reachable_servers(postgres_server_url, mysql_server_url, redis_server_url):
+def test_reachable_servers(
+    postgres_server_url: str, mysql_server_url: str, redis_server_url: str
+) -> None:
     assert ensure_reachable(postgres_server_url)
     assert ensure_reachable(mysql_server_url)
     assert ensure_reachable(redis_server_url)
@@ -22,17 +24,17 @@ def test_reachable_servers(postgres_server_url, mysql_server_url, redis_server_u
         "redis://127.0.0.1:{port}/0",
     ],
 )
-def test_closed_port_is_unreachable(template):
+def test_closed_port_is_unreachable(template) -> None:
     assert not ensure_reachable(template.format(port=free_port()))
 
 
-def test_a_port_held_by_another_protocol_is_unreachable(redis_server_url):
+def test_a_port_held_by_another_protocol_is_unreachable(redis_server_url: str) -> None:
     redis_port = int(redis_server_url.rsplit(":", 1)[1].split("/")[0])
     assert not ensure_reachable(f"postgresql://postgres@127.0.0.1:{redis_port}/postgres")
     assert not ensure_reachable(f"mysql://root@127.0.0.1:{redis_port}/")
 
 
-def test_a_silent_listener_is_unreachable_within_the_timeout():
+def test_a_silent_listener_is_unreachable_within_the_timeout() -> None:
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen()
@@ -51,10 +53,10 @@ def test_a_silent_listener_is_unreachable_within_the_timeout():
         ("redis://h:1/0", "redis"),
     ],
 )
-def test_kind_of(url, kind):
+def test_kind_of(url, kind) -> None:
     assert kind_of(url) == kind
 
 
-def test_kind_of_rejects_other_schemes():
+def test_kind_of_rejects_other_schemes() -> None:
     with pytest.raises(ValueError, match="unsupported"):
         kind_of("sqlite:///x.db")

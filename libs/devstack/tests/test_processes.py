@@ -2,6 +2,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -10,7 +11,7 @@ from devstack.processes import pid_alive, spawn, tail, terminate
 pytestmark = pytest.mark.timeout(30)
 
 
-def test_children_die_with_a_runner_that_is_killed(tmp_path):
+def test_children_die_with_a_runner_that_is_killed(tmp_path: Path) -> None:
     # The runner spawns a long sleeper and prints its pid; SIGKILL must not orphan it.
     pid_file = tmp_path / "child.pid"
     runner = subprocess.Popen(
@@ -39,7 +40,7 @@ def test_children_die_with_a_runner_that_is_killed(tmp_path):
         runner.kill()
 
 
-def test_spawned_children_leave_the_terminals_process_group(tmp_path):
+def test_spawned_children_leave_the_terminals_process_group(tmp_path: Path) -> None:
     process = spawn(["sleep", "30"], log=tmp_path / "log")
     try:
         assert os.getpgid(process.pid) != os.getpgid(0)
@@ -47,7 +48,7 @@ def test_spawned_children_leave_the_terminals_process_group(tmp_path):
         terminate(process)
 
 
-def test_tail_of_a_log(tmp_path):
+def test_tail_of_a_log(tmp_path: Path) -> None:
     log = tmp_path / "server.log"
     log.write_text("".join(f"line {n}\n" for n in range(100)))
     assert tail(log, 2) == "line 98\nline 99\n"

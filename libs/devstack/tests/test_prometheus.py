@@ -2,6 +2,7 @@
 rules, and a file Prometheus itself accepts."""
 
 import subprocess
+from pathlib import Path
 
 import yaml
 
@@ -16,7 +17,7 @@ TARGETS = [
 ]
 
 
-def test_the_config_scrapes_every_target_under_its_job_and_loads_the_rules(tmp_path):
+def test_the_config_scrapes_every_target_under_its_job_and_loads_the_rules(tmp_path: Path) -> None:
     server = Prometheus(tmp_path, "127.0.0.1:9090", TARGETS, scrape_interval_seconds=2)
 
     command = server.prepare()

@@ -37,7 +37,7 @@ class Rounds:
     """Counts the periodic jobs' rounds by what they leave behind: the flush's time in
     Redis, the heartbeat file's."""
 
-    def __init__(self, redis_url: str, heartbeat_file: Path):
+    def __init__(self, redis_url: str, heartbeat_file: Path) -> None:
         self._redis = redis.Redis.from_url(redis_url)
         self._heartbeat_file = heartbeat_file
         self._seen: dict[str, set[object]] = {"flush": set(), "heartbeat": set()}
@@ -60,7 +60,7 @@ def terminal(monkeypatch: pytest.MonkeyPatch) -> Iterator[Terminal]:
 
 def test_make_run_on_a_terminal_ends_with_the_urls_and_keeps_them_last(
     server_urls: dict[str, str], tmp_path: Path, terminal: Terminal
-):
+) -> None:
     data = tmp_path / "data"
     data.mkdir()
     tmp_path.chmod(0o755)

@@ -2,6 +2,7 @@ import contextlib
 import os
 import shutil
 import socket
+from pathlib import Path
 
 import psycopg
 import pymysql
@@ -59,7 +60,9 @@ def _mysql_read(url: str) -> str:
         pytest.param(MariaDBServer, _mysql_write, _mysql_read, id="mariadb"),
     ],
 )
-def test_database_server_keeps_its_data_across_a_restart(server_root, server_class, write, read):
+def test_database_server_keeps_its_data_across_a_restart(
+    server_root: Path, server_class, write, read
+) -> None:
     server = server_class(server_root / "data", free_port())
     with server:
         assert ensure_reachable(server.url)
@@ -71,7 +74,7 @@ def test_database_server_keeps_its_data_across_a_restart(server_root, server_cla
     assert not ensure_reachable(server.url)
 
 
-def test_postgres_url_is_trust_auth_on_loopback(server_root):
+def test_postgres_url_is_trust_auth_on_loopback(server_root: Path) -> None:
     port = free_port()
     with PostgresServer(server_root / "data", port) as server:
         assert server.url == f"postgresql://postgres@127.0.0.1:{port}/postgres"
@@ -81,7 +84,7 @@ def test_postgres_url_is_trust_auth_on_loopback(server_root):
         assert (encoding, listen) == ("UTF8", "127.0.0.1")
 
 
-def test_mariadb_root_without_password_over_tcp(server_root):
+def test_mariadb_root_without_password_over_tcp(server_root: Path) -> None:
     port = free_port()
     with MariaDBServer(server_root / "data", port) as server:
         assert server.url == f"mysql://root@127.0.0.1:{port}/"
@@ -91,7 +94,7 @@ def test_mariadb_root_without_password_over_tcp(server_root):
             assert cursor.fetchone() == ("127.0.0.1", 500, "utf8mb4")
 
 
-def test_redis_starts_stops_and_starts_again(server_root):
+def test_redis_starts_stops_and_starts_again(server_root: Path) -> None:
     port = free_port()
     server = RedisServer(server_root / "data", port)
     assert server.url == f"redis://127.0.0.1:{port}/0"
@@ -104,7 +107,7 @@ def test_redis_starts_stops_and_starts_again(server_root):
         assert not ensure_reachable(server.url)
 
 
-def test_start_refuses_a_port_in_use(server_root):
+def test_start_refuses_a_port_in_use(server_root: Path) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
@@ -113,7 +116,7 @@ def test_start_refuses_a_port_in_use(server_root):
             RedisServer(server_root / "data", port).start()
 
 
-def test_failed_start_reports_the_server_log(server_root):
+def test_failed_start_reports_the_server_log(server_root: Path) -> None:
     # A data dir that is a file: mariadbd exits at once, and the error shows why.
     server = MariaDBServer(server_root / "data", free_port())
     server.start()
@@ -124,7 +127,7 @@ def test_failed_start_reports_the_server_log(server_root):
         server.start()
 
 
-def test_stop_on_a_new_object_stops_a_leftover_server(server_root):
+def test_stop_on_a_new_object_stops_a_leftover_server(server_root: Path) -> None:
     port = free_port()
     first = RedisServer(server_root / "data", port)
     first.start()
@@ -135,7 +138,7 @@ def test_stop_on_a_new_object_stops_a_leftover_server(server_root):
         first.stop()
 
 
-def test_postgres_start_after_a_crashed_run_replaces_the_leftover(server_root):
+def test_postgres_start_after_a_crashed_run_replaces_the_leftover(server_root: Path) -> None:
     port = free_port()
     PostgresServer(server_root / "data", port).start()  # never stopped, like a killed run
     with PostgresServer(server_root / "data", port) as server:
@@ -145,8 +148,8 @@ def test_postgres_start_after_a_crashed_run_replaces_the_leftover(server_root):
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="only root runs Postgres as another account")
 def test_root_postgres_below_a_private_folder_keeps_its_data_where_postgres_can_reach(
-    server_root,
-):
+    server_root: Path,
+) -> None:
     """A clone under /root (mode 700) as a newcomer makes it: `make run` as root."""
     private = server_root / "home"
     private.mkdir(mode=0o700)
@@ -165,7 +168,9 @@ def test_root_postgres_below_a_private_folder_keeps_its_data_where_postgres_can_
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="only root runs Postgres as another account")
-def test_a_throwaway_postgres_below_a_private_folder_is_refused_not_moved(server_root):
+def test_a_throwaway_postgres_below_a_private_folder_is_refused_not_moved(
+    server_root: Path,
+) -> None:
     """Moved, its data would outlive the throwaway folder it was asked for."""
     private = server_root / "home"
     private.mkdir(mode=0o700)
@@ -176,7 +181,7 @@ def test_a_throwaway_postgres_below_a_private_folder_is_refused_not_moved(server
     assert not relocated_postgres_datadir(private / "data").exists()
 
 
-def test_a_server_that_outlives_its_stop_is_an_error_not_a_silence(server_root):
+def test_a_server_that_outlives_its_stop_is_an_error_not_a_silence(server_root: Path) -> None:
     server = RedisServer(server_root / "data", free_port())
     server.start()
     redis_process = server._process
@@ -192,8 +197,8 @@ def test_a_server_that_outlives_its_stop_is_an_error_not_a_silence(server_root):
 
 @pytest.mark.parametrize("server_class", [PostgresServer, MariaDBServer, RedisServer])
 def test_a_frozen_server_accepts_connections_but_answers_nothing_until_thawed(
-    server_root, server_class
-):
+    server_root: Path, server_class
+) -> None:
     with server_class(server_root / "data", free_port()) as server:
         with server.frozen():
             # The kernel still completes the TCP handshake; the server says nothing.

@@ -58,7 +58,7 @@ def standin(name: str = "users", **overrides) -> Service:
 
 
 @pytest.fixture
-def make_stack(tmp_path, postgres_server_url, redis_server_url) -> Iterator:
+def make_stack(tmp_path: Path, postgres_server_url: str, redis_server_url: str) -> Iterator:
     created: list[tuple[Stack, contextlib.ExitStack]] = []
 
     def make(services: tuple[Service, ...], **environ: str) -> Stack:
@@ -87,7 +87,7 @@ def get_json(url: str) -> dict:
         return json.loads(response.read())
 
 
-def test_the_table_describes_users():
+def test_the_table_describes_users() -> None:
     users = next(s for s in SERVICES if s.name == "users")
     assert (users.package, users.port, users.backend, users.database) == (
         "users_service",
@@ -103,7 +103,7 @@ def test_the_table_describes_users():
     ]
 
 
-def test_only_the_servers_some_service_needs(make_stack):
+def test_only_the_servers_some_service_needs(make_stack: Iterator) -> None:
     stack = make_stack((standin(),))
     assert stack.needed_kinds() == ["postgres", "redis"]
     assert make_stack((standin(backend="mysql"),)).needed_kinds() == ["mysql", "redis"]
@@ -111,13 +111,17 @@ def test_only_the_servers_some_service_needs(make_stack):
     assert overridden.needed_kinds() == ["redis"]
 
 
-def test_a_reachable_server_is_used_as_it_is(make_stack, postgres_server_url):
+def test_a_reachable_server_is_used_as_it_is(
+    make_stack: Iterator, postgres_server_url: str
+) -> None:
     stack = make_stack((standin(),))
     assert stack.server_url("postgres") == postgres_server_url
     assert not (stack.data / "postgres").exists()
 
 
-def test_an_unreachable_server_is_replaced_by_a_throwaway_one(make_stack, monkeypatch):
+def test_an_unreachable_server_is_replaced_by_a_throwaway_one(
+    make_stack: Iterator, monkeypatch: pytest.MonkeyPatch
+) -> None:
     alternate = free_port()
     monkeypatch.setitem(
         stack_module.SERVER_URLS, "redis", ("REDIS_URL", "redis://127.0.0.1:6379/0", alternate)
@@ -131,7 +135,7 @@ def test_an_unreachable_server_is_replaced_by_a_throwaway_one(make_stack, monkey
     assert not ensure_reachable(url)
 
 
-def test_busy_ports_fail_before_anything_starts(make_stack):
+def test_busy_ports_fail_before_anything_starts(make_stack: Iterator) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
@@ -142,7 +146,9 @@ def test_busy_ports_fail_before_anything_starts(make_stack):
             make_stack((standin(port=port),)).check_ports()
 
 
-def test_services_start_behind_the_gateway(make_stack, postgres_server_url, redis_server_url):
+def test_services_start_behind_the_gateway(
+    make_stack: Iterator, postgres_server_url: str, redis_server_url: str
+) -> None:
     service = standin()
     stack = make_stack((service,))
     stack.check_ports()
@@ -185,7 +191,9 @@ def output_of(stack) -> str:
     return stack.supervisor._out.getvalue()
 
 
-def test_a_service_database_url_overrides_the_server(make_stack, mysql_server_url):
+def test_a_service_database_url_overrides_the_server(
+    make_stack: Iterator, mysql_server_url: str
+) -> None:
     service = standin()
     url = with_database(mysql_server_url, service.database)
     stack = make_stack((service,), USERS_DATABASE_URL=url)
@@ -197,7 +205,7 @@ def test_a_service_database_url_overrides_the_server(make_stack, mysql_server_ur
         drop_database(mysql_server_url, service.database)
 
 
-def test_an_unreachable_override_is_an_error(make_stack):
+def test_an_unreachable_override_is_an_error(make_stack: Iterator) -> None:
     service = standin()
     url = f"mysql://root@127.0.0.1:{free_port()}/users"
     with pytest.raises(StackError, match=r"USERS_DATABASE_URL=.*nothing answers"):
@@ -236,7 +244,9 @@ def _write_seed_package(folder: Path) -> None:
     )
 
 
-def test_migrations_run_with_the_service_database_url(make_stack, tmp_path, postgres_server_url):
+def test_migrations_run_with_the_service_database_url(
+    make_stack: Iterator, tmp_path: Path, postgres_server_url: str
+) -> None:
     marker = tmp_path / "migrated"
     service = standin(alembic_ini=_write_migrations(tmp_path))
     stack = make_stack((service,), MIGRATED_MARKER=str(marker))
@@ -245,15 +255,15 @@ def test_migrations_run_with_the_service_database_url(make_stack, tmp_path, post
     assert marker.read_text() == url
 
 
-def test_missing_migrations_are_named(make_stack):
+def test_missing_migrations_are_named(make_stack: Iterator) -> None:
     service = standin(alembic_ini="services/nowhere/alembic.ini")
     with pytest.raises(StackError, match=r"services/nowhere/alembic\.ini does not exist"):
         make_stack((service,)).migrate(service, {})
 
 
 def test_seeds_an_empty_table_once_and_passes_its_output_through(
-    make_stack, tmp_path, monkeypatch, postgres_server_url
-):
+    make_stack: Iterator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, postgres_server_url: str
+) -> None:
     modules = tmp_path / "modules"
     modules.mkdir()
     _write_seed_package(modules)
@@ -276,26 +286,26 @@ def test_seeds_an_empty_table_once_and_passes_its_output_through(
     assert "things has data already, not seeding" in output
 
 
-def test_a_missing_seed_module_skips_the_demo_data(make_stack):
+def test_a_missing_seed_module_skips_the_demo_data(make_stack: Iterator) -> None:
     service = standin(package="devstack_nothing_here", seed_table="things")
     stack = make_stack((service,))
     stack.seed(service, {}, "postgresql://unused/db")
     assert "no devstack_nothing_here.seed module" in stack.supervisor._out.getvalue()
 
 
-def test_gateway_port_must_be_a_port(make_stack):
+def test_gateway_port_must_be_a_port(make_stack: Iterator) -> None:
     with pytest.raises(StackError, match="GATEWAY_PORT"):
         make_stack((standin(),), GATEWAY_PORT="http").gateway_port()
 
 
 @pytest.mark.parametrize("interval", ["soon", "0", "-1"])
-def test_the_scrape_interval_must_be_seconds(make_stack, interval):
+def test_the_scrape_interval_must_be_seconds(make_stack: Iterator, interval) -> None:
     stack = make_stack((standin(),), PROMETHEUS_SCRAPE_INTERVAL=interval)
     with pytest.raises(StackError, match="PROMETHEUS_SCRAPE_INTERVAL"):
         stack.start_prometheus()
 
 
-def test_entry_point_help():
+def test_entry_point_help() -> None:
     shown = subprocess.run(
         [sys.executable, "-m", "devstack", "run", "--help"], capture_output=True, text=True
     )
@@ -307,7 +317,9 @@ def test_entry_point_help():
     ("environ", "expected"),
     [({}, "600/minute"), ({"LOGIN_ATTEMPTS_PER_ADDRESS": "5/minute"}, "5/minute")],
 )
-def test_a_local_run_allows_its_one_address_more_logins(make_stack, environ, expected):
+def test_a_local_run_allows_its_one_address_more_logins(
+    make_stack: Iterator, environ, expected
+) -> None:
     users = next(s for s in SERVICES if s.name == "users")
     stack = make_stack((users,), **environ)
 
@@ -325,7 +337,7 @@ def test_a_local_run_allows_its_one_address_more_logins(make_stack, environ, exp
         ({"FAULT_ADMIN_TOKEN": "my-own-token-of-length"}, ("true", "my-own-token-of-length")),
     ],
 )
-def test_local_services_have_their_fault_switch_on(make_stack, environ, expected):
+def test_local_services_have_their_fault_switch_on(make_stack: Iterator, environ, expected) -> None:
     users = next(s for s in SERVICES if s.name == "users")
     stack = make_stack((users,), **environ)
 
@@ -335,7 +347,7 @@ def test_local_services_have_their_fault_switch_on(make_stack, environ, expected
     assert len(stack_module.DEV_FAULT_ADMIN_TOKEN) >= 16  # what the services require
 
 
-def test_the_worker_has_no_fault_switch(make_stack):
+def test_the_worker_has_no_fault_switch(make_stack: Iterator) -> None:
     worker = next(s for s in SERVICES if s.name == "worker")
 
     env = make_stack((worker,)).service_env(worker, "", "redis://nowhere")
@@ -343,7 +355,7 @@ def test_the_worker_has_no_fault_switch(make_stack):
     assert "FAULTS_ENABLED" not in env
 
 
-def test_the_urls_say_how_to_switch_a_fault(make_stack):
+def test_the_urls_say_how_to_switch_a_fault(make_stack: Iterator) -> None:
     stack = make_stack((standin(port=8001),))
 
     stack.print_urls(SimpleNamespace(url="http://127.0.0.1:8080"))
@@ -356,7 +368,9 @@ def test_the_urls_say_how_to_switch_a_fault(make_stack):
 
 
 @pytest.mark.parametrize("chosen", [None, "console", "json"])
-def test_children_write_json_lines_which_the_runner_shows_as_chosen(make_stack, chosen):
+def test_children_write_json_lines_which_the_runner_shows_as_chosen(
+    make_stack: Iterator, chosen
+) -> None:
     environ = {} if chosen is None else {"LOG_FORMAT": chosen}
     worker = next(s for s in SERVICES if s.name == "worker")
 
@@ -365,6 +379,8 @@ def test_children_write_json_lines_which_the_runner_shows_as_chosen(make_stack, 
     assert env["LOG_FORMAT"] == "json"
 
 
-def test_an_unknown_log_format_stops_make_run_before_anything_starts(capsys):
+def test_an_unknown_log_format_stops_make_run_before_anything_starts(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     assert stack_module.run({"LOG_FORMAT": "yaml"}, io.StringIO()) == 1
     assert "LOG_FORMAT must be one of auto, json, console" in capsys.readouterr().err

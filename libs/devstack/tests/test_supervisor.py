@@ -42,7 +42,7 @@ def events(out: io.StringIO) -> list[dict]:
     return [json.loads(line) for line in out.getvalue().splitlines()]
 
 
-def test_on_a_pipe_every_line_is_json_and_the_childrens_pass_through():
+def test_on_a_pipe_every_line_is_json_and_the_childrens_pass_through() -> None:
     out = io.StringIO()
     code = (
         "print('plain words');"
@@ -75,7 +75,7 @@ def console_lines(text: str) -> list[tuple[str, str, str]]:
     return found
 
 
-def test_on_a_terminal_every_line_is_a_console_line(monkeypatch: pytest.MonkeyPatch):
+def test_on_a_terminal_every_line_is_a_console_line(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TERM", "xterm-256color")
     monkeypatch.delenv("NO_COLOR", raising=False)
     code = (
@@ -97,7 +97,7 @@ def test_on_a_terminal_every_line_is_a_console_line(monkeypatch: pytest.MonkeyPa
     ]
 
 
-def test_console_lines_on_a_pipe_when_asked_for_without_colours():
+def test_console_lines_on_a_pipe_when_asked_for_without_colours() -> None:
     out = io.StringIO()
     supervisor = Supervisor(out, log_format="console")
     supervisor.run_once(ChildSpec("seed", python("print('1000 users')")))
@@ -106,7 +106,7 @@ def test_console_lines_on_a_pipe_when_asked_for_without_colours():
     assert "\033[" not in out.getvalue()
 
 
-def test_an_announcement_stands_apart_on_a_console_and_is_json_elsewhere():
+def test_an_announcement_stands_apart_on_a_console_and_is_json_elsewhere() -> None:
     console = io.StringIO()
     Supervisor(console, log_format="console").announce("ready:\n  gateway  http://x")
     assert console.getvalue() == "\nready:\n  gateway  http://x\n"
@@ -116,7 +116,7 @@ def test_an_announcement_stands_apart_on_a_console_and_is_json_elsewhere():
     assert [event["message"] for event in events(out)] == ["ready:", "  gateway  http://x"]
 
 
-def test_a_child_without_a_health_url_is_started_once_it_says_it_is_ready():
+def test_a_child_without_a_health_url_is_started_once_it_says_it_is_ready() -> None:
     code = "import time; time.sleep(1); print('worker ready.', flush=True); time.sleep(60)"
     out = io.StringIO()
     with Supervisor(out) as supervisor:
@@ -124,19 +124,19 @@ def test_a_child_without_a_health_url_is_started_once_it_says_it_is_ready():
         assert any(event["message"] == "worker ready." for event in events(out))
 
 
-def test_a_child_that_never_says_it_is_ready_times_out():
+def test_a_child_that_never_says_it_is_ready_times_out() -> None:
     spec = ChildSpec("mute", python("import time; time.sleep(60)"), ready_line="ready")
     with Supervisor(io.StringIO()) as supervisor, pytest.raises(ChildFailed, match="ready"):
         supervisor.start(dataclasses.replace(spec, health_timeout=1))
 
 
-def test_run_once_raises_with_the_output_of_a_failed_command():
+def test_run_once_raises_with_the_output_of_a_failed_command() -> None:
     code = "import sys; print('migration 42 failed'); sys.exit(3)"
     with pytest.raises(ChildFailed, match=r"(?s)migrate failed with exit code 3.*migration 42"):
         Supervisor(io.StringIO()).run_once(ChildSpec("migrate", python(code)))
 
 
-def test_start_waits_until_healthy_and_stop_stops():
+def test_start_waits_until_healthy_and_stop_stops() -> None:
     port = free_port()
     spec = ChildSpec(
         "web", python(SERVE, str(port), "0.5"), health_url=f"http://127.0.0.1:{port}/healthz"
@@ -148,7 +148,7 @@ def test_start_waits_until_healthy_and_stop_stops():
     assert not pid_alive(pid)
 
 
-def test_a_child_that_dies_while_starting_is_reported_with_its_output():
+def test_a_child_that_dies_while_starting_is_reported_with_its_output() -> None:
     code = "import sys; print('cannot bind'); sys.exit(1)"
     spec = ChildSpec("web", python(code), health_url=f"http://127.0.0.1:{free_port()}/")
     with (
@@ -158,7 +158,7 @@ def test_a_child_that_dies_while_starting_is_reported_with_its_output():
         supervisor.start(spec)
 
 
-def test_a_child_that_never_gets_healthy_times_out():
+def test_a_child_that_never_gets_healthy_times_out() -> None:
     spec = ChildSpec(
         "web",
         python("import time; time.sleep(60)"),
@@ -172,7 +172,7 @@ def test_a_child_that_never_gets_healthy_times_out():
         supervisor.start(spec)
 
 
-def test_watch_starts_a_child_that_dies_again_with_a_growing_backoff():
+def test_watch_starts_a_child_that_dies_again_with_a_growing_backoff() -> None:
     out = io.StringIO()
     with Supervisor(out) as supervisor:
         supervisor.start(ChildSpec("steady", python("import time; time.sleep(60)")))
@@ -199,7 +199,7 @@ def test_watch_starts_a_child_that_dies_again_with_a_growing_backoff():
     assert len(ran) >= 2  # it really ran again
 
 
-def test_stop_kills_a_child_that_ignores_sigterm():
+def test_stop_kills_a_child_that_ignores_sigterm() -> None:
     code = (
         "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN);"
         "print('up', flush=True); time.sleep(60)"
@@ -211,7 +211,7 @@ def test_stop_kills_a_child_that_ignores_sigterm():
     assert process.returncode == -signal.SIGKILL  # killed after the grace, not waited out
 
 
-def test_stop_goes_in_reverse_order_of_start():
+def test_stop_goes_in_reverse_order_of_start() -> None:
     out = io.StringIO()
     with Supervisor(out) as supervisor:
         for name in ("database", "service", "gateway"):
@@ -221,7 +221,7 @@ def test_stop_goes_in_reverse_order_of_start():
     assert stops == ["gateway", "service", "database"]
 
 
-def test_the_first_stop_signal_raises_later_ones_are_ignored_after_shield():
+def test_the_first_stop_signal_raises_later_ones_are_ignored_after_shield() -> None:
     def signal_and_wait() -> None:
         os.kill(os.getpid(), signal.SIGTERM)
         time.sleep(5)  # the handler raises long before this ends

@@ -24,7 +24,7 @@ def system(local_stack: LocalStack) -> Iterator[httpx.Client]:
 
 
 @pytest.mark.parametrize("mode", list(MODES))
-def test_one_users_story_through_the_gateway(system: httpx.Client, mode: str):
+def test_one_users_story_through_the_gateway(system: httpx.Client, mode: str) -> None:
     api = MODES[mode]
     email = f"story-{mode}-{secrets.token_hex(3)}@example.com"
     registered = system.post(
@@ -76,7 +76,7 @@ def test_one_users_story_through_the_gateway(system: httpx.Client, mode: str):
     assert [t["id"] for t in mine] == [task.json()["id"]]
 
 
-def test_the_demo_data_is_there(system: httpx.Client):
+def test_the_demo_data_is_there(system: httpx.Client) -> None:
     login = system.post(
         "/api/auth/token", data={"username": "demo@example.com", "password": "demo-password"}
     )
@@ -88,7 +88,7 @@ def test_the_demo_data_is_there(system: httpx.Client):
 
 
 @pytest.mark.parametrize("mode", list(MODES))
-def test_a_report_job_through_the_gateway(system: httpx.Client, mode: str):
+def test_a_report_job_through_the_gateway(system: httpx.Client, mode: str) -> None:
     api = MODES[mode]
     login = system.post(
         f"{api}/auth/token", data={"username": "demo@example.com", "password": "demo-password"}
@@ -126,7 +126,9 @@ def refused_within_seconds(send) -> httpx.Response:
 
 
 @pytest.mark.parametrize("mode", list(MODES))
-def test_a_password_change_logs_the_old_token_out_of_every_service(system: httpx.Client, mode):
+def test_a_password_change_logs_the_old_token_out_of_every_service(
+    system: httpx.Client, mode
+) -> None:
     api = MODES[mode]
     email = f"revoke-{mode}-{secrets.token_hex(3)}@example.com"
     user = system.post(
@@ -155,7 +157,9 @@ def test_a_password_change_logs_the_old_token_out_of_every_service(system: httpx
         assert call(new).is_success, f"{service} refused the new token"
 
 
-def test_off_a_terminal_every_line_of_the_run_is_json(system: httpx.Client, local_stack):
+def test_off_a_terminal_every_line_of_the_run_is_json(
+    system: httpx.Client, local_stack: LocalStack
+) -> None:
     # The suite's stack writes to a buffer, not a terminal: LOG_FORMAT=auto means JSON,
     # for the services and the worker, nginx, Prometheus, the one-off commands
     # (seeds) and the runner's own lines alike.

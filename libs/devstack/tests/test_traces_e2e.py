@@ -74,7 +74,9 @@ def assert_one_tree(spans: list[ReceivedSpan]) -> None:
 
 
 @pytest.mark.parametrize("mode", list(MODES))
-def test_expand_owner_is_one_trace_through_items_and_users(local_stack: LocalStack, mode: str):
+def test_expand_owner_is_one_trace_through_items_and_users(
+    local_stack: LocalStack, mode: str
+) -> None:
     api = MODES[mode]
     request_id = f"trace-items-{mode}-{secrets.token_hex(4)}"
     with httpx.Client(base_url=local_stack.gateway_url, timeout=10) as client:
@@ -117,7 +119,7 @@ def test_expand_owner_is_one_trace_through_items_and_users(local_stack: LocalSta
 @pytest.mark.parametrize("mode", list(MODES))
 def test_a_jobs_spans_join_the_trace_of_the_request_that_sent_it(
     local_stack: LocalStack, mode: str
-):
+) -> None:
     api = MODES[mode]
     request_id = f"trace-job-{mode}-{secrets.token_hex(4)}"
     with httpx.Client(base_url=local_stack.gateway_url, timeout=10) as client:

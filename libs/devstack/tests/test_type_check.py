@@ -32,19 +32,19 @@ def _mypy(tmp_path: Path, call: str, callee: str = TYPED_CALLEE) -> subprocess.C
     )
 
 
-def test_a_wrong_type_across_modules_fails_the_check(tmp_path):
+def test_a_wrong_type_across_modules_fails_the_check(tmp_path: Path) -> None:
     result = _mypy(tmp_path, 'double("a")')
     assert result.returncode == 1, result.stdout + result.stderr
     assert 'Argument 1 to "double" has incompatible type "str"; expected "int"' in result.stdout
     assert "boundary/caller.py:5: error" in result.stdout
 
 
-def test_the_right_type_passes(tmp_path):
+def test_the_right_type_passes(tmp_path: Path) -> None:
     result = _mypy(tmp_path, "double(2)")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_a_def_without_annotations_fails_the_check(tmp_path):
+def test_a_def_without_annotations_fails_the_check(tmp_path: Path) -> None:
     result = _mypy(tmp_path, "double(2)", callee="def double(x):\n    return x * 2\n")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "[no-untyped-def]" in result.stdout

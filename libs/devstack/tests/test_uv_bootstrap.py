@@ -40,7 +40,7 @@ def as_another_user(argv: list[str]) -> list[str]:
     return ["runuser", "-u", "nobody", "--", *argv] if os.geteuid() == 0 else argv
 
 
-def test_without_pip_a_user_is_told_what_to_install_in_one_line(python_without_pip):
+def test_without_pip_a_user_is_told_what_to_install_in_one_line(python_without_pip: Path) -> None:
     tools = python_without_pip.parents[2] / "tools"
     tools.mkdir()
     tools.chmod(0o777)  # nobody may write there: only pip is missing
@@ -59,7 +59,7 @@ def test_without_pip_a_user_is_told_what_to_install_in_one_line(python_without_p
     assert list(tools.iterdir()) == []
 
 
-def test_it_imports_the_standard_library_alone():
+def test_it_imports_the_standard_library_alone() -> None:
     """It runs before any venv exists, on whatever python3 the machine has."""
     nodes = list(ast.walk(ast.parse(BOOTSTRAP.read_text())))
     imported = {a.name for node in nodes if isinstance(node, ast.Import) for a in node.names}

@@ -34,7 +34,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 class ScratchDatabases:
     """One database per backend for the whole session, made on first use, dropped at the end."""
 
-    def __init__(self, server_urls: dict[str, str]):
+    def __init__(self, server_urls: dict[str, str]) -> None:
         self._server_urls = server_urls
         self._names: dict[str, str] = {}
 

@@ -66,7 +66,7 @@ async def connection(scratch_databases) -> AsyncIterator[asyncmy.Connection]:
         connection.close()
 
 
-async def test_every_operation_runs_on_asyncmy(connection) -> None:
+async def test_every_operation_runs_on_asyncmy(connection: asyncmy.Connection) -> None:
     queries = aiosql.from_str(QUERIES, "asyncmy")
     assert await queries.add_note(connection, body="a", tag="x") == 1
     assert await queries.add_notes(connection, [{"body": "b", "tag": "x"}, ("c", "y")]) == 2

@@ -1,6 +1,6 @@
 """Bodies over `max_body_bytes` are refused with a 413 problem, declared or chunked."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest
@@ -54,7 +54,7 @@ HEADERS = {"Content-Type": "application/json"}
 
 @pytest.mark.parametrize("path", ["/blobs", "/sync/blobs", "/raw"])
 async def test_a_declared_body_over_the_limit_is_a_413(
-    client: httpx.AsyncClient, check_problem, path: str
+    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict], path: str
 ) -> None:
     response = await client.post(path, content=json_of_size(LIMIT + 1), headers=HEADERS)
     body = check_problem(response, 413)
@@ -63,7 +63,7 @@ async def test_a_declared_body_over_the_limit_is_a_413(
 
 @pytest.mark.parametrize("path", ["/blobs", "/sync/blobs", "/raw"])
 async def test_a_chunked_body_over_the_limit_is_a_413(
-    client: httpx.AsyncClient, check_problem, path: str
+    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict], path: str
 ) -> None:
     request = client.build_request(
         "POST", path, content=chunked(json_of_size(LIMIT * 4)), headers=HEADERS
@@ -93,7 +93,7 @@ async def test_a_body_within_the_limit_passes(
 
 
 async def test_a_lying_content_length_is_still_counted(
-    client: httpx.AsyncClient, check_problem
+    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict]
 ) -> None:
     """A Content-Length under the limit does not let a longer body through."""
 

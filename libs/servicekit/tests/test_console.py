@@ -27,7 +27,7 @@ def local_clock(iso: str) -> str:
     return moment.strftime("%H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
 
 
-def test_a_line_holds_time_service_level_message_fields_and_request_id():
+def test_a_line_holds_time_service_level_message_fields_and_request_id() -> None:
     line = ConsoleLines(colour=False).render(EVENT)
 
     assert line == (
@@ -36,7 +36,7 @@ def test_a_line_holds_time_service_level_message_fields_and_request_id():
     )
 
 
-def test_an_access_line_shows_its_duration_not_its_fields_again():
+def test_an_access_line_shows_its_duration_not_its_fields_again() -> None:
     access = {
         "time": "2026-12-07T15:34:00.5Z",
         "level": "info",
@@ -56,7 +56,7 @@ def test_an_access_line_shows_its_duration_not_its_fields_again():
     assert lines.render(nginx).endswith("gateway  INFO  GET /x 404  2.0 ms")
 
 
-def test_the_service_comes_from_the_caller_when_the_event_has_none():
+def test_the_service_comes_from_the_caller_when_the_event_has_none() -> None:
     prometheus = {"time": "2026-12-07T15:34:00Z", "level": "WARN", "msg": "scrape failed"}
 
     line = ConsoleLines(colour=False).render(prometheus, "prometheus")
@@ -64,7 +64,7 @@ def test_the_service_comes_from_the_caller_when_the_event_has_none():
     assert line.endswith("prometheus WARN  scrape failed")
 
 
-def test_a_traceback_follows_on_indented_lines():
+def test_a_traceback_follows_on_indented_lines() -> None:
     event = EVENT | {"level": "error", "exception": "Traceback:\n  File x\nKeyError: 'a'"}
 
     first, *rest = ConsoleLines(colour=False).render(event).split("\n")
@@ -78,7 +78,7 @@ def test_a_traceback_follows_on_indented_lines():
     ["two\nlines", "carriage\rreturn", "\033[2Jcleared", "\033]0;title\007", "\x9b31mred"],
     ids=["newline", "carriage-return", "clear-screen", "window-title", "c1-csi"],
 )
-def test_control_characters_are_shown_escaped_never_sent_to_the_terminal(hostile: str):
+def test_control_characters_are_shown_escaped_never_sent_to_the_terminal(hostile: str) -> None:
     event = EVENT | {"message": hostile, "request_id": hostile, "limit": hostile}
 
     line = ConsoleLines(colour=False).render(event)
@@ -88,7 +88,7 @@ def test_control_characters_are_shown_escaped_never_sent_to_the_terminal(hostile
     assert not any(0x80 <= ord(char) < 0xA0 or char in "\033\007" for char in line)
 
 
-def test_colours_mark_level_and_service_and_leave_the_text_alone():
+def test_colours_mark_level_and_service_and_leave_the_text_alone() -> None:
     plain = ConsoleLines(colour=False).render(EVENT)
     coloured = ConsoleLines(colour=True).render(EVENT)
 
@@ -96,7 +96,7 @@ def test_colours_mark_level_and_service_and_leave_the_text_alone():
     assert ANSI.sub("", coloured) == plain
 
 
-def test_auto_chooses_console_lines_on_a_terminal_and_json_elsewhere():
+def test_auto_chooses_console_lines_on_a_terminal_and_json_elsewhere() -> None:
     with Terminal() as terminal, terminal.stream() as screen:
         assert wants_console("auto", screen)
         assert not wants_console("json", screen)
@@ -109,6 +109,6 @@ def test_auto_chooses_console_lines_on_a_terminal_and_json_elsewhere():
     assert not wants_colour(pipe, {"TERM": "xterm-256color"})
 
 
-def test_an_unknown_log_format_is_refused():
+def test_an_unknown_log_format_is_refused() -> None:
     with pytest.raises(ValueError, match="auto, json, console"):
         wants_console("yaml", io.StringIO())

@@ -1,7 +1,7 @@
 """Engines from one URL, statement timeouts and error classification, on both servers."""
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 
 import pytest
 from sqlalchemy import (
@@ -25,6 +25,7 @@ from servicekit.db import (
     sync_url,
     violates,
 )
+from servicekit.settings import ServiceSettings
 
 SLEEP_2S = {"postgres": "SELECT pg_sleep(2)", "mysql": "SELECT SLEEP(2)"}
 # What each server says when it interrupts a statement (MariaDB: error 1969; it raises
@@ -108,7 +109,7 @@ def test_is_postgres_reads_the_backend() -> None:
 
 @pytest.mark.parametrize("sslmode", ["disable", "prefer"])
 async def test_an_sslmode_in_the_url_works_with_both_postgres_drivers(
-    server_urls, service_settings, sslmode: str
+    server_urls: dict[str, str], service_settings: Callable[..., ServiceSettings], sslmode: str
 ) -> None:
     """An external server's URL carries libpq's ?sslmode=...; asyncpg takes no such
     argument, so the async URL must say it its own way. (The test servers have no TLS:
@@ -124,7 +125,7 @@ async def test_an_sslmode_in_the_url_works_with_both_postgres_drivers(
 
 
 @pytest.fixture
-async def database(database_url: str, service_settings):
+async def database(database_url: str, service_settings: Callable[..., ServiceSettings]):
     """Both engines of the scratch database, with a 200 ms statement timeout."""
     db = create_database(service_settings(database_url=database_url, db_statement_timeout_ms=200))
     yield db
@@ -144,7 +145,9 @@ async def test_both_engines_use_the_driver_of_their_mode(database, backend: str)
     assert (database.async_engine.dialect.driver, database.sync_engine.dialect.driver) == drivers
 
 
-async def test_mysql_sessions_are_in_utc(scratch_databases, service_settings) -> None:
+async def test_mysql_sessions_are_in_utc(
+    scratch_databases, service_settings: Callable[..., ServiceSettings]
+) -> None:
     settings = service_settings(database_url=scratch_databases.url("mysql"))
     database = create_database(settings)
     query = text("SELECT @@session.time_zone")
@@ -199,7 +202,7 @@ def connect_and_close(engine: Engine) -> None:
 
 
 async def test_a_closed_port_fails_fast_and_is_unavailable(
-    backend: str, closed_port: int, service_settings
+    backend: str, closed_port: int, service_settings: Callable[..., ServiceSettings]
 ) -> None:
     server = {"postgres": "postgresql://postgres", "mysql": "mysql://root"}[backend]
     url = f"{server}@127.0.0.1:{closed_port}/app"
@@ -217,7 +220,7 @@ async def test_a_closed_port_fails_fast_and_is_unavailable(
 
 
 async def test_an_exhausted_pool_times_out_as_unavailable(
-    database_url: str, service_settings
+    database_url: str, service_settings: Callable[..., ServiceSettings]
 ) -> None:
     settings = service_settings(
         database_url=database_url, db_pool_size=1, db_max_overflow=0, db_pool_timeout=0.2
@@ -280,7 +283,9 @@ def account(email: str, handle: str, domain: str) -> dict:
 
 
 @pytest.mark.parametrize("mode", ["async", "sync"])
-async def test_violates_names_the_violated_constraint(database, tables, mode: str) -> None:
+async def test_violates_names_the_violated_constraint(
+    database, tables: Callable[[MetaData], None], mode: str
+) -> None:
     tables(metadata)
     error = await insert_duplicate(
         database,
@@ -293,7 +298,7 @@ async def test_violates_names_the_violated_constraint(database, tables, mode: st
 
 @pytest.mark.parametrize("mode", ["async", "sync"])
 async def test_violates_does_not_match_a_constraint_whose_name_extends_it(
-    database, tables, mode: str
+    database, tables: Callable[[MetaData], None], mode: str
 ) -> None:
     tables(metadata)
     error = await insert_duplicate(
@@ -307,7 +312,9 @@ async def test_violates_does_not_match_a_constraint_whose_name_extends_it(
 
 
 @pytest.mark.parametrize("mode", ["async", "sync"])
-async def test_violates_is_not_fooled_by_the_duplicate_value(database, tables, mode: str) -> None:
+async def test_violates_is_not_fooled_by_the_duplicate_value(
+    database, tables: Callable[[MetaData], None], mode: str
+) -> None:
     tables(metadata)
     # A client picks a handle that spells another constraint's name.
     error = await insert_duplicate(
@@ -323,7 +330,7 @@ async def test_violates_is_not_fooled_by_the_duplicate_value(database, tables, m
 
 
 @pytest.fixture
-async def one_connection(database_url: str, service_settings):
+async def one_connection(database_url: str, service_settings: Callable[..., ServiceSettings]):
     """A database whose pools hold a single connection, given up on after 0.3 s."""
     settings = service_settings(
         database_url=database_url, db_pool_size=1, db_max_overflow=0, db_pool_timeout=0.3
@@ -344,7 +351,9 @@ async def test_checkouts_beyond_the_pool_time_out_as_unavailable(one_connection)
 
 
 @pytest.fixture
-async def one_patient_connection(database_url: str, service_settings):
+async def one_patient_connection(
+    database_url: str, service_settings: Callable[..., ServiceSettings]
+):
     """One connection, waited for up to 10 s: waiters must be served, not time out."""
     settings = service_settings(
         database_url=database_url, db_pool_size=1, db_max_overflow=0, db_pool_timeout=10

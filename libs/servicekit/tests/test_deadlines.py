@@ -12,10 +12,11 @@ import asyncio
 import contextlib
 import shutil
 import tempfile
-from collections.abc import AsyncIterator, Awaitable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import APIRouter, Request
 from sqlalchemy import event, text
@@ -32,6 +33,7 @@ from servicekit.db import (
 )
 from servicekit.deadlines import timed_out
 from servicekit.sessions import SessionDep, SyncSessionDep
+from servicekit.settings import ServiceSettings
 from servicekit.state import state_of
 
 pytestmark = pytest.mark.timeout(30, func_only=True)
@@ -78,7 +80,9 @@ def thawed(own_server: LocalServer) -> Iterator[LocalServer]:
 
 
 @pytest.fixture
-async def database(thawed: LocalServer, service_settings) -> AsyncIterator[Database]:
+async def database(
+    thawed: LocalServer, service_settings: Callable[..., ServiceSettings]
+) -> AsyncIterator[Database]:
     db = create_database(service_settings(database_url=thawed.url, **DEADLINES))
     yield db
     await db.dispose()
@@ -292,7 +296,7 @@ def select_on_the_driver_sync(request: Request) -> dict:
 
 @pytest.mark.parametrize("path", ["/orm/async", "/orm/sync", "/driver/async", "/driver/sync"])
 async def test_a_request_to_a_frozen_database_is_a_503_problem_and_the_next_one_succeeds(
-    serve, check_problem, thawed: LocalServer, path: str
+    serve, check_problem: Callable[[httpx.Response, int], dict], thawed: LocalServer, path: str
 ) -> None:
     async with serve(
         [router], raise_app_exceptions=False, database_url=thawed.url, **DEADLINES

@@ -1,6 +1,9 @@
 """`/admin/fault`: only with FAULTS_ENABLED, only with the token, only good values, and
 never in the OpenAPI document."""
 
+from collections.abc import Callable
+
+import httpx
 import pytest
 import redis
 from fastapi import APIRouter
@@ -20,7 +23,7 @@ SOME_FAULT = {"latency_ms": 10, "error_rate": 0.0, "slow_statement_ms": 0}
 
 
 @pytest.fixture
-def key(fault_settings) -> str:
+def key(fault_settings: dict[str, object]) -> str:
     return fault_key(fault_settings["service_name"])
 
 
@@ -32,8 +35,8 @@ def stored(redis_client: redis.Redis, key: str):
 
 
 async def test_put_sets_the_fault_in_redis_and_here_and_delete_clears_both(
-    serve, fault_settings, admin_headers, stored
-):
+    serve, fault_settings: dict[str, object], admin_headers: dict[str, str], stored
+) -> None:
     async with serve([router], **fault_settings) as client:
         put = await client.put("/admin/fault", json=SOME_FAULT, headers=admin_headers)
         in_redis = stored()
@@ -63,8 +66,14 @@ async def test_put_sets_the_fault_in_redis_and_here_and_delete_clears_both(
     ],
 )
 async def test_without_the_token_nothing_is_read_or_changed(
-    serve, fault_settings, admin_headers, stored, check_problem, method, authorization
-):
+    serve,
+    fault_settings: dict[str, object],
+    admin_headers: dict[str, str],
+    stored,
+    check_problem: Callable[[httpx.Response, int], dict],
+    method,
+    authorization,
+) -> None:
     headers = {"Authorization": authorization} if authorization else {}
     async with serve([router], **fault_settings) as client:
         await client.put("/admin/fault", json=SOME_FAULT, headers=admin_headers)
@@ -78,7 +87,9 @@ async def test_without_the_token_nothing_is_read_or_changed(
     assert stored() == Fault(**SOME_FAULT)
 
 
-async def test_the_token_is_checked_before_the_body(serve, fault_settings, check_problem):
+async def test_the_token_is_checked_before_the_body(
+    serve, fault_settings: dict[str, object], check_problem: Callable[[httpx.Response, int], dict]
+) -> None:
     async with serve([router], **fault_settings) as client:
         refused = await client.put("/admin/fault", content=b"{not json")
 
@@ -100,8 +111,13 @@ async def test_the_token_is_checked_before_the_body(serve, fault_settings, check
     ],
 )
 async def test_bad_values_are_a_422_problem_and_change_nothing(
-    serve, fault_settings, admin_headers, stored, check_problem, body
-):
+    serve,
+    fault_settings: dict[str, object],
+    admin_headers: dict[str, str],
+    stored,
+    check_problem: Callable[[httpx.Response, int], dict],
+    body,
+) -> None:
     async with serve([router], **fault_settings) as client:
         await client.put("/admin/fault", json=SOME_FAULT, headers=admin_headers)
         refused = await client.put("/admin/fault", content=body, headers=admin_headers)
@@ -115,8 +131,12 @@ async def test_bad_values_are_a_422_problem_and_change_nothing(
 
 @pytest.mark.parametrize("method", METHODS)
 async def test_without_faults_enabled_the_route_does_not_exist(
-    serve, fault_settings, admin_headers, check_problem, method
-):
+    serve,
+    fault_settings: dict[str, object],
+    admin_headers: dict[str, str],
+    check_problem: Callable[[httpx.Response, int], dict],
+    method,
+) -> None:
     disabled = {**fault_settings, "faults_enabled": False}
     async with serve([router], **disabled) as client:
         missing = await client.request(method, "/admin/fault", headers=admin_headers)
@@ -125,8 +145,8 @@ async def test_without_faults_enabled_the_route_does_not_exist(
 
 
 async def test_without_faults_enabled_a_fault_in_redis_does_nothing(
-    serve, fault_settings, redis_client: redis.Redis, key
-):
+    serve, fault_settings: dict[str, object], redis_client: redis.Redis, key: str
+) -> None:
     redis_client.set(key, Fault(error_rate=1.0).model_dump_json())
     try:
         async with serve([router], **{**fault_settings, "faults_enabled": False}) as client:
@@ -139,7 +159,9 @@ async def test_without_faults_enabled_a_fault_in_redis_does_nothing(
     assert "servicekit_fault_active" not in metrics
 
 
-async def test_the_openapi_document_is_the_same_with_faults_enabled(serve, fault_settings):
+async def test_the_openapi_document_is_the_same_with_faults_enabled(
+    serve, fault_settings: dict[str, object]
+) -> None:
     async with serve([router], **fault_settings) as client:
         enabled = (await client.get("/openapi.json")).json()
     async with serve([router], **{**fault_settings, "faults_enabled": False}) as client:

@@ -93,7 +93,7 @@ def count_notes_sync(code: str, db: DatabaseDep) -> dict:
 
 
 @pytest.fixture
-def stored(database_url: str, tables) -> Iterator[Callable[[str], int]]:
+def stored(database_url: str, tables: Callable[[MetaData], None]) -> Iterator[Callable[[str], int]]:
     """`stored(code)`: the notes with that code, read straight from the database."""
     tables(metadata)
     engine = create_engine(sync_url(database_url))
@@ -107,7 +107,9 @@ def stored(database_url: str, tables) -> Iterator[Callable[[str], int]]:
 
 
 @pytest.fixture
-def service(serve, database_url, fault_settings, stored):
+def service(
+    serve, database_url: str, fault_settings: dict[str, object], stored: Callable[[str], int]
+):
     """`async with service() as client`: the notes app on the backend's scratch database,
     its fault switch on."""
     return lambda: serve([router], database_url=database_url, **fault_settings)
@@ -130,8 +132,8 @@ def new_code() -> str:
 
 @pytest.mark.parametrize("mode", list(MODES))
 async def test_latency_delays_every_data_response_by_at_least_the_fault(
-    service, admin_headers, mode
-):
+    service, admin_headers: dict[str, str], mode
+) -> None:
     api = MODES[mode]
     async with service() as client:
         await put_fault(client, admin_headers, latency_ms=300)
@@ -146,8 +148,12 @@ async def test_latency_delays_every_data_response_by_at_least_the_fault(
 
 @pytest.mark.parametrize("mode", list(MODES))
 async def test_an_error_rate_of_one_fails_every_data_request_before_its_handler(
-    service, admin_headers, stored, check_problem, mode
-):
+    service,
+    admin_headers: dict[str, str],
+    stored: Callable[[str], int],
+    check_problem: Callable[[httpx.Response, int], dict],
+    mode,
+) -> None:
     api, code = MODES[mode], new_code()
     async with service() as client:
         await put_fault(client, admin_headers, error_rate=1.0)
@@ -167,8 +173,8 @@ async def test_an_error_rate_of_one_fails_every_data_request_before_its_handler(
 
 @pytest.mark.parametrize("mode", list(MODES))
 async def test_an_error_rate_of_zero_fails_nothing_and_a_half_fails_some(
-    service, admin_headers, stored, mode
-):
+    service, admin_headers: dict[str, str], stored: Callable[[str], int], mode
+) -> None:
     api, code = MODES[mode], new_code()
     async with service() as client:
         await put_fault(client, admin_headers, latency_ms=1, error_rate=0.0)
@@ -186,8 +192,14 @@ async def test_an_error_rate_of_zero_fails_nothing_and_a_half_fails_some(
 @pytest.mark.parametrize("mode", list(MODES))
 @pytest.mark.parametrize("session", ["write", "read"])
 async def test_every_session_runs_the_sleeping_statement_first(
-    service, admin_headers, backend, database_url, server_urls, mode, session
-):
+    service,
+    admin_headers: dict[str, str],
+    backend: str,
+    database_url: str,
+    server_urls: dict[str, str],
+    mode,
+    session,
+) -> None:
     api, code = MODES[mode], new_code()
     observer = create_engine(sync_url(server_urls[backend]))
     try:
@@ -228,8 +240,8 @@ def _sleeping(observer: Engine, backend: str, database: str | None) -> bool:
 
 
 async def test_probes_metrics_docs_and_the_admin_route_never_suffer_the_fault(
-    service, admin_headers
-):
+    service, admin_headers: dict[str, str]
+) -> None:
     async with service() as client:
         await put_fault(
             client,
@@ -260,7 +272,9 @@ async def test_probes_metrics_docs_and_the_admin_route_never_suffer_the_fault(
 
 
 @pytest.mark.parametrize("mode", list(MODES))
-async def test_a_fault_is_off_again_at_once_after_delete(service, admin_headers, mode):
+async def test_a_fault_is_off_again_at_once_after_delete(
+    service, admin_headers: dict[str, str], mode
+) -> None:
     api = MODES[mode]
     async with service() as client:
         await put_fault(client, admin_headers, error_rate=1.0)
@@ -274,8 +288,8 @@ async def test_a_fault_is_off_again_at_once_after_delete(service, admin_headers,
 
 
 async def test_a_fault_follows_its_redis_key_on_and_off_without_a_restart(
-    service, fault_settings, redis_client: redis.Redis
-):
+    service, fault_settings: dict[str, object], redis_client: redis.Redis
+) -> None:
     key = fault_key(fault_settings["service_name"])
 
     async def status() -> int:
@@ -295,8 +309,11 @@ async def test_a_fault_follows_its_redis_key_on_and_off_without_a_restart(
 
 
 async def test_a_malformed_value_in_redis_is_no_fault(
-    service, fault_settings, redis_client: redis.Redis, admin_headers
-):
+    service,
+    fault_settings: dict[str, object],
+    redis_client: redis.Redis,
+    admin_headers: dict[str, str],
+) -> None:
     key = fault_key(fault_settings["service_name"])
     async with service() as client:
         await put_fault(client, admin_headers, error_rate=1.0)
@@ -310,7 +327,9 @@ async def test_a_malformed_value_in_redis_is_no_fault(
     assert shown == Fault().model_dump()
 
 
-async def test_the_gauge_shows_the_fault_of_the_service(service, admin_headers, fault_settings):
+async def test_the_gauge_shows_the_fault_of_the_service(
+    service, admin_headers: dict[str, str], fault_settings: dict[str, object]
+) -> None:
     async with service() as client:
         await put_fault(client, admin_headers, latency_ms=250, slow_statement_ms=1000)
         metrics = (await client.get("/metrics")).text

@@ -43,14 +43,16 @@ async def switch(client: redis.asyncio.Redis) -> AsyncIterator[FaultSwitch]:
     await client.delete(switch.key)
 
 
-def test_the_switch_reads_the_contracts_key_as_often_as_writers_expect(jwt_public_key):
+def test_the_switch_reads_the_contracts_key_as_often_as_writers_expect(jwt_public_key: str) -> None:
     settings = ServiceSettings(database_url="postgresql://db/x", jwt_public_key=jwt_public_key)
 
     assert FaultSwitch("users").key == fault_key("users")
     assert settings.fault_poll_seconds == POLL_SECONDS
 
 
-async def test_a_fault_set_in_redis_is_applied_and_its_removal_turns_it_off(switch, client):
+async def test_a_fault_set_in_redis_is_applied_and_its_removal_turns_it_off(
+    switch: FaultSwitch, client: redis.asyncio.Redis
+) -> None:
     fault = Fault(latency_ms=100, error_rate=0.25, slow_statement_ms=20)
 
     await client.set(switch.key, fault.model_dump_json())
@@ -63,7 +65,9 @@ async def test_a_fault_set_in_redis_is_applied_and_its_removal_turns_it_off(swit
     assert switch.current == Fault()
 
 
-async def test_an_inactive_fault_is_no_fault(switch, client):
+async def test_an_inactive_fault_is_no_fault(
+    switch: FaultSwitch, client: redis.asyncio.Redis
+) -> None:
     await client.set(switch.key, Fault().model_dump_json())
     await switch.refresh(client)
 
@@ -81,7 +85,9 @@ async def test_an_inactive_fault_is_no_fault(switch, client):
         b"\xff\xfe",
     ],
 )
-async def test_a_malformed_value_is_logged_once_and_treated_as_off(switch, client, caplog, stored):
+async def test_a_malformed_value_is_logged_once_and_treated_as_off(
+    switch: FaultSwitch, client: redis.asyncio.Redis, caplog: pytest.LogCaptureFixture, stored
+) -> None:
     switch.apply(Fault(latency_ms=100))
     await client.set(switch.key, stored)
 
@@ -95,7 +101,9 @@ async def test_a_malformed_value_is_logged_once_and_treated_as_off(switch, clien
     assert switch.key in refusals[0].getMessage()
 
 
-async def test_a_good_value_after_a_bad_one_is_applied(switch, client):
+async def test_a_good_value_after_a_bad_one_is_applied(
+    switch: FaultSwitch, client: redis.asyncio.Redis
+) -> None:
     await client.set(switch.key, b'{"latency_ms": "slow"}')
     await switch.refresh(client)
     await client.set(switch.key, Fault(latency_ms=5).model_dump_json())
@@ -104,7 +112,9 @@ async def test_a_good_value_after_a_bad_one_is_applied(switch, client):
     assert switch.fault == Fault(latency_ms=5)
 
 
-async def test_the_running_switch_follows_the_key_without_a_restart(switch, client):
+async def test_the_running_switch_follows_the_key_without_a_restart(
+    switch: FaultSwitch, client: redis.asyncio.Redis
+) -> None:
     running = asyncio.create_task(switch.run(client))
     try:
         await client.set(switch.key, Fault(error_rate=1.0).model_dump_json())
@@ -116,7 +126,9 @@ async def test_the_running_switch_follows_the_key_without_a_restart(switch, clie
         running.cancel()
 
 
-async def test_a_write_sets_every_replica_and_this_one_at_once(switch, client):
+async def test_a_write_sets_every_replica_and_this_one_at_once(
+    switch: FaultSwitch, client: redis.asyncio.Redis
+) -> None:
     other_replica = FaultSwitch(switch.service)
 
     await switch.write(client, Fault(latency_ms=30))
@@ -129,7 +141,9 @@ async def test_a_write_sets_every_replica_and_this_one_at_once(switch, client):
     assert await client.get(switch.key) is None
 
 
-async def test_redis_away_keeps_the_fault_and_the_switch_recovers_by_itself(tmp_path: Path, caplog):
+async def test_redis_away_keeps_the_fault_and_the_switch_recovers_by_itself(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     port = free_port()
     client = redis.asyncio.Redis.from_url(
         f"redis://127.0.0.1:{port}/0", socket_connect_timeout=0.5, socket_timeout=0.5
@@ -156,7 +170,9 @@ async def test_redis_away_keeps_the_fault_and_the_switch_recovers_by_itself(tmp_
         await client.aclose()
 
 
-def test_every_change_is_a_warning_and_no_change_is_silent(caplog):
+def test_every_change_is_a_warning_and_no_change_is_silent(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     switch = FaultSwitch("probe")
 
     with caplog.at_level(logging.INFO, logger="servicekit.faults"):
@@ -175,7 +191,7 @@ def test_every_change_is_a_warning_and_no_change_is_silent(caplog):
     ]
 
 
-def test_the_gauge_shows_each_kind_of_the_fault_in_effect():
+def test_the_gauge_shows_each_kind_of_the_fault_in_effect() -> None:
     registry = CollectorRegistry()
     switch = FaultSwitch("probe", metrics=FaultMetrics(registry, "probe"))
 
@@ -194,7 +210,9 @@ def test_the_gauge_shows_each_kind_of_the_fault_in_effect():
     assert shown() == {"latency_seconds": 0, "error_rate": 0, "slow_statement_seconds": 0}
 
 
-async def test_a_cancelled_switch_stops_even_when_its_client_closes_meanwhile(redis_url):
+async def test_a_cancelled_switch_stops_even_when_its_client_closes_meanwhile(
+    redis_url: str,
+) -> None:
     # What the lifespan does at shutdown: cancel the task, then close the client. Some of
     # those cancellations used to vanish inside redis-py and the loop polled on forever.
     tasks = []

@@ -3,9 +3,10 @@ sticky once ready (servicekit.health says why)."""
 
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from devstack.ports import free_port
@@ -39,7 +40,9 @@ async def test_readyz_is_ok_when_both_answer(serve, database_url: str) -> None:
     assert response.json() == {"status": "ok", "checks": {"database": "ok", "redis": "ok"}}
 
 
-async def test_readyz_without_redis_is_a_503(serve, check_problem, closed_port: int) -> None:
+async def test_readyz_without_redis_is_a_503(
+    serve, check_problem: Callable[[httpx.Response, int], dict], closed_port: int
+) -> None:
     async with serve(redis_url=f"redis://127.0.0.1:{closed_port}/0") as client:
         response = await client.get("/readyz")
     body = check_problem(response, 503)
@@ -48,7 +51,7 @@ async def test_readyz_without_redis_is_a_503(serve, check_problem, closed_port: 
 
 
 async def test_readyz_without_the_database_is_a_503(
-    serve, check_problem, backend: str, closed_port: int
+    serve, check_problem: Callable[[httpx.Response, int], dict], backend: str, closed_port: int
 ) -> None:
     server = {"postgres": "postgresql://postgres", "mysql": "mysql://root"}[backend]
     async with serve(database_url=f"{server}@127.0.0.1:{closed_port}/app") as client:
@@ -59,7 +62,7 @@ async def test_readyz_without_the_database_is_a_503(
 
 
 async def test_readyz_does_not_wait_for_a_hung_database(
-    serve, check_problem, backend: str, silent_port: int
+    serve, check_problem: Callable[[httpx.Response, int], dict], backend: str, silent_port: int
 ) -> None:
     server = {"postgres": "postgresql://postgres", "mysql": "mysql://root"}[backend]
     url = f"{server}@127.0.0.1:{silent_port}/app"
@@ -74,7 +77,7 @@ async def test_readyz_does_not_wait_for_a_hung_database(
 
 
 async def test_readyz_does_not_wait_for_a_hung_redis(
-    serve, check_problem, silent_port: int
+    serve, check_problem: Callable[[httpx.Response, int], dict], silent_port: int
 ) -> None:
     async with serve(redis_url=f"redis://127.0.0.1:{silent_port}/0", redis_timeout=30) as client:
         started = time.monotonic()
@@ -104,7 +107,9 @@ async def test_once_ready_an_outage_is_degraded_not_unready(serve, tmp_path: Pat
     assert after.json() == {"status": "ok", "checks": {"database": "ok", "redis": "ok"}}
 
 
-async def test_health_routes_are_gets_only(serve, check_problem) -> None:
+async def test_health_routes_are_gets_only(
+    serve, check_problem: Callable[[httpx.Response, int], dict]
+) -> None:
     async with serve() as client:
         check_problem(await client.post("/healthz"), 405)
         check_problem(await client.post("/readyz"), 405)

@@ -24,7 +24,7 @@ NOW_NS = 1_748_736_000_123 * 1_000_000
 class SteppingClock:
     """A clock that returns the given milliseconds in turn, then stays on the last one."""
 
-    def __init__(self, *milliseconds: int):
+    def __init__(self, *milliseconds: int) -> None:
         self._readings = list(milliseconds)
 
     def __call__(self) -> int:

@@ -37,7 +37,9 @@ def hanging_up() -> Iterator[tuple[int, list[int]]]:
     thread.join(timeout=5)
 
 
-def test_a_publisher_tries_redis_once_then_says_the_queue_is_unavailable(hanging_up):
+def test_a_publisher_tries_redis_once_then_says_the_queue_is_unavailable(
+    hanging_up: tuple[int, list[int]],
+) -> None:
     port, accepted = hanging_up
     app = create_celery("publisher", f"redis://127.0.0.1:{port}/0")
 
@@ -47,7 +49,7 @@ def test_a_publisher_tries_redis_once_then_says_the_queue_is_unavailable(hanging
     assert len(accepted) == 1
 
 
-def test_a_refused_publish_raises_the_503_problem(closed_port):
+def test_a_refused_publish_raises_the_503_problem(closed_port: int) -> None:
     app = create_celery("publisher", f"redis://127.0.0.1:{closed_port}/0")
 
     with pytest.raises(QueueUnavailable) as raised:

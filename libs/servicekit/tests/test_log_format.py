@@ -85,7 +85,9 @@ def say_hello(url: str) -> None:
     assert response.status_code == 200
 
 
-def test_on_a_terminal_every_line_is_a_console_line_in_colour(start_probe):
+def test_on_a_terminal_every_line_is_a_console_line_in_colour(
+    start_probe: Callable[..., str],
+) -> None:
     with Terminal() as terminal:
         url = start_probe(terminal.slave_fd, TERM="xterm-256color")
         say_hello(url)
@@ -102,7 +104,7 @@ def test_on_a_terminal_every_line_is_a_console_line_in_colour(start_probe):
     assert re.search(r"GET /hello 200  \d+\.\d ms  req=edge-1$", access)
 
 
-def test_without_colours_where_the_terminal_has_none(start_probe):
+def test_without_colours_where_the_terminal_has_none(start_probe: Callable[..., str]) -> None:
     with Terminal() as terminal:
         say_hello(start_probe(terminal.slave_fd, TERM="dumb"))
         shown = terminal.wait_for("GET /hello 200")
@@ -111,7 +113,7 @@ def test_without_colours_where_the_terminal_has_none(start_probe):
     assert CONSOLE_LINE.match(shown.splitlines()[0])
 
 
-def test_on_a_pipe_every_line_is_json(start_probe, tmp_path: Path):
+def test_on_a_pipe_every_line_is_json(start_probe: Callable[..., str], tmp_path: Path) -> None:
     log = tmp_path / "probe.log"
     say_hello(start_probe(log, TERM="xterm-256color"))
 
@@ -124,7 +126,9 @@ def test_on_a_pipe_every_line_is_json(start_probe, tmp_path: Path):
     assert {"saying hello", "GET /hello 200"} <= {event["message"] for event in events}
 
 
-def test_json_is_the_choice_on_a_terminal_too_when_it_is_asked_for(start_probe):
+def test_json_is_the_choice_on_a_terminal_too_when_it_is_asked_for(
+    start_probe: Callable[..., str],
+) -> None:
     with Terminal() as terminal:
         say_hello(start_probe(terminal.slave_fd, TERM="xterm-256color", LOG_FORMAT="json"))
         shown = terminal.wait_for("GET /hello 200")

@@ -9,6 +9,7 @@ import logging.config
 import select
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import httpx
@@ -20,6 +21,7 @@ from fastapi import APIRouter
 from devstack.ports import free_port
 from servicekit.app import create_app
 from servicekit.logging import AccessLog, configure_logging
+from servicekit.settings import ServiceSettings
 
 router = APIRouter()
 
@@ -245,7 +247,7 @@ class ThreadedUvicorn:
     """A real uvicorn server in a thread: it configures its logging first, then makes the
     app through the factory, the order `uvicorn pkg.main:app` follows."""
 
-    def __init__(self, factory):
+    def __init__(self, factory) -> None:
         self.port = free_port()
         config = uvicorn.Config(
             factory, factory=True, host="127.0.0.1", port=self.port, lifespan="on", loop="asyncio"
@@ -267,7 +269,9 @@ class ThreadedUvicorn:
 
 
 async def test_a_real_uvicorn_logs_json_lines_with_request_ids(
-    server_urls: dict[str, str], service_settings, capsys: pytest.CaptureFixture[str]
+    server_urls: dict[str, str],
+    service_settings: Callable[..., ServiceSettings],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     settings = service_settings(
         service_name="probe",

@@ -2,6 +2,8 @@
 every route of the path, OPTIONS is a 204 with it, HEAD answers as GET without a body,
 and a path a route spells out is never taken for a parameter of another."""
 
+from collections.abc import Callable
+
 import httpx
 import pytest
 from fastapi import APIRouter
@@ -54,7 +56,7 @@ async def client(serve):
         yield client
 
 
-async def test_options_lists_every_method_of_the_path(client: httpx.AsyncClient):
+async def test_options_lists_every_method_of_the_path(client: httpx.AsyncClient) -> None:
     response = await client.options("/api/things/1")
 
     assert response.status_code == 204
@@ -64,14 +66,18 @@ async def test_options_lists_every_method_of_the_path(client: httpx.AsyncClient)
 
 
 @pytest.mark.parametrize("method", ["PUT", "POST", "TRACE", "QUERY"])
-async def test_a_method_the_path_lacks_is_405_naming_all_it_takes(client, check_problem, method):
+async def test_a_method_the_path_lacks_is_405_naming_all_it_takes(
+    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict], method
+) -> None:
     response = await client.request(method, "/api/things/1")
 
     check_problem(response, 405)
     assert response.headers["allow"] == "DELETE, GET, HEAD, OPTIONS, PATCH"
 
 
-async def test_a_path_a_route_spells_out_is_not_a_parameter(client, check_problem):
+async def test_a_path_a_route_spells_out_is_not_a_parameter(
+    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict]
+) -> None:
     # /things/{thing_id} takes PATCH, but "summary" is no thing's id: a 405, not a 422.
     patched = await client.patch("/api/things/summary", json={})
 
@@ -81,7 +87,7 @@ async def test_a_path_a_route_spells_out_is_not_a_parameter(client, check_proble
     assert (await client.options("/api/things/summary")).headers["allow"] == "GET, HEAD, OPTIONS"
 
 
-async def test_head_answers_as_get_without_the_body(client: httpx.AsyncClient):
+async def test_head_answers_as_get_without_the_body(client: httpx.AsyncClient) -> None:
     got = await client.get("/api/things/7")
     head = await client.head("/api/things/7")
 
@@ -94,7 +100,9 @@ async def test_head_answers_as_get_without_the_body(client: httpx.AsyncClient):
     assert (await client.head("/healthz")).status_code == 200
 
 
-async def test_head_of_an_invalid_id_is_the_gets_422_without_a_body(client: httpx.AsyncClient):
+async def test_head_of_an_invalid_id_is_the_gets_422_without_a_body(
+    client: httpx.AsyncClient,
+) -> None:
     response = await client.head("/api/things/abc")
 
     assert response.status_code == 422
@@ -102,12 +110,14 @@ async def test_head_of_an_invalid_id_is_the_gets_422_without_a_body(client: http
     assert response.content == b""
 
 
-async def test_unknown_paths_are_still_404(client, check_problem):
+async def test_unknown_paths_are_still_404(
+    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict]
+) -> None:
     check_problem(await client.options("/api/nope"), 404)
     check_problem(await client.put("/api/things/1/parts"), 404)
 
 
-async def test_answers_made_here_count_under_their_route(client: httpx.AsyncClient):
+async def test_answers_made_here_count_under_their_route(client: httpx.AsyncClient) -> None:
     await client.put("/api/things/1")
     await client.head("/api/things/1")
     await client.options("/api/things/1")

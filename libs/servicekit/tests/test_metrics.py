@@ -125,7 +125,9 @@ async def test_label_sets_stay_bounded_under_random_paths_and_methods(serve) -> 
         assert len(grown) <= 12
 
 
-async def test_pools_report_size_use_and_checkout_waits(serve, backend: str, database_url) -> None:
+async def test_pools_report_size_use_and_checkout_waits(
+    serve, backend: str, database_url: str
+) -> None:
     async with serve([router], database_url=database_url, db_pool_size=3) as client:
         assert (await client.get("/api/query")).json() == {"one": 1}
         families = await scrape(client)
@@ -146,7 +148,7 @@ async def test_pools_report_size_use_and_checkout_waits(serve, backend: str, dat
     assert value(timeouts, "db_pool_checkout_timeouts_total", **labels, mode="async") == 0
 
 
-async def test_an_exhausted_pool_counts_its_timeouts(serve, server_urls) -> None:
+async def test_an_exhausted_pool_counts_its_timeouts(serve, server_urls: dict[str, str]) -> None:
     async with serve(
         [router], raise_app_exceptions=False, db_pool_size=1, db_pool_timeout=0.2
     ) as client:

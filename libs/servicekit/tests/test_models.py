@@ -3,6 +3,7 @@
 import asyncio
 import os
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -26,6 +27,7 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 from devstack import databases
 from servicekit.db import create_database
 from servicekit.models import NAMING_CONVENTION, UTCDateTime, utcnow
+from servicekit.settings import ServiceSettings
 
 metadata = MetaData()
 events = Table(
@@ -59,7 +61,11 @@ async def store_and_read(db, mode: str, value: datetime | None) -> datetime | No
 
 
 @pytest.fixture
-async def database(database_url: str, tables, service_settings):
+async def database(
+    database_url: str,
+    tables: Callable[[MetaData], None],
+    service_settings: Callable[..., ServiceSettings],
+):
     tables(metadata)
     db = create_database(service_settings(database_url=database_url))
     yield db
@@ -87,7 +93,9 @@ async def test_a_naive_datetime_is_refused(database, mode: str) -> None:
 
 
 @pytest.fixture
-async def postgres_in_new_york(server_urls: dict[str, str], service_settings):
+async def postgres_in_new_york(
+    server_urls: dict[str, str], service_settings: Callable[..., ServiceSettings]
+):
     """A Postgres database whose sessions default to a zone that is not UTC, as a server
     set up with its machine's local time would be."""
     server = server_urls["postgres"]

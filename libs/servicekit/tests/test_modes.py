@@ -2,8 +2,10 @@
 committed, serialized and documented alike (a page too); a written-out pair shares one
 contract."""
 
+from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi import FastAPI, Response
 from pydantic import BaseModel
@@ -122,14 +124,16 @@ def echo_sync(text: str) -> Response:
 
 
 @pytest.fixture
-async def client(serve, tables, database_url):
+async def client(serve, tables: Callable[[MetaData], None], database_url: str):
     tables(metadata)
     async with serve(api.routers, database_url=database_url) as client:
         yield client
 
 
 @pytest.mark.parametrize("prefix", MODES.values())
-async def test_a_declared_operation_commits_and_answers_alike_in_both_modes(client, prefix):
+async def test_a_declared_operation_commits_and_answers_alike_in_both_modes(
+    client: httpx.AsyncClient, prefix
+) -> None:
     created = await client.post(f"{prefix}/labels", json={"text": "kept"})
     assert created.status_code == 201
     label = created.json()
@@ -147,7 +151,9 @@ async def test_a_declared_operation_commits_and_answers_alike_in_both_modes(clie
 
 
 @pytest.mark.parametrize("prefix", MODES.values())
-async def test_a_declared_operation_validates_its_parameters(client, prefix):
+async def test_a_declared_operation_validates_its_parameters(
+    client: httpx.AsyncClient, prefix
+) -> None:
     response = await client.get(f"{prefix}/labels/not-a-number")
     assert response.status_code == 422
 
@@ -155,8 +161,8 @@ async def test_a_declared_operation_validates_its_parameters(client, prefix):
 @pytest.mark.parametrize("prefix", MODES.values())
 @pytest.mark.parametrize(("path", "status"), [("/labels/refused", 409), ("/labels/crash", 500)])
 async def test_a_declared_operation_that_fails_after_writing_commits_nothing(
-    serve, tables, database_url, prefix, path, status
-):
+    serve, tables: Callable[[MetaData], None], database_url: str, prefix, path, status
+) -> None:
     # The handler opens and commits the session itself (no FastAPI dependency does):
     # an error after the insert must still roll it back.
     tables(metadata)
@@ -183,7 +189,9 @@ def count_labels(database_url: str, text: str) -> int:
 # that is not the model it expected.
 @pytest.mark.filterwarnings("error")
 @pytest.mark.parametrize("prefix", MODES.values())
-async def test_a_declared_list_answers_its_page_in_both_modes(client, prefix):
+async def test_a_declared_list_answers_its_page_in_both_modes(
+    client: httpx.AsyncClient, prefix
+) -> None:
     made = [(await client.post(f"{prefix}/labels", json={"text": t})).json() for t in "ab"]
 
     for path, cursor in [("labels", None), ("label-rows", "more")]:
@@ -193,12 +201,14 @@ async def test_a_declared_list_answers_its_page_in_both_modes(client, prefix):
         assert response.json() == {"items": made, "next_cursor": cursor}
 
 
-async def test_a_written_out_pair_runs_each_twin_under_its_prefix(client):
+async def test_a_written_out_pair_runs_each_twin_under_its_prefix(
+    client: httpx.AsyncClient,
+) -> None:
     assert (await client.get("/api/echo", params={"text": "a"})).json()["text"] == "a"
     assert (await client.get("/sync/api/echo", params={"text": "a"})).json()["text"] == "sync a"
 
 
-def test_the_two_modes_are_one_contract_in_the_openapi_document():
+def test_the_two_modes_are_one_contract_in_the_openapi_document() -> None:
     app = FastAPI()
     for router in api.routers:
         app.include_router(router)
@@ -220,7 +230,7 @@ def test_the_two_modes_are_one_contract_in_the_openapi_document():
     assert page["properties"]["items"]["items"] == {"$ref": "#/components/schemas/Label"}
 
 
-def test_a_declaration_without_a_session_or_reads_parameter_is_refused():
+def test_a_declaration_without_a_session_or_reads_parameter_is_refused() -> None:
     with pytest.raises(TypeError, match="`session: Session` or `reads: Reads`"):
 
         @BothModes().get("/x")
@@ -228,7 +238,7 @@ def test_a_declaration_without_a_session_or_reads_parameter_is_refused():
             raise AssertionError
 
 
-def test_a_sync_twin_without_its_async_twin_is_refused():
+def test_a_sync_twin_without_its_async_twin_is_refused() -> None:
     modes = BothModes()
     with pytest.raises(TypeError, match="needs an async twin"):
 

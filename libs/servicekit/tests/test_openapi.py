@@ -15,6 +15,7 @@ from servicekit.openapi import PROBLEM_MEDIA_TYPE, problem_responses
 from servicekit.schemas import MAX_ID, InputModel, id_path, one_line
 from servicekit.sessions import SessionDep
 from servicekit.state import RedisDep
+from testkit.keys import MintToken
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
@@ -59,7 +60,7 @@ def statuses(document: dict, path: str, method: str) -> dict[str, dict]:
     return document["paths"][path][method]["responses"]
 
 
-def test_every_error_an_operation_gives_is_documented(document):
+def test_every_error_an_operation_gives_is_documented(document: dict) -> None:
     assert set(statuses(document, "/api/things", "post")) == {
         "201",  # its own
         "400",  # a body that cannot be read
@@ -76,7 +77,7 @@ def test_every_error_an_operation_gives_is_documented(document):
     assert set(statuses(document, "/readyz", "get")) == {"200", "503"}
 
 
-def test_errors_are_problems_of_one_schema_not_json(document):
+def test_errors_are_problems_of_one_schema_not_json(document: dict) -> None:
     errors = [
         (path, method, status, response)
         for path, item in document["paths"].items()
@@ -96,7 +97,7 @@ def test_errors_are_problems_of_one_schema_not_json(document):
     assert "ValidationError" not in schemas
 
 
-def test_the_headers_of_a_problem_are_documented(document):
+def test_the_headers_of_a_problem_are_documented(document: dict) -> None:
     created = statuses(document, "/api/things", "post")
     assert created["401"]["headers"]["WWW-Authenticate"]["required"] is True
     assert created["429"]["headers"]["Retry-After"]["required"] is True
@@ -106,7 +107,7 @@ def test_the_headers_of_a_problem_are_documented(document):
     assert "headers" not in statuses(document, "/readyz", "get")["503"]
 
 
-def test_the_largest_id_is_written_as_an_integer(served, document):
+def test_the_largest_id_is_written_as_an_integer(served, document: dict) -> None:
     raw = served[1].text
     assert "e+18" not in raw
     owner_id = document["components"]["schemas"]["Thing"]["properties"]["owner_id"]
@@ -115,7 +116,9 @@ def test_the_largest_id_is_written_as_an_integer(served, document):
     assert json.loads(raw) == document
 
 
-async def test_the_problems_answered_match_the_documented_schema(served, document, mint_token):
+async def test_the_problems_answered_match_the_documented_schema(
+    served, document: dict, mint_token: MintToken
+) -> None:
     client, _ = served
     schema = document["components"]["schemas"]["Problem"]
     token = {"Authorization": f"Bearer {mint_token('7')}"}

@@ -1,6 +1,7 @@
 """The page of every list endpoint and the page limits, in isolation and over HTTP."""
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
@@ -125,7 +126,7 @@ async def test_pages_follow_their_cursor(client: httpx.AsyncClient) -> None:
 
 
 async def test_a_malformed_cursor_is_a_422_problem(
-    client: httpx.AsyncClient, check_problem
+    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict]
 ) -> None:
     response = await client.get("/numbers", params={"cursor": "W10"})  # base64 of []
     assert check_problem(response, 422)["title"] == "Invalid cursor"
@@ -143,7 +144,7 @@ async def test_a_malformed_cursor_is_a_422_problem(
     ids=["limit-zero", "limit-over-max", "limit-negative", "limit-not-a-number", "cursor-long"],
 )
 async def test_out_of_range_page_parameters_are_422_problems(
-    client: httpx.AsyncClient, check_problem, params: dict
+    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict], params: dict
 ) -> None:
     response = await client.get("/numbers", params=params)
     body = check_problem(response, 422)
@@ -169,7 +170,7 @@ async def test_the_document_states_the_form_of_a_cursor(client: httpx.AsyncClien
 
 @pytest.mark.parametrize("cursor", ["eyJsIjoibnVtYmVycyIsImEiOjN9=", "eyJsIjoibnVtYmVy cyJ9"])
 async def test_a_cursor_outside_the_stated_form_is_a_422_problem(
-    client: httpx.AsyncClient, check_problem, cursor: str
+    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict], cursor: str
 ) -> None:
     response = await client.get("/numbers", params={"cursor": cursor})
     body = check_problem(response, 422)

@@ -1,5 +1,6 @@
 """Every error of an app made by `create_app` is an RFC 9457 problem carrying the request id."""
 
+from collections.abc import Callable
 from typing import Annotated
 
 import httpx
@@ -141,7 +142,9 @@ async def tolerant_client(serve):
         yield c
 
 
-async def test_a_domain_error_is_a_problem(client: httpx.AsyncClient, check_problem) -> None:
+async def test_a_domain_error_is_a_problem(
+    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict]
+) -> None:
     response = await client.get("/things/7")
     body = check_problem(response, 404)
     assert body == {
@@ -154,19 +157,21 @@ async def test_a_domain_error_is_a_problem(client: httpx.AsyncClient, check_prob
 
 
 async def test_a_domain_error_keeps_its_type_and_default_detail(
-    client: httpx.AsyncClient, check_problem
+    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict]
 ) -> None:
     body = check_problem(await client.get("/gone"), 410)
     assert body["type"] == "https://errors.example.test/gone"
     assert body["title"] == body["detail"] == "Gone"
 
 
-async def test_a_conflict_is_a_409(client: httpx.AsyncClient, check_problem) -> None:
+async def test_a_conflict_is_a_409(
+    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict]
+) -> None:
     assert check_problem(await client.post("/conflict"), 409)["detail"] == "That name is taken"
 
 
 async def test_unauthorized_asks_for_a_bearer_token(
-    client: httpx.AsyncClient, check_problem
+    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict]
 ) -> None:
     response = await client.get("/private")
     check_problem(response, 401)
@@ -174,7 +179,7 @@ async def test_unauthorized_asks_for_a_bearer_token(
 
 
 async def test_service_unavailable_says_when_to_retry(
-    client: httpx.AsyncClient, check_problem
+    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict]
 ) -> None:
     response = await client.get("/busy")
     check_problem(response, 503)
@@ -183,7 +188,9 @@ async def test_service_unavailable_says_when_to_retry(
 
 @pytest.mark.parametrize("path", ["/boom", "/sync-boom"])
 async def test_an_unexpected_error_is_a_500_that_hides_its_text(
-    tolerant_client: httpx.AsyncClient, check_problem, path: str
+    tolerant_client: httpx.AsyncClient,
+    check_problem: Callable[[httpx.Response, int], dict],
+    path: str,
 ) -> None:
     response = await tolerant_client.get(path)
     body = check_problem(response, 500)  # exactly one X-Request-ID, equal to the body's
@@ -193,13 +200,15 @@ async def test_an_unexpected_error_is_a_500_that_hides_its_text(
 
 
 async def test_an_unexpected_error_keeps_the_callers_request_id(
-    tolerant_client: httpx.AsyncClient, check_problem
+    tolerant_client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict]
 ) -> None:
     response = await tolerant_client.get("/boom", headers={"X-Request-ID": "trace-me.42"})
     assert check_problem(response, 500)["request_id"] == "trace-me.42"
 
 
-async def test_an_unavailable_database_is_a_503(client: httpx.AsyncClient, check_problem) -> None:
+async def test_an_unavailable_database_is_a_503(
+    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict]
+) -> None:
     response = await client.get("/db-down")
     check_problem(response, 503)
     assert response.headers["retry-after"] == "1"
@@ -207,14 +216,16 @@ async def test_an_unavailable_database_is_a_503(client: httpx.AsyncClient, check
 
 
 async def test_another_database_error_is_a_500_that_hides_its_text(
-    client: httpx.AsyncClient, check_problem
+    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict]
 ) -> None:
     response = await client.get("/db-bug")
     assert check_problem(response, 500)["detail"] == UNEXPECTED
     assert SECRET not in response.text
 
 
-async def test_an_unavailable_redis_is_a_503(client: httpx.AsyncClient, check_problem) -> None:
+async def test_an_unavailable_redis_is_a_503(
+    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict]
+) -> None:
     response = await client.get("/redis-down")
     assert check_problem(response, 503)["title"] == "Redis unavailable"
     assert response.headers["retry-after"] == "1"
@@ -222,18 +233,22 @@ async def test_an_unavailable_redis_is_a_503(client: httpx.AsyncClient, check_pr
 
 
 async def test_an_http_exception_is_a_problem_without_its_structured_detail(
-    client: httpx.AsyncClient, check_problem
+    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict]
 ) -> None:
     response = await client.get("/http-error")
     assert check_problem(response, 418)["detail"] == "I'm a Teapot"
     assert SECRET not in response.text
 
 
-async def test_an_unknown_path_is_a_404_problem(client: httpx.AsyncClient, check_problem) -> None:
+async def test_an_unknown_path_is_a_404_problem(
+    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict]
+) -> None:
     check_problem(await client.get("/no/such/path"), 404)
 
 
-async def test_a_wrong_method_is_a_405_problem(client: httpx.AsyncClient, check_problem) -> None:
+async def test_a_wrong_method_is_a_405_problem(
+    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict]
+) -> None:
     response = await client.delete("/gone")
     check_problem(response, 405)
     # servicekit.methods: GET, with the HEAD and OPTIONS every path takes beside it.
@@ -260,7 +275,10 @@ async def test_a_valid_body_passes(client: httpx.AsyncClient) -> None:
     ids=["too-long", "wrong-type", "huge", "missing", "unknown-field", "two-errors", "not-object"],
 )
 async def test_invalid_input_is_a_422_that_never_echoes_it(
-    client: httpx.AsyncClient, check_problem, body: object, locations: list[list[str]]
+    client: httpx.AsyncClient,
+    check_problem: Callable[[httpx.Response, int], dict],
+    body: object,
+    locations: list[list[str]],
 ) -> None:
     response = await client.post("/widgets", json=body)
     problem = check_problem(response, 422)
@@ -272,7 +290,7 @@ async def test_invalid_input_is_a_422_that_never_echoes_it(
 
 
 async def test_malformed_json_is_a_422_that_never_echoes_it(
-    client: httpx.AsyncClient, check_problem
+    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict]
 ) -> None:
     response = await client.post(
         "/widgets", content=f'{{"name": "{SECRET}", ', headers={"Content-Type": "application/json"}
@@ -288,13 +306,18 @@ async def test_malformed_json_is_a_422_that_never_echoes_it(
     ids=[*NOT_JSON_OBJECTS, "list-of-a-valid-body"],
 )
 async def test_a_body_that_is_no_json_object_is_a_422(
-    client: httpx.AsyncClient, check_problem, path: str, raw: bytes
+    client: httpx.AsyncClient,
+    check_problem: Callable[[httpx.Response, int], dict],
+    path: str,
+    raw: bytes,
 ) -> None:
     response = await client.post(path, content=raw, headers={"Content-Type": "application/json"})
     check_problem(response, 422)
 
 
-async def test_a_well_formed_request_id_is_kept(client: httpx.AsyncClient, check_problem) -> None:
+async def test_a_well_formed_request_id_is_kept(
+    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict]
+) -> None:
     sent = "gateway-7f3a.b_2"
     response = await client.get("/things/1", headers={"X-Request-ID": sent})
     assert check_problem(response, 404)["request_id"] == sent
@@ -318,7 +341,9 @@ async def test_a_well_formed_request_id_is_kept(client: httpx.AsyncClient, check
     ids=["absent", "empty", "space", "too-long", "markup", "non-ascii", "semicolon"],
 )
 async def test_a_missing_or_malformed_request_id_is_replaced_by_a_snowflake(
-    client: httpx.AsyncClient, check_problem, sent: bytes | None
+    client: httpx.AsyncClient,
+    check_problem: Callable[[httpx.Response, int], dict],
+    sent: bytes | None,
 ) -> None:
     headers = {} if sent is None else {"X-Request-ID": sent}
     response = await client.get("/things/1", headers=headers)
@@ -336,7 +361,11 @@ async def test_each_request_gets_its_own_id(client: httpx.AsyncClient) -> None:
 
 @pytest.mark.parametrize("path", ["/db/async", "/db/sync"])
 async def test_a_database_that_is_down_is_a_503(
-    serve, check_problem, backend: str, closed_port: int, path: str
+    serve,
+    check_problem: Callable[[httpx.Response, int], dict],
+    backend: str,
+    closed_port: int,
+    path: str,
 ) -> None:
     server = {"postgres": "postgresql://postgres", "mysql": "mysql://root"}[backend]
     database_url = f"{server}@127.0.0.1:{closed_port}/app"
@@ -348,7 +377,11 @@ async def test_a_database_that_is_down_is_a_503(
 
 @pytest.mark.parametrize("mode", ["async", "sync"])
 async def test_a_statement_timeout_is_a_503(
-    serve, check_problem, database_url: str, backend: str, mode: str
+    serve,
+    check_problem: Callable[[httpx.Response, int], dict],
+    database_url: str,
+    backend: str,
+    mode: str,
 ) -> None:
     async with serve(
         [router], raise_app_exceptions=False, database_url=database_url, db_statement_timeout_ms=200

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from fastapi import APIRouter
+from opentelemetry.sdk.trace import ReadableSpan
 from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table, create_engine, insert
 from sqlalchemy.exc import DBAPIError
 
@@ -18,6 +19,7 @@ from servicekit.db import Database, DatabaseUnavailable, create_database, sync_u
 from servicekit.models import UTCDateTime
 from servicekit.named_sql import NamedSQL
 from servicekit.reads import Reads, reads_of, run_read, run_read_sync
+from servicekit.settings import ServiceSettings
 from servicekit.state import DatabaseDep
 
 SQL = NamedSQL.load(Path(__file__).parent / "sql", "reads")
@@ -35,7 +37,7 @@ kept = Table(
 
 
 @pytest.fixture
-def rows(tables, database_url: str) -> Callable[..., None]:
+def rows(tables: Callable[[MetaData], None], database_url: str) -> Callable[..., None]:
     """`rows(*values)`: committed rows of reads_kept, from a connection of its own."""
     tables(metadata)
 
@@ -49,7 +51,9 @@ def rows(tables, database_url: str) -> Callable[..., None]:
 
 
 @pytest.fixture
-def database(database_url: str, service_settings) -> Iterator[Database]:
+def database(
+    database_url: str, service_settings: Callable[..., ServiceSettings]
+) -> Iterator[Database]:
     """One connection per engine: a read that reuses a connection shows it."""
     db = create_database(
         service_settings(
@@ -75,7 +79,7 @@ MODES = ["async", "sync"]
 
 @pytest.mark.parametrize("mode", MODES)
 async def test_rows_are_dicts_of_the_columns_as_postgres_gives_them(
-    database, rows, mode: str
+    database: Database, rows: Callable[..., None], mode: str
 ) -> None:
     rows(
         {"id": 1, "label": "seen", "seen_at": SEEN, "flag": True},
@@ -96,7 +100,9 @@ async def test_rows_are_dicts_of_the_columns_as_postgres_gives_them(
 
 
 @pytest.mark.parametrize("backend", ["postgres"], indirect=True)
-async def test_a_call_must_fit_the_querys_shape_and_parameters(database, rows) -> None:
+async def test_a_call_must_fit_the_querys_shape_and_parameters(
+    database: Database, rows: Callable[..., None]
+) -> None:
     with pytest.raises(TypeError, match="kept answers row, not ROWS"):
         await read("async", database, lambda reads: reads.rows(SQL.kept, id=1))
     with pytest.raises(TypeError, match=r"kept takes \['id'\], not \['ident'\]"):
@@ -108,7 +114,9 @@ def backend_of(reads: Reads) -> int:
 
 
 @pytest.mark.parametrize("mode", MODES)
-async def test_a_read_gives_its_connection_back_to_the_pool(database, rows, mode: str) -> None:
+async def test_a_read_gives_its_connection_back_to_the_pool(
+    database: Database, rows: Callable[..., None], mode: str
+) -> None:
     first = await read(mode, database, backend_of)
     assert await read(mode, database, backend_of) == first
     engine = database.async_engine.sync_engine if mode == "async" else database.sync_engine
@@ -116,7 +124,9 @@ async def test_a_read_gives_its_connection_back_to_the_pool(database, rows, mode
 
 
 @pytest.mark.parametrize("mode", MODES)
-async def test_a_failed_query_discards_its_connection(database, rows, mode: str) -> None:
+async def test_a_failed_query_discards_its_connection(
+    database: Database, rows: Callable[..., None], mode: str
+) -> None:
     before = await read(mode, database, backend_of)
     with pytest.raises(DBAPIError) as failed:
         await read(mode, database, lambda reads: reads.rows(SQL.missing_table))
@@ -125,14 +135,18 @@ async def test_a_failed_query_discards_its_connection(database, rows, mode: str)
 
 
 @pytest.mark.parametrize("mode", MODES)
-async def test_a_statement_the_server_cancels_is_unavailability(database, rows, mode: str) -> None:
+async def test_a_statement_the_server_cancels_is_unavailability(
+    database: Database, rows: Callable[..., None], mode: str
+) -> None:
     before = await read(mode, database, backend_of)
     with pytest.raises(DatabaseUnavailable):  # a 503 problem
         await read(mode, database, lambda reads: reads.value(SQL.nap, seconds=2))
     assert await read(mode, database, backend_of) != before
 
 
-async def test_a_read_cancelled_halfway_discards_its_connection(database, rows) -> None:
+async def test_a_read_cancelled_halfway_discards_its_connection(
+    database: Database, rows: Callable[..., None]
+) -> None:
     before = await read("async", database, backend_of)
     napping = asyncio.create_task(
         run_read(database, lambda reads: reads.value(SQL.nap, seconds=0.25))
@@ -146,7 +160,7 @@ async def test_a_read_cancelled_halfway_discards_its_connection(database, rows) 
 
 @pytest.mark.parametrize("mode", MODES)
 async def test_a_read_sees_what_was_committed_since_its_connections_last_read(
-    database, rows, mode: str
+    database: Database, rows: Callable[..., None], mode: str
 ) -> None:
     # One pooled connection for both reads: on MySQL, one handed back inside its
     # REPEATABLE READ snapshot would answer 0 again.
@@ -162,7 +176,7 @@ async def test_a_read_sees_what_was_committed_since_its_connections_last_read(
 
 @pytest.mark.parametrize("mode", MODES)
 async def test_a_write_after_a_read_on_the_same_connection_is_still_one_transaction(
-    database, rows, mode: str
+    database: Database, rows: Callable[..., None], mode: str
 ) -> None:
     await read(mode, database, backend_of)  # psycopg reads in autocommit: it must end
 
@@ -184,7 +198,9 @@ async def test_a_write_after_a_read_on_the_same_connection_is_still_one_transact
 
 
 @pytest.mark.parametrize("mode", MODES)
-async def test_reads_of_a_session_see_its_own_uncommitted_writes(database, rows, mode: str) -> None:
+async def test_reads_of_a_session_see_its_own_uncommitted_writes(
+    database: Database, rows: Callable[..., None], mode: str
+) -> None:
     def write_and_read(session) -> Any:
         session.execute(insert(kept).values(id=5, label="mine", flag=True))
         return reads_of(session).row(SQL.kept, id=5)
@@ -202,7 +218,9 @@ async def test_reads_of_a_session_see_its_own_uncommitted_writes(database, rows,
 
 
 @pytest.mark.parametrize("mode", MODES)
-async def test_every_read_is_announced_before_its_first_query(database, rows, mode: str) -> None:
+async def test_every_read_is_announced_before_its_first_query(
+    database: Database, rows: Callable[..., None], mode: str
+) -> None:
     announced: list[Reads] = []
     database.before_reads.append(announced.append)
     await read(mode, database, lambda reads: reads.value(SQL.kept_count))
@@ -224,7 +242,11 @@ def count_kept_sync(db: DatabaseDep) -> int:
 
 @pytest.mark.parametrize("prefix", ["/api", "/sync/api"])
 async def test_a_query_is_a_span_named_after_it_within_the_request(
-    serve, recorded_spans, rows, database_url: str, prefix: str
+    serve,
+    recorded_spans: list[ReadableSpan],
+    rows: Callable[..., None],
+    database_url: str,
+    prefix: str,
 ) -> None:
     async with serve([router], database_url=database_url) as client:
         assert (await client.get(f"{prefix}/kept")).json() == 0
@@ -249,7 +271,10 @@ class Waits:
 
 @pytest.mark.parametrize("mode", MODES)
 async def test_a_reads_checkout_is_timed_by_its_pool(
-    database_url: str, service_settings, rows, mode: str
+    database_url: str,
+    service_settings: Callable[..., ServiceSettings],
+    rows: Callable[..., None],
+    mode: str,
 ) -> None:
     # The pool metrics (db_pool_checkout_wait_seconds) count reads as they count writes.
     waits = {"async": Waits(), "sync": Waits()}

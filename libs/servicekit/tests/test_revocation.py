@@ -6,6 +6,7 @@ import logging
 import secrets
 import time
 
+import httpx
 import jwt
 import pytest
 import redis
@@ -17,6 +18,7 @@ from cryptography.hazmat.primitives.serialization import (
     PrivateFormat,
     PublicFormat,
 )
+from opentelemetry.sdk.trace import ReadableSpan
 
 from devstack.ports import free_port
 from servicecontracts.revocations import REVOCATIONS_KEY
@@ -38,7 +40,7 @@ async def client(redis_url: str):
     await client.aclose()
 
 
-async def test_a_revocation_voids_tokens_issued_before_it_only(client):
+async def test_a_revocation_voids_tokens_issued_before_it_only(client: httpx.AsyncClient) -> None:
     user, revocations = some_user(), RevocationList(client)
     before = time.time()
 
@@ -50,7 +52,7 @@ async def test_a_revocation_voids_tokens_issued_before_it_only(client):
     assert not revocations.is_revoked(some_user(), before)
 
 
-async def test_sync_writes_are_read_the_same(client, redis_url):
+async def test_sync_writes_are_read_the_same(client: httpx.AsyncClient, redis_url: str) -> None:
     user, revocations = some_user(), RevocationList(client)
     before = time.time()
 
@@ -61,7 +63,7 @@ async def test_sync_writes_are_read_the_same(client, redis_url):
     assert revocations.is_revoked(user, before)
 
 
-async def test_a_late_write_cannot_move_a_cutoff_back(client):
+async def test_a_late_write_cannot_move_a_cutoff_back(client: httpx.AsyncClient) -> None:
     user, revocations = some_user(), RevocationList(client)
     await revoke(client, user, keep_seconds=HOUR)
     latest = await client.zscore(REVOCATIONS_KEY, str(user))
@@ -74,7 +76,7 @@ async def test_a_late_write_cannot_move_a_cutoff_back(client):
     assert await client.zscore(REVOCATIONS_KEY, str(user)) == latest
 
 
-async def test_cutoffs_older_than_the_token_lifetime_are_pruned(client):
+async def test_cutoffs_older_than_the_token_lifetime_are_pruned(client: httpx.AsyncClient) -> None:
     old_user = some_user()
     await client.zadd(REVOCATIONS_KEY, {str(old_user): time.time() - 2 * HOUR})
 
@@ -83,7 +85,9 @@ async def test_cutoffs_older_than_the_token_lifetime_are_pruned(client):
     assert await client.zscore(REVOCATIONS_KEY, str(old_user)) is None
 
 
-async def test_with_redis_away_the_list_keeps_what_it_had(client, caplog):
+async def test_with_redis_away_the_list_keeps_what_it_had(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
     user, revocations = some_user(), RevocationList(client, refresh_seconds=0.01)
     before = time.time()
     await revoke(client, user, keep_seconds=HOUR)
@@ -105,7 +109,7 @@ async def test_with_redis_away_the_list_keeps_what_it_had(client, caplog):
     await gone.aclose()
 
 
-def test_the_verifier_refuses_a_revoked_token_and_accepts_a_later_one():
+def test_the_verifier_refuses_a_revoked_token_and_accepts_a_later_one() -> None:
     key = Ed25519PrivateKey.generate()
     private = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode()
     public = key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
@@ -132,7 +136,9 @@ def test_the_verifier_refuses_a_revoked_token_and_accepts_a_later_one():
     assert verifier.verify(token(second + 0.6)).user_id == 7
 
 
-async def test_refreshing_makes_no_traces(client, recorded_spans):
+async def test_refreshing_makes_no_traces(
+    client: httpx.AsyncClient, recorded_spans: list[ReadableSpan]
+) -> None:
     revocations = RevocationList(client, refresh_seconds=0.01)
     refreshing = asyncio.create_task(revocations.run())
     await asyncio.sleep(0.2)  # a dozen refreshes

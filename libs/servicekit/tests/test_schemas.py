@@ -6,7 +6,9 @@ import itertools
 import re
 import sys
 import unicodedata
+from collections.abc import Callable
 
+import httpx
 import pytest
 from fastapi import APIRouter
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -39,7 +41,7 @@ def accepted(value: str) -> bool:
     return True
 
 
-def test_the_documented_pattern_is_the_rule():
+def test_the_documented_pattern_is_the_rule() -> None:
     # Every string of up to three of these characters: the document admits exactly what
     # the service takes (the length apart, which maxLength says).
     for size in range(4):
@@ -49,13 +51,13 @@ def test_the_documented_pattern_is_the_rule():
             assert accepted(value) == documented, (repr(value), documented)
 
 
-def test_a_line_is_stripped_and_holds_something_visible():
+def test_a_line_is_stripped_and_holds_something_visible() -> None:
     assert LINE.validate_python(" a\n") == "a"
     for blank in ["", "  ", "\u200b\u2060", "\ufeff", "\t\n"]:
         assert not accepted(blank), repr(blank)
 
 
-def test_the_length_limit_counts_the_line_as_sent():
+def test_the_length_limit_counts_the_line_as_sent() -> None:
     # The document says maxLength 4: a padded 5-character value breaks it, although
     # what would be kept is shorter.
     assert accepted("abcd")
@@ -64,7 +66,7 @@ def test_the_length_limit_counts_the_line_as_sent():
     assert TypeAdapter(one_line(4)).json_schema()["maxLength"] == 4
 
 
-def test_invisible_characters_are_unicode_separators_and_format_characters():
+def test_invisible_characters_are_unicode_separators_and_format_characters() -> None:
     # The written-out set covers this Python's Zs, Zl, Zp and Cf (Unicode 15.1 or older).
     for code in range(sys.maxunicode + 1):
         char = chr(code)
@@ -76,14 +78,14 @@ class Update(InputModel):
     title: one_line(10) = left_out()
 
 
-def test_a_field_left_out_is_none_and_null_is_refused():
+def test_a_field_left_out_is_none_and_null_is_refused() -> None:
     assert Update.model_validate({}).title is None
     assert Update.model_validate({}).model_fields_set == set()
     with pytest.raises(ValidationError):
         Update.model_validate({"title": None})
 
 
-def test_a_field_left_out_is_not_documented_as_nullable():
+def test_a_field_left_out_is_not_documented_as_nullable() -> None:
     schema = Update.model_json_schema()["properties"]["title"]
     assert schema["type"] == "string"
     assert "anyOf" not in schema
@@ -95,7 +97,7 @@ class Plain(BaseModel):
     name: one_line(10)
 
 
-def test_the_document_shows_the_whole_rule():
+def test_the_document_shows_the_whole_rule() -> None:
     schema = Plain.model_json_schema()["properties"]["name"]
     assert schema["pattern"] == ONE_VISIBLE_LINE_PATTERN
     assert (schema["minLength"], schema["maxLength"]) == (1, 10)
@@ -110,7 +112,9 @@ async def read_thing(thing_id: id_path("A thing")) -> dict:
 
 
 @pytest.mark.parametrize("thing_id", BAD_IDS)
-async def test_an_id_in_a_path_is_a_plain_decimal_in_range(serve, check_problem, thing_id) -> None:
+async def test_an_id_in_a_path_is_a_plain_decimal_in_range(
+    serve, check_problem: Callable[[httpx.Response, int], dict], thing_id
+) -> None:
     async with serve([router]) as client:
         refused = await client.get(f"/things/{thing_id}")
         largest = await client.get(f"/things/{MAX_ID}")

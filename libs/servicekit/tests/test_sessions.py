@@ -4,6 +4,7 @@ import asyncio
 import threading
 import time
 import uuid
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -150,7 +151,7 @@ def count_rows(database_url: str, table: Table, code: str) -> int:
 
 
 @pytest.fixture
-async def client(serve, database_url: str, tables):
+async def client(serve, database_url: str, tables: Callable[[MetaData], None]):
     tables(metadata)
     async with serve([router], raise_app_exceptions=False, database_url=database_url) as c:
         yield c
@@ -171,7 +172,10 @@ async def test_a_created_row_is_committed(
 
 
 async def test_a_domain_error_after_an_insert_commits_nothing(
-    client: httpx.AsyncClient, check_problem, database_url: str, mode: str
+    client: httpx.AsyncClient,
+    check_problem: Callable[[httpx.Response, int], dict],
+    database_url: str,
+    mode: str,
 ) -> None:
     code = uuid.uuid4().hex
     response = await client.post(f"/{mode}/notes/conflict", json={"code": code})
@@ -180,7 +184,10 @@ async def test_a_domain_error_after_an_insert_commits_nothing(
 
 
 async def test_a_crash_after_an_insert_commits_nothing(
-    client: httpx.AsyncClient, check_problem, database_url: str, mode: str
+    client: httpx.AsyncClient,
+    check_problem: Callable[[httpx.Response, int], dict],
+    database_url: str,
+    mode: str,
 ) -> None:
     code = uuid.uuid4().hex
     response = await client.post(f"/{mode}/notes/crash", json={"code": code})
@@ -190,7 +197,11 @@ async def test_a_crash_after_an_insert_commits_nothing(
 
 @pytest.mark.parametrize("backend", ["postgres"], indirect=True)
 async def test_a_failing_commit_is_a_5xx_never_the_201(
-    client: httpx.AsyncClient, tables, check_problem, database_url: str, mode: str
+    client: httpx.AsyncClient,
+    tables: Callable[[MetaData], None],
+    check_problem: Callable[[httpx.Response, int], dict],
+    database_url: str,
+    mode: str,
 ) -> None:
     tables(deferred_metadata)
     code = uuid.uuid4().hex
@@ -206,7 +217,11 @@ async def test_a_failing_commit_is_a_5xx_never_the_201(
 
 
 async def test_an_exhausted_pool_is_a_503_at_the_pool_timeout(
-    serve, tables, check_problem, database_url: str, mode: str
+    serve,
+    tables: Callable[[MetaData], None],
+    check_problem: Callable[[httpx.Response, int], dict],
+    database_url: str,
+    mode: str,
 ) -> None:
     gate.reset()
     tables(metadata)

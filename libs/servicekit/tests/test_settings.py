@@ -18,21 +18,23 @@ class ProbeSettings(ServiceSettings):
 
 
 @pytest.fixture(autouse=True)
-def no_environment(monkeypatch):
+def no_environment(monkeypatch: pytest.MonkeyPatch):
     names = ("DATABASE_URL", "JWT_PUBLIC_KEY", "PROBE_SECRET", "PROBE_THREADS")
     faults = ("FAULTS_ENABLED", "FAULT_ADMIN_TOKEN", "FAULT_POLL_SECONDS")
     for name in (*names, *faults, "DB_CALL_TIMEOUT", "DB_STATEMENT_TIMEOUT_MS"):
         monkeypatch.delenv(name, raising=False)
 
 
-def test_every_missing_setting_is_named_in_one_line():
+def test_every_missing_setting_is_named_in_one_line() -> None:
     with pytest.raises(SystemExit) as exit_:
         load_settings(ProbeSettings)
 
     assert exit_.value.code == "ProbeSettings: missing DATABASE_URL; missing JWT_PUBLIC_KEY"
 
 
-def test_an_invalid_value_is_named_but_never_echoed(monkeypatch, jwt_public_key):
+def test_an_invalid_value_is_named_but_never_echoed(
+    monkeypatch: pytest.MonkeyPatch, jwt_public_key: str
+) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql://db/probe")
     monkeypatch.setenv("JWT_PUBLIC_KEY", jwt_public_key)
     monkeypatch.setenv("PROBE_THREADS", "-7")
@@ -46,7 +48,9 @@ def test_an_invalid_value_is_named_but_never_echoed(monkeypatch, jwt_public_key)
     assert "\n" not in message
 
 
-def test_a_rule_across_fields_says_itself_what_is_wrong(monkeypatch, jwt_public_key):
+def test_a_rule_across_fields_says_itself_what_is_wrong(
+    monkeypatch: pytest.MonkeyPatch, jwt_public_key: str
+) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql://db/probe")
     monkeypatch.setenv("JWT_PUBLIC_KEY", jwt_public_key)
     monkeypatch.setenv("PROBE_THREADS", "65")
@@ -57,7 +61,7 @@ def test_a_rule_across_fields_says_itself_what_is_wrong(monkeypatch, jwt_public_
     assert exit_.value.code == "ProbeSettings: PROBE_THREADS above 64 only waits on the pool"
 
 
-def test_good_settings_load(monkeypatch, jwt_public_key):
+def test_good_settings_load(monkeypatch: pytest.MonkeyPatch, jwt_public_key: str) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql://db/probe")
     monkeypatch.setenv("JWT_PUBLIC_KEY", jwt_public_key)
 
@@ -67,7 +71,9 @@ def test_good_settings_load(monkeypatch, jwt_public_key):
     assert settings.probe_secret == "s3cret-value"
 
 
-def test_a_token_key_that_is_not_an_ed25519_key_is_refused_at_start(monkeypatch):
+def test_a_token_key_that_is_not_an_ed25519_key_is_refused_at_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql://db/probe")
     monkeypatch.setenv("JWT_PUBLIC_KEY", "-----BEGIN PUBLIC KEY-----\nnot a key\n")
 
@@ -80,7 +86,9 @@ def test_a_token_key_that_is_not_an_ed25519_key_is_refused_at_start(monkeypatch)
     )
 
 
-def test_the_fault_switch_is_off_by_default(monkeypatch, jwt_public_key):
+def test_the_fault_switch_is_off_by_default(
+    monkeypatch: pytest.MonkeyPatch, jwt_public_key: str
+) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql://db/probe")
     monkeypatch.setenv("JWT_PUBLIC_KEY", jwt_public_key)
 
@@ -91,8 +99,8 @@ def test_the_fault_switch_is_off_by_default(monkeypatch, jwt_public_key):
 
 @pytest.mark.parametrize("token", [None, "", "fifteen-chars!!"])
 def test_faults_enabled_without_a_long_enough_token_stops_the_start(
-    monkeypatch, jwt_public_key, token
-):
+    monkeypatch: pytest.MonkeyPatch, jwt_public_key: str, token
+) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql://db/probe")
     monkeypatch.setenv("JWT_PUBLIC_KEY", jwt_public_key)
     monkeypatch.setenv("FAULTS_ENABLED", "true")
@@ -107,7 +115,9 @@ def test_faults_enabled_without_a_long_enough_token_stops_the_start(
     )
 
 
-def test_the_fault_admin_token_is_never_shown(monkeypatch, jwt_public_key):
+def test_the_fault_admin_token_is_never_shown(
+    monkeypatch: pytest.MonkeyPatch, jwt_public_key: str
+) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql://db/probe")
     monkeypatch.setenv("JWT_PUBLIC_KEY", jwt_public_key)
     monkeypatch.setenv("FAULTS_ENABLED", "true")
@@ -122,8 +132,11 @@ def test_the_fault_admin_token_is_never_shown(monkeypatch, jwt_public_key):
 
 @pytest.mark.parametrize(("call_timeout", "statement_timeout_ms"), [("5", "5000"), ("2", "5000")])
 def test_a_call_deadline_not_longer_than_the_statement_timeout_is_refused_at_start(
-    monkeypatch, jwt_public_key, call_timeout: str, statement_timeout_ms: str
-):
+    monkeypatch: pytest.MonkeyPatch,
+    jwt_public_key: str,
+    call_timeout: str,
+    statement_timeout_ms: str,
+) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql://db/probe")
     monkeypatch.setenv("JWT_PUBLIC_KEY", jwt_public_key)
     monkeypatch.setenv("DB_CALL_TIMEOUT", call_timeout)
@@ -139,7 +152,9 @@ def test_a_call_deadline_not_longer_than_the_statement_timeout_is_refused_at_sta
     )
 
 
-def test_a_call_deadline_longer_than_the_statement_timeout_loads(monkeypatch, jwt_public_key):
+def test_a_call_deadline_longer_than_the_statement_timeout_loads(
+    monkeypatch: pytest.MonkeyPatch, jwt_public_key: str
+) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql://db/probe")
     monkeypatch.setenv("JWT_PUBLIC_KEY", jwt_public_key)
     monkeypatch.setenv("DB_CALL_TIMEOUT", "1.5")

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Callable
 
 import httpx
 import jwt
@@ -106,7 +107,7 @@ class Cutoffs:
         return issued_at < self.cutoffs.get(user_id, 0.0)
 
 
-def test_a_remembered_token_is_refused_once_revoked(signing_key, sign) -> None:
+def test_a_remembered_token_is_refused_once_revoked(signing_key: Ed25519PrivateKey, sign) -> None:
     revocations = Cutoffs()
     verifier = TokenVerifier(
         public_pem(signing_key),
@@ -122,7 +123,7 @@ def test_a_remembered_token_is_refused_once_revoked(signing_key, sign) -> None:
         verifier.verify(token)
 
 
-def test_the_remembered_tokens_stay_bounded(signing_key, sign) -> None:
+def test_the_remembered_tokens_stay_bounded(signing_key: Ed25519PrivateKey, sign) -> None:
     verifier = TokenVerifier(
         public_pem(signing_key), issuer=ISSUER, audience=AUDIENCE, max_lifetime_seconds=LIFETIME
     )
@@ -309,7 +310,9 @@ def self_signed_certificate(key: Ed25519PrivateKey) -> str:
     return certificate.public_bytes(Encoding.PEM).decode()
 
 
-def test_a_certificate_of_the_signing_key_verifies_its_tokens(signing_key, sign) -> None:
+def test_a_certificate_of_the_signing_key_verifies_its_tokens(
+    signing_key: Ed25519PrivateKey, sign
+) -> None:
     verifier = TokenVerifier(
         self_signed_certificate(signing_key),
         issuer=ISSUER,
@@ -360,7 +363,9 @@ async def test_current_user_comes_from_the_bearer_token(client: httpx.AsyncClien
     ids=["none", "empty-bearer", "garbage", "basic"],
 )
 async def test_no_valid_token_is_a_401_problem(
-    client: httpx.AsyncClient, check_problem, authorization: str | None
+    client: httpx.AsyncClient,
+    check_problem: Callable[[httpx.Response, int], dict],
+    authorization: str | None,
 ) -> None:
     headers = {} if authorization is None else {"Authorization": authorization}
     response = await client.get("/me", headers=headers)
@@ -369,7 +374,12 @@ async def test_no_valid_token_is_a_401_problem(
 
 
 @pytest.mark.parametrize("kind", FORGERIES)
-async def test_no_forgery_authenticates_anybody(serve, forge_token, check_problem, kind) -> None:
+async def test_no_forgery_authenticates_anybody(
+    serve,
+    forge_token: Callable[..., str | None],
+    check_problem: Callable[[httpx.Response, int], dict],
+    kind,
+) -> None:
     # The test key pair's public half, as every service verifies with (testkit.keys).
     forged = forge_token(kind, 7, credentials="ann@example.com:correct horse 1")
     headers = {} if forged is None else {"Authorization": forged}
@@ -381,7 +391,7 @@ async def test_no_forgery_authenticates_anybody(serve, forge_token, check_proble
 
 
 async def test_an_expired_token_is_a_401_problem(
-    client: httpx.AsyncClient, check_problem, sign
+    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict], sign
 ) -> None:
     token = sign(exp=int(time.time()) - 1, iat=int(time.time()) - 600)
     response = await client.get("/me", headers={"Authorization": f"Bearer {token}"})

@@ -5,6 +5,7 @@ import json
 
 import pytest
 from fastapi import APIRouter, Request
+from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.sampling import ALWAYS_ON, Decision
 from opentelemetry.trace import SpanContext, SpanKind, StatusCode, TraceFlags, TraceState
 from sqlalchemy import text
@@ -47,7 +48,7 @@ CALLER_SPAN = "00f067aa0ba902b7"
 
 @pytest.mark.parametrize("prefix", ["/api", "/sync/api"])
 async def test_a_request_is_one_trace_with_its_statements(
-    serve, recorded_spans, capsys: pytest.CaptureFixture[str], prefix: str
+    serve, recorded_spans: list[ReadableSpan], capsys: pytest.CaptureFixture[str], prefix: str
 ) -> None:
     async with serve([router]) as client:
         response = await client.get(f"{prefix}/things/3")
@@ -69,7 +70,7 @@ async def test_a_request_is_one_trace_with_its_statements(
     assert [line["span_id"] for line in access] == [f"{server.context.span_id:016x}"]
 
 
-async def test_the_callers_trace_is_continued(serve, recorded_spans) -> None:
+async def test_the_callers_trace_is_continued(serve, recorded_spans: list[ReadableSpan]) -> None:
     traceparent = f"00-{CALLER_TRACE}-{CALLER_SPAN}-01"
     async with serve([router]) as client:
         await client.get("/api/things/1", headers={"traceparent": traceparent})
@@ -79,7 +80,7 @@ async def test_the_callers_trace_is_continued(serve, recorded_spans) -> None:
     assert f"{server.parent.span_id:016x}" == CALLER_SPAN
 
 
-async def test_probes_and_scrapes_are_not_traced(serve, recorded_spans) -> None:
+async def test_probes_and_scrapes_are_not_traced(serve, recorded_spans: list[ReadableSpan]) -> None:
     async with serve([router]) as client:
         for path in ("/healthz", "/readyz", "/metrics"):
             assert (await client.get(path)).status_code == 200
@@ -87,7 +88,7 @@ async def test_probes_and_scrapes_are_not_traced(serve, recorded_spans) -> None:
     assert served(recorded_spans) == []
 
 
-async def test_tracing_can_be_turned_off(serve, recorded_spans) -> None:
+async def test_tracing_can_be_turned_off(serve, recorded_spans: list[ReadableSpan]) -> None:
     async with serve([router], tracing_enabled=False) as client:
         assert (await client.get("/api/things/1")).status_code == 200
 
@@ -134,7 +135,9 @@ def test_an_unexported_span_continues_the_callers_trace_unsampled() -> None:
     assert started.trace_flags == TraceFlags.RANDOM_TRACE_ID
 
 
-async def test_a_failed_request_is_an_error_span_with_its_exception(serve, recorded_spans) -> None:
+async def test_a_failed_request_is_an_error_span_with_its_exception(
+    serve, recorded_spans: list[ReadableSpan]
+) -> None:
     async with serve([router], raise_app_exceptions=False) as client:
         assert (await client.get("/api/boom")).status_code == 500
         assert (await client.get("/no/such/route")).status_code == 404

@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 import redis
+from fastapi import FastAPI
 from sqlalchemy import text
 
 from devstack.ports import free_port
@@ -26,6 +27,7 @@ from items_service.views import ViewCounter
 from servicecontracts.view_counts import ViewKeys
 from testkit.apps import MODES
 from testkit.owners import Owner
+from testkit.transactions import Transaction
 
 USERS_TIMEOUT_SECONDS = 1.0
 
@@ -93,7 +95,7 @@ def item_factory(client: httpx.AsyncClient, api: str):
 
 
 @pytest.fixture
-def write_sql(transaction, api: str) -> Callable[[str], Awaitable[None]]:
+def write_sql(transaction: Transaction, api: str) -> Callable[[str], Awaitable[None]]:
     """`await write_sql("UPDATE ...")`: a write inside the mode's transaction, which `sql`
     (reads only) then sees."""
 
@@ -107,7 +109,9 @@ def write_sql(transaction, api: str) -> Callable[[str], Awaitable[None]]:
 
 
 @pytest.fixture
-def store_views(write_sql) -> Callable[[int, int], Awaitable[None]]:
+def store_views(
+    write_sql: Callable[[str], Awaitable[None]],
+) -> Callable[[int, int], Awaitable[None]]:
     """`await store_views(item_id, n)`: sets the stored `views` column, as a flush would."""
 
     async def store(item_id: int, views: int) -> None:
@@ -119,7 +123,7 @@ def store_views(write_sql) -> Callable[[int, int], Awaitable[None]]:
 class ViewCounts:
     """The app's unflushed views in Redis, read and written as the flush job would."""
 
-    def __init__(self, client: redis.Redis, counter: ViewCounter):
+    def __init__(self, client: redis.Redis, counter: ViewCounter) -> None:
         self._client = client
         self.counter = counter
 
@@ -135,7 +139,7 @@ class ViewCounts:
 
 
 @pytest.fixture
-def view_counts(app, redis_url: str) -> Iterator[ViewCounts]:
+def view_counts(app: FastAPI, redis_url: str) -> Iterator[ViewCounts]:
     with redis.Redis.from_url(redis_url) as client:
         counts = ViewCounts(client, app.state.service.resources.views)
         counts.clear()
@@ -144,12 +148,12 @@ def view_counts(app, redis_url: str) -> Iterator[ViewCounts]:
 
 
 @pytest.fixture
-def count_items(sql) -> Callable[[], Awaitable[int]]:
+def count_items(sql: Callable[[str], Awaitable[object]]) -> Callable[[], Awaitable[int]]:
     return lambda: sql("SELECT count(*) FROM items")
 
 
 @pytest.fixture
-def stored_item(sql) -> Callable[[int], Awaitable[dict | None]]:
+def stored_item(sql: Callable[[str], Awaitable[object]]) -> Callable[[int], Awaitable[dict | None]]:
     """`await stored_item(id)`: the row's title, description, views and owner, or None."""
 
     async def read(item_id: int) -> dict | None:
@@ -164,6 +168,6 @@ def stored_item(sql) -> Callable[[int], Awaitable[dict | None]]:
 
 
 @pytest.fixture
-async def unknown_item_id(sql) -> int:
+async def unknown_item_id(sql: Callable[[str], Awaitable[object]]) -> int:
     # Far beyond the last id: rolled-back tests used ids the table no longer shows.
     return int(await sql("SELECT coalesce(max(id), 0) FROM items")) + 1_000_000_000

@@ -5,12 +5,17 @@ and tokens that must not authenticate anybody.
 All of it is refused before any SQL runs: under /api and /sync/api, on Postgres alone."""
 
 import json
+from collections.abc import Awaitable, Callable
+from typing import Any
 
+import httpx
 import pytest
 
 from testkit.backends import before_any_sql
 from testkit.bad_input import A_FEW_BAD_IDS, ECHO, MAX_ID, NOT_JSON_OBJECTS, echoing_fields
 from testkit.forgeries import A_FEW_FORGERIES
+from testkit.keys import MintToken
+from testkit.owners import Owner
 
 pytestmark = before_any_sql
 
@@ -67,8 +72,13 @@ INVALID_CREATE = {
 
 @pytest.mark.parametrize("changes", INVALID_CREATE.values(), ids=INVALID_CREATE.keys())
 async def test_create_rejects_invalid_field_and_writes_nothing(
-    client, api, owner, count_items, assert_invalid, changes
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner: Owner,
+    count_items: Callable[[], Awaitable[int]],
+    assert_invalid: Callable[[httpx.Response], dict[str, Any]],
+    changes,
+) -> None:
     before = await count_items()
 
     response = await client.post(f"{api}/items", json=valid_body(**changes), headers=owner.headers)
@@ -84,8 +94,13 @@ async def test_create_rejects_invalid_field_and_writes_nothing(
     ids=["truncated", "list-of-valid-item"],
 )
 async def test_create_rejects_malformed_or_non_object_json(
-    client, api, owner, count_items, assert_invalid, raw
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner: Owner,
+    count_items: Callable[[], Awaitable[int]],
+    assert_invalid: Callable[[httpx.Response], dict[str, Any]],
+    raw,
+) -> None:
     before = await count_items()
 
     response = await client.post(
@@ -122,8 +137,14 @@ INVALID_PATCH = {
 
 @pytest.mark.parametrize("changes", INVALID_PATCH.values(), ids=INVALID_PATCH.keys())
 async def test_patch_rejects_invalid_field_and_changes_nothing(
-    client, api, owner, item_factory, stored_item, assert_invalid, changes
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner: Owner,
+    item_factory,
+    stored_item: Callable[[int], Awaitable[dict | None]],
+    assert_invalid: Callable[[httpx.Response], dict[str, Any]],
+    changes,
+) -> None:
     item = await item_factory(owner)
     before = await stored_item(item["id"])
 
@@ -134,8 +155,13 @@ async def test_patch_rejects_invalid_field_and_changes_nothing(
 
 
 async def test_patch_rejects_a_body_that_is_no_json_object(
-    client, api, owner, item_factory, stored_item, assert_invalid
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner: Owner,
+    item_factory,
+    stored_item: Callable[[int], Awaitable[dict | None]],
+    assert_invalid: Callable[[httpx.Response], dict[str, Any]],
+) -> None:
     item = await item_factory(owner)
     before = await stored_item(item["id"])
 
@@ -155,8 +181,14 @@ async def test_patch_rejects_a_body_that_is_no_json_object(
 # Every id that is no id: servicekit's test_schemas (`id_path`).
 @pytest.mark.parametrize("item_id", A_FEW_BAD_IDS)
 async def test_bad_item_id_is_422_everywhere_and_writes_nothing(
-    client, api, owner, count_items, assert_invalid, view_counts, item_id
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner: Owner,
+    count_items: Callable[[], Awaitable[int]],
+    assert_invalid: Callable[[httpx.Response], dict[str, Any]],
+    view_counts,
+    item_id,
+) -> None:
     before = await count_items()
 
     assert_invalid(await client.get(f"{api}/items/{item_id}"))
@@ -195,14 +227,25 @@ BAD_LIST_PARAMS = {
 
 
 @pytest.mark.parametrize("params", BAD_LIST_PARAMS.values(), ids=BAD_LIST_PARAMS.keys())
-async def test_list_rejects_bad_query_parameters(client, api, assert_invalid, params):
+async def test_list_rejects_bad_query_parameters(
+    client: httpx.AsyncClient,
+    api: str,
+    assert_invalid: Callable[[httpx.Response], dict[str, Any]],
+    params,
+) -> None:
     assert_invalid(await client.get(f"{api}/items", params=params))
 
 
 @pytest.mark.parametrize("expand", ["bogus", "owners", "OWNER", ""])
 async def test_get_rejects_bad_expand_and_counts_nothing(
-    client, api, owner, item_factory, view_counts, assert_invalid, expand
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner: Owner,
+    item_factory,
+    view_counts,
+    assert_invalid: Callable[[httpx.Response], dict[str, Any]],
+    expand,
+) -> None:
     item = await item_factory(owner)
 
     response = await client.get(f"{api}/items/{item['id']}", params={"expand": expand})
@@ -230,8 +273,13 @@ ECHO_REQUESTS = {
 
 @pytest.mark.parametrize("send", ECHO_REQUESTS.values(), ids=ECHO_REQUESTS.keys())
 async def test_validation_error_does_not_echo_the_input(
-    client, api, owner, count_items, assert_problem, send
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner: Owner,
+    count_items: Callable[[], Awaitable[int]],
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+    send,
+) -> None:
     before = await count_items()
 
     response = await send(client, api, owner.headers)
@@ -247,8 +295,13 @@ async def test_validation_error_does_not_echo_the_input(
 # Sizes far past the limit: servicekit's test_body_limit.
 @pytest.mark.parametrize("streamed", [False, True], ids=["content-length", "chunked"])
 async def test_oversized_create_body_is_413_and_writes_nothing(
-    client, api, owner, count_items, assert_problem, streamed
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner: Owner,
+    count_items: Callable[[], Awaitable[int]],
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+    streamed,
+) -> None:
     before = await count_items()
     raw = json.dumps(valid_body(description="d" * 2 * MIB)).encode()
 
@@ -264,8 +317,12 @@ async def test_oversized_create_body_is_413_and_writes_nothing(
 
 
 async def test_body_just_under_the_limit_is_validated_not_refused(
-    client, api, owner, count_items, assert_invalid
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner: Owner,
+    count_items: Callable[[], Awaitable[int]],
+    assert_invalid: Callable[[httpx.Response], dict[str, Any]],
+) -> None:
     before = await count_items()
     raw = json.dumps(valid_body(description="d" * (MIB - 1000))).encode()
     assert len(raw) < MIB
@@ -280,8 +337,14 @@ async def test_body_just_under_the_limit_is_validated_not_refused(
 
 @pytest.mark.parametrize("streamed", [False, True], ids=["content-length", "chunked"])
 async def test_oversized_patch_body_is_413_and_changes_nothing(
-    client, api, owner, item_factory, stored_item, assert_problem, streamed
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner: Owner,
+    item_factory,
+    stored_item: Callable[[int], Awaitable[dict | None]],
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+    streamed,
+) -> None:
     item = await item_factory(owner)
     before = await stored_item(item["id"])
     raw = json.dumps({"title": "t" * 2 * MIB}).encode()
@@ -302,17 +365,17 @@ async def test_oversized_patch_body_is_413_and_changes_nothing(
 # Every forgery: servicekit's test_tokens (`CurrentUser`).
 @pytest.mark.parametrize("kind", A_FEW_FORGERIES)
 async def test_bad_token_is_401_and_writes_nothing(
-    client,
-    api,
-    owner,
+    client: httpx.AsyncClient,
+    api: str,
+    owner: Owner,
     item_factory,
-    count_items,
-    stored_item,
-    mint_token,
-    forge_token,
-    assert_problem,
+    count_items: Callable[[], Awaitable[int]],
+    stored_item: Callable[[int], Awaitable[dict | None]],
+    mint_token: MintToken,
+    forge_token: Callable[..., str | None],
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
     kind,
-):
+) -> None:
     item = await item_factory(owner, title="Kettle")
     before = await stored_item(item["id"]), await count_items()
     forged = forge_token(kind, owner.id)
@@ -336,7 +399,9 @@ async def test_bad_token_is_401_and_writes_nothing(
     assert genuine.status_code == 200, genuine.text
 
 
-async def test_reads_ignore_a_bad_token(client, api, owner, item_factory):
+async def test_reads_ignore_a_bad_token(
+    client: httpx.AsyncClient, api: str, owner: Owner, item_factory
+) -> None:
     # Reads are public: a token, good or bad, changes nothing about them.
     item = await item_factory(owner)
     headers = {"Authorization": "Bearer abc"}
@@ -345,7 +410,9 @@ async def test_reads_ignore_a_bad_token(client, api, owner, item_factory):
     assert (await client.get(f"{api}/items", headers=headers)).status_code == 200
 
 
-async def test_token_of_a_user_items_has_never_seen_is_accepted(client, api, mint_token):
+async def test_token_of_a_user_items_has_never_seen_is_accepted(
+    client: httpx.AsyncClient, api: str, mint_token: MintToken
+) -> None:
     # items trusts the signature alone and never asks users whether the account exists.
     headers = {"Authorization": f"Bearer {mint_token(str(MAX_ID))}"}
 
@@ -359,13 +426,23 @@ async def test_token_of_a_user_items_has_never_seen_is_accepted(client, api, min
 
 
 @pytest.mark.parametrize("path", ["/nope", "{api}/nope", "{api}/items/1/parts"])
-async def test_unknown_route_is_404_problem(client, api, assert_problem, path):
+async def test_unknown_route_is_404_problem(
+    client: httpx.AsyncClient,
+    api: str,
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+    path,
+) -> None:
     assert_problem(await client.get(path.format(api=api)), 404)
 
 
 async def test_an_items_path_allows_every_method_of_its_routes(
-    client, api, owner, item_factory, stored_item, assert_problem
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner: Owner,
+    item_factory,
+    stored_item: Callable[[int], Awaitable[dict | None]],
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+) -> None:
     item = await item_factory(owner)
     path = f"{api}/items/{item['id']}"
 
@@ -381,8 +458,14 @@ async def test_an_items_path_allows_every_method_of_its_routes(
 
 @pytest.mark.parametrize(("method", "path"), [("PUT", "{api}/items"), ("DELETE", "{api}/items")])
 async def test_wrong_method_is_405_problem(
-    client, api, owner, count_items, assert_problem, method, path
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner: Owner,
+    count_items: Callable[[], Awaitable[int]],
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+    method,
+    path,
+) -> None:
     before = await count_items()
 
     response = await client.request(

@@ -41,7 +41,7 @@ def answer_profiles(request: httpx.Request) -> httpx.Response:
 class Users:
     """A users service made of one handler; it keeps every request it got."""
 
-    def __init__(self, handler: Callable):
+    def __init__(self, handler: Callable) -> None:
         self.handler = handler
         self.requests: list[httpx.Request] = []
 
@@ -97,7 +97,9 @@ async def unavailable(client: UsersClient, user_ids: list[int], mode: str) -> st
 
 
 @pytest.mark.parametrize("mode", MODES)
-async def test_each_distinct_owner_is_asked_for_once(users_client, mode):
+async def test_each_distinct_owner_is_asked_for_once(
+    users_client: Callable[..., UsersClient], mode
+) -> None:
     users = Users(answer_profiles)
 
     found = await profiles(users_client(users), [3, 1, 3, 2, 1], mode)
@@ -108,7 +110,7 @@ async def test_each_distinct_owner_is_asked_for_once(users_client, mode):
 
 
 @pytest.mark.parametrize("mode", MODES)
-async def test_no_owners_ask_nothing(users_client, mode):
+async def test_no_owners_ask_nothing(users_client: Callable[..., UsersClient], mode) -> None:
     users = Users(answer_profiles)
 
     assert await profiles(users_client(users), [], mode) == {}
@@ -116,7 +118,9 @@ async def test_no_owners_ask_nothing(users_client, mode):
 
 
 @pytest.mark.parametrize("mode", MODES)
-async def test_an_account_users_no_longer_knows_is_none(users_client, mode):
+async def test_an_account_users_no_longer_knows_is_none(
+    users_client: Callable[..., UsersClient], mode
+) -> None:
     def gone_2(request: httpx.Request) -> httpx.Response:
         if request.url.path == "/api/users/2":
             return httpx.Response(404, json={"status": 404, "title": "Not Found"})
@@ -131,7 +135,7 @@ async def test_an_account_users_no_longer_knows_is_none(users_client, mode):
 
 
 @pytest.mark.parametrize("mode", MODES)
-async def test_the_request_id_goes_along(users_client, mode):
+async def test_the_request_id_goes_along(users_client: Callable[..., UsersClient], mode) -> None:
     users = Users(answer_profiles)
     token = correlation_id.set("req-4711")
     try:
@@ -147,7 +151,9 @@ async def test_the_request_id_goes_along(users_client, mode):
 
 @pytest.mark.parametrize("status", [400, 401, 403, 409, 422, 429, 500, 501, 301, 302, 204])
 @pytest.mark.parametrize("mode", MODES)
-async def test_any_other_status_is_unavailable_and_not_retried(users_client, mode, status):
+async def test_any_other_status_is_unavailable_and_not_retried(
+    users_client: Callable[..., UsersClient], mode, status
+) -> None:
     users = Users(lambda request: httpx.Response(status, headers={"location": "/elsewhere"}))
 
     reason = await unavailable(users_client(users), [1], mode)
@@ -171,7 +177,9 @@ BAD_BODIES = {
 
 @pytest.mark.parametrize("body", BAD_BODIES.values(), ids=BAD_BODIES.keys())
 @pytest.mark.parametrize("mode", MODES)
-async def test_a_profile_items_cannot_read_is_unavailable(users_client, mode, body):
+async def test_a_profile_items_cannot_read_is_unavailable(
+    users_client: Callable[..., UsersClient], mode, body
+) -> None:
     users = Users(lambda request: httpx.Response(200, content=body))
 
     reason = await unavailable(users_client(users), [1], mode)
@@ -199,7 +207,9 @@ def refuse(request: httpx.Request) -> httpx.Response:
 
 @pytest.mark.parametrize("status", [502, 503, 504])
 @pytest.mark.parametrize("mode", MODES)
-async def test_a_502_503_or_504_is_retried_once(users_client, mode, status):
+async def test_a_502_503_or_504_is_retried_once(
+    users_client: Callable[..., UsersClient], mode, status
+) -> None:
     users = Users(failing_first(lambda request: httpx.Response(status)))
 
     found = await profiles(users_client(users), [1], mode)
@@ -209,7 +219,9 @@ async def test_a_502_503_or_504_is_retried_once(users_client, mode, status):
 
 
 @pytest.mark.parametrize("mode", MODES)
-async def test_a_refused_connection_is_retried_once(users_client, mode):
+async def test_a_refused_connection_is_retried_once(
+    users_client: Callable[..., UsersClient], mode
+) -> None:
     users = Users(failing_first(refuse))
 
     found = await profiles(users_client(users), [1], mode)
@@ -220,7 +232,9 @@ async def test_a_refused_connection_is_retried_once(users_client, mode):
 
 @pytest.mark.parametrize("status", [502, 503, 504])
 @pytest.mark.parametrize("mode", MODES)
-async def test_a_second_502_503_or_504_is_unavailable(users_client, mode, status):
+async def test_a_second_502_503_or_504_is_unavailable(
+    users_client: Callable[..., UsersClient], mode, status
+) -> None:
     users = Users(lambda request: httpx.Response(status))
 
     reason = await unavailable(users_client(users), [1], mode)
@@ -230,7 +244,9 @@ async def test_a_second_502_503_or_504_is_unavailable(users_client, mode, status
 
 
 @pytest.mark.parametrize("mode", MODES)
-async def test_a_connection_refused_twice_is_unavailable(users_client, mode):
+async def test_a_connection_refused_twice_is_unavailable(
+    users_client: Callable[..., UsersClient], mode
+) -> None:
     users = Users(refuse)
 
     reason = await unavailable(users_client(users), [1], mode)
@@ -240,7 +256,9 @@ async def test_a_connection_refused_twice_is_unavailable(users_client, mode):
 
 
 @pytest.mark.parametrize("mode", MODES)
-async def test_other_transport_errors_are_unavailable(users_client, mode):
+async def test_other_transport_errors_are_unavailable(
+    users_client: Callable[..., UsersClient], mode
+) -> None:
     def drop(request: httpx.Request) -> httpx.Response:
         raise httpx.RemoteProtocolError("Server disconnected", request=request)
 
@@ -252,7 +270,9 @@ async def test_other_transport_errors_are_unavailable(users_client, mode):
 # --- deadlines -----------------------------------------------------------------------
 
 
-async def test_users_that_never_answers_is_unavailable_at_the_deadline(users_client):
+async def test_users_that_never_answers_is_unavailable_at_the_deadline(
+    users_client: Callable[..., UsersClient],
+) -> None:
     async def never_answer(request: httpx.Request) -> httpx.Response:
         await asyncio.Event().wait()
         raise AssertionError("unreachable")
@@ -268,7 +288,9 @@ async def test_users_that_never_answers_is_unavailable_at_the_deadline(users_cli
     assert users.paths == ["/api/users/1"]
 
 
-async def test_a_timeout_in_sync_mode_is_unavailable(users_client):
+async def test_a_timeout_in_sync_mode_is_unavailable(
+    users_client: Callable[..., UsersClient],
+) -> None:
     # httpx enforces the sync timeouts in its network transport; a mock raises what it would.
     def time_out(request: httpx.Request) -> httpx.Response:
         raise httpx.ReadTimeout("timed out", request=request)
@@ -281,7 +303,9 @@ async def test_a_timeout_in_sync_mode_is_unavailable(users_client):
     assert users.paths == ["/api/users/1", "/api/users/1"]
 
 
-async def test_slow_answers_in_sync_mode_cost_one_deadline_not_one_per_owner(users_client):
+async def test_slow_answers_in_sync_mode_cost_one_deadline_not_one_per_owner(
+    users_client: Callable[..., UsersClient],
+) -> None:
     def slow(request: httpx.Request) -> httpx.Response:
         time.sleep(0.3)
         return answer_profiles(request)
@@ -295,7 +319,9 @@ async def test_slow_answers_in_sync_mode_cost_one_deadline_not_one_per_owner(use
     assert len(users.requests) < 5
 
 
-async def test_async_mode_asks_for_every_owner_at_once(users_client):
+async def test_async_mode_asks_for_every_owner_at_once(
+    users_client: Callable[..., UsersClient],
+) -> None:
     in_flight = []
     all_asked = asyncio.Event()
 
@@ -327,7 +353,9 @@ FIRST_FAILURE_REASONS = {
 
 
 @pytest.mark.parametrize("failure", FIRST_FAILURES)
-async def test_the_first_failure_cancels_the_calls_still_waiting(users_client, failure):
+async def test_the_first_failure_cancels_the_calls_still_waiting(
+    users_client: Callable[..., UsersClient], failure
+) -> None:
     cancelled = asyncio.Event()
 
     async def fail_1_hold_2(request: httpx.Request) -> httpx.Response:

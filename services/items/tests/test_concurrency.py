@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from testkit.processes import SpawnUvicorn
 from testkit.suites.crowds import (
     CrowdedService,
     test_256_concurrent_clients_all_succeed,  # noqa: F401 - collected here
@@ -17,7 +18,9 @@ OWNERS = 50
 
 
 @pytest.fixture
-def crowded_service(fresh_database_url: str, spawn_uvicorn, views_key_prefix) -> CrowdedService:
+def crowded_service(
+    fresh_database_url: str, spawn_uvicorn: SpawnUvicorn, views_key_prefix: str
+) -> CrowdedService:
     seed = [sys.executable, "-m", "items_service.seed", "--count", str(ITEMS)]
     seed += ["--owners", str(OWNERS)]
     subprocess.run(seed, env={"DATABASE_URL": fresh_database_url}, check=True)

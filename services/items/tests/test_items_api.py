@@ -4,10 +4,14 @@ Every test runs under /api and /sync/api against PostgreSQL and MariaDB: one con
 Views are test_views.py's subject, lists test_list_api.py's, bad input test_bad_input.py's.
 """
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any
 
 import httpx
 import pytest
+
+from testkit.owners import Owner
 
 MAX_ID = 2**63 - 1
 ITEM_FIELDS = {"id", "owner_id", "title", "description", "views", "created_at", "updated_at"}
@@ -28,7 +32,9 @@ def when(timestamp: str) -> datetime:
 # --- create ---------------------------------------------------------------------------
 
 
-async def test_create_item_returns_it_with_location(client, api, owner):
+async def test_create_item_returns_it_with_location(
+    client: httpx.AsyncClient, api: str, owner: Owner
+) -> None:
     response = await client.post(
         f"{api}/items",
         json={"title": "Brass Lantern", "description": "Works as it should."},
@@ -51,7 +57,12 @@ async def test_create_item_returns_it_with_location(client, api, owner):
     assert fetched.json() | {"views": 0} == item
 
 
-async def test_create_item_is_stored_for_the_token_subject(client, api, owner, stored_item):
+async def test_create_item_is_stored_for_the_token_subject(
+    client: httpx.AsyncClient,
+    api: str,
+    owner: Owner,
+    stored_item: Callable[[int], Awaitable[dict | None]],
+) -> None:
     item = (
         await client.post(f"{api}/items", json={"title": "Kettle"}, headers=owner.headers)
     ).json()
@@ -65,8 +76,13 @@ async def test_create_item_is_stored_for_the_token_subject(client, api, owner, s
 
 
 async def test_owner_id_in_the_body_is_refused_not_obeyed(
-    client, api, owner, owner_factory, count_items, assert_invalid
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner: Owner,
+    owner_factory: Callable[[], Owner],
+    count_items: Callable[[], Awaitable[int]],
+    assert_invalid: Callable[[httpx.Response], dict[str, Any]],
+) -> None:
     other = owner_factory()
     before = await count_items()
 
@@ -78,13 +94,17 @@ async def test_owner_id_in_the_body_is_refused_not_obeyed(
     assert await count_items() == before
 
 
-async def test_create_item_without_description_has_null_description(item_factory, owner):
+async def test_create_item_without_description_has_null_description(
+    item_factory, owner: Owner
+) -> None:
     item = await item_factory(owner)
 
     assert item["description"] is None
 
 
-async def test_create_item_strips_the_title_but_not_the_description(item_factory, owner):
+async def test_create_item_strips_the_title_but_not_the_description(
+    item_factory, owner: Owner
+) -> None:
     item = await item_factory(owner, title="  Brass Lantern \t", description="  as is  ")
 
     assert item["title"] == "Brass Lantern"
@@ -105,7 +125,13 @@ async def test_create_item_strips_the_title_but_not_the_description(item_factory
         pytest.param({"description": "One.\n\tTwo.\r\n"}, id="description-multi-line"),
     ],
 )
-async def test_create_item_accepts_boundary_values(client, api, owner, stored_item, fields):
+async def test_create_item_accepts_boundary_values(
+    client: httpx.AsyncClient,
+    api: str,
+    owner: Owner,
+    stored_item: Callable[[int], Awaitable[dict | None]],
+    fields,
+) -> None:
     body = {"title": "Kettle"} | fields
 
     response = await client.post(f"{api}/items", json=body, headers=owner.headers)
@@ -120,7 +146,9 @@ async def test_create_item_accepts_boundary_values(client, api, owner, stored_it
 # --- read -----------------------------------------------------------------------------
 
 
-async def test_get_item_needs_no_token(client, api, item_factory, owner):
+async def test_get_item_needs_no_token(
+    client: httpx.AsyncClient, api: str, item_factory, owner: Owner
+) -> None:
     created = await item_factory(owner, title="Kettle", description="Whistles.")
 
     response = await client.get(f"{api}/items/{created['id']}")
@@ -131,21 +159,36 @@ async def test_get_item_needs_no_token(client, api, item_factory, owner):
     assert item == created | {"views": 1}
 
 
-async def test_get_unknown_item_is_404(client, api, unknown_item_id, assert_problem):
+async def test_get_unknown_item_is_404(
+    client: httpx.AsyncClient,
+    api: str,
+    unknown_item_id: int,
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+) -> None:
     response = await client.get(f"{api}/items/{unknown_item_id}")
 
     body = assert_problem(response, 404)
     assert body["title"] == "Item not found"
 
 
-async def test_get_largest_valid_id_is_404_not_an_error(client, api, assert_problem):
+async def test_get_largest_valid_id_is_404_not_an_error(
+    client: httpx.AsyncClient,
+    api: str,
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+) -> None:
     assert_problem(await client.get(f"{api}/items/{MAX_ID}"), 404)
 
 
 # --- update ---------------------------------------------------------------------------
 
 
-async def test_patch_title_changes_only_the_title(client, api, owner, item_factory, stored_item):
+async def test_patch_title_changes_only_the_title(
+    client: httpx.AsyncClient,
+    api: str,
+    owner: Owner,
+    item_factory,
+    stored_item: Callable[[int], Awaitable[dict | None]],
+) -> None:
     item = await item_factory(owner, title="Kettle", description="Whistles.")
 
     response = await client.patch(
@@ -162,7 +205,9 @@ async def test_patch_title_changes_only_the_title(client, api, owner, item_facto
     assert (await stored_item(item["id"]))["title"] == "Copper Kettle"
 
 
-async def test_patch_description_changes_only_the_description(client, api, owner, item_factory):
+async def test_patch_description_changes_only_the_description(
+    client: httpx.AsyncClient, api: str, owner: Owner, item_factory
+) -> None:
     item = await item_factory(owner, title="Kettle", description="Whistles.")
 
     response = await client.patch(
@@ -174,7 +219,13 @@ async def test_patch_description_changes_only_the_description(client, api, owner
     assert response.json()["description"] == "Silent."
 
 
-async def test_patch_description_null_clears_it(client, api, owner, item_factory, stored_item):
+async def test_patch_description_null_clears_it(
+    client: httpx.AsyncClient,
+    api: str,
+    owner: Owner,
+    item_factory,
+    stored_item: Callable[[int], Awaitable[dict | None]],
+) -> None:
     item = await item_factory(owner, description="Whistles.")
 
     response = await client.patch(
@@ -186,7 +237,9 @@ async def test_patch_description_null_clears_it(client, api, owner, item_factory
     assert (await stored_item(item["id"]))["description"] is None
 
 
-async def test_patch_both_fields(client, api, owner, item_factory):
+async def test_patch_both_fields(
+    client: httpx.AsyncClient, api: str, owner: Owner, item_factory
+) -> None:
     item = await item_factory(owner, title="Kettle", description="Whistles.")
 
     response = await client.patch(
@@ -200,8 +253,12 @@ async def test_patch_both_fields(client, api, owner, item_factory):
 
 
 async def test_patch_with_empty_object_changes_nothing(
-    client, api, owner, item_factory, stored_item
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner: Owner,
+    item_factory,
+    stored_item: Callable[[int], Awaitable[dict | None]],
+) -> None:
     item = await item_factory(owner, title="Kettle", description="Whistles.")
     before = await stored_item(item["id"])
 
@@ -212,7 +269,9 @@ async def test_patch_with_empty_object_changes_nothing(
     assert await stored_item(item["id"]) == before
 
 
-async def test_patch_to_the_same_values_is_200(client, api, owner, item_factory):
+async def test_patch_to_the_same_values_is_200(
+    client: httpx.AsyncClient, api: str, owner: Owner, item_factory
+) -> None:
     # MySQL reports 0 changed rows for this; the service must not take it for a 404.
     item = await item_factory(owner, title="Kettle", description="Whistles.")
 
@@ -226,8 +285,13 @@ async def test_patch_to_the_same_values_is_200(client, api, owner, item_factory)
 
 
 async def test_patch_returns_the_stored_views(
-    client, api, owner, item_factory, store_views, view_counts
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner: Owner,
+    item_factory,
+    store_views: Callable[[int, int], Awaitable[None]],
+    view_counts,
+) -> None:
     item = await item_factory(owner)
     await store_views(item["id"], 7)
     await client.get(f"{api}/items/{item['id']}")
@@ -240,8 +304,14 @@ async def test_patch_returns_the_stored_views(
 
 
 async def test_patch_another_owners_item_is_403_and_changes_nothing(
-    client, api, owner, owner_factory, item_factory, stored_item, assert_problem
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner: Owner,
+    owner_factory: Callable[[], Owner],
+    item_factory,
+    stored_item: Callable[[int], Awaitable[dict | None]],
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+) -> None:
     item = await item_factory(owner, title="Kettle", description="Whistles.")
     before = await stored_item(item["id"])
     intruder = owner_factory()
@@ -258,8 +328,13 @@ async def test_patch_another_owners_item_is_403_and_changes_nothing(
 
 
 async def test_patch_unknown_item_is_404(
-    client, api, owner, unknown_item_id, count_items, assert_problem
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner: Owner,
+    unknown_item_id: int,
+    count_items: Callable[[], Awaitable[int]],
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+) -> None:
     before = await count_items()
 
     response = await client.patch(
@@ -271,8 +346,13 @@ async def test_patch_unknown_item_is_404(
 
 
 async def test_patch_without_token_is_401_and_changes_nothing(
-    client, api, owner, item_factory, stored_item, assert_problem
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner: Owner,
+    item_factory,
+    stored_item: Callable[[int], Awaitable[dict | None]],
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+) -> None:
     item = await item_factory(owner, title="Kettle")
 
     response = await client.patch(f"{api}/items/{item['id']}", json={"title": "Hacked"})
@@ -284,7 +364,14 @@ async def test_patch_without_token_is_401_and_changes_nothing(
 # --- delete ---------------------------------------------------------------------------
 
 
-async def test_delete_own_item(client, api, owner, item_factory, stored_item, assert_problem):
+async def test_delete_own_item(
+    client: httpx.AsyncClient,
+    api: str,
+    owner: Owner,
+    item_factory,
+    stored_item: Callable[[int], Awaitable[dict | None]],
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+) -> None:
     item = await item_factory(owner)
     bystander = await item_factory(owner)
 
@@ -300,8 +387,14 @@ async def test_delete_own_item(client, api, owner, item_factory, stored_item, as
 
 
 async def test_delete_another_owners_item_is_403_and_keeps_it(
-    client, api, owner, owner_factory, item_factory, stored_item, assert_problem
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner: Owner,
+    owner_factory: Callable[[], Owner],
+    item_factory,
+    stored_item: Callable[[int], Awaitable[dict | None]],
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+) -> None:
     item = await item_factory(owner)
     before = await stored_item(item["id"])
 
@@ -312,8 +405,13 @@ async def test_delete_another_owners_item_is_403_and_keeps_it(
 
 
 async def test_delete_unknown_item_is_404(
-    client, api, owner, unknown_item_id, count_items, assert_problem
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner: Owner,
+    unknown_item_id: int,
+    count_items: Callable[[], Awaitable[int]],
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+) -> None:
     before = await count_items()
 
     response = await client.delete(f"{api}/items/{unknown_item_id}", headers=owner.headers)
@@ -323,8 +421,13 @@ async def test_delete_unknown_item_is_404(
 
 
 async def test_delete_without_token_is_401_and_keeps_it(
-    client, api, owner, item_factory, stored_item, assert_problem
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner: Owner,
+    item_factory,
+    stored_item: Callable[[int], Awaitable[dict | None]],
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+) -> None:
     item = await item_factory(owner)
 
     assert_problem(await client.delete(f"{api}/items/{item['id']}"), 401)
@@ -335,8 +438,12 @@ async def test_delete_without_token_is_401_and_keeps_it(
 
 
 async def test_expand_owner_with_users_down_is_a_fast_503_naming_users(
-    client, api, owner, item_factory, assert_problem
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner: Owner,
+    item_factory,
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+) -> None:
     item = await item_factory(owner)
 
     for path in (f"{api}/items/{item['id']}", f"{api}/items"):
@@ -348,7 +455,9 @@ async def test_expand_owner_with_users_down_is_a_fast_503_naming_users(
         assert response.headers["retry-after"]
 
 
-async def test_expand_owner_of_an_empty_page_calls_nobody(client, api, owner_factory):
+async def test_expand_owner_of_an_empty_page_calls_nobody(
+    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner]
+) -> None:
     # users is down for in-process apps: a 200 means no call was made.
     response = await client.get(
         f"{api}/items", params={"expand": "owner", "owner_id": owner_factory().id}
@@ -359,8 +468,8 @@ async def test_expand_owner_of_an_empty_page_calls_nobody(client, api, owner_fac
 
 
 async def test_without_expand_there_is_no_owner_field_and_users_is_not_needed(
-    client, api, owner, item_factory
-):
+    client: httpx.AsyncClient, api: str, owner: Owner, item_factory
+) -> None:
     item = await item_factory(owner)
 
     single = await client.get(f"{api}/items/{item['id']}")
@@ -374,14 +483,14 @@ async def test_without_expand_there_is_no_owner_field_and_users_is_not_needed(
 # --- health ---------------------------------------------------------------------------
 
 
-async def test_healthz(client):
+async def test_healthz(client: httpx.AsyncClient) -> None:
     response = await client.get("/healthz")
 
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
 
 
-async def test_readyz_when_database_and_redis_are_up(client):
+async def test_readyz_when_database_and_redis_are_up(client: httpx.AsyncClient) -> None:
     response = await client.get("/readyz")
 
     assert response.status_code == 200, response.text

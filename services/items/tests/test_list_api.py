@@ -4,6 +4,8 @@ Every test runs under /api and /sync/api against PostgreSQL and MariaDB, but for
 refused before any SQL runs, on Postgres alone (`before_any_sql`)."""
 
 import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -11,6 +13,7 @@ import pytest
 from servicekit.cursors import encode_cursor
 from testkit.backends import before_any_sql
 from testkit.bad_input import NOT_CURSORS
+from testkit.owners import Owner
 
 
 def unique_prefix() -> str:
@@ -46,7 +49,9 @@ def ids(items: list[dict]) -> list[int]:
 # --- all items ------------------------------------------------------------------------
 
 
-async def test_list_needs_no_token_and_shows_items_as_read(client, api, owner, item_factory):
+async def test_list_needs_no_token_and_shows_items_as_read(
+    client: httpx.AsyncClient, api: str, owner: Owner, item_factory
+) -> None:
     created = await item_factory(owner, title="Kettle", description="Whistles.")
 
     items = await walk(client, f"{api}/items", {"limit": 100}, max_pages=1000)
@@ -55,8 +60,12 @@ async def test_list_needs_no_token_and_shows_items_as_read(client, api, owner, i
 
 
 async def test_list_pages_yield_every_item_once_in_id_order(
-    client, api, owner_factory, item_factory, count_items
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    item_factory,
+    count_items: Callable[[], Awaitable[int]],
+) -> None:
     for n in range(7):
         await item_factory(owner_factory(), title=f"Page Item {n}")
     total = await count_items()
@@ -68,8 +77,12 @@ async def test_list_pages_yield_every_item_once_in_id_order(
 
 
 async def test_list_picks_up_items_created_between_pages(
-    client, api, owner, item_factory, count_items
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner: Owner,
+    item_factory,
+    count_items: Callable[[], Awaitable[int]],
+) -> None:
     for n in range(4):
         await item_factory(owner, title=f"Early {n}")
     params = {"limit": 2}
@@ -90,7 +103,13 @@ async def test_list_picks_up_items_created_between_pages(
     assert seen[-3:] == ids(later)
 
 
-async def test_list_default_limit_is_50(client, api, owner, item_factory, count_items):
+async def test_list_default_limit_is_50(
+    client: httpx.AsyncClient,
+    api: str,
+    owner: Owner,
+    item_factory,
+    count_items: Callable[[], Awaitable[int]],
+) -> None:
     for n in range(max(0, 51 - await count_items())):
         await item_factory(owner, title=f"Bulk {n}")
 
@@ -101,7 +120,9 @@ async def test_list_default_limit_is_50(client, api, owner, item_factory, count_
 
 
 @pytest.mark.parametrize("limit", [1, 100])
-async def test_list_accepts_limit_bounds(client, api, owner, item_factory, limit):
+async def test_list_accepts_limit_bounds(
+    client: httpx.AsyncClient, api: str, owner: Owner, item_factory, limit
+) -> None:
     await item_factory(owner)
     await item_factory(owner)
 
@@ -112,7 +133,9 @@ async def test_list_accepts_limit_bounds(client, api, owner, item_factory, limit
         assert page["next_cursor"] is not None
 
 
-async def test_last_page_has_no_cursor(client, api, owner, item_factory):
+async def test_last_page_has_no_cursor(
+    client: httpx.AsyncClient, api: str, owner: Owner, item_factory
+) -> None:
     created = [await item_factory(owner) for _ in range(3)]
 
     page = await get_page(client, f"{api}/items", {"owner_id": owner.id, "limit": 3})
@@ -125,8 +148,8 @@ async def test_last_page_has_no_cursor(client, api, owner, item_factory):
 
 
 async def test_owner_filter_yields_exactly_that_owners_items(
-    client, api, owner_factory, item_factory
-):
+    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], item_factory
+) -> None:
     mine, other = owner_factory(), owner_factory()
     wanted = []
     for n in range(5):
@@ -139,7 +162,9 @@ async def test_owner_filter_yields_exactly_that_owners_items(
     assert {item["owner_id"] for item in items} == {mine.id}
 
 
-async def test_owner_without_items_has_an_empty_page(client, api, owner_factory):
+async def test_owner_without_items_has_an_empty_page(
+    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner]
+) -> None:
     page = await get_page(client, f"{api}/items", {"owner_id": owner_factory().id})
 
     assert page == {"items": [], "next_cursor": None}
@@ -150,8 +175,13 @@ async def test_owner_without_items_has_an_empty_page(client, api, owner_factory)
 
 @pytest.mark.parametrize("q", ["lan", "LAN", "lAn"])
 async def test_search_is_a_case_insensitive_title_prefix_match(
-    client, api, owner, item_factory, count_items, q
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner: Owner,
+    item_factory,
+    count_items: Callable[[], Awaitable[int]],
+    q,
+) -> None:
     matching = [
         await item_factory(owner, title="Lantern"),
         await item_factory(owner, title="LANDING GEAR"),
@@ -186,8 +216,16 @@ async def test_search_is_a_case_insensitive_title_prefix_match(
 )  # fmt: skip
 @pytest.mark.parametrize("with_owner", [False, True], ids=["all", "one-owner"])
 async def test_search_takes_like_wildcards_literally(
-    client, api, owner, item_factory, count_items, q, matching, other, with_owner
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner: Owner,
+    item_factory,
+    count_items: Callable[[], Awaitable[int]],
+    q,
+    matching,
+    other,
+    with_owner,
+) -> None:
     wanted = await item_factory(owner, title=matching)
     unwanted = await item_factory(owner, title=other)
     params = {"q": q, "limit": 100} | ({"owner_id": owner.id} if with_owner else {})
@@ -200,8 +238,8 @@ async def test_search_takes_like_wildcards_literally(
 
 
 async def test_search_orders_by_lowercased_title_then_id_across_pages(
-    client, api, owner_factory, item_factory
-):
+    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], item_factory
+) -> None:
     prefix = unique_prefix()
     titles = [
         f"{prefix} delta",
@@ -219,7 +257,9 @@ async def test_search_orders_by_lowercased_title_then_id_across_pages(
     assert ids(found) == ids(expected)
 
 
-async def test_search_accepts_q_of_200_chars(client, api, owner, item_factory):
+async def test_search_accepts_q_of_200_chars(
+    client: httpx.AsyncClient, api: str, owner: Owner, item_factory
+) -> None:
     created = await item_factory(owner, title="q" * 200)
 
     page = await get_page(client, f"{api}/items", {"q": "q" * 200, "limit": 100})
@@ -229,8 +269,8 @@ async def test_search_accepts_q_of_200_chars(client, api, owner, item_factory):
 
 @pytest.mark.parametrize("with_owner", [False, True], ids=["all", "one-owner"])
 async def test_search_pages_through_the_longest_titles(
-    client, api, owner, item_factory, with_owner
-):
+    client: httpx.AsyncClient, api: str, owner: Owner, item_factory, with_owner
+) -> None:
     # 200 four-byte characters: the longest title key a cursor has to carry.
     title = "🚲" * 200
     created = [await item_factory(owner, title=title) for _ in range(3)]
@@ -245,8 +285,8 @@ async def test_search_pages_through_the_longest_titles(
 
 
 async def test_owner_and_title_filters_together_in_id_order(
-    client, api, owner_factory, item_factory
-):
+    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], item_factory
+) -> None:
     prefix = unique_prefix()
     mine, other = owner_factory(), owner_factory()
     wanted = []
@@ -277,8 +317,14 @@ async def test_owner_and_title_filters_together_in_id_order(
     ],
 )
 async def test_cursor_is_bound_to_its_filters(
-    client, api, owner_factory, item_factory, assert_problem, made_for, used_with
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    item_factory,
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+    made_for,
+    used_with,
+) -> None:
     first, second = unique_prefix(), unique_prefix()
     mine, other = owner_factory(), owner_factory()
     for prefix in (first, second):
@@ -306,7 +352,9 @@ async def test_cursor_is_bound_to_its_filters(
     assert_problem(response, 422)
 
 
-async def test_search_cursor_works_with_q_in_another_case(client, api, owner, item_factory):
+async def test_search_cursor_works_with_q_in_another_case(
+    client: httpx.AsyncClient, api: str, owner: Owner, item_factory
+) -> None:
     prefix = unique_prefix()
     created = [await item_factory(owner, title=f"{prefix} {n}") for n in range(3)]
 
@@ -334,7 +382,13 @@ MALFORMED_CURSORS = {
     ids=["plain", "q", "owner", "owner-q"],
 )  # fmt: skip
 @pytest.mark.parametrize("cursor", MALFORMED_CURSORS.values(), ids=MALFORMED_CURSORS.keys())
-async def test_list_rejects_malformed_cursor(client, api, assert_problem, cursor, params):
+async def test_list_rejects_malformed_cursor(
+    client: httpx.AsyncClient,
+    api: str,
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+    cursor,
+    params,
+) -> None:
     response = await client.get(f"{api}/items", params=params | {"cursor": cursor})
 
     assert_problem(response, 422)
@@ -350,7 +404,12 @@ async def test_list_rejects_malformed_cursor(client, api, assert_problem, cursor
     ],
     ids=["key-int", "key-with-nul", "other-q"],
 )
-async def test_search_rejects_malformed_cursor(client, api, assert_problem, cursor):
+async def test_search_rejects_malformed_cursor(
+    client: httpx.AsyncClient,
+    api: str,
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+    cursor,
+) -> None:
     response = await client.get(f"{api}/items", params={"q": "kettle", "cursor": cursor})
 
     assert_problem(response, 422)

@@ -1,18 +1,20 @@
 """items' OpenAPI document says what items answers: a PATCH title is never null, and
 the owner's rule (403) is documented where it applies, in both modes."""
 
+from collections.abc import Iterator
+
 import pytest
 
 from testkit.apps import MODES, assert_modes_agree
 
 
 @pytest.fixture(scope="module")
-def document(app_factory, redis_url: str) -> dict:
+def document(app_factory: Iterator, redis_url: str) -> dict:
     # The document needs no database: an app that is never started makes it.
     return app_factory("postgresql://nobody@127.0.0.1:9/none", redis_url).openapi()
 
 
-def test_a_patch_title_may_be_left_out_but_is_never_null(document):
+def test_a_patch_title_may_be_left_out_but_is_never_null(document: dict) -> None:
     update = document["components"]["schemas"]["ItemUpdate"]
     title = update["properties"]["title"]
     assert title["type"] == "string"
@@ -25,12 +27,12 @@ def test_a_patch_title_may_be_left_out_but_is_never_null(document):
 
 @pytest.mark.parametrize("prefix", MODES.values())
 @pytest.mark.parametrize("method", ["patch", "delete"])
-def test_changing_someone_elses_item_is_a_documented_403(document, prefix, method):
+def test_changing_someone_elses_item_is_a_documented_403(document: dict, prefix, method) -> None:
     responses = document["paths"][f"{prefix}/items/{{item_id}}"][method]["responses"]
     assert responses["403"]["description"] == "Not your item"
     assert {"401", "404", "422", "503"} <= set(responses)
     assert "application/problem+json" in responses["403"]["content"]
 
 
-def test_both_modes_have_one_contract(document):
+def test_both_modes_have_one_contract(document: dict) -> None:
     assert_modes_agree(document)

@@ -4,7 +4,9 @@ Postgres, where items is deployed."""
 
 import pytest
 
+from devstack.servers import RedisServer
 from testkit.backends import only_on
+from testkit.processes import SpawnUvicorn
 from testkit.suites.fuzzing import (
     FuzzTarget,
     test_schemathesis_finds_nothing,  # noqa: F401 - collected here
@@ -14,7 +16,9 @@ pytestmark = only_on("postgres")
 
 
 @pytest.fixture
-def fuzz_target(spawn_uvicorn, fresh_database_url: str, users_beside: str, own_redis) -> FuzzTarget:
+def fuzz_target(
+    spawn_uvicorn: SpawnUvicorn, fresh_database_url: str, users_beside: str, own_redis: RedisServer
+) -> FuzzTarget:
     items = spawn_uvicorn(
         "items_service.main:app",
         DATABASE_URL=fresh_database_url,

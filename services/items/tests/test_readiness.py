@@ -2,6 +2,10 @@
 traffic (503, `schema: pending`) and becomes ready once they ran, without a restart.
 items has two revisions, so a schema part of the way there is tried too."""
 
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
 import httpx
 from sqlalchemy import create_engine, text
 
@@ -11,8 +15,12 @@ from testkit.databases import migrate
 
 
 async def test_the_service_waits_for_its_migrations_and_needs_no_restart(
-    app_factory, empty_database_url, redis_url, alembic_ini, assert_problem
-):
+    app_factory: Iterator,
+    empty_database_url: str,
+    redis_url: str,
+    alembic_ini: Path,
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+) -> None:
     first = min(SchemaRevisions(alembic_ini).known)
     app = app_factory(empty_database_url, redis_url)
     async with app.router.lifespan_context(app):
@@ -32,8 +40,8 @@ async def test_the_service_waits_for_its_migrations_and_needs_no_restart(
 
 
 async def test_a_database_a_newer_release_migrated_stays_ready(
-    app_factory, fresh_database_url, redis_url
-):
+    app_factory: Iterator, fresh_database_url: str, redis_url: str
+) -> None:
     """In a rolling upgrade the migration Job runs first: the old pods stay ready."""
     engine = create_engine(sync_url(fresh_database_url))
     with engine.begin() as connection:

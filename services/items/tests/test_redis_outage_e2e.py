@@ -16,6 +16,8 @@ import pytest
 from devstack.servers import RedisServer
 from testkit.apps import MODES
 from testkit.backends import only_on
+from testkit.keys import MintToken
+from testkit.processes import SpawnUvicorn
 
 pytestmark = [pytest.mark.e2e, only_on("postgres")]
 
@@ -32,8 +34,12 @@ def views_of(client: httpx.Client, path: str) -> int:
 
 
 def test_reads_survive_a_redis_outage_and_counting_resumes(
-    fresh_database_url, spawn_uvicorn, own_redis: RedisServer, mint_token, tmp_path
-):
+    fresh_database_url: str,
+    spawn_uvicorn: SpawnUvicorn,
+    own_redis: RedisServer,
+    mint_token: MintToken,
+    tmp_path: Path,
+) -> None:
     base_url = spawn_uvicorn(
         "items_service.main:app",
         DATABASE_URL=fresh_database_url,

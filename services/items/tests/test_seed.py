@@ -20,7 +20,7 @@ def seed(database_url: str, *args: str) -> str:
     return done.stderr
 
 
-def test_seed_adds_items_for_the_owners(fresh_database_url):
+def test_seed_adds_items_for_the_owners(fresh_database_url: str) -> None:
     summary = seed(fresh_database_url, "--count", "500", "--owners", "20")
 
     assert len(summary.splitlines()) == 1
@@ -41,7 +41,7 @@ def test_seed_adds_items_for_the_owners(fresh_database_url):
     assert shortest_title > 0
 
 
-def test_seed_adds_to_what_is_there(fresh_database_url):
+def test_seed_adds_to_what_is_there(fresh_database_url: str) -> None:
     seed(fresh_database_url, "--count", "10", "--owners", "1")
 
     summary = seed(fresh_database_url, "--count", "30", "--owners", "1")
@@ -49,7 +49,7 @@ def test_seed_adds_to_what_is_there(fresh_database_url):
     assert "(40 in all)" in summary
 
 
-def test_if_empty_seeds_an_empty_table_once(fresh_database_url):
+def test_if_empty_seeds_an_empty_table_once(fresh_database_url: str) -> None:
     first = seed(fresh_database_url, "--count", "10", "--owners", "1", "--if-empty")
     second = seed(fresh_database_url, "--count", "10", "--owners", "1", "--if-empty")
 
@@ -57,7 +57,7 @@ def test_if_empty_seeds_an_empty_table_once(fresh_database_url):
     assert second.strip() == "items has rows already: nothing seeded"
 
 
-def test_seed_rejects_bad_arguments(fresh_database_url):
+def test_seed_rejects_bad_arguments(fresh_database_url: str) -> None:
     for args in (["--count", "-1"], ["--owners", "0"]):
         command = [sys.executable, "-m", "items_service.seed", *args]
         env = {"DATABASE_URL": fresh_database_url}

@@ -23,6 +23,8 @@ from devstack.ports import wait_until_closed
 from testkit.apps import MODES
 from testkit.backends import only_on
 from testkit.databases import throwaway_database
+from testkit.keys import MintToken
+from testkit.processes import SpawnUvicorn
 
 pytestmark = [pytest.mark.e2e, only_on("postgres")]
 
@@ -54,7 +56,13 @@ class Users:
 
 
 @pytest.fixture
-def users(database_backend, server_urls, spawn_uvicorn, jwt_private_key, tmp_path) -> Iterator:
+def users(
+    database_backend: str,
+    server_urls: dict[str, str],
+    spawn_uvicorn: SpawnUvicorn,
+    jwt_private_key: str,
+    tmp_path: Path,
+) -> Iterator:
     """A real users process on a migrated database of its own."""
     server = server_urls[database_backend]
     with throwaway_database(server, "users_for_items", USERS_ALEMBIC_INI) as database_url:
@@ -69,7 +77,9 @@ def users(database_backend, server_urls, spawn_uvicorn, jwt_private_key, tmp_pat
 
 
 @pytest.fixture
-def items(fresh_database_url, spawn_uvicorn, users: Users, views_key_prefix: str) -> str:
+def items(
+    fresh_database_url: str, spawn_uvicorn: SpawnUvicorn, users: Users, views_key_prefix: str
+) -> str:
     """A real items process that asks the users process for profiles."""
     return spawn_uvicorn(
         "items_service.main:app",
@@ -97,7 +107,7 @@ def register(client: httpx.Client, name: str, **fields) -> dict:
 
 
 @pytest.fixture
-def story(users: Users, items: str, mint_token) -> Story:
+def story(users: Users, items: str, mint_token: MintToken) -> Story:
     with httpx.Client(base_url=users.url, timeout=10) as to_users:
         ann = register(to_users, "Ann Lee", avatar="https://cdn.example.com/ann.png")
         bob = register(to_users, "Bob Brown")
@@ -134,7 +144,7 @@ def assert_unavailable(response: httpx.Response) -> dict:
 
 
 @pytest.mark.parametrize("mode", list(MODES))
-def test_expand_owner_brings_the_owners_profiles(items: str, story: Story, mode: str):
+def test_expand_owner_brings_the_owners_profiles(items: str, story: Story, mode: str) -> None:
     api = MODES[mode]
     with httpx.Client(base_url=items, timeout=10) as client:
         for item in story.items:
@@ -155,7 +165,7 @@ def test_expand_owner_brings_the_owners_profiles(items: str, story: Story, mode:
 
 
 @pytest.mark.parametrize("mode", list(MODES))
-def test_expand_owner_pages_follow_their_cursor(items: str, story: Story, mode: str):
+def test_expand_owner_pages_follow_their_cursor(items: str, story: Story, mode: str) -> None:
     api = MODES[mode]
     seen = []
     with httpx.Client(base_url=items, timeout=10) as client:
@@ -174,7 +184,9 @@ def test_expand_owner_pages_follow_their_cursor(items: str, story: Story, mode: 
 
 
 @pytest.mark.parametrize("mode", list(MODES))
-def test_users_stopped_makes_expand_a_fast_503(items: str, users: Users, story: Story, mode):
+def test_users_stopped_makes_expand_a_fast_503(
+    items: str, users: Users, story: Story, mode
+) -> None:
     api = MODES[mode]
     os.kill(users.pid, signal.SIGTERM)
     assert wait_until_closed("127.0.0.1", httpx.URL(users.url).port)
@@ -189,7 +201,7 @@ def test_users_stopped_makes_expand_a_fast_503(items: str, users: Users, story: 
 @pytest.mark.parametrize("mode", list(MODES))
 def test_users_stalled_makes_expand_a_503_within_the_timeout(
     items: str, users: Users, story: Story, mode: str
-):
+) -> None:
     api = MODES[mode]
     item = story.items[0]
     with httpx.Client(base_url=items, timeout=30) as client:
@@ -223,7 +235,7 @@ def users_requests_with_id(log: Path, request_id: str) -> list[str]:
 @pytest.mark.parametrize("mode", list(MODES))
 def test_the_request_id_travels_from_items_to_users(
     items: str, users: Users, story: Story, mode: str
-):
+) -> None:
     api = MODES[mode]
     request_id = f"items-e2e-{mode}-{secrets.token_hex(4)}"
     with httpx.Client(base_url=items, timeout=10) as client:

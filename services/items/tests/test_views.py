@@ -5,12 +5,17 @@ Every test runs under /api and /sync/api against PostgreSQL and MariaDB, with Re
 of the app's own (see conftest)."""
 
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
 
+import httpx
 import pytest
 import redis
 import redis.asyncio
+from fastapi import FastAPI
 
 from devstack.ports import free_port
+from testkit.owners import Owner
 
 
 async def read_views(client, api: str, item_id: int) -> int:
@@ -20,8 +25,14 @@ async def read_views(client, api: str, item_id: int) -> int:
 
 
 async def test_two_reads_add_two_views_to_the_stored_count(
-    client, api, owner, item_factory, store_views, view_counts, stored_item
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner: Owner,
+    item_factory,
+    store_views: Callable[[int, int], Awaitable[None]],
+    view_counts,
+    stored_item: Callable[[int], Awaitable[dict | None]],
+) -> None:
     item = await item_factory(owner)
     await store_views(item["id"], 40)
 
@@ -33,7 +44,9 @@ async def test_two_reads_add_two_views_to_the_stored_count(
     assert (await stored_item(item["id"]))["views"] == 40
 
 
-async def test_views_are_counted_per_item(client, api, owner, item_factory, view_counts):
+async def test_views_are_counted_per_item(
+    client: httpx.AsyncClient, api: str, owner: Owner, item_factory, view_counts
+) -> None:
     first, second = await item_factory(owner), await item_factory(owner)
 
     await read_views(client, api, first["id"])
@@ -45,8 +58,13 @@ async def test_views_are_counted_per_item(client, api, owner, item_factory, view
 
 
 async def test_in_flight_views_are_included(
-    client, api, owner, item_factory, store_views, view_counts
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner: Owner,
+    item_factory,
+    store_views: Callable[[int, int], Awaitable[None]],
+    view_counts,
+) -> None:
     item = await item_factory(owner)
     await store_views(item["id"], 100)
     # A flush has renamed the pending hash and not yet written these 5 to the database.
@@ -57,8 +75,12 @@ async def test_in_flight_views_are_included(
 
 
 async def test_a_missing_item_counts_nothing(
-    client, api, unknown_item_id, view_counts, assert_problem
-):
+    client: httpx.AsyncClient,
+    api: str,
+    unknown_item_id: int,
+    view_counts,
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+) -> None:
     response = await client.get(f"{api}/items/{unknown_item_id}")
 
     assert_problem(response, 404)
@@ -66,8 +88,13 @@ async def test_a_missing_item_counts_nothing(
 
 
 async def test_a_deleted_item_counts_nothing(
-    client, api, owner, item_factory, view_counts, assert_problem
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner: Owner,
+    item_factory,
+    view_counts,
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+) -> None:
     item = await item_factory(owner)
     await read_views(client, api, item["id"])
     deleted = await client.delete(f"{api}/items/{item['id']}", headers=owner.headers)
@@ -78,8 +105,13 @@ async def test_a_deleted_item_counts_nothing(
 
 
 async def test_list_pages_show_the_stored_count_and_count_nothing(
-    client, api, owner, item_factory, store_views, view_counts
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner: Owner,
+    item_factory,
+    store_views: Callable[[int, int], Awaitable[None]],
+    view_counts,
+) -> None:
     item = await item_factory(owner)
     await store_views(item["id"], 7)
     await read_views(client, api, item["id"])
@@ -95,7 +127,7 @@ async def test_list_pages_show_the_stored_count_and_count_nothing(
 
 
 @pytest.fixture
-async def redis_down(app):
+async def redis_down(app: FastAPI):
     """The app's Redis clients pointed at a port nobody listens on, for one test."""
     url = f"redis://127.0.0.1:{free_port()}/0"
     options = {"socket_timeout": 1, "socket_connect_timeout": 1}
@@ -112,8 +144,14 @@ async def redis_down(app):
 
 
 async def test_with_redis_down_a_read_answers_the_stored_count_and_logs_the_lost_view(
-    client, api, owner, item_factory, store_views, redis_down, caplog
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner: Owner,
+    item_factory,
+    store_views: Callable[[int, int], Awaitable[None]],
+    redis_down,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     item = await item_factory(owner, title="Kettle")
     await store_views(item["id"], 12)
     caplog.set_level(logging.WARNING, logger="items_service.views")
@@ -128,8 +166,13 @@ async def test_with_redis_down_a_read_answers_the_stored_count_and_logs_the_lost
 
 
 async def test_with_redis_down_a_missing_item_is_still_404(
-    client, api, unknown_item_id, redis_down, assert_problem, caplog
-):
+    client: httpx.AsyncClient,
+    api: str,
+    unknown_item_id: int,
+    redis_down,
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     response = await client.get(f"{api}/items/{unknown_item_id}")
 
     assert_problem(response, 404)

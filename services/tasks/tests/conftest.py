@@ -84,7 +84,7 @@ def task_factory(client: httpx.AsyncClient, api: str):
 class Stored:
     """What the database holds, read through `sql` (inside the test's transaction)."""
 
-    def __init__(self, sql: Callable[[str], Awaitable[object]]):
+    def __init__(self, sql: Callable[[str], Awaitable[object]]) -> None:
         self._sql = sql
 
     async def count(self) -> int:
@@ -110,5 +110,5 @@ class Stored:
 
 
 @pytest.fixture
-def stored(sql) -> Stored:
+def stored(sql: Callable[[str], Awaitable[object]]) -> Stored:
     return Stored(sql)

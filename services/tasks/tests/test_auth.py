@@ -2,10 +2,16 @@
 public key. A missing, expired or forged token is a 401 problem on every route, and
 writes nothing. Tokens are checked before any SQL runs: on Postgres alone."""
 
+from collections.abc import Callable
+from typing import Any
+
+import httpx
 import pytest
 
 from testkit.backends import before_any_sql
 from testkit.forgeries import A_FEW_FORGERIES
+from testkit.keys import MintToken
+from testkit.owners import Owner
 
 pytestmark = before_any_sql
 
@@ -24,15 +30,15 @@ ROUTES = [
 # Every forgery: servicekit's test_tokens (`CurrentUser`).
 @pytest.mark.parametrize("kind", A_FEW_FORGERIES)
 async def test_bad_token_is_401_on_every_route_and_writes_nothing(
-    client,
-    api,
-    owner_factory,
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
     task_factory,
     stored,
-    assert_problem,
-    forge_token,
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+    forge_token: Callable[..., str | None],
     kind,
-):
+) -> None:
     victim, attacker = owner_factory(), owner_factory()
     open_task = await task_factory(victim, title="Open one", due_date="2026-12-31")
     done_task = await task_factory(victim, title="Done one", done=True)
@@ -56,14 +62,20 @@ async def test_bad_token_is_401_on_every_route_and_writes_nothing(
     assert [task["id"] for task in genuine.json()["items"]] == [open_task["id"], done_task["id"]]
 
 
-async def test_401_comes_before_validation(client, api, assert_problem):
+async def test_401_comes_before_validation(
+    client: httpx.AsyncClient,
+    api: str,
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+) -> None:
     """Without a token nothing about the request is looked at, not even its body."""
     response = await client.post(f"{api}/tasks", json={"title": "", "done": True})
 
     assert_problem(response, 401)
 
 
-async def test_tasks_trusts_any_subject_the_users_service_signed(client, api, mint_token, stored):
+async def test_tasks_trusts_any_subject_the_users_service_signed(
+    client: httpx.AsyncClient, api: str, mint_token: MintToken, stored
+) -> None:
     """tasks never calls users: a validly signed subject is a user, even one it never saw."""
     subject = 2**63 - 1
     headers = {"Authorization": f"Bearer {mint_token(str(subject))}"}

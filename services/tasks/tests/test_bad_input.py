@@ -5,11 +5,15 @@ malformed and oversized bodies. Checked with `stored` (SQL) after every request.
 All of it is refused before any SQL runs: in both modes, on Postgres alone."""
 
 import json
+from collections.abc import Callable
+from typing import Any
 
+import httpx
 import pytest
 
 from testkit.backends import before_any_sql
 from testkit.bad_input import A_FEW_BAD_IDS, ECHO, NOT_JSON_OBJECTS, echoing_fields
+from testkit.owners import Owner
 
 pytestmark = before_any_sql
 
@@ -98,8 +102,13 @@ INVALID_CREATE = {
 
 @pytest.mark.parametrize("body", INVALID_CREATE.values(), ids=INVALID_CREATE.keys())
 async def test_create_rejects_invalid_body_and_writes_nothing(
-    client, api, owner_factory, stored, assert_invalid, body
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    stored,
+    assert_invalid: Callable[[httpx.Response], dict[str, Any]],
+    body,
+) -> None:
     before = await stored.fingerprint()
 
     response = await client.post(f"{api}/tasks", json=body, headers=owner_factory().headers)
@@ -119,8 +128,13 @@ async def test_create_rejects_invalid_body_and_writes_nothing(
     ids=["truncated", "list-of-valid-task", "lone-surrogate"],
 )
 async def test_create_rejects_malformed_or_non_object_json(
-    client, api, owner_factory, stored, assert_invalid, raw
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    stored,
+    assert_invalid: Callable[[httpx.Response], dict[str, Any]],
+    raw,
+) -> None:
     before = await stored.fingerprint()
 
     response = await client.post(
@@ -153,8 +167,14 @@ INVALID_PATCH = {
 
 @pytest.mark.parametrize("body", INVALID_PATCH.values(), ids=INVALID_PATCH.keys())
 async def test_patch_rejects_invalid_body_and_changes_nothing(
-    client, api, owner_factory, task_factory, stored, assert_invalid, body
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    task_factory,
+    stored,
+    assert_invalid: Callable[[httpx.Response], dict[str, Any]],
+    body,
+) -> None:
     me = owner_factory()
     task = await task_factory(me, title="Water the plants", due_date="2026-12-31")
     row, fingerprint = await stored.task(task["id"]), await stored.fingerprint()
@@ -167,8 +187,13 @@ async def test_patch_rejects_invalid_body_and_changes_nothing(
 
 
 async def test_patch_rejects_a_body_that_is_no_json_object(
-    client, api, owner_factory, task_factory, stored, assert_invalid
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    task_factory,
+    stored,
+    assert_invalid: Callable[[httpx.Response], dict[str, Any]],
+) -> None:
     me = owner_factory()
     task = await task_factory(me)
     row = await stored.task(task["id"])
@@ -205,8 +230,16 @@ ECHO_REQUESTS = {
 
 @pytest.mark.parametrize(("method", "path", "options"), ECHO_REQUESTS.values(), ids=ECHO_REQUESTS)
 async def test_validation_error_does_not_echo_the_input(
-    client, api, owner_factory, task_factory, stored, assert_problem, method, path, options
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    task_factory,
+    stored,
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+    method,
+    path,
+    options,
+) -> None:
     me = owner_factory()
     task = await task_factory(me)
     before = await stored.fingerprint()
@@ -227,8 +260,13 @@ async def test_validation_error_does_not_echo_the_input(
 
 @pytest.mark.parametrize("limit", ["0", "101", "1000", "-1", "abc", "1.5", "", "1e2"])
 async def test_list_rejects_bad_limit(
-    client, api, owner_factory, task_factory, assert_invalid, limit
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    task_factory,
+    assert_invalid: Callable[[httpx.Response], dict[str, Any]],
+    limit,
+) -> None:
     me = owner_factory()
     await task_factory(me)
 
@@ -241,8 +279,13 @@ async def test_list_rejects_bad_limit(
     "done", ["yes", "no", "1", "0", "True", "FALSE", "t", "on", "off", "", "null", "true "]
 )
 async def test_list_rejects_done_other_than_true_or_false(
-    client, api, owner_factory, task_factory, assert_invalid, done
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    task_factory,
+    assert_invalid: Callable[[httpx.Response], dict[str, Any]],
+    done,
+) -> None:
     me = owner_factory()
     await task_factory(me, done=True)
 
@@ -264,8 +307,16 @@ ROUTES = [
 @pytest.mark.parametrize(("method", "suffix"), ROUTES, ids=[f"{m}{s}" for m, s in ROUTES])
 @pytest.mark.parametrize("task_id", A_FEW_BAD_IDS)
 async def test_invalid_task_id_is_422_and_writes_nothing(
-    client, api, owner_factory, task_factory, stored, assert_invalid, method, suffix, task_id
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    task_factory,
+    stored,
+    assert_invalid: Callable[[httpx.Response], dict[str, Any]],
+    method,
+    suffix,
+    task_id,
+) -> None:
     me = owner_factory()
     await task_factory(me, done=True)
     before = await stored.fingerprint()
@@ -290,8 +341,14 @@ async def chunks(body: bytes, size: int = 64 * 1024):
 @pytest.mark.parametrize("streamed", [False, True], ids=["content-length", "chunked"])
 @pytest.mark.parametrize("size", [MIB + 1], ids=["1MiB+1"])
 async def test_oversized_create_body_is_413_and_writes_nothing(
-    client, api, owner_factory, stored, assert_problem, size, streamed
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    stored,
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+    size,
+    streamed,
+) -> None:
     before = await stored.fingerprint()
     prefix, suffix = b'{"title": "', b'"}'
     raw = prefix + b"t" * (size - len(prefix) - len(suffix)) + suffix
@@ -309,8 +366,12 @@ async def test_oversized_create_body_is_413_and_writes_nothing(
 
 
 async def test_body_of_exactly_1_mib_is_validated_not_refused(
-    client, api, owner_factory, stored, assert_invalid
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    stored,
+    assert_invalid: Callable[[httpx.Response], dict[str, Any]],
+) -> None:
     before = await stored.fingerprint()
     prefix, suffix = b'{"title": "', b'"}'
     raw = prefix + b"t" * (MIB - len(prefix) - len(suffix)) + suffix
@@ -327,8 +388,14 @@ async def test_body_of_exactly_1_mib_is_validated_not_refused(
 
 @pytest.mark.parametrize("streamed", [False, True], ids=["content-length", "chunked"])
 async def test_oversized_patch_body_is_413_and_changes_nothing(
-    client, api, owner_factory, task_factory, stored, assert_problem, streamed
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    task_factory,
+    stored,
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+    streamed,
+) -> None:
     me = owner_factory()
     task = await task_factory(me, title="Water the plants")
     row = await stored.task(task["id"])

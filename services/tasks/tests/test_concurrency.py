@@ -5,17 +5,20 @@ transaction of the other suites is a single connection, which would serialize th
 """
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
+from devstack.servers import RedisServer
 from servicekit.db import sync_url
 from tasks_service.app import create_tasks_app
 from tasks_service.jobs.service import MAX_UNFINISHED_JOBS
 from testkit.apps import MODES
+from testkit.keys import MintToken
+from testkit.owners import Owner
 
 WRITERS = 20
 
@@ -43,7 +46,9 @@ class Live:
 
 
 @pytest.fixture
-async def live(tasks_settings, fresh_database_url: str, broker, mint_token) -> AsyncIterator[Live]:
+async def live(
+    tasks_settings, fresh_database_url: str, broker: RedisServer, mint_token: MintToken
+) -> AsyncIterator[Live]:
     """The app on a database of this test's own, committing for real, with a connection
     ready for every writer: opening connections one by one (slower than a whole request
     on MariaDB) would otherwise line the writers up instead of racing them."""
@@ -71,7 +76,9 @@ async def new_task(live: Live, api: str, owner) -> dict:
     return response.json()
 
 
-async def test_concurrent_marks_done_write_once(live, api, owner_factory):
+async def test_concurrent_marks_done_write_once(
+    live, api: str, owner_factory: Callable[[], Owner]
+) -> None:
     me = owner_factory()
     task = await new_task(live, api, me)
     url = f"{api}/tasks/{task['id']}/done"
@@ -88,7 +95,9 @@ async def test_concurrent_marks_done_write_once(live, api, owner_factory):
     assert final["done"] is True
 
 
-async def test_concurrent_marks_undone_leave_it_open(live, api, owner_factory):
+async def test_concurrent_marks_undone_leave_it_open(
+    live, api: str, owner_factory: Callable[[], Owner]
+) -> None:
     me = owner_factory()
     task = await new_task(live, api, me)
     url = f"{api}/tasks/{task['id']}/done"
@@ -103,7 +112,9 @@ async def test_concurrent_marks_undone_leave_it_open(live, api, owner_factory):
     assert responses[0].json()["done"] is False
 
 
-async def test_concurrent_done_and_undone_end_consistent(live, api, owner_factory):
+async def test_concurrent_done_and_undone_end_consistent(
+    live, api: str, owner_factory: Callable[[], Owner]
+) -> None:
     me = owner_factory()
     task = await new_task(live, api, me)
     url = f"{api}/tasks/{task['id']}/done"
@@ -128,7 +139,9 @@ async def test_concurrent_done_and_undone_end_consistent(live, api, owner_factor
     assert await asyncio.to_thread(live.scalar, "SELECT count(*) FROM tasks") == 1
 
 
-async def test_concurrent_patches_and_deletes_leave_no_half_written_task(live, api, owner_factory):
+async def test_concurrent_patches_and_deletes_leave_no_half_written_task(
+    live, api: str, owner_factory: Callable[[], Owner]
+) -> None:
     me, other = owner_factory(), owner_factory()
     tasks = [await new_task(live, api, me) for _ in range(4)]
     foreign = await new_task(live, api, other)
@@ -157,7 +170,9 @@ async def test_concurrent_patches_and_deletes_leave_no_half_written_task(live, a
     assert untouched.json() == foreign
 
 
-async def test_parallel_submissions_of_one_user_stop_at_the_quota(live, api, owner_factory):
+async def test_parallel_submissions_of_one_user_stop_at_the_quota(
+    live, api: str, owner_factory: Callable[[], Owner]
+) -> None:
     me = owner_factory()
     digest = {"kind": "compute.digest", "params": {"data": "x", "rounds": 1}}
 

@@ -4,14 +4,19 @@ no record. (Running the jobs is the worker's; see services/worker.)"""
 
 import base64
 import json
+from collections.abc import Awaitable, Callable
+from typing import Any
 
+import httpx
 import pytest
 import redis
 from prometheus_client.parser import text_string_to_metric_families
 
+from devstack.servers import RedisServer
 from servicekit.request_id import REQUEST_ID_HEADER
 from tasks_service.jobs.service import MAX_UNFINISHED_JOBS
 from testkit.backends import before_any_sql
+from testkit.owners import Owner
 
 QUEUE = "celery"  # Celery's default queue: one Redis list
 
@@ -19,7 +24,7 @@ DIGEST = {"kind": "compute.digest", "params": {"data": "hello", "rounds": 3}}
 
 
 @pytest.fixture
-def queue(broker):
+def queue(broker: RedisServer):
     client = redis.Redis.from_url(broker.url)
     client.delete(QUEUE)
     yield client
@@ -46,8 +51,13 @@ def call_of(message: dict) -> tuple[list, dict]:
 
 
 async def test_a_submission_is_recorded_queued_and_enqueued_once(
-    client, api, owner_factory, queue, sql, assert_problem
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    queue,
+    sql: Callable[[str], Awaitable[object]],
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+) -> None:
     me = owner_factory()
     response = await client.post(
         f"{api}/jobs", json=DIGEST, headers=me.headers | {"X-Request-ID": "submit-1"}
@@ -72,7 +82,13 @@ async def test_a_submission_is_recorded_queued_and_enqueued_once(
     assert await count_jobs(sql) == 1
 
 
-async def test_only_the_submitter_sees_a_job(client, api, owner_factory, queue, assert_problem):
+async def test_only_the_submitter_sees_a_job(
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    queue,
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+) -> None:
     me, other = owner_factory(), owner_factory()
     job_id = (await client.post(f"{api}/jobs", json=DIGEST, headers=me.headers)).json()["id"]
     theirs = await client.get(f"{api}/jobs/{job_id}", headers=other.headers)
@@ -83,7 +99,9 @@ async def test_only_the_submitter_sees_a_job(client, api, owner_factory, queue, 
     assert (await client.get(f"{api}/jobs", headers=other.headers)).json()["items"] == []
 
 
-async def test_jobs_are_listed_newest_first_across_pages(client, api, owner_factory, queue):
+async def test_jobs_are_listed_newest_first_across_pages(
+    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], queue
+) -> None:
     me = owner_factory()
     submitted = [
         (await client.post(f"{api}/jobs", json=DIGEST, headers=me.headers)).json()["id"]
@@ -125,8 +143,14 @@ BAD_SUBMISSIONS = {
 @before_any_sql
 @pytest.mark.parametrize("body", BAD_SUBMISSIONS.values(), ids=BAD_SUBMISSIONS.keys())
 async def test_bad_submissions_are_422_and_nothing_is_written_or_enqueued(
-    client, api, owner_factory, queue, sql, assert_problem, body
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    queue,
+    sql: Callable[[str], Awaitable[object]],
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+    body,
+) -> None:
     response = await client.post(f"{api}/jobs", json=body, headers=owner_factory().headers)
     assert_problem(response, 422)
     assert await count_jobs(sql) == 0
@@ -134,8 +158,8 @@ async def test_bad_submissions_are_422_and_nothing_is_written_or_enqueued(
 
 
 async def test_a_whole_number_written_with_a_fraction_is_that_integer(
-    client, api, owner_factory, queue
-):
+    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], queue
+) -> None:
     # To JSON Schema, and so to the document, 3.0 is the integer 3: the worker gets 3.
     me = owner_factory()
     digest = {"kind": "compute.digest", "params": {"data": "x", "rounds": 3.0}}
@@ -151,8 +175,13 @@ async def test_a_whole_number_written_with_a_fraction_is_that_integer(
 
 @before_any_sql
 async def test_a_report_about_someone_else_is_403(
-    client, api, owner_factory, queue, sql, assert_problem
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    queue,
+    sql: Callable[[str], Awaitable[object]],
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+) -> None:
     me, other = owner_factory(), owner_factory()
     body = {"kind": "reports.user_summary", "params": {"user_id": other.id}}
     assert_problem(await client.post(f"{api}/jobs", json=body, headers=me.headers), 403)
@@ -160,7 +189,13 @@ async def test_a_report_about_someone_else_is_403(
     assert queue.llen(QUEUE) == 0
 
 
-async def test_a_report_carries_the_submitters_token(client, api, owner_factory, queue, sql):
+async def test_a_report_carries_the_submitters_token(
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    queue,
+    sql: Callable[[str], Awaitable[object]],
+) -> None:
     me = owner_factory()
     mine = {"kind": "reports.user_summary", "params": {"user_id": me.id}}
     response = await client.post(f"{api}/jobs", json=mine, headers=me.headers)
@@ -176,14 +211,24 @@ async def test_a_report_carries_the_submitters_token(client, api, owner_factory,
 
 
 @before_any_sql
-async def test_submitting_needs_a_token(client, api, queue, assert_problem):
+async def test_submitting_needs_a_token(
+    client: httpx.AsyncClient,
+    api: str,
+    queue,
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+) -> None:
     assert_problem(await client.post(f"{api}/jobs", json=DIGEST), 401)
     assert queue.llen(QUEUE) == 0
 
 
 async def test_a_submission_while_redis_is_down_is_a_fast_503_without_a_record(
-    client, api, owner_factory, broker, sql, assert_problem
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    broker: RedisServer,
+    sql: Callable[[str], Awaitable[object]],
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+) -> None:
     me = owner_factory()
     broker.stop()
     try:
@@ -210,8 +255,12 @@ async def enqueued(client) -> dict[str, float]:
 
 
 async def test_sent_jobs_are_counted_by_kind_and_refused_ones_are_not(
-    client, api, owner_factory, queue, broker
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    queue,
+    broker: RedisServer,
+) -> None:
     me = owner_factory()
     before = await enqueued(client)
     await client.post(f"{api}/jobs", json=DIGEST, headers=me.headers)
@@ -231,8 +280,13 @@ async def test_sent_jobs_are_counted_by_kind_and_refused_ones_are_not(
 
 
 async def test_beyond_the_quota_of_unfinished_jobs_a_submission_is_a_429(
-    client, api, owner_factory, queue, sql, assert_problem
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    queue,
+    sql: Callable[[str], Awaitable[object]],
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+) -> None:
     me, someone_else = owner_factory(), owner_factory()
     for _ in range(MAX_UNFINISHED_JOBS):
         accepted = await client.post(f"{api}/jobs", json=DIGEST, headers=me.headers)

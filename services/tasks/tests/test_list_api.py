@@ -4,6 +4,8 @@ before any SQL runs, on Postgres alone (`before_any_sql`)."""
 
 import base64
 import json
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -11,6 +13,7 @@ import pytest
 from servicekit.pagination import MAX_CURSOR_CHARS
 from testkit.backends import before_any_sql
 from testkit.bad_input import NOT_CURSORS, b64
+from testkit.owners import Owner
 
 FILTERS = {"all": {}, "done": {"done": "true"}, "open": {"done": "false"}}
 
@@ -58,8 +61,13 @@ async def make_mixed_tasks(task_factory, me, other) -> dict[str, list[dict]]:
 @pytest.mark.parametrize("which", FILTERS)
 @pytest.mark.parametrize("limit", [1, 2, 3, 7, 100])
 async def test_pages_yield_each_of_the_callers_tasks_once_in_id_order(
-    client, api, owner_factory, task_factory, which, limit
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    task_factory,
+    which,
+    limit,
+) -> None:
     me, other = owner_factory(), owner_factory()
     expected = (await make_mixed_tasks(task_factory, me, other))[which]
 
@@ -69,7 +77,9 @@ async def test_pages_yield_each_of_the_callers_tasks_once_in_id_order(
     assert pages == max(1, -(-len(expected) // limit))
 
 
-async def test_no_tasks_is_an_empty_page(client, api, owner_factory, task_factory):
+async def test_no_tasks_is_an_empty_page(
+    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], task_factory
+) -> None:
     await task_factory(owner_factory())
 
     for params in FILTERS.values():
@@ -79,7 +89,9 @@ async def test_no_tasks_is_an_empty_page(client, api, owner_factory, task_factor
         }
 
 
-async def test_list_shows_the_same_tasks_as_get(client, api, owner_factory, task_factory):
+async def test_list_shows_the_same_tasks_as_get(
+    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], task_factory
+) -> None:
     me = owner_factory()
     task = await task_factory(me, title="Renew the passport", due_date="2027-01-15", done=True)
 
@@ -88,7 +100,9 @@ async def test_list_shows_the_same_tasks_as_get(client, api, owner_factory, task
     assert page["items"] == [task]
 
 
-async def test_default_limit_is_50(client, api, owner_factory, task_factory):
+async def test_default_limit_is_50(
+    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], task_factory
+) -> None:
     me = owner_factory()
     for n in range(51):
         await task_factory(me, title=f"Task {n}")
@@ -99,7 +113,9 @@ async def test_default_limit_is_50(client, api, owner_factory, task_factory):
     assert page["next_cursor"] is not None
 
 
-async def test_limit_100_gives_up_to_100(client, api, owner_factory, task_factory):
+async def test_limit_100_gives_up_to_100(
+    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], task_factory
+) -> None:
     me = owner_factory()
     for n in range(101):
         await task_factory(me, title=f"Task {n}")
@@ -112,7 +128,9 @@ async def test_limit_100_gives_up_to_100(client, api, owner_factory, task_factor
     assert rest["next_cursor"] is None
 
 
-async def test_tasks_created_between_pages_show_up_later(client, api, owner_factory, task_factory):
+async def test_tasks_created_between_pages_show_up_later(
+    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], task_factory
+) -> None:
     me = owner_factory()
     early = [await task_factory(me, title=f"Early {n}") for n in range(3)]
     first = await get_page(client, api, me, {"limit": 2})
@@ -124,8 +142,8 @@ async def test_tasks_created_between_pages_show_up_later(client, api, owner_fact
 
 
 async def test_tasks_changed_between_pages_are_neither_repeated_nor_skipped(
-    client, api, owner_factory, task_factory
-):
+    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], task_factory
+) -> None:
     me = owner_factory()
     tasks = [await task_factory(me, title=f"Task {n}") for n in range(6)]
     first = await get_page(client, api, me, {"done": "false", "limit": 2})
@@ -150,8 +168,15 @@ async def test_tasks_changed_between_pages_are_neither_repeated_nor_skipped(
     [("all", "done"), ("done", "all"), ("done", "open")],
 )
 async def test_a_cursor_works_only_for_its_own_filter(
-    client, api, owner_factory, task_factory, stored, assert_problem, made_for, used_with
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    task_factory,
+    stored,
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+    made_for,
+    used_with,
+) -> None:
     me = owner_factory()
     await make_mixed_tasks(task_factory, me, owner_factory())
     page = await get_page(client, api, me, FILTERS[made_for] | {"limit": 1})
@@ -183,8 +208,14 @@ MALFORMED_CURSORS = {
 @before_any_sql
 @pytest.mark.parametrize("cursor", MALFORMED_CURSORS.values(), ids=MALFORMED_CURSORS.keys())
 async def test_malformed_cursor_is_422_and_writes_nothing(
-    client, api, owner_factory, task_factory, stored, assert_problem, cursor
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    task_factory,
+    stored,
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+    cursor,
+) -> None:
     me = owner_factory()
     await task_factory(me)
     before = await stored.fingerprint()
@@ -195,7 +226,9 @@ async def test_malformed_cursor_is_422_and_writes_nothing(
     assert await stored.fingerprint() == before
 
 
-async def test_a_well_formed_cursor_is_only_a_position(client, api, owner_factory, task_factory):
+async def test_a_well_formed_cursor_is_only_a_position(
+    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], task_factory
+) -> None:
     """A cursor names an id to start after, never whose tasks: the caller's, always."""
     me, other = owner_factory(), owner_factory()
     mine = [await task_factory(me, title=f"Mine {n}") for n in range(3)]

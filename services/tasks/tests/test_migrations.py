@@ -31,11 +31,11 @@ def tables(database_url: str) -> set[str]:
         engine.dispose()
 
 
-def test_migrations_match_the_models(fresh_database_url):
+def test_migrations_match_the_models(fresh_database_url: str) -> None:
     assert differences(fresh_database_url) == []
 
 
-def test_indexes_serve_every_list_page(fresh_database_url):
+def test_indexes_serve_every_list_page(fresh_database_url: str) -> None:
     engine = create_engine(sync_url(fresh_database_url))
     try:
         indexes = {
@@ -50,7 +50,7 @@ def test_indexes_serve_every_list_page(fresh_database_url):
     }
 
 
-def test_downgrade_and_upgrade_again(fresh_database_url, alembic_ini: Path):
+def test_downgrade_and_upgrade_again(fresh_database_url: str, alembic_ini: Path) -> None:
     config = Config(str(alembic_ini))
     config.attributes["database_url"] = fresh_database_url
 

@@ -18,7 +18,7 @@ def document(app_factory) -> dict:
     return app_factory("postgresql://nobody@127.0.0.1:9/none", "redis://127.0.0.1:9/0").openapi()
 
 
-def test_a_patch_title_may_be_left_out_but_is_never_null(document):
+def test_a_patch_title_may_be_left_out_but_is_never_null(document: dict) -> None:
     update = document["components"]["schemas"]["TaskUpdate"]
     title = update["properties"]["title"]
     assert title["type"] == "string"
@@ -41,7 +41,7 @@ def taken(day: str) -> bool:
 
 
 @pytest.mark.parametrize("day", DAYS)
-def test_the_documented_due_date_is_the_rule(document, day):
+def test_the_documented_due_date_is_the_rule(document: dict, day) -> None:
     schema = document["components"]["schemas"]["TaskCreate"]["properties"]["due_date"]
     [documented] = [option for option in schema["anyOf"] if option.get("type") == "string"]
     assert documented["format"] == "date"
@@ -50,7 +50,7 @@ def test_the_documented_due_date_is_the_rule(document, day):
     assert taken(day) == (shaped and day not in NOT_A_DAY)
 
 
-def test_ids_in_bodies_are_written_as_integers(document):
+def test_ids_in_bodies_are_written_as_integers(document: dict) -> None:
     user_id = document["components"]["schemas"]["ReportParams"]["properties"]["user_id"]
     assert user_id["maximum"] == MAX_ID
     assert type(user_id["maximum"]) is int
@@ -58,12 +58,12 @@ def test_ids_in_bodies_are_written_as_integers(document):
 
 
 @pytest.mark.parametrize("prefix", MODES.values())
-def test_a_job_submission_documents_its_own_refusals(document, prefix):
+def test_a_job_submission_documents_its_own_refusals(document: dict, prefix) -> None:
     responses = document["paths"][f"{prefix}/jobs"]["post"]["responses"]
     assert responses["403"]["description"] == "Not your report"
     assert responses["429"]["headers"]["Retry-After"]["required"] is True
     assert {"202", "400", "401", "413", "422", "503"} <= set(responses)
 
 
-def test_both_modes_have_one_contract(document):
+def test_both_modes_have_one_contract(document: dict) -> None:
     assert_modes_agree(document)

@@ -6,17 +6,21 @@ import pytest
 
 from testkit.apps import MODES
 from testkit.assertions import assert_problem
+from testkit.keys import MintToken
+from testkit.processes import SpawnUvicorn
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def tasks_url(spawn_uvicorn, fresh_database_url: str) -> str:
+def tasks_url(spawn_uvicorn: SpawnUvicorn, fresh_database_url: str) -> str:
     return spawn_uvicorn("tasks_service.main:app", DATABASE_URL=fresh_database_url)
 
 
 @pytest.mark.parametrize("mode", list(MODES))
-def test_the_tasks_story_against_a_real_process(tasks_url: str, mint_token, mode: str):
+def test_the_tasks_story_against_a_real_process(
+    tasks_url: str, mint_token: MintToken, mode: str
+) -> None:
     api = MODES[mode]
     auth = {"Authorization": f"Bearer {mint_token('42')}"}
     stranger = {"Authorization": f"Bearer {mint_token('43')}"}
@@ -59,7 +63,9 @@ def test_the_tasks_story_against_a_real_process(tasks_url: str, mint_token, mode
 
 
 @pytest.mark.parametrize("mode", list(MODES))
-def test_head_and_options_against_a_real_process(tasks_url: str, mint_token, mode: str):
+def test_head_and_options_against_a_real_process(
+    tasks_url: str, mint_token: MintToken, mode: str
+) -> None:
     api = MODES[mode]
     auth = {"Authorization": f"Bearer {mint_token('44')}"}
     with httpx.Client(base_url=tasks_url, timeout=10, headers=auth) as client:

@@ -12,6 +12,7 @@ from servicekit.db import sync_url
 from tasks_service.schemas import TaskCreate
 from tasks_service.seed import DEMO_TASKS, main
 from testkit.apps import MODES
+from testkit.keys import MintToken
 
 
 def scalars(database_url: str, statement: str) -> list:
@@ -31,7 +32,9 @@ def run_seed(monkeypatch, capsys, database_url: str, *args: str) -> str:
     return summary
 
 
-def test_seed_spreads_tasks_over_the_owners(monkeypatch, capsys, fresh_database_url):
+def test_seed_spreads_tasks_over_the_owners(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], fresh_database_url: str
+) -> None:
     summary = run_seed(monkeypatch, capsys, fresh_database_url, "--count", "2000", "--owners", "5")
 
     assert "2000 tasks" in summary
@@ -47,7 +50,9 @@ def test_seed_spreads_tasks_over_the_owners(monkeypatch, capsys, fresh_database_
     assert scalars(fresh_database_url, inconsistent) == [0]
 
 
-def test_seed_adds_to_what_is_there(monkeypatch, capsys, fresh_database_url):
+def test_seed_adds_to_what_is_there(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], fresh_database_url: str
+) -> None:
     run_seed(monkeypatch, capsys, fresh_database_url, "--count", "10", "--owners", "3")
 
     summary = run_seed(monkeypatch, capsys, fresh_database_url, "--count", "10", "--owners", "3")
@@ -56,7 +61,9 @@ def test_seed_adds_to_what_is_there(monkeypatch, capsys, fresh_database_url):
     assert scalars(fresh_database_url, "SELECT count(*) FROM tasks") == [20]
 
 
-def test_if_empty_seeds_an_empty_table_once(monkeypatch, capsys, fresh_database_url):
+def test_if_empty_seeds_an_empty_table_once(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], fresh_database_url: str
+) -> None:
     seeding = ("--count", "10", "--owners", "3", "--if-empty")
     run_seed(monkeypatch, capsys, fresh_database_url, *seeding)
 
@@ -77,8 +84,14 @@ def test_if_empty_seeds_an_empty_table_once(monkeypatch, capsys, fresh_database_
     ids=["one-owner", "fewer-than-a-few-dozen", "demo-owner-elsewhere", "nothing"],
 )
 def test_seed_gives_the_demo_owner_a_few_dozen(
-    monkeypatch, capsys, fresh_database_url, args, demo_owner, demo_count, others
-):
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    fresh_database_url: str,
+    args,
+    demo_owner,
+    demo_count,
+    others,
+) -> None:
     run_seed(monkeypatch, capsys, fresh_database_url, *args)
 
     owners = scalars(fresh_database_url, "SELECT owner_id FROM tasks")
@@ -87,7 +100,7 @@ def test_seed_gives_the_demo_owner_a_few_dozen(
 
 
 @pytest.mark.parametrize("args", [["--count", "-1"], ["--owners", "0"], ["--demo-owner", "0"]])
-def test_seed_refuses_nonsense(args):
+def test_seed_refuses_nonsense(args) -> None:
     with pytest.raises(SystemExit) as exited:
         main(args)
 
@@ -95,8 +108,8 @@ def test_seed_refuses_nonsense(args):
 
 
 async def test_seeded_tasks_are_served_like_any_other(
-    fresh_database_url, app_factory, redis_url, mint_token
-):
+    fresh_database_url: str, app_factory, redis_url: str, mint_token: MintToken
+) -> None:
     # The command itself, as `make run` starts it. (Not `main` under capsys: the app's
     # logging would keep writing to capsys's stream after it is closed.)
     seed = [sys.executable, "-m", "tasks_service.seed", "--count", "300", "--owners", "3"]

@@ -1,9 +1,16 @@
 """The caller's task counts, which the report job reads."""
 
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from testkit.owners import Owner
+
 
 async def test_summary_counts_the_callers_open_and_done_tasks(
-    client, api, owner_factory, task_factory
-):
+    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], task_factory
+) -> None:
     me, other = owner_factory(), owner_factory()
     assert (await client.get(f"{api}/tasks/summary", headers=me.headers)).json() == {
         "open": 0,
@@ -17,5 +24,9 @@ async def test_summary_counts_the_callers_open_and_done_tasks(
     assert summary.json() == {"open": 2, "done": 1}
 
 
-async def test_summary_needs_a_token(client, api, assert_problem):
+async def test_summary_needs_a_token(
+    client: httpx.AsyncClient,
+    api: str,
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+) -> None:
     assert_problem(await client.get(f"{api}/tasks/summary"), 401)

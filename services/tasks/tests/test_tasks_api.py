@@ -4,12 +4,15 @@ against PostgreSQL and MariaDB (one contract), but for requests refused before a
 runs, on Postgres alone (`before_any_sql`)."""
 
 import re
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any
 
 import httpx
 import pytest
 
 from testkit.backends import before_any_sql
+from testkit.owners import Owner
 
 MAX_ID = 2**63 - 1
 TASK_FIELDS = ["id", "title", "due_date", "done", "created_at", "updated_at", "done_at"]
@@ -44,7 +47,9 @@ async def unknown_id(sql) -> int:
 # --- create ---------------------------------------------------------------------------
 
 
-async def test_create_returns_the_task_and_its_location(client, api, owner_factory):
+async def test_create_returns_the_task_and_its_location(
+    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner]
+) -> None:
     me = owner_factory()
 
     response = await client.post(
@@ -66,7 +71,9 @@ async def test_create_returns_the_task_and_its_location(client, api, owner_facto
     assert await get_task(client, api, me, task["id"]) == task
 
 
-async def test_create_stores_the_task_for_the_caller(client, api, owner_factory, stored):
+async def test_create_stores_the_task_for_the_caller(
+    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], stored
+) -> None:
     me = owner_factory()
 
     response = await client.post(f"{api}/tasks", json={"title": "Call"}, headers=me.headers)
@@ -78,14 +85,18 @@ async def test_create_stores_the_task_for_the_caller(client, api, owner_factory,
 
 
 @pytest.mark.parametrize("body", [{"title": "Call"}, {"title": "Call", "due_date": None}])
-async def test_create_without_due_date_has_none(client, api, owner_factory, body):
+async def test_create_without_due_date_has_none(
+    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], body
+) -> None:
     response = await client.post(f"{api}/tasks", json=body, headers=owner_factory().headers)
 
     assert response.status_code == 201, response.text
     assert response.json()["due_date"] is None
 
 
-async def test_create_strips_the_title(client, api, owner_factory):
+async def test_create_strips_the_title(
+    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner]
+) -> None:
     response = await client.post(
         f"{api}/tasks", json={"title": " \t Call  the dentist \n"}, headers=owner_factory().headers
     )
@@ -109,7 +120,9 @@ async def test_create_strips_the_title(client, api, owner_factory):
         pytest.param({"title": "T", "due_date": "2028-02-29"}, id="due-leap-day"),
     ],
 )
-async def test_create_accepts_boundary_values(client, api, owner_factory, body):
+async def test_create_accepts_boundary_values(
+    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], body
+) -> None:
     me = owner_factory()
 
     response = await client.post(f"{api}/tasks", json=body, headers=me.headers)
@@ -125,14 +138,22 @@ async def test_create_accepts_boundary_values(client, api, owner_factory, body):
 # --- read -----------------------------------------------------------------------------
 
 
-async def test_get_returns_the_callers_task(client, api, owner_factory, task_factory):
+async def test_get_returns_the_callers_task(
+    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], task_factory
+) -> None:
     me = owner_factory()
     created = await task_factory(me, title="Renew the passport", due_date="2027-01-15")
 
     assert await get_task(client, api, me, created["id"]) == created
 
 
-async def test_get_unknown_task_is_404(client, api, sql, owner_factory, assert_problem):
+async def test_get_unknown_task_is_404(
+    client: httpx.AsyncClient,
+    api: str,
+    sql: Callable[[str], Awaitable[object]],
+    owner_factory: Callable[[], Owner],
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+) -> None:
     response = await client.get(
         f"{api}/tasks/{await unknown_id(sql)}", headers=owner_factory().headers
     )
@@ -141,7 +162,12 @@ async def test_get_unknown_task_is_404(client, api, sql, owner_factory, assert_p
     assert body["title"] == "Task not found"
 
 
-async def test_get_largest_valid_id_is_404_not_an_error(client, api, owner_factory, assert_problem):
+async def test_get_largest_valid_id_is_404_not_an_error(
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+) -> None:
     response = await client.get(f"{api}/tasks/{MAX_ID}", headers=owner_factory().headers)
 
     assert_problem(response, 404)
@@ -155,7 +181,9 @@ async def test_get_largest_valid_id_is_404_not_an_error(client, api, owner_facto
     [{"title": "Call the plumber"}, {"due_date": "2027-03-01"}],
     ids=["title", "due_date"],
 )
-async def test_patch_changes_the_given_field_only(client, api, owner_factory, task_factory, change):
+async def test_patch_changes_the_given_field_only(
+    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], task_factory, change
+) -> None:
     me = owner_factory()
     task = await task_factory(me, title="Call the dentist", due_date="2026-12-31")
 
@@ -172,7 +200,9 @@ async def test_patch_changes_the_given_field_only(client, api, owner_factory, ta
     assert await get_task(client, api, me, task["id"]) == patched
 
 
-async def test_patch_both_fields(client, api, owner_factory, task_factory):
+async def test_patch_both_fields(
+    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], task_factory
+) -> None:
     me = owner_factory()
     task = await task_factory(me, title="Call the dentist")
 
@@ -187,7 +217,9 @@ async def test_patch_both_fields(client, api, owner_factory, task_factory):
     assert response.json()["due_date"] == "2027-03-01"
 
 
-async def test_patch_due_date_null_clears_it(client, api, owner_factory, task_factory):
+async def test_patch_due_date_null_clears_it(
+    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], task_factory
+) -> None:
     me = owner_factory()
     task = await task_factory(me, due_date="2026-12-31")
 
@@ -202,8 +234,8 @@ async def test_patch_due_date_null_clears_it(client, api, owner_factory, task_fa
 
 
 async def test_patch_with_empty_object_changes_nothing(
-    client, api, owner_factory, task_factory, stored
-):
+    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], task_factory, stored
+) -> None:
     me = owner_factory()
     task = await task_factory(me, due_date="2026-12-31", done=True)
     before = await stored.task(task["id"])
@@ -215,7 +247,9 @@ async def test_patch_with_empty_object_changes_nothing(
     assert await stored.task(task["id"]) == before
 
 
-async def test_patch_leaves_done_state_alone(client, api, owner_factory, task_factory):
+async def test_patch_leaves_done_state_alone(
+    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], task_factory
+) -> None:
     me = owner_factory()
     task = await task_factory(me, done=True)
 
@@ -229,8 +263,13 @@ async def test_patch_leaves_done_state_alone(client, api, owner_factory, task_fa
 
 
 async def test_patch_unknown_task_is_404_and_writes_nothing(
-    client, api, sql, owner_factory, stored, assert_problem
-):
+    client: httpx.AsyncClient,
+    api: str,
+    sql: Callable[[str], Awaitable[object]],
+    owner_factory: Callable[[], Owner],
+    stored,
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+) -> None:
     before = await stored.fingerprint()
 
     response = await client.patch(
@@ -246,7 +285,9 @@ async def test_patch_unknown_task_is_404_and_writes_nothing(
 # --- done and undone ------------------------------------------------------------------
 
 
-async def test_put_done_marks_the_task_done(client, api, owner_factory, task_factory):
+async def test_put_done_marks_the_task_done(
+    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], task_factory
+) -> None:
     me = owner_factory()
     task = await task_factory(me, due_date="2026-12-31")
 
@@ -264,7 +305,9 @@ async def test_put_done_marks_the_task_done(client, api, owner_factory, task_fac
     assert await get_task(client, api, me, task["id"]) == done
 
 
-async def test_second_put_done_changes_nothing(client, api, owner_factory, task_factory, stored):
+async def test_second_put_done_changes_nothing(
+    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], task_factory, stored
+) -> None:
     me = owner_factory()
     task = await task_factory(me)
     first = await client.put(f"{api}/tasks/{task['id']}/done", headers=me.headers)
@@ -277,7 +320,9 @@ async def test_second_put_done_changes_nothing(client, api, owner_factory, task_
     assert await stored.task(task["id"]) == before
 
 
-async def test_delete_done_marks_the_task_open(client, api, owner_factory, task_factory):
+async def test_delete_done_marks_the_task_open(
+    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], task_factory
+) -> None:
     me = owner_factory()
     task = await task_factory(me, done=True)
 
@@ -291,7 +336,9 @@ async def test_delete_done_marks_the_task_open(client, api, owner_factory, task_
     assert await get_task(client, api, me, task["id"]) == undone
 
 
-async def test_second_delete_done_changes_nothing(client, api, owner_factory, task_factory, stored):
+async def test_second_delete_done_changes_nothing(
+    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], task_factory, stored
+) -> None:
     me = owner_factory()
     task = await task_factory(me, done=True)
     first = await client.delete(f"{api}/tasks/{task['id']}/done", headers=me.headers)
@@ -305,8 +352,8 @@ async def test_second_delete_done_changes_nothing(client, api, owner_factory, ta
 
 
 async def test_delete_done_of_an_open_task_changes_nothing(
-    client, api, owner_factory, task_factory, stored
-):
+    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], task_factory, stored
+) -> None:
     me = owner_factory()
     task = await task_factory(me)
     before = await stored.task(task["id"])
@@ -318,7 +365,9 @@ async def test_delete_done_of_an_open_task_changes_nothing(
     assert await stored.task(task["id"]) == before
 
 
-async def test_done_again_after_undone(client, api, owner_factory, task_factory):
+async def test_done_again_after_undone(
+    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], task_factory
+) -> None:
     me = owner_factory()
     task = await task_factory(me, done=True)
     await client.delete(f"{api}/tasks/{task['id']}/done", headers=me.headers)
@@ -332,8 +381,14 @@ async def test_done_again_after_undone(client, api, owner_factory, task_factory)
 
 @pytest.mark.parametrize("method", ["PUT", "DELETE"])
 async def test_done_of_unknown_task_is_404_and_writes_nothing(
-    client, api, sql, owner_factory, stored, assert_problem, method
-):
+    client: httpx.AsyncClient,
+    api: str,
+    sql: Callable[[str], Awaitable[object]],
+    owner_factory: Callable[[], Owner],
+    stored,
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+    method,
+) -> None:
     before = await stored.fingerprint()
 
     response = await client.request(
@@ -348,8 +403,13 @@ async def test_done_of_unknown_task_is_404_and_writes_nothing(
 
 
 async def test_delete_removes_the_task_only(
-    client, api, owner_factory, task_factory, stored, assert_problem
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    task_factory,
+    stored,
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+) -> None:
     me = owner_factory()
     task = await task_factory(me)
     kept = await task_factory(me, title="Keep me")
@@ -364,8 +424,13 @@ async def test_delete_removes_the_task_only(
 
 
 async def test_delete_twice_is_404(
-    client, api, owner_factory, task_factory, stored, assert_problem
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    task_factory,
+    stored,
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+) -> None:
     me = owner_factory()
     task = await task_factory(me)
     assert (await client.delete(f"{api}/tasks/{task['id']}", headers=me.headers)).status_code == 204
@@ -391,8 +456,16 @@ VERBS = {
 
 @pytest.mark.parametrize(("method", "suffix", "body"), VERBS.values(), ids=VERBS.keys())
 async def test_another_users_task_is_404_like_a_missing_one(
-    client, api, owner_factory, task_factory, stored, assert_problem, method, suffix, body
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    task_factory,
+    stored,
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+    method,
+    suffix,
+    body,
+) -> None:
     alice, mallory = owner_factory(), owner_factory()
     # Done, so that marking it undone would change it.
     task = await task_factory(alice, title="Alice's", due_date="2026-12-31", done=True)
@@ -435,8 +508,15 @@ async def test_another_users_task_is_404_like_a_missing_one(
     ],
 )
 async def test_wrong_method_is_405_and_writes_nothing(
-    client, api, owner_factory, task_factory, stored, assert_problem, method, path
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    task_factory,
+    stored,
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+    method,
+    path,
+) -> None:
     me = owner_factory()
     task = await task_factory(me)
     before = await stored.fingerprint()
@@ -455,8 +535,13 @@ async def test_wrong_method_is_405_and_writes_nothing(
 @before_any_sql
 @pytest.mark.parametrize("path", ["/nope", "{api}/nope", "{api}/tasks/{id}/undone"])
 async def test_unknown_route_is_404_problem(
-    client, api, owner_factory, task_factory, assert_problem, path
-):
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    task_factory,
+    assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
+    path,
+) -> None:
     me = owner_factory()
     task = await task_factory(me)
 
@@ -465,14 +550,14 @@ async def test_unknown_route_is_404_problem(
     assert_problem(response, 404)
 
 
-async def test_healthz(client):
+async def test_healthz(client: httpx.AsyncClient) -> None:
     response = await client.get("/healthz")
 
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
 
 
-async def test_readyz_when_database_and_redis_are_up(client):
+async def test_readyz_when_database_and_redis_are_up(client: httpx.AsyncClient) -> None:
     response = await client.get("/readyz")
 
     assert response.status_code == 200, response.text

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from testkit.processes import SpawnUvicorn
 from users_service.app import create_users_app
 from users_service.settings import UsersSettings
 
@@ -83,7 +84,7 @@ def user_factory(client: httpx.AsyncClient, api: str):
 
 
 @pytest.fixture
-def spawn_users(spawn_uvicorn, jwt_private_key: str):
+def spawn_users(spawn_uvicorn: SpawnUvicorn, jwt_private_key: str):
     """`spawn_users(database_url, **env)`: a real users process; returns its base URL."""
 
     def spawn_one(database_url: str, **env: str) -> str:

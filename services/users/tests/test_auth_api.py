@@ -1,6 +1,7 @@
 """Login and access tokens over HTTP: what a token is worth, and what a forged one is not."""
 
 import uuid
+from collections.abc import Awaitable, Callable
 
 import httpx
 import jwt
@@ -9,6 +10,7 @@ import pytest
 from testkit.assertions import assert_invalid, assert_problem
 from testkit.backends import before_any_sql
 from testkit.forgeries import A_FEW_FORGERIES
+from testkit.keys import MintToken
 
 
 def unique_email() -> str:
@@ -32,7 +34,9 @@ async def get_me(client: httpx.AsyncClient, api: str, authorization: str) -> htt
 # --- login ----------------------------------------------------------------------------
 
 
-async def test_login_issues_a_bearer_token_for_the_user(client, api, user_factory):
+async def test_login_issues_a_bearer_token_for_the_user(
+    client: httpx.AsyncClient, api: str, user_factory
+) -> None:
     user = await user_factory()
 
     response = await login(client, api, user.email, user.password)
@@ -57,7 +61,9 @@ async def test_login_issues_a_bearer_token_for_the_user(client, api, user_factor
 
 
 @pytest.mark.parametrize("spelling", [str.upper, str.swapcase], ids=["upper", "swapcase"])
-async def test_login_matches_email_case_insensitively(client, api, user_factory, spelling):
+async def test_login_matches_email_case_insensitively(
+    client: httpx.AsyncClient, api: str, user_factory, spelling
+) -> None:
     user = await user_factory(email=f"Ann.{uuid.uuid4().hex}@Example.com")
 
     response = await login(client, api, spelling(user.email), user.password)
@@ -67,7 +73,9 @@ async def test_login_matches_email_case_insensitively(client, api, user_factory,
     assert me.json()["id"] == user.id
 
 
-async def test_login_failures_do_not_reveal_which_part_was_wrong(client, api, user_factory):
+async def test_login_failures_do_not_reveal_which_part_was_wrong(
+    client: httpx.AsyncClient, api: str, user_factory
+) -> None:
     user = await user_factory(password="correct horse 1")
 
     failures = [
@@ -87,7 +95,7 @@ async def test_login_failures_do_not_reveal_which_part_was_wrong(client, api, us
     [{"username": "ann@example.com"}, {"password": "correct horse 1"}, {}],
     ids=["no-password", "no-username", "empty"],
 )
-async def test_login_rejects_incomplete_form(client, api, form):
+async def test_login_rejects_incomplete_form(client: httpx.AsyncClient, api: str, form) -> None:
     response = await client.post(f"{api}/auth/token", data=form)
 
     assert_invalid(response)
@@ -95,7 +103,9 @@ async def test_login_rejects_incomplete_form(client, api, form):
 
 @before_any_sql
 @pytest.mark.parametrize("username", ["ann\x00@example.com", "\x00", "ann@example.com\n"])
-async def test_login_with_a_control_character_in_the_username_is_422(client, api, username):
+async def test_login_with_a_control_character_in_the_username_is_422(
+    client: httpx.AsyncClient, api: str, username
+) -> None:
     # Looked up in the database, a NUL was a 500 on Postgres.
     response = await client.post(
         f"{api}/auth/token", data={"username": username, "password": "correct horse 1"}
@@ -105,7 +115,7 @@ async def test_login_with_a_control_character_in_the_username_is_422(client, api
 
 
 @before_any_sql
-async def test_login_rejects_json_body(client, api, user_factory):
+async def test_login_rejects_json_body(client: httpx.AsyncClient, api: str, user_factory) -> None:
     user = await user_factory()
 
     response = await client.post(
@@ -118,7 +128,9 @@ async def test_login_rejects_json_body(client, api, user_factory):
 # --- tokens ---------------------------------------------------------------------------
 
 
-async def test_minted_token_is_accepted(client, api, user_factory, mint_token):
+async def test_minted_token_is_accepted(
+    client: httpx.AsyncClient, api: str, user_factory, mint_token: MintToken
+) -> None:
     user = await user_factory()
 
     response = await get_me(client, api, f"Bearer {mint_token(str(user.id))}")
@@ -131,8 +143,14 @@ async def test_minted_token_is_accepted(client, api, user_factory, mint_token):
 @before_any_sql
 @pytest.mark.parametrize("kind", A_FEW_FORGERIES)
 async def test_forged_token_is_401_and_changes_nothing(
-    client, api, sql, user_factory, mint_token, forge_token, kind
-):
+    client: httpx.AsyncClient,
+    api: str,
+    sql: Callable[[str], Awaitable[object]],
+    user_factory,
+    mint_token: MintToken,
+    forge_token: Callable[..., str | None],
+    kind,
+) -> None:
     attacker = await user_factory(name="Mallory")
     victim = await user_factory(name="Ann Lee", password="correct horse 1")
     forged = forge_token(
@@ -162,7 +180,9 @@ async def test_forged_token_is_401_and_changes_nothing(
     assert genuine.status_code == 200
 
 
-async def test_token_of_deleted_user_is_401(client, api, user_factory):
+async def test_token_of_deleted_user_is_401(
+    client: httpx.AsyncClient, api: str, user_factory
+) -> None:
     user = await user_factory()
     deleted = await client.delete(f"{api}/users/{user.id}", headers=user.headers)
     assert deleted.status_code == 204, deleted.text
@@ -171,7 +191,13 @@ async def test_token_of_deleted_user_is_401(client, api, user_factory):
 
 
 @pytest.mark.parametrize("subject", ["unknown-id", "abc", "0", "99999999999999999999"])
-async def test_token_for_no_existing_user_is_401(client, api, sql, mint_token, subject):
+async def test_token_for_no_existing_user_is_401(
+    client: httpx.AsyncClient,
+    api: str,
+    sql: Callable[[str], Awaitable[object]],
+    mint_token: MintToken,
+    subject,
+) -> None:
     if subject == "unknown-id":
         subject = str(int(await sql("SELECT coalesce(max(id), 0) FROM users")) + 1000)
 

@@ -6,6 +6,7 @@ All of it is refused before any SQL runs: on Postgres alone, in both modes."""
 import json
 import re
 import uuid
+from collections.abc import Awaitable, Callable
 
 import httpx
 import pytest
@@ -106,7 +107,9 @@ INVALID_CREATE = {
 
 
 @pytest.mark.parametrize("changes", INVALID_CREATE.values(), ids=INVALID_CREATE.keys())
-async def test_create_rejects_invalid_field_and_writes_nothing(client, api, sql, changes):
+async def test_create_rejects_invalid_field_and_writes_nothing(
+    client: httpx.AsyncClient, api: str, sql: Callable[[str], Awaitable[object]], changes
+) -> None:
     before = await count_users(sql)
 
     response = await client.post(f"{api}/users", json=valid_body(**changes))
@@ -124,7 +127,9 @@ async def test_create_rejects_invalid_field_and_writes_nothing(client, api, sql,
     ],
     ids=["truncated", "list-of-valid-user"],
 )
-async def test_create_rejects_malformed_or_non_object_json(client, api, sql, raw):
+async def test_create_rejects_malformed_or_non_object_json(
+    client: httpx.AsyncClient, api: str, sql: Callable[[str], Awaitable[object]], raw
+) -> None:
     before = await count_users(sql)
 
     response = await client.post(
@@ -162,7 +167,9 @@ ECHO_REQUESTS = {
 
 
 @pytest.mark.parametrize("send", ECHO_REQUESTS.values(), ids=ECHO_REQUESTS.keys())
-async def test_validation_error_does_not_echo_the_input(client, api, sql, send):
+async def test_validation_error_does_not_echo_the_input(
+    client: httpx.AsyncClient, api: str, sql: Callable[[str], Awaitable[object]], send
+) -> None:
     before = await count_users(sql)
 
     response = await send(client, api)
@@ -172,7 +179,9 @@ async def test_validation_error_does_not_echo_the_input(client, api, sql, send):
     assert await count_users(sql) == before
 
 
-async def test_patch_validation_error_does_not_echo_the_input(client, api, user_factory):
+async def test_patch_validation_error_does_not_echo_the_input(
+    client: httpx.AsyncClient, api: str, user_factory
+) -> None:
     user = await user_factory()
 
     response = await client.patch(
@@ -188,7 +197,9 @@ async def test_patch_validation_error_does_not_echo_the_input(client, api, user_
 
 # Sizes far past the limit: servicekit's test_body_limit.
 @pytest.mark.parametrize("streamed", [False, True], ids=["content-length", "chunked"])
-async def test_oversized_create_body_is_413_and_writes_nothing(client, api, sql, streamed):
+async def test_oversized_create_body_is_413_and_writes_nothing(
+    client: httpx.AsyncClient, api: str, sql: Callable[[str], Awaitable[object]], streamed
+) -> None:
     before = await count_users(sql)
     raw = json.dumps(valid_body(name="n" * 2 * MIB)).encode()
 
@@ -203,7 +214,9 @@ async def test_oversized_create_body_is_413_and_writes_nothing(client, api, sql,
     assert await count_users(sql) == before
 
 
-async def test_body_just_under_the_limit_is_validated_not_refused(client, api, sql):
+async def test_body_just_under_the_limit_is_validated_not_refused(
+    client: httpx.AsyncClient, api: str, sql: Callable[[str], Awaitable[object]]
+) -> None:
     before = await count_users(sql)
     raw = json.dumps(valid_body(name="n" * (MIB - 1000))).encode()
     assert len(raw) < MIB
@@ -218,8 +231,12 @@ async def test_body_just_under_the_limit_is_validated_not_refused(client, api, s
 
 @pytest.mark.parametrize("streamed", [False, True], ids=["content-length", "chunked"])
 async def test_oversized_patch_body_is_413_and_changes_nothing(
-    client, api, sql, user_factory, streamed
-):
+    client: httpx.AsyncClient,
+    api: str,
+    sql: Callable[[str], Awaitable[object]],
+    user_factory,
+    streamed,
+) -> None:
     user = await user_factory(name="Ann Lee")
     before = await get_me(client, api, user)
     raw = json.dumps({"name": "n" * 2 * MIB}).encode()
@@ -261,8 +278,12 @@ INVALID_PATCH = {
 
 @pytest.mark.parametrize("changes", INVALID_PATCH.values(), ids=INVALID_PATCH.keys())
 async def test_patch_rejects_invalid_field_and_changes_nothing(
-    client, api, sql, user_factory, changes
-):
+    client: httpx.AsyncClient,
+    api: str,
+    sql: Callable[[str], Awaitable[object]],
+    user_factory,
+    changes,
+) -> None:
     user = await user_factory(name="Ann Lee", password="correct horse 1")
     before = await get_me(client, api, user)
 
@@ -274,7 +295,9 @@ async def test_patch_rejects_invalid_field_and_changes_nothing(
     assert await can_log_in(client, api, user.email, "correct horse 1")
 
 
-async def test_patch_rejects_a_body_that_is_no_json_object(client, api, sql, user_factory):
+async def test_patch_rejects_a_body_that_is_no_json_object(
+    client: httpx.AsyncClient, api: str, sql: Callable[[str], Awaitable[object]], user_factory
+) -> None:
     user = await user_factory(name="Ann Lee")
 
     response = await client.patch(
@@ -291,7 +314,7 @@ async def test_patch_rejects_a_body_that_is_no_json_object(client, api, sql, use
 
 
 @pytest.mark.parametrize("path", ["/nope", "{api}/nope", "{api}/users/1/friends"])
-async def test_unknown_route_is_404_problem(client, api, path):
+async def test_unknown_route_is_404_problem(client: httpx.AsyncClient, api: str, path) -> None:
     response = await client.get(path.format(api=api))
 
     assert_problem(response, 404)
@@ -308,7 +331,9 @@ async def test_unknown_route_is_404_problem(client, api, path):
         ("DELETE", "{api}/users/me"),
     ],
 )
-async def test_wrong_method_is_405_problem(client, api, sql, method, path):
+async def test_wrong_method_is_405_problem(
+    client: httpx.AsyncClient, api: str, sql: Callable[[str], Awaitable[object]], method, path
+) -> None:
     before = await count_users(sql)
 
     response = await client.request(method, path.format(api=api), json=valid_body())
@@ -336,7 +361,9 @@ def assert_generated_request_id(request_id: str) -> None:
 # Which ids are well formed, and that any other is replaced: servicekit's test_request_id
 # and test_problems. Here: every kind of answer of users carries the id.
 @pytest.mark.parametrize(("path", "status"), ENDPOINTS)
-async def test_valid_request_id_is_echoed(client, api, path, status):
+async def test_valid_request_id_is_echoed(
+    client: httpx.AsyncClient, api: str, path, status
+) -> None:
     request_id = "abc-123.DEF_9"
     response = await client.get(path.format(api=api), headers={"X-Request-ID": request_id})
 
@@ -347,7 +374,9 @@ async def test_valid_request_id_is_echoed(client, api, path, status):
 
 
 @pytest.mark.parametrize(("path", "status"), ENDPOINTS)
-async def test_invalid_request_id_is_replaced(client, api, path, status):
+async def test_invalid_request_id_is_replaced(
+    client: httpx.AsyncClient, api: str, path, status
+) -> None:
     request_id = "abc\nINFO fake"
     response = await client.get(path.format(api=api), headers={"X-Request-ID": request_id})
 
@@ -360,7 +389,9 @@ async def test_invalid_request_id_is_replaced(client, api, path, status):
 
 
 @pytest.mark.parametrize(("path", "status"), ENDPOINTS)
-async def test_requests_without_id_get_distinct_generated_ids(client, api, path, status):
+async def test_requests_without_id_get_distinct_generated_ids(
+    client: httpx.AsyncClient, api: str, path, status
+) -> None:
     first = await client.get(path.format(api=api))
     second = await client.get(path.format(api=api))
 
@@ -371,5 +402,5 @@ async def test_requests_without_id_get_distinct_generated_ids(client, api, path,
 
 
 @pytest.mark.parametrize("q", ["a\x00b", "line\nbreak"], ids=["nul", "newline"])
-async def test_search_rejects_control_characters(client, api, q):
+async def test_search_rejects_control_characters(client: httpx.AsyncClient, api: str, q) -> None:
     assert_invalid(await client.get(f"{api}/users", params={"q": q}))

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(params=[PostgresServer, MariaDBServer], ids=["postgres", "mysql"])
-def own_server(request) -> Iterator:
+def own_server(request: pytest.FixtureRequest) -> Iterator:
     """A database server of this test's own, which it may stop and start."""
     # Not tmp_path: that is private to root, and Postgres runs as its own user.
     root = Path(tempfile.mkdtemp(prefix="users-outage-"))
@@ -42,14 +42,14 @@ def own_server(request) -> Iterator:
 
 
 @pytest.fixture
-def users_process(own_server, alembic_ini: Path, spawn_users) -> str:
+def users_process(own_server: Iterator, alembic_ini: Path, spawn_users) -> str:
     create_database(own_server.url, "users")
     database_url = with_database(own_server.url, "users")
     migrate(alembic_ini, database_url)
     return spawn_users(database_url, DB_POOL_TIMEOUT=str(POOL_TIMEOUT_SECONDS))
 
 
-def test_outage_gives_fast_503_and_recovers(own_server, users_process: str):
+def test_outage_gives_fast_503_and_recovers(own_server: Iterator, users_process: str) -> None:
     with httpx.Client(base_url=users_process, timeout=30) as client:
         for path in PATHS:
             assert client.get(path).status_code == 200
@@ -93,7 +93,7 @@ PREFIXES = ("/api", "/sync/api")
 
 
 @pytest.fixture
-def users_with_deadlines(own_server, alembic_ini: Path, spawn_users) -> Iterator[str]:
+def users_with_deadlines(own_server: Iterator, alembic_ini: Path, spawn_users) -> Iterator[str]:
     create_database(own_server.url, "users")
     database_url = with_database(own_server.url, "users")
     migrate(alembic_ini, database_url)
@@ -117,8 +117,8 @@ def assert_unavailable(response: httpx.Response) -> None:
 
 @pytest.mark.timeout(240)
 def test_a_frozen_database_gives_503s_not_hangs_and_loses_nothing_acknowledged(
-    own_server, users_with_deadlines: str
-):
+    own_server: Iterator, users_with_deadlines: str
+) -> None:
     acknowledged: list[int] = []
     statuses: list[int] = []
     stop = threading.Event()

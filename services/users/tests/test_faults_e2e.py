@@ -20,6 +20,7 @@ import redis
 
 from devstack.gateway import Gateway
 from devstack.ports import free_port
+from devstack.servers import RedisServer
 from servicecontracts.faults import Fault, fault_key
 from testkit.apps import MODES
 from testkit.assertions import assert_problem
@@ -33,7 +34,7 @@ WAIT_SECONDS = 30.0
 
 
 @pytest.fixture
-def users_url(fresh_database_url: str, spawn_users, own_redis) -> str:
+def users_url(fresh_database_url: str, spawn_users, own_redis: RedisServer) -> str:
     # A Redis of its own: `faults:users` in a shared one is any local bench's switch.
     return spawn_users(
         fresh_database_url, REDIS_URL=own_redis.url, FAULTS_ENABLED="true", FAULT_ADMIN_TOKEN=TOKEN
@@ -71,7 +72,9 @@ def wait_for(status: int, call: Callable[[], httpx.Response]) -> None:
 
 @before_any_sql
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
-def test_the_admin_route_is_out_of_the_gateways_reach(gateway, direct, method):
+def test_the_admin_route_is_out_of_the_gateways_reach(
+    gateway: httpx.Client, direct: httpx.Client, method
+) -> None:
     body = {"latency_ms": 100} if method == "PUT" else None
     for headers in ({}, ADMIN):
         assert_problem(gateway.request(method, "/admin/fault", json=body, headers=headers), 404)
@@ -85,7 +88,9 @@ def test_the_admin_route_is_out_of_the_gateways_reach(gateway, direct, method):
 
 
 @pytest.mark.parametrize("mode", list(MODES))
-def test_latency_and_a_slow_statement_through_the_gateway(gateway, direct, mode):
+def test_latency_and_a_slow_statement_through_the_gateway(
+    gateway: httpx.Client, direct: httpx.Client, mode
+) -> None:
     users = f"{MODES[mode]}/users"
 
     assert direct.put("/admin/fault", json={"latency_ms": 300}, headers=ADMIN).is_success
@@ -106,7 +111,9 @@ def test_latency_and_a_slow_statement_through_the_gateway(gateway, direct, mode)
 
 @before_any_sql
 @pytest.mark.parametrize("mode", list(MODES))
-def test_an_injected_error_writes_nothing_and_delete_ends_it(gateway, direct, mode):
+def test_an_injected_error_writes_nothing_and_delete_ends_it(
+    gateway: httpx.Client, direct: httpx.Client, mode
+) -> None:
     users = f"{MODES[mode]}/users"
     body = {"name": "Ada", "email": f"fault-{mode}@example.com", "password": "analytical-1843"}
 
@@ -120,7 +127,9 @@ def test_an_injected_error_writes_nothing_and_delete_ends_it(gateway, direct, mo
 
 
 @before_any_sql
-def test_the_fault_follows_redis_without_a_restart(gateway, own_redis):
+def test_the_fault_follows_redis_without_a_restart(
+    gateway: httpx.Client, own_redis: RedisServer
+) -> None:
     client = redis.Redis.from_url(own_redis.url)
     try:
         client.set(fault_key("users"), Fault(error_rate=1.0).model_dump_json())
@@ -137,8 +146,8 @@ def test_the_fault_follows_redis_without_a_restart(gateway, own_redis):
 
 @pytest.mark.parametrize("token", [None, "too-short"])
 def test_faults_enabled_without_a_token_stops_the_start_with_one_line(
-    jwt_private_key, jwt_public_key, token
-):
+    jwt_private_key: str, jwt_public_key: str, token
+) -> None:
     environment = {
         **os.environ,
         "DATABASE_URL": "postgresql://postgres@127.0.0.1:1/never-reached",

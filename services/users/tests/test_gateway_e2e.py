@@ -32,7 +32,7 @@ def gateway(fresh_database_url: str, spawn_users, tmp_path: Path) -> Iterator[ht
 
 
 @pytest.mark.parametrize("mode", list(MODES))
-def test_the_users_story_through_the_gateway(gateway: httpx.Client, mode: str):
+def test_the_users_story_through_the_gateway(gateway: httpx.Client, mode: str) -> None:
     api = MODES[mode]
     email = f"story-{mode}@example.com"
     body = {"name": "Grace Hopper", "email": email, "password": "cobol-1959"}
@@ -62,7 +62,7 @@ def test_the_users_story_through_the_gateway(gateway: httpx.Client, mode: str):
     assert_problem(gateway.get(f"{api}/users/me", headers=auth), 401)
 
 
-def test_the_gateway_refuses_large_bodies_with_a_problem(gateway: httpx.Client):
+def test_the_gateway_refuses_large_bodies_with_a_problem(gateway: httpx.Client) -> None:
     large = b'{"name": "' + b"x" * (2 * 1024 * 1024) + b'"}'
     for api in MODES.values():
         response = gateway.post(
@@ -71,7 +71,7 @@ def test_the_gateway_refuses_large_bodies_with_a_problem(gateway: httpx.Client):
         assert_problem(response, 413)
 
 
-def test_request_ids_through_the_gateway(gateway: httpx.Client):
+def test_request_ids_through_the_gateway(gateway: httpx.Client) -> None:
     made_by_gateway = gateway.get("/api/users").headers["x-request-id"]
     assert NGINX_ID.fullmatch(made_by_gateway)
 
@@ -115,7 +115,7 @@ def send(gateway: httpx.Client, method: str, path: str) -> RawResponse:
 
 # One test, one users process: the cases are many and each is a single exchange.
 @pytest.mark.parametrize("database_backend", ["postgres"])
-def test_a_method_outside_the_api_is_a_problem_from_the_gateway(gateway: httpx.Client):
+def test_a_method_outside_the_api_is_a_problem_from_the_gateway(gateway: httpx.Client) -> None:
     wrong = []
     for method, status in REFUSED:
         for path in ["/api/users", "/sync/api/users/1", "/healthz", "/nowhere"]:

@@ -32,7 +32,7 @@ class Overlap:
 
 
 @pytest.mark.parametrize("concurrency", [1, 2])
-async def test_no_more_hashes_run_at_once_than_the_gate_allows(concurrency):
+async def test_no_more_hashes_run_at_once_than_the_gate_allows(concurrency) -> None:
     gate, work = HashingGate(concurrency, wait_seconds=30, max_waiting_threads=6), Overlap()
     sync_callers = [
         asyncio.to_thread(gate.run_sync, work, 0.02) for _ in range(6)
@@ -45,7 +45,7 @@ async def test_no_more_hashes_run_at_once_than_the_gate_allows(concurrency):
     assert work.most == concurrency
 
 
-async def test_no_more_def_handlers_wait_than_allowed():
+async def test_no_more_def_handlers_wait_than_allowed() -> None:
     gate, release = HashingGate(1, wait_seconds=30, max_waiting_threads=2), threading.Event()
     holder = asyncio.create_task(asyncio.to_thread(gate.run_sync, release.wait))
     await asyncio.sleep(0.05)
@@ -60,7 +60,7 @@ async def test_no_more_def_handlers_wait_than_allowed():
     assert await asyncio.gather(*waiters) == ["x", "x"]
 
 
-async def test_a_caller_that_waits_too_long_gets_a_503_to_retry():
+async def test_a_caller_that_waits_too_long_gets_a_503_to_retry() -> None:
     gate, release = HashingGate(1, wait_seconds=0.05, max_waiting_threads=6), threading.Event()
     holder = asyncio.create_task(asyncio.to_thread(gate.run_sync, release.wait))
     await asyncio.sleep(0.05)
@@ -79,7 +79,7 @@ async def test_a_caller_that_waits_too_long_gets_a_503_to_retry():
 
 
 @pytest.fixture
-async def own_app_client(users_settings, fresh_database_url, redis_url):
+async def own_app_client(users_settings, fresh_database_url: str, redis_url: str):
     """An app on a database of the test's own: requests at once need their own
     connections, which the shared per-test transaction cannot give."""
     app = create_users_app(users_settings(fresh_database_url, redis_url))
@@ -89,7 +89,9 @@ async def own_app_client(users_settings, fresh_database_url, redis_url):
             yield app, c
 
 
-async def test_logins_waiting_for_a_hash_do_not_hold_up_other_requests(own_app_client, api):
+async def test_logins_waiting_for_a_hash_do_not_hold_up_other_requests(
+    own_app_client, api: str
+) -> None:
     app, client = own_app_client
     form = {"username": "waiting@example.com", "password": "a password 1"}
     body = {"name": "Ann Lee", "email": form["username"], "password": form["password"]}

@@ -50,8 +50,8 @@ def own_role_url(database_backend: str, server_urls: dict[str, str]):
 
 
 def test_an_admin_url_makes_the_services_role_and_database_then_migrates(
-    own_role_url, database_backend, server_urls
-):
+    own_role_url, database_backend: str, server_urls: dict[str, str]
+) -> None:
     admin = server_urls[database_backend]
 
     first = run_migrate(DATABASE_URL=own_role_url, DATABASE_ADMIN_URL=admin)
@@ -67,7 +67,9 @@ def test_an_admin_url_makes_the_services_role_and_database_then_migrates(
     assert version
 
 
-def test_a_changed_password_is_brought_in_line(own_role_url, database_backend, server_urls):
+def test_a_changed_password_is_brought_in_line(
+    own_role_url, database_backend: str, server_urls: dict[str, str]
+) -> None:
     admin = server_urls[database_backend]
     assert run_migrate(DATABASE_URL=own_role_url, DATABASE_ADMIN_URL=admin).returncode == 0
     rotated = make_url(own_role_url).set(password="rotated-" + secrets.token_hex(4))
@@ -82,7 +84,7 @@ def test_a_changed_password_is_brought_in_line(own_role_url, database_backend, s
     engine.dispose()
 
 
-def test_without_an_admin_url_a_missing_role_fails_at_once_in_one_line(own_role_url):
+def test_without_an_admin_url_a_missing_role_fails_at_once_in_one_line(own_role_url) -> None:
     done = run_migrate(DATABASE_URL=own_role_url)
 
     assert done.returncode == 1
@@ -90,7 +92,7 @@ def test_without_an_admin_url_a_missing_role_fails_at_once_in_one_line(own_role_
     assert len(done.stderr.strip().splitlines()) == 1
 
 
-def test_a_server_that_does_not_answer_fails_after_the_wait(own_role_url):
+def test_a_server_that_does_not_answer_fails_after_the_wait(own_role_url) -> None:
     nowhere = make_url(own_role_url).set(host="127.0.0.1", port=free_port())
 
     done = run_migrate(
@@ -106,7 +108,7 @@ def test_a_server_that_does_not_answer_fails_after_the_wait(own_role_url):
     assert "Traceback" not in done.stderr
 
 
-def test_without_a_database_url_it_says_so(own_role_url):
+def test_without_a_database_url_it_says_so(own_role_url) -> None:
     done = run_migrate()
 
     assert done.returncode == 1
@@ -114,7 +116,9 @@ def test_without_a_database_url_it_says_so(own_role_url):
 
 
 @pytest.mark.parametrize("database_backend", ["postgres"], indirect=True)
-def test_the_admin_urls_sslmode_reaches_the_admin_connection(own_role_url, server_urls):
+def test_the_admin_urls_sslmode_reaches_the_admin_connection(
+    own_role_url, server_urls: dict[str, str]
+) -> None:
     """An external server's admin URL asks for TLS: the role and database are made over
     TLS or not at all. (The test server has none, so require must be refused.)"""
     admin = f"{server_urls['postgres']}?sslmode=require"

@@ -22,7 +22,7 @@ def schema_of(document: dict, name: str) -> dict:
 
 
 @pytest.mark.parametrize("field", ["name", "email", "password"])
-def test_a_patch_field_that_is_never_null_is_not_nullable(document, field):
+def test_a_patch_field_that_is_never_null_is_not_nullable(document: dict, field) -> None:
     update = schema_of(document, "UserUpdate")
     assert update["properties"][field]["type"] == "string"
     assert "anyOf" not in update["properties"][field]
@@ -31,7 +31,7 @@ def test_a_patch_field_that_is_never_null_is_not_nullable(document, field):
     assert {"type": "null"} in update["properties"]["avatar"]["anyOf"]
 
 
-def test_the_login_form_has_no_null_grant_type(document):
+def test_the_login_form_has_no_null_grant_type(document: dict) -> None:
     # A form field has no null to send: the grant type is "password" or left out.
     grant_type = schema_of(document, "PasswordLogin")["properties"]["grant_type"]
     assert grant_type == {"const": "password", "title": "Grant Type", "type": "string"}
@@ -50,7 +50,7 @@ EMAILS += ["ann@example.test", "ann@ex.TEST", "ann@host.local", "ann@localhost",
 
 
 @pytest.mark.parametrize("email", EMAILS)
-def test_the_documented_email_is_the_one_users_takes(document, email):
+def test_the_documented_email_is_the_one_users_takes(document: dict, email) -> None:
     documented = schema_of(document, "UserCreate")["properties"]["email"]
     assert documented["format"] == "email"
     # `format: email` admits all of these; the pattern leaves out the special-use
@@ -68,7 +68,7 @@ AVATARS = {
 
 
 @pytest.mark.parametrize(("avatar", "taken"), AVATARS.items())
-def test_the_documented_avatar_is_an_http_url(document, avatar, taken):
+def test_the_documented_avatar_is_an_http_url(document: dict, avatar, taken) -> None:
     documented = schema_of(document, "UserCreate")["properties"]["avatar"]["anyOf"][0]
     assert documented["format"] == "uri"
     assert (re.match(documented["pattern"], avatar) is not None) == taken
@@ -76,7 +76,7 @@ def test_the_documented_avatar_is_an_http_url(document, avatar, taken):
 
 
 @pytest.mark.parametrize("prefix", MODES.values())
-def test_each_operation_documents_the_refusals_of_its_own_rules(document, prefix):
+def test_each_operation_documents_the_refusals_of_its_own_rules(document: dict, prefix) -> None:
     paths = document["paths"]
     register = paths[f"{prefix}/users"]["post"]["responses"]
     change = paths[f"{prefix}/users/{{user_id}}"]["patch"]["responses"]
@@ -91,5 +91,5 @@ def test_each_operation_documents_the_refusals_of_its_own_rules(document, prefix
     assert login["401"]["headers"]["WWW-Authenticate"]["required"] is True
 
 
-def test_both_modes_have_one_contract(document):
+def test_both_modes_have_one_contract(document: dict) -> None:
     assert_modes_agree(document)

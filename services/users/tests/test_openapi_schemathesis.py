@@ -3,6 +3,7 @@ every service runs (testkit.suites.fuzzing), on Postgres, where users is deploye
 
 import pytest
 
+from devstack.servers import RedisServer
 from testkit.backends import only_on
 from testkit.suites.fuzzing import (
     FuzzTarget,
@@ -13,6 +14,6 @@ pytestmark = only_on("postgres")
 
 
 @pytest.fixture
-def fuzz_target(spawn_users, fresh_database_url: str, own_redis) -> FuzzTarget:
+def fuzz_target(spawn_users, fresh_database_url: str, own_redis: RedisServer) -> FuzzTarget:
     users = spawn_users(fresh_database_url, REDIS_URL=own_redis.url)
     return FuzzTarget(users, users_url=users)

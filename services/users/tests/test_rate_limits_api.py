@@ -7,14 +7,17 @@ cannot touch it.
 
 import secrets
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from devstack.gateway import Gateway
 from devstack.ports import free_port
 from servicekit.rate_limits import RateLimiter
 from testkit.assertions import assert_problem
+from testkit.transactions import Transaction
 from users_service.login_limits import LoginLimits
 
 STRICT = {
@@ -25,7 +28,7 @@ STRICT = {
 
 
 @pytest.fixture
-def strict_limits(app, users_settings, database_url, redis_url):
+def strict_limits(app: FastAPI, users_settings, database_url: str, redis_url: str):
     # By hand: monkeypatch's undo deletes what it set on a starlette State.
     settings = users_settings(database_url, redis_url, **STRICT)
     suite_limits = app.state.service.resources.login_limits
@@ -35,7 +38,7 @@ def strict_limits(app, users_settings, database_url, redis_url):
 
 
 @pytest.fixture
-async def client_from(app, transaction, strict_limits):
+async def client_from(app: FastAPI, transaction: Transaction, strict_limits):
     """`client_from()`: a client of its own address, in the test's transaction."""
     clients: list[httpx.AsyncClient] = []
 
@@ -70,7 +73,9 @@ def unique_email() -> str:
     return f"limit-{uuid.uuid4().hex}@example.com"
 
 
-async def test_login_attempts_per_address_are_limited_whatever_the_account(api, client_from):
+async def test_login_attempts_per_address_are_limited_whatever_the_account(
+    api: str, client_from
+) -> None:
     guesser, bystander = client_from(), client_from()
 
     for _ in range(4):
@@ -82,7 +87,7 @@ async def test_login_attempts_per_address_are_limited_whatever_the_account(api, 
     assert_problem(await login(bystander, api, unique_email(), "a guess 123"), 401)
 
 
-async def test_failed_logins_lock_the_account_from_every_address(api, client_from):
+async def test_failed_logins_lock_the_account_from_every_address(api: str, client_from) -> None:
     owner = client_from()
     email, password = unique_email(), "the right one 1"
     assert (await register(owner, api, email, password)).status_code == 201
@@ -95,7 +100,7 @@ async def test_failed_logins_lock_the_account_from_every_address(api, client_fro
     assert_limited(await login(client_from(), api, email.upper(), password), 15 * 60)
 
 
-async def test_successful_logins_do_not_count_as_failures(api, client_from):
+async def test_successful_logins_do_not_count_as_failures(api: str, client_from) -> None:
     client = client_from()
     email, password = unique_email(), "the right one 1"
     assert (await register(client, api, email, password)).status_code == 201
@@ -106,8 +111,8 @@ async def test_successful_logins_do_not_count_as_failures(api, client_from):
 
 
 async def test_registrations_per_address_are_limited_and_the_refused_one_is_not_made(
-    api, client_from
-):
+    api: str, client_from
+) -> None:
     client = client_from()
     for _ in range(2):
         assert (await register(client, api, unique_email(), "a password 1")).status_code == 201
@@ -119,7 +124,7 @@ async def test_registrations_per_address_are_limited_and_the_refused_one_is_not_
 
 
 @pytest.fixture
-def gateway_to_users(spawn_users, fresh_database_url, tmp_path):
+def gateway_to_users(spawn_users, fresh_database_url: str, tmp_path: Path):
     """A real users process with a tight login limit behind the real gateway (nginx)."""
     users = spawn_users(fresh_database_url, LOGIN_ATTEMPTS_PER_ADDRESS="2/minute")
     upstreams = {"users": users.removeprefix("http://")}
@@ -128,7 +133,7 @@ def gateway_to_users(spawn_users, fresh_database_url, tmp_path):
         yield gateway.url
 
 
-async def test_through_the_gateway_each_client_address_has_its_own_budget(gateway_to_users):
+async def test_through_the_gateway_each_client_address_has_its_own_budget(gateway_to_users) -> None:
     # Clients from addresses of their own (all of 127.0.0.0/8 is loopback), each new
     # to Redis; what a client writes in X-Forwarded-For changes nothing.
     def loopback_address() -> str:

@@ -3,9 +3,13 @@ change, an account deletion and logout-all (their revocations could not be writt
 logins and registrations (their limits could not be counted). Reading profiles and
 using tokens go on."""
 
+from collections.abc import Awaitable, Callable
+
+import httpx
 import pytest
 import redis
 import redis.asyncio
+from fastapi import FastAPI
 
 from devstack.ports import free_port
 from servicekit.rate_limits import RateLimiter
@@ -15,7 +19,7 @@ from users_service.login_limits import LoginLimits
 
 
 @pytest.fixture
-def take_redis_away(app, users_settings, database_url):
+def take_redis_away(app: FastAPI, users_settings, database_url: str):
     """`take_redis_away()`: from then on the app's Redis clients and limits point at a
     port nobody listens on; restored after the test."""
     state = state_of(app)
@@ -33,8 +37,12 @@ def take_redis_away(app, users_settings, database_url):
 
 
 async def test_password_change_is_refused_and_nothing_changes(
-    client, api, user_factory, take_redis_away, sql
-):
+    client: httpx.AsyncClient,
+    api: str,
+    user_factory,
+    take_redis_away,
+    sql: Callable[[str], Awaitable[object]],
+) -> None:
     user = await user_factory()
     take_redis_away()
     stored = f"SELECT password_hash FROM users WHERE id = {user.id}"  # noqa: S608
@@ -50,8 +58,12 @@ async def test_password_change_is_refused_and_nothing_changes(
 
 
 async def test_deletion_is_refused_and_the_account_stays(
-    client, api, user_factory, take_redis_away, sql
-):
+    client: httpx.AsyncClient,
+    api: str,
+    user_factory,
+    take_redis_away,
+    sql: Callable[[str], Awaitable[object]],
+) -> None:
     user = await user_factory()
     take_redis_away()
 
@@ -61,7 +73,9 @@ async def test_deletion_is_refused_and_the_account_stays(
     assert await sql(f"SELECT count(*) FROM users WHERE id = {user.id}") == 1  # noqa: S608
 
 
-async def test_logout_all_is_refused(client, api, user_factory, take_redis_away):
+async def test_logout_all_is_refused(
+    client: httpx.AsyncClient, api: str, user_factory, take_redis_away
+) -> None:
     user = await user_factory()
     take_redis_away()
 
@@ -69,8 +83,12 @@ async def test_logout_all_is_refused(client, api, user_factory, take_redis_away)
 
 
 async def test_login_and_registration_are_refused_and_make_nothing(
-    client, api, user_factory, take_redis_away, sql
-):
+    client: httpx.AsyncClient,
+    api: str,
+    user_factory,
+    take_redis_away,
+    sql: Callable[[str], Awaitable[object]],
+) -> None:
     user = await user_factory()
     take_redis_away()
     form = {"username": user.email, "password": user.password}

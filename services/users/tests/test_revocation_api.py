@@ -24,7 +24,9 @@ def assert_revoked(response: httpx.Response) -> None:
     assert "revoked" in body["detail"]
 
 
-async def test_a_password_change_voids_earlier_tokens_and_not_later_ones(client, api, user_factory):
+async def test_a_password_change_voids_earlier_tokens_and_not_later_ones(
+    client: httpx.AsyncClient, api: str, user_factory
+) -> None:
     user = await user_factory()
     other_session = await login(client, api, user.email, user.password)
 
@@ -47,7 +49,9 @@ async def test_a_password_change_voids_earlier_tokens_and_not_later_ones(client,
     )
 
 
-async def test_a_profile_change_without_a_password_voids_nothing(client, api, user_factory):
+async def test_a_profile_change_without_a_password_voids_nothing(
+    client: httpx.AsyncClient, api: str, user_factory
+) -> None:
     user = await user_factory()
 
     changed = await client.patch(
@@ -60,7 +64,9 @@ async def test_a_profile_change_without_a_password_voids_nothing(client, api, us
     assert revoked_meanwhile.status_code == 200
 
 
-async def test_logout_all_voids_every_token_issued_so_far(client, api, user_factory):
+async def test_logout_all_voids_every_token_issued_so_far(
+    client: httpx.AsyncClient, api: str, user_factory
+) -> None:
     user = await user_factory()
     second = await login(client, api, user.email, user.password)
 
@@ -72,13 +78,15 @@ async def test_logout_all_voids_every_token_issued_so_far(client, api, user_fact
     assert (await me(client, api, await login(client, api, user.email, user.password))).is_success
 
 
-async def test_logout_all_needs_a_valid_token(client, api):
+async def test_logout_all_needs_a_valid_token(client: httpx.AsyncClient, api: str) -> None:
     assert_problem(await client.post(f"{api}/auth/logout-all"), 401)
     bad = {"Authorization": "Bearer not-a-token"}
     assert_problem(await client.post(f"{api}/auth/logout-all", headers=bad), 401)
 
 
-async def test_a_deleted_accounts_token_is_revoked(client, api, user_factory):
+async def test_a_deleted_accounts_token_is_revoked(
+    client: httpx.AsyncClient, api: str, user_factory
+) -> None:
     user = await user_factory()
 
     deleted = await client.delete(f"{api}/users/{user.id}", headers=user.headers)

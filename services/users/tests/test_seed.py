@@ -25,7 +25,7 @@ def count_users(database_url: str) -> int:
     return total
 
 
-def test_if_empty_seeds_an_empty_table_once(fresh_database_url):
+def test_if_empty_seeds_an_empty_table_once(fresh_database_url: str) -> None:
     first = seed(fresh_database_url, "--count", "5", "--if-empty")
     second = seed(fresh_database_url, "--count", "5", "--if-empty")
 
@@ -36,7 +36,7 @@ def test_if_empty_seeds_an_empty_table_once(fresh_database_url):
     assert count_users(fresh_database_url) == 6  # the demo account and five seeded ones
 
 
-def test_without_if_empty_a_seed_adds_to_what_is_there(fresh_database_url):
+def test_without_if_empty_a_seed_adds_to_what_is_there(fresh_database_url: str) -> None:
     assert seed(fresh_database_url, "--count", "3").returncode == 0
 
     assert seed(fresh_database_url, "--count", "3").returncode == 0
@@ -44,7 +44,9 @@ def test_without_if_empty_a_seed_adds_to_what_is_there(fresh_database_url):
     assert count_users(fresh_database_url) == 7
 
 
-def test_a_database_never_migrated_is_one_line_saying_what_to_run_first(server_urls):
+def test_a_database_never_migrated_is_one_line_saying_what_to_run_first(
+    server_urls: dict[str, str],
+) -> None:
     name = f"users_unmigrated_{secrets.token_hex(3)}"
     url = with_database(server_urls["postgres"], name)
     create_database(url, name)
@@ -59,7 +61,7 @@ def test_a_database_never_migrated_is_one_line_saying_what_to_run_first(server_u
     assert "no users table; `make run` migrates it" in done.stderr
 
 
-def test_a_database_that_does_not_exist_is_one_line_naming_it(server_urls):
+def test_a_database_that_does_not_exist_is_one_line_naming_it(server_urls: dict[str, str]) -> None:
     url = with_database(server_urls["postgres"], f"users_missing_{secrets.token_hex(3)}")
 
     done = seed(url, "--count", "3")

@@ -4,6 +4,7 @@ Every test runs under /api and /sync/api against PostgreSQL and MariaDB (one con
 but for input refused before any SQL runs, on Postgres alone (`before_any_sql`)."""
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 import httpx
@@ -111,7 +112,9 @@ async def walk(client: httpx.AsyncClient, url: str, params: dict, max_pages: int
 # --- create ---------------------------------------------------------------------------
 
 
-async def test_create_user_returns_private_view_and_location(client, api):
+async def test_create_user_returns_private_view_and_location(
+    client: httpx.AsyncClient, api: str
+) -> None:
     email = unique_email()
     response = await post_user(
         client,
@@ -140,13 +143,17 @@ async def test_create_user_returns_private_view_and_location(client, api):
     assert fetched.json()["id"] == user["id"]
 
 
-async def test_create_user_without_avatar_has_null_avatar(client, api):
+async def test_create_user_without_avatar_has_null_avatar(
+    client: httpx.AsyncClient, api: str
+) -> None:
     user = await create_user(client, api)
 
     assert user["avatar"] is None
 
 
-async def test_create_user_strips_name_and_lowercases_email(client, api):
+async def test_create_user_strips_name_and_lowercases_email(
+    client: httpx.AsyncClient, api: str
+) -> None:
     local = f"Ann.{uuid.uuid4().hex}"
 
     user = await create_user(client, api, name="  Ann Lee \t", email=f"{local}@Example.COM")
@@ -172,7 +179,9 @@ LONGEST_EMAIL = "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 57 + ".
         pytest.param({"avatar": None}, id="avatar-null"),
     ],
 )
-async def test_create_user_accepts_boundary_values(client, api, fields):
+async def test_create_user_accepts_boundary_values(
+    client: httpx.AsyncClient, api: str, fields
+) -> None:
     response = await post_user(client, api, **fields)
 
     assert response.status_code == 201, response.text
@@ -186,8 +195,8 @@ async def test_create_user_accepts_boundary_values(client, api, fields):
     "second_email", [str, str.lower, str.upper], ids=["same", "lower", "upper"]
 )
 async def test_create_user_with_taken_email_is_409_and_writes_nothing(
-    client, api, sql, second_email
-):
+    client: httpx.AsyncClient, api: str, sql: Callable[[str], Awaitable[object]], second_email
+) -> None:
     email = f"Ann.{uuid.uuid4().hex}@Example.COM"
     await create_user(client, api, email=email)
     before = await count_users(sql)
@@ -203,7 +212,7 @@ async def test_create_user_with_taken_email_is_409_and_writes_nothing(
 # --- read -----------------------------------------------------------------------------
 
 
-async def test_get_user_returns_public_view(client, api):
+async def test_get_user_returns_public_view(client: httpx.AsyncClient, api: str) -> None:
     created = await create_user(client, api, avatar="https://cdn.example.com/ann.png")
 
     response = await client.get(f"{api}/users/{created['id']}")
@@ -218,7 +227,9 @@ async def test_get_user_returns_public_view(client, api):
     assert user["created_at"] == created["created_at"]
 
 
-async def test_head_of_a_user_is_the_get_without_its_body(client, api, sql):
+async def test_head_of_a_user_is_the_get_without_its_body(
+    client: httpx.AsyncClient, api: str, sql: Callable[[str], Awaitable[object]]
+) -> None:
     created = await create_user(client, api)
     path = f"{api}/users/{created['id']}"
 
@@ -234,13 +245,17 @@ async def test_head_of_a_user_is_the_get_without_its_body(client, api, sql):
     assert missing.content == b""
 
 
-async def test_get_unknown_user_is_404(client, api, sql):
+async def test_get_unknown_user_is_404(
+    client: httpx.AsyncClient, api: str, sql: Callable[[str], Awaitable[object]]
+) -> None:
     response = await client.get(f"{api}/users/{await unknown_id(sql)}")
 
     assert_problem(response, 404)
 
 
-async def test_get_largest_valid_id_is_404_not_an_error(client, api):
+async def test_get_largest_valid_id_is_404_not_an_error(
+    client: httpx.AsyncClient, api: str
+) -> None:
     response = await client.get(f"{api}/users/{MAX_ID}")
 
     assert_problem(response, 404)
@@ -252,13 +267,17 @@ async def test_get_largest_valid_id_is_404_not_an_error(client, api):
 
 @before_any_sql
 @pytest.mark.parametrize("user_id", A_FEW_BAD_IDS)
-async def test_get_user_with_invalid_id_is_422(client, api, user_id):
+async def test_get_user_with_invalid_id_is_422(
+    client: httpx.AsyncClient, api: str, user_id
+) -> None:
     response = await client.get(f"{api}/users/{user_id}")
 
     assert_invalid(response)
 
 
-async def test_me_returns_private_view_of_the_caller(client, api, user_factory):
+async def test_me_returns_private_view_of_the_caller(
+    client: httpx.AsyncClient, api: str, user_factory
+) -> None:
     await user_factory(name="Someone Else")
     user = await user_factory(name="Ann Lee", avatar="https://cdn.example.com/ann.png")
 
@@ -273,7 +292,7 @@ async def test_me_returns_private_view_of_the_caller(client, api, user_factory):
     assert me["avatar"] == "https://cdn.example.com/ann.png"
 
 
-async def test_me_without_token_is_401(client, api):
+async def test_me_without_token_is_401(client: httpx.AsyncClient, api: str) -> None:
     response = await client.get(f"{api}/users/me")
 
     assert_unauthorized(response)
@@ -282,7 +301,7 @@ async def test_me_without_token_is_401(client, api):
 # --- list and paginate ----------------------------------------------------------------
 
 
-async def test_list_returns_public_views(client, api):
+async def test_list_returns_public_views(client: httpx.AsyncClient, api: str) -> None:
     created = await create_user(client, api, avatar="https://cdn.example.com/ann.png")
 
     items = await walk(client, f"{api}/users", {"limit": 100}, max_pages=1000)
@@ -292,7 +311,9 @@ async def test_list_returns_public_views(client, api):
     assert listed["avatar"] == created["avatar"]
 
 
-async def test_list_pages_yield_every_user_once_in_id_order(client, api, sql):
+async def test_list_pages_yield_every_user_once_in_id_order(
+    client: httpx.AsyncClient, api: str, sql: Callable[[str], Awaitable[object]]
+) -> None:
     created = [await create_user(client, api, name=f"Page User {n}") for n in range(5)]
     total = await count_users(sql)
 
@@ -304,7 +325,9 @@ async def test_list_pages_yield_every_user_once_in_id_order(client, api, sql):
     assert {user["id"] for user in created} <= set(ids)
 
 
-async def test_list_picks_up_users_created_between_pages(client, api, sql):
+async def test_list_picks_up_users_created_between_pages(
+    client: httpx.AsyncClient, api: str, sql: Callable[[str], Awaitable[object]]
+) -> None:
     first = [await create_user(client, api, name=f"Early {n}") for n in range(4)]
     params = {"limit": 2}
     page = await get_page(client, f"{api}/users", params)
@@ -326,7 +349,9 @@ async def test_list_picks_up_users_created_between_pages(client, api, sql):
     assert seen[-len(later) :] == [user["id"] for user in later]
 
 
-async def test_list_default_limit_is_50(client, api, sql):
+async def test_list_default_limit_is_50(
+    client: httpx.AsyncClient, api: str, sql: Callable[[str], Awaitable[object]]
+) -> None:
     for n in range(max(0, 51 - await count_users(sql))):
         await create_user(client, api, name=f"Bulk {n}")
 
@@ -337,7 +362,7 @@ async def test_list_default_limit_is_50(client, api, sql):
 
 
 @pytest.mark.parametrize("limit", [1, 100])
-async def test_list_accepts_limit_bounds(client, api, limit):
+async def test_list_accepts_limit_bounds(client: httpx.AsyncClient, api: str, limit) -> None:
     await create_user(client, api)
     await create_user(client, api)
 
@@ -351,7 +376,7 @@ async def test_list_accepts_limit_bounds(client, api, limit):
 # Every limit out of range: servicekit's test_pagination.
 @before_any_sql
 @pytest.mark.parametrize("limit", ["0", "101"])
-async def test_list_rejects_bad_limit(client, api, limit):
+async def test_list_rejects_bad_limit(client: httpx.AsyncClient, api: str, limit) -> None:
     response = await client.get(f"{api}/users", params={"limit": limit})
 
     assert_invalid(response)
@@ -371,7 +396,9 @@ MALFORMED_CURSORS = {
 @before_any_sql
 @pytest.mark.parametrize("q", [None, "ann"], ids=["no-q", "q"])
 @pytest.mark.parametrize("cursor", MALFORMED_CURSORS.values(), ids=MALFORMED_CURSORS.keys())
-async def test_list_rejects_malformed_cursor(client, api, cursor, q):
+async def test_list_rejects_malformed_cursor(
+    client: httpx.AsyncClient, api: str, cursor, q
+) -> None:
     await create_user(client, api, name="Ann Lee")
     await create_user(client, api, name="Anna Bell")
     params = {"cursor": cursor} | ({"q": q} if q else {})
@@ -387,7 +414,9 @@ async def test_list_rejects_malformed_cursor(client, api, cursor, q):
     [("first", "second"), ("first", None), (None, "first")],
     ids=["other-q", "q-cursor-without-q", "plain-cursor-with-q"],
 )
-async def test_cursor_is_bound_to_its_query(client, api, made_for, used_with):
+async def test_cursor_is_bound_to_its_query(
+    client: httpx.AsyncClient, api: str, made_for, used_with
+) -> None:
     prefixes = {"first": unique_prefix(), "second": unique_prefix(), None: None}
     for prefix in ("first", "second"):
         for n in ("one", "two", "three"):
@@ -410,7 +439,9 @@ async def test_cursor_is_bound_to_its_query(client, api, made_for, used_with):
 
 
 @pytest.mark.parametrize("q", ["ann", "ANN", "aNn"])
-async def test_search_is_a_case_insensitive_name_prefix_match(client, api, sql, q):
+async def test_search_is_a_case_insensitive_name_prefix_match(
+    client: httpx.AsyncClient, api: str, sql: Callable[[str], Awaitable[object]], q
+) -> None:
     matching = [
         await create_user(client, api, name="Ann Lee"),
         await create_user(client, api, name="ANNA x"),
@@ -442,7 +473,9 @@ async def test_search_is_a_case_insensitive_name_prefix_match(client, api, sql, 
     ],
     ids=["percent", "underscore-after-letter", "underscore", "percent-after-digits", "backslash"],
 )
-async def test_search_takes_like_wildcards_literally(client, api, sql, q, matching, other):
+async def test_search_takes_like_wildcards_literally(
+    client: httpx.AsyncClient, api: str, sql: Callable[[str], Awaitable[object]], q, matching, other
+) -> None:
     wanted = await create_user(client, api, name=matching)
     unwanted = await create_user(client, api, name=other)
 
@@ -456,7 +489,9 @@ async def test_search_takes_like_wildcards_literally(client, api, sql, q, matchi
     assert all(user["name"].lower().startswith(q.lower()) for user in found)
 
 
-async def test_search_orders_by_lowercased_name_then_id_across_pages(client, api):
+async def test_search_orders_by_lowercased_name_then_id_across_pages(
+    client: httpx.AsyncClient, api: str
+) -> None:
     prefix = unique_prefix()
     names = [
         f"{prefix} delta",
@@ -476,7 +511,7 @@ async def test_search_orders_by_lowercased_name_then_id_across_pages(client, api
     ]
 
 
-async def test_search_accepts_q_of_100_chars(client, api):
+async def test_search_accepts_q_of_100_chars(client: httpx.AsyncClient, api: str) -> None:
     name = "q" * 100
     created = await create_user(client, api, name=name)
 
@@ -486,7 +521,7 @@ async def test_search_accepts_q_of_100_chars(client, api):
 
 
 @before_any_sql
-async def test_search_rejects_q_over_100_chars(client, api):
+async def test_search_rejects_q_over_100_chars(client: httpx.AsyncClient, api: str) -> None:
     response = await client.get(f"{api}/users", params={"q": "q" * 101})
 
     assert_invalid(response)
@@ -502,7 +537,9 @@ NEW_VALUES = {
 
 
 @pytest.mark.parametrize("field", NEW_VALUES)
-async def test_patch_changes_the_given_field_only(client, api, user_factory, field):
+async def test_patch_changes_the_given_field_only(
+    client: httpx.AsyncClient, api: str, user_factory, field
+) -> None:
     user = await user_factory(name="Ann Lee", avatar="https://cdn.example.com/ann.png")
     before = await get_me(client, api, user)
     value = NEW_VALUES[field]()
@@ -518,7 +555,9 @@ async def test_patch_changes_the_given_field_only(client, api, user_factory, fie
     assert await get_me(client, api, user) == before | {field: value}
 
 
-async def test_patch_with_empty_object_changes_nothing(client, api, user_factory):
+async def test_patch_with_empty_object_changes_nothing(
+    client: httpx.AsyncClient, api: str, user_factory
+) -> None:
     user = await user_factory(avatar="https://cdn.example.com/ann.png")
     before = await get_me(client, api, user)
 
@@ -530,7 +569,9 @@ async def test_patch_with_empty_object_changes_nothing(client, api, user_factory
     assert (await login(client, api, user.email, user.password)).status_code == 200
 
 
-async def test_patch_strips_name_and_lowercases_email(client, api, user_factory):
+async def test_patch_strips_name_and_lowercases_email(
+    client: httpx.AsyncClient, api: str, user_factory
+) -> None:
     user = await user_factory()
     local = f"New.{uuid.uuid4().hex}"
 
@@ -548,7 +589,9 @@ async def test_patch_strips_name_and_lowercases_email(client, api, user_factory)
     assert (await login(client, api, user.email, user.password)).status_code == 401
 
 
-async def test_patch_avatar_null_clears_it(client, api, user_factory):
+async def test_patch_avatar_null_clears_it(
+    client: httpx.AsyncClient, api: str, user_factory
+) -> None:
     user = await user_factory(avatar="https://cdn.example.com/ann.png")
 
     response = await client.patch(
@@ -560,7 +603,9 @@ async def test_patch_avatar_null_clears_it(client, api, user_factory):
     assert (await client.get(f"{api}/users/{user.id}")).json()["avatar"] is None
 
 
-async def test_patch_password_switches_login(client, api, user_factory):
+async def test_patch_password_switches_login(
+    client: httpx.AsyncClient, api: str, user_factory
+) -> None:
     user = await user_factory(password="correct horse 1")
 
     response = await client.patch(
@@ -574,7 +619,9 @@ async def test_patch_password_switches_login(client, api, user_factory):
     assert_problem(await login(client, api, user.email, "correct horse 1"), 401)
 
 
-async def test_patch_another_user_is_403_and_changes_nothing(client, api, user_factory):
+async def test_patch_another_user_is_403_and_changes_nothing(
+    client: httpx.AsyncClient, api: str, user_factory
+) -> None:
     owner = await user_factory(name="Ann Lee")
     intruder = await user_factory(name="Mallory")
 
@@ -589,7 +636,9 @@ async def test_patch_another_user_is_403_and_changes_nothing(client, api, user_f
     assert (await login(client, api, owner.email, owner.password)).status_code == 200
 
 
-async def test_patch_without_token_is_401_and_changes_nothing(client, api, user_factory):
+async def test_patch_without_token_is_401_and_changes_nothing(
+    client: httpx.AsyncClient, api: str, user_factory
+) -> None:
     user = await user_factory(name="Ann Lee")
 
     response = await client.patch(f"{api}/users/{user.id}", json={"name": "Hacked"})
@@ -598,7 +647,9 @@ async def test_patch_without_token_is_401_and_changes_nothing(client, api, user_
     assert (await client.get(f"{api}/users/{user.id}")).json()["name"] == "Ann Lee"
 
 
-async def test_patch_unknown_user_is_403_or_404(client, api, sql, user_factory):
+async def test_patch_unknown_user_is_403_or_404(
+    client: httpx.AsyncClient, api: str, sql: Callable[[str], Awaitable[object]], user_factory
+) -> None:
     user = await user_factory()
     before = await count_users(sql)
 
@@ -612,7 +663,9 @@ async def test_patch_unknown_user_is_403_or_404(client, api, sql, user_factory):
 
 
 @pytest.mark.parametrize("spelling", [str, str.upper], ids=["same", "upper"])
-async def test_patch_to_taken_email_is_409_and_changes_nothing(client, api, user_factory, spelling):
+async def test_patch_to_taken_email_is_409_and_changes_nothing(
+    client: httpx.AsyncClient, api: str, user_factory, spelling
+) -> None:
     taken = await user_factory()
     user = await user_factory()
     before = await get_me(client, api, user)
@@ -632,7 +685,9 @@ async def test_patch_to_taken_email_is_409_and_changes_nothing(client, api, user
 # --- delete ---------------------------------------------------------------------------
 
 
-async def test_delete_own_user(client, api, sql, user_factory):
+async def test_delete_own_user(
+    client: httpx.AsyncClient, api: str, sql: Callable[[str], Awaitable[object]], user_factory
+) -> None:
     user = await user_factory()
     bystander = await user_factory()
 
@@ -647,7 +702,9 @@ async def test_delete_own_user(client, api, sql, user_factory):
     assert_unauthorized(await client.get(f"{api}/users/me", headers=user.headers))
 
 
-async def test_delete_another_user_is_403(client, api, sql, user_factory):
+async def test_delete_another_user_is_403(
+    client: httpx.AsyncClient, api: str, sql: Callable[[str], Awaitable[object]], user_factory
+) -> None:
     owner = await user_factory()
     intruder = await user_factory()
 
@@ -658,7 +715,9 @@ async def test_delete_another_user_is_403(client, api, sql, user_factory):
     assert (await client.get(f"{api}/users/{owner.id}")).status_code == 200
 
 
-async def test_delete_without_token_is_401(client, api, sql, user_factory):
+async def test_delete_without_token_is_401(
+    client: httpx.AsyncClient, api: str, sql: Callable[[str], Awaitable[object]], user_factory
+) -> None:
     user = await user_factory()
 
     response = await client.delete(f"{api}/users/{user.id}")
@@ -667,7 +726,9 @@ async def test_delete_without_token_is_401(client, api, sql, user_factory):
     assert await users_with_id(sql, user.id) == 1
 
 
-async def test_delete_unknown_user_is_403_or_404(client, api, sql, user_factory):
+async def test_delete_unknown_user_is_403_or_404(
+    client: httpx.AsyncClient, api: str, sql: Callable[[str], Awaitable[object]], user_factory
+) -> None:
     user = await user_factory()
     before = await count_users(sql)
 
@@ -681,7 +742,7 @@ async def test_delete_unknown_user_is_403_or_404(client, api, sql, user_factory)
 # --- health ---------------------------------------------------------------------------
 
 
-async def test_healthz(client):
+async def test_healthz(client: httpx.AsyncClient) -> None:
     response = await client.get("/healthz")
 
     assert response.status_code == 200
@@ -689,7 +750,7 @@ async def test_healthz(client):
     assert response.headers["x-request-id"]
 
 
-async def test_readyz_when_database_and_redis_are_up(client):
+async def test_readyz_when_database_and_redis_are_up(client: httpx.AsyncClient) -> None:
     response = await client.get("/readyz")
 
     assert response.status_code == 200, response.text

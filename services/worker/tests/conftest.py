@@ -76,7 +76,7 @@ def items_databases(server_urls: dict[str, str]) -> Iterator[dict[str, str]]:
 
 
 @pytest.fixture(params=BACKENDS)
-def items_database_url(request: pytest.FixtureRequest, items_databases) -> str:
+def items_database_url(request: pytest.FixtureRequest, items_databases: dict[str, str]) -> str:
     return items_databases[request.param]
 
 
@@ -99,7 +99,7 @@ _job_ids = itertools.count(int(time.time() * 1000) << 22)
 class JobTable:
     """tasks' `jobs` table, written as tasks writes it on a submission."""
 
-    def __init__(self, database_url: str):
+    def __init__(self, database_url: str) -> None:
         self.engine = create_sync_engine(ProcessSettings(), database_url)
 
     def add(
@@ -162,7 +162,9 @@ class JobTable:
 
 
 @pytest.fixture(params=BACKENDS)
-def any_job_table(request: pytest.FixtureRequest, tasks_databases) -> Iterator[JobTable]:
+def any_job_table(
+    request: pytest.FixtureRequest, tasks_databases: dict[str, str]
+) -> Iterator[JobTable]:
     """The jobs table on each database."""
     table = JobTable(tasks_databases[request.param])
     yield table
@@ -171,7 +173,7 @@ def any_job_table(request: pytest.FixtureRequest, tasks_databases) -> Iterator[J
 
 
 @pytest.fixture
-def job_table(tasks_databases) -> Iterator[JobTable]:
+def job_table(tasks_databases: dict[str, str]) -> Iterator[JobTable]:
     """The jobs table where tasks keeps it, on MariaDB: what workers read and write."""
     table = JobTable(tasks_databases["mysql"])
     yield table
@@ -211,7 +213,9 @@ def views_key_prefix() -> str:
 
 
 @pytest.fixture
-def worker_settings(items_databases, tasks_databases) -> Callable[..., WorkerSettings]:
+def worker_settings(
+    items_databases: dict[str, str], tasks_databases: dict[str, str]
+) -> Callable[..., WorkerSettings]:
     """`worker_settings(**values)`: the worker's settings for a test in this process, on
     the session's items and tasks databases unless `values` name others."""
 
@@ -231,7 +235,9 @@ UNREGISTERED_OWNER = 2_000_000_000
 
 
 @pytest.fixture
-def make_item(items_database_url: str, worker_settings) -> Callable[[int], int]:
+def make_item(
+    items_database_url: str, worker_settings: Callable[..., WorkerSettings]
+) -> Callable[[int], int]:
     """`make_item(views)`: a new row in the items table; returns its id."""
     resources = Resources(worker_settings(items_database_url=items_database_url))
 
@@ -252,7 +258,9 @@ def make_item(items_database_url: str, worker_settings) -> Callable[[int], int]:
 
 
 @pytest.fixture
-def stored_views(items_database_url: str, worker_settings) -> Iterator[Callable[[int], int | None]]:
+def stored_views(
+    items_database_url: str, worker_settings: Callable[..., WorkerSettings]
+) -> Iterator[Callable[[int], int | None]]:
     resources = Resources(worker_settings(items_database_url=items_database_url))
 
     def read(item_id: int) -> int | None:
@@ -396,7 +404,7 @@ def submit(job_table: JobTable, broker_url: str) -> Callable[..., int]:
 class Events:
     """Job starts and finishes, as `worker_test_app` records them in Redis."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str) -> None:
         self.url = url
 
     def all(self) -> list[dict]:

@@ -9,18 +9,18 @@ from worker_service.jobs.digest import digest
 from worker_service.jobs.failures import JobFailed
 
 
-def test_one_round_is_sha256_of_the_data():
+def test_one_round_is_sha256_of_the_data() -> None:
     assert digest("hello", 1) == {"digest": hashlib.sha256(b"hello").hexdigest(), "rounds": 1}
 
 
-def test_each_round_hashes_the_previous_digest():
+def test_each_round_hashes_the_previous_digest() -> None:
     expected = hashlib.sha256("héllo".encode()).digest()  # UTF-8
     for _ in range(2):
         expected = hashlib.sha256(expected).digest()
     assert digest("héllo", 3) == {"digest": expected.hex(), "rounds": 3}
 
 
-def test_largest_input_is_accepted():
+def test_largest_input_is_accepted() -> None:
     result = digest("x" * MAX_DATA_CHARS, 10)
     assert result["rounds"] == 10
     assert len(result["digest"]) == 64
@@ -40,6 +40,6 @@ def test_largest_input_is_accepted():
         (b"x", 1),
     ],
 )
-def test_out_of_bounds_input_is_refused(data, rounds):
+def test_out_of_bounds_input_is_refused(data, rounds) -> None:
     with pytest.raises(JobFailed, match="must be"):
         digest(data, rounds)

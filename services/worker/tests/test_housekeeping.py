@@ -5,6 +5,7 @@ those jobs, at debug only."""
 import json
 import logging
 import time
+from collections.abc import Callable
 
 import pytest
 import redis
@@ -33,15 +34,15 @@ def naming_housekeeping(lines: list[dict]) -> list[dict]:
 # Logging is the same on both databases; the flushes themselves are tested on both.
 @pytest.mark.parametrize("items_database_url", ["postgres"], indirect=True)
 def test_the_periodic_jobs_log_only_what_they_did(
-    broker_url,
-    items_database_url,
-    views_key_prefix,
+    broker_url: str,
+    items_database_url: str,
+    views_key_prefix: str,
     spawn_worker,
     spawn_beat,
     events,
-    make_item,
-    stored_views,
-):
+    make_item: Callable[[int], int],
+    stored_views: Callable[[int], int | None],
+) -> None:
     worker = spawn_worker(
         broker_url,
         ITEMS_DATABASE_URL=items_database_url,
@@ -84,7 +85,7 @@ def test_the_periodic_jobs_log_only_what_they_did(
 )
 def test_celerys_lines_about_housekeeping_are_debug_lines(
     capsys: pytest.CaptureFixture[str], level: str, task: str, shown: str | None
-):
+) -> None:
     configure_logging("worker", level, "json")
     quiet_housekeeping()
     quiet_housekeeping()  # installed once, however often logging is set up

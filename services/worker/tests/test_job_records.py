@@ -18,7 +18,7 @@ def records(any_job_table) -> JobRecords:
     return JobRecords(any_job_table.engine, max_attempts=3)
 
 
-def test_a_job_runs_once_and_keeps_its_first_outcome(any_job_table, records):
+def test_a_job_runs_once_and_keeps_its_first_outcome(any_job_table, records: JobRecords) -> None:
     job_id = any_job_table.add(*DIGEST, token="secret-token")
     assert records.start(job_id) == RUN
     records.succeed(job_id, {"digest": "ab"})
@@ -33,14 +33,16 @@ def test_a_job_runs_once_and_keeps_its_first_outcome(any_job_table, records):
     assert any_job_table.get(job_id)["attempts"] == 1
 
 
-def test_a_delivery_of_a_dead_worker_starts_the_running_job_again(any_job_table, records):
+def test_a_delivery_of_a_dead_worker_starts_the_running_job_again(
+    any_job_table, records: JobRecords
+) -> None:
     job_id = any_job_table.add(*DIGEST)
     assert records.start(job_id) == RUN
     assert records.start(job_id) == RUN  # redelivered: the first worker died
     assert any_job_table.get(job_id)["attempts"] == 2
 
 
-def test_a_job_started_too_often_is_failed(any_job_table, records):
+def test_a_job_started_too_often_is_failed(any_job_table, records: JobRecords) -> None:
     job_id = any_job_table.add(*DIGEST)
     for _ in range(3):
         assert records.start(job_id) == RUN
@@ -50,18 +52,18 @@ def test_a_job_started_too_often_is_failed(any_job_table, records):
     assert job["error"] == "the job was started 3 times and never ended"
 
 
-def test_a_missing_record_is_reported(records):
+def test_a_missing_record_is_reported(records: JobRecords) -> None:
     assert records.start(1) == MISSING
 
 
-def test_a_long_error_is_cut_short(any_job_table, records):
+def test_a_long_error_is_cut_short(any_job_table, records: JobRecords) -> None:
     job_id = any_job_table.add(*DIGEST)
     records.start(job_id)
     records.fail(job_id, "x" * 2000)
     assert len(any_job_table.get(job_id)["error"]) == 500
 
 
-def test_unfinished_jobs_and_stalled_ones(any_job_table, records):
+def test_unfinished_jobs_and_stalled_ones(any_job_table, records: JobRecords) -> None:
     queued = any_job_table.add(*DIGEST, request_id="req-1", token="t")
     stalled = any_job_table.add(*DIGEST, status="running", started_at=utcnow() - timedelta(hours=1))
     running = any_job_table.add(*DIGEST, status="running", started_at=utcnow())
@@ -78,7 +80,7 @@ def test_unfinished_jobs_and_stalled_ones(any_job_table, records):
     assert [job.message.job_id for job in records.unfinished(started_before=before)] == [stalled]
 
 
-def test_ended_jobs_past_retention_are_pruned(any_job_table, records):
+def test_ended_jobs_past_retention_are_pruned(any_job_table, records: JobRecords) -> None:
     old = any_job_table.add(*DIGEST, status="failed", finished_at=utcnow() - timedelta(days=8))
     recent = any_job_table.add(*DIGEST, status="succeeded", finished_at=utcnow())
     unfinished = any_job_table.add(*DIGEST, created_at=utcnow() - timedelta(days=30))
@@ -90,13 +92,15 @@ def test_ended_jobs_past_retention_are_pruned(any_job_table, records):
     assert any_job_table.get(unfinished)["status"] == "queued"
 
 
-def test_an_emptied_broker_gets_every_unfinished_job_again(any_job_table, records, broker_url):
+def test_an_emptied_broker_gets_every_unfinished_job_again(
+    any_job_table, records: JobRecords, broker_url: str
+) -> None:
     any_job_table.end_unfinished()
     queued = any_job_table.add(*DIGEST)
     running = any_job_table.add(*DIGEST, status="running", started_at=utcnow())
     sent: list[tuple[int, str | None]] = []
 
-    def send(message, request_id):
+    def send(message, request_id) -> None:
         sent.append((message.job_id, request_id))
 
     broker = redis.Redis.from_url(broker_url)

@@ -4,15 +4,21 @@ shortly, a crash after the result is stored, and records that arrive late or nev
 import asyncio
 import hashlib
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 
 from servicecontracts.job_messages import JobMessage
 from servicekit.jobs import send_job
+from testkit.keys import MintToken
+from testkit.processes import SpawnUvicorn
 from worker_service.job_runner import MISSING_RETRIES, MISSING_RETRY_SECONDS
 
 
-def test_a_job_ends_with_its_result(broker_url, spawn_worker, submit, job_table):
+def test_a_job_ends_with_its_result(
+    broker_url: str, spawn_worker, submit: Callable[..., int], job_table
+) -> None:
     spawn_worker(broker_url)
     job_id = submit("compute.digest", {"data": "hello", "rounds": 1})
 
@@ -28,8 +34,8 @@ def test_a_job_ends_with_its_result(broker_url, spawn_worker, submit, job_table)
 
 
 def test_a_job_that_raises_ends_failed_with_a_short_error(
-    broker_url, spawn_worker, submit, job_table
-):
+    broker_url: str, spawn_worker, submit: Callable[..., int], job_table
+) -> None:
     worker = spawn_worker(broker_url)
     refused = submit("compute.digest", {"data": "x", "rounds": 0})
     buggy = submit("testing.explode", {})
@@ -47,8 +53,8 @@ def test_a_job_that_raises_ends_failed_with_a_short_error(
 
 
 def test_a_crash_after_the_result_is_stored_does_not_run_the_job_again(
-    broker_url, spawn_worker, submit, job_table, events, tmp_path
-):
+    broker_url: str, spawn_worker, submit: Callable[..., int], job_table, events, tmp_path: Path
+) -> None:
     marker = tmp_path / "crashed"
     spawn_worker(broker_url, CRASH_ONCE_AFTER_SUCCESS=str(marker))
     job_id = submit("compute.digest", {"data": "once", "rounds": 1000})
@@ -63,8 +69,8 @@ def test_a_crash_after_the_result_is_stored_does_not_run_the_job_again(
 
 
 def test_a_job_recorded_after_its_message_arrives_still_runs(
-    broker_url, spawn_worker, submitter, job_table
-):
+    broker_url: str, spawn_worker, submitter, job_table
+) -> None:
     # tasks sends before it commits: a quick worker can find no record yet.
     spawn_worker(broker_url)
     job_id = job_table.new_id()
@@ -77,8 +83,8 @@ def test_a_job_recorded_after_its_message_arrives_still_runs(
 
 
 def test_a_job_that_is_never_recorded_is_dropped(
-    broker_url, spawn_worker, submitter, events, job_table
-):
+    broker_url: str, spawn_worker, submitter, events, job_table
+) -> None:
     # The submission was rolled back after its message went out.
     worker = spawn_worker(broker_url)
     job_id = job_table.new_id()
@@ -91,8 +97,8 @@ def test_a_job_that_is_never_recorded_is_dropped(
 
 
 def test_a_thousand_jobs_submitted_at_once_all_end_once(
-    broker_url, spawn_worker, spawn_uvicorn, job_table, mint_token
-):
+    broker_url: str, spawn_worker, spawn_uvicorn: SpawnUvicorn, job_table, mint_token: MintToken
+) -> None:
     tasks = spawn_uvicorn(
         "tasks_service.main:app",
         DATABASE_URL=job_table.engine.url.render_as_string(hide_password=False),

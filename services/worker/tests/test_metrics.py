@@ -6,7 +6,9 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -15,6 +17,7 @@ from celery import Celery, states
 from prometheus_client import CollectorRegistry
 from prometheus_client.mmap_dict import MmapedDict
 
+from devstack.servers import RedisServer
 from servicecontracts.view_counts import ViewKeys
 from worker_service.jobs import views
 from worker_service.metrics import (
@@ -25,6 +28,7 @@ from worker_service.metrics import (
     outcome,
 )
 from worker_service.resources import Resources
+from worker_service.settings import WorkerSettings
 from worker_service.tasks import register_tasks
 
 SUBMITTED, PERIODIC = "compute.digest", "counters.flush_item_views"
@@ -43,7 +47,7 @@ OUT = {"capture_output": True, "text": True, "check": True, "timeout": 60}
         (states.RETRY, None, "retried"),
     ],
 )
-def test_the_outcome_of_a_run(state, retval, expected):
+def test_the_outcome_of_a_run(state, retval, expected) -> None:
     assert outcome(state, retval) == expected
 
 
@@ -53,7 +57,7 @@ def delivery(kind: str, task_id: str) -> SimpleNamespace:
 
 
 class Counted:
-    def __init__(self):
+    def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.metrics = JobMetrics("worker", (SUBMITTED, PERIODIC), registry=self.registry)
 
@@ -77,12 +81,12 @@ def counts(started=0, succeeded=0, failed=0, retried=0) -> dict[str, float]:
     }
 
 
-def test_every_kind_starts_at_zero():
+def test_every_kind_starts_at_zero() -> None:
     counted = Counted()
     assert counted(SUBMITTED) == counted(PERIODIC) == counts()
 
 
-def test_a_periodic_task_runs_when_delivered():
+def test_a_periodic_task_runs_when_delivered() -> None:
     counted = Counted()
     flush, failing = delivery(PERIODIC, "a"), delivery(PERIODIC, "b")
 
@@ -95,7 +99,7 @@ def test_a_periodic_task_runs_when_delivered():
     assert counted(PERIODIC) == counts(started=2, succeeded=1, retried=1)
 
 
-def test_a_submitted_job_runs_when_its_record_says_so():
+def test_a_submitted_job_runs_when_its_record_says_so() -> None:
     counted = Counted()
     job = delivery(SUBMITTED, "7")
 
@@ -109,7 +113,7 @@ def test_a_submitted_job_runs_when_its_record_says_so():
     assert counted(SUBMITTED) == counts(started=1, failed=1)
 
 
-def test_a_redelivery_that_runs_nothing_counts_nowhere():
+def test_a_redelivery_that_runs_nothing_counts_nowhere() -> None:
     counted = Counted()
     for retval in ("already succeeded", "already failed", "missing"):
         again = delivery(SUBMITTED, "7")
@@ -135,7 +139,7 @@ def collect(collector: RedisCollector) -> dict[tuple[str, tuple], float]:
     }
 
 
-def test_backlogs_are_read_from_redis(broker_url, keys):
+def test_backlogs_are_read_from_redis(broker_url: str, keys: ViewKeys) -> None:
     client = redis.Redis.from_url(broker_url)
     client.rpush("celery", "m1", "m2")
     client.rpush("celery\x06\x169", "urgent")  # kombu's list for priority 9
@@ -156,7 +160,9 @@ def test_backlogs_are_read_from_redis(broker_url, keys):
     client.close()
 
 
-def test_no_flush_lag_before_a_first_flush(broker_url, keys, caplog):
+def test_no_flush_lag_before_a_first_flush(
+    broker_url: str, keys: ViewKeys, caplog: pytest.LogCaptureFixture
+) -> None:
     client = redis.Redis.from_url(broker_url)
     collector = RedisCollector(client, "worker", list, keys)
     assert "items_view_flush_lag_seconds" not in {name for name, _ in collect(collector)}
@@ -167,7 +173,9 @@ def test_no_flush_lag_before_a_first_flush(broker_url, keys, caplog):
     client.close()
 
 
-def test_redis_away_leaves_its_gauges_out_and_warns_once_per_outage(own_redis, keys, caplog):
+def test_redis_away_leaves_its_gauges_out_and_warns_once_per_outage(
+    own_redis: RedisServer, keys: ViewKeys, caplog: pytest.LogCaptureFixture
+) -> None:
     client = redis.Redis.from_url(own_redis.url, socket_timeout=1, socket_connect_timeout=1)
     collector = RedisCollector(client, "worker", lambda: ["celery"], keys)
     caplog.set_level(logging.INFO, logger="worker_service.metrics")
@@ -189,7 +197,12 @@ def test_redis_away_leaves_its_gauges_out_and_warns_once_per_outage(own_redis, k
     client.close()
 
 
-def test_flushes_record_when_they_completed(items_database_url, broker_url, keys, worker_settings):
+def test_flushes_record_when_they_completed(
+    items_database_url: str,
+    broker_url: str,
+    keys: ViewKeys,
+    worker_settings: Callable[..., WorkerSettings],
+) -> None:
     settings = worker_settings(items_database_url=items_database_url, redis_url=broker_url)
     resources = Resources(settings)
     try:
@@ -201,7 +214,7 @@ def test_flushes_record_when_they_completed(items_database_url, broker_url, keys
         resources.close()
 
 
-def test_live_gauges_of_dead_processes_are_dropped(tmp_path):
+def test_live_gauges_of_dead_processes_are_dropped(tmp_path: Path) -> None:
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], **OUT)
     dead_pid, own_pid = int(gone.stdout), os.getpid()
     for pid in (dead_pid, own_pid):
@@ -216,7 +229,9 @@ def test_live_gauges_of_dead_processes_are_dropped(tmp_path):
     }
 
 
-def test_the_app_sets_the_directory_before_prometheus_client_is_imported(tmp_path, worker_settings):
+def test_the_app_sets_the_directory_before_prometheus_client_is_imported(
+    tmp_path: Path, worker_settings: Callable[..., WorkerSettings]
+) -> None:
     # What `celery -A worker_service.celery_app` does first; also in beat.
     script = (
         "import os, worker_service.celery_app\n"
@@ -243,7 +258,9 @@ def test_the_app_sets_the_directory_before_prometheus_client_is_imported(tmp_pat
     assert given.is_dir()  # made if missing, and kept
 
 
-def test_the_tasks_that_run_submitted_jobs_say_so(worker_settings):
+def test_the_tasks_that_run_submitted_jobs_say_so(
+    worker_settings: Callable[..., WorkerSettings],
+) -> None:
     app = Celery("probe", set_as_current=False)
     register_tasks(app, Resources(worker_settings()))
 

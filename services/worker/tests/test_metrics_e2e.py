@@ -14,11 +14,13 @@ import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import httpx
 import redis
 from prometheus_client.parser import text_string_to_metric_families
 
+from devstack.servers import RedisServer
 from servicecontracts.job_messages import JobMessage
 from servicecontracts.view_counts import ViewKeys
 from servicekit.jobs import send_job
@@ -41,7 +43,7 @@ COUNTERS = (
 class Metrics:
     """One scrape: sample name -> {labels: value}."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str) -> None:
         self.samples: dict[str, dict[frozenset, float]] = {}
         for family in text_string_to_metric_families(text):
             for sample in family.samples:
@@ -118,7 +120,7 @@ def idle(worker, events) -> None:
     wait_for(worker, lambda m: m.job("jobs_succeeded_total", "health.heartbeat") == 1)
 
 
-def test_every_kind_is_there_from_the_start(broker_url, spawn_worker):
+def test_every_kind_is_there_from_the_start(broker_url: str, spawn_worker) -> None:
     worker = spawn_worker(broker_url)
 
     metrics = scrape(worker)
@@ -136,8 +138,14 @@ def test_every_kind_is_there_from_the_start(broker_url, spawn_worker):
 
 
 def test_runs_of_both_pool_processes_are_summed(
-    broker_url, spawn_worker, submit, submitter, events, job_table, tmp_path
-):
+    broker_url: str,
+    spawn_worker,
+    submit: Callable[..., int],
+    submitter,
+    events,
+    job_table,
+    tmp_path: Path,
+) -> None:
     values = tmp_path / "prometheus"
     worker = spawn_worker(broker_url, PROMETHEUS_MULTIPROC_DIR=str(values))
     idle(worker, events)
@@ -169,8 +177,8 @@ def test_runs_of_both_pool_processes_are_summed(
 
 
 def test_a_failed_job_counts_as_failed_and_a_redelivery_counts_not(
-    broker_url, spawn_worker, submit, submitter, events, job_table
-):
+    broker_url: str, spawn_worker, submit: Callable[..., int], submitter, events, job_table
+) -> None:
     # One pool process: jobs run one after the other, so once the last one is counted,
     # everything before it is too.
     worker = spawn_worker(broker_url, concurrency=1)
@@ -189,7 +197,9 @@ def test_a_failed_job_counts_as_failed_and_a_redelivery_counts_not(
     assert metrics.runs("compute.digest") == runs(3, succeeded=2, failed=1)
 
 
-def test_a_retried_job_counts_each_run(broker_url, spawn_worker, submit, job_table):
+def test_a_retried_job_counts_each_run(
+    broker_url: str, spawn_worker, submit: Callable[..., int], job_table
+) -> None:
     with socket.create_server(("127.0.0.1", 0)) as closed:
         gone = f"http://127.0.0.1:{closed.getsockname()[1]}"
     env = {"USERS_URL": gone, "ITEMS_URL": gone, "TASKS_URL": gone, "JOB_MAX_RETRIES": "1"}
@@ -204,7 +214,9 @@ def test_a_retried_job_counts_each_run(broker_url, spawn_worker, submit, job_tab
     assert metrics.runs(kind) == runs(2, failed=1, retried=1)
 
 
-def test_queued_and_unacknowledged_messages(broker_url, spawn_worker, submit, job_table, events):
+def test_queued_and_unacknowledged_messages(
+    broker_url: str, spawn_worker, submit: Callable[..., int], job_table, events
+) -> None:
     worker = spawn_worker(broker_url)
     idle(worker, events)
     metrics = scrape(worker)
@@ -234,8 +246,12 @@ def test_queued_and_unacknowledged_messages(broker_url, spawn_worker, submit, jo
 
 
 def test_view_deltas_and_flush_lag(
-    broker_url, spawn_worker, spawn_beat, items_databases, views_key_prefix
-):
+    broker_url: str,
+    spawn_worker,
+    spawn_beat,
+    items_databases: dict[str, str],
+    views_key_prefix: str,
+) -> None:
     worker = spawn_worker(broker_url, ITEMS_DATABASE_URL=items_databases["postgres"])
     keys = ViewKeys(views_key_prefix)
     flushed_at = keys.flushed_at
@@ -264,8 +280,8 @@ def test_view_deltas_and_flush_lag(
 
 
 def test_a_scrape_while_redis_is_down_still_has_the_job_counts(
-    own_redis, spawn_worker, submit, job_table
-):
+    own_redis: RedisServer, spawn_worker, submit: Callable[..., int], job_table
+) -> None:
     worker = spawn_worker(own_redis.url)
     job_id = submit("compute.digest", {"data": "r", "rounds": 1}, broker=own_redis.url)
     assert job_table.wait_until_ended(job_id)["status"] == "succeeded"
@@ -290,8 +306,8 @@ def test_a_scrape_while_redis_is_down_still_has_the_job_counts(
 
 
 def test_values_of_an_earlier_worker_are_wiped(
-    broker_url, spawn_worker, submit, job_table, tmp_path
-):
+    broker_url: str, spawn_worker, submit: Callable[..., int], job_table, tmp_path: Path
+) -> None:
     values = str(tmp_path / "prometheus")
     first = spawn_worker(broker_url, PROMETHEUS_MULTIPROC_DIR=values)
     job_id = submit("compute.digest", {"data": "w", "rounds": 1})
@@ -307,7 +323,9 @@ def test_values_of_an_earlier_worker_are_wiped(
     assert other.read_text() == "someone else's"  # only prometheus_client's files go
 
 
-def test_metrics_port_0_turns_metrics_off(broker_url, spawn_worker, submit, job_table, tmp_path):
+def test_metrics_port_0_turns_metrics_off(
+    broker_url: str, spawn_worker, submit: Callable[..., int], job_table, tmp_path: Path
+) -> None:
     values = tmp_path / "prometheus"
     worker = spawn_worker(broker_url, METRICS_PORT="0", PROMETHEUS_MULTIPROC_DIR=str(values))
     job_id = submit("compute.digest", {"data": "o", "rounds": 1})

@@ -9,6 +9,9 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
+from testkit.keys import MintToken
+from testkit.processes import SpawnUvicorn
+
 
 @dataclass
 class System:
@@ -22,7 +25,12 @@ class System:
 
 @pytest.fixture
 def system(
-    spawn_uvicorn, users_database, items_databases, job_table, broker_url, jwt_private_key
+    spawn_uvicorn: SpawnUvicorn,
+    users_database: str,
+    items_databases: dict[str, str],
+    job_table,
+    broker_url: str,
+    jwt_private_key: str,
 ) -> System:
     users = spawn_uvicorn(
         "users_service.main:app", DATABASE_URL=users_database, JWT_PRIVATE_KEY=jwt_private_key
@@ -93,8 +101,8 @@ def wait_for_job(system: System, person: Someone, job_id: str, timeout: float = 
 
 
 def test_a_report_sums_up_a_user_across_services(
-    system, broker_url, spawn_worker, mint_token, job_table
-):
+    system, broker_url: str, spawn_worker, mint_token: MintToken, job_table
+) -> None:
     person = someone_with_things(system, mint_token)
     spawn_worker(broker_url, **system.worker_env())
 
@@ -111,8 +119,8 @@ def test_a_report_sums_up_a_user_across_services(
 
 
 def test_a_worker_killed_in_the_middle_of_a_report_stores_it_once(
-    system, broker_url, spawn_worker, mint_token, job_table
-):
+    system, broker_url: str, spawn_worker, mint_token: MintToken, job_table
+) -> None:
     person = someone_with_things(system, mint_token)
     # The first worker's users never answers (it takes connections and says nothing),
     # so its report hangs in that call until the worker is killed.
@@ -143,8 +151,8 @@ def test_a_worker_killed_in_the_middle_of_a_report_stores_it_once(
 
 
 def test_a_report_with_an_expired_token_fails_and_says_why(
-    system, broker_url, spawn_worker, mint_token, job_table
-):
+    system, broker_url: str, spawn_worker, mint_token: MintToken, job_table
+) -> None:
     person = someone_with_things(system, mint_token)
     short_lived = Someone(person.id, mint_token(str(person.id), expires_in=2))
     job_id = submit_report(system, short_lived)  # accepted while the token is valid
@@ -159,8 +167,8 @@ def test_a_report_with_an_expired_token_fails_and_says_why(
 
 
 def test_a_report_retries_a_service_that_is_down_then_says_which(
-    system, broker_url, spawn_worker, mint_token
-):
+    system, broker_url: str, spawn_worker, mint_token: MintToken
+) -> None:
     person = someone_with_things(system, mint_token)
     with socket.create_server(("127.0.0.1", 0)) as closed:
         items_gone = f"http://127.0.0.1:{closed.getsockname()[1]}"

@@ -5,7 +5,7 @@ that state with the job's own functions, then run a whole flush as a restarted w
 would.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
@@ -16,13 +16,17 @@ from servicecontracts.view_counts import ViewKeys
 from servicekit.models import utcnow
 from worker_service.jobs import views
 from worker_service.resources import Resources
+from worker_service.settings import WorkerSettings
 
 RETENTION = timedelta(days=7)
 
 
 @pytest.fixture
 def resources(
-    items_database_url: str, broker_url: str, views_key_prefix: str, worker_settings
+    items_database_url: str,
+    broker_url: str,
+    views_key_prefix: str,
+    worker_settings: Callable[..., WorkerSettings],
 ) -> Iterator:
     settings = worker_settings(
         items_database_url=items_database_url,
@@ -53,7 +57,12 @@ def assert_no_keys_left(client: redis.Redis, keys: ViewKeys) -> None:
     assert client.exists(keys.pending, keys.flushing, keys.flush_id) == 0
 
 
-def test_counted_views_reach_the_table_exactly(resources, keys, make_item, stored_views):
+def test_counted_views_reach_the_table_exactly(
+    resources: Iterator,
+    keys: ViewKeys,
+    make_item: Callable[[int], int],
+    stored_views: Callable[[int], int | None],
+) -> None:
     first, second, untouched = make_item(views=5), make_item(), make_item(views=2)
     count_views(resources.redis, keys, first, 3)
     count_views(resources.redis, keys, second, 7)
@@ -68,7 +77,12 @@ def test_counted_views_reach_the_table_exactly(resources, keys, make_item, store
     assert stored_views(first) == 8
 
 
-def test_views_of_deleted_items_are_dropped(resources, keys, make_item, stored_views):
+def test_views_of_deleted_items_are_dropped(
+    resources: Iterator,
+    keys: ViewKeys,
+    make_item: Callable[[int], int],
+    stored_views: Callable[[int], int | None],
+) -> None:
     item = make_item()
     count_views(resources.redis, keys, item, 2)
     count_views(resources.redis, keys, item + 1_000_000_000, 4)
@@ -79,7 +93,12 @@ def test_views_of_deleted_items_are_dropped(resources, keys, make_item, stored_v
     assert_no_keys_left(resources.redis, keys)
 
 
-def test_views_counted_during_a_flush_wait_for_the_next(resources, keys, make_item, stored_views):
+def test_views_counted_during_a_flush_wait_for_the_next(
+    resources: Iterator,
+    keys: ViewKeys,
+    make_item: Callable[[int], int],
+    stored_views: Callable[[int], int | None],
+) -> None:
     item = make_item()
     count_views(resources.redis, keys, item, 2)
     claimed = views.claim(resources.redis, keys)
@@ -95,8 +114,11 @@ def test_views_counted_during_a_flush_wait_for_the_next(resources, keys, make_it
 
 
 def test_crash_after_claim_is_applied_once_by_the_next_flush(
-    resources, keys, make_item, stored_views
-):
+    resources: Iterator,
+    keys: ViewKeys,
+    make_item: Callable[[int], int],
+    stored_views: Callable[[int], int | None],
+) -> None:
     item = make_item(views=1)
     count_views(resources.redis, keys, item, 4)
     dead = views.claim(resources.redis, keys)  # the worker died here, before the commit
@@ -114,7 +136,12 @@ def test_crash_after_claim_is_applied_once_by_the_next_flush(
     assert dead.flush_id in ids
 
 
-def test_crash_after_commit_adds_nothing_and_cleans_up(resources, keys, make_item, stored_views):
+def test_crash_after_commit_adds_nothing_and_cleans_up(
+    resources: Iterator,
+    keys: ViewKeys,
+    make_item: Callable[[int], int],
+    stored_views: Callable[[int], int | None],
+) -> None:
     item = make_item()
     count_views(resources.redis, keys, item, 4)
     dead = views.claim(resources.redis, keys)
@@ -127,7 +154,12 @@ def test_crash_after_commit_adds_nothing_and_cleans_up(resources, keys, make_ite
     assert_no_keys_left(resources.redis, keys)
 
 
-def test_a_flush_id_is_applied_at_most_once(resources, keys, make_item, stored_views):
+def test_a_flush_id_is_applied_at_most_once(
+    resources: Iterator,
+    keys: ViewKeys,
+    make_item: Callable[[int], int],
+    stored_views: Callable[[int], int | None],
+) -> None:
     item = make_item()
     count_views(resources.redis, keys, item, 3)
     claimed = views.claim(resources.redis, keys)
@@ -137,7 +169,12 @@ def test_a_flush_id_is_applied_at_most_once(resources, keys, make_item, stored_v
     assert stored_views(item) == 3
 
 
-def test_a_stale_release_keeps_a_newer_flush(resources, keys, make_item, stored_views):
+def test_a_stale_release_keeps_a_newer_flush(
+    resources: Iterator,
+    keys: ViewKeys,
+    make_item: Callable[[int], int],
+    stored_views: Callable[[int], int | None],
+) -> None:
     item = make_item()
     count_views(resources.redis, keys, item, 1)
     old = views.claim(resources.redis, keys)
@@ -153,12 +190,17 @@ def test_a_stale_release_keeps_a_newer_flush(resources, keys, make_item, stored_
     assert stored_views(item) == 3
 
 
-def test_nothing_to_flush_is_a_no_op(resources, keys):
+def test_nothing_to_flush_is_a_no_op(resources: Iterator, keys: ViewKeys) -> None:
     assert views.claim(resources.redis, keys) is None
     assert flush(resources, keys)["flushes"] == 0
 
 
-def test_junk_in_the_hash_is_dropped(resources, keys, make_item, stored_views):
+def test_junk_in_the_hash_is_dropped(
+    resources: Iterator,
+    keys: ViewKeys,
+    make_item: Callable[[int], int],
+    stored_views: Callable[[int], int | None],
+) -> None:
     item = make_item()
     count_views(resources.redis, keys, item, 2)
     resources.redis.hset(keys.pending, "not-an-id", "9")
@@ -169,7 +211,7 @@ def test_junk_in_the_hash_is_dropped(resources, keys, make_item, stored_views):
     assert_no_keys_left(resources.redis, keys)
 
 
-def test_old_flush_ids_are_pruned(resources, keys):
+def test_old_flush_ids_are_pruned(resources: Iterator, keys: ViewKeys) -> None:
     old, recent = views.Claim("old-" + keys.prefix, {}), views.Claim("new-" + keys.prefix, {})
     views.apply(resources.items_engine, old, now=utcnow() - RETENTION - timedelta(hours=1))
     views.apply(resources.items_engine, recent, now=utcnow() - RETENTION + timedelta(hours=1))

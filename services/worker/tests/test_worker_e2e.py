@@ -11,10 +11,13 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 import redis
 from asgi_correlation_id.context import correlation_id
 
+from devstack.servers import RedisServer
 from servicecontracts.job_messages import JobMessage
 from servicecontracts.view_counts import ViewKeys
 from servicekit.jobs import create_celery, send_job
@@ -36,15 +39,15 @@ def wait_until(condition, timeout: float = 30, what: str = "condition") -> None:
 
 
 def test_a_flush_job_moves_counts_to_the_table(
-    broker_url,
-    items_database_url,
-    views_key_prefix,
+    broker_url: str,
+    items_database_url: str,
+    views_key_prefix: str,
     spawn_worker,
     submitter,
     events,
-    make_item,
-    stored_views,
-):
+    make_item: Callable[[int], int],
+    stored_views: Callable[[int], int | None],
+) -> None:
     item = make_item(views=1)
     with redis.Redis.from_url(broker_url) as client:
         client.hincrby(ViewKeys(views_key_prefix).pending, str(item), 3)
@@ -60,14 +63,14 @@ def test_a_flush_job_moves_counts_to_the_table(
 
 
 def test_beat_sends_flushes_every_interval(
-    broker_url,
-    items_database_url,
-    views_key_prefix,
+    broker_url: str,
+    items_database_url: str,
+    views_key_prefix: str,
     spawn_worker,
-    make_item,
-    stored_views,
+    make_item: Callable[[int], int],
+    stored_views: Callable[[int], int | None],
     spawn_beat,
-):
+) -> None:
     item = make_item()
     worker = spawn_worker(broker_url, ITEMS_DATABASE_URL=items_database_url)
     beat = spawn_beat(worker, FLUSH_INTERVAL_SECONDS="1")
@@ -84,8 +87,8 @@ def test_beat_sends_flushes_every_interval(
 
 
 def test_a_job_of_a_killed_worker_goes_to_another_worker(
-    broker_url, spawn_worker, submitter, events
-):
+    broker_url: str, spawn_worker, submitter, events
+) -> None:
     first = spawn_worker(broker_url, "w1", concurrency=1)
     job = new_job_id("sleep")
     send_job(submitter, JobMessage(job, "testing.sleep", {"seconds": 3}))
@@ -101,8 +104,8 @@ def test_a_job_of_a_killed_worker_goes_to_another_worker(
 
 
 def test_worker_consumes_again_after_redis_restarts_while_idle(
-    own_redis, spawn_worker, submit, events_on, job_table
-):
+    own_redis: RedisServer, spawn_worker, submit: Callable[..., int], events_on, job_table
+) -> None:
     worker = spawn_worker(own_redis.url, HEARTBEAT_INTERVAL_SECONDS="1")
     before = submit("compute.digest", {"data": "a", "rounds": 1}, broker=own_redis.url)
     assert job_table.wait_until_ended(before)["status"] == "succeeded"
@@ -120,8 +123,13 @@ def test_worker_consumes_again_after_redis_restarts_while_idle(
 
 
 def test_jobs_queued_when_redis_restarts_empty_are_sent_again(
-    own_redis, spawn_worker, spawn_beat, submit, events_on, job_table
-):
+    own_redis: RedisServer,
+    spawn_worker,
+    spawn_beat,
+    submit: Callable[..., int],
+    events_on,
+    job_table,
+) -> None:
     worker = spawn_worker(own_redis.url, concurrency=1, RESEND_INTERVAL_SECONDS="1")
     busy = new_job_id("sleep")
     send_job(
@@ -150,7 +158,7 @@ def run_liveness(env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=30, check=False)
 
 
-def test_liveness_follows_the_heartbeat(broker_url, spawn_worker, events):
+def test_liveness_follows_the_heartbeat(broker_url: str, spawn_worker, events) -> None:
     worker = spawn_worker(broker_url, HEARTBEAT_INTERVAL_SECONDS="1", LIVENESS_MAX_AGE_SECONDS="3")
     assert run_liveness(worker.env).returncode == 0
     beat = events.wait(name="health.heartbeat", event="finished")
@@ -169,7 +177,7 @@ def test_liveness_follows_the_heartbeat(broker_url, spawn_worker, events):
     wait_until(lambda: run_liveness(worker.env).returncode == 0, what="fresh heartbeat")
 
 
-def test_liveness_fails_without_a_heartbeat_file(tmp_path):
+def test_liveness_fails_without_a_heartbeat_file(tmp_path: Path) -> None:
     env = os.environ | {"HEARTBEAT_FILE": str(tmp_path / "none")}
     missing = run_liveness(env)
     assert missing.returncode == 1
@@ -177,8 +185,8 @@ def test_liveness_fails_without_a_heartbeat_file(tmp_path):
 
 
 def test_sigterm_lets_the_running_job_finish(
-    broker_url, spawn_worker, submitter, submit, events, job_table
-):
+    broker_url: str, spawn_worker, submitter, submit: Callable[..., int], events, job_table
+) -> None:
     worker = spawn_worker(broker_url, concurrency=1)
     running = new_job_id("sleep")
     send_job(submitter, JobMessage(running, "testing.sleep", {"seconds": 3}))
@@ -196,7 +204,9 @@ def test_sigterm_lets_the_running_job_finish(
     assert job_table.wait_until_ended(waiting)["status"] == "succeeded"
 
 
-def test_job_logs_carry_the_request_id(broker_url, spawn_worker, submit, events):
+def test_job_logs_carry_the_request_id(
+    broker_url: str, spawn_worker, submit: Callable[..., int], events
+) -> None:
     worker = spawn_worker(broker_url)
     token = correlation_id.set("req-7f3a.b_c")
     try:
