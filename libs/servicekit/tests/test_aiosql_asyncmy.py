@@ -1,7 +1,10 @@
 """The asyncmy adapter through aiosql's own `Queries`, on a real MariaDB: every operation
 aiosql names, with repeated parameters, a literal percent sign and a colon in a string."""
 
+from __future__ import annotations
+
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 import aiosql
 import asyncmy
@@ -9,6 +12,9 @@ import pytest
 from sqlalchemy.engine import make_url
 
 import servicekit.named_sql  # noqa: F401  (registers the adapter)
+
+if TYPE_CHECKING:
+    from .conftest import ScratchDatabases
 
 QUERIES = """
 -- name: create_notes#
@@ -55,7 +61,7 @@ async def connect(scratch_databases, **options: object) -> asyncmy.Connection:
 
 
 @pytest.fixture
-async def connection(scratch_databases) -> AsyncIterator[asyncmy.Connection]:
+async def connection(scratch_databases: ScratchDatabases) -> AsyncIterator[asyncmy.Connection]:
     connection = await connect(scratch_databases, autocommit=True)
     queries = aiosql.from_str(QUERIES, "asyncmy")
     await queries.create_notes(connection)
@@ -83,7 +89,7 @@ async def test_every_operation_runs_on_asyncmy(connection: asyncmy.Connection) -
 
 
 async def test_a_query_runs_as_a_prepared_statement_when_the_connection_caches_them(
-    scratch_databases,
+    scratch_databases: ScratchDatabases,
 ) -> None:
     # The reason for positional markers: asyncmy prepares `%s` queries only.
     connection = await connect(scratch_databases, stmt_cache_size=4)

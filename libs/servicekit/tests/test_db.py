@@ -1,7 +1,10 @@
 """Engines from one URL, statement timeouts and error classification, on both servers."""
 
+from __future__ import annotations
+
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import (
@@ -26,6 +29,9 @@ from servicekit.db import (
     violates,
 )
 from servicekit.settings import ServiceSettings
+
+if TYPE_CHECKING:
+    from .conftest import ScratchDatabases
 
 SLEEP_2S = {"postgres": "SELECT pg_sleep(2)", "mysql": "SELECT SLEEP(2)"}
 # What each server says when it interrupts a statement (MariaDB: error 1969; it raises
@@ -146,7 +152,7 @@ async def test_both_engines_use_the_driver_of_their_mode(database, backend: str)
 
 
 async def test_mysql_sessions_are_in_utc(
-    scratch_databases, service_settings: Callable[..., ServiceSettings]
+    scratch_databases: ScratchDatabases, service_settings: Callable[..., ServiceSettings]
 ) -> None:
     settings = service_settings(database_url=scratch_databases.url("mysql"))
     database = create_database(settings)

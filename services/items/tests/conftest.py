@@ -13,6 +13,7 @@ import asyncio
 import secrets
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any, Protocol
 
 import httpx
 import pytest
@@ -27,7 +28,7 @@ from items_service.views import ViewCounter
 from servicecontracts.view_counts import ViewKeys
 from testkit.apps import MODES
 from testkit.owners import Owner
-from testkit.transactions import Transaction
+from testkit.transactions import Sql, Transaction
 
 USERS_TIMEOUT_SECONDS = 1.0
 
@@ -38,9 +39,9 @@ def alembic_ini() -> Path:
 
 
 @pytest.fixture(scope="session")
-def items_settings(jwt_public_key: str):
-    def make(database_url: str, redis_url: str, **overrides) -> ItemsSettings:
-        values = {
+def items_settings(jwt_public_key: str) -> Callable[..., ItemsSettings]:
+    def make(database_url: str, redis_url: str, **overrides: Any) -> ItemsSettings:
+        values: dict[str, Any] = {
             "database_url": database_url,
             "redis_url": redis_url,
             "jwt_public_key": jwt_public_key,
@@ -56,10 +57,12 @@ def items_settings(jwt_public_key: str):
 
 
 @pytest.fixture(scope="session")
-def app_factory(items_settings, redis_url: str) -> Iterator:
+def app_factory(
+    items_settings: Callable[..., ItemsSettings], redis_url: str
+) -> Iterator[Callable[[str, str], FastAPI]]:
     made: list[ItemsSettings] = []
 
-    def make(database_url: str, redis_url: str):
+    def make(database_url: str, redis_url: str) -> FastAPI:
         settings = items_settings(database_url, redis_url)
         made.append(settings)
         return create_items_app(settings)
@@ -80,16 +83,23 @@ def views_key_prefix(redis_url: str) -> Iterator[str]:
         client.delete(keys.pending, keys.flushing)
 
 
+class ItemFactory(Protocol):
+    def __call__(
+        self, owner: Owner, title: str = ..., **fields: Any
+    ) -> Awaitable[dict[str, Any]]: ...
+
+
 @pytest.fixture
-def item_factory(client: httpx.AsyncClient, api: str):
+def item_factory(client: httpx.AsyncClient, api: str) -> ItemFactory:
     """`await item_factory(owner, title=..., description=...)`: an item made through the
     API of the current mode; returns its JSON."""
 
-    async def create(owner: Owner, title: str = "Brass Lantern", **fields) -> dict:
+    async def create(owner: Owner, title: str = "Brass Lantern", **fields: Any) -> dict[str, Any]:
         body = {"title": title, **fields}
         created = await client.post(f"{api}/items", json=body, headers=owner.headers)
         assert created.status_code == 201, created.text
-        return created.json()
+        item: dict[str, Any] = created.json()
+        return item
 
     return create
 
@@ -148,15 +158,15 @@ def view_counts(app: FastAPI, redis_url: str) -> Iterator[ViewCounts]:
 
 
 @pytest.fixture
-def count_items(sql: Callable[[str], Awaitable[object]]) -> Callable[[], Awaitable[int]]:
+def count_items(sql: Sql) -> Callable[[], Awaitable[int]]:
     return lambda: sql("SELECT count(*) FROM items")
 
 
 @pytest.fixture
-def stored_item(sql: Callable[[str], Awaitable[object]]) -> Callable[[int], Awaitable[dict | None]]:
+def stored_item(sql: Sql) -> Callable[[int], Awaitable[dict[str, object] | None]]:
     """`await stored_item(id)`: the row's title, description, views and owner, or None."""
 
-    async def read(item_id: int) -> dict | None:
+    async def read(item_id: int) -> dict[str, object] | None:
         # The id is an int the test got from the service: nothing to inject.
         where = f"FROM items WHERE id = {int(item_id)}"
         if not await sql(f"SELECT count(*) {where}"):
@@ -168,6 +178,6 @@ def stored_item(sql: Callable[[str], Awaitable[object]]) -> Callable[[int], Awai
 
 
 @pytest.fixture
-async def unknown_item_id(sql: Callable[[str], Awaitable[object]]) -> int:
+async def unknown_item_id(sql: Sql) -> int:
     # Far beyond the last id: rolled-back tests used ids the table no longer shows.
     return int(await sql("SELECT coalesce(max(id), 0) FROM items")) + 1_000_000_000

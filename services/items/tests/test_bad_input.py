@@ -4,9 +4,11 @@ and tokens that must not authenticate anybody.
 
 All of it is refused before any SQL runs: under /api and /sync/api, on Postgres alone."""
 
+from __future__ import annotations
+
 import json
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -16,6 +18,9 @@ from testkit.bad_input import A_FEW_BAD_IDS, ECHO, MAX_ID, NOT_JSON_OBJECTS, ech
 from testkit.forgeries import A_FEW_FORGERIES
 from testkit.keys import MintToken
 from testkit.owners import Owner
+
+if TYPE_CHECKING:
+    from .conftest import ItemFactory, ViewCounts
 
 pytestmark = before_any_sql
 
@@ -140,7 +145,7 @@ async def test_patch_rejects_invalid_field_and_changes_nothing(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory,
+    item_factory: ItemFactory,
     stored_item: Callable[[int], Awaitable[dict | None]],
     assert_invalid: Callable[[httpx.Response], dict[str, Any]],
     changes,
@@ -158,7 +163,7 @@ async def test_patch_rejects_a_body_that_is_no_json_object(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory,
+    item_factory: ItemFactory,
     stored_item: Callable[[int], Awaitable[dict | None]],
     assert_invalid: Callable[[httpx.Response], dict[str, Any]],
 ) -> None:
@@ -186,7 +191,7 @@ async def test_bad_item_id_is_422_everywhere_and_writes_nothing(
     owner: Owner,
     count_items: Callable[[], Awaitable[int]],
     assert_invalid: Callable[[httpx.Response], dict[str, Any]],
-    view_counts,
+    view_counts: ViewCounts,
     item_id,
 ) -> None:
     before = await count_items()
@@ -241,8 +246,8 @@ async def test_get_rejects_bad_expand_and_counts_nothing(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory,
-    view_counts,
+    item_factory: ItemFactory,
+    view_counts: ViewCounts,
     assert_invalid: Callable[[httpx.Response], dict[str, Any]],
     expand,
 ) -> None:
@@ -340,7 +345,7 @@ async def test_oversized_patch_body_is_413_and_changes_nothing(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory,
+    item_factory: ItemFactory,
     stored_item: Callable[[int], Awaitable[dict | None]],
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
     streamed,
@@ -368,7 +373,7 @@ async def test_bad_token_is_401_and_writes_nothing(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory,
+    item_factory: ItemFactory,
     count_items: Callable[[], Awaitable[int]],
     stored_item: Callable[[int], Awaitable[dict | None]],
     mint_token: MintToken,
@@ -400,7 +405,7 @@ async def test_bad_token_is_401_and_writes_nothing(
 
 
 async def test_reads_ignore_a_bad_token(
-    client: httpx.AsyncClient, api: str, owner: Owner, item_factory
+    client: httpx.AsyncClient, api: str, owner: Owner, item_factory: ItemFactory
 ) -> None:
     # Reads are public: a token, good or bad, changes nothing about them.
     item = await item_factory(owner)
@@ -439,7 +444,7 @@ async def test_an_items_path_allows_every_method_of_its_routes(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory,
+    item_factory: ItemFactory,
     stored_item: Callable[[int], Awaitable[dict | None]],
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
 ) -> None:

@@ -4,14 +4,19 @@ Every test runs under /api and /sync/api against PostgreSQL and MariaDB: one con
 Views are test_views.py's subject, lists test_list_api.py's, bad input test_bad_input.py's.
 """
 
+from __future__ import annotations
+
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 
 from testkit.owners import Owner
+
+if TYPE_CHECKING:
+    from .conftest import ItemFactory, ViewCounts
 
 MAX_ID = 2**63 - 1
 ITEM_FIELDS = {"id", "owner_id", "title", "description", "views", "created_at", "updated_at"}
@@ -95,7 +100,7 @@ async def test_owner_id_in_the_body_is_refused_not_obeyed(
 
 
 async def test_create_item_without_description_has_null_description(
-    item_factory, owner: Owner
+    item_factory: ItemFactory, owner: Owner
 ) -> None:
     item = await item_factory(owner)
 
@@ -103,7 +108,7 @@ async def test_create_item_without_description_has_null_description(
 
 
 async def test_create_item_strips_the_title_but_not_the_description(
-    item_factory, owner: Owner
+    item_factory: ItemFactory, owner: Owner
 ) -> None:
     item = await item_factory(owner, title="  Brass Lantern \t", description="  as is  ")
 
@@ -147,7 +152,7 @@ async def test_create_item_accepts_boundary_values(
 
 
 async def test_get_item_needs_no_token(
-    client: httpx.AsyncClient, api: str, item_factory, owner: Owner
+    client: httpx.AsyncClient, api: str, item_factory: ItemFactory, owner: Owner
 ) -> None:
     created = await item_factory(owner, title="Kettle", description="Whistles.")
 
@@ -186,7 +191,7 @@ async def test_patch_title_changes_only_the_title(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory,
+    item_factory: ItemFactory,
     stored_item: Callable[[int], Awaitable[dict | None]],
 ) -> None:
     item = await item_factory(owner, title="Kettle", description="Whistles.")
@@ -206,7 +211,7 @@ async def test_patch_title_changes_only_the_title(
 
 
 async def test_patch_description_changes_only_the_description(
-    client: httpx.AsyncClient, api: str, owner: Owner, item_factory
+    client: httpx.AsyncClient, api: str, owner: Owner, item_factory: ItemFactory
 ) -> None:
     item = await item_factory(owner, title="Kettle", description="Whistles.")
 
@@ -223,7 +228,7 @@ async def test_patch_description_null_clears_it(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory,
+    item_factory: ItemFactory,
     stored_item: Callable[[int], Awaitable[dict | None]],
 ) -> None:
     item = await item_factory(owner, description="Whistles.")
@@ -238,7 +243,7 @@ async def test_patch_description_null_clears_it(
 
 
 async def test_patch_both_fields(
-    client: httpx.AsyncClient, api: str, owner: Owner, item_factory
+    client: httpx.AsyncClient, api: str, owner: Owner, item_factory: ItemFactory
 ) -> None:
     item = await item_factory(owner, title="Kettle", description="Whistles.")
 
@@ -256,7 +261,7 @@ async def test_patch_with_empty_object_changes_nothing(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory,
+    item_factory: ItemFactory,
     stored_item: Callable[[int], Awaitable[dict | None]],
 ) -> None:
     item = await item_factory(owner, title="Kettle", description="Whistles.")
@@ -270,7 +275,7 @@ async def test_patch_with_empty_object_changes_nothing(
 
 
 async def test_patch_to_the_same_values_is_200(
-    client: httpx.AsyncClient, api: str, owner: Owner, item_factory
+    client: httpx.AsyncClient, api: str, owner: Owner, item_factory: ItemFactory
 ) -> None:
     # MySQL reports 0 changed rows for this; the service must not take it for a 404.
     item = await item_factory(owner, title="Kettle", description="Whistles.")
@@ -288,9 +293,9 @@ async def test_patch_returns_the_stored_views(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory,
+    item_factory: ItemFactory,
     store_views: Callable[[int, int], Awaitable[None]],
-    view_counts,
+    view_counts: ViewCounts,
 ) -> None:
     item = await item_factory(owner)
     await store_views(item["id"], 7)
@@ -308,7 +313,7 @@ async def test_patch_another_owners_item_is_403_and_changes_nothing(
     api: str,
     owner: Owner,
     owner_factory: Callable[[], Owner],
-    item_factory,
+    item_factory: ItemFactory,
     stored_item: Callable[[int], Awaitable[dict | None]],
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
 ) -> None:
@@ -349,7 +354,7 @@ async def test_patch_without_token_is_401_and_changes_nothing(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory,
+    item_factory: ItemFactory,
     stored_item: Callable[[int], Awaitable[dict | None]],
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
 ) -> None:
@@ -368,7 +373,7 @@ async def test_delete_own_item(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory,
+    item_factory: ItemFactory,
     stored_item: Callable[[int], Awaitable[dict | None]],
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
 ) -> None:
@@ -391,7 +396,7 @@ async def test_delete_another_owners_item_is_403_and_keeps_it(
     api: str,
     owner: Owner,
     owner_factory: Callable[[], Owner],
-    item_factory,
+    item_factory: ItemFactory,
     stored_item: Callable[[int], Awaitable[dict | None]],
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
 ) -> None:
@@ -424,7 +429,7 @@ async def test_delete_without_token_is_401_and_keeps_it(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory,
+    item_factory: ItemFactory,
     stored_item: Callable[[int], Awaitable[dict | None]],
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
 ) -> None:
@@ -441,7 +446,7 @@ async def test_expand_owner_with_users_down_is_a_fast_503_naming_users(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory,
+    item_factory: ItemFactory,
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
 ) -> None:
     item = await item_factory(owner)
@@ -468,7 +473,7 @@ async def test_expand_owner_of_an_empty_page_calls_nobody(
 
 
 async def test_without_expand_there_is_no_owner_field_and_users_is_not_needed(
-    client: httpx.AsyncClient, api: str, owner: Owner, item_factory
+    client: httpx.AsyncClient, api: str, owner: Owner, item_factory: ItemFactory
 ) -> None:
     item = await item_factory(owner)
 

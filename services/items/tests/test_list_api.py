@@ -3,9 +3,11 @@
 Every test runs under /api and /sync/api against PostgreSQL and MariaDB, but for cursors
 refused before any SQL runs, on Postgres alone (`before_any_sql`)."""
 
+from __future__ import annotations
+
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -14,6 +16,9 @@ from servicekit.cursors import encode_cursor
 from testkit.backends import before_any_sql
 from testkit.bad_input import NOT_CURSORS
 from testkit.owners import Owner
+
+if TYPE_CHECKING:
+    from .conftest import ItemFactory
 
 
 def unique_prefix() -> str:
@@ -50,7 +55,7 @@ def ids(items: list[dict]) -> list[int]:
 
 
 async def test_list_needs_no_token_and_shows_items_as_read(
-    client: httpx.AsyncClient, api: str, owner: Owner, item_factory
+    client: httpx.AsyncClient, api: str, owner: Owner, item_factory: ItemFactory
 ) -> None:
     created = await item_factory(owner, title="Kettle", description="Whistles.")
 
@@ -63,7 +68,7 @@ async def test_list_pages_yield_every_item_once_in_id_order(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    item_factory,
+    item_factory: ItemFactory,
     count_items: Callable[[], Awaitable[int]],
 ) -> None:
     for n in range(7):
@@ -80,7 +85,7 @@ async def test_list_picks_up_items_created_between_pages(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory,
+    item_factory: ItemFactory,
     count_items: Callable[[], Awaitable[int]],
 ) -> None:
     for n in range(4):
@@ -107,7 +112,7 @@ async def test_list_default_limit_is_50(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory,
+    item_factory: ItemFactory,
     count_items: Callable[[], Awaitable[int]],
 ) -> None:
     for n in range(max(0, 51 - await count_items())):
@@ -121,7 +126,7 @@ async def test_list_default_limit_is_50(
 
 @pytest.mark.parametrize("limit", [1, 100])
 async def test_list_accepts_limit_bounds(
-    client: httpx.AsyncClient, api: str, owner: Owner, item_factory, limit
+    client: httpx.AsyncClient, api: str, owner: Owner, item_factory: ItemFactory, limit
 ) -> None:
     await item_factory(owner)
     await item_factory(owner)
@@ -134,7 +139,7 @@ async def test_list_accepts_limit_bounds(
 
 
 async def test_last_page_has_no_cursor(
-    client: httpx.AsyncClient, api: str, owner: Owner, item_factory
+    client: httpx.AsyncClient, api: str, owner: Owner, item_factory: ItemFactory
 ) -> None:
     created = [await item_factory(owner) for _ in range(3)]
 
@@ -148,7 +153,10 @@ async def test_last_page_has_no_cursor(
 
 
 async def test_owner_filter_yields_exactly_that_owners_items(
-    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], item_factory
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    item_factory: ItemFactory,
 ) -> None:
     mine, other = owner_factory(), owner_factory()
     wanted = []
@@ -178,7 +186,7 @@ async def test_search_is_a_case_insensitive_title_prefix_match(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory,
+    item_factory: ItemFactory,
     count_items: Callable[[], Awaitable[int]],
     q,
 ) -> None:
@@ -219,7 +227,7 @@ async def test_search_takes_like_wildcards_literally(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory,
+    item_factory: ItemFactory,
     count_items: Callable[[], Awaitable[int]],
     q,
     matching,
@@ -238,7 +246,10 @@ async def test_search_takes_like_wildcards_literally(
 
 
 async def test_search_orders_by_lowercased_title_then_id_across_pages(
-    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], item_factory
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    item_factory: ItemFactory,
 ) -> None:
     prefix = unique_prefix()
     titles = [
@@ -258,7 +269,7 @@ async def test_search_orders_by_lowercased_title_then_id_across_pages(
 
 
 async def test_search_accepts_q_of_200_chars(
-    client: httpx.AsyncClient, api: str, owner: Owner, item_factory
+    client: httpx.AsyncClient, api: str, owner: Owner, item_factory: ItemFactory
 ) -> None:
     created = await item_factory(owner, title="q" * 200)
 
@@ -269,7 +280,7 @@ async def test_search_accepts_q_of_200_chars(
 
 @pytest.mark.parametrize("with_owner", [False, True], ids=["all", "one-owner"])
 async def test_search_pages_through_the_longest_titles(
-    client: httpx.AsyncClient, api: str, owner: Owner, item_factory, with_owner
+    client: httpx.AsyncClient, api: str, owner: Owner, item_factory: ItemFactory, with_owner
 ) -> None:
     # 200 four-byte characters: the longest title key a cursor has to carry.
     title = "🚲" * 200
@@ -285,7 +296,10 @@ async def test_search_pages_through_the_longest_titles(
 
 
 async def test_owner_and_title_filters_together_in_id_order(
-    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], item_factory
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    item_factory: ItemFactory,
 ) -> None:
     prefix = unique_prefix()
     mine, other = owner_factory(), owner_factory()
@@ -320,7 +334,7 @@ async def test_cursor_is_bound_to_its_filters(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    item_factory,
+    item_factory: ItemFactory,
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
     made_for,
     used_with,
@@ -353,7 +367,7 @@ async def test_cursor_is_bound_to_its_filters(
 
 
 async def test_search_cursor_works_with_q_in_another_case(
-    client: httpx.AsyncClient, api: str, owner: Owner, item_factory
+    client: httpx.AsyncClient, api: str, owner: Owner, item_factory: ItemFactory
 ) -> None:
     prefix = unique_prefix()
     created = [await item_factory(owner, title=f"{prefix} {n}") for n in range(3)]

@@ -4,9 +4,11 @@ lists show the stored column; a Redis outage loses the view, never the read.
 Every test runs under /api and /sync/api against PostgreSQL and MariaDB, with Redis keys
 of the app's own (see conftest)."""
 
+from __future__ import annotations
+
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -16,6 +18,9 @@ from fastapi import FastAPI
 
 from devstack.ports import free_port
 from testkit.owners import Owner
+
+if TYPE_CHECKING:
+    from .conftest import ItemFactory, ViewCounts
 
 
 async def read_views(client, api: str, item_id: int) -> int:
@@ -28,9 +33,9 @@ async def test_two_reads_add_two_views_to_the_stored_count(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory,
+    item_factory: ItemFactory,
     store_views: Callable[[int, int], Awaitable[None]],
-    view_counts,
+    view_counts: ViewCounts,
     stored_item: Callable[[int], Awaitable[dict | None]],
 ) -> None:
     item = await item_factory(owner)
@@ -45,7 +50,11 @@ async def test_two_reads_add_two_views_to_the_stored_count(
 
 
 async def test_views_are_counted_per_item(
-    client: httpx.AsyncClient, api: str, owner: Owner, item_factory, view_counts
+    client: httpx.AsyncClient,
+    api: str,
+    owner: Owner,
+    item_factory: ItemFactory,
+    view_counts: ViewCounts,
 ) -> None:
     first, second = await item_factory(owner), await item_factory(owner)
 
@@ -61,9 +70,9 @@ async def test_in_flight_views_are_included(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory,
+    item_factory: ItemFactory,
     store_views: Callable[[int, int], Awaitable[None]],
-    view_counts,
+    view_counts: ViewCounts,
 ) -> None:
     item = await item_factory(owner)
     await store_views(item["id"], 100)
@@ -78,7 +87,7 @@ async def test_a_missing_item_counts_nothing(
     client: httpx.AsyncClient,
     api: str,
     unknown_item_id: int,
-    view_counts,
+    view_counts: ViewCounts,
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
 ) -> None:
     response = await client.get(f"{api}/items/{unknown_item_id}")
@@ -91,8 +100,8 @@ async def test_a_deleted_item_counts_nothing(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory,
-    view_counts,
+    item_factory: ItemFactory,
+    view_counts: ViewCounts,
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
 ) -> None:
     item = await item_factory(owner)
@@ -108,9 +117,9 @@ async def test_list_pages_show_the_stored_count_and_count_nothing(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory,
+    item_factory: ItemFactory,
     store_views: Callable[[int, int], Awaitable[None]],
-    view_counts,
+    view_counts: ViewCounts,
 ) -> None:
     item = await item_factory(owner)
     await store_views(item["id"], 7)
@@ -147,7 +156,7 @@ async def test_with_redis_down_a_read_answers_the_stored_count_and_logs_the_lost
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory,
+    item_factory: ItemFactory,
     store_views: Callable[[int, int], Awaitable[None]],
     redis_down,
     caplog: pytest.LogCaptureFixture,

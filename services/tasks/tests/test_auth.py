@@ -2,8 +2,10 @@
 public key. A missing, expired or forged token is a 401 problem on every route, and
 writes nothing. Tokens are checked before any SQL runs: on Postgres alone."""
 
+from __future__ import annotations
+
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -12,6 +14,9 @@ from testkit.backends import before_any_sql
 from testkit.forgeries import A_FEW_FORGERIES
 from testkit.keys import MintToken
 from testkit.owners import Owner
+
+if TYPE_CHECKING:
+    from .conftest import Stored, TaskFactory
 
 pytestmark = before_any_sql
 
@@ -33,8 +38,8 @@ async def test_bad_token_is_401_on_every_route_and_writes_nothing(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory,
-    stored,
+    task_factory: TaskFactory,
+    stored: Stored,
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
     forge_token: Callable[..., str | None],
     kind,
@@ -74,7 +79,7 @@ async def test_401_comes_before_validation(
 
 
 async def test_tasks_trusts_any_subject_the_users_service_signed(
-    client: httpx.AsyncClient, api: str, mint_token: MintToken, stored
+    client: httpx.AsyncClient, api: str, mint_token: MintToken, stored: Stored
 ) -> None:
     """tasks never calls users: a validly signed subject is a user, even one it never saw."""
     subject = 2**63 - 1

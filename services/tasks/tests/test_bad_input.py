@@ -4,9 +4,11 @@ malformed and oversized bodies. Checked with `stored` (SQL) after every request.
 
 All of it is refused before any SQL runs: in both modes, on Postgres alone."""
 
+from __future__ import annotations
+
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -14,6 +16,9 @@ import pytest
 from testkit.backends import before_any_sql
 from testkit.bad_input import A_FEW_BAD_IDS, ECHO, NOT_JSON_OBJECTS, echoing_fields
 from testkit.owners import Owner
+
+if TYPE_CHECKING:
+    from .conftest import Stored, TaskFactory
 
 pytestmark = before_any_sql
 
@@ -105,7 +110,7 @@ async def test_create_rejects_invalid_body_and_writes_nothing(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    stored,
+    stored: Stored,
     assert_invalid: Callable[[httpx.Response], dict[str, Any]],
     body,
 ) -> None:
@@ -131,7 +136,7 @@ async def test_create_rejects_malformed_or_non_object_json(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    stored,
+    stored: Stored,
     assert_invalid: Callable[[httpx.Response], dict[str, Any]],
     raw,
 ) -> None:
@@ -170,8 +175,8 @@ async def test_patch_rejects_invalid_body_and_changes_nothing(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory,
-    stored,
+    task_factory: TaskFactory,
+    stored: Stored,
     assert_invalid: Callable[[httpx.Response], dict[str, Any]],
     body,
 ) -> None:
@@ -190,8 +195,8 @@ async def test_patch_rejects_a_body_that_is_no_json_object(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory,
-    stored,
+    task_factory: TaskFactory,
+    stored: Stored,
     assert_invalid: Callable[[httpx.Response], dict[str, Any]],
 ) -> None:
     me = owner_factory()
@@ -233,8 +238,8 @@ async def test_validation_error_does_not_echo_the_input(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory,
-    stored,
+    task_factory: TaskFactory,
+    stored: Stored,
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
     method,
     path,
@@ -263,7 +268,7 @@ async def test_list_rejects_bad_limit(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory,
+    task_factory: TaskFactory,
     assert_invalid: Callable[[httpx.Response], dict[str, Any]],
     limit,
 ) -> None:
@@ -282,7 +287,7 @@ async def test_list_rejects_done_other_than_true_or_false(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory,
+    task_factory: TaskFactory,
     assert_invalid: Callable[[httpx.Response], dict[str, Any]],
     done,
 ) -> None:
@@ -310,8 +315,8 @@ async def test_invalid_task_id_is_422_and_writes_nothing(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory,
-    stored,
+    task_factory: TaskFactory,
+    stored: Stored,
     assert_invalid: Callable[[httpx.Response], dict[str, Any]],
     method,
     suffix,
@@ -344,7 +349,7 @@ async def test_oversized_create_body_is_413_and_writes_nothing(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    stored,
+    stored: Stored,
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
     size,
     streamed,
@@ -369,7 +374,7 @@ async def test_body_of_exactly_1_mib_is_validated_not_refused(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    stored,
+    stored: Stored,
     assert_invalid: Callable[[httpx.Response], dict[str, Any]],
 ) -> None:
     before = await stored.fingerprint()
@@ -391,8 +396,8 @@ async def test_oversized_patch_body_is_413_and_changes_nothing(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory,
-    stored,
+    task_factory: TaskFactory,
+    stored: Stored,
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
     streamed,
 ) -> None:

@@ -16,6 +16,7 @@ from devstack.servers import RedisServer
 from servicekit.db import sync_url
 from tasks_service.app import create_tasks_app
 from tasks_service.jobs.service import MAX_UNFINISHED_JOBS
+from tasks_service.settings import TasksSettings
 from testkit.apps import MODES
 from testkit.keys import MintToken
 from testkit.owners import Owner
@@ -47,7 +48,10 @@ class Live:
 
 @pytest.fixture
 async def live(
-    tasks_settings, fresh_database_url: str, broker: RedisServer, mint_token: MintToken
+    tasks_settings: Callable[..., TasksSettings],
+    fresh_database_url: str,
+    broker: RedisServer,
+    mint_token: MintToken,
 ) -> AsyncIterator[Live]:
     """The app on a database of this test's own, committing for real, with a connection
     ready for every writer: opening connections one by one (slower than a whole request

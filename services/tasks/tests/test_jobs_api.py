@@ -4,7 +4,7 @@ no record. (Running the jobs is the worker's; see services/worker.)"""
 
 import base64
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -17,6 +17,7 @@ from servicekit.request_id import REQUEST_ID_HEADER
 from tasks_service.jobs.service import MAX_UNFINISHED_JOBS
 from testkit.backends import before_any_sql
 from testkit.owners import Owner
+from testkit.transactions import Sql
 
 QUEUE = "celery"  # Celery's default queue: one Redis list
 
@@ -55,7 +56,7 @@ async def test_a_submission_is_recorded_queued_and_enqueued_once(
     api: str,
     owner_factory: Callable[[], Owner],
     queue,
-    sql: Callable[[str], Awaitable[object]],
+    sql: Sql,
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
 ) -> None:
     me = owner_factory()
@@ -147,7 +148,7 @@ async def test_bad_submissions_are_422_and_nothing_is_written_or_enqueued(
     api: str,
     owner_factory: Callable[[], Owner],
     queue,
-    sql: Callable[[str], Awaitable[object]],
+    sql: Sql,
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
     body,
 ) -> None:
@@ -179,7 +180,7 @@ async def test_a_report_about_someone_else_is_403(
     api: str,
     owner_factory: Callable[[], Owner],
     queue,
-    sql: Callable[[str], Awaitable[object]],
+    sql: Sql,
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
 ) -> None:
     me, other = owner_factory(), owner_factory()
@@ -194,7 +195,7 @@ async def test_a_report_carries_the_submitters_token(
     api: str,
     owner_factory: Callable[[], Owner],
     queue,
-    sql: Callable[[str], Awaitable[object]],
+    sql: Sql,
 ) -> None:
     me = owner_factory()
     mine = {"kind": "reports.user_summary", "params": {"user_id": me.id}}
@@ -226,7 +227,7 @@ async def test_a_submission_while_redis_is_down_is_a_fast_503_without_a_record(
     api: str,
     owner_factory: Callable[[], Owner],
     broker: RedisServer,
-    sql: Callable[[str], Awaitable[object]],
+    sql: Sql,
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
 ) -> None:
     me = owner_factory()
@@ -284,7 +285,7 @@ async def test_beyond_the_quota_of_unfinished_jobs_a_submission_is_a_429(
     api: str,
     owner_factory: Callable[[], Owner],
     queue,
-    sql: Callable[[str], Awaitable[object]],
+    sql: Sql,
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
 ) -> None:
     me, someone_else = owner_factory(), owner_factory()

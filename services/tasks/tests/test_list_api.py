@@ -2,10 +2,12 @@
 work for the listing they were made for. Both modes, both databases; cursors refused
 before any SQL runs, on Postgres alone (`before_any_sql`)."""
 
+from __future__ import annotations
+
 import base64
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -14,6 +16,9 @@ from servicekit.pagination import MAX_CURSOR_CHARS
 from testkit.backends import before_any_sql
 from testkit.bad_input import NOT_CURSORS, b64
 from testkit.owners import Owner
+
+if TYPE_CHECKING:
+    from .conftest import Stored, TaskFactory
 
 FILTERS = {"all": {}, "done": {"done": "true"}, "open": {"done": "false"}}
 
@@ -64,7 +69,7 @@ async def test_pages_yield_each_of_the_callers_tasks_once_in_id_order(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory,
+    task_factory: TaskFactory,
     which,
     limit,
 ) -> None:
@@ -78,7 +83,10 @@ async def test_pages_yield_each_of_the_callers_tasks_once_in_id_order(
 
 
 async def test_no_tasks_is_an_empty_page(
-    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], task_factory
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    task_factory: TaskFactory,
 ) -> None:
     await task_factory(owner_factory())
 
@@ -90,7 +98,10 @@ async def test_no_tasks_is_an_empty_page(
 
 
 async def test_list_shows_the_same_tasks_as_get(
-    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], task_factory
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    task_factory: TaskFactory,
 ) -> None:
     me = owner_factory()
     task = await task_factory(me, title="Renew the passport", due_date="2027-01-15", done=True)
@@ -101,7 +112,10 @@ async def test_list_shows_the_same_tasks_as_get(
 
 
 async def test_default_limit_is_50(
-    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], task_factory
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    task_factory: TaskFactory,
 ) -> None:
     me = owner_factory()
     for n in range(51):
@@ -114,7 +128,10 @@ async def test_default_limit_is_50(
 
 
 async def test_limit_100_gives_up_to_100(
-    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], task_factory
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    task_factory: TaskFactory,
 ) -> None:
     me = owner_factory()
     for n in range(101):
@@ -129,7 +146,10 @@ async def test_limit_100_gives_up_to_100(
 
 
 async def test_tasks_created_between_pages_show_up_later(
-    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], task_factory
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    task_factory: TaskFactory,
 ) -> None:
     me = owner_factory()
     early = [await task_factory(me, title=f"Early {n}") for n in range(3)]
@@ -142,7 +162,10 @@ async def test_tasks_created_between_pages_show_up_later(
 
 
 async def test_tasks_changed_between_pages_are_neither_repeated_nor_skipped(
-    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], task_factory
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    task_factory: TaskFactory,
 ) -> None:
     me = owner_factory()
     tasks = [await task_factory(me, title=f"Task {n}") for n in range(6)]
@@ -171,8 +194,8 @@ async def test_a_cursor_works_only_for_its_own_filter(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory,
-    stored,
+    task_factory: TaskFactory,
+    stored: Stored,
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
     made_for,
     used_with,
@@ -211,8 +234,8 @@ async def test_malformed_cursor_is_422_and_writes_nothing(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory,
-    stored,
+    task_factory: TaskFactory,
+    stored: Stored,
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
     cursor,
 ) -> None:
@@ -227,7 +250,10 @@ async def test_malformed_cursor_is_422_and_writes_nothing(
 
 
 async def test_a_well_formed_cursor_is_only_a_position(
-    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], task_factory
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    task_factory: TaskFactory,
 ) -> None:
     """A cursor names an id to start after, never whose tasks: the caller's, always."""
     me, other = owner_factory(), owner_factory()

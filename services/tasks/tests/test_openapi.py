@@ -3,8 +3,10 @@ date is a day of the years tasks takes, ids are written as integers, and a job
 submission documents its own refusals (403, 429 with Retry-After)."""
 
 import re
+from collections.abc import Callable
 
 import pytest
+from fastapi import FastAPI
 from pydantic import TypeAdapter, ValidationError
 
 from servicekit.schemas import MAX_ID
@@ -13,7 +15,7 @@ from testkit.apps import MODES, assert_modes_agree
 
 
 @pytest.fixture(scope="module")
-def document(app_factory) -> dict:
+def document(app_factory: Callable[[str, str], FastAPI]) -> dict:
     # The document needs no database: an app that is never started makes it.
     return app_factory("postgresql://nobody@127.0.0.1:9/none", "redis://127.0.0.1:9/0").openapi()
 

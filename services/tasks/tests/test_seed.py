@@ -3,9 +3,11 @@
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import create_engine, text
 
 from servicekit.db import sync_url
@@ -108,7 +110,10 @@ def test_seed_refuses_nonsense(args) -> None:
 
 
 async def test_seeded_tasks_are_served_like_any_other(
-    fresh_database_url: str, app_factory, redis_url: str, mint_token: MintToken
+    fresh_database_url: str,
+    app_factory: Callable[[str, str], FastAPI],
+    redis_url: str,
+    mint_token: MintToken,
 ) -> None:
     # The command itself, as `make run` starts it. (Not `main` under capsys: the app's
     # logging would keep writing to capsys's stream after it is closed.)

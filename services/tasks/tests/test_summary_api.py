@@ -1,15 +1,23 @@
 """The caller's task counts, which the report job reads."""
 
+from __future__ import annotations
+
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from testkit.owners import Owner
 
+if TYPE_CHECKING:
+    from .conftest import TaskFactory
+
 
 async def test_summary_counts_the_callers_open_and_done_tasks(
-    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], task_factory
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    task_factory: TaskFactory,
 ) -> None:
     me, other = owner_factory(), owner_factory()
     assert (await client.get(f"{api}/tasks/summary", headers=me.headers)).json() == {

@@ -3,16 +3,22 @@ another user's task looks like (nothing). Every test runs under /api and /sync/a
 against PostgreSQL and MariaDB (one contract), but for requests refused before any SQL
 runs, on Postgres alone (`before_any_sql`)."""
 
+from __future__ import annotations
+
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 
 from testkit.backends import before_any_sql
 from testkit.owners import Owner
+from testkit.transactions import Sql
+
+if TYPE_CHECKING:
+    from .conftest import Stored, TaskFactory
 
 MAX_ID = 2**63 - 1
 TASK_FIELDS = ["id", "title", "due_date", "done", "created_at", "updated_at", "done_at"]
@@ -72,7 +78,7 @@ async def test_create_returns_the_task_and_its_location(
 
 
 async def test_create_stores_the_task_for_the_caller(
-    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], stored
+    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], stored: Stored
 ) -> None:
     me = owner_factory()
 
@@ -139,7 +145,10 @@ async def test_create_accepts_boundary_values(
 
 
 async def test_get_returns_the_callers_task(
-    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], task_factory
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    task_factory: TaskFactory,
 ) -> None:
     me = owner_factory()
     created = await task_factory(me, title="Renew the passport", due_date="2027-01-15")
@@ -150,7 +159,7 @@ async def test_get_returns_the_callers_task(
 async def test_get_unknown_task_is_404(
     client: httpx.AsyncClient,
     api: str,
-    sql: Callable[[str], Awaitable[object]],
+    sql: Sql,
     owner_factory: Callable[[], Owner],
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
 ) -> None:
@@ -182,7 +191,11 @@ async def test_get_largest_valid_id_is_404_not_an_error(
     ids=["title", "due_date"],
 )
 async def test_patch_changes_the_given_field_only(
-    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], task_factory, change
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    task_factory: TaskFactory,
+    change,
 ) -> None:
     me = owner_factory()
     task = await task_factory(me, title="Call the dentist", due_date="2026-12-31")
@@ -201,7 +214,10 @@ async def test_patch_changes_the_given_field_only(
 
 
 async def test_patch_both_fields(
-    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], task_factory
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    task_factory: TaskFactory,
 ) -> None:
     me = owner_factory()
     task = await task_factory(me, title="Call the dentist")
@@ -218,7 +234,10 @@ async def test_patch_both_fields(
 
 
 async def test_patch_due_date_null_clears_it(
-    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], task_factory
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    task_factory: TaskFactory,
 ) -> None:
     me = owner_factory()
     task = await task_factory(me, due_date="2026-12-31")
@@ -234,7 +253,11 @@ async def test_patch_due_date_null_clears_it(
 
 
 async def test_patch_with_empty_object_changes_nothing(
-    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], task_factory, stored
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    task_factory: TaskFactory,
+    stored: Stored,
 ) -> None:
     me = owner_factory()
     task = await task_factory(me, due_date="2026-12-31", done=True)
@@ -248,7 +271,10 @@ async def test_patch_with_empty_object_changes_nothing(
 
 
 async def test_patch_leaves_done_state_alone(
-    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], task_factory
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    task_factory: TaskFactory,
 ) -> None:
     me = owner_factory()
     task = await task_factory(me, done=True)
@@ -265,9 +291,9 @@ async def test_patch_leaves_done_state_alone(
 async def test_patch_unknown_task_is_404_and_writes_nothing(
     client: httpx.AsyncClient,
     api: str,
-    sql: Callable[[str], Awaitable[object]],
+    sql: Sql,
     owner_factory: Callable[[], Owner],
-    stored,
+    stored: Stored,
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
 ) -> None:
     before = await stored.fingerprint()
@@ -286,7 +312,10 @@ async def test_patch_unknown_task_is_404_and_writes_nothing(
 
 
 async def test_put_done_marks_the_task_done(
-    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], task_factory
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    task_factory: TaskFactory,
 ) -> None:
     me = owner_factory()
     task = await task_factory(me, due_date="2026-12-31")
@@ -306,7 +335,11 @@ async def test_put_done_marks_the_task_done(
 
 
 async def test_second_put_done_changes_nothing(
-    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], task_factory, stored
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    task_factory: TaskFactory,
+    stored: Stored,
 ) -> None:
     me = owner_factory()
     task = await task_factory(me)
@@ -321,7 +354,10 @@ async def test_second_put_done_changes_nothing(
 
 
 async def test_delete_done_marks_the_task_open(
-    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], task_factory
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    task_factory: TaskFactory,
 ) -> None:
     me = owner_factory()
     task = await task_factory(me, done=True)
@@ -337,7 +373,11 @@ async def test_delete_done_marks_the_task_open(
 
 
 async def test_second_delete_done_changes_nothing(
-    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], task_factory, stored
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    task_factory: TaskFactory,
+    stored: Stored,
 ) -> None:
     me = owner_factory()
     task = await task_factory(me, done=True)
@@ -352,7 +392,11 @@ async def test_second_delete_done_changes_nothing(
 
 
 async def test_delete_done_of_an_open_task_changes_nothing(
-    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], task_factory, stored
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    task_factory: TaskFactory,
+    stored: Stored,
 ) -> None:
     me = owner_factory()
     task = await task_factory(me)
@@ -366,7 +410,10 @@ async def test_delete_done_of_an_open_task_changes_nothing(
 
 
 async def test_done_again_after_undone(
-    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], task_factory
+    client: httpx.AsyncClient,
+    api: str,
+    owner_factory: Callable[[], Owner],
+    task_factory: TaskFactory,
 ) -> None:
     me = owner_factory()
     task = await task_factory(me, done=True)
@@ -383,9 +430,9 @@ async def test_done_again_after_undone(
 async def test_done_of_unknown_task_is_404_and_writes_nothing(
     client: httpx.AsyncClient,
     api: str,
-    sql: Callable[[str], Awaitable[object]],
+    sql: Sql,
     owner_factory: Callable[[], Owner],
-    stored,
+    stored: Stored,
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
     method,
 ) -> None:
@@ -406,8 +453,8 @@ async def test_delete_removes_the_task_only(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory,
-    stored,
+    task_factory: TaskFactory,
+    stored: Stored,
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
 ) -> None:
     me = owner_factory()
@@ -427,8 +474,8 @@ async def test_delete_twice_is_404(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory,
-    stored,
+    task_factory: TaskFactory,
+    stored: Stored,
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
 ) -> None:
     me = owner_factory()
@@ -459,8 +506,8 @@ async def test_another_users_task_is_404_like_a_missing_one(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory,
-    stored,
+    task_factory: TaskFactory,
+    stored: Stored,
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
     method,
     suffix,
@@ -511,8 +558,8 @@ async def test_wrong_method_is_405_and_writes_nothing(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory,
-    stored,
+    task_factory: TaskFactory,
+    stored: Stored,
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
     method,
     path,
@@ -538,7 +585,7 @@ async def test_unknown_route_is_404_problem(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory,
+    task_factory: TaskFactory,
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
     path,
 ) -> None:

@@ -5,11 +5,14 @@ The plugin `testkit` provides `client`, `api`, `sql` and the databases.
 
 import itertools
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from testkit.processes import SpawnUvicorn
 from users_service.app import create_users_app
@@ -22,8 +25,8 @@ def alembic_ini() -> Path:
 
 
 @pytest.fixture(scope="session")
-def users_settings(jwt_private_key: str):
-    def make(database_url: str, redis_url: str, **overrides) -> UsersSettings:
+def users_settings(jwt_private_key: str) -> Callable[..., UsersSettings]:
+    def make(database_url: str, redis_url: str, **overrides: Any) -> UsersSettings:
         return UsersSettings(
             database_url=database_url,
             redis_url=redis_url,
@@ -35,7 +38,7 @@ def users_settings(jwt_private_key: str):
 
 
 @pytest.fixture(scope="session")
-def app_factory(users_settings):
+def app_factory(users_settings: Callable[..., UsersSettings]) -> Callable[[str, str], FastAPI]:
     return lambda database_url, redis_url: create_users_app(users_settings(database_url, redis_url))
 
 
@@ -52,11 +55,21 @@ class CreatedUser:
         return {"Authorization": f"Bearer {self.token}"}
 
 
+class UserFactory(Protocol):
+    def __call__(
+        self,
+        name: str = ...,
+        email: str | None = None,
+        password: str = ...,
+        avatar: str | None = None,
+    ) -> Awaitable[CreatedUser]: ...
+
+
 _serial = itertools.count(1)
 
 
 @pytest.fixture
-def user_factory(client: httpx.AsyncClient, api: str):
+def user_factory(client: httpx.AsyncClient, api: str) -> UserFactory:
     """`await user_factory(name=...)`: a registered, logged-in user of the current mode."""
 
     async def create(
@@ -75,7 +88,7 @@ def user_factory(client: httpx.AsyncClient, api: str):
             f"{api}/auth/token", data={"username": email, "password": password}
         )
         assert login.status_code == 200, login.text
-        user = created.json()
+        user: dict[str, Any] = created.json()
         return CreatedUser(
             user["id"], user["name"], user["email"], password, login.json()["access_token"]
         )
@@ -84,7 +97,7 @@ def user_factory(client: httpx.AsyncClient, api: str):
 
 
 @pytest.fixture
-def spawn_users(spawn_uvicorn: SpawnUvicorn, jwt_private_key: str):
+def spawn_users(spawn_uvicorn: SpawnUvicorn, jwt_private_key: str) -> SpawnUvicorn:
     """`spawn_users(database_url, **env)`: a real users process; returns its base URL."""
 
     def spawn_one(database_url: str, **env: str) -> str:

@@ -1,7 +1,10 @@
 """Login and access tokens over HTTP: what a token is worth, and what a forged one is not."""
 
+from __future__ import annotations
+
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import httpx
 import jwt
@@ -11,6 +14,10 @@ from testkit.assertions import assert_invalid, assert_problem
 from testkit.backends import before_any_sql
 from testkit.forgeries import A_FEW_FORGERIES
 from testkit.keys import MintToken
+from testkit.transactions import Sql
+
+if TYPE_CHECKING:
+    from .conftest import UserFactory
 
 
 def unique_email() -> str:
@@ -35,7 +42,7 @@ async def get_me(client: httpx.AsyncClient, api: str, authorization: str) -> htt
 
 
 async def test_login_issues_a_bearer_token_for_the_user(
-    client: httpx.AsyncClient, api: str, user_factory
+    client: httpx.AsyncClient, api: str, user_factory: UserFactory
 ) -> None:
     user = await user_factory()
 
@@ -62,7 +69,7 @@ async def test_login_issues_a_bearer_token_for_the_user(
 
 @pytest.mark.parametrize("spelling", [str.upper, str.swapcase], ids=["upper", "swapcase"])
 async def test_login_matches_email_case_insensitively(
-    client: httpx.AsyncClient, api: str, user_factory, spelling
+    client: httpx.AsyncClient, api: str, user_factory: UserFactory, spelling
 ) -> None:
     user = await user_factory(email=f"Ann.{uuid.uuid4().hex}@Example.com")
 
@@ -74,7 +81,7 @@ async def test_login_matches_email_case_insensitively(
 
 
 async def test_login_failures_do_not_reveal_which_part_was_wrong(
-    client: httpx.AsyncClient, api: str, user_factory
+    client: httpx.AsyncClient, api: str, user_factory: UserFactory
 ) -> None:
     user = await user_factory(password="correct horse 1")
 
@@ -115,7 +122,9 @@ async def test_login_with_a_control_character_in_the_username_is_422(
 
 
 @before_any_sql
-async def test_login_rejects_json_body(client: httpx.AsyncClient, api: str, user_factory) -> None:
+async def test_login_rejects_json_body(
+    client: httpx.AsyncClient, api: str, user_factory: UserFactory
+) -> None:
     user = await user_factory()
 
     response = await client.post(
@@ -129,7 +138,7 @@ async def test_login_rejects_json_body(client: httpx.AsyncClient, api: str, user
 
 
 async def test_minted_token_is_accepted(
-    client: httpx.AsyncClient, api: str, user_factory, mint_token: MintToken
+    client: httpx.AsyncClient, api: str, user_factory: UserFactory, mint_token: MintToken
 ) -> None:
     user = await user_factory()
 
@@ -145,8 +154,8 @@ async def test_minted_token_is_accepted(
 async def test_forged_token_is_401_and_changes_nothing(
     client: httpx.AsyncClient,
     api: str,
-    sql: Callable[[str], Awaitable[object]],
-    user_factory,
+    sql: Sql,
+    user_factory: UserFactory,
     mint_token: MintToken,
     forge_token: Callable[..., str | None],
     kind,
@@ -181,7 +190,7 @@ async def test_forged_token_is_401_and_changes_nothing(
 
 
 async def test_token_of_deleted_user_is_401(
-    client: httpx.AsyncClient, api: str, user_factory
+    client: httpx.AsyncClient, api: str, user_factory: UserFactory
 ) -> None:
     user = await user_factory()
     deleted = await client.delete(f"{api}/users/{user.id}", headers=user.headers)
@@ -194,7 +203,7 @@ async def test_token_of_deleted_user_is_401(
 async def test_token_for_no_existing_user_is_401(
     client: httpx.AsyncClient,
     api: str,
-    sql: Callable[[str], Awaitable[object]],
+    sql: Sql,
     mint_token: MintToken,
     subject,
 ) -> None:

@@ -3,10 +3,12 @@ oversized fields, malformed and huge bodies, malformed request ids, unknown rout
 
 All of it is refused before any SQL runs: on Postgres alone, in both modes."""
 
+from __future__ import annotations
+
 import json
 import re
 import uuid
-from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -14,6 +16,10 @@ import pytest
 from testkit.assertions import assert_invalid, assert_problem
 from testkit.backends import before_any_sql
 from testkit.bad_input import ECHO, NOT_JSON_OBJECTS, echoing_fields
+from testkit.transactions import Sql
+
+if TYPE_CHECKING:
+    from .conftest import UserFactory
 
 pytestmark = before_any_sql
 
@@ -108,7 +114,7 @@ INVALID_CREATE = {
 
 @pytest.mark.parametrize("changes", INVALID_CREATE.values(), ids=INVALID_CREATE.keys())
 async def test_create_rejects_invalid_field_and_writes_nothing(
-    client: httpx.AsyncClient, api: str, sql: Callable[[str], Awaitable[object]], changes
+    client: httpx.AsyncClient, api: str, sql: Sql, changes
 ) -> None:
     before = await count_users(sql)
 
@@ -128,7 +134,7 @@ async def test_create_rejects_invalid_field_and_writes_nothing(
     ids=["truncated", "list-of-valid-user"],
 )
 async def test_create_rejects_malformed_or_non_object_json(
-    client: httpx.AsyncClient, api: str, sql: Callable[[str], Awaitable[object]], raw
+    client: httpx.AsyncClient, api: str, sql: Sql, raw
 ) -> None:
     before = await count_users(sql)
 
@@ -168,7 +174,7 @@ ECHO_REQUESTS = {
 
 @pytest.mark.parametrize("send", ECHO_REQUESTS.values(), ids=ECHO_REQUESTS.keys())
 async def test_validation_error_does_not_echo_the_input(
-    client: httpx.AsyncClient, api: str, sql: Callable[[str], Awaitable[object]], send
+    client: httpx.AsyncClient, api: str, sql: Sql, send
 ) -> None:
     before = await count_users(sql)
 
@@ -180,7 +186,7 @@ async def test_validation_error_does_not_echo_the_input(
 
 
 async def test_patch_validation_error_does_not_echo_the_input(
-    client: httpx.AsyncClient, api: str, user_factory
+    client: httpx.AsyncClient, api: str, user_factory: UserFactory
 ) -> None:
     user = await user_factory()
 
@@ -198,7 +204,7 @@ async def test_patch_validation_error_does_not_echo_the_input(
 # Sizes far past the limit: servicekit's test_body_limit.
 @pytest.mark.parametrize("streamed", [False, True], ids=["content-length", "chunked"])
 async def test_oversized_create_body_is_413_and_writes_nothing(
-    client: httpx.AsyncClient, api: str, sql: Callable[[str], Awaitable[object]], streamed
+    client: httpx.AsyncClient, api: str, sql: Sql, streamed
 ) -> None:
     before = await count_users(sql)
     raw = json.dumps(valid_body(name="n" * 2 * MIB)).encode()
@@ -215,7 +221,7 @@ async def test_oversized_create_body_is_413_and_writes_nothing(
 
 
 async def test_body_just_under_the_limit_is_validated_not_refused(
-    client: httpx.AsyncClient, api: str, sql: Callable[[str], Awaitable[object]]
+    client: httpx.AsyncClient, api: str, sql: Sql
 ) -> None:
     before = await count_users(sql)
     raw = json.dumps(valid_body(name="n" * (MIB - 1000))).encode()
@@ -233,8 +239,8 @@ async def test_body_just_under_the_limit_is_validated_not_refused(
 async def test_oversized_patch_body_is_413_and_changes_nothing(
     client: httpx.AsyncClient,
     api: str,
-    sql: Callable[[str], Awaitable[object]],
-    user_factory,
+    sql: Sql,
+    user_factory: UserFactory,
     streamed,
 ) -> None:
     user = await user_factory(name="Ann Lee")
@@ -280,8 +286,8 @@ INVALID_PATCH = {
 async def test_patch_rejects_invalid_field_and_changes_nothing(
     client: httpx.AsyncClient,
     api: str,
-    sql: Callable[[str], Awaitable[object]],
-    user_factory,
+    sql: Sql,
+    user_factory: UserFactory,
     changes,
 ) -> None:
     user = await user_factory(name="Ann Lee", password="correct horse 1")
@@ -296,7 +302,7 @@ async def test_patch_rejects_invalid_field_and_changes_nothing(
 
 
 async def test_patch_rejects_a_body_that_is_no_json_object(
-    client: httpx.AsyncClient, api: str, sql: Callable[[str], Awaitable[object]], user_factory
+    client: httpx.AsyncClient, api: str, sql: Sql, user_factory: UserFactory
 ) -> None:
     user = await user_factory(name="Ann Lee")
 
@@ -332,7 +338,7 @@ async def test_unknown_route_is_404_problem(client: httpx.AsyncClient, api: str,
     ],
 )
 async def test_wrong_method_is_405_problem(
-    client: httpx.AsyncClient, api: str, sql: Callable[[str], Awaitable[object]], method, path
+    client: httpx.AsyncClient, api: str, sql: Sql, method, path
 ) -> None:
     before = await count_users(sql)
 

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from testkit.processes import SpawnUvicorn
 from testkit.suites.crowds import (
     CrowdedService,
     test_256_concurrent_clients_all_succeed,  # noqa: F401 - collected here
@@ -14,7 +15,7 @@ from testkit.suites.crowds import (
 
 
 @pytest.fixture
-def crowded_service(fresh_database_url: str, spawn_users) -> CrowdedService:
+def crowded_service(fresh_database_url: str, spawn_users: SpawnUvicorn) -> CrowdedService:
     seed = [sys.executable, "-m", "users_service.seed", "--count", "500"]
     subprocess.run(seed, env={"DATABASE_URL": fresh_database_url}, check=True)
     base_url = spawn_users(fresh_database_url, DB_POOL_TIMEOUT="60")

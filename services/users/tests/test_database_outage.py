@@ -21,6 +21,7 @@ from devstack.databases import create_database, with_database
 from devstack.ports import free_port
 from devstack.servers import MariaDBServer, PostgresServer
 from testkit.databases import migrate
+from testkit.processes import SpawnUvicorn
 
 POOL_TIMEOUT_SECONDS = 5
 PATHS = ("/api/users", "/sync/api/users")
@@ -42,7 +43,7 @@ def own_server(request: pytest.FixtureRequest) -> Iterator:
 
 
 @pytest.fixture
-def users_process(own_server: Iterator, alembic_ini: Path, spawn_users) -> str:
+def users_process(own_server: Iterator, alembic_ini: Path, spawn_users: SpawnUvicorn) -> str:
     create_database(own_server.url, "users")
     database_url = with_database(own_server.url, "users")
     migrate(alembic_ini, database_url)
@@ -93,7 +94,9 @@ PREFIXES = ("/api", "/sync/api")
 
 
 @pytest.fixture
-def users_with_deadlines(own_server: Iterator, alembic_ini: Path, spawn_users) -> Iterator[str]:
+def users_with_deadlines(
+    own_server: Iterator, alembic_ini: Path, spawn_users: SpawnUvicorn
+) -> Iterator[str]:
     create_database(own_server.url, "users")
     database_url = with_database(own_server.url, "users")
     migrate(alembic_ini, database_url)

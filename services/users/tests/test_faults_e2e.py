@@ -25,6 +25,7 @@ from servicecontracts.faults import Fault, fault_key
 from testkit.apps import MODES
 from testkit.assertions import assert_problem
 from testkit.backends import before_any_sql
+from testkit.processes import SpawnUvicorn
 
 pytestmark = pytest.mark.e2e
 
@@ -34,7 +35,7 @@ WAIT_SECONDS = 30.0
 
 
 @pytest.fixture
-def users_url(fresh_database_url: str, spawn_users, own_redis: RedisServer) -> str:
+def users_url(fresh_database_url: str, spawn_users: SpawnUvicorn, own_redis: RedisServer) -> str:
     # A Redis of its own: `faults:users` in a shared one is any local bench's switch.
     return spawn_users(
         fresh_database_url, REDIS_URL=own_redis.url, FAULTS_ENABLED="true", FAULT_ADMIN_TOKEN=TOKEN

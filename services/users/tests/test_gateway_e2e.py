@@ -13,6 +13,7 @@ from devstack.gateway import Gateway
 from devstack.ports import free_port
 from testkit.apps import MODES
 from testkit.assertions import assert_problem
+from testkit.processes import SpawnUvicorn
 from testkit.raw_http import RawResponse, exchange
 
 pytestmark = pytest.mark.e2e
@@ -22,7 +23,9 @@ NGINX_ID = re.compile(r"[0-9a-f]{32}")
 
 
 @pytest.fixture
-def gateway(fresh_database_url: str, spawn_users, tmp_path: Path) -> Iterator[httpx.Client]:
+def gateway(
+    fresh_database_url: str, spawn_users: SpawnUvicorn, tmp_path: Path
+) -> Iterator[httpx.Client]:
     users = spawn_users(fresh_database_url).removeprefix("http://")
     # items and tasks are not running: their upstreams point at unused ports.
     upstreams = {"users": users} | {name: f"127.0.0.1:{free_port()}" for name in ("items", "tasks")}

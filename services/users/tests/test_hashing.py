@@ -4,6 +4,7 @@ a bounded wait for the rest, and other requests served while logins wait."""
 import asyncio
 import threading
 import time
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from servicekit.errors import ServiceUnavailable
 from users_service.app import create_users_app
 from users_service.hashing import HashingGate
+from users_service.settings import UsersSettings
 
 
 class Overlap:
@@ -79,7 +81,9 @@ async def test_a_caller_that_waits_too_long_gets_a_503_to_retry() -> None:
 
 
 @pytest.fixture
-async def own_app_client(users_settings, fresh_database_url: str, redis_url: str):
+async def own_app_client(
+    users_settings: Callable[..., UsersSettings], fresh_database_url: str, redis_url: str
+):
     """An app on a database of the test's own: requests at once need their own
     connections, which the shared per-test transaction cannot give."""
     app = create_users_app(users_settings(fresh_database_url, redis_url))

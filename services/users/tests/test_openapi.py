@@ -3,8 +3,10 @@ nullable, emails and avatars are described as users checks them, and each operat
 documents the refusals of its own rules (401, 403, 409, 429)."""
 
 import re
+from collections.abc import Callable
 
 import pytest
+from fastapi import FastAPI
 from pydantic import TypeAdapter, ValidationError
 
 from testkit.apps import MODES, assert_modes_agree
@@ -12,7 +14,7 @@ from users_service.schemas import Avatar, Email
 
 
 @pytest.fixture(scope="module")
-def document(app_factory) -> dict:
+def document(app_factory: Callable[[str, str], FastAPI]) -> dict:
     # The document needs no database: an app that is never started makes it.
     return app_factory("postgresql://nobody@127.0.0.1:9/none", "redis://127.0.0.1:9/0").openapi()
 

@@ -5,6 +5,7 @@ import pytest
 
 from devstack.servers import RedisServer
 from testkit.backends import only_on
+from testkit.processes import SpawnUvicorn
 from testkit.suites.fuzzing import (
     FuzzTarget,
     test_schemathesis_finds_nothing,  # noqa: F401 - collected here
@@ -14,6 +15,8 @@ pytestmark = only_on("postgres")
 
 
 @pytest.fixture
-def fuzz_target(spawn_users, fresh_database_url: str, own_redis: RedisServer) -> FuzzTarget:
+def fuzz_target(
+    spawn_users: SpawnUvicorn, fresh_database_url: str, own_redis: RedisServer
+) -> FuzzTarget:
     users = spawn_users(fresh_database_url, REDIS_URL=own_redis.url)
     return FuzzTarget(users, users_url=users)

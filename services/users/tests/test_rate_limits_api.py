@@ -7,6 +7,7 @@ cannot touch it.
 
 import secrets
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -17,8 +18,10 @@ from devstack.gateway import Gateway
 from devstack.ports import free_port
 from servicekit.rate_limits import RateLimiter
 from testkit.assertions import assert_problem
+from testkit.processes import SpawnUvicorn
 from testkit.transactions import Transaction
 from users_service.login_limits import LoginLimits
+from users_service.settings import UsersSettings
 
 STRICT = {
     "login_attempts_per_address": "4/minute",
@@ -28,7 +31,9 @@ STRICT = {
 
 
 @pytest.fixture
-def strict_limits(app: FastAPI, users_settings, database_url: str, redis_url: str):
+def strict_limits(
+    app: FastAPI, users_settings: Callable[..., UsersSettings], database_url: str, redis_url: str
+):
     # By hand: monkeypatch's undo deletes what it set on a starlette State.
     settings = users_settings(database_url, redis_url, **STRICT)
     suite_limits = app.state.service.resources.login_limits
@@ -124,7 +129,7 @@ async def test_registrations_per_address_are_limited_and_the_refused_one_is_not_
 
 
 @pytest.fixture
-def gateway_to_users(spawn_users, fresh_database_url: str, tmp_path: Path):
+def gateway_to_users(spawn_users: SpawnUvicorn, fresh_database_url: str, tmp_path: Path):
     """A real users process with a tight login limit behind the real gateway (nginx)."""
     users = spawn_users(fresh_database_url, LOGIN_ATTEMPTS_PER_ADDRESS="2/minute")
     upstreams = {"users": users.removeprefix("http://")}

@@ -3,7 +3,10 @@ change, an account deletion and logout-all (their revocations could not be writt
 logins and registrations (their limits could not be counted). Reading profiles and
 using tokens go on."""
 
-from collections.abc import Awaitable, Callable
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -15,11 +18,16 @@ from devstack.ports import free_port
 from servicekit.rate_limits import RateLimiter
 from servicekit.state import state_of
 from testkit.assertions import assert_problem
+from testkit.transactions import Sql
 from users_service.login_limits import LoginLimits
+from users_service.settings import UsersSettings
+
+if TYPE_CHECKING:
+    from .conftest import UserFactory
 
 
 @pytest.fixture
-def take_redis_away(app: FastAPI, users_settings, database_url: str):
+def take_redis_away(app: FastAPI, users_settings: Callable[..., UsersSettings], database_url: str):
     """`take_redis_away()`: from then on the app's Redis clients and limits point at a
     port nobody listens on; restored after the test."""
     state = state_of(app)
@@ -39,9 +47,9 @@ def take_redis_away(app: FastAPI, users_settings, database_url: str):
 async def test_password_change_is_refused_and_nothing_changes(
     client: httpx.AsyncClient,
     api: str,
-    user_factory,
+    user_factory: UserFactory,
     take_redis_away,
-    sql: Callable[[str], Awaitable[object]],
+    sql: Sql,
 ) -> None:
     user = await user_factory()
     take_redis_away()
@@ -60,9 +68,9 @@ async def test_password_change_is_refused_and_nothing_changes(
 async def test_deletion_is_refused_and_the_account_stays(
     client: httpx.AsyncClient,
     api: str,
-    user_factory,
+    user_factory: UserFactory,
     take_redis_away,
-    sql: Callable[[str], Awaitable[object]],
+    sql: Sql,
 ) -> None:
     user = await user_factory()
     take_redis_away()
@@ -74,7 +82,7 @@ async def test_deletion_is_refused_and_the_account_stays(
 
 
 async def test_logout_all_is_refused(
-    client: httpx.AsyncClient, api: str, user_factory, take_redis_away
+    client: httpx.AsyncClient, api: str, user_factory: UserFactory, take_redis_away
 ) -> None:
     user = await user_factory()
     take_redis_away()
@@ -85,9 +93,9 @@ async def test_logout_all_is_refused(
 async def test_login_and_registration_are_refused_and_make_nothing(
     client: httpx.AsyncClient,
     api: str,
-    user_factory,
+    user_factory: UserFactory,
     take_redis_away,
-    sql: Callable[[str], Awaitable[object]],
+    sql: Sql,
 ) -> None:
     user = await user_factory()
     take_redis_away()

@@ -3,9 +3,11 @@
 Every test runs under /api and /sync/api against PostgreSQL and MariaDB (one contract),
 but for input refused before any SQL runs, on Postgres alone (`before_any_sql`)."""
 
+from __future__ import annotations
+
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -14,6 +16,10 @@ from servicekit.cursors import encode_cursor
 from testkit.assertions import assert_invalid, assert_problem
 from testkit.backends import before_any_sql
 from testkit.bad_input import A_FEW_BAD_IDS, MAX_ID, NOT_CURSORS
+from testkit.transactions import Sql
+
+if TYPE_CHECKING:
+    from .conftest import UserFactory
 
 PUBLIC_FIELDS = {"id", "name", "avatar", "created_at"}
 PRIVATE_FIELDS = PUBLIC_FIELDS | {"email"}
@@ -195,7 +201,7 @@ async def test_create_user_accepts_boundary_values(
     "second_email", [str, str.lower, str.upper], ids=["same", "lower", "upper"]
 )
 async def test_create_user_with_taken_email_is_409_and_writes_nothing(
-    client: httpx.AsyncClient, api: str, sql: Callable[[str], Awaitable[object]], second_email
+    client: httpx.AsyncClient, api: str, sql: Sql, second_email
 ) -> None:
     email = f"Ann.{uuid.uuid4().hex}@Example.COM"
     await create_user(client, api, email=email)
@@ -228,7 +234,7 @@ async def test_get_user_returns_public_view(client: httpx.AsyncClient, api: str)
 
 
 async def test_head_of_a_user_is_the_get_without_its_body(
-    client: httpx.AsyncClient, api: str, sql: Callable[[str], Awaitable[object]]
+    client: httpx.AsyncClient, api: str, sql: Sql
 ) -> None:
     created = await create_user(client, api)
     path = f"{api}/users/{created['id']}"
@@ -245,9 +251,7 @@ async def test_head_of_a_user_is_the_get_without_its_body(
     assert missing.content == b""
 
 
-async def test_get_unknown_user_is_404(
-    client: httpx.AsyncClient, api: str, sql: Callable[[str], Awaitable[object]]
-) -> None:
+async def test_get_unknown_user_is_404(client: httpx.AsyncClient, api: str, sql: Sql) -> None:
     response = await client.get(f"{api}/users/{await unknown_id(sql)}")
 
     assert_problem(response, 404)
@@ -276,7 +280,7 @@ async def test_get_user_with_invalid_id_is_422(
 
 
 async def test_me_returns_private_view_of_the_caller(
-    client: httpx.AsyncClient, api: str, user_factory
+    client: httpx.AsyncClient, api: str, user_factory: UserFactory
 ) -> None:
     await user_factory(name="Someone Else")
     user = await user_factory(name="Ann Lee", avatar="https://cdn.example.com/ann.png")
@@ -312,7 +316,7 @@ async def test_list_returns_public_views(client: httpx.AsyncClient, api: str) ->
 
 
 async def test_list_pages_yield_every_user_once_in_id_order(
-    client: httpx.AsyncClient, api: str, sql: Callable[[str], Awaitable[object]]
+    client: httpx.AsyncClient, api: str, sql: Sql
 ) -> None:
     created = [await create_user(client, api, name=f"Page User {n}") for n in range(5)]
     total = await count_users(sql)
@@ -326,7 +330,7 @@ async def test_list_pages_yield_every_user_once_in_id_order(
 
 
 async def test_list_picks_up_users_created_between_pages(
-    client: httpx.AsyncClient, api: str, sql: Callable[[str], Awaitable[object]]
+    client: httpx.AsyncClient, api: str, sql: Sql
 ) -> None:
     first = [await create_user(client, api, name=f"Early {n}") for n in range(4)]
     params = {"limit": 2}
@@ -349,9 +353,7 @@ async def test_list_picks_up_users_created_between_pages(
     assert seen[-len(later) :] == [user["id"] for user in later]
 
 
-async def test_list_default_limit_is_50(
-    client: httpx.AsyncClient, api: str, sql: Callable[[str], Awaitable[object]]
-) -> None:
+async def test_list_default_limit_is_50(client: httpx.AsyncClient, api: str, sql: Sql) -> None:
     for n in range(max(0, 51 - await count_users(sql))):
         await create_user(client, api, name=f"Bulk {n}")
 
@@ -440,7 +442,7 @@ async def test_cursor_is_bound_to_its_query(
 
 @pytest.mark.parametrize("q", ["ann", "ANN", "aNn"])
 async def test_search_is_a_case_insensitive_name_prefix_match(
-    client: httpx.AsyncClient, api: str, sql: Callable[[str], Awaitable[object]], q
+    client: httpx.AsyncClient, api: str, sql: Sql, q
 ) -> None:
     matching = [
         await create_user(client, api, name="Ann Lee"),
@@ -474,7 +476,7 @@ async def test_search_is_a_case_insensitive_name_prefix_match(
     ids=["percent", "underscore-after-letter", "underscore", "percent-after-digits", "backslash"],
 )
 async def test_search_takes_like_wildcards_literally(
-    client: httpx.AsyncClient, api: str, sql: Callable[[str], Awaitable[object]], q, matching, other
+    client: httpx.AsyncClient, api: str, sql: Sql, q, matching, other
 ) -> None:
     wanted = await create_user(client, api, name=matching)
     unwanted = await create_user(client, api, name=other)
@@ -538,7 +540,7 @@ NEW_VALUES = {
 
 @pytest.mark.parametrize("field", NEW_VALUES)
 async def test_patch_changes_the_given_field_only(
-    client: httpx.AsyncClient, api: str, user_factory, field
+    client: httpx.AsyncClient, api: str, user_factory: UserFactory, field
 ) -> None:
     user = await user_factory(name="Ann Lee", avatar="https://cdn.example.com/ann.png")
     before = await get_me(client, api, user)
@@ -556,7 +558,7 @@ async def test_patch_changes_the_given_field_only(
 
 
 async def test_patch_with_empty_object_changes_nothing(
-    client: httpx.AsyncClient, api: str, user_factory
+    client: httpx.AsyncClient, api: str, user_factory: UserFactory
 ) -> None:
     user = await user_factory(avatar="https://cdn.example.com/ann.png")
     before = await get_me(client, api, user)
@@ -570,7 +572,7 @@ async def test_patch_with_empty_object_changes_nothing(
 
 
 async def test_patch_strips_name_and_lowercases_email(
-    client: httpx.AsyncClient, api: str, user_factory
+    client: httpx.AsyncClient, api: str, user_factory: UserFactory
 ) -> None:
     user = await user_factory()
     local = f"New.{uuid.uuid4().hex}"
@@ -590,7 +592,7 @@ async def test_patch_strips_name_and_lowercases_email(
 
 
 async def test_patch_avatar_null_clears_it(
-    client: httpx.AsyncClient, api: str, user_factory
+    client: httpx.AsyncClient, api: str, user_factory: UserFactory
 ) -> None:
     user = await user_factory(avatar="https://cdn.example.com/ann.png")
 
@@ -604,7 +606,7 @@ async def test_patch_avatar_null_clears_it(
 
 
 async def test_patch_password_switches_login(
-    client: httpx.AsyncClient, api: str, user_factory
+    client: httpx.AsyncClient, api: str, user_factory: UserFactory
 ) -> None:
     user = await user_factory(password="correct horse 1")
 
@@ -620,7 +622,7 @@ async def test_patch_password_switches_login(
 
 
 async def test_patch_another_user_is_403_and_changes_nothing(
-    client: httpx.AsyncClient, api: str, user_factory
+    client: httpx.AsyncClient, api: str, user_factory: UserFactory
 ) -> None:
     owner = await user_factory(name="Ann Lee")
     intruder = await user_factory(name="Mallory")
@@ -637,7 +639,7 @@ async def test_patch_another_user_is_403_and_changes_nothing(
 
 
 async def test_patch_without_token_is_401_and_changes_nothing(
-    client: httpx.AsyncClient, api: str, user_factory
+    client: httpx.AsyncClient, api: str, user_factory: UserFactory
 ) -> None:
     user = await user_factory(name="Ann Lee")
 
@@ -648,7 +650,7 @@ async def test_patch_without_token_is_401_and_changes_nothing(
 
 
 async def test_patch_unknown_user_is_403_or_404(
-    client: httpx.AsyncClient, api: str, sql: Callable[[str], Awaitable[object]], user_factory
+    client: httpx.AsyncClient, api: str, sql: Sql, user_factory: UserFactory
 ) -> None:
     user = await user_factory()
     before = await count_users(sql)
@@ -664,7 +666,7 @@ async def test_patch_unknown_user_is_403_or_404(
 
 @pytest.mark.parametrize("spelling", [str, str.upper], ids=["same", "upper"])
 async def test_patch_to_taken_email_is_409_and_changes_nothing(
-    client: httpx.AsyncClient, api: str, user_factory, spelling
+    client: httpx.AsyncClient, api: str, user_factory: UserFactory, spelling
 ) -> None:
     taken = await user_factory()
     user = await user_factory()
@@ -686,7 +688,7 @@ async def test_patch_to_taken_email_is_409_and_changes_nothing(
 
 
 async def test_delete_own_user(
-    client: httpx.AsyncClient, api: str, sql: Callable[[str], Awaitable[object]], user_factory
+    client: httpx.AsyncClient, api: str, sql: Sql, user_factory: UserFactory
 ) -> None:
     user = await user_factory()
     bystander = await user_factory()
@@ -703,7 +705,7 @@ async def test_delete_own_user(
 
 
 async def test_delete_another_user_is_403(
-    client: httpx.AsyncClient, api: str, sql: Callable[[str], Awaitable[object]], user_factory
+    client: httpx.AsyncClient, api: str, sql: Sql, user_factory: UserFactory
 ) -> None:
     owner = await user_factory()
     intruder = await user_factory()
@@ -716,7 +718,7 @@ async def test_delete_another_user_is_403(
 
 
 async def test_delete_without_token_is_401(
-    client: httpx.AsyncClient, api: str, sql: Callable[[str], Awaitable[object]], user_factory
+    client: httpx.AsyncClient, api: str, sql: Sql, user_factory: UserFactory
 ) -> None:
     user = await user_factory()
 
@@ -727,7 +729,7 @@ async def test_delete_without_token_is_401(
 
 
 async def test_delete_unknown_user_is_403_or_404(
-    client: httpx.AsyncClient, api: str, sql: Callable[[str], Awaitable[object]], user_factory
+    client: httpx.AsyncClient, api: str, sql: Sql, user_factory: UserFactory
 ) -> None:
     user = await user_factory()
     before = await count_users(sql)

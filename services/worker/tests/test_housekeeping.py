@@ -2,10 +2,13 @@
 job every second, on a private Redis and real databases; and Celery's own records of
 those jobs, at debug only."""
 
+from __future__ import annotations
+
 import json
 import logging
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import pytest
 import redis
@@ -15,6 +18,9 @@ from celery.app.trace import info as log_task_success
 from servicecontracts.view_counts import ViewKeys
 from servicekit.logging import configure_logging
 from worker_service.housekeeping import FLUSH_TASK, HOUSEKEEPING_TASKS, quiet_housekeeping
+
+if TYPE_CHECKING:
+    from .conftest import Beat, Events, Worker
 
 ROUNDS = 3
 
@@ -37,9 +43,9 @@ def test_the_periodic_jobs_log_only_what_they_did(
     broker_url: str,
     items_database_url: str,
     views_key_prefix: str,
-    spawn_worker,
-    spawn_beat,
-    events,
+    spawn_worker: Callable[..., Worker],
+    spawn_beat: Callable[..., Beat],
+    events: Events,
     make_item: Callable[[int], int],
     stored_views: Callable[[int], int | None],
 ) -> None:

@@ -1,11 +1,14 @@
 """Submitted jobs in real worker processes: outcomes in their records, failures told
 shortly, a crash after the result is stored, and records that arrive late or never."""
 
+from __future__ import annotations
+
 import asyncio
 import hashlib
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -15,9 +18,15 @@ from testkit.keys import MintToken
 from testkit.processes import SpawnUvicorn
 from worker_service.job_runner import MISSING_RETRIES, MISSING_RETRY_SECONDS
 
+if TYPE_CHECKING:
+    from .conftest import Events, JobTable, Worker
+
 
 def test_a_job_ends_with_its_result(
-    broker_url: str, spawn_worker, submit: Callable[..., int], job_table
+    broker_url: str,
+    spawn_worker: Callable[..., Worker],
+    submit: Callable[..., int],
+    job_table: JobTable,
 ) -> None:
     spawn_worker(broker_url)
     job_id = submit("compute.digest", {"data": "hello", "rounds": 1})
@@ -34,7 +43,10 @@ def test_a_job_ends_with_its_result(
 
 
 def test_a_job_that_raises_ends_failed_with_a_short_error(
-    broker_url: str, spawn_worker, submit: Callable[..., int], job_table
+    broker_url: str,
+    spawn_worker: Callable[..., Worker],
+    submit: Callable[..., int],
+    job_table: JobTable,
 ) -> None:
     worker = spawn_worker(broker_url)
     refused = submit("compute.digest", {"data": "x", "rounds": 0})
@@ -53,7 +65,12 @@ def test_a_job_that_raises_ends_failed_with_a_short_error(
 
 
 def test_a_crash_after_the_result_is_stored_does_not_run_the_job_again(
-    broker_url: str, spawn_worker, submit: Callable[..., int], job_table, events, tmp_path: Path
+    broker_url: str,
+    spawn_worker: Callable[..., Worker],
+    submit: Callable[..., int],
+    job_table: JobTable,
+    events: Events,
+    tmp_path: Path,
 ) -> None:
     marker = tmp_path / "crashed"
     spawn_worker(broker_url, CRASH_ONCE_AFTER_SUCCESS=str(marker))
@@ -69,7 +86,7 @@ def test_a_crash_after_the_result_is_stored_does_not_run_the_job_again(
 
 
 def test_a_job_recorded_after_its_message_arrives_still_runs(
-    broker_url: str, spawn_worker, submitter, job_table
+    broker_url: str, spawn_worker: Callable[..., Worker], submitter, job_table: JobTable
 ) -> None:
     # tasks sends before it commits: a quick worker can find no record yet.
     spawn_worker(broker_url)
@@ -83,7 +100,11 @@ def test_a_job_recorded_after_its_message_arrives_still_runs(
 
 
 def test_a_job_that_is_never_recorded_is_dropped(
-    broker_url: str, spawn_worker, submitter, events, job_table
+    broker_url: str,
+    spawn_worker: Callable[..., Worker],
+    submitter,
+    events: Events,
+    job_table: JobTable,
 ) -> None:
     # The submission was rolled back after its message went out.
     worker = spawn_worker(broker_url)
@@ -97,7 +118,11 @@ def test_a_job_that_is_never_recorded_is_dropped(
 
 
 def test_a_thousand_jobs_submitted_at_once_all_end_once(
-    broker_url: str, spawn_worker, spawn_uvicorn: SpawnUvicorn, job_table, mint_token: MintToken
+    broker_url: str,
+    spawn_worker: Callable[..., Worker],
+    spawn_uvicorn: SpawnUvicorn,
+    job_table: JobTable,
+    mint_token: MintToken,
 ) -> None:
     tasks = spawn_uvicorn(
         "tasks_service.main:app",

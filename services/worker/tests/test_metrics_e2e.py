@@ -7,6 +7,8 @@ process still takes messages from Redis and serves /metrics, and nothing depends
 how fast anything runs.
 """
 
+from __future__ import annotations
+
 import contextlib
 import os
 import signal
@@ -15,6 +17,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import redis
@@ -24,6 +27,9 @@ from devstack.servers import RedisServer
 from servicecontracts.job_messages import JobMessage
 from servicecontracts.view_counts import ViewKeys
 from servicekit.jobs import send_job
+
+if TYPE_CHECKING:
+    from .conftest import Beat, Events, JobTable, Worker
 
 KINDS = (
     "compute.digest",
@@ -120,7 +126,9 @@ def idle(worker, events) -> None:
     wait_for(worker, lambda m: m.job("jobs_succeeded_total", "health.heartbeat") == 1)
 
 
-def test_every_kind_is_there_from_the_start(broker_url: str, spawn_worker) -> None:
+def test_every_kind_is_there_from_the_start(
+    broker_url: str, spawn_worker: Callable[..., Worker]
+) -> None:
     worker = spawn_worker(broker_url)
 
     metrics = scrape(worker)
@@ -139,11 +147,11 @@ def test_every_kind_is_there_from_the_start(broker_url: str, spawn_worker) -> No
 
 def test_runs_of_both_pool_processes_are_summed(
     broker_url: str,
-    spawn_worker,
+    spawn_worker: Callable[..., Worker],
     submit: Callable[..., int],
     submitter,
-    events,
-    job_table,
+    events: Events,
+    job_table: JobTable,
     tmp_path: Path,
 ) -> None:
     values = tmp_path / "prometheus"
@@ -177,7 +185,12 @@ def test_runs_of_both_pool_processes_are_summed(
 
 
 def test_a_failed_job_counts_as_failed_and_a_redelivery_counts_not(
-    broker_url: str, spawn_worker, submit: Callable[..., int], submitter, events, job_table
+    broker_url: str,
+    spawn_worker: Callable[..., Worker],
+    submit: Callable[..., int],
+    submitter,
+    events: Events,
+    job_table: JobTable,
 ) -> None:
     # One pool process: jobs run one after the other, so once the last one is counted,
     # everything before it is too.
@@ -198,7 +211,10 @@ def test_a_failed_job_counts_as_failed_and_a_redelivery_counts_not(
 
 
 def test_a_retried_job_counts_each_run(
-    broker_url: str, spawn_worker, submit: Callable[..., int], job_table
+    broker_url: str,
+    spawn_worker: Callable[..., Worker],
+    submit: Callable[..., int],
+    job_table: JobTable,
 ) -> None:
     with socket.create_server(("127.0.0.1", 0)) as closed:
         gone = f"http://127.0.0.1:{closed.getsockname()[1]}"
@@ -215,7 +231,11 @@ def test_a_retried_job_counts_each_run(
 
 
 def test_queued_and_unacknowledged_messages(
-    broker_url: str, spawn_worker, submit: Callable[..., int], job_table, events
+    broker_url: str,
+    spawn_worker: Callable[..., Worker],
+    submit: Callable[..., int],
+    job_table: JobTable,
+    events: Events,
 ) -> None:
     worker = spawn_worker(broker_url)
     idle(worker, events)
@@ -247,8 +267,8 @@ def test_queued_and_unacknowledged_messages(
 
 def test_view_deltas_and_flush_lag(
     broker_url: str,
-    spawn_worker,
-    spawn_beat,
+    spawn_worker: Callable[..., Worker],
+    spawn_beat: Callable[..., Beat],
     items_databases: dict[str, str],
     views_key_prefix: str,
 ) -> None:
@@ -280,7 +300,10 @@ def test_view_deltas_and_flush_lag(
 
 
 def test_a_scrape_while_redis_is_down_still_has_the_job_counts(
-    own_redis: RedisServer, spawn_worker, submit: Callable[..., int], job_table
+    own_redis: RedisServer,
+    spawn_worker: Callable[..., Worker],
+    submit: Callable[..., int],
+    job_table: JobTable,
 ) -> None:
     worker = spawn_worker(own_redis.url)
     job_id = submit("compute.digest", {"data": "r", "rounds": 1}, broker=own_redis.url)
@@ -306,7 +329,11 @@ def test_a_scrape_while_redis_is_down_still_has_the_job_counts(
 
 
 def test_values_of_an_earlier_worker_are_wiped(
-    broker_url: str, spawn_worker, submit: Callable[..., int], job_table, tmp_path: Path
+    broker_url: str,
+    spawn_worker: Callable[..., Worker],
+    submit: Callable[..., int],
+    job_table: JobTable,
+    tmp_path: Path,
 ) -> None:
     values = str(tmp_path / "prometheus")
     first = spawn_worker(broker_url, PROMETHEUS_MULTIPROC_DIR=values)
@@ -324,7 +351,11 @@ def test_values_of_an_earlier_worker_are_wiped(
 
 
 def test_metrics_port_0_turns_metrics_off(
-    broker_url: str, spawn_worker, submit: Callable[..., int], job_table, tmp_path: Path
+    broker_url: str,
+    spawn_worker: Callable[..., Worker],
+    submit: Callable[..., int],
+    job_table: JobTable,
+    tmp_path: Path,
 ) -> None:
     values = tmp_path / "prometheus"
     worker = spawn_worker(broker_url, METRICS_PORT="0", PROMETHEUS_MULTIPROC_DIR=str(values))

@@ -2,15 +2,22 @@
 is right, a worker killed in the middle of one stores its result once, and a report that
 cannot be made says why."""
 
+from __future__ import annotations
+
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 
 from testkit.keys import MintToken
 from testkit.processes import SpawnUvicorn
+
+if TYPE_CHECKING:
+    from .conftest import JobTable, Worker
 
 
 @dataclass
@@ -28,7 +35,7 @@ def system(
     spawn_uvicorn: SpawnUvicorn,
     users_database: str,
     items_databases: dict[str, str],
-    job_table,
+    job_table: JobTable,
     broker_url: str,
     jwt_private_key: str,
 ) -> System:
@@ -101,7 +108,11 @@ def wait_for_job(system: System, person: Someone, job_id: str, timeout: float = 
 
 
 def test_a_report_sums_up_a_user_across_services(
-    system, broker_url: str, spawn_worker, mint_token: MintToken, job_table
+    system,
+    broker_url: str,
+    spawn_worker: Callable[..., Worker],
+    mint_token: MintToken,
+    job_table: JobTable,
 ) -> None:
     person = someone_with_things(system, mint_token)
     spawn_worker(broker_url, **system.worker_env())
@@ -119,7 +130,11 @@ def test_a_report_sums_up_a_user_across_services(
 
 
 def test_a_worker_killed_in_the_middle_of_a_report_stores_it_once(
-    system, broker_url: str, spawn_worker, mint_token: MintToken, job_table
+    system,
+    broker_url: str,
+    spawn_worker: Callable[..., Worker],
+    mint_token: MintToken,
+    job_table: JobTable,
 ) -> None:
     person = someone_with_things(system, mint_token)
     # The first worker's users never answers (it takes connections and says nothing),
@@ -151,7 +166,11 @@ def test_a_worker_killed_in_the_middle_of_a_report_stores_it_once(
 
 
 def test_a_report_with_an_expired_token_fails_and_says_why(
-    system, broker_url: str, spawn_worker, mint_token: MintToken, job_table
+    system,
+    broker_url: str,
+    spawn_worker: Callable[..., Worker],
+    mint_token: MintToken,
+    job_table: JobTable,
 ) -> None:
     person = someone_with_things(system, mint_token)
     short_lived = Someone(person.id, mint_token(str(person.id), expires_in=2))
@@ -167,7 +186,7 @@ def test_a_report_with_an_expired_token_fails_and_says_why(
 
 
 def test_a_report_retries_a_service_that_is_down_then_says_which(
-    system, broker_url: str, spawn_worker, mint_token: MintToken
+    system, broker_url: str, spawn_worker: Callable[..., Worker], mint_token: MintToken
 ) -> None:
     person = someone_with_things(system, mint_token)
     with socket.create_server(("127.0.0.1", 0)) as closed:

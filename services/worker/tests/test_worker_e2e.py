@@ -5,6 +5,8 @@ jobs are recorded first, as tasks records them. What a worker did is read from t
 events `worker_test_app` records, from the job records and from its JSON logs.
 """
 
+from __future__ import annotations
+
 import itertools
 import os
 import signal
@@ -13,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import redis
 from asgi_correlation_id.context import correlation_id
@@ -21,6 +24,9 @@ from devstack.servers import RedisServer
 from servicecontracts.job_messages import JobMessage
 from servicecontracts.view_counts import ViewKeys
 from servicekit.jobs import create_celery, send_job
+
+if TYPE_CHECKING:
+    from .conftest import Beat, Events, JobTable, Worker
 
 _job_numbers = itertools.count(1)
 
@@ -42,9 +48,9 @@ def test_a_flush_job_moves_counts_to_the_table(
     broker_url: str,
     items_database_url: str,
     views_key_prefix: str,
-    spawn_worker,
+    spawn_worker: Callable[..., Worker],
     submitter,
-    events,
+    events: Events,
     make_item: Callable[[int], int],
     stored_views: Callable[[int], int | None],
 ) -> None:
@@ -66,10 +72,10 @@ def test_beat_sends_flushes_every_interval(
     broker_url: str,
     items_database_url: str,
     views_key_prefix: str,
-    spawn_worker,
+    spawn_worker: Callable[..., Worker],
     make_item: Callable[[int], int],
     stored_views: Callable[[int], int | None],
-    spawn_beat,
+    spawn_beat: Callable[..., Beat],
 ) -> None:
     item = make_item()
     worker = spawn_worker(broker_url, ITEMS_DATABASE_URL=items_database_url)
@@ -87,7 +93,7 @@ def test_beat_sends_flushes_every_interval(
 
 
 def test_a_job_of_a_killed_worker_goes_to_another_worker(
-    broker_url: str, spawn_worker, submitter, events
+    broker_url: str, spawn_worker: Callable[..., Worker], submitter, events: Events
 ) -> None:
     first = spawn_worker(broker_url, "w1", concurrency=1)
     job = new_job_id("sleep")
@@ -104,7 +110,11 @@ def test_a_job_of_a_killed_worker_goes_to_another_worker(
 
 
 def test_worker_consumes_again_after_redis_restarts_while_idle(
-    own_redis: RedisServer, spawn_worker, submit: Callable[..., int], events_on, job_table
+    own_redis: RedisServer,
+    spawn_worker: Callable[..., Worker],
+    submit: Callable[..., int],
+    events_on: type[Events],
+    job_table: JobTable,
 ) -> None:
     worker = spawn_worker(own_redis.url, HEARTBEAT_INTERVAL_SECONDS="1")
     before = submit("compute.digest", {"data": "a", "rounds": 1}, broker=own_redis.url)
@@ -124,11 +134,11 @@ def test_worker_consumes_again_after_redis_restarts_while_idle(
 
 def test_jobs_queued_when_redis_restarts_empty_are_sent_again(
     own_redis: RedisServer,
-    spawn_worker,
-    spawn_beat,
+    spawn_worker: Callable[..., Worker],
+    spawn_beat: Callable[..., Beat],
     submit: Callable[..., int],
-    events_on,
-    job_table,
+    events_on: type[Events],
+    job_table: JobTable,
 ) -> None:
     worker = spawn_worker(own_redis.url, concurrency=1, RESEND_INTERVAL_SECONDS="1")
     busy = new_job_id("sleep")
@@ -158,7 +168,9 @@ def run_liveness(env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=30, check=False)
 
 
-def test_liveness_follows_the_heartbeat(broker_url: str, spawn_worker, events) -> None:
+def test_liveness_follows_the_heartbeat(
+    broker_url: str, spawn_worker: Callable[..., Worker], events: Events
+) -> None:
     worker = spawn_worker(broker_url, HEARTBEAT_INTERVAL_SECONDS="1", LIVENESS_MAX_AGE_SECONDS="3")
     assert run_liveness(worker.env).returncode == 0
     beat = events.wait(name="health.heartbeat", event="finished")
@@ -185,7 +197,12 @@ def test_liveness_fails_without_a_heartbeat_file(tmp_path: Path) -> None:
 
 
 def test_sigterm_lets_the_running_job_finish(
-    broker_url: str, spawn_worker, submitter, submit: Callable[..., int], events, job_table
+    broker_url: str,
+    spawn_worker: Callable[..., Worker],
+    submitter,
+    submit: Callable[..., int],
+    events: Events,
+    job_table: JobTable,
 ) -> None:
     worker = spawn_worker(broker_url, concurrency=1)
     running = new_job_id("sleep")
@@ -205,7 +222,7 @@ def test_sigterm_lets_the_running_job_finish(
 
 
 def test_job_logs_carry_the_request_id(
-    broker_url: str, spawn_worker, submit: Callable[..., int], events
+    broker_url: str, spawn_worker: Callable[..., Worker], submit: Callable[..., int], events: Events
 ) -> None:
     worker = spawn_worker(broker_url)
     token = correlation_id.set("req-7f3a.b_c")

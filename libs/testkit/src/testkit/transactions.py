@@ -4,6 +4,7 @@ back, an httpx client over the app, and `sql` to read what the test wrote."""
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
@@ -66,11 +67,15 @@ async def client(app: FastAPI, transaction: Transaction) -> AsyncIterator[httpx.
         yield c
 
 
+# `await sql("SELECT ...")`: the first value of a statement's result, whatever the column.
+Sql = Callable[[str], Awaitable[Any]]
+
+
 @pytest.fixture
-def sql(transaction: Transaction, api: str) -> Callable[[str], Awaitable[object]]:
+def sql(transaction: Transaction, api: str) -> Sql:
     """`await sql("SELECT ...")`: the first value, seen from inside the mode's transaction."""
 
-    async def scalar(statement: str) -> object:
+    async def scalar(statement: str) -> Any:
         if api == MODES["async"]:
             return (await transaction.async_connection.execute(text(statement))).scalar()
         return await asyncio.to_thread(

@@ -8,7 +8,7 @@ it owns, and the table that keeps it.
 """
 
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass
 
 import httpx
@@ -18,6 +18,7 @@ from servicekit.revocation import revoke
 from testkit.assertions import assert_problem, first_with_status
 from testkit.backends import before_any_sql
 from testkit.keys import MintToken
+from testkit.transactions import Sql
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ async def test_a_revoked_token_is_refused_and_writes_nothing(
     client: httpx.AsyncClient,
     api: str,
     mint_token: MintToken,
-    sql: Callable[[str], Awaitable[object]],
+    sql: Sql,
     owned_collection: OwnedCollection,
 ) -> None:
     user_id = 8_000_000_000_000 + secrets.randbelow(10**12)  # no other test's user
