@@ -7,6 +7,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,7 +42,9 @@ PACKAGES = {
 
 
 @pytest.fixture(scope="module", params=["postgres", "mysql"])
-def migrated(request: pytest.FixtureRequest, server_urls: dict[str, str]) -> Iterator[dict]:
+def migrated(
+    request: pytest.FixtureRequest, server_urls: dict[str, str]
+) -> Iterator[dict[str, Any]]:
     """service -> the URL of its database on one server, migrated to head."""
     server = server_urls[request.param]
     urls = {}
@@ -60,7 +63,7 @@ def migrated(request: pytest.FixtureRequest, server_urls: dict[str, str]) -> Ite
 @pytest.mark.parametrize("mode", ["async", "sync"])
 @pytest.mark.parametrize("service", QUERIES)
 async def test_every_named_query_runs(
-    migrated: dict, jwt_public_key: str, service: str, mode: str
+    migrated: dict[str, Any], jwt_public_key: str, service: str, mode: str
 ) -> None:
     queries = [sql for sql, _ in QUERIES[service]]
     ran = await run_every_query(queries, migrated[service], jwt_public_key, mode)

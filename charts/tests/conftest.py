@@ -1,6 +1,7 @@
 """The chart rendered by the real helm, for the render, schema and contract tests."""
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,11 +22,11 @@ def helm() -> str:
         pytest.fail(str(error))
 
 
-_renders: dict[str, list[dict]] = {}
+_renders: dict[str, list[dict[str, Any]]] = {}
 
 
 @pytest.fixture(params=VALUE_SETS)
-def rendered(request: pytest.FixtureRequest, helm: str) -> list[dict]:
+def rendered(request: pytest.FixtureRequest, helm: str) -> list[dict[str, Any]]:
     """The objects of one value set (each rendered once per session)."""
     if request.param not in _renders:
         _renders[request.param] = template(value_files(request.param))
@@ -33,7 +34,7 @@ def rendered(request: pytest.FixtureRequest, helm: str) -> list[dict]:
 
 
 @pytest.fixture(scope="session")
-def default_render(helm: str) -> list[dict]:
+def default_render(helm: str) -> list[dict[str, Any]]:
     if "defaults" not in _renders:
         _renders["defaults"] = template()
     return _renders["defaults"]

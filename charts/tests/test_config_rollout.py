@@ -3,12 +3,14 @@ Grafana and Jaeger carry a checksum of their configuration as rendered, so toggl
 part that changes a scrape job or a datasource rolls them (helm upgrade, or a GitOps
 sync)."""
 
+from typing import Any
+
 import pytest
 
 from clusterkit.helm import template
 
 
-def checksum(documents: list[dict], deployment: str) -> str:
+def checksum(documents: list[dict[str, Any]], deployment: str) -> str:
     (found,) = [
         d
         for d in documents

@@ -6,6 +6,7 @@ repository's own files, checked by promtool."""
 import re
 import subprocess
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -68,11 +69,11 @@ ALLOWED = {
 OUR_PARTS = set(ALLOWED)
 
 
-def by_kind(documents: list[dict], kind: str) -> dict[str, dict]:
+def by_kind(documents: list[dict[str, Any]], kind: str) -> dict[str, dict[str, Any]]:
     return {d["metadata"]["name"]: d for d in documents if d["kind"] == kind}
 
 
-def pods(documents: list[dict]):
+def pods(documents: list[dict[str, Any]]):
     """(component label, pod spec) of every workload of ours."""
     for document in documents:
         if document["kind"] in ("Deployment", "Job"):
@@ -80,7 +81,9 @@ def pods(documents: list[dict]):
             yield template["metadata"]["labels"]["app.kubernetes.io/component"], template["spec"]
 
 
-def environment(container: dict, config_maps: dict[str, dict]) -> dict[str, str | None]:
+def environment(
+    container: dict[str, Any], config_maps: dict[str, dict[str, Any]]
+) -> dict[str, str | None]:
     """Variable -> plain value (None for a secret) of one container."""
     found: dict[str, str | None] = {}
     for source in container.get("envFrom", []):
@@ -90,7 +93,7 @@ def environment(container: dict, config_maps: dict[str, dict]) -> dict[str, str 
     return found
 
 
-def password_carriers(container: dict) -> set[str]:
+def password_carriers(container: dict[str, Any]) -> set[str]:
     """The SECRET_* variables a later variable of the container completes itself with
     ($(NAME), which the kubelet expands): the passwords of the URLs, no setting."""
     carriers = set()
@@ -103,7 +106,9 @@ def password_carriers(container: dict) -> set[str]:
     return carriers
 
 
-def test_every_variable_a_container_gets_is_a_setting_of_that_part(rendered: list[dict]) -> None:
+def test_every_variable_a_container_gets_is_a_setting_of_that_part(
+    rendered: list[dict[str, Any]],
+) -> None:
     config_maps = by_kind(rendered, "ConfigMap")
     checked = 0
     for component, spec in pods(rendered):
@@ -119,7 +124,7 @@ def test_every_variable_a_container_gets_is_a_setting_of_that_part(rendered: lis
 
 
 def test_every_part_that_verifies_tokens_knows_the_issuers_lifetime(
-    default_render: list[dict],
+    default_render: list[dict[str, Any]],
 ) -> None:
     # A verifier refuses a token made to live longer than ACCESS_TOKEN_TTL_SECONDS
     # (servicekit.tokens): one left at its default would refuse every token of an
@@ -161,7 +166,7 @@ def gateway_template_text() -> str:
 
 
 def test_every_probe_path_is_a_route_of_that_app(
-    default_render: list[dict], service_routes: dict[str, set[str]]
+    default_render: list[dict[str, Any]], service_routes: dict[str, set[str]]
 ) -> None:
     probed = 0
     for component, spec in pods(default_render):
@@ -176,7 +181,9 @@ def test_every_probe_path_is_a_route_of_that_app(
     assert probed >= 12
 
 
-def test_the_worker_probe_command_is_its_liveness_module(default_render: list[dict]) -> None:
+def test_the_worker_probe_command_is_its_liveness_module(
+    default_render: list[dict[str, Any]],
+) -> None:
     deployments = by_kind(default_render, "Deployment")
     worker = deployments["pyservices-worker"]["spec"]["template"]["spec"]["containers"][0]
 
@@ -195,7 +202,7 @@ def image_environment(dockerfile: str) -> dict[str, str]:
 
 
 def test_the_chart_gateway_renders_the_template_completely(
-    rendered: list[dict], tmp_path: Path
+    rendered: list[dict[str, Any]], tmp_path: Path
 ) -> None:
     """The configuration the chart's gateway pod runs: the template rendered with the
     image's defaults and the chart's environment, every placeholder given, accepted by
@@ -250,11 +257,13 @@ def option(command: list[str], name: str) -> int:
     return int(command[command.index(name) + 1])
 
 
-def container_ports(container: dict) -> dict[str, int]:
+def container_ports(container: dict[str, Any]) -> dict[str, int]:
     return {port["name"]: port["containerPort"] for port in container.get("ports", [])}
 
 
-def test_every_container_port_is_the_port_its_command_serves(default_render: list[dict]) -> None:
+def test_every_container_port_is_the_port_its_command_serves(
+    default_render: list[dict[str, Any]],
+) -> None:
     config_maps = by_kind(default_render, "ConfigMap")
     served = {}
     for service in ("users", "items", "tasks"):
@@ -285,14 +294,16 @@ def address_of(value: str) -> tuple[str, int] | None:
     return (match[1], int(match[2])) if match else None
 
 
-def service_ports(documents: list[dict]) -> dict[str, set[int]]:
+def service_ports(documents: list[dict[str, Any]]) -> dict[str, set[int]]:
     return {
         name: {port["port"] for port in service["spec"]["ports"]}
         for name, service in by_kind(documents, "Service").items()
     }
 
 
-def test_every_address_a_part_is_given_is_a_service_of_the_render(rendered: list[dict]) -> None:
+def test_every_address_a_part_is_given_is_a_service_of_the_render(
+    rendered: list[dict[str, Any]],
+) -> None:
     services = service_ports(rendered)
     config_maps = by_kind(rendered, "ConfigMap")
     addresses = []
@@ -321,7 +332,7 @@ def test_every_address_a_part_is_given_is_a_service_of_the_render(rendered: list
             assert port in services.get(host, set()), f"{host}:{port} is no Service of the render"
 
 
-def values_of(documents: list[dict]) -> dict:
+def values_of(documents: list[dict[str, Any]]) -> dict[str, Any]:
     """Locust's targetUrl as rendered: its LOCUST_HOST when it names no Service here."""
     config_maps = by_kind(documents, "ConfigMap")
     host = (config_maps.get("pyservices-locust") or {}).get("data", {}).get("LOCUST_HOST", "")
@@ -329,7 +340,7 @@ def values_of(documents: list[dict]) -> dict:
 
 
 def test_prometheus_scrapes_every_pod_of_the_parts_that_serve_metrics(
-    default_render: list[dict],
+    default_render: list[dict[str, Any]],
 ) -> None:
     config = by_kind(default_render, "ConfigMap")["pyservices-prometheus"]["data"]
     jobs = yaml.safe_load(config["prometheus.yml"])["scrape_configs"]
@@ -351,7 +362,7 @@ def test_prometheus_scrapes_every_pod_of_the_parts_that_serve_metrics(
 
 
 def test_dashboards_and_rules_are_the_repositorys_files_byte_for_byte(
-    default_render: list[dict],
+    default_render: list[dict[str, Any]],
 ) -> None:
     config_maps = by_kind(default_render, "ConfigMap")
     dashboards = config_maps["pyservices-grafana-dashboards"]["data"]
@@ -365,7 +376,7 @@ def test_dashboards_and_rules_are_the_repositorys_files_byte_for_byte(
 
 
 def test_the_rendered_prometheus_config_passes_promtool(
-    default_render: list[dict], tmp_path: Path
+    default_render: list[dict[str, Any]], tmp_path: Path
 ) -> None:
     data = by_kind(default_render, "ConfigMap")["pyservices-prometheus"]["data"]
     (tmp_path / "rules.yml").write_text(data["rules.yml"])

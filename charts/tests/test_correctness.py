@@ -2,6 +2,8 @@
 services (or is refused with the reason), bounds that cannot work are refused, Postgres
 has a /dev/shm of its own size, and a chart release alone restarts no pod."""
 
+from typing import Any
+
 import pytest
 
 from clusterkit.helm import RenderError, template
@@ -13,7 +15,7 @@ PG_WITH_TLS = {
 }
 
 
-def env_values(documents: list[dict], name: str) -> dict[str, str]:
+def env_values(documents: list[dict[str, Any]], name: str) -> dict[str, str]:
     """container name -> the plain value of variable `name`, where it has one."""
     found = {}
     for document in documents:
@@ -97,7 +99,7 @@ def test_a_mysql_charset_and_any_redis_query_pass(helm: str) -> None:
     assert env_values(documents, "DATABASE_URL")
 
 
-def test_postgres_gets_a_memory_backed_dev_shm(default_render: list[dict]) -> None:
+def test_postgres_gets_a_memory_backed_dev_shm(default_render: list[dict[str, Any]]) -> None:
     (postgres,) = [
         d
         for d in default_render
@@ -112,7 +114,7 @@ def test_postgres_gets_a_memory_backed_dev_shm(default_render: list[dict]) -> No
     assert shm["sizeLimit"]
 
 
-def test_no_pod_template_carries_the_chart_or_app_version(rendered: list[dict]) -> None:
+def test_no_pod_template_carries_the_chart_or_app_version(rendered: list[dict[str, Any]]) -> None:
     """Those change with every chart release; in a pod template they would restart every
     pod of the release for nothing."""
     for document in rendered:

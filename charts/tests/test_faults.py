@@ -1,6 +1,8 @@
 """The fault switch in the chart: off in every value set the chart ships, said outright
 to each service, and on only with an admin token from a Secret."""
 
+from typing import Any
+
 import pytest
 
 from clusterkit.helm import RenderError, template
@@ -9,7 +11,9 @@ from clusterkit.pod_security import containers_of
 SERVICES = ("users", "items", "tasks")
 
 
-def service_environments(documents: list[dict]) -> dict[str, tuple[dict, list[dict]]]:
+def service_environments(
+    documents: list[dict[str, Any]],
+) -> dict[str, tuple[dict[str, Any], list[dict[str, Any]]]]:
     """Component -> (its ConfigMap's settings, its container's env) for each service."""
     config_maps = {d["metadata"]["name"]: d for d in documents if d["kind"] == "ConfigMap"}
     found = {}
@@ -22,21 +26,23 @@ def service_environments(documents: list[dict]) -> dict[str, tuple[dict, list[di
         if component not in SERVICES:
             continue
         container = next(c for c in containers_of(document) if c["name"] == component)
-        settings: dict = {}
+        settings: dict[str, Any] = {}
         for source in container.get("envFrom", []):
             settings |= config_maps[source["configMapRef"]["name"]]["data"] or {}
         found[component] = (settings, container.get("env", []))
     return found
 
 
-def test_every_value_set_keeps_the_fault_switch_off(rendered: list[dict]) -> None:
+def test_every_value_set_keeps_the_fault_switch_off(rendered: list[dict[str, Any]]) -> None:
     # The `load` set runs Locust alone: nothing to check there, and nothing wrong either.
     for component, (settings, env) in service_environments(rendered).items():
         assert settings.get("FAULTS_ENABLED") == "false", component
         assert "FAULT_ADMIN_TOKEN" not in {variable["name"] for variable in env}, component
 
 
-def test_only_the_three_services_get_the_fault_setting(default_render: list[dict]) -> None:
+def test_only_the_three_services_get_the_fault_setting(
+    default_render: list[dict[str, Any]],
+) -> None:
     config_maps = [d for d in default_render if d["kind"] == "ConfigMap"]
     with_faults = {
         d["metadata"]["labels"]["app.kubernetes.io/component"]

@@ -6,6 +6,7 @@ nginx does with it)."""
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,7 +33,7 @@ EVERY_VALUE = {
 }
 
 
-def gateway_settings(documents: list[dict]) -> dict[str, str]:
+def gateway_settings(documents: list[dict[str, Any]]) -> dict[str, str]:
     (config,) = [
         d
         for d in documents
@@ -50,7 +51,7 @@ def on_loopback(settings: dict[str, str]) -> dict[str, str]:
     }
 
 
-def test_the_defaults_are_make_runs(default_render: list[dict]) -> None:
+def test_the_defaults_are_make_runs(default_render: list[dict[str, Any]]) -> None:
     settings = gateway_settings(default_render)
 
     assert {name: settings[name] for name in DEFAULTS} == DEFAULTS
@@ -112,7 +113,7 @@ def test_other_bad_values_are_refused(helm: str, key, value) -> None:
         template(values={f"components.gateway.{key}": value})
 
 
-def test_the_load_generators_meet_no_limit_by_default(default_render: list[dict]) -> None:
+def test_the_load_generators_meet_no_limit_by_default(default_render: list[dict[str, Any]]) -> None:
     """Locust and the comparison Job send from one pod address each, as fast as the
     system answers: only no limit at all is above what they send."""
     settings = gateway_settings(default_render)

@@ -4,6 +4,7 @@ template alone: no lookup, revision 1) can apply again and again."""
 
 import base64
 import re
+from typing import Any
 
 import pytest
 
@@ -23,11 +24,11 @@ PASSWORD_KEYS = {
 }
 
 
-def named(documents: list[dict], kind: str) -> dict[str, dict]:
+def named(documents: list[dict[str, Any]], kind: str) -> dict[str, dict[str, Any]]:
     return {d["metadata"]["name"]: d for d in documents if d["kind"] == kind}
 
 
-def secret_refs(documents: list[dict]) -> list[dict]:
+def secret_refs(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Every secretKeyRef of every container."""
     refs = []
     for document in documents:
@@ -39,7 +40,9 @@ def secret_refs(documents: list[dict]) -> list[dict]:
     return refs
 
 
-def test_the_secrets_that_data_depends_on_outlive_uninstall(default_render: list[dict]) -> None:
+def test_the_secrets_that_data_depends_on_outlive_uninstall(
+    default_render: list[dict[str, Any]],
+) -> None:
     secrets = named(default_render, "Secret")
 
     assert secrets["pyservices-datastores"]["metadata"]["annotations"][KEEP] == "keep"
@@ -111,7 +114,9 @@ def test_a_password_that_would_break_its_url_is_refused(helm: str, values) -> No
         template(values=values)
 
 
-def test_every_url_completes_from_variables_defined_before_it(rendered: list[dict]) -> None:
+def test_every_url_completes_from_variables_defined_before_it(
+    rendered: list[dict[str, Any]],
+) -> None:
     """The kubelet expands $(NAME) only from variables earlier in the same list."""
     completed = 0
     for document in rendered:
@@ -134,7 +139,7 @@ def test_two_renders_without_a_cluster_give_the_same_objects(helm: str) -> None:
     assert not named(first, "Secret"), "every secret comes from the GitOps side"
 
 
-def job_names(documents: list[dict]) -> set[str]:
+def job_names(documents: list[dict[str, Any]]) -> set[str]:
     return set(named(documents, "Job"))
 
 

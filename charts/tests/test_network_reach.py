@@ -2,6 +2,8 @@
 metadata resolver, and external datastores on the ports their URLs name (a PgBouncer on
 6432, a Redis on 6380), not the servers' default ports."""
 
+from typing import Any
+
 from clusterkit.helm import template
 
 ON = {"networkPolicies.enabled": "true"}
@@ -13,11 +15,11 @@ PGBOUNCER_AND_REDIS = ON | {
 }
 
 
-def policies(documents: list[dict]) -> dict[str, dict]:
+def policies(documents: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {d["metadata"]["name"]: d for d in documents if d["kind"] == "NetworkPolicy"}
 
 
-def egress_ports(policy: dict, outside_only: bool = True) -> set[int]:
+def egress_ports(policy: dict[str, Any], outside_only: bool = True) -> set[int]:
     """The TCP ports of the egress rules of a from-<part> policy (to anywhere)."""
     return {
         port["port"]

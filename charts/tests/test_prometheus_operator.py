@@ -8,6 +8,7 @@ own OpenAPI schemas (types and enums of every field), and what an operator makes
 """
 
 import re
+from typing import Any
 
 import yaml
 
@@ -22,7 +23,7 @@ ENDPOINT = {"port", "path", "interval"}
 RULE = {"alert", "record", "expr", "for", "labels", "annotations"}
 
 
-def images(documents: list[dict]) -> dict[str, str]:
+def images(documents: list[dict[str, Any]]) -> dict[str, str]:
     return {
         d["metadata"]["name"]: d["spec"]["template"]["spec"]["containers"][0]["image"]
         for d in documents
@@ -31,7 +32,7 @@ def images(documents: list[dict]) -> dict[str, str]:
 
 
 def test_the_trace_backend_prometheus_and_grafana_are_current_and_pinned(
-    default_render: list[dict],
+    default_render: list[dict[str, Any]],
 ) -> None:
     found = images(default_render)
 
@@ -42,7 +43,7 @@ def test_the_trace_backend_prometheus_and_grafana_are_current_and_pinned(
 
 
 def test_jaeger_receives_otlp_and_serves_grafana_on_the_services_ports(
-    default_render: list[dict],
+    default_render: list[dict[str, Any]],
 ) -> None:
     config_maps = {d["metadata"]["name"]: d for d in default_render if d["kind"] == "ConfigMap"}
     config = yaml.safe_load(config_maps["pyservices-jaeger"]["data"]["config.yaml"])
@@ -62,11 +63,11 @@ def test_jaeger_receives_otlp_and_serves_grafana_on_the_services_ports(
     assert pipeline == {"receivers": ["otlp"], "exporters": ["jaeger_storage_exporter"]}
 
 
-def test_no_operator_object_unless_asked(default_render: list[dict]) -> None:
+def test_no_operator_object_unless_asked(default_render: list[dict[str, Any]]) -> None:
     assert not [d for d in default_render if d["apiVersion"].startswith("monitoring.coreos")]
 
 
-def pods_by_labels(documents: list[dict]) -> list[tuple[dict, dict]]:
+def pods_by_labels(documents: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """(pod labels, pod spec) of every Deployment."""
     return [
         (d["spec"]["template"]["metadata"]["labels"], d["spec"]["template"]["spec"])

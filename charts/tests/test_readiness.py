@@ -14,6 +14,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -34,7 +35,7 @@ BLIP_SECONDS = 5
 pytestmark = pytest.mark.timeout(120)
 
 
-def deployments(documents: list[dict]) -> dict[str, dict]:
+def deployments(documents: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {
         d["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/component"]: d
         for d in documents
@@ -42,14 +43,14 @@ def deployments(documents: list[dict]) -> dict[str, dict]:
     }
 
 
-def probes_of(documents: list[dict], component: str) -> dict[str, dict]:
+def probes_of(documents: list[dict[str, Any]], component: str) -> dict[str, dict[str, Any]]:
     (container,) = deployments(documents)[component]["spec"]["template"]["spec"]["containers"]
     return {kind: container[kind] for kind in ("readinessProbe", "livenessProbe", "startupProbe")}
 
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_readiness_asks_readyz_and_tolerates_a_slow_answer_or_two(
-    default_render: list[dict], service
+    default_render: list[dict[str, Any]], service
 ) -> None:
     probes = probes_of(default_render, service)
     readiness = probes["readinessProbe"]
@@ -114,7 +115,10 @@ def login(client: httpx.Client) -> httpx.Response:
 
 
 def test_a_redis_blip_leaves_every_replica_ready_and_the_gateway_reaching_it(
-    default_render: list[dict], throwaway_redis: RedisServer, users_process: str, gateway: str
+    default_render: list[dict[str, Any]],
+    throwaway_redis: RedisServer,
+    users_process: str,
+    gateway: str,
 ) -> None:
     readiness = probes_of(default_render, "users")["readinessProbe"]
     probe = httpx.Client(base_url=users_process, timeout=readiness["timeoutSeconds"])

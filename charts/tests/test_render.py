@@ -3,6 +3,7 @@
 stop `helm install` with a clear message instead of a pod that crash-loops."""
 
 import subprocess
+from typing import Any
 
 import kubernetes_validate
 import pytest
@@ -27,7 +28,7 @@ OPERATOR_API = "monitoring.coreos.com/"
 
 
 @pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
-def test_every_object_is_valid_kubernetes(rendered: list[dict], version) -> None:
+def test_every_object_is_valid_kubernetes(rendered: list[dict[str, Any]], version) -> None:
     assert rendered
     for document in rendered:
         where = f"{document['kind']}/{document['metadata']['name']}"
@@ -41,7 +42,7 @@ def test_every_object_is_valid_kubernetes(rendered: list[dict], version) -> None
             pytest.fail(f"{where} is invalid in Kubernetes {version}: {error.message}")
 
 
-def test_no_image_is_latest_or_pulled_always_by_default(rendered: list[dict]) -> None:
+def test_no_image_is_latest_or_pulled_always_by_default(rendered: list[dict[str, Any]]) -> None:
     for container in containers(rendered):
         image = container["image"]
         assert ":" in image.rsplit("/", 1)[-1], f"{image} has no tag"
@@ -59,7 +60,7 @@ def test_selectors_stay_the_same_when_the_image_tag_changes(helm: str) -> None:
 
 
 def test_every_workload_runs_under_the_restricted_pod_security_profile(
-    rendered: list[dict],
+    rendered: list[dict[str, Any]],
 ) -> None:
     assert [problem for d in rendered for problem in restricted_problems(d)] == []
 
@@ -92,11 +93,11 @@ def test_bad_values_are_refused_at_install_with_a_clear_message(helm: str, value
     assert message in str(refused.value)
 
 
-def containers(documents: list[dict]) -> list[dict]:
+def containers(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [container for document in documents for container in containers_of(document)]
 
 
-def selector_of(document: dict) -> tuple | None:
+def selector_of(document: dict[str, Any]) -> tuple | None:
     if document["kind"] not in ("Deployment", "StatefulSet"):
         return None
     labels = document["spec"]["selector"]["matchLabels"]

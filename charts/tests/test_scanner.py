@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -70,11 +71,11 @@ def findings(helm: str, tmp_path_factory: pytest.TempPathFactory) -> set[tuple[s
     return found
 
 
-def exceptions() -> list[dict]:
+def exceptions() -> list[dict[str, Any]]:
     return yaml.safe_load(EXCEPTIONS.read_text())
 
 
-def excused(entry: dict, finding: tuple[str, str, str]) -> bool:
+def excused(entry: dict[str, Any], finding: tuple[str, str, str]) -> bool:
     check, value_set, obj = finding
     return (
         entry["check"] == check

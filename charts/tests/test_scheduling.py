@@ -4,6 +4,7 @@ keys (maps merge, lists and affinity replace), pull secrets reach every pod, and
 schema stays closed around exactly these keys."""
 
 from pathlib import Path
+from typing import Any
 
 import kubernetes_validate
 import pytest
@@ -79,18 +80,18 @@ VALUES = {
 }
 
 
-def render_with(tmp_path: Path, values: dict) -> list[dict]:
+def render_with(tmp_path: Path, values: dict[str, Any]) -> list[dict[str, Any]]:
     path = tmp_path / "values.yaml"
     path.write_text(yaml.safe_dump(values))
     return template([path])
 
 
 @pytest.fixture(scope="module")
-def customised(tmp_path_factory: pytest.TempPathFactory, helm: str) -> list[dict]:
+def customised(tmp_path_factory: pytest.TempPathFactory, helm: str) -> list[dict[str, Any]]:
     return render_with(tmp_path_factory.mktemp("scheduling"), VALUES)
 
 
-def pod_templates(documents: list[dict]) -> dict[str, dict]:
+def pod_templates(documents: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """`<kind>/<name>` -> the pod template of every workload."""
     found = {}
     for document in documents:
@@ -103,18 +104,18 @@ def pod_templates(documents: list[dict]) -> dict[str, dict]:
     return found
 
 
-def component_of(pod: dict) -> str:
+def component_of(pod: dict[str, Any]) -> str:
     return pod["metadata"]["labels"]["app.kubernetes.io/component"]
 
 
-def test_the_customised_render_is_valid_kubernetes(customised: list[dict]) -> None:
+def test_the_customised_render_is_valid_kubernetes(customised: list[dict[str, Any]]) -> None:
     for document in customised:
         for version in KUBERNETES_VERSIONS:
             kubernetes_validate.validate(document, version, strict=True)
 
 
 def test_every_pod_takes_the_defaults_unless_its_component_says_otherwise(
-    customised: list[dict],
+    customised: list[dict[str, Any]],
 ) -> None:
     pods = pod_templates(customised)
     kinds = {name.split("/")[0] for name in pods}
@@ -136,7 +137,9 @@ def test_every_pod_takes_the_defaults_unless_its_component_says_otherwise(
         assert spec["imagePullSecrets"] == [{"name": "registry-login"}], name
 
 
-def test_every_service_account_takes_its_workload_identity(customised: list[dict]) -> None:
+def test_every_service_account_takes_its_workload_identity(
+    customised: list[dict[str, Any]],
+) -> None:
     accounts = {d["metadata"]["name"]: d for d in customised if d["kind"] == "ServiceAccount"}
     assert {"pyservices-postgres", "pyservices-prometheus", "pyservices-users"} <= set(accounts)
     for name, account in accounts.items():
@@ -148,7 +151,9 @@ def test_every_service_account_takes_its_workload_identity(customised: list[dict
         )
 
 
-def test_extra_variables_reach_the_components_containers_only(customised: list[dict]) -> None:
+def test_extra_variables_reach_the_components_containers_only(
+    customised: list[dict[str, Any]],
+) -> None:
     for name, pod in pod_templates(customised).items():
         for container in containers_of({"kind": "Pod", "spec": pod["spec"]}):
             env = {variable["name"]: variable for variable in container.get("env", [])}
@@ -167,7 +172,7 @@ def test_extra_variables_reach_the_components_containers_only(customised: list[d
 
 
 def test_replicas_of_one_part_spread_with_their_own_selector(
-    customised: list[dict], default_render: list[dict]
+    customised: list[dict[str, Any]], default_render: list[dict[str, Any]]
 ) -> None:
     for pod in pod_templates(default_render).values():
         assert "topologySpreadConstraints" not in pod["spec"]  # one replica each
@@ -225,7 +230,7 @@ def test_pull_policy_always_is_allowed_for_the_charts_own_images(helm: str) -> N
             assert container["imagePullPolicy"] == ("Always" if ours else "IfNotPresent")
 
 
-def test_one_components_pull_policy_reaches_its_jobs_too(customised: list[dict]) -> None:
+def test_one_components_pull_policy_reaches_its_jobs_too(customised: list[dict[str, Any]]) -> None:
     for name, pod in pod_templates(customised).items():
         for container in containers_of({"kind": "Pod", "spec": pod["spec"]}):
             users = component_of(pod) in ("users", "migrate-users")

@@ -2,12 +2,14 @@
 its entrypoint reads, and are addresses or ranges only (libs/devstack/tests/
 test_gateway_trusted_proxies.py shows what nginx does with them)."""
 
+from typing import Any
+
 import pytest
 
 from clusterkit.helm import RenderError, template
 
 
-def gateway_settings(documents: list[dict]) -> dict[str, str]:
+def gateway_settings(documents: list[dict[str, Any]]) -> dict[str, str]:
     (config,) = [
         d
         for d in documents
@@ -16,7 +18,7 @@ def gateway_settings(documents: list[dict]) -> dict[str, str]:
     return config["data"]
 
 
-def test_no_proxy_is_trusted_by_default(default_render: list[dict]) -> None:
+def test_no_proxy_is_trusted_by_default(default_render: list[dict[str, Any]]) -> None:
     assert gateway_settings(default_render)["GATEWAY_TRUSTED_PROXIES"] == ""
 
 

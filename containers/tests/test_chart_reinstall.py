@@ -17,6 +17,7 @@ import secrets
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -35,7 +36,7 @@ LEFT_OUT = {f"components.{part}.enabled": "false" for part in ("worker", "beat",
 pytestmark = pytest.mark.timeout(900)
 
 
-def render(images, relayed, run: str) -> list[dict]:
+def render(images, relayed, run: str) -> list[dict[str, Any]]:
     return template(
         [chart_dir() / "ci" / "smoke-values.yaml"],
         {
@@ -97,7 +98,7 @@ def test_data_and_sessions_outlive_uninstall_and_the_next_install(
         drop_release_databases(server_urls, f"{run}_")
 
 
-def write_data(gateway: str, email: str) -> tuple[str, dict]:
+def write_data(gateway: str, email: str) -> tuple[str, dict[str, Any]]:
     with httpx.Client(base_url=gateway, timeout=30) as client:
         registered = client.post(
             "/api/users", json={"name": "Kept", "email": email, "password": "kept-password"}
@@ -115,7 +116,7 @@ def write_data(gateway: str, email: str) -> tuple[str, dict]:
         return token, item.json()
 
 
-def read_data_back(gateway: str, email: str, token: str, item: dict) -> None:
+def read_data_back(gateway: str, email: str, token: str, item: dict[str, Any]) -> None:
     with httpx.Client(base_url=gateway, timeout=30) as client:
         # The session from before the uninstall: the token keys were kept.
         me = client.get("/api/users/me", headers={"Authorization": f"Bearer {token}"})

@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -189,7 +190,9 @@ def test_a_client_registers_logs_in_and_uses_every_service(gateway: httpx.Client
     assert record["result"]["tasks"] == {"open": 0, "done": 1}
 
 
-def wait_until_ended(gateway: httpx.Client, location: str, headers: dict) -> dict:
+def wait_until_ended(
+    gateway: httpx.Client, location: str, headers: dict[str, Any]
+) -> dict[str, Any]:
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         record = gateway.get(location, headers=headers).json()

@@ -10,7 +10,7 @@ import subprocess
 import tarfile
 import time
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -91,7 +91,7 @@ def test_worker_image_runs_a_job_submitted_through_the_tasks_image(system: Syste
     assert float(succeeded[0].split()[-1]) >= 1
 
 
-def wait_until_ended(location: str, headers: dict, timeout: float = 60) -> dict:
+def wait_until_ended(location: str, headers: dict[str, Any], timeout: float = 60) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         record = httpx.get(location, headers=headers).json()

@@ -2,6 +2,7 @@
 comments claim is checked against the renders and skaffold.yaml."""
 
 import re
+from typing import Any
 
 import yaml
 
@@ -18,11 +19,11 @@ def comments() -> str:
     return " ".join(line.lstrip("# ") for line in lines if line.startswith("#"))
 
 
-def everything() -> list[dict]:
+def everything() -> list[dict[str, Any]]:
     return template([chart_dir() / "ci" / "everything-values.yaml"])
 
 
-def has_anti_affinity(documents: list[dict]) -> bool:
+def has_anti_affinity(documents: list[dict[str, Any]]) -> bool:
     return any(
         "podAntiAffinity" in (d["spec"]["template"]["spec"].get("affinity") or {})
         for d in documents

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import jsonschema
 import kubernetes_validate
@@ -36,7 +37,7 @@ KUBERNETES_VERSIONS = ["1.30", "1.35"]
 BY_NAME = {f"pyservices/{image.part}": image for image in IMAGES}
 
 
-def resolved(config: str, *profiles: str) -> dict:
+def resolved(config: str, *profiles: str) -> dict[str, Any]:
     """The config with these profiles applied, the way skaffold applies them."""
     result = copy.deepcopy(CONFIGS[config])
     by_name = {profile["name"]: profile for profile in result.pop("profiles", [])}
@@ -47,7 +48,7 @@ def resolved(config: str, *profiles: str) -> dict:
     return result
 
 
-def apply_patch(document: dict, operation: dict) -> None:
+def apply_patch(document: dict[str, Any], operation: dict[str, Any]) -> None:
     """One RFC 6902 operation (add, replace, remove; skaffold's default op is replace)."""
     *parents, last = [
         part.replace("~1", "/").replace("~0", "~") for part in operation["path"].split("/")[1:]
@@ -72,7 +73,7 @@ def apply_patch(document: dict, operation: dict) -> None:
         target[last] = copy.deepcopy(operation["value"])
 
 
-def overlay(config: dict, profile: dict) -> None:
+def overlay(config: dict[str, Any], profile: dict[str, Any]) -> None:
     for section in ("build", "deploy", "portForward", "verify"):
         if section not in profile:
             continue
@@ -114,18 +115,18 @@ def variant_id(variant: tuple[str, tuple[str, ...]]) -> str:
 
 
 @pytest.fixture(scope="module")
-def schema() -> dict:
+def schema() -> dict[str, Any]:
     return json.loads(SCHEMA.read_text())
 
 
-def test_skaffold_yaml_is_the_two_configs_of_the_current_schema(schema: dict) -> None:
+def test_skaffold_yaml_is_the_two_configs_of_the_current_schema(schema: dict[str, Any]) -> None:
     assert list(CONFIGS) == ["app", "load"]
     for document in CONFIGS.values():
         assert document["apiVersion"] == "skaffold/v4beta14"
         jsonschema.validate(document, schema)
 
 
-def test_the_schema_check_refuses_a_misspelled_field(schema: dict) -> None:
+def test_the_schema_check_refuses_a_misspelled_field(schema: dict[str, Any]) -> None:
     broken = copy.deepcopy(CONFIGS["app"])
     broken["build"]["artifacts"][0]["dockerfil"] = "containers/python.Dockerfile"
 
@@ -140,7 +141,7 @@ def test_the_schema_kept_here_is_the_official_one() -> None:
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=variant_id)
-def test_every_variant_validates(schema: dict, variant) -> None:
+def test_every_variant_validates(schema: dict[str, Any], variant) -> None:
     jsonschema.validate(resolved(variant[0], *variant[1]), schema)
 
 
@@ -209,7 +210,7 @@ def test_file_sync_puts_each_changed_file_where_the_dev_image_serves_and_reloads
                 assert any(in_container.is_relative_to(d) for d in stage["reload_dirs"])
 
 
-def dev_stage(dockerfile: Path, args: dict[str, str]) -> dict:
+def dev_stage(dockerfile: Path, args: dict[str, str]) -> dict[str, Any]:
     sources = dockerfiles.environment(dockerfile, "dev", args)["DEV_SOURCES"]
     cmd = dockerfiles.command(dockerfile, "dev", args)
     assert "--reload" in cmd, f"{dockerfile}: the dev command does not reload"
@@ -402,7 +403,7 @@ def test_cluster_smoke_without_kubectl_says_where_to_get_it(tmp_path: Path) -> N
     )
 
 
-def render(release: dict, values: dict[str, str] | None = None) -> list[dict]:
+def render(release: dict[str, Any], values: dict[str, str] | None = None) -> list[dict[str, Any]]:
     key = (release["name"], release["namespace"], *release["valuesFiles"])
     key += tuple(sorted((values or {}).items()))
     if key not in _renders:
@@ -413,7 +414,7 @@ def render(release: dict, values: dict[str, str] | None = None) -> list[dict]:
     return _renders[key]
 
 
-_renders: dict[tuple, list[dict]] = {}
+_renders: dict[tuple, list[dict[str, Any]]] = {}
 
 
 def value_file(profile: str) -> str:

@@ -4,6 +4,7 @@ refused login is retried later, and meanwhile a logged-in account is handed out.
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -20,7 +21,7 @@ class LocustLikeClient:
     def __init__(self, base_url: str) -> None:
         self._http = httpx.Client(base_url=base_url)
 
-    def post(self, path: str, *, data: str, headers: dict, name: str) -> httpx.Response:
+    def post(self, path: str, *, data: str, headers: dict[str, Any], name: str) -> httpx.Response:
         return self._http.post(path, content=data, headers=headers)
 
 

@@ -36,7 +36,7 @@ ROOT = Path(__file__).parents[2]
 T0 = datetime(2026, 12, 7, 8, 0, 0, 250000, tzinfo=UTC)
 
 
-def users_rows() -> list[dict]:
+def users_rows() -> list[dict[str, Any]]:
     return [
         {
             "name": f"User {n}",
@@ -50,7 +50,7 @@ def users_rows() -> list[dict]:
     ]
 
 
-def tasks_rows() -> list[dict]:
+def tasks_rows() -> list[dict[str, Any]]:
     return [
         {
             "owner_id": DEMO_OWNER if n < 6 else 2,
@@ -65,7 +65,7 @@ def tasks_rows() -> list[dict]:
     ]
 
 
-def items_rows() -> list[dict]:
+def items_rows() -> list[dict[str, Any]]:
     return [
         {
             "owner_id": n % 3 + 1,

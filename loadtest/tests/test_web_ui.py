@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -33,7 +34,7 @@ def web_ui(fault_redis: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         yield ui
 
 
-def template_args(url: str) -> dict:
+def template_args(url: str) -> dict[str, Any]:
     """What Locust's page hands its React app: `window.templateArgs = {...}`."""
     page = httpx.get(url, timeout=10).text
     found = re.search(r"window\.templateArgs = (\{.*\})\s*</script>", page, re.DOTALL)

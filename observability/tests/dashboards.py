@@ -17,6 +17,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 DASHBOARDS_DIR = Path(__file__).resolve().parents[1] / "dashboards"
 
@@ -30,15 +31,15 @@ _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 60480
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)")
 
 
-def load_dashboards(directory: Path = DASHBOARDS_DIR) -> dict[str, dict]:
+def load_dashboards(directory: Path = DASHBOARDS_DIR) -> dict[str, dict[str, Any]]:
     """Every dashboard of the folder, by file stem (`services`, `worker`, ...)."""
     return {path.stem: json.loads(path.read_text()) for path in sorted(directory.glob("*.json"))}
 
 
-def iter_panels(dashboard: Mapping) -> Iterator[dict]:
+def iter_panels(dashboard: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
     """Every panel, rows included, and the panels nested in (collapsed) rows."""
 
-    def walk(panels: Sequence[dict]) -> Iterator[dict]:
+    def walk(panels: Sequence[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         for panel in panels:
             yield panel
             yield from walk(panel.get("panels") or [])
@@ -46,7 +47,7 @@ def iter_panels(dashboard: Mapping) -> Iterator[dict]:
     yield from walk(dashboard.get("panels") or [])
 
 
-def template_variables(dashboard: Mapping) -> dict[str, dict]:
+def template_variables(dashboard: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """The dashboard's template variables by name."""
     return {var["name"]: var for var in dashboard.get("templating", {}).get("list", [])}
 
@@ -59,7 +60,7 @@ def used_variables(expr: str) -> set[str]:
     }
 
 
-def all_value(variable: Mapping) -> str:
+def all_value(variable: Mapping[str, Any]) -> str:
     """What Grafana puts for "All": the allValue, else every option as an alternation."""
     if variable.get("allValue"):
         return variable["allValue"]
@@ -100,7 +101,7 @@ def builtin_variables(rate_interval: str, range_: str = DEFAULT_RANGE) -> dict[s
 
 
 def resolve_variables(
-    dashboard: Mapping,
+    dashboard: Mapping[str, Any],
     variables: Mapping[str, str | Sequence[str]],
     rate_interval: str = "1m",
 ) -> dict[str, str]:
@@ -136,7 +137,7 @@ def substitute(expr: str, values: Mapping[str, str]) -> str:
     return VARIABLE_PATTERN.sub(replace, expr)
 
 
-def panel_targets(dashboard: Mapping) -> Iterator[tuple[dict, dict]]:
+def panel_targets(dashboard: Mapping[str, Any]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
     """(panel, target) for every target with a PromQL expression."""
     for panel in iter_panels(dashboard):
         for target in panel.get("targets") or []:
@@ -145,7 +146,7 @@ def panel_targets(dashboard: Mapping) -> Iterator[tuple[dict, dict]]:
 
 
 def panel_queries(
-    dashboard: Mapping,
+    dashboard: Mapping[str, Any],
     variables: Mapping[str, str | Sequence[str]],
     rate_interval: str = "1m",
 ) -> list[tuple[str, str]]:

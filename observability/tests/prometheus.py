@@ -14,6 +14,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from devstack.health import wait_until_ok
 from devstack.ports import free_port
@@ -54,7 +55,7 @@ def running_prometheus(directory: Path) -> Iterator[str]:
         terminate(process)
 
 
-def instant_query(url: str, expr: str, timeout: float = 10.0) -> dict:
+def instant_query(url: str, expr: str, timeout: float = 10.0) -> dict[str, Any]:
     """`data` of /api/v1/query for `expr` evaluated now ({"resultType", "result"});
     raises QueryError when Prometheus refuses the query."""
     body = urllib.parse.urlencode({"query": expr}).encode()

@@ -7,6 +7,7 @@ uses the same helpers (observability.tests.dashboards)."""
 import itertools
 import json
 import re
+from typing import Any
 
 import pytest
 
@@ -35,7 +36,7 @@ _MATCHER = re.compile(r'[a-zA-Z_]\w*\s*(=~|!~|!=|=)\s*"((?:\\.|[^"\\])*)"')
 _LITERAL_RANGE = re.compile(r"\[\s*\d+[smhdwy]")
 
 
-def _content_panels(dashboard: dict) -> list[dict]:
+def _content_panels(dashboard: dict[str, Any]) -> list[dict[str, Any]]:
     return [panel for panel in iter_panels(dashboard) if panel.get("type") != "row"]
 
 
@@ -109,7 +110,7 @@ def test_target_ref_ids_are_unique_per_panel(stem: str) -> None:
         assert len(set(refs)) == len(refs), panel["title"]
 
 
-def _cells(panel: dict) -> set[tuple[int, int]]:
+def _cells(panel: dict[str, Any]) -> set[tuple[int, int]]:
     grid = panel["gridPos"]
     # A panel repeated horizontally fills the rest of its row with its copies.
     right = GRID_COLUMNS if panel.get("repeat") and panel.get("repeatDirection") == "h" else None
@@ -117,7 +118,7 @@ def _cells(panel: dict) -> set[tuple[int, int]]:
     return set(itertools.product(range(grid["x"], x_end), range(grid["y"], grid["y"] + grid["h"])))
 
 
-def _assert_no_overlap(panels: list[dict]) -> None:
+def _assert_no_overlap(panels: list[dict[str, Any]]) -> None:
     taken: dict[tuple[int, int], str] = {}
     for panel in panels:
         grid = panel["gridPos"]

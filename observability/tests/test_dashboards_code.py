@@ -8,6 +8,7 @@ import re
 import shutil
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -64,7 +65,7 @@ def test_writing_makes_the_files_current_and_says_which_changed(dashboards_copy:
     assert write(dashboards_copy) == []
 
 
-def _through_grafanas_types(dashboard: dict) -> dict:
+def _through_grafanas_types(dashboard: dict[str, Any]) -> dict[str, Any]:
     """The dashboard parsed into the SDK's models (panel options, field config and
     queries by their plugin's types) and written back: what the types do not know is
     dropped."""
@@ -73,7 +74,7 @@ def _through_grafanas_types(dashboard: dict) -> dict:
     return json.loads(json.dumps(parsed, cls=JSONEncoder))
 
 
-def _without_prometheus_annotation_fields(dashboard: dict) -> dict:
+def _without_prometheus_annotation_fields(dashboard: dict[str, Any]) -> dict[str, Any]:
     dashboard = copy.deepcopy(dashboard)
     for annotation in dashboard["annotations"]["list"]:
         for field in PROMETHEUS_ANNOTATION_FIELDS:
@@ -161,7 +162,7 @@ def test_a_build_the_charts_grafana_may_not_read_is_named(
 
 
 # ------------------------------------------------------------------- the grid rule
-def _laid_out(*rows: Row) -> list[dict]:
+def _laid_out(*rows: Row) -> list[dict[str, Any]]:
     board = dashboard_builders.Dashboard("t")
     place(board, rows)
     return json.loads(json.dumps(board.build(), cls=JSONEncoder))["panels"]

@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -30,7 +31,7 @@ LOAD_SECONDS = 60  # an upper bound: the load is stopped once the panels are che
 RATE_INTERVAL = "30s"
 
 
-def query(prometheus_url: str, expr: str) -> list[dict]:
+def query(prometheus_url: str, expr: str) -> list[dict[str, Any]]:
     return instant_query(prometheus_url, expr)["result"]
 
 

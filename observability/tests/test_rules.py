@@ -4,6 +4,7 @@ ways (a case where it fires, one where it does not)."""
 
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -29,12 +30,12 @@ def _promtool(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-def _alerts() -> list[dict]:
+def _alerts() -> list[dict[str, Any]]:
     groups = yaml.safe_load(RULES.read_text())["groups"]
     return [rule for group in groups for rule in group["rules"] if "alert" in rule]
 
 
-def _cases() -> list[dict]:
+def _cases() -> list[dict[str, Any]]:
     """Every alert_rule_test of rules_test.yml."""
     tests = yaml.safe_load(RULES_TEST.read_text())["tests"]
     return [case for test in tests for case in test.get("alert_rule_test", [])]
@@ -55,7 +56,7 @@ def test_the_unit_tests_load_the_rules() -> None:
 
 
 @pytest.mark.parametrize("alert", _alerts(), ids=lambda alert: alert["alert"])
-def test_every_alert_tells_how_bad_and_where_to_look(alert: dict) -> None:
+def test_every_alert_tells_how_bad_and_where_to_look(alert: dict[str, Any]) -> None:
     assert alert.get("labels", {}).get("severity") in SEVERITIES
     annotations = alert.get("annotations", {})
     assert annotations.get("summary"), "a one-line summary for the page"
@@ -65,14 +66,14 @@ def test_every_alert_tells_how_bad_and_where_to_look(alert: dict) -> None:
 
 
 @pytest.mark.parametrize("alert", _alerts(), ids=lambda alert: alert["alert"])
-def test_every_alert_is_tested_firing_and_not_firing(alert: dict) -> None:
+def test_every_alert_is_tested_firing_and_not_firing(alert: dict[str, Any]) -> None:
     cases = [case for case in _cases() if case["alertname"] == alert["alert"]]
     assert any(case.get("exp_alerts") for case in cases), "no case where it fires"
     assert any(not case.get("exp_alerts") for case in cases), "no case where it stays quiet"
 
 
 @pytest.mark.parametrize("alert", _alerts(), ids=lambda alert: alert["alert"])
-def test_alerts_use_catalogued_metrics(alert: dict) -> None:
+def test_alerts_use_catalogued_metrics(alert: dict[str, Any]) -> None:
     known = known_series_names()
     unknown = {name for name in metric_names(alert["expr"]) if not is_known(name, known)}
     assert not unknown, f"not in observability/README.md: {sorted(unknown)}"

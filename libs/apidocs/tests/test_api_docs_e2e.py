@@ -9,6 +9,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -36,7 +37,7 @@ def gateway(local_stack: LocalStack) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="module")
-def served(gateway: httpx.Client) -> dict:
+def served(gateway: httpx.Client) -> dict[str, Any]:
     return gateway.get("/openapi.json").raise_for_status().json()
 
 
@@ -50,7 +51,7 @@ def test_the_gateway_serves_the_kept_document_as_json(gateway: httpx.Client) -> 
 
 
 def test_it_is_what_the_running_services_answer_merged(
-    local_stack: LocalStack, served: dict
+    local_stack: LocalStack, served: dict[str, Any]
 ) -> None:
     live = {
         name: httpx.get(f"{url}/openapi.json", timeout=30).raise_for_status().json()
@@ -66,7 +67,7 @@ def concrete(path: str) -> str:
 
 
 def test_every_path_reaches_its_service_which_allows_the_documented_methods(
-    gateway: httpx.Client, served: dict
+    gateway: httpx.Client, served: dict[str, Any]
 ) -> None:
     for path, item in served["paths"].items():
         answer = gateway.options(concrete(path))
@@ -78,7 +79,7 @@ def test_every_path_reaches_its_service_which_allows_the_documented_methods(
 
 @pytest.mark.parametrize("path", ["/admin/fault", "/metrics", "/readyz"])
 def test_no_probe_metrics_or_admin_route_is_public(
-    gateway: httpx.Client, served: dict, path
+    gateway: httpx.Client, served: dict[str, Any], path
 ) -> None:
     assert not [p for p in served["paths"] if p.startswith(("/admin", "/metrics", "/readyz"))]
     assert_problem(gateway.get(path), 404)
@@ -110,7 +111,7 @@ def click(browser: WebDriver, element: WebElement) -> None:
 
 
 def test_a_consumer_logs_in_and_calls_the_api_from_the_docs_page(
-    browser: WebDriver, local_stack: LocalStack, served: dict
+    browser: WebDriver, local_stack: LocalStack, served: dict[str, Any]
 ) -> None:
     """The first minutes in /docs: every operation listed, Authorize with the demo
     account (OAuth2 password form), then "Try it out" on GET /api/users/me."""

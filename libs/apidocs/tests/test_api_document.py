@@ -4,6 +4,7 @@ with it through the gateway in test_gateway_api_docs_e2e.py)."""
 
 import json
 from collections import Counter
+from typing import Any
 
 import pytest
 from openapi_spec_validator import validate
@@ -14,16 +15,16 @@ from apidocs.openapi_merge import HTTP_METHODS, PUBLIC_PATH, public_operation
 
 
 @pytest.fixture(scope="module")
-def services() -> dict[str, dict]:
+def services() -> dict[str, dict[str, Any]]:
     return service_documents()
 
 
 @pytest.fixture(scope="module")
-def kept() -> dict:
+def kept() -> dict[str, Any]:
     return json.loads(document_path().read_text())
 
 
-def operations(document: dict) -> list[tuple[str, str, dict]]:
+def operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
     return [
         (path, method, item[method])
         for path, item in document["paths"].items()
@@ -37,7 +38,7 @@ def test_the_kept_document_is_what_the_services_code_documents_now() -> None:
 
 
 def test_every_public_operation_of_every_service_is_in_it_exactly_once(
-    services: dict[str, dict], kept: dict
+    services: dict[str, dict[str, Any]], kept: dict[str, Any]
 ) -> None:
     merged = Counter((path, method) for path, method, _ in operations(kept))
     public = [
@@ -55,7 +56,9 @@ def test_every_public_operation_of_every_service_is_in_it_exactly_once(
         assert kept["paths"][path][method] == public_operation(found), (service, path, method)
 
 
-def test_every_operation_documents_the_429_of_the_gateways_client_budgets(kept: dict) -> None:
+def test_every_operation_documents_the_429_of_the_gateways_client_budgets(
+    kept: dict[str, Any],
+) -> None:
     """A gateway with GATEWAY_READ_RATE or GATEWAY_WRITE_RATE set answers 429 on every
     API path (test_gateway_edge.py), so every operation says so: a client, the smoke
     check's walk included, then knows it as a Problem."""
@@ -64,7 +67,7 @@ def test_every_operation_documents_the_429_of_the_gateways_client_budgets(kept: 
         assert "application/problem+json" in refused.get("content", {}), (path, method)
 
 
-def test_it_covers_the_whole_public_api_in_both_modes(kept: dict) -> None:
+def test_it_covers_the_whole_public_api_in_both_modes(kept: dict[str, Any]) -> None:
     resources = {path.removeprefix("/sync").split("/")[2] for path in kept["paths"]}
     modes = {"sync" if path.startswith("/sync/") else "async" for path in kept["paths"]}
 
@@ -75,13 +78,15 @@ def test_it_covers_the_whole_public_api_in_both_modes(kept: dict) -> None:
             assert kept["paths"][f"/sync{path}"].keys() == kept["paths"][path].keys(), path
 
 
-def test_no_probe_metrics_or_admin_path_is_in_it(kept: dict) -> None:
+def test_no_probe_metrics_or_admin_path_is_in_it(kept: dict[str, Any]) -> None:
     private = ("/admin", "/metrics", "/healthz", "/readyz")
 
     assert not [path for path in kept["paths"] if path.startswith(private)]
 
 
-def test_operation_ids_and_schema_names_are_unique_and_every_reference_resolves(kept: dict) -> None:
+def test_operation_ids_and_schema_names_are_unique_and_every_reference_resolves(
+    kept: dict[str, Any],
+) -> None:
     ids = Counter(found["operationId"] for _, _, found in operations(kept))
     refs = set(json.dumps(kept).split('"$ref": "')[1:])
 
@@ -91,11 +96,11 @@ def test_operation_ids_and_schema_names_are_unique_and_every_reference_resolves(
         assert name in kept["components"][kind], ref
 
 
-def test_it_is_a_valid_openapi_3_1_document(kept: dict) -> None:
+def test_it_is_a_valid_openapi_3_1_document(kept: dict[str, Any]) -> None:
     validate(kept)  # openapi-spec-validator: the 3.1 schema and its own checks
 
 
-def test_the_validator_refuses_a_broken_document(kept: dict) -> None:
+def test_the_validator_refuses_a_broken_document(kept: dict[str, Any]) -> None:
     broken = json.loads(json.dumps(kept))
     broken["paths"]["/api/users"]["get"]["responses"]["200"] = {"content": "none"}
 

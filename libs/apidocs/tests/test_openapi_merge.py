@@ -2,6 +2,7 @@
 ones are refused, and only what the gateway routes is public."""
 
 import copy
+from typing import Any
 
 import pytest
 
@@ -11,11 +12,13 @@ PROBLEM = {"type": "object", "properties": {"title": {"type": "string"}}}
 BEARER = {"type": "oauth2", "flows": {"password": {"scopes": {}, "tokenUrl": "/api/auth/token"}}}
 
 
-def ref(name: str) -> dict:
+def ref(name: str) -> dict[str, Any]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def operation(operation_id: str, schema: dict, *, secured: bool = False) -> dict:
+def operation(
+    operation_id: str, schema: dict[str, Any], *, secured: bool = False
+) -> dict[str, Any]:
     found = {
         "operationId": operation_id,
         "responses": {"200": {"content": {"application/json": {"schema": schema}}}},
@@ -25,7 +28,7 @@ def operation(operation_id: str, schema: dict, *, secured: bool = False) -> dict
     return found
 
 
-def document(paths: dict, schemas: dict) -> dict:
+def document(paths: dict[str, Any], schemas: dict[str, Any]) -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {"title": "a service", "version": "0.1.0"},
@@ -34,7 +37,7 @@ def document(paths: dict, schemas: dict) -> dict:
     }
 
 
-def users() -> dict:
+def users() -> dict[str, Any]:
     return document(
         {
             "/api/users": {"get": operation("list_users", ref("Page"))},
@@ -51,7 +54,7 @@ def users() -> dict:
     )
 
 
-def items() -> dict:
+def items() -> dict[str, Any]:
     return document(
         {
             "/api/items": {"post": operation("create_item", ref("Problem"), secured=True)},
@@ -150,7 +153,7 @@ def test_an_operation_id_two_services_use_is_refused() -> None:
         ({"info": {"title": "items", "version": "0.2.0"}}, "different versions"),
     ],
 )
-def test_what_the_merge_cannot_carry_over_is_refused(change: dict, message: str) -> None:
+def test_what_the_merge_cannot_carry_over_is_refused(change: dict[str, Any], message: str) -> None:
     other = copy.deepcopy(items()) | change
 
     with pytest.raises(MergeConflict, match=message):

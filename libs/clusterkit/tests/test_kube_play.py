@@ -3,6 +3,7 @@
 import base64
 import copy
 import json
+from typing import Any
 
 import pytest
 
@@ -11,11 +12,11 @@ from clusterkit.kube_play import Unsupported, plan
 
 
 @pytest.fixture(scope="module")
-def smoke_render() -> list[dict]:
+def smoke_render() -> list[dict[str, Any]]:
     return template([chart_dir() / "ci" / "smoke-values.yaml"])
 
 
-def changed(documents: list[dict], kind: str, name: str, change) -> list[dict]:
+def changed(documents: list[dict[str, Any]], kind: str, name: str, change) -> list[dict[str, Any]]:
     documents = copy.deepcopy(documents)
     for document in documents:
         if document["kind"] == kind and document["metadata"]["name"] == name:
@@ -23,7 +24,7 @@ def changed(documents: list[dict], kind: str, name: str, change) -> list[dict]:
     return documents
 
 
-def test_the_smoke_values_give_a_render_podman_can_play(smoke_render: list[dict]) -> None:
+def test_the_smoke_values_give_a_render_podman_can_play(smoke_render: list[dict[str, Any]]) -> None:
     played = plan(smoke_render)
 
     components = {w.labels["app.kubernetes.io/component"] for w in played.workloads}
@@ -38,14 +39,14 @@ def test_the_smoke_values_give_a_render_podman_can_play(smoke_render: list[dict]
 
 
 def test_the_default_render_is_refused_for_its_statefulsets(
-    helm_default_render: list[dict],
+    helm_default_render: list[dict[str, Any]],
 ) -> None:
     with pytest.raises(Unsupported, match="does not play a"):
         plan(helm_default_render)
 
 
 @pytest.fixture(scope="module")
-def helm_default_render() -> list[dict]:
+def helm_default_render() -> list[dict[str, Any]]:
     return template()
 
 
@@ -68,14 +69,18 @@ def helm_default_render() -> list[dict]:
     ],
     ids=["replicas", "pull-always", "pvc"],
 )
-def test_what_podman_gets_wrong_is_refused(smoke_render: list[dict], change, message) -> None:
+def test_what_podman_gets_wrong_is_refused(
+    smoke_render: list[dict[str, Any]], change, message
+) -> None:
     documents = changed(smoke_render, "Deployment", "pyservices-users", change)
 
     with pytest.raises(Unsupported, match=message):
         plan(documents)
 
 
-def test_a_service_whose_port_is_not_its_target_is_refused(smoke_render: list[dict]) -> None:
+def test_a_service_whose_port_is_not_its_target_is_refused(
+    smoke_render: list[dict[str, Any]],
+) -> None:
     def other_port(service) -> None:
         service["spec"]["ports"][0]["port"] = 80
 
@@ -86,7 +91,7 @@ def test_a_service_whose_port_is_not_its_target_is_refused(smoke_render: list[di
 
 
 def test_urls_are_completed_with_their_passwords_as_the_kubelet_would(
-    smoke_render: list[dict],
+    smoke_render: list[dict[str, Any]],
 ) -> None:
     """podman leaves $(NAME) as it is; the wrapper expands it, into a secret of its own
     when a password went in, so no password shows in a pod's spec."""
@@ -102,7 +107,9 @@ def test_urls_are_completed_with_their_passwords_as_the_kubelet_would(
     assert "$(" not in json.dumps(users.pod)
 
 
-def test_the_secrets_marked_keep_are_the_ones_an_uninstall_leaves(smoke_render: list[dict]) -> None:
+def test_the_secrets_marked_keep_are_the_ones_an_uninstall_leaves(
+    smoke_render: list[dict[str, Any]],
+) -> None:
     assert plan(smoke_render).kept == {"pyservices-datastores", "pyservices-tokens"}
 
 

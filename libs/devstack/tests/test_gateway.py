@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -93,7 +94,7 @@ def request(
     method: str,
     path: str,
     body: bytes | None = None,
-    headers: dict | None = None,
+    headers: dict[str, Any] | None = None,
     connection: http.client.HTTPConnection | None = None,
 ) -> tuple[http.client.HTTPResponse, bytes]:
     host, port = gateway.listen.rsplit(":", 1)
@@ -103,7 +104,7 @@ def request(
     return response, response.read()
 
 
-def assert_problem(response: http.client.HTTPResponse, body: bytes, status: int) -> dict:
+def assert_problem(response: http.client.HTTPResponse, body: bytes, status: int) -> dict[str, Any]:
     assert response.status == status
     assert response.getheader("Content-Type") == "application/problem+json"
     problem = json.loads(body)
@@ -334,7 +335,7 @@ def test_a_slow_upstream_is_a_504_problem(tmp_path: Path, upstream: ThreadingHTT
 # --- requests nginx cannot parse -------------------------------------------------------
 
 
-def raw_exchange(gateway: Gateway, raw: bytes) -> tuple[int, dict, bytes]:
+def raw_exchange(gateway: Gateway, raw: bytes) -> tuple[int, dict[str, Any], bytes]:
     host, port = gateway.listen.rsplit(":", 1)
     with socket.create_connection((host, int(port)), timeout=10) as connection:
         connection.sendall(raw)

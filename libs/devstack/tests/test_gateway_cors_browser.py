@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -92,7 +93,7 @@ def gateway(tmp_path: Path, users_beside: str, page_origin: str) -> Iterator[Gat
         yield running
 
 
-def results_of(browser: WebDriver, origin: str, gateway: Gateway) -> dict:
+def results_of(browser: WebDriver, origin: str, gateway: Gateway) -> dict[str, Any]:
     browser.get(f"{origin}/index.html?api={gateway.url}")
     WebDriverWait(browser, WAIT_SECONDS).until(lambda b: b.title == "done")
     return json.loads(browser.find_element(By.ID, "result").text)

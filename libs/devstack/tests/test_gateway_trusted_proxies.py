@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -65,7 +66,9 @@ def by_renderer(tmp_path: Path, upstreams: dict[str, str], trusted: str) -> Iter
         yield listen
 
 
-def entrypoint_environment(tmp_path: Path, upstreams: dict[str, str], trusted: str) -> dict:
+def entrypoint_environment(
+    tmp_path: Path, upstreams: dict[str, str], trusted: str
+) -> dict[str, Any]:
     nginx_dir = str(Path(find_binary("nginx")).parent)
     return {
         "PATH": f"{nginx_dir}:/usr/bin:/bin",

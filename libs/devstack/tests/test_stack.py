@@ -10,6 +10,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import psycopg
 import pytest
@@ -82,7 +83,7 @@ def make_stack(tmp_path: Path, postgres_server_url: str, redis_server_url: str) 
                 drop_database(postgres_server_url, service.database)
 
 
-def get_json(url: str) -> dict:
+def get_json(url: str) -> dict[str, Any]:
     with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback
         return json.loads(response.read())
 

@@ -6,6 +6,7 @@ import re
 import signal
 import sys
 import time
+from typing import Any
 
 import pytest
 
@@ -37,7 +38,7 @@ def python(code: str, *args: str) -> list[str]:
     return [sys.executable, "-c", code, *args]
 
 
-def events(out: io.StringIO) -> list[dict]:
+def events(out: io.StringIO) -> list[dict[str, Any]]:
     """The output's lines, each of which must be a JSON object."""
     return [json.loads(line) for line in out.getvalue().splitlines()]
 

@@ -5,6 +5,7 @@ request id is on every span, and the trace id in every log line of the request."
 import json
 import secrets
 import time
+from typing import Any
 
 import httpx
 import pytest
@@ -51,7 +52,7 @@ def is_http_call(span: ReceivedSpan) -> bool:
     )
 
 
-def log_lines(local_stack: LocalStack, request_id: str) -> list[dict]:
+def log_lines(local_stack: LocalStack, request_id: str) -> list[dict[str, Any]]:
     return [
         json.loads(line)
         for line in local_stack.logs.getvalue().splitlines()

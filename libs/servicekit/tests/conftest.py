@@ -8,13 +8,15 @@ shared helpers are fixtures.
 import logging
 import os
 import secrets
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any, Protocol
 
 import httpx
 import pytest
 import redis
 import structlog
+from fastapi import APIRouter
 from sqlalchemy import MetaData, create_engine, delete
 
 from devstack import databases
@@ -98,7 +100,7 @@ def service_settings(jwt_public_key: str) -> Callable[..., ServiceSettings]:
     """`service_settings(database_url=..., **fields)`: valid settings of a service (a token
     key included, as a service must have one) with the fields a test is about."""
 
-    def make(**fields) -> ServiceSettings:
+    def make(**fields: Any) -> ServiceSettings:
         return ServiceSettings(**{"jwt_public_key": jwt_public_key, **fields})
 
     return make
@@ -110,16 +112,26 @@ def closed_port() -> int:
     return free_port()
 
 
+class Serve(Protocol):
+    def __call__(
+        self,
+        routers: Iterable[APIRouter] = (),
+        *,
+        raise_app_exceptions: bool = True,
+        **overrides: Any,
+    ) -> AbstractAsyncContextManager[httpx.AsyncClient]: ...
+
+
 @pytest.fixture
-def serve(server_urls: dict[str, str], jwt_public_key: str):
+def serve(server_urls: dict[str, str], jwt_public_key: str) -> Serve:
     """`async with serve(routers, **settings) as client`: the app of `create_app` with its
     lifespan entered, behind an httpx client. The worker id is pinned unless overridden."""
 
     @asynccontextmanager
     async def run(
-        routers=(), *, raise_app_exceptions: bool = True, **overrides
+        routers: Iterable[APIRouter] = (), *, raise_app_exceptions: bool = True, **overrides: Any
     ) -> AsyncIterator[httpx.AsyncClient]:
-        options = {
+        options: dict[str, Any] = {
             "service_name": "probe",
             "database_url": server_urls["postgres"],
             "redis_url": server_urls["redis"],
@@ -157,13 +169,13 @@ def admin_headers() -> dict[str, str]:
 
 
 @pytest.fixture
-def check_problem() -> Callable[[httpx.Response, int], dict]:
+def check_problem() -> Callable[[httpx.Response, int], dict[str, Any]]:
     """`check_problem(response, status)`: asserts an RFC 9457 body with the request id."""
 
-    def check(response: httpx.Response, status: int) -> dict:
+    def check(response: httpx.Response, status: int) -> dict[str, Any]:
         assert response.status_code == status, response.text
         assert response.headers["content-type"] == "application/problem+json"
-        body = response.json()
+        body: dict[str, Any] = response.json()
         assert body["status"] == status
         assert all(isinstance(body[key], str) and body[key] for key in ("type", "title", "detail"))
         assert response.headers.get_list("x-request-id") == [body["request_id"]]

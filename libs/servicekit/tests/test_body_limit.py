@@ -1,11 +1,17 @@
 """Bodies over `max_body_bytes` are refused with a 413 problem, declared or chunked."""
 
+from __future__ import annotations
+
 from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from .conftest import Serve
 
 LIMIT = 1024
 
@@ -18,17 +24,17 @@ router = APIRouter()
 
 
 @router.post("/blobs")
-async def store_blob(blob: Blob) -> dict:
+async def store_blob(blob: Blob) -> dict[str, Any]:
     return {"length": len(blob.data)}
 
 
 @router.post("/sync/blobs")
-def store_blob_sync(blob: Blob) -> dict:
+def store_blob_sync(blob: Blob) -> dict[str, Any]:
     return {"length": len(blob.data)}
 
 
 @router.post("/raw")
-async def store_raw(request: Request) -> dict:
+async def store_raw(request: Request) -> dict[str, Any]:
     return {"length": len(await request.body())}
 
 
@@ -44,7 +50,7 @@ async def chunked(body: bytes, chunk: int = 100) -> AsyncIterator[bytes]:
 
 
 @pytest.fixture
-async def client(serve):
+async def client(serve: Serve):
     async with serve([router], max_body_bytes=LIMIT) as c:
         yield c
 
@@ -54,7 +60,9 @@ HEADERS = {"Content-Type": "application/json"}
 
 @pytest.mark.parametrize("path", ["/blobs", "/sync/blobs", "/raw"])
 async def test_a_declared_body_over_the_limit_is_a_413(
-    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict], path: str
+    client: httpx.AsyncClient,
+    check_problem: Callable[[httpx.Response, int], dict[str, Any]],
+    path: str,
 ) -> None:
     response = await client.post(path, content=json_of_size(LIMIT + 1), headers=HEADERS)
     body = check_problem(response, 413)
@@ -63,7 +71,9 @@ async def test_a_declared_body_over_the_limit_is_a_413(
 
 @pytest.mark.parametrize("path", ["/blobs", "/sync/blobs", "/raw"])
 async def test_a_chunked_body_over_the_limit_is_a_413(
-    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict], path: str
+    client: httpx.AsyncClient,
+    check_problem: Callable[[httpx.Response, int], dict[str, Any]],
+    path: str,
 ) -> None:
     request = client.build_request(
         "POST", path, content=chunked(json_of_size(LIMIT * 4)), headers=HEADERS
@@ -93,7 +103,7 @@ async def test_a_body_within_the_limit_passes(
 
 
 async def test_a_lying_content_length_is_still_counted(
-    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict]
+    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict[str, Any]]
 ) -> None:
     """A Content-Length under the limit does not let a longer body through."""
 

@@ -4,6 +4,7 @@ is refused."""
 import base64
 import json
 import re
+from typing import Any
 
 import pytest
 from pydantic import Field
@@ -28,7 +29,7 @@ def b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).decode()
 
 
-def document_of(cursor: str) -> dict:
+def document_of(cursor: str) -> dict[str, Any]:
     return json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
 
 
@@ -112,7 +113,7 @@ WRONG_FIELDS = {
 
 
 @pytest.mark.parametrize("fields", WRONG_FIELDS.values(), ids=WRONG_FIELDS.keys())
-def test_a_cursor_with_other_fields_or_types_is_refused(fields: dict) -> None:
+def test_a_cursor_with_other_fields_or_types_is_refused(fields: dict[str, Any]) -> None:
     with pytest.raises(InvalidCursor, match="does not belong to this listing"):
         ThingCursor.decode(encode_cursor("things", fields), done=None, owner_id=None)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from sqlalchemy import (
@@ -268,7 +268,9 @@ def test_an_invalidated_connection_is_unavailability() -> None:
     assert is_unavailable(error)
 
 
-async def insert_duplicate(database, *, mode: str, rows: list[dict]) -> exc.IntegrityError:
+async def insert_duplicate(
+    database, *, mode: str, rows: list[dict[str, Any]]
+) -> exc.IntegrityError:
     if mode == "async":
         with pytest.raises(exc.IntegrityError) as raised:
             async with database.async_engine.begin() as connection:
@@ -284,7 +286,7 @@ async def insert_duplicate(database, *, mode: str, rows: list[dict]) -> exc.Inte
     return raised.value
 
 
-def account(email: str, handle: str, domain: str) -> dict:
+def account(email: str, handle: str, domain: str) -> dict[str, Any]:
     return {"email": email, "handle": handle, "email_domain": domain}
 
 

@@ -8,13 +8,15 @@ is generous, so a busy machine slows a test down but never fails it: what is ass
 that a call ends, with an error that says unavailable, not how long it took.
 """
 
+from __future__ import annotations
+
 import asyncio
 import contextlib
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -35,6 +37,9 @@ from servicekit.deadlines import timed_out
 from servicekit.sessions import SessionDep, SyncSessionDep
 from servicekit.settings import ServiceSettings
 from servicekit.state import state_of
+
+if TYPE_CHECKING:
+    from .conftest import Serve
 
 pytestmark = pytest.mark.timeout(30, func_only=True)
 
@@ -271,24 +276,24 @@ router = APIRouter()
 
 
 @router.get("/orm/async")
-async def select_async(session: SessionDep) -> dict:
+async def select_async(session: SessionDep) -> dict[str, Any]:
     return {"one": (await session.execute(text("SELECT 1"))).scalar()}
 
 
 @router.get("/orm/sync")
-def select_sync(session: SyncSessionDep) -> dict:
+def select_sync(session: SyncSessionDep) -> dict[str, Any]:
     return {"one": session.execute(text("SELECT 1")).scalar()}
 
 
 @router.get("/driver/async")
-async def select_on_the_driver_async(request: Request) -> dict:
+async def select_on_the_driver_async(request: Request) -> dict[str, Any]:
     async with state_of(request.app).db.async_engine.connect() as connection:
         with driver_calls(await connection.get_raw_connection()) as driver:
             return {"one": await select_on(driver)}
 
 
 @router.get("/driver/sync")
-def select_on_the_driver_sync(request: Request) -> dict:
+def select_on_the_driver_sync(request: Request) -> dict[str, Any]:
     engine = state_of(request.app).db.sync_engine
     with engine.connect() as connection, driver_calls(connection.connection) as driver:
         return {"one": select_on_sync(driver)}
@@ -296,7 +301,10 @@ def select_on_the_driver_sync(request: Request) -> dict:
 
 @pytest.mark.parametrize("path", ["/orm/async", "/orm/sync", "/driver/async", "/driver/sync"])
 async def test_a_request_to_a_frozen_database_is_a_503_problem_and_the_next_one_succeeds(
-    serve, check_problem: Callable[[httpx.Response, int], dict], thawed: LocalServer, path: str
+    serve: Serve,
+    check_problem: Callable[[httpx.Response, int], dict[str, Any]],
+    thawed: LocalServer,
+    path: str,
 ) -> None:
     async with serve(
         [router], raise_app_exceptions=False, database_url=thawed.url, **DEADLINES

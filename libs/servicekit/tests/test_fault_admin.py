@@ -1,7 +1,10 @@
 """`/admin/fault`: only with FAULTS_ENABLED, only with the token, only good values, and
 never in the OpenAPI document."""
 
+from __future__ import annotations
+
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -10,11 +13,14 @@ from fastapi import APIRouter
 
 from servicecontracts.faults import Fault, fault_key
 
+if TYPE_CHECKING:
+    from .conftest import Serve
+
 router = APIRouter()
 
 
 @router.get("/api/ping")
-async def ping() -> dict:
+async def ping() -> dict[str, Any]:
     return {"pong": True}
 
 
@@ -35,7 +41,7 @@ def stored(redis_client: redis.Redis, key: str):
 
 
 async def test_put_sets_the_fault_in_redis_and_here_and_delete_clears_both(
-    serve, fault_settings: dict[str, object], admin_headers: dict[str, str], stored
+    serve: Serve, fault_settings: dict[str, object], admin_headers: dict[str, str], stored
 ) -> None:
     async with serve([router], **fault_settings) as client:
         put = await client.put("/admin/fault", json=SOME_FAULT, headers=admin_headers)
@@ -66,11 +72,11 @@ async def test_put_sets_the_fault_in_redis_and_here_and_delete_clears_both(
     ],
 )
 async def test_without_the_token_nothing_is_read_or_changed(
-    serve,
+    serve: Serve,
     fault_settings: dict[str, object],
     admin_headers: dict[str, str],
     stored,
-    check_problem: Callable[[httpx.Response, int], dict],
+    check_problem: Callable[[httpx.Response, int], dict[str, Any]],
     method,
     authorization,
 ) -> None:
@@ -88,7 +94,9 @@ async def test_without_the_token_nothing_is_read_or_changed(
 
 
 async def test_the_token_is_checked_before_the_body(
-    serve, fault_settings: dict[str, object], check_problem: Callable[[httpx.Response, int], dict]
+    serve: Serve,
+    fault_settings: dict[str, object],
+    check_problem: Callable[[httpx.Response, int], dict[str, Any]],
 ) -> None:
     async with serve([router], **fault_settings) as client:
         refused = await client.put("/admin/fault", content=b"{not json")
@@ -111,11 +119,11 @@ async def test_the_token_is_checked_before_the_body(
     ],
 )
 async def test_bad_values_are_a_422_problem_and_change_nothing(
-    serve,
+    serve: Serve,
     fault_settings: dict[str, object],
     admin_headers: dict[str, str],
     stored,
-    check_problem: Callable[[httpx.Response, int], dict],
+    check_problem: Callable[[httpx.Response, int], dict[str, Any]],
     body,
 ) -> None:
     async with serve([router], **fault_settings) as client:
@@ -131,10 +139,10 @@ async def test_bad_values_are_a_422_problem_and_change_nothing(
 
 @pytest.mark.parametrize("method", METHODS)
 async def test_without_faults_enabled_the_route_does_not_exist(
-    serve,
+    serve: Serve,
     fault_settings: dict[str, object],
     admin_headers: dict[str, str],
-    check_problem: Callable[[httpx.Response, int], dict],
+    check_problem: Callable[[httpx.Response, int], dict[str, Any]],
     method,
 ) -> None:
     disabled = {**fault_settings, "faults_enabled": False}
@@ -145,7 +153,7 @@ async def test_without_faults_enabled_the_route_does_not_exist(
 
 
 async def test_without_faults_enabled_a_fault_in_redis_does_nothing(
-    serve, fault_settings: dict[str, object], redis_client: redis.Redis, key: str
+    serve: Serve, fault_settings: dict[str, object], redis_client: redis.Redis, key: str
 ) -> None:
     redis_client.set(key, Fault(error_rate=1.0).model_dump_json())
     try:
@@ -160,7 +168,7 @@ async def test_without_faults_enabled_a_fault_in_redis_does_nothing(
 
 
 async def test_the_openapi_document_is_the_same_with_faults_enabled(
-    serve, fault_settings: dict[str, object]
+    serve: Serve, fault_settings: dict[str, object]
 ) -> None:
     async with serve([router], **fault_settings) as client:
         enabled = (await client.get("/openapi.json")).json()

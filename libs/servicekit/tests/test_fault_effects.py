@@ -7,11 +7,14 @@ Durations are checked as lower bounds only: a request with a fault of t ms took 
 t ms. Whether something was spared a delay is checked by it answering within a third of
 a delay of a minute."""
 
+from __future__ import annotations
+
 import asyncio
 import secrets
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -39,6 +42,9 @@ from servicekit.reads import Reads, run_read, run_read_sync
 from servicekit.sessions import SessionDep, SyncSessionDep
 from servicekit.state import DatabaseDep
 
+if TYPE_CHECKING:
+    from .conftest import Serve
+
 MODES = {"async": "/api", "sync": "/sync/api"}
 WAIT_SECONDS = 20.0
 A_MINUTE_MS = 60_000
@@ -60,13 +66,13 @@ router = APIRouter()
 
 
 @router.post("/api/notes", status_code=201)
-async def add_note(note: NoteCreate, session: SessionDep) -> dict:
+async def add_note(note: NoteCreate, session: SessionDep) -> dict[str, Any]:
     await session.execute(insert(notes).values(code=note.code))
     return {"code": note.code}
 
 
 @router.post("/sync/api/notes", status_code=201)
-def add_note_sync(note: NoteCreate, session: SyncSessionDep) -> dict:
+def add_note_sync(note: NoteCreate, session: SyncSessionDep) -> dict[str, Any]:
     session.execute(insert(notes).values(code=note.code))
     return {"code": note.code}
 
@@ -78,17 +84,17 @@ def _count(code: str) -> select:
 SQL = NamedSQL.load(Path(__file__).parent / "sql", "notes")
 
 
-def _counted(reads: Reads, code: str) -> dict:
+def _counted(reads: Reads, code: str) -> dict[str, Any]:
     return {"count": reads.value(SQL.count_notes, code=code)}
 
 
 @router.get("/api/notes/{code}")
-async def count_notes(code: str, db: DatabaseDep) -> dict:
+async def count_notes(code: str, db: DatabaseDep) -> dict[str, Any]:
     return await run_read(db, _counted, code=code)
 
 
 @router.get("/sync/api/notes/{code}")
-def count_notes_sync(code: str, db: DatabaseDep) -> dict:
+def count_notes_sync(code: str, db: DatabaseDep) -> dict[str, Any]:
     return run_read_sync(db, _counted, code=code)
 
 
@@ -108,14 +114,14 @@ def stored(database_url: str, tables: Callable[[MetaData], None]) -> Iterator[Ca
 
 @pytest.fixture
 def service(
-    serve, database_url: str, fault_settings: dict[str, object], stored: Callable[[str], int]
+    serve: Serve, database_url: str, fault_settings: dict[str, object], stored: Callable[[str], int]
 ):
     """`async with service() as client`: the notes app on the backend's scratch database,
     its fault switch on."""
     return lambda: serve([router], database_url=database_url, **fault_settings)
 
 
-async def put_fault(client: httpx.AsyncClient, headers: dict, **fault: object) -> None:
+async def put_fault(client: httpx.AsyncClient, headers: dict[str, Any], **fault: object) -> None:
     response = await client.put("/admin/fault", json=fault, headers=headers)
     assert response.status_code == 200, response.text
 
@@ -151,7 +157,7 @@ async def test_an_error_rate_of_one_fails_every_data_request_before_its_handler(
     service,
     admin_headers: dict[str, str],
     stored: Callable[[str], int],
-    check_problem: Callable[[httpx.Response, int], dict],
+    check_problem: Callable[[httpx.Response, int], dict[str, Any]],
     mode,
 ) -> None:
     api, code = MODES[mode], new_code()

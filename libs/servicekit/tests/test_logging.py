@@ -1,5 +1,7 @@
 """One JSON object per line on stdout, whoever logs: stdlib, structlog, uvicorn, a request."""
 
+from __future__ import annotations
+
 import asyncio
 import contextvars
 import io
@@ -11,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -23,32 +26,35 @@ from servicekit.app import create_app
 from servicekit.logging import AccessLog, configure_logging
 from servicekit.settings import ServiceSettings
 
+if TYPE_CHECKING:
+    from .conftest import Serve
+
 router = APIRouter()
 
 
 @router.get("/chatty")
-async def log_from_a_handler() -> dict:
+async def log_from_a_handler() -> dict[str, Any]:
     logging.getLogger("probe.handlers").info("inside the async handler")
     return {}
 
 
 @router.get("/sync/chatty")
-def log_from_a_thread() -> dict:
+def log_from_a_thread() -> dict[str, Any]:
     structlog.get_logger("probe.handlers").info("inside the sync handler", items=3)
     return {}
 
 
 @router.get("/items/{item_id}/parts")
-async def list_parts(item_id: int) -> dict:
+async def list_parts(item_id: int) -> dict[str, Any]:
     return {"item": item_id}
 
 
 @router.get("/boom")
-async def explode() -> dict:
+async def explode() -> dict[str, Any]:
     raise RuntimeError("kaboom-detail")
 
 
-def json_lines(output: str) -> list[dict]:
+def json_lines(output: str) -> list[dict[str, Any]]:
     """Every line of the output, each of which must be a JSON object."""
     lines = [json.loads(line) for line in output.splitlines() if line]
     assert all(isinstance(line, dict) for line in lines)
@@ -60,7 +66,7 @@ def outside_any_request(function, *args, **kwargs) -> None:
     contextvars.Context().run(function, *args, **kwargs)
 
 
-def assert_shape(line: dict) -> None:
+def assert_shape(line: dict[str, Any]) -> None:
     assert {"time", "level", "service", "logger", "message"} <= line.keys()
     assert line["service"] == "probe"
     logged_at = datetime.fromisoformat(line["time"].replace("Z", "+00:00"))
@@ -145,7 +151,7 @@ def test_uvicorn_loggers_are_taken_over(capsys: pytest.CaptureFixture[str]) -> N
     ],
 )
 async def test_one_access_line_per_request_with_route_status_duration_and_ids(
-    serve, capsys: pytest.CaptureFixture[str], path: str, route: str, mode: str
+    serve: Serve, capsys: pytest.CaptureFixture[str], path: str, route: str, mode: str
 ) -> None:
     async with serve([router]) as client:
         response = await client.get(path, params={"q": "a-secret-search"})
@@ -173,7 +179,7 @@ async def test_one_access_line_per_request_with_route_status_duration_and_ids(
 
 
 async def test_an_unknown_path_is_logged_as_unmatched_with_its_path(
-    serve, capsys: pytest.CaptureFixture[str]
+    serve: Serve, capsys: pytest.CaptureFixture[str]
 ) -> None:
     async with serve([router]) as client:
         # A decoded newline stays inside the JSON string: no forged second line.
@@ -183,7 +189,9 @@ async def test_an_unknown_path_is_logged_as_unmatched_with_its_path(
     assert (line["route"], line["status"], line["path"]) == ("unmatched", 404, "/no/such/thing\n")
 
 
-async def test_access_lines_can_be_turned_off(serve, capsys: pytest.CaptureFixture[str]) -> None:
+async def test_access_lines_can_be_turned_off(
+    serve: Serve, capsys: pytest.CaptureFixture[str]
+) -> None:
     async with serve([router], access_log=False) as client:
         response = await client.get("/chatty")
 
@@ -212,7 +220,7 @@ def test_sqlalchemy_logs_warnings_only(capsys: pytest.CaptureFixture[str]) -> No
     [("/chatty", "inside the async handler"), ("/sync/chatty", "inside the sync handler")],
 )
 async def test_records_of_a_request_carry_its_id(
-    serve, capsys: pytest.CaptureFixture[str], path: str, message: str
+    serve: Serve, capsys: pytest.CaptureFixture[str], path: str, message: str
 ) -> None:
     async with serve([router]) as client:
         kept = await client.get(path, headers={"X-Request-ID": "from-the-gateway"})
@@ -228,7 +236,7 @@ async def test_records_of_a_request_carry_its_id(
 
 
 async def test_an_unhandled_error_is_logged_once_with_the_request_id(
-    serve, capsys: pytest.CaptureFixture[str]
+    serve: Serve, capsys: pytest.CaptureFixture[str]
 ) -> None:
     async with serve([router], raise_app_exceptions=False) as client:
         response = await client.get("/boom")

@@ -2,7 +2,10 @@
 every route of the path, OPTIONS is a 204 with it, HEAD answers as GET without a body,
 and a path a route spells out is never taken for a parameter of another."""
 
+from __future__ import annotations
+
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -10,6 +13,9 @@ from fastapi import APIRouter
 from prometheus_client.parser import text_string_to_metric_families
 
 from servicekit.schemas import id_path
+
+if TYPE_CHECKING:
+    from .conftest import Serve
 
 router = APIRouter(prefix="/api")
 ThingId = id_path("A thing's id")
@@ -21,22 +27,22 @@ async def list_things() -> list:
 
 
 @router.post("/things", status_code=201)
-async def create_thing() -> dict:
+async def create_thing() -> dict[str, Any]:
     return {"id": 1}
 
 
 @router.get("/things/summary")
-async def summarize_things() -> dict:
+async def summarize_things() -> dict[str, Any]:
     return {"count": 0}
 
 
 @router.get("/things/{thing_id}")
-async def read_thing(thing_id: ThingId) -> dict:
+async def read_thing(thing_id: ThingId) -> dict[str, Any]:
     return {"id": thing_id, "name": "Lantern"}
 
 
 @router.patch("/things/{thing_id}")
-async def update_thing(thing_id: ThingId) -> dict:
+async def update_thing(thing_id: ThingId) -> dict[str, Any]:
     return {"id": thing_id}
 
 
@@ -46,12 +52,12 @@ async def delete_thing(thing_id: ThingId) -> None:
 
 
 @router.get("/sync/things/{thing_id}")
-def read_thing_sync(thing_id: ThingId) -> dict:
+def read_thing_sync(thing_id: ThingId) -> dict[str, Any]:
     return {"id": thing_id}
 
 
 @pytest.fixture
-async def client(serve):
+async def client(serve: Serve):
     async with serve([router]) as client:
         yield client
 
@@ -67,7 +73,9 @@ async def test_options_lists_every_method_of_the_path(client: httpx.AsyncClient)
 
 @pytest.mark.parametrize("method", ["PUT", "POST", "TRACE", "QUERY"])
 async def test_a_method_the_path_lacks_is_405_naming_all_it_takes(
-    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict], method
+    client: httpx.AsyncClient,
+    check_problem: Callable[[httpx.Response, int], dict[str, Any]],
+    method,
 ) -> None:
     response = await client.request(method, "/api/things/1")
 
@@ -76,7 +84,7 @@ async def test_a_method_the_path_lacks_is_405_naming_all_it_takes(
 
 
 async def test_a_path_a_route_spells_out_is_not_a_parameter(
-    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict]
+    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict[str, Any]]
 ) -> None:
     # /things/{thing_id} takes PATCH, but "summary" is no thing's id: a 405, not a 422.
     patched = await client.patch("/api/things/summary", json={})
@@ -111,7 +119,7 @@ async def test_head_of_an_invalid_id_is_the_gets_422_without_a_body(
 
 
 async def test_unknown_paths_are_still_404(
-    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict]
+    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict[str, Any]]
 ) -> None:
     check_problem(await client.options("/api/nope"), 404)
     check_problem(await client.put("/api/things/1/parts"), 404)

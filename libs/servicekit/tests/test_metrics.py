@@ -1,8 +1,11 @@
 """/metrics: requests by route template and mode, bounded labels, pools and loop lag."""
 
+from __future__ import annotations
+
 import asyncio
 import secrets
 import time
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -10,38 +13,41 @@ from fastapi import APIRouter, Request
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
+if TYPE_CHECKING:
+    from .conftest import Serve
+
 router = APIRouter()
 
 
 @router.get("/api/things/{thing_id}")
-async def read_thing(thing_id: int) -> dict:
+async def read_thing(thing_id: int) -> dict[str, Any]:
     return {"id": thing_id}
 
 
 @router.get("/sync/api/things/{thing_id}")
-def read_thing_sync(thing_id: int) -> dict:
+def read_thing_sync(thing_id: int) -> dict[str, Any]:
     return {"id": thing_id}
 
 
 @router.get("/api/boom")
-async def explode() -> dict:
+async def explode() -> dict[str, Any]:
     raise RuntimeError("boom")
 
 
 @router.get("/api/block")
-async def block_the_loop() -> dict:
+async def block_the_loop() -> dict[str, Any]:
     time.sleep(0.3)  # the mistake the lag histogram is there to reveal
     return {}
 
 
 @router.get("/api/query")
-async def query(request: Request) -> dict:
+async def query(request: Request) -> dict[str, Any]:
     async with request.app.state.service.db.async_sessions() as session:
         return {"one": (await session.execute(text("SELECT 1"))).scalar()}
 
 
 @router.get("/api/hold")
-async def hold_a_connection(request: Request) -> dict:
+async def hold_a_connection(request: Request) -> dict[str, Any]:
     async with request.app.state.service.db.async_engine.connect() as connection:
         await connection.execute(text("SELECT 1"))
         await asyncio.sleep(1.0)
@@ -69,7 +75,7 @@ def label_sets(families: dict[str, list], family: str) -> set[tuple]:
     }
 
 
-async def test_requests_are_counted_by_route_template_mode_and_status_class(serve) -> None:
+async def test_requests_are_counted_by_route_template_mode_and_status_class(serve: Serve) -> None:
     async with serve([router], raise_app_exceptions=False) as client:
         for thing in (1, 2, 3):
             await client.get(f"/api/things/{thing}")
@@ -104,7 +110,7 @@ async def test_requests_are_counted_by_route_template_mode_and_status_class(serv
     assert again["http_requests"] == families["http_requests"]
 
 
-async def test_label_sets_stay_bounded_under_random_paths_and_methods(serve) -> None:
+async def test_label_sets_stay_bounded_under_random_paths_and_methods(serve: Serve) -> None:
     async with serve([router]) as client:
         await client.get("/api/things/1")
         before = await scrape(client)
@@ -126,7 +132,7 @@ async def test_label_sets_stay_bounded_under_random_paths_and_methods(serve) -> 
 
 
 async def test_pools_report_size_use_and_checkout_waits(
-    serve, backend: str, database_url: str
+    serve: Serve, backend: str, database_url: str
 ) -> None:
     async with serve([router], database_url=database_url, db_pool_size=3) as client:
         assert (await client.get("/api/query")).json() == {"one": 1}
@@ -148,7 +154,9 @@ async def test_pools_report_size_use_and_checkout_waits(
     assert value(timeouts, "db_pool_checkout_timeouts_total", **labels, mode="async") == 0
 
 
-async def test_an_exhausted_pool_counts_its_timeouts(serve, server_urls: dict[str, str]) -> None:
+async def test_an_exhausted_pool_counts_its_timeouts(
+    serve: Serve, server_urls: dict[str, str]
+) -> None:
     async with serve(
         [router], raise_app_exceptions=False, db_pool_size=1, db_pool_timeout=0.2
     ) as client:
@@ -166,7 +174,7 @@ async def test_an_exhausted_pool_counts_its_timeouts(serve, server_urls: dict[st
     assert value(timeouts, "db_pool_checkout_timeouts_total", **labels) == 1
 
 
-async def test_a_blocked_event_loop_shows_as_lag(serve) -> None:
+async def test_a_blocked_event_loop_shows_as_lag(serve: Serve) -> None:
     async with serve([router]) as client:
         await asyncio.sleep(0.3)  # quiet measurements first
         await client.get("/api/block")
@@ -181,7 +189,7 @@ async def test_a_blocked_event_loop_shows_as_lag(serve) -> None:
     )
 
 
-async def test_metrics_can_be_turned_off(serve) -> None:
+async def test_metrics_can_be_turned_off(serve: Serve) -> None:
     async with serve([router], metrics_enabled=False) as client:
         assert (await client.get("/api/things/1")).status_code == 200
         assert (await client.get("/metrics")).status_code == 404
@@ -189,7 +197,7 @@ async def test_metrics_can_be_turned_off(serve) -> None:
 
 @pytest.mark.parametrize("path", ["/metrics", "/healthz"])
 async def test_probes_and_scrapes_carry_a_request_id_but_no_access_line(
-    serve, capsys: pytest.CaptureFixture[str], path: str
+    serve: Serve, capsys: pytest.CaptureFixture[str], path: str
 ) -> None:
     async with serve([router]) as client:
         response = await client.get(path)

@@ -2,8 +2,11 @@
 committed, serialized and documented alike (a page too); a written-out pair shares one
 contract."""
 
+from __future__ import annotations
+
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -31,6 +34,9 @@ from servicekit.pagination import Page, RowPage
 from servicekit.reads import Reads
 from servicekit.responses import json_response
 from testkit.apps import MODES, assert_modes_agree
+
+if TYPE_CHECKING:
+    from .conftest import Serve
 
 metadata = MetaData()
 labels = Table(
@@ -124,7 +130,7 @@ def echo_sync(text: str) -> Response:
 
 
 @pytest.fixture
-async def client(serve, tables: Callable[[MetaData], None], database_url: str):
+async def client(serve: Serve, tables: Callable[[MetaData], None], database_url: str):
     tables(metadata)
     async with serve(api.routers, database_url=database_url) as client:
         yield client
@@ -161,7 +167,7 @@ async def test_a_declared_operation_validates_its_parameters(
 @pytest.mark.parametrize("prefix", MODES.values())
 @pytest.mark.parametrize(("path", "status"), [("/labels/refused", 409), ("/labels/crash", 500)])
 async def test_a_declared_operation_that_fails_after_writing_commits_nothing(
-    serve, tables: Callable[[MetaData], None], database_url: str, prefix, path, status
+    serve: Serve, tables: Callable[[MetaData], None], database_url: str, prefix, path, status
 ) -> None:
     # The handler opens and commits the session itself (no FastAPI dependency does):
     # an error after the insert must still roll it back.

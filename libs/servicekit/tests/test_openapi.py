@@ -2,7 +2,10 @@
 an operation can give as an `application/problem+json` problem of one `Problem` schema,
 with its headers, and integer bounds as the integers they are."""
 
+from __future__ import annotations
+
 import json
+from typing import TYPE_CHECKING, Any
 
 import jsonschema
 import pytest
@@ -17,6 +20,9 @@ from servicekit.sessions import SessionDep
 from servicekit.state import RedisDep
 from testkit.keys import MintToken
 
+if TYPE_CHECKING:
+    from .conftest import Serve
+
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
 
@@ -29,22 +35,22 @@ router = APIRouter(prefix="/api")
 
 
 @router.post("/things", status_code=201, responses=problem_responses(Conflict, TooManyRequests))
-async def create_thing(body: Thing, principal: CurrentUser, session: SessionDep) -> dict:
+async def create_thing(body: Thing, principal: CurrentUser, session: SessionDep) -> dict[str, Any]:
     raise Conflict("Such a thing exists")
 
 
 @router.get("/things/{thing_id}")
-async def read_thing(thing_id: id_path("A thing's id"), redis: RedisDep) -> dict:
+async def read_thing(thing_id: id_path("A thing's id"), redis: RedisDep) -> dict[str, Any]:
     return {"id": thing_id}
 
 
 @router.get("/ping")
-async def ping() -> dict:
+async def ping() -> dict[str, Any]:
     return {"pong": True}
 
 
 @pytest.fixture
-async def served(serve):
+async def served(serve: Serve):
     async with serve([router]) as client:
         response = await client.get("/openapi.json")
         assert response.status_code == 200
@@ -52,15 +58,15 @@ async def served(serve):
 
 
 @pytest.fixture
-def document(served) -> dict:
+def document(served) -> dict[str, Any]:
     return served[1].json()
 
 
-def statuses(document: dict, path: str, method: str) -> dict[str, dict]:
+def statuses(document: dict[str, Any], path: str, method: str) -> dict[str, dict[str, Any]]:
     return document["paths"][path][method]["responses"]
 
 
-def test_every_error_an_operation_gives_is_documented(document: dict) -> None:
+def test_every_error_an_operation_gives_is_documented(document: dict[str, Any]) -> None:
     assert set(statuses(document, "/api/things", "post")) == {
         "201",  # its own
         "400",  # a body that cannot be read
@@ -77,7 +83,7 @@ def test_every_error_an_operation_gives_is_documented(document: dict) -> None:
     assert set(statuses(document, "/readyz", "get")) == {"200", "503"}
 
 
-def test_errors_are_problems_of_one_schema_not_json(document: dict) -> None:
+def test_errors_are_problems_of_one_schema_not_json(document: dict[str, Any]) -> None:
     errors = [
         (path, method, status, response)
         for path, item in document["paths"].items()
@@ -97,7 +103,7 @@ def test_errors_are_problems_of_one_schema_not_json(document: dict) -> None:
     assert "ValidationError" not in schemas
 
 
-def test_the_headers_of_a_problem_are_documented(document: dict) -> None:
+def test_the_headers_of_a_problem_are_documented(document: dict[str, Any]) -> None:
     created = statuses(document, "/api/things", "post")
     assert created["401"]["headers"]["WWW-Authenticate"]["required"] is True
     assert created["429"]["headers"]["Retry-After"]["required"] is True
@@ -107,7 +113,7 @@ def test_the_headers_of_a_problem_are_documented(document: dict) -> None:
     assert "headers" not in statuses(document, "/readyz", "get")["503"]
 
 
-def test_the_largest_id_is_written_as_an_integer(served, document: dict) -> None:
+def test_the_largest_id_is_written_as_an_integer(served, document: dict[str, Any]) -> None:
     raw = served[1].text
     assert "e+18" not in raw
     owner_id = document["components"]["schemas"]["Thing"]["properties"]["owner_id"]
@@ -117,7 +123,7 @@ def test_the_largest_id_is_written_as_an_integer(served, document: dict) -> None
 
 
 async def test_the_problems_answered_match_the_documented_schema(
-    served, document: dict, mint_token: MintToken
+    served, document: dict[str, Any], mint_token: MintToken
 ) -> None:
     client, _ = served
     schema = document["components"]["schemas"]["Problem"]

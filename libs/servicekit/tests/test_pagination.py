@@ -1,9 +1,11 @@
 """The page of every list endpoint and the page limits, in isolation and over HTTP."""
 
+from __future__ import annotations
+
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx
 import pytest
@@ -20,6 +22,9 @@ from servicekit.pagination import (
     Page,
     RowPage,
 )
+
+if TYPE_CHECKING:
+    from .conftest import Serve
 
 T = TypeVar("T")
 
@@ -110,7 +115,7 @@ async def list_numbers(limit: Limit = DEFAULT_LIMIT, cursor: CursorParam = None)
 
 
 @pytest.fixture
-async def client(serve):
+async def client(serve: Serve):
     async with serve([router]) as c:
         yield c
 
@@ -126,7 +131,7 @@ async def test_pages_follow_their_cursor(client: httpx.AsyncClient) -> None:
 
 
 async def test_a_malformed_cursor_is_a_422_problem(
-    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict]
+    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict[str, Any]]
 ) -> None:
     response = await client.get("/numbers", params={"cursor": "W10"})  # base64 of []
     assert check_problem(response, 422)["title"] == "Invalid cursor"
@@ -144,7 +149,9 @@ async def test_a_malformed_cursor_is_a_422_problem(
     ids=["limit-zero", "limit-over-max", "limit-negative", "limit-not-a-number", "cursor-long"],
 )
 async def test_out_of_range_page_parameters_are_422_problems(
-    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict], params: dict
+    client: httpx.AsyncClient,
+    check_problem: Callable[[httpx.Response, int], dict[str, Any]],
+    params: dict[str, Any],
 ) -> None:
     response = await client.get("/numbers", params=params)
     body = check_problem(response, 422)
@@ -170,7 +177,9 @@ async def test_the_document_states_the_form_of_a_cursor(client: httpx.AsyncClien
 
 @pytest.mark.parametrize("cursor", ["eyJsIjoibnVtYmVycyIsImEiOjN9=", "eyJsIjoibnVtYmVy cyJ9"])
 async def test_a_cursor_outside_the_stated_form_is_a_422_problem(
-    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict], cursor: str
+    client: httpx.AsyncClient,
+    check_problem: Callable[[httpx.Response, int], dict[str, Any]],
+    cursor: str,
 ) -> None:
     response = await client.get("/numbers", params={"cursor": cursor})
     body = check_problem(response, 422)

@@ -1,7 +1,9 @@
 """Every error of an app made by `create_app` is an RFC 9457 problem carrying the request id."""
 
+from __future__ import annotations
+
 from collections.abc import Callable
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import httpx
 import pytest
@@ -20,6 +22,9 @@ from servicekit.errors import (
 from servicekit.ids import parse
 from servicekit.sessions import SessionDep, SyncSessionDep
 from testkit.bad_input import NOT_JSON_OBJECTS
+
+if TYPE_CHECKING:
+    from .conftest import Serve
 
 SECRET = "hunter2-secret-detail"
 SLEEP_2S = {"postgres": "SELECT pg_sleep(2)", "mysql": "SELECT SLEEP(2)"}
@@ -43,57 +48,57 @@ router = APIRouter()
 
 
 @router.get("/things/{thing_id}")
-async def read_thing(thing_id: int) -> dict:
+async def read_thing(thing_id: int) -> dict[str, Any]:
     raise NotFound(f"Thing {thing_id} does not exist")
 
 
 @router.get("/gone")
-async def read_gone() -> dict:
+async def read_gone() -> dict[str, Any]:
     raise Gone()
 
 
 @router.post("/conflict")
-async def make_conflict() -> dict:
+async def make_conflict() -> dict[str, Any]:
     raise Conflict("That name is taken")
 
 
 @router.get("/private")
-async def read_private() -> dict:
+async def read_private() -> dict[str, Any]:
     raise Unauthorized("A bearer token is required")
 
 
 @router.get("/busy")
-async def read_busy() -> dict:
+async def read_busy() -> dict[str, Any]:
     raise ServiceUnavailable("Try later", retry_after=7)
 
 
 @router.get("/boom")
-async def explode() -> dict:
+async def explode() -> dict[str, Any]:
     raise RuntimeError(SECRET)
 
 
 @router.get("/sync-boom")
-def explode_in_a_thread() -> dict:
+def explode_in_a_thread() -> dict[str, Any]:
     raise RuntimeError(SECRET)
 
 
 @router.get("/db-down")
-async def lose_the_database() -> dict:
+async def lose_the_database() -> dict[str, Any]:
     raise exc.OperationalError("SELECT secret", {}, ConnectionError(SECRET))
 
 
 @router.get("/db-bug")
-async def break_a_query() -> dict:
+async def break_a_query() -> dict[str, Any]:
     raise exc.ProgrammingError("SELECT secret", {}, Exception(SECRET))
 
 
 @router.get("/redis-down")
-async def lose_redis() -> dict:
+async def lose_redis() -> dict[str, Any]:
     raise redis.exceptions.ConnectionError(SECRET)
 
 
 @router.get("/http-error")
-async def raise_http_error() -> dict:
+async def raise_http_error() -> dict[str, Any]:
     raise HTTPException(418, detail={"secret": SECRET})
 
 
@@ -108,42 +113,42 @@ def create_widget_in_a_thread(widget: WidgetCreate) -> WidgetCreate:
 
 
 @router.get("/db/async")
-async def query_async(session: SessionDep) -> dict:
+async def query_async(session: SessionDep) -> dict[str, Any]:
     return {"one": (await session.execute(text("SELECT 1"))).scalar()}
 
 
 @router.get("/db/sync")
-def query_sync(session: SyncSessionDep) -> dict:
+def query_sync(session: SyncSessionDep) -> dict[str, Any]:
     return {"one": session.execute(text("SELECT 1")).scalar()}
 
 
 @router.get("/db/slow/async/{backend}")
-async def query_slowly_async(backend: str, session: SessionDep) -> dict:
+async def query_slowly_async(backend: str, session: SessionDep) -> dict[str, Any]:
     await session.execute(text(SLEEP_2S[backend]))
     return {}
 
 
 @router.get("/db/slow/sync/{backend}")
-def query_slowly_sync(backend: str, session: SyncSessionDep) -> dict:
+def query_slowly_sync(backend: str, session: SyncSessionDep) -> dict[str, Any]:
     session.execute(text(SLEEP_2S[backend]))
     return {}
 
 
 @pytest.fixture
-async def client(serve):
+async def client(serve: Serve):
     async with serve([router]) as c:
         yield c
 
 
 @pytest.fixture
-async def tolerant_client(serve):
+async def tolerant_client(serve: Serve):
     """Sees the 500 that Starlette sends before it re-raises the error."""
     async with serve([router], raise_app_exceptions=False) as c:
         yield c
 
 
 async def test_a_domain_error_is_a_problem(
-    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict]
+    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict[str, Any]]
 ) -> None:
     response = await client.get("/things/7")
     body = check_problem(response, 404)
@@ -157,7 +162,7 @@ async def test_a_domain_error_is_a_problem(
 
 
 async def test_a_domain_error_keeps_its_type_and_default_detail(
-    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict]
+    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict[str, Any]]
 ) -> None:
     body = check_problem(await client.get("/gone"), 410)
     assert body["type"] == "https://errors.example.test/gone"
@@ -165,13 +170,13 @@ async def test_a_domain_error_keeps_its_type_and_default_detail(
 
 
 async def test_a_conflict_is_a_409(
-    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict]
+    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict[str, Any]]
 ) -> None:
     assert check_problem(await client.post("/conflict"), 409)["detail"] == "That name is taken"
 
 
 async def test_unauthorized_asks_for_a_bearer_token(
-    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict]
+    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict[str, Any]]
 ) -> None:
     response = await client.get("/private")
     check_problem(response, 401)
@@ -179,7 +184,7 @@ async def test_unauthorized_asks_for_a_bearer_token(
 
 
 async def test_service_unavailable_says_when_to_retry(
-    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict]
+    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict[str, Any]]
 ) -> None:
     response = await client.get("/busy")
     check_problem(response, 503)
@@ -189,7 +194,7 @@ async def test_service_unavailable_says_when_to_retry(
 @pytest.mark.parametrize("path", ["/boom", "/sync-boom"])
 async def test_an_unexpected_error_is_a_500_that_hides_its_text(
     tolerant_client: httpx.AsyncClient,
-    check_problem: Callable[[httpx.Response, int], dict],
+    check_problem: Callable[[httpx.Response, int], dict[str, Any]],
     path: str,
 ) -> None:
     response = await tolerant_client.get(path)
@@ -200,14 +205,15 @@ async def test_an_unexpected_error_is_a_500_that_hides_its_text(
 
 
 async def test_an_unexpected_error_keeps_the_callers_request_id(
-    tolerant_client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict]
+    tolerant_client: httpx.AsyncClient,
+    check_problem: Callable[[httpx.Response, int], dict[str, Any]],
 ) -> None:
     response = await tolerant_client.get("/boom", headers={"X-Request-ID": "trace-me.42"})
     assert check_problem(response, 500)["request_id"] == "trace-me.42"
 
 
 async def test_an_unavailable_database_is_a_503(
-    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict]
+    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict[str, Any]]
 ) -> None:
     response = await client.get("/db-down")
     check_problem(response, 503)
@@ -216,7 +222,7 @@ async def test_an_unavailable_database_is_a_503(
 
 
 async def test_another_database_error_is_a_500_that_hides_its_text(
-    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict]
+    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict[str, Any]]
 ) -> None:
     response = await client.get("/db-bug")
     assert check_problem(response, 500)["detail"] == UNEXPECTED
@@ -224,7 +230,7 @@ async def test_another_database_error_is_a_500_that_hides_its_text(
 
 
 async def test_an_unavailable_redis_is_a_503(
-    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict]
+    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict[str, Any]]
 ) -> None:
     response = await client.get("/redis-down")
     assert check_problem(response, 503)["title"] == "Redis unavailable"
@@ -233,7 +239,7 @@ async def test_an_unavailable_redis_is_a_503(
 
 
 async def test_an_http_exception_is_a_problem_without_its_structured_detail(
-    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict]
+    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict[str, Any]]
 ) -> None:
     response = await client.get("/http-error")
     assert check_problem(response, 418)["detail"] == "I'm a Teapot"
@@ -241,13 +247,13 @@ async def test_an_http_exception_is_a_problem_without_its_structured_detail(
 
 
 async def test_an_unknown_path_is_a_404_problem(
-    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict]
+    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict[str, Any]]
 ) -> None:
     check_problem(await client.get("/no/such/path"), 404)
 
 
 async def test_a_wrong_method_is_a_405_problem(
-    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict]
+    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict[str, Any]]
 ) -> None:
     response = await client.delete("/gone")
     check_problem(response, 405)
@@ -276,7 +282,7 @@ async def test_a_valid_body_passes(client: httpx.AsyncClient) -> None:
 )
 async def test_invalid_input_is_a_422_that_never_echoes_it(
     client: httpx.AsyncClient,
-    check_problem: Callable[[httpx.Response, int], dict],
+    check_problem: Callable[[httpx.Response, int], dict[str, Any]],
     body: object,
     locations: list[list[str]],
 ) -> None:
@@ -290,7 +296,7 @@ async def test_invalid_input_is_a_422_that_never_echoes_it(
 
 
 async def test_malformed_json_is_a_422_that_never_echoes_it(
-    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict]
+    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict[str, Any]]
 ) -> None:
     response = await client.post(
         "/widgets", content=f'{{"name": "{SECRET}", ', headers={"Content-Type": "application/json"}
@@ -307,7 +313,7 @@ async def test_malformed_json_is_a_422_that_never_echoes_it(
 )
 async def test_a_body_that_is_no_json_object_is_a_422(
     client: httpx.AsyncClient,
-    check_problem: Callable[[httpx.Response, int], dict],
+    check_problem: Callable[[httpx.Response, int], dict[str, Any]],
     path: str,
     raw: bytes,
 ) -> None:
@@ -316,7 +322,7 @@ async def test_a_body_that_is_no_json_object_is_a_422(
 
 
 async def test_a_well_formed_request_id_is_kept(
-    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict]
+    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict[str, Any]]
 ) -> None:
     sent = "gateway-7f3a.b_2"
     response = await client.get("/things/1", headers={"X-Request-ID": sent})
@@ -342,7 +348,7 @@ async def test_a_well_formed_request_id_is_kept(
 )
 async def test_a_missing_or_malformed_request_id_is_replaced_by_a_snowflake(
     client: httpx.AsyncClient,
-    check_problem: Callable[[httpx.Response, int], dict],
+    check_problem: Callable[[httpx.Response, int], dict[str, Any]],
     sent: bytes | None,
 ) -> None:
     headers = {} if sent is None else {"X-Request-ID": sent}
@@ -361,8 +367,8 @@ async def test_each_request_gets_its_own_id(client: httpx.AsyncClient) -> None:
 
 @pytest.mark.parametrize("path", ["/db/async", "/db/sync"])
 async def test_a_database_that_is_down_is_a_503(
-    serve,
-    check_problem: Callable[[httpx.Response, int], dict],
+    serve: Serve,
+    check_problem: Callable[[httpx.Response, int], dict[str, Any]],
     backend: str,
     closed_port: int,
     path: str,
@@ -377,8 +383,8 @@ async def test_a_database_that_is_down_is_a_503(
 
 @pytest.mark.parametrize("mode", ["async", "sync"])
 async def test_a_statement_timeout_is_a_503(
-    serve,
-    check_problem: Callable[[httpx.Response, int], dict],
+    serve: Serve,
+    check_problem: Callable[[httpx.Response, int], dict[str, Any]],
     database_url: str,
     backend: str,
     mode: str,

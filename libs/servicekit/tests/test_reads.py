@@ -3,11 +3,13 @@ in both modes and on both servers: the rows as Postgres gives them on MySQL too,
 connection back in its pool or discarded after a failure, reads that never see a stale
 snapshot, the session's transaction for a write that reads, a span per query."""
 
+from __future__ import annotations
+
 import asyncio
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from fastapi import APIRouter
@@ -21,6 +23,9 @@ from servicekit.named_sql import NamedSQL
 from servicekit.reads import Reads, reads_of, run_read, run_read_sync
 from servicekit.settings import ServiceSettings
 from servicekit.state import DatabaseDep
+
+if TYPE_CHECKING:
+    from .conftest import Serve
 
 SQL = NamedSQL.load(Path(__file__).parent / "sql", "reads")
 SEEN = datetime(2026, 12, 7, 9, 30, 15, 123456, tzinfo=UTC)
@@ -242,7 +247,7 @@ def count_kept_sync(db: DatabaseDep) -> int:
 
 @pytest.mark.parametrize("prefix", ["/api", "/sync/api"])
 async def test_a_query_is_a_span_named_after_it_within_the_request(
-    serve,
+    serve: Serve,
     recorded_spans: list[ReadableSpan],
     rows: Callable[..., None],
     database_url: str,

@@ -1,6 +1,9 @@
 """Responses that `def` handlers return already serialized."""
 
+from __future__ import annotations
+
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -9,6 +12,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from servicekit.responses import json_response, no_content
+
+if TYPE_CHECKING:
+    from .conftest import Serve
 
 
 class ThingRead(BaseModel):
@@ -38,7 +44,7 @@ def delete_thing() -> Response:
 
 
 @pytest.fixture
-async def client(serve):
+async def client(serve: Serve):
     async with serve([router]) as c:
         yield c
 

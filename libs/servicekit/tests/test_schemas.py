@@ -2,11 +2,14 @@
 a line's pattern and length are the rule itself, and a field that may be left out but
 never be null is not documented as nullable."""
 
+from __future__ import annotations
+
 import itertools
 import re
 import sys
 import unicodedata
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -22,6 +25,9 @@ from servicekit.schemas import (
     one_line,
 )
 from testkit.bad_input import BAD_IDS
+
+if TYPE_CHECKING:
+    from .conftest import Serve
 
 LINE = TypeAdapter(one_line(4))
 DOCUMENTED = re.compile(ONE_VISIBLE_LINE_PATTERN)
@@ -107,13 +113,13 @@ router = APIRouter()
 
 
 @router.get("/things/{thing_id}")
-async def read_thing(thing_id: id_path("A thing")) -> dict:
+async def read_thing(thing_id: id_path("A thing")) -> dict[str, Any]:
     return {"id": thing_id}
 
 
 @pytest.mark.parametrize("thing_id", BAD_IDS)
 async def test_an_id_in_a_path_is_a_plain_decimal_in_range(
-    serve, check_problem: Callable[[httpx.Response, int], dict], thing_id
+    serve: Serve, check_problem: Callable[[httpx.Response, int], dict[str, Any]], thing_id
 ) -> None:
     async with serve([router]) as client:
         refused = await client.get(f"/things/{thing_id}")

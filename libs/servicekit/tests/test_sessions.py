@@ -1,10 +1,13 @@
 """The request's session commits once, before the response is sent; any error rolls back."""
 
+from __future__ import annotations
+
 import asyncio
 import threading
 import time
 import uuid
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -27,6 +30,9 @@ from sqlalchemy import (
 from servicekit.db import sync_url
 from servicekit.errors import Conflict
 from servicekit.sessions import SessionDep, SyncSessionDep
+
+if TYPE_CHECKING:
+    from .conftest import Serve
 
 metadata = MetaData()
 notes = Table(
@@ -57,52 +63,52 @@ router = APIRouter()
 
 
 @router.post("/async/notes", status_code=201)
-async def create_note_async(note: NoteCreate, session: SessionDep) -> dict:
+async def create_note_async(note: NoteCreate, session: SessionDep) -> dict[str, Any]:
     await session.execute(insert(notes).values(code=note.code))
     return {"code": note.code}
 
 
 @router.post("/sync/notes", status_code=201)
-def create_note_sync(note: NoteCreate, session: SyncSessionDep) -> dict:
+def create_note_sync(note: NoteCreate, session: SyncSessionDep) -> dict[str, Any]:
     session.execute(insert(notes).values(code=note.code))
     return {"code": note.code}
 
 
 @router.post("/async/notes/conflict", status_code=201)
-async def create_note_then_conflict_async(note: NoteCreate, session: SessionDep) -> dict:
+async def create_note_then_conflict_async(note: NoteCreate, session: SessionDep) -> dict[str, Any]:
     await session.execute(insert(notes).values(code=note.code))
     await session.flush()
     raise Conflict("refused after the insert")
 
 
 @router.post("/sync/notes/conflict", status_code=201)
-def create_note_then_conflict_sync(note: NoteCreate, session: SyncSessionDep) -> dict:
+def create_note_then_conflict_sync(note: NoteCreate, session: SyncSessionDep) -> dict[str, Any]:
     session.execute(insert(notes).values(code=note.code))
     session.flush()
     raise Conflict("refused after the insert")
 
 
 @router.post("/async/notes/crash", status_code=201)
-async def create_note_then_crash_async(note: NoteCreate, session: SessionDep) -> dict:
+async def create_note_then_crash_async(note: NoteCreate, session: SessionDep) -> dict[str, Any]:
     await session.execute(insert(notes).values(code=note.code))
     raise RuntimeError("crashed after the insert")
 
 
 @router.post("/sync/notes/crash", status_code=201)
-def create_note_then_crash_sync(note: NoteCreate, session: SyncSessionDep) -> dict:
+def create_note_then_crash_sync(note: NoteCreate, session: SyncSessionDep) -> dict[str, Any]:
     session.execute(insert(notes).values(code=note.code))
     raise RuntimeError("crashed after the insert")
 
 
 @router.post("/async/deferred", status_code=201)
-async def create_twins_async(note: NoteCreate, session: SessionDep) -> dict:
+async def create_twins_async(note: NoteCreate, session: SessionDep) -> dict[str, Any]:
     # Both inserts succeed; the deferred unique constraint fails only at COMMIT.
     await session.execute(insert(deferred_notes), [{"code": note.code}, {"code": note.code}])
     return {"code": note.code}
 
 
 @router.post("/sync/deferred", status_code=201)
-def create_twins_sync(note: NoteCreate, session: SyncSessionDep) -> dict:
+def create_twins_sync(note: NoteCreate, session: SyncSessionDep) -> dict[str, Any]:
     session.execute(insert(deferred_notes), [{"code": note.code}, {"code": note.code}])
     return {"code": note.code}
 
@@ -123,7 +129,7 @@ gate = Gate()
 
 
 @router.post("/async/hold")
-async def hold_a_connection_async(session: SessionDep) -> dict:
+async def hold_a_connection_async(session: SessionDep) -> dict[str, Any]:
     await session.execute(text("SELECT 1"))
     gate.entered.set()
     while not gate.release.is_set():
@@ -132,7 +138,7 @@ async def hold_a_connection_async(session: SessionDep) -> dict:
 
 
 @router.post("/sync/hold")
-def hold_a_connection_sync(session: SyncSessionDep) -> dict:
+def hold_a_connection_sync(session: SyncSessionDep) -> dict[str, Any]:
     session.execute(text("SELECT 1"))
     gate.entered.set()
     gate.release.wait(timeout=30)
@@ -151,7 +157,7 @@ def count_rows(database_url: str, table: Table, code: str) -> int:
 
 
 @pytest.fixture
-async def client(serve, database_url: str, tables: Callable[[MetaData], None]):
+async def client(serve: Serve, database_url: str, tables: Callable[[MetaData], None]):
     tables(metadata)
     async with serve([router], raise_app_exceptions=False, database_url=database_url) as c:
         yield c
@@ -173,7 +179,7 @@ async def test_a_created_row_is_committed(
 
 async def test_a_domain_error_after_an_insert_commits_nothing(
     client: httpx.AsyncClient,
-    check_problem: Callable[[httpx.Response, int], dict],
+    check_problem: Callable[[httpx.Response, int], dict[str, Any]],
     database_url: str,
     mode: str,
 ) -> None:
@@ -185,7 +191,7 @@ async def test_a_domain_error_after_an_insert_commits_nothing(
 
 async def test_a_crash_after_an_insert_commits_nothing(
     client: httpx.AsyncClient,
-    check_problem: Callable[[httpx.Response, int], dict],
+    check_problem: Callable[[httpx.Response, int], dict[str, Any]],
     database_url: str,
     mode: str,
 ) -> None:
@@ -199,7 +205,7 @@ async def test_a_crash_after_an_insert_commits_nothing(
 async def test_a_failing_commit_is_a_5xx_never_the_201(
     client: httpx.AsyncClient,
     tables: Callable[[MetaData], None],
-    check_problem: Callable[[httpx.Response, int], dict],
+    check_problem: Callable[[httpx.Response, int], dict[str, Any]],
     database_url: str,
     mode: str,
 ) -> None:
@@ -217,9 +223,9 @@ async def test_a_failing_commit_is_a_5xx_never_the_201(
 
 
 async def test_an_exhausted_pool_is_a_503_at_the_pool_timeout(
-    serve,
+    serve: Serve,
     tables: Callable[[MetaData], None],
-    check_problem: Callable[[httpx.Response, int], dict],
+    check_problem: Callable[[httpx.Response, int], dict[str, Any]],
     database_url: str,
     mode: str,
 ) -> None:

@@ -1,5 +1,7 @@
 """EdDSA access tokens verified with the public key alone, and `CurrentUser` over HTTP."""
 
+from __future__ import annotations
+
 import base64
 import datetime
 import hashlib
@@ -7,6 +9,7 @@ import hmac
 import json
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import jwt
@@ -33,6 +36,9 @@ from servicekit.tokens import (
 )
 from testkit.forgeries import FORGERIES
 
+if TYPE_CHECKING:
+    from .conftest import Serve
+
 ISSUER, AUDIENCE = "users", "services"
 # The lifetime of the tokens users issues here.
 LIFETIME = 3600
@@ -50,11 +56,11 @@ def b64url(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def b64url_json(value: dict) -> str:
+def b64url_json(value: dict[str, Any]) -> str:
     return b64url(json.dumps(value, separators=(",", ":")).encode())
 
 
-def claims(**overrides) -> dict:
+def claims(**overrides) -> dict[str, Any]:
     now = int(time.time())
     payload = {"sub": "42", "iss": ISSUER, "aud": AUDIENCE, "iat": now, "exp": now + 300}
     payload.update(overrides)
@@ -173,7 +179,7 @@ def test_the_largest_bigint_subject_is_accepted(verifier: TokenVerifier, sign) -
         "sub-not-a-string",
     ],
 )
-def test_bad_claims_are_refused(verifier: TokenVerifier, sign, overrides: dict) -> None:
+def test_bad_claims_are_refused(verifier: TokenVerifier, sign, overrides: dict[str, Any]) -> None:
     with pytest.raises(InvalidToken):
         verifier.verify(sign(**overrides))
 
@@ -341,12 +347,12 @@ router = APIRouter()
 
 
 @router.get("/me")
-async def read_me(user: CurrentUser) -> dict:
+async def read_me(user: CurrentUser) -> dict[str, Any]:
     return {"user_id": user.user_id}
 
 
 @pytest.fixture
-async def client(serve, signing_key: Ed25519PrivateKey):
+async def client(serve: Serve, signing_key: Ed25519PrivateKey):
     async with serve([router], jwt_public_key=public_pem(signing_key)) as c:
         yield c
 
@@ -364,7 +370,7 @@ async def test_current_user_comes_from_the_bearer_token(client: httpx.AsyncClien
 )
 async def test_no_valid_token_is_a_401_problem(
     client: httpx.AsyncClient,
-    check_problem: Callable[[httpx.Response, int], dict],
+    check_problem: Callable[[httpx.Response, int], dict[str, Any]],
     authorization: str | None,
 ) -> None:
     headers = {} if authorization is None else {"Authorization": authorization}
@@ -375,9 +381,9 @@ async def test_no_valid_token_is_a_401_problem(
 
 @pytest.mark.parametrize("kind", FORGERIES)
 async def test_no_forgery_authenticates_anybody(
-    serve,
+    serve: Serve,
     forge_token: Callable[..., str | None],
-    check_problem: Callable[[httpx.Response, int], dict],
+    check_problem: Callable[[httpx.Response, int], dict[str, Any]],
     kind,
 ) -> None:
     # The test key pair's public half, as every service verifies with (testkit.keys).
@@ -391,7 +397,7 @@ async def test_no_forgery_authenticates_anybody(
 
 
 async def test_an_expired_token_is_a_401_problem(
-    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict], sign
+    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict[str, Any]], sign
 ) -> None:
     token = sign(exp=int(time.time()) - 1, iat=int(time.time()) - 600)
     response = await client.get("/me", headers={"Authorization": f"Bearer {token}"})
@@ -399,7 +405,7 @@ async def test_an_expired_token_is_a_401_problem(
 
 
 async def test_a_refused_token_says_why_in_the_log_and_not_in_the_response(
-    serve, signing_key: Ed25519PrivateKey, sign, capsys: pytest.CaptureFixture[str]
+    serve: Serve, signing_key: Ed25519PrivateKey, sign, capsys: pytest.CaptureFixture[str]
 ) -> None:
     now = int(time.time())
     century = sign(iat=now, exp=now + 100 * 365 * 86400)
@@ -418,7 +424,7 @@ async def test_a_refused_token_says_why_in_the_log_and_not_in_the_response(
 
 
 async def test_the_lifetime_follows_the_setting(
-    serve, signing_key: Ed25519PrivateKey, sign
+    serve: Serve, signing_key: Ed25519PrivateKey, sign
 ) -> None:
     now = int(time.time())
     two_hours = sign(iat=now, exp=now + 7200)

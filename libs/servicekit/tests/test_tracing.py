@@ -1,7 +1,10 @@
 """Spans: one server span per request, named by route, continuing the caller's trace,
 with the request id on every span and the trace id in every log line of the request."""
 
+from __future__ import annotations
+
 import json
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from fastapi import APIRouter, Request
@@ -12,18 +15,21 @@ from sqlalchemy import text
 
 from servicekit.tracing import REQUEST_ID_ATTRIBUTE, SampleWhenExported, _unsampled_span
 
+if TYPE_CHECKING:
+    from .conftest import Serve
+
 router = APIRouter()
 
 
 @router.get("/api/things/{thing_id}")
-async def read_thing(thing_id: int, request: Request) -> dict:
+async def read_thing(thing_id: int, request: Request) -> dict[str, Any]:
     async with request.app.state.service.db.async_sessions() as session:
         await session.execute(text("SELECT 1"))
     return {"id": thing_id}
 
 
 @router.get("/sync/api/things/{thing_id}")
-def read_thing_sync(thing_id: int, request: Request) -> dict:
+def read_thing_sync(thing_id: int, request: Request) -> dict[str, Any]:
     with request.app.state.service.db.sync_sessions() as session:
         session.execute(text("SELECT 1"))
     return {"id": thing_id}
@@ -38,7 +44,7 @@ def served(spans: list) -> list:
 
 
 @router.get("/api/boom")
-async def explode() -> dict:
+async def explode() -> dict[str, Any]:
     raise RuntimeError("boom")
 
 
@@ -48,7 +54,10 @@ CALLER_SPAN = "00f067aa0ba902b7"
 
 @pytest.mark.parametrize("prefix", ["/api", "/sync/api"])
 async def test_a_request_is_one_trace_with_its_statements(
-    serve, recorded_spans: list[ReadableSpan], capsys: pytest.CaptureFixture[str], prefix: str
+    serve: Serve,
+    recorded_spans: list[ReadableSpan],
+    capsys: pytest.CaptureFixture[str],
+    prefix: str,
 ) -> None:
     async with serve([router]) as client:
         response = await client.get(f"{prefix}/things/3")
@@ -70,7 +79,9 @@ async def test_a_request_is_one_trace_with_its_statements(
     assert [line["span_id"] for line in access] == [f"{server.context.span_id:016x}"]
 
 
-async def test_the_callers_trace_is_continued(serve, recorded_spans: list[ReadableSpan]) -> None:
+async def test_the_callers_trace_is_continued(
+    serve: Serve, recorded_spans: list[ReadableSpan]
+) -> None:
     traceparent = f"00-{CALLER_TRACE}-{CALLER_SPAN}-01"
     async with serve([router]) as client:
         await client.get("/api/things/1", headers={"traceparent": traceparent})
@@ -80,7 +91,9 @@ async def test_the_callers_trace_is_continued(serve, recorded_spans: list[Readab
     assert f"{server.parent.span_id:016x}" == CALLER_SPAN
 
 
-async def test_probes_and_scrapes_are_not_traced(serve, recorded_spans: list[ReadableSpan]) -> None:
+async def test_probes_and_scrapes_are_not_traced(
+    serve: Serve, recorded_spans: list[ReadableSpan]
+) -> None:
     async with serve([router]) as client:
         for path in ("/healthz", "/readyz", "/metrics"):
             assert (await client.get(path)).status_code == 200
@@ -88,7 +101,7 @@ async def test_probes_and_scrapes_are_not_traced(serve, recorded_spans: list[Rea
     assert served(recorded_spans) == []
 
 
-async def test_tracing_can_be_turned_off(serve, recorded_spans: list[ReadableSpan]) -> None:
+async def test_tracing_can_be_turned_off(serve: Serve, recorded_spans: list[ReadableSpan]) -> None:
     async with serve([router], tracing_enabled=False) as client:
         assert (await client.get("/api/things/1")).status_code == 200
 
@@ -136,7 +149,7 @@ def test_an_unexported_span_continues_the_callers_trace_unsampled() -> None:
 
 
 async def test_a_failed_request_is_an_error_span_with_its_exception(
-    serve, recorded_spans: list[ReadableSpan]
+    serve: Serve, recorded_spans: list[ReadableSpan]
 ) -> None:
     async with serve([router], raise_app_exceptions=False) as client:
         assert (await client.get("/api/boom")).status_code == 500

@@ -40,6 +40,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from devstack.binaries import MissingBinary, find_binary
@@ -234,7 +235,11 @@ def measure(row: Row, bench: Bench) -> Result:
 
 @contextlib.contextmanager
 def _serving(
-    row: Row, bench: Bench, core: int, figures: Path | None = None, env: dict | None = None
+    row: Row,
+    bench: Bench,
+    core: int,
+    figures: Path | None = None,
+    env: dict[str, Any] | None = None,
 ) -> Iterator[tuple[subprocess.Popen, str]]:
     """`row`'s app pinned to `core` (under the collector probe when `figures` says where
     its figures go), answering; its process and base URL."""

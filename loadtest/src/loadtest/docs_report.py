@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from devstack.layout import repo_root
 from loadtest.cells import Cell
@@ -71,7 +72,7 @@ def read_report(folder: Path) -> Report:
     raise ReportError(f"{folder} holds neither cells.json (make bench) nor ceiling.json")
 
 
-def _cell_fields(stored: dict) -> dict:
+def _cell_fields(stored: dict[str, Any]) -> dict[str, Any]:
     """A stored cell's fields (cells.json adds `generator_bound`, which Cell computes)."""
     return {name: value for name, value in stored.items() if name != "generator_bound"}
 

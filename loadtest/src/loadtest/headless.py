@@ -11,6 +11,7 @@ import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 SCENARIOS = ("UsersRead", "ItemsMixed", "ItemsOwners", "TasksCrud", "Jobs")
@@ -93,7 +94,7 @@ def _read_stats(path: Path) -> dict[str, RequestStats]:
     if not path.exists():
         return {}
     entries = json.loads(path.read_text())
-    by_name: dict[str, list[dict]] = {}
+    by_name: dict[str, list[dict[str, Any]]] = {}
     for entry in entries:  # a name used with several methods counts as one step
         by_name.setdefault(entry["name"], []).append(entry)
     stats = {name: _summary(name, group) for name, group in by_name.items()}
@@ -102,7 +103,7 @@ def _read_stats(path: Path) -> dict[str, RequestStats]:
     return stats
 
 
-def _summary(name: str, entries: list[dict]) -> RequestStats:
+def _summary(name: str, entries: list[dict[str, Any]]) -> RequestStats:
     requests = sum(e["num_requests"] for e in entries)
     timed: Counter[int] = Counter()
     for entry in entries:

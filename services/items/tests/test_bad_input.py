@@ -28,7 +28,7 @@ MIB = 1024 * 1024
 MISSING = object()
 
 
-def valid_body(**changes) -> dict:
+def valid_body(**changes) -> dict[str, Any]:
     body = {"title": "Brass Lantern", "description": "Works."} | changes
     return {key: value for key, value in body.items() if value is not MISSING}
 
@@ -146,7 +146,7 @@ async def test_patch_rejects_invalid_field_and_changes_nothing(
     api: str,
     owner: Owner,
     item_factory: ItemFactory,
-    stored_item: Callable[[int], Awaitable[dict | None]],
+    stored_item: Callable[[int], Awaitable[dict[str, Any] | None]],
     assert_invalid: Callable[[httpx.Response], dict[str, Any]],
     changes,
 ) -> None:
@@ -164,7 +164,7 @@ async def test_patch_rejects_a_body_that_is_no_json_object(
     api: str,
     owner: Owner,
     item_factory: ItemFactory,
-    stored_item: Callable[[int], Awaitable[dict | None]],
+    stored_item: Callable[[int], Awaitable[dict[str, Any] | None]],
     assert_invalid: Callable[[httpx.Response], dict[str, Any]],
 ) -> None:
     item = await item_factory(owner)
@@ -346,7 +346,7 @@ async def test_oversized_patch_body_is_413_and_changes_nothing(
     api: str,
     owner: Owner,
     item_factory: ItemFactory,
-    stored_item: Callable[[int], Awaitable[dict | None]],
+    stored_item: Callable[[int], Awaitable[dict[str, Any] | None]],
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
     streamed,
 ) -> None:
@@ -375,7 +375,7 @@ async def test_bad_token_is_401_and_writes_nothing(
     owner: Owner,
     item_factory: ItemFactory,
     count_items: Callable[[], Awaitable[int]],
-    stored_item: Callable[[int], Awaitable[dict | None]],
+    stored_item: Callable[[int], Awaitable[dict[str, Any] | None]],
     mint_token: MintToken,
     forge_token: Callable[..., str | None],
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
@@ -445,7 +445,7 @@ async def test_an_items_path_allows_every_method_of_its_routes(
     api: str,
     owner: Owner,
     item_factory: ItemFactory,
-    stored_item: Callable[[int], Awaitable[dict | None]],
+    stored_item: Callable[[int], Awaitable[dict[str, Any] | None]],
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
 ) -> None:
     item = await item_factory(owner)

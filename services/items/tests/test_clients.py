@@ -10,6 +10,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -23,7 +24,7 @@ MODES = ["async", "sync"]
 BASE_URL = "http://users.test"
 
 
-def profile(user_id: int) -> dict:
+def profile(user_id: int) -> dict[str, Any]:
     return {
         "id": user_id,
         "name": f"Owner {user_id}",
@@ -76,7 +77,7 @@ async def users_client() -> AsyncIterator[Callable[..., UsersClient]]:
         await client.aclose()
 
 
-async def profiles(client: UsersClient, user_ids: list[int], mode: str) -> dict:
+async def profiles(client: UsersClient, user_ids: list[int], mode: str) -> dict[str, Any]:
     if mode == "async":
         return await client.profiles(user_ids)
     # As a `def` handler calls it: in a worker thread, never on the event loop.

@@ -22,7 +22,7 @@ MAX_ID = 2**63 - 1
 ITEM_FIELDS = {"id", "owner_id", "title", "description", "views", "created_at", "updated_at"}
 
 
-def assert_item(item: dict) -> None:
+def assert_item(item: dict[str, Any]) -> None:
     assert set(item) == ITEM_FIELDS
     for field in ("id", "owner_id", "views"):
         assert type(item[field]) is int
@@ -66,7 +66,7 @@ async def test_create_item_is_stored_for_the_token_subject(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    stored_item: Callable[[int], Awaitable[dict | None]],
+    stored_item: Callable[[int], Awaitable[dict[str, Any] | None]],
 ) -> None:
     item = (
         await client.post(f"{api}/items", json={"title": "Kettle"}, headers=owner.headers)
@@ -134,7 +134,7 @@ async def test_create_item_accepts_boundary_values(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    stored_item: Callable[[int], Awaitable[dict | None]],
+    stored_item: Callable[[int], Awaitable[dict[str, Any] | None]],
     fields,
 ) -> None:
     body = {"title": "Kettle"} | fields
@@ -192,7 +192,7 @@ async def test_patch_title_changes_only_the_title(
     api: str,
     owner: Owner,
     item_factory: ItemFactory,
-    stored_item: Callable[[int], Awaitable[dict | None]],
+    stored_item: Callable[[int], Awaitable[dict[str, Any] | None]],
 ) -> None:
     item = await item_factory(owner, title="Kettle", description="Whistles.")
 
@@ -229,7 +229,7 @@ async def test_patch_description_null_clears_it(
     api: str,
     owner: Owner,
     item_factory: ItemFactory,
-    stored_item: Callable[[int], Awaitable[dict | None]],
+    stored_item: Callable[[int], Awaitable[dict[str, Any] | None]],
 ) -> None:
     item = await item_factory(owner, description="Whistles.")
 
@@ -262,7 +262,7 @@ async def test_patch_with_empty_object_changes_nothing(
     api: str,
     owner: Owner,
     item_factory: ItemFactory,
-    stored_item: Callable[[int], Awaitable[dict | None]],
+    stored_item: Callable[[int], Awaitable[dict[str, Any] | None]],
 ) -> None:
     item = await item_factory(owner, title="Kettle", description="Whistles.")
     before = await stored_item(item["id"])
@@ -314,7 +314,7 @@ async def test_patch_another_owners_item_is_403_and_changes_nothing(
     owner: Owner,
     owner_factory: Callable[[], Owner],
     item_factory: ItemFactory,
-    stored_item: Callable[[int], Awaitable[dict | None]],
+    stored_item: Callable[[int], Awaitable[dict[str, Any] | None]],
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
 ) -> None:
     item = await item_factory(owner, title="Kettle", description="Whistles.")
@@ -355,7 +355,7 @@ async def test_patch_without_token_is_401_and_changes_nothing(
     api: str,
     owner: Owner,
     item_factory: ItemFactory,
-    stored_item: Callable[[int], Awaitable[dict | None]],
+    stored_item: Callable[[int], Awaitable[dict[str, Any] | None]],
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
 ) -> None:
     item = await item_factory(owner, title="Kettle")
@@ -374,7 +374,7 @@ async def test_delete_own_item(
     api: str,
     owner: Owner,
     item_factory: ItemFactory,
-    stored_item: Callable[[int], Awaitable[dict | None]],
+    stored_item: Callable[[int], Awaitable[dict[str, Any] | None]],
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
 ) -> None:
     item = await item_factory(owner)
@@ -397,7 +397,7 @@ async def test_delete_another_owners_item_is_403_and_keeps_it(
     owner: Owner,
     owner_factory: Callable[[], Owner],
     item_factory: ItemFactory,
-    stored_item: Callable[[int], Awaitable[dict | None]],
+    stored_item: Callable[[int], Awaitable[dict[str, Any] | None]],
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
 ) -> None:
     item = await item_factory(owner)
@@ -430,7 +430,7 @@ async def test_delete_without_token_is_401_and_keeps_it(
     api: str,
     owner: Owner,
     item_factory: ItemFactory,
-    stored_item: Callable[[int], Awaitable[dict | None]],
+    stored_item: Callable[[int], Awaitable[dict[str, Any] | None]],
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
 ) -> None:
     item = await item_factory(owner)

@@ -26,7 +26,9 @@ def unique_prefix() -> str:
     return "Zq" + "".join(chr(ord("a") + int(digit, 16)) for digit in uuid.uuid4().hex[:10])
 
 
-async def get_page(client: httpx.AsyncClient, url: str, params: dict, cursor=None) -> dict:
+async def get_page(
+    client: httpx.AsyncClient, url: str, params: dict[str, Any], cursor=None
+) -> dict[str, Any]:
     response = await client.get(url, params=params | ({"cursor": cursor} if cursor else {}))
     assert response.status_code == 200, response.text
     page = response.json()
@@ -35,7 +37,9 @@ async def get_page(client: httpx.AsyncClient, url: str, params: dict, cursor=Non
     return page
 
 
-async def walk(client: httpx.AsyncClient, url: str, params: dict, max_pages: int) -> list[dict]:
+async def walk(
+    client: httpx.AsyncClient, url: str, params: dict[str, Any], max_pages: int
+) -> list[dict[str, Any]]:
     """Follows next_cursor until null; a cursor that never ends fails the test."""
     items, cursor = [], None
     for _ in range(max_pages):
@@ -47,7 +51,7 @@ async def walk(client: httpx.AsyncClient, url: str, params: dict, max_pages: int
     pytest.fail(f"next_cursor still set after {max_pages} pages")
 
 
-def ids(items: list[dict]) -> list[int]:
+def ids(items: list[dict[str, Any]]) -> list[int]:
     return [item["id"] for item in items]
 
 

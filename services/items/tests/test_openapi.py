@@ -2,6 +2,7 @@
 the owner's rule (403) is documented where it applies, in both modes."""
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -9,12 +10,12 @@ from testkit.apps import MODES, assert_modes_agree
 
 
 @pytest.fixture(scope="module")
-def document(app_factory: Iterator, redis_url: str) -> dict:
+def document(app_factory: Iterator, redis_url: str) -> dict[str, Any]:
     # The document needs no database: an app that is never started makes it.
     return app_factory("postgresql://nobody@127.0.0.1:9/none", redis_url).openapi()
 
 
-def test_a_patch_title_may_be_left_out_but_is_never_null(document: dict) -> None:
+def test_a_patch_title_may_be_left_out_but_is_never_null(document: dict[str, Any]) -> None:
     update = document["components"]["schemas"]["ItemUpdate"]
     title = update["properties"]["title"]
     assert title["type"] == "string"
@@ -27,12 +28,14 @@ def test_a_patch_title_may_be_left_out_but_is_never_null(document: dict) -> None
 
 @pytest.mark.parametrize("prefix", MODES.values())
 @pytest.mark.parametrize("method", ["patch", "delete"])
-def test_changing_someone_elses_item_is_a_documented_403(document: dict, prefix, method) -> None:
+def test_changing_someone_elses_item_is_a_documented_403(
+    document: dict[str, Any], prefix, method
+) -> None:
     responses = document["paths"][f"{prefix}/items/{{item_id}}"][method]["responses"]
     assert responses["403"]["description"] == "Not your item"
     assert {"401", "404", "422", "503"} <= set(responses)
     assert "application/problem+json" in responses["403"]["content"]
 
 
-def test_both_modes_have_one_contract(document: dict) -> None:
+def test_both_modes_have_one_contract(document: dict[str, Any]) -> None:
     assert_modes_agree(document)

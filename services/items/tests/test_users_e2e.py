@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -94,12 +95,12 @@ def items(
 class Story:
     """Three accounts with items: ann (3 items), bob (2), and cy (1) whose account is gone."""
 
-    profiles: dict[int, dict]
-    items: list[dict]
+    profiles: dict[int, dict[str, Any]]
+    items: list[dict[str, Any]]
     gone: int
 
 
-def register(client: httpx.Client, name: str, **fields) -> dict:
+def register(client: httpx.Client, name: str, **fields) -> dict[str, Any]:
     body = {"name": name, "email": f"{secrets.token_hex(6)}@example.com"}
     response = client.post("/api/users", json=body | {"password": "correct horse 1"} | fields)
     assert response.status_code == 201, response.text
@@ -130,7 +131,7 @@ def story(users: Users, items: str, mint_token: MintToken) -> Story:
     return Story(profiles, made, cy["id"])
 
 
-def assert_unavailable(response: httpx.Response) -> dict:
+def assert_unavailable(response: httpx.Response) -> dict[str, Any]:
     assert response.status_code == 503, response.text
     assert response.headers["content-type"] == "application/problem+json"
     body = response.json()

@@ -36,7 +36,7 @@ async def test_two_reads_add_two_views_to_the_stored_count(
     item_factory: ItemFactory,
     store_views: Callable[[int, int], Awaitable[None]],
     view_counts: ViewCounts,
-    stored_item: Callable[[int], Awaitable[dict | None]],
+    stored_item: Callable[[int], Awaitable[dict[str, Any] | None]],
 ) -> None:
     item = await item_factory(owner)
     await store_views(item["id"], 40)

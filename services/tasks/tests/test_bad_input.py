@@ -86,7 +86,7 @@ BAD_TITLES = {
 }
 
 
-def with_title(title) -> dict:
+def with_title(title) -> dict[str, Any]:
     return {} if title is MISSING else {"title": title}
 
 

@@ -7,6 +7,7 @@ transaction of the other suites is a single connection, which would serialize th
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
@@ -72,7 +73,7 @@ async def live(
             yield Live(client, fresh_database_url)
 
 
-async def new_task(live: Live, api: str, owner) -> dict:
+async def new_task(live: Live, api: str, owner) -> dict[str, Any]:
     response = await live.client.post(
         f"{api}/tasks", json={"title": "Contended"}, headers=owner.headers
     )

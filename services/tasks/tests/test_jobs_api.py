@@ -41,11 +41,11 @@ async def stored_token(sql, job_id: str) -> str | None:
     return await sql(f"SELECT submitter_token FROM jobs WHERE id = {int(job_id)}")  # noqa: S608
 
 
-def sent_messages(queue) -> list[dict]:
+def sent_messages(queue) -> list[dict[str, Any]]:
     return [json.loads(raw) for raw in queue.lrange(QUEUE, 0, -1)]
 
 
-def call_of(message: dict) -> tuple[list, dict]:
+def call_of(message: dict[str, Any]) -> tuple[list, dict[str, Any]]:
     """The (args, kwargs) a worker will call the task with (Celery message protocol 2)."""
     args, kwargs, _embed = json.loads(base64.b64decode(message["body"]))
     return args, kwargs

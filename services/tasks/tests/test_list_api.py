@@ -23,13 +23,15 @@ if TYPE_CHECKING:
 FILTERS = {"all": {}, "done": {"done": "true"}, "open": {"done": "false"}}
 
 
-def cursor_of(position: dict) -> str:
+def cursor_of(position: dict[str, Any]) -> str:
     """A cursor made the way the service makes them, to forge well-formed ones."""
     raw = json.dumps({"l": "tasks"} | position, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-async def get_page(client: httpx.AsyncClient, api: str, owner, params: dict) -> dict:
+async def get_page(
+    client: httpx.AsyncClient, api: str, owner, params: dict[str, Any]
+) -> dict[str, Any]:
     response = await client.get(f"{api}/tasks", params=params, headers=owner.headers)
     assert response.status_code == 200, response.text
     page = response.json()
@@ -38,7 +40,7 @@ async def get_page(client: httpx.AsyncClient, api: str, owner, params: dict) -> 
     return page
 
 
-async def walk(client: httpx.AsyncClient, api: str, owner, params: dict, max_pages: int):
+async def walk(client: httpx.AsyncClient, api: str, owner, params: dict[str, Any], max_pages: int):
     """Every page until next_cursor is null: (items, pages); a cursor that never ends fails."""
     items, cursor = [], None
     for pages in range(1, max_pages + 1):
@@ -50,7 +52,7 @@ async def walk(client: httpx.AsyncClient, api: str, owner, params: dict, max_pag
     pytest.fail(f"next_cursor still set after {max_pages} pages")
 
 
-async def make_mixed_tasks(task_factory, me, other) -> dict[str, list[dict]]:
+async def make_mixed_tasks(task_factory, me, other) -> dict[str, list[dict[str, Any]]]:
     """Seven tasks of `me`, three done, interleaved with tasks of `other`."""
     mine = []
     for n in range(7):

@@ -4,6 +4,7 @@ submission documents its own refusals (403, 429 with Retry-After)."""
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -15,12 +16,12 @@ from testkit.apps import MODES, assert_modes_agree
 
 
 @pytest.fixture(scope="module")
-def document(app_factory: Callable[[str, str], FastAPI]) -> dict:
+def document(app_factory: Callable[[str, str], FastAPI]) -> dict[str, Any]:
     # The document needs no database: an app that is never started makes it.
     return app_factory("postgresql://nobody@127.0.0.1:9/none", "redis://127.0.0.1:9/0").openapi()
 
 
-def test_a_patch_title_may_be_left_out_but_is_never_null(document: dict) -> None:
+def test_a_patch_title_may_be_left_out_but_is_never_null(document: dict[str, Any]) -> None:
     update = document["components"]["schemas"]["TaskUpdate"]
     title = update["properties"]["title"]
     assert title["type"] == "string"
@@ -43,7 +44,7 @@ def taken(day: str) -> bool:
 
 
 @pytest.mark.parametrize("day", DAYS)
-def test_the_documented_due_date_is_the_rule(document: dict, day) -> None:
+def test_the_documented_due_date_is_the_rule(document: dict[str, Any], day) -> None:
     schema = document["components"]["schemas"]["TaskCreate"]["properties"]["due_date"]
     [documented] = [option for option in schema["anyOf"] if option.get("type") == "string"]
     assert documented["format"] == "date"
@@ -52,7 +53,7 @@ def test_the_documented_due_date_is_the_rule(document: dict, day) -> None:
     assert taken(day) == (shaped and day not in NOT_A_DAY)
 
 
-def test_ids_in_bodies_are_written_as_integers(document: dict) -> None:
+def test_ids_in_bodies_are_written_as_integers(document: dict[str, Any]) -> None:
     user_id = document["components"]["schemas"]["ReportParams"]["properties"]["user_id"]
     assert user_id["maximum"] == MAX_ID
     assert type(user_id["maximum"]) is int
@@ -60,12 +61,12 @@ def test_ids_in_bodies_are_written_as_integers(document: dict) -> None:
 
 
 @pytest.mark.parametrize("prefix", MODES.values())
-def test_a_job_submission_documents_its_own_refusals(document: dict, prefix) -> None:
+def test_a_job_submission_documents_its_own_refusals(document: dict[str, Any], prefix) -> None:
     responses = document["paths"][f"{prefix}/jobs"]["post"]["responses"]
     assert responses["403"]["description"] == "Not your report"
     assert responses["429"]["headers"]["Retry-After"]["required"] is True
     assert {"202", "400", "401", "413", "422", "503"} <= set(responses)
 
 
-def test_both_modes_have_one_contract(document: dict) -> None:
+def test_both_modes_have_one_contract(document: dict[str, Any]) -> None:
     assert_modes_agree(document)

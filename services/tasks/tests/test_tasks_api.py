@@ -25,7 +25,7 @@ TASK_FIELDS = ["id", "title", "due_date", "done", "created_at", "updated_at", "d
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def assert_task(task: dict) -> None:
+def assert_task(task: dict[str, Any]) -> None:
     assert list(task) == TASK_FIELDS
     assert type(task["id"]) is int
     assert task["id"] > 0
@@ -39,7 +39,7 @@ def assert_task(task: dict) -> None:
         assert datetime.fromisoformat(task["done_at"]).utcoffset().total_seconds() == 0
 
 
-async def get_task(client: httpx.AsyncClient, api: str, owner, task_id: int) -> dict:
+async def get_task(client: httpx.AsyncClient, api: str, owner, task_id: int) -> dict[str, Any]:
     response = await client.get(f"{api}/tasks/{task_id}", headers=owner.headers)
     assert response.status_code == 200, response.text
     assert_task(response.json())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import jwt
@@ -24,7 +24,7 @@ def unique_email() -> str:
     return f"u{uuid.uuid4().hex}@example.com"
 
 
-def assert_unauthorized(response: httpx.Response) -> dict:
+def assert_unauthorized(response: httpx.Response) -> dict[str, Any]:
     body = assert_problem(response, 401)
     assert "Bearer" in response.headers.get("www-authenticate", "")
     return body

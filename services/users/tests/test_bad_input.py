@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -32,7 +32,7 @@ def unique_email() -> str:
     return f"u{uuid.uuid4().hex}@example.com"
 
 
-def valid_body(**changes) -> dict:
+def valid_body(**changes) -> dict[str, Any]:
     body = {"name": "Ann Lee", "email": unique_email(), "password": "correct horse 1"} | changes
     return {key: value for key, value in body.items() if value is not MISSING}
 
@@ -46,7 +46,7 @@ async def stored_name(sql, user_id: int) -> str:
     return await sql(f"SELECT name FROM users WHERE id = {int(user_id)}")  # noqa: S608
 
 
-async def get_me(client: httpx.AsyncClient, api: str, user) -> dict:
+async def get_me(client: httpx.AsyncClient, api: str, user) -> dict[str, Any]:
     response = await client.get(f"{api}/users/me", headers=user.headers)
     assert response.status_code == 200, response.text
     return {field: response.json()[field] for field in PRIVATE_FIELDS}

@@ -4,6 +4,7 @@ documents the refusals of its own rules (401, 403, 409, 429)."""
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -14,17 +15,17 @@ from users_service.schemas import Avatar, Email
 
 
 @pytest.fixture(scope="module")
-def document(app_factory: Callable[[str, str], FastAPI]) -> dict:
+def document(app_factory: Callable[[str, str], FastAPI]) -> dict[str, Any]:
     # The document needs no database: an app that is never started makes it.
     return app_factory("postgresql://nobody@127.0.0.1:9/none", "redis://127.0.0.1:9/0").openapi()
 
 
-def schema_of(document: dict, name: str) -> dict:
+def schema_of(document: dict[str, Any], name: str) -> dict[str, Any]:
     return document["components"]["schemas"][name]
 
 
 @pytest.mark.parametrize("field", ["name", "email", "password"])
-def test_a_patch_field_that_is_never_null_is_not_nullable(document: dict, field) -> None:
+def test_a_patch_field_that_is_never_null_is_not_nullable(document: dict[str, Any], field) -> None:
     update = schema_of(document, "UserUpdate")
     assert update["properties"][field]["type"] == "string"
     assert "anyOf" not in update["properties"][field]
@@ -33,7 +34,7 @@ def test_a_patch_field_that_is_never_null_is_not_nullable(document: dict, field)
     assert {"type": "null"} in update["properties"]["avatar"]["anyOf"]
 
 
-def test_the_login_form_has_no_null_grant_type(document: dict) -> None:
+def test_the_login_form_has_no_null_grant_type(document: dict[str, Any]) -> None:
     # A form field has no null to send: the grant type is "password" or left out.
     grant_type = schema_of(document, "PasswordLogin")["properties"]["grant_type"]
     assert grant_type == {"const": "password", "title": "Grant Type", "type": "string"}
@@ -52,7 +53,7 @@ EMAILS += ["ann@example.test", "ann@ex.TEST", "ann@host.local", "ann@localhost",
 
 
 @pytest.mark.parametrize("email", EMAILS)
-def test_the_documented_email_is_the_one_users_takes(document: dict, email) -> None:
+def test_the_documented_email_is_the_one_users_takes(document: dict[str, Any], email) -> None:
     documented = schema_of(document, "UserCreate")["properties"]["email"]
     assert documented["format"] == "email"
     # `format: email` admits all of these; the pattern leaves out the special-use
@@ -70,7 +71,7 @@ AVATARS = {
 
 
 @pytest.mark.parametrize(("avatar", "taken"), AVATARS.items())
-def test_the_documented_avatar_is_an_http_url(document: dict, avatar, taken) -> None:
+def test_the_documented_avatar_is_an_http_url(document: dict[str, Any], avatar, taken) -> None:
     documented = schema_of(document, "UserCreate")["properties"]["avatar"]["anyOf"][0]
     assert documented["format"] == "uri"
     assert (re.match(documented["pattern"], avatar) is not None) == taken
@@ -78,7 +79,9 @@ def test_the_documented_avatar_is_an_http_url(document: dict, avatar, taken) -> 
 
 
 @pytest.mark.parametrize("prefix", MODES.values())
-def test_each_operation_documents_the_refusals_of_its_own_rules(document: dict, prefix) -> None:
+def test_each_operation_documents_the_refusals_of_its_own_rules(
+    document: dict[str, Any], prefix
+) -> None:
     paths = document["paths"]
     register = paths[f"{prefix}/users"]["post"]["responses"]
     change = paths[f"{prefix}/users/{{user_id}}"]["patch"]["responses"]
@@ -93,5 +96,5 @@ def test_each_operation_documents_the_refusals_of_its_own_rules(document: dict, 
     assert login["401"]["headers"]["WWW-Authenticate"]["required"] is True
 
 
-def test_both_modes_have_one_contract(document: dict) -> None:
+def test_both_modes_have_one_contract(document: dict[str, Any]) -> None:
     assert_modes_agree(document)

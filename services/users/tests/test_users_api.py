@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -39,26 +39,26 @@ def assert_unauthorized(response: httpx.Response) -> None:
     assert "Bearer" in response.headers.get("www-authenticate", "")
 
 
-def assert_no_secrets(user: dict) -> None:
+def assert_no_secrets(user: dict[str, Any]) -> None:
     assert not [key for key in user if "password" in key or "hash" in key]
 
 
-def assert_public(user: dict) -> None:
+def assert_public(user: dict[str, Any]) -> None:
     assert user.keys() >= PUBLIC_FIELDS
     assert "email" not in user
     assert_no_secrets(user)
 
 
-def assert_private(user: dict) -> None:
+def assert_private(user: dict[str, Any]) -> None:
     assert user.keys() >= PRIVATE_FIELDS
     assert_no_secrets(user)
 
 
-def private_view(user: dict) -> dict:
+def private_view(user: dict[str, Any]) -> dict[str, Any]:
     return {field: user[field] for field in PRIVATE_FIELDS}
 
 
-async def get_me(client: httpx.AsyncClient, api: str, user) -> dict:
+async def get_me(client: httpx.AsyncClient, api: str, user) -> dict[str, Any]:
     response = await client.get(f"{api}/users/me", headers=user.headers)
     assert response.status_code == 200, response.text
     return private_view(response.json())
@@ -69,7 +69,7 @@ async def post_user(client: httpx.AsyncClient, api: str, **fields) -> httpx.Resp
     return await client.post(f"{api}/users", json=body)
 
 
-async def create_user(client: httpx.AsyncClient, api: str, **fields) -> dict:
+async def create_user(client: httpx.AsyncClient, api: str, **fields) -> dict[str, Any]:
     response = await post_user(client, api, **fields)
     assert response.status_code == 201, response.text
     return response.json()
@@ -92,7 +92,9 @@ async def unknown_id(sql) -> int:
     return int(await sql("SELECT coalesce(max(id), 0) FROM users")) + 1000
 
 
-async def get_page(client: httpx.AsyncClient, url: str, params: dict, cursor=None) -> dict:
+async def get_page(
+    client: httpx.AsyncClient, url: str, params: dict[str, Any], cursor=None
+) -> dict[str, Any]:
     response = await client.get(url, params=params | ({"cursor": cursor} if cursor else {}))
     assert response.status_code == 200, response.text
     page = response.json()
@@ -103,7 +105,9 @@ async def get_page(client: httpx.AsyncClient, url: str, params: dict, cursor=Non
     return page
 
 
-async def walk(client: httpx.AsyncClient, url: str, params: dict, max_pages: int) -> list[dict]:
+async def walk(
+    client: httpx.AsyncClient, url: str, params: dict[str, Any], max_pages: int
+) -> list[dict[str, Any]]:
     """Follows next_cursor until null; a cursor that never ends fails the test."""
     items, cursor = [], None
     for _ in range(max_pages):

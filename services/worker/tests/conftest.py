@@ -18,9 +18,11 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
+from celery import Celery
 from sqlalchemy import func, insert, select, text, update
 
 from devstack.ports import free_port
@@ -105,7 +107,7 @@ class JobTable:
     def add(
         self,
         kind: str,
-        params: dict,
+        params: dict[str, Any],
         *,
         job_id: int | None = None,
         token: str | None = None,
@@ -133,7 +135,7 @@ class JobTable:
         """A new job id, as large as tasks' Snowflake ids."""
         return next(_job_ids)
 
-    def get(self, job_id: int) -> dict:
+    def get(self, job_id: int) -> dict[str, Any]:
         with self.engine.connect() as connection:
             row = connection.execute(select(jobs_table).where(jobs_table.c.id == job_id)).one()
         return dict(row._mapping)
@@ -144,7 +146,7 @@ class JobTable:
         with self.engine.connect() as connection:
             return connection.execute(query).scalar_one()
 
-    def wait_until_ended(self, job_id: int, timeout: float = 30) -> dict:
+    def wait_until_ended(self, job_id: int, timeout: float = 30) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while (job := self.get(job_id))["status"] not in ("succeeded", "failed"):
             assert time.monotonic() < deadline, f"job {job_id} still {job['status']}"
@@ -281,7 +283,7 @@ class Worker:
     heartbeat_file: Path
     env: dict[str, str] = field(repr=False)
 
-    def lines(self) -> list[dict]:
+    def lines(self) -> list[dict[str, Any]]:
         """The worker's stdout, one JSON object per line (fails on any other line)."""
         text_lines = self.log.read_text().splitlines()
         return [json.loads(line) for line in text_lines if line.strip()]
@@ -381,7 +383,7 @@ def spawn_beat(tmp_path: Path) -> Iterator[Callable[..., Beat]]:
 
 
 @pytest.fixture
-def submitter(broker_url: str):
+def submitter(broker_url: str) -> Celery:
     """The Celery app a service would send jobs with: a broker URL, no worker code."""
     return create_celery("submitter", broker_url)
 
@@ -392,7 +394,7 @@ def submit(job_table: JobTable, broker_url: str) -> Callable[..., int]:
     as tasks does on a submission; returns the job's id."""
 
     def record_and_send(
-        kind: str, params: dict, *, broker: str = broker_url, token: str | None = None
+        kind: str, params: dict[str, Any], *, broker: str = broker_url, token: str | None = None
     ) -> int:
         job_id = job_table.add(kind, params, token=token)
         send_job(create_celery("submitter", broker), JobMessage(job_id, kind, params, token))
@@ -407,11 +409,11 @@ class Events:
     def __init__(self, url: str) -> None:
         self.url = url
 
-    def all(self) -> list[dict]:
+    def all(self) -> list[dict[str, Any]]:
         with redis.Redis.from_url(self.url) as client:
             return [json.loads(raw) for raw in client.lrange(EVENTS_KEY, 0, -1)]
 
-    def wait(self, timeout: float = 30, **match) -> dict:
+    def wait(self, timeout: float = 30, **match) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with contextlib.suppress(redis.RedisError):

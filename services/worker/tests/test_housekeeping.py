@@ -8,7 +8,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import redis
@@ -29,11 +29,11 @@ def finished_rounds(events, name: str) -> int:
     return sum(1 for e in events.all() if (e["name"], e["event"]) == (name, "finished"))
 
 
-def lines_of(path) -> list[dict]:
+def lines_of(path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def naming_housekeeping(lines: list[dict]) -> list[dict]:
+def naming_housekeeping(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [line for line in lines if any(name in line["message"] for name in HOUSEKEEPING_TASKS)]
 
 

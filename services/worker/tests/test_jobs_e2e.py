@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx
+from celery import Celery
 
 from servicecontracts.job_messages import JobMessage
 from servicekit.jobs import send_job
@@ -86,7 +87,7 @@ def test_a_crash_after_the_result_is_stored_does_not_run_the_job_again(
 
 
 def test_a_job_recorded_after_its_message_arrives_still_runs(
-    broker_url: str, spawn_worker: Callable[..., Worker], submitter, job_table: JobTable
+    broker_url: str, spawn_worker: Callable[..., Worker], submitter: Celery, job_table: JobTable
 ) -> None:
     # tasks sends before it commits: a quick worker can find no record yet.
     spawn_worker(broker_url)
@@ -102,7 +103,7 @@ def test_a_job_recorded_after_its_message_arrives_still_runs(
 def test_a_job_that_is_never_recorded_is_dropped(
     broker_url: str,
     spawn_worker: Callable[..., Worker],
-    submitter,
+    submitter: Celery,
     events: Events,
     job_table: JobTable,
 ) -> None:

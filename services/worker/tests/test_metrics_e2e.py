@@ -17,10 +17,11 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import redis
+from celery import Celery
 from prometheus_client.parser import text_string_to_metric_families
 
 from devstack.servers import RedisServer
@@ -88,7 +89,7 @@ def wait_for(worker, check: Callable[[Metrics], bool], timeout: float = 60) -> M
         time.sleep(0.2)
 
 
-def runs(started: int, succeeded: int = 0, failed: int = 0, retried: int = 0) -> dict:
+def runs(started: int, succeeded: int = 0, failed: int = 0, retried: int = 0) -> dict[str, Any]:
     return {
         "jobs_started_total": started,
         "jobs_succeeded_total": succeeded,
@@ -149,7 +150,7 @@ def test_runs_of_both_pool_processes_are_summed(
     broker_url: str,
     spawn_worker: Callable[..., Worker],
     submit: Callable[..., int],
-    submitter,
+    submitter: Celery,
     events: Events,
     job_table: JobTable,
     tmp_path: Path,
@@ -188,7 +189,7 @@ def test_a_failed_job_counts_as_failed_and_a_redelivery_counts_not(
     broker_url: str,
     spawn_worker: Callable[..., Worker],
     submit: Callable[..., int],
-    submitter,
+    submitter: Celery,
     events: Events,
     job_table: JobTable,
 ) -> None:

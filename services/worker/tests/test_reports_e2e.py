@@ -8,7 +8,7 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -97,7 +97,9 @@ def submit_report(system: System, person: Someone, request_id: str | None = None
     return response.json()["id"]
 
 
-def wait_for_job(system: System, person: Someone, job_id: str, timeout: float = 60) -> dict:
+def wait_for_job(
+    system: System, person: Someone, job_id: str, timeout: float = 60
+) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
         job = httpx.get(f"{system.tasks}/api/jobs/{job_id}", headers=person.headers).json()

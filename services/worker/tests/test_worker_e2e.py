@@ -15,10 +15,11 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import redis
 from asgi_correlation_id.context import correlation_id
+from celery import Celery
 
 from devstack.servers import RedisServer
 from servicecontracts.job_messages import JobMessage
@@ -49,7 +50,7 @@ def test_a_flush_job_moves_counts_to_the_table(
     items_database_url: str,
     views_key_prefix: str,
     spawn_worker: Callable[..., Worker],
-    submitter,
+    submitter: Celery,
     events: Events,
     make_item: Callable[[int], int],
     stored_views: Callable[[int], int | None],
@@ -93,7 +94,7 @@ def test_beat_sends_flushes_every_interval(
 
 
 def test_a_job_of_a_killed_worker_goes_to_another_worker(
-    broker_url: str, spawn_worker: Callable[..., Worker], submitter, events: Events
+    broker_url: str, spawn_worker: Callable[..., Worker], submitter: Celery, events: Events
 ) -> None:
     first = spawn_worker(broker_url, "w1", concurrency=1)
     job = new_job_id("sleep")
@@ -199,7 +200,7 @@ def test_liveness_fails_without_a_heartbeat_file(tmp_path: Path) -> None:
 def test_sigterm_lets_the_running_job_finish(
     broker_url: str,
     spawn_worker: Callable[..., Worker],
-    submitter,
+    submitter: Celery,
     submit: Callable[..., int],
     events: Events,
     job_table: JobTable,
@@ -233,7 +234,7 @@ def test_job_logs_carry_the_request_id(
 
     assert events.wait(id=job, event="finished")["request_id"] == "req-7f3a.b_c"
 
-    def logged() -> list[dict]:
+    def logged() -> list[dict[str, Any]]:
         return [line for line in worker.lines() if job in line["message"]]
 
     wait_until(lambda: any(line.get("request_id") for line in logged()), what="job log")

@@ -16,6 +16,7 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from apidocs.openapi_merge import dumps, merge
 from devstack.layout import repo_root
@@ -35,7 +36,7 @@ def _environment_without(names: set[str]) -> Iterator[None]:
         os.environ.update(removed)
 
 
-def service_documents() -> dict[str, dict]:
+def service_documents() -> dict[str, dict[str, Any]]:
     """service -> the OpenAPI document its app serves, with default settings."""
     # Imported here: what needs only `document_path` (python_client) loads no service.
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey

@@ -82,7 +82,7 @@ class MergeConflict(ValueError):
     pass
 
 
-def public_operation(operation: dict) -> dict:
+def public_operation(operation: dict[str, Any]) -> dict[str, Any]:
     """A service's operation as the gateway's document has it: its own responses first,
     then the gateway's problems it does not document itself; by status."""
     public = copy.deepcopy(operation)
@@ -99,7 +99,7 @@ def public_operation(operation: dict) -> dict:
     return public
 
 
-def _operations(paths: Mapping[str, Any]) -> Iterator[tuple[str, str, dict]]:
+def _operations(paths: Mapping[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
     for path, item in paths.items():
         for method in HTTP_METHODS:
             if method in item:
@@ -125,7 +125,9 @@ def _security_schemes(paths: Mapping[str, Any]) -> Iterator[str]:
             yield from requirement
 
 
-def _used_components(paths: Mapping[str, Any], components: Mapping[str, dict]) -> set[str]:
+def _used_components(
+    paths: Mapping[str, Any], components: Mapping[str, dict[str, Any]]
+) -> set[str]:
     """'#/components/<kind>/<name>' of everything the paths refer to, transitively."""
     used = {f"#/components/securitySchemes/{name}" for name in _security_schemes(paths)}
     pending = list(_refs(paths))
@@ -139,7 +141,7 @@ def _used_components(paths: Mapping[str, Any], components: Mapping[str, dict]) -
     return used
 
 
-def merge(documents: Mapping[str, dict]) -> dict:
+def merge(documents: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
     """service name -> its OpenAPI document; returns the gateway's document."""
     paths: dict[str, Any] = {}
     components: dict[str, dict[str, Any]] = {}
@@ -207,6 +209,6 @@ def merge(documents: Mapping[str, dict]) -> dict:
     }
 
 
-def dumps(document: dict) -> str:
+def dumps(document: dict[str, Any]) -> str:
     """The document as the gateway serves it and the repository keeps it."""
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

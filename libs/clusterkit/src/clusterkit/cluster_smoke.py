@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import time
+from typing import Any
 
 import yaml
 
@@ -26,7 +27,9 @@ PART_OF = "app.kubernetes.io/part-of=pyservices"
 KUBECTL_HINT = "kubectl not found: install it from https://kubernetes.io/docs/tasks/tools/"
 
 
-def smoke_job(namespace: str, image: str, gateway: str, seconds: float | None = None) -> dict:
+def smoke_job(
+    namespace: str, image: str, gateway: str, seconds: float | None = None
+) -> dict[str, Any]:
     """The Job of k8s/smoke-job.yaml with a name of its own and these settings."""
     job = yaml.safe_load(JOB_MANIFEST.read_text())
     job["metadata"]["name"] = f"pyservices-smoke-{secrets.token_hex(3)}"
@@ -69,7 +72,7 @@ def wait_for_rollouts(namespace: str, timeout_s: int) -> list[str]:
     return problems
 
 
-def run_job(job: dict) -> tuple[bool, str]:
+def run_job(job: dict[str, Any]) -> tuple[bool, str]:
     """(succeeded, log) of the Job, run to its end or its deadline."""
     namespace, name = job["metadata"]["namespace"], job["metadata"]["name"]
     created = _kubectl("create", "-f", "-", stdin=json.dumps(job))

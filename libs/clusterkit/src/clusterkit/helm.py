@@ -9,6 +9,7 @@ import shutil
 import subprocess
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -41,7 +42,7 @@ def template(
     values: Mapping[str, str] | None = None,
     release: str = "pyservices",
     namespace: str = "pyservices",
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """The objects `helm template` renders, with these value files and `--set`s."""
     argv = [find_helm(), "template", release, str(chart_dir()), "--namespace", namespace]
     for path in values_files:

@@ -40,6 +40,7 @@ import tempfile
 import time
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import yaml
 
@@ -60,7 +61,7 @@ class Unsupported(ValueError):
 class Workload:
     name: str
     labels: dict[str, str]
-    pod: dict  # a Pod manifest, adapted
+    pod: dict[str, Any]  # a Pod manifest, adapted
     ports: dict[str, int] = field(default_factory=dict)  # named container ports
     readiness: list[tuple[str, int]] = field(default_factory=list)  # (path, port)
     run_to_end: bool = False  # a Job
@@ -69,13 +70,15 @@ class Workload:
 @dataclass
 class Plan:
     secrets: dict[str, dict[str, str]]  # name -> key -> base64
-    config_maps: list[dict]
-    services: list[dict]
+    config_maps: list[dict[str, Any]]
+    services: list[dict[str, Any]]
     workloads: list[Workload]
     kept: set[str] = field(default_factory=set)  # Secrets that outlive an uninstall
 
 
-def plan(documents: Iterable[dict], adopted: Mapping[str, dict[str, str]] | None = None) -> Plan:
+def plan(
+    documents: Iterable[dict[str, Any]], adopted: Mapping[str, dict[str, str]] | None = None
+) -> Plan:
     """What to play, or Unsupported naming the first thing that cannot be. `adopted`:
     secrets an earlier install kept (name -> data), which stand for the rendered ones
     of the same name, as the cluster would hold them."""
@@ -107,14 +110,16 @@ def plan(documents: Iterable[dict], adopted: Mapping[str, dict[str, str]] | None
     return Plan(secrets, config_maps, services, workloads, kept)
 
 
-def _secret_data(secret: dict) -> dict[str, str]:
+def _secret_data(secret: dict[str, Any]) -> dict[str, str]:
     data = dict(secret.get("data") or {})
     for key, value in (secret.get("stringData") or {}).items():
         data[key] = base64.b64encode(value.encode()).decode()
     return data
 
 
-def _workload(document: dict, secrets: dict, config_maps: list[dict]) -> Workload:
+def _workload(
+    document: dict[str, Any], secrets: dict[str, Any], config_maps: list[dict[str, Any]]
+) -> Workload:
     kind, name = document["kind"], document["metadata"]["name"]
     if kind == "Deployment" and document["spec"].get("replicas", 1) != 1:
         raise Unsupported(f"{kind}/{name}: one replica only (podman would bind ports twice)")
@@ -155,7 +160,10 @@ def _workload(document: dict, secrets: dict, config_maps: list[dict]) -> Workloa
 
 
 def _expand_references(
-    container: dict, owner: str, secrets: dict[str, dict[str, str]], config_maps: list[dict]
+    container: dict[str, Any],
+    owner: str,
+    secrets: dict[str, dict[str, str]],
+    config_maps: list[dict[str, Any]],
 ) -> None:
     """Expands $(NAME) in env values from the variables defined before, as the kubelet
     does; a value that took a secret in becomes a secret of its own (added to
@@ -201,7 +209,7 @@ def _expand_references(
             variable["value"] = value
 
 
-def _check_service(service: dict, workloads: list[Workload]) -> None:
+def _check_service(service: dict[str, Any], workloads: list[Workload]) -> None:
     name = service["metadata"]["name"]
     selector = service["spec"].get("selector", {})
     selected = [w for w in workloads if selector.items() <= w.labels.items()]
@@ -261,7 +269,9 @@ class KubePlay:
                 self._podman("secret", "create", name, file.name)
             self._secrets.append(name)
 
-    def play(self, workload: Workload, config_maps: list[dict], aliases: list[str]) -> str:
+    def play(
+        self, workload: Workload, config_maps: list[dict[str, Any]], aliases: list[str]
+    ) -> str:
         """Plays one workload; returns its address on the run's network."""
         pod = copy.deepcopy(workload.pod)
         uid = pod["spec"].get("securityContext", {}).get("runAsUser", 0)
@@ -357,7 +367,7 @@ class KubePlay:
             self._podman("network", "rm", "--force", self.network, check=False)
 
 
-def aliases_for(workload: Workload, services: list[dict]) -> list[str]:
+def aliases_for(workload: Workload, services: list[dict[str, Any]]) -> list[str]:
     """The names of the Services that select this workload's pod."""
     return [
         s["metadata"]["name"]

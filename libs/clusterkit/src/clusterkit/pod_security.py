@@ -3,23 +3,25 @@ the chart's renders and the cluster-side manifests of k8s/ alike. (The standard 
 asks a little less, the repository's own rules a little more: a fixed non-root uid, a
 read-only root filesystem and resources on every container.)"""
 
+from typing import Any
+
 WORKLOADS = ("Deployment", "StatefulSet", "Job", "DaemonSet")
 
 
-def pod_spec(document: dict) -> dict | None:
+def pod_spec(document: dict[str, Any]) -> dict[str, Any] | None:
     """The pod template's spec of a workload; None for any other kind."""
     if document["kind"] in WORKLOADS:
         return document["spec"]["template"]["spec"]
     return None
 
 
-def containers_of(document: dict) -> list[dict]:
+def containers_of(document: dict[str, Any]) -> list[dict[str, Any]]:
     """Every container of a workload's pods, init containers included."""
     spec = pod_spec(document)
     return spec["containers"] + spec.get("initContainers", []) if spec else []
 
 
-def restricted_problems(document: dict) -> list[str]:
+def restricted_problems(document: dict[str, Any]) -> list[str]:
     """Why the workload's pods would break the restricted profile (empty: they would not)."""
     spec = pod_spec(document)
     if spec is None:

@@ -4,6 +4,7 @@ alert rules of observability/prometheus/rules.yml (the file the Helm chart loads
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -53,7 +54,7 @@ class Prometheus:
     def config_path(self) -> Path:
         return self.data_dir / "prometheus.yml"
 
-    def config(self) -> dict:
+    def config(self) -> dict[str, Any]:
         jobs = list(dict.fromkeys(target.job for target in self.targets))
         return {
             "global": {"scrape_interval": self.interval, "evaluation_interval": self.interval},

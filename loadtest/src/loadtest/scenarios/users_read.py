@@ -1,5 +1,7 @@
 """`[users]`: list pages following `next_cursor`, search by name prefix, get by id."""
 
+from typing import Any
+
 from locust import task
 
 from loadtest.scenarios.base import ServiceUser
@@ -39,6 +41,6 @@ class UsersRead(ServiceUser):
         user_id = self.rng.choice(self.seen_ids)
         self.client.get(f"{self.api}/users/{user_id}", name=self.named("[users] get"))
 
-    def _remember(self, page: dict) -> None:
+    def _remember(self, page: dict[str, Any]) -> None:
         self.seen_ids.extend(user["id"] for user in page.get("items", ()))
         del self.seen_ids[:-500]

@@ -78,7 +78,9 @@ def page(
     )
 
 
-def update_task(session: Session, owner_id: int, task_id: int, values: dict, now: datetime) -> None:
+def update_task(
+    session: Session, owner_id: int, task_id: int, values: dict[str, Any], now: datetime
+) -> None:
     statement = (
         update(Task)
         .where(Task.id == task_id, Task.owner_id == owner_id)

@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import create_engine, func, insert, select
 from sqlalchemy.engine import Engine
@@ -51,7 +52,7 @@ def owners_of(count: int, owners: int, demo_owner: int, rng: random.Random) -> I
         yield demo_owner if n < demo else rng.choice(others)
 
 
-def task_row(owner_id: int, created: datetime, now: datetime, rng: random.Random) -> dict:
+def task_row(owner_id: int, created: datetime, now: datetime, rng: random.Random) -> dict[str, Any]:
     done_at = None
     if rng.random() < DONE_SHARE:
         done_at = created + (now - created) * rng.random()
@@ -75,7 +76,7 @@ def seed(engine: Engine, count: int, owners: int, demo_owner: int, rng: random.R
     start = now - HISTORY
     # Creation times rise with the ids, as they would have in real use.
     step = HISTORY / max(count, 1)
-    batch: list[dict] = []
+    batch: list[dict[str, Any]] = []
     with engine.begin() as connection:
         for n, owner_id in enumerate(owners_of(count, owners, demo_owner, rng)):
             batch.append(task_row(owner_id, start + step * n, now, rng))

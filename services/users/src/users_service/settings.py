@@ -1,5 +1,7 @@
 """Settings of the users service."""
 
+from typing import Any
+
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import (
     Encoding,
@@ -41,7 +43,7 @@ class UsersSettings(ServiceSettings):
 
     @model_validator(mode="before")
     @classmethod
-    def derive_public_key(cls, values: dict) -> dict:
+    def derive_public_key(cls, values: dict[str, Any]) -> dict[str, Any]:
         """users verifies its own tokens: the public key follows from the private one."""
         private = values.get("jwt_private_key")
         if private and not values.get("jwt_public_key"):

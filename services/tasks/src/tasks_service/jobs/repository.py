@@ -1,6 +1,7 @@
 """The SQL of jobs (see tasks_service.repository for how statements are run)."""
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.dialects import mysql, postgresql
@@ -26,7 +27,7 @@ _lock_submitter = {
 }
 
 
-def insert_job(session: Session, values: dict) -> None:
+def insert_job(session: Session, values: dict[str, Any]) -> None:
     session.execute(_insert, values)
 
 
