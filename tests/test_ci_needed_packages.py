@@ -64,7 +64,9 @@ def test_the_psql_client_alone_is_no_postgres_server(machine: Path) -> None:
 
 
 @pytest.mark.parametrize("major", ["15", "17"])
-def test_postgres_server_binaries_of_any_major_count_as_installed(machine: Path, major) -> None:
+def test_postgres_server_binaries_of_any_major_count_as_installed(
+    machine: Path, major: str
+) -> None:
     for name in POSTGRES_SERVER:
         executable(machine / "usr" / "lib" / "postgresql" / major / "bin" / name)
 

@@ -31,7 +31,7 @@ def checksum(documents: list[dict[str, Any]], deployment: str) -> str:
     ids=["prometheus-locust", "grafana-tracing", "jaeger-max-traces"],
 )
 def test_a_change_to_the_rendered_config_changes_the_pod_template(
-    helm: str, deployment, toggle
+    helm: str, deployment: str, toggle: dict[str, Any]
 ) -> None:
     before = checksum(template(), deployment)
     after = checksum(template(values=toggle), deployment)

@@ -79,7 +79,9 @@ def test_the_query_string_of_an_external_url_reaches_every_service_url(helm: str
         "latest-override",
     ],
 )
-def test_what_cannot_work_is_refused_with_the_reason(helm: str, values, message) -> None:
+def test_what_cannot_work_is_refused_with_the_reason(
+    helm: str, values: dict[str, Any], message: str
+) -> None:
     with pytest.raises(RenderError) as refused:
         template(values=values)
 

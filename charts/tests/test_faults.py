@@ -79,7 +79,9 @@ def test_enabled_faults_take_the_admin_token_from_the_named_secret(helm: str) ->
         ({"faults.token": "in-the-values"}, "additional properties 'token' not allowed"),
     ],
 )
-def test_faults_cannot_be_enabled_without_a_token_from_a_secret(helm: str, values, message) -> None:
+def test_faults_cannot_be_enabled_without_a_token_from_a_secret(
+    helm: str, values: dict[str, Any], message: str
+) -> None:
     with pytest.raises(RenderError) as refused:
         template(values=values)
 

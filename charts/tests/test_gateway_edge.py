@@ -85,7 +85,7 @@ def test_the_values_reach_the_gateway_as_its_variables(helm: str) -> None:
 @pytest.mark.parametrize(
     "origin", ["app.example", "https://app.example/", "https://*.example", "null", "https://a b"]
 )
-def test_a_bad_origin_is_refused(helm: str, origin) -> None:
+def test_a_bad_origin_is_refused(helm: str, origin: str) -> None:
     with pytest.raises(RenderError, match="allowedOrigins"):
         template(values={"components.gateway.cors.allowedOrigins": "{" + origin + "}"})
 
@@ -108,7 +108,7 @@ def test_any_origin_stands_alone(helm: str) -> None:
         ("compression.minBytes", "-5"),
     ],
 )
-def test_other_bad_values_are_refused(helm: str, key, value) -> None:
+def test_other_bad_values_are_refused(helm: str, key: str, value: str) -> None:
     with pytest.raises(RenderError, match=key.rsplit(".", 1)[-1]):
         template(values={f"components.gateway.{key}": value})
 

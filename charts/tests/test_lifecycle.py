@@ -109,7 +109,7 @@ def test_passwords_given_in_values_are_the_ones_the_servers_get(helm: str) -> No
     [{"postgres.auth.password": "p@ss"}, {"auth.databasePasswords.items": "a/b"}],
     ids=["at", "slash"],
 )
-def test_a_password_that_would_break_its_url_is_refused(helm: str, values) -> None:
+def test_a_password_that_would_break_its_url_is_refused(helm: str, values: dict[str, Any]) -> None:
     with pytest.raises(RenderError, match="does not match pattern"):
         template(values=values)
 

@@ -50,7 +50,7 @@ def probes_of(documents: list[dict[str, Any]], component: str) -> dict[str, dict
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_readiness_asks_readyz_and_tolerates_a_slow_answer_or_two(
-    default_render: list[dict[str, Any]], service
+    default_render: list[dict[str, Any]], service: str
 ) -> None:
     probes = probes_of(default_render, service)
     readiness = probes["readinessProbe"]

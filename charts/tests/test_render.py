@@ -28,7 +28,7 @@ OPERATOR_API = "monitoring.coreos.com/"
 
 
 @pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
-def test_every_object_is_valid_kubernetes(rendered: list[dict[str, Any]], version) -> None:
+def test_every_object_is_valid_kubernetes(rendered: list[dict[str, Any]], version: str) -> None:
     assert rendered
     for document in rendered:
         where = f"{document['kind']}/{document['metadata']['name']}"
@@ -86,7 +86,9 @@ def test_every_workload_runs_under_the_restricted_pod_security_profile(
     ],
     ids=lambda value: value if isinstance(value, str) else ",".join(value),
 )
-def test_bad_values_are_refused_at_install_with_a_clear_message(helm: str, values, message) -> None:
+def test_bad_values_are_refused_at_install_with_a_clear_message(
+    helm: str, values: dict[str, Any], message: str
+) -> None:
     with pytest.raises(RenderError) as refused:
         template(values=values)
 

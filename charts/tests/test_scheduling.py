@@ -253,7 +253,9 @@ def test_one_components_pull_policy_reaches_its_jobs_too(customised: list[dict[s
     ],
     ids=lambda value: value if isinstance(value, str) else ",".join(value),
 )
-def test_the_schema_stays_closed_around_these_keys(helm: str, values, message) -> None:
+def test_the_schema_stays_closed_around_these_keys(
+    helm: str, values: dict[str, Any], message: str
+) -> None:
     with pytest.raises(RenderError) as refused:
         template(values=values)
 

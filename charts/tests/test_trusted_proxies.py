@@ -29,6 +29,6 @@ def test_the_gateway_trusts_the_proxies_of_its_value(helm: str) -> None:
 
 
 @pytest.mark.parametrize("proxy", ["ingress.example", "10.0.0.0/8;", "*"])
-def test_anything_but_an_address_or_range_is_refused(helm: str, proxy) -> None:
+def test_anything_but_an_address_or_range_is_refused(helm: str, proxy: str) -> None:
     with pytest.raises(RenderError, match="trustedProxies"):
         template(values={"components.gateway.trustedProxies": "{" + proxy + "}"})

@@ -74,7 +74,7 @@ def test_images_run_as_a_fixed_non_root_user_with_an_exec_form_command(dockerfil
 
 
 @pytest.mark.parametrize("part", ["users", "items", "tasks", "worker", "loadtest"])
-def test_python_images_log_json_lines_even_on_a_terminal(part) -> None:
+def test_python_images_log_json_lines_even_on_a_terminal(part: str) -> None:
     # LOG_FORMAT=auto would write console lines under `podman run -t` or `kubectl run
     # -it`; a container's log goes to machines, whoever is watching.
     image = next(image for image in IMAGES if image.part == part)
@@ -148,7 +148,7 @@ def test_images_copy_every_workspace_member_their_package_needs_and_no_other(ima
 @pytest.mark.parametrize("target", ["service", "dev"])
 @pytest.mark.parametrize("image", HTTP_SERVICES, ids=lambda image: image.part)
 def test_each_http_service_image_serves_its_own_app(
-    image, target, monkeypatch: pytest.MonkeyPatch
+    image, target: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # One command for the three services: uvicorn takes the app from UVICORN_APP, which
     # the image sets from SERVICE, unless the command names one.

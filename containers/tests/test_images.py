@@ -187,7 +187,9 @@ def wait_for(url: str, container, status: int | None = None, timeout: float = 60
 
 
 @pytest.mark.parametrize("part", list(UIDS))
-def test_each_container_runs_as_its_non_root_user_on_a_read_only_root(system: System, part) -> None:
+def test_each_container_runs_as_its_non_root_user_on_a_read_only_root(
+    system: System, part: str
+) -> None:
     container = system.containers[part]
 
     assert image_user(system.tool, system.images[part]) == f"{UIDS[part]}:{UIDS[part]}"
@@ -198,7 +200,7 @@ def test_each_container_runs_as_its_non_root_user_on_a_read_only_root(system: Sy
 
 @pytest.mark.parametrize("part", PYTHON_PARTS)
 def test_python_images_carry_neither_uv_nor_a_compiler_nor_tests(
-    tool: str, images: dict[str, str], part
+    tool: str, images: dict[str, str], part: str
 ) -> None:
     # The project's own tests stay out; what packages in the venv ship is theirs.
     probe = "command -v uv gcc cc; find /app -path /app/.venv -prune -o -name tests -print"
@@ -220,7 +222,7 @@ def test_python_images_carry_neither_uv_nor_a_compiler_nor_tests(
     ],
 )
 def test_a_misconfigured_container_stops_at_once_with_one_line(
-    system: System, part, unset, named
+    system: System, part: str, unset: str, named: str
 ) -> None:
     env = {name: value for name, value in system.env[part].items() if name != unset}
     if part == "gateway":
@@ -303,7 +305,7 @@ def tar_of(files: dict[str, str]) -> bytes:
 
 # Last in this module: it stops the system's containers.
 @pytest.mark.parametrize("part", list(UIDS))
-def test_each_container_stops_within_ten_seconds_of_sigterm(system: System, part) -> None:
+def test_each_container_stops_within_ten_seconds_of_sigterm(system: System, part: str) -> None:
     stopped_within_ten_seconds_of_sigterm(system.containers[part])
 
 

@@ -67,7 +67,7 @@ def make(tools: Path, target: str, skaffold: str, contexts: str = "kind-pyservic
 @pytest.mark.parametrize("target", ["dev", "deploy"])
 @pytest.mark.parametrize("old", ["v2.18.3", "v2.17.0", "v1.39.2", "bleeding-edge"])
 def test_an_old_skaffold_stops_the_target_with_one_line_before_any_deploy(
-    tools: Path, target, old
+    tools: Path, target: str, old: str
 ) -> None:
     done, calls = make(tools, target, old)
 
@@ -80,7 +80,9 @@ def test_an_old_skaffold_stops_the_target_with_one_line_before_any_deploy(
 
 
 @pytest.mark.parametrize(("target", "command"), [("dev", "dev"), ("deploy", "run")])
-def test_the_target_deploys_to_the_kind_context_by_name(tools: Path, target, command) -> None:
+def test_the_target_deploys_to_the_kind_context_by_name(
+    tools: Path, target: str, command: str
+) -> None:
     done, calls = make(tools, target, MINIMUM, contexts="minikube kind-pyservices")
 
     assert done.returncode == 0, done.stderr

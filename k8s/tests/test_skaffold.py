@@ -371,7 +371,7 @@ def test_the_kind_cluster_is_the_one_the_kind_profile_activates_on() -> None:
     ("target", "tool"),
     [("kind-up", "kind"), ("kind-down", "kind"), ("dev", "skaffold"), ("deploy", "skaffold")],
 )
-def test_a_cluster_target_without_its_tool_says_where_to_get_it(target, tool) -> None:
+def test_a_cluster_target_without_its_tool_says_where_to_get_it(target: str, tool: str) -> None:
     bare = "/usr/bin:/bin"
     if shutil.which(tool, path=bare):
         pytest.skip(f"{tool} is installed in {bare}")

@@ -26,7 +26,7 @@ def test_milliseconds_are_sorted_and_distinct() -> None:
         ("60001", "60001 ms: Input should be less than or equal to 60000"),
     ],
 )
-def test_what_is_not_a_fault_delay_is_refused_with_the_reason(text, says) -> None:
+def test_what_is_not_a_fault_delay_is_refused_with_the_reason(text: str, says: str) -> None:
     with pytest.raises(argparse.ArgumentTypeError) as refused:
         milliseconds(text)
     assert says in str(refused.value)

@@ -37,7 +37,7 @@ STEPS = {
 @pytest.mark.parametrize("mode", ["async", "sync"])
 @pytest.mark.parametrize("scenario", list(STEPS))
 def test_a_short_run_has_no_failures(
-    local_stack: LocalStack, tmp_path: Path, scenario, mode
+    local_stack: LocalStack, tmp_path: Path, scenario: str, mode: str
 ) -> None:
     run = run_headless(
         local_stack.gateway_url,

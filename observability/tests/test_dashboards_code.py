@@ -154,7 +154,7 @@ def test_the_charts_grafana_reads_what_the_sdk_build_writes() -> None:
     ],
 )
 def test_a_build_the_charts_grafana_may_not_read_is_named(
-    sdk_version, grafana_image, schema_version, reason
+    sdk_version: str, grafana_image: str, schema_version: int, reason: str
 ) -> None:
     found = why_grafana_cannot_read(sdk_version, grafana_image, schema_version)
 

@@ -79,7 +79,7 @@ def test_every_path_reaches_its_service_which_allows_the_documented_methods(
 
 @pytest.mark.parametrize("path", ["/admin/fault", "/metrics", "/readyz"])
 def test_no_probe_metrics_or_admin_route_is_public(
-    gateway: httpx.Client, served: dict[str, Any], path
+    gateway: httpx.Client, served: dict[str, Any], path: str
 ) -> None:
     assert not [p for p in served["paths"] if p.startswith(("/admin", "/metrics", "/readyz"))]
     assert_problem(gateway.get(path), 404)

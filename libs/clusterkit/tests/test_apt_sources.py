@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -115,7 +116,7 @@ def ours(root: Path) -> set[tuple[str, str, str, str]]:
         ),
     ],
 )
-def test_sources_are_what_apt_reads(tmp_path: Path, files) -> None:
+def test_sources_are_what_apt_reads(tmp_path: Path, files: dict[str, Any]) -> None:
     root = machine(tmp_path, files)
 
     assert ours(root) == apts_reading(root)

@@ -132,7 +132,9 @@ def test_the_files_say_what_the_settings_say(tmp_path: Path) -> None:
         ("GATEWAY_GZIP_LEVEL", "10"),
     ],
 )
-def test_a_bad_value_is_refused_with_one_line_both_ways(tmp_path: Path, name, value) -> None:
+def test_a_bad_value_is_refused_with_one_line_both_ways(
+    tmp_path: Path, name: str, value: str
+) -> None:
     with pytest.raises(EdgeSettingError) as refused:
         EdgeSettings.from_environ({name: value})
     assert str(refused.value).startswith(f"{name}: ")

@@ -70,7 +70,7 @@ def helm_default_render() -> list[dict[str, Any]]:
     ids=["replicas", "pull-always", "pvc"],
 )
 def test_what_podman_gets_wrong_is_refused(
-    smoke_render: list[dict[str, Any]], change, message
+    smoke_render: list[dict[str, Any]], change, message: str
 ) -> None:
     documents = changed(smoke_render, "Deployment", "pyservices-users", change)
 

@@ -1,6 +1,8 @@
 """A fault is a small JSON document under one key per service: writers and readers agree
 on its shape and bounds here."""
 
+from typing import Any
+
 import pytest
 from pydantic import ValidationError
 
@@ -36,7 +38,7 @@ def test_the_json_writers_store_reads_back_the_same() -> None:
         {"latency": 100},  # a misspelt field is refused, never ignored
     ],
 )
-def test_values_out_of_bounds_or_unknown_are_refused(value) -> None:
+def test_values_out_of_bounds_or_unknown_are_refused(value: dict[str, Any]) -> None:
     with pytest.raises(ValidationError):
         Fault.model_validate(value)
 

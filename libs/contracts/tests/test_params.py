@@ -1,6 +1,8 @@
 """Each kind of job has one params model: tasks validates a submission with it, the
 worker validates the message with it again."""
 
+from typing import Any
+
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
@@ -37,7 +39,9 @@ def test_a_whole_number_is_taken_however_json_writes_it() -> None:
         {"data": "x", "rounds": 1, "more": 1},
     ],
 )
-def test_digest_params_out_of_bounds_loosely_typed_or_unknown_are_refused(params) -> None:
+def test_digest_params_out_of_bounds_loosely_typed_or_unknown_are_refused(
+    params: dict[str, Any],
+) -> None:
     with pytest.raises(ValidationError):
         DigestParams.model_validate(params)
 

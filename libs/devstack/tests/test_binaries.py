@@ -6,7 +6,7 @@ from devstack.binaries import MissingBinary, find_binary
 
 
 @pytest.mark.parametrize("name", ["initdb", "pg_ctl", "mariadbd", "redis-server", "nginx"])
-def test_finds_server_binaries_off_the_path(name) -> None:
+def test_finds_server_binaries_off_the_path(name: str) -> None:
     # Debian keeps initdb and pg_ctl in /usr/lib/postgresql/<major>/bin, nginx in /usr/sbin.
     found = find_binary(name)
     assert os.path.isabs(found)

@@ -114,11 +114,11 @@ def test_postgres_create_from_the_url_of_that_database(postgres_server_url: str,
         ),
     ],
 )
-def test_with_database_replaces_only_the_database(server_url: str, expected) -> None:
+def test_with_database_replaces_only_the_database(server_url: str, expected: str) -> None:
     assert with_database(server_url, "users") == expected
 
 
 @pytest.mark.parametrize("bad", ["", "users; DROP TABLE x", "a-b", "1users", "x" * 64, 'a"b'])
-def test_names_must_be_plain_identifiers(bad) -> None:
+def test_names_must_be_plain_identifiers(bad: str) -> None:
     with pytest.raises(ValueError, match="not a plain"):
         with_database("mysql://root@127.0.0.1:3306/", bad)

@@ -133,7 +133,7 @@ def test_render_names_every_missing_variable(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("value", ["8080; include /etc/passwd", "a b", "x}", "", "$host"])
-def test_render_refuses_values_that_are_not_one_token(tmp_path: Path, value) -> None:
+def test_render_refuses_values_that_are_not_one_token(tmp_path: Path, value: str) -> None:
     template = tmp_path / "t.conf"
     template.write_text("listen ${GATEWAY_LISTEN};\n")
     with pytest.raises(TemplateError, match="not a single nginx token"):
@@ -210,7 +210,9 @@ def test_rendered_template_passes_nginx_t(tmp_path: Path) -> None:
         ("GET", "/api/jobs/42", "tasks"),
     ],
 )
-def test_routes_each_path_to_its_service(gateway: Gateway, method, path, service) -> None:
+def test_routes_each_path_to_its_service(
+    gateway: Gateway, method: str, path: str, service: str
+) -> None:
     response, body = request(gateway, method, path, body=b"{}" if method != "GET" else None)
     assert response.status == 200
     seen = json.loads(body)
@@ -233,7 +235,7 @@ def test_reuses_upstream_connections(gateway: Gateway) -> None:
 @pytest.mark.parametrize(
     "path", ["/", "/api/usersx", "/api/itemsx", "/api/jobsx", "/users", "/sync/api"]
 )
-def test_unknown_paths_are_404_problems(gateway: Gateway, path) -> None:
+def test_unknown_paths_are_404_problems(gateway: Gateway, path: str) -> None:
     assert_problem(*request(gateway, "GET", path), 404)
 
 
@@ -255,21 +257,23 @@ def test_sets_a_request_id_when_the_client_sent_none(gateway: Gateway) -> None:
 
 
 @pytest.mark.parametrize("claimed", [None, "203.0.113.9", "203.0.113.9, 198.51.100.1"])
-def test_forwards_the_peer_address_never_the_clients_claim(gateway: Gateway, claimed) -> None:
+def test_forwards_the_peer_address_never_the_clients_claim(
+    gateway: Gateway, claimed: str | None
+) -> None:
     headers = {"X-Forwarded-For": claimed} if claimed else {}
     _response, body = request(gateway, "GET", "/api/users", headers=headers)
     assert json.loads(body)["headers"]["X-Forwarded-For"] == "127.0.0.1"
 
 
 @pytest.mark.parametrize("request_id", ["7234567890123456789", "abc-DEF_1.2", "x" * 64])
-def test_keeps_a_well_formed_request_id(gateway: Gateway, request_id) -> None:
+def test_keeps_a_well_formed_request_id(gateway: Gateway, request_id: str) -> None:
     response, body = request(gateway, "GET", "/api/users", headers={"X-Request-ID": request_id})
     assert json.loads(body)["headers"]["X-Request-ID"] == request_id
     assert response.getheader("X-Request-ID") == request_id
 
 
 @pytest.mark.parametrize("request_id", ["has space", 'quote"d', "x" * 65, "<script>", "a\tb"])
-def test_replaces_a_malformed_request_id(gateway: Gateway, request_id) -> None:
+def test_replaces_a_malformed_request_id(gateway: Gateway, request_id: str) -> None:
     response, body = request(gateway, "GET", "/api/users", headers={"X-Request-ID": request_id})
     sent = json.loads(body)["headers"]["X-Request-ID"]
     assert NGINX_REQUEST_ID.fullmatch(sent)
@@ -367,7 +371,9 @@ def raw_exchange(gateway: Gateway, raw: bytes) -> tuple[int, dict[str, Any], byt
         pytest.param(b"GET / HTTP/3.0\r\nHost: x\r\n\r\n", 505, id="unknown-version"),
     ],
 )
-def test_requests_nginx_cannot_parse_get_problems_not_html(gateway: Gateway, raw, status) -> None:
+def test_requests_nginx_cannot_parse_get_problems_not_html(
+    gateway: Gateway, raw: bytes, status: int
+) -> None:
     code, headers, body = raw_exchange(gateway, raw)
     assert code == status
     assert headers["Content-Type"] == "application/problem+json"
@@ -421,7 +427,7 @@ def test_access_log_is_json_lines_with_request_id_and_upstream_time(gateway: Gat
     ],
 )
 def test_no_path_to_a_services_admin_routes_passes_the_gateway(
-    gateway: Gateway, method, path
+    gateway: Gateway, method: str, path: str
 ) -> None:
     # The services' /admin/fault switches faults; only their own ports reach it. nginx
     # decodes and normalizes a path before it picks a location, so none of these

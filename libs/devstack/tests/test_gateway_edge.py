@@ -228,7 +228,7 @@ def test_an_allowed_origin_may_read_answers_and_their_request_id(
     ],
 )
 def test_an_origin_not_listed_gets_no_cors_headers(
-    start_gateway: Callable[..., Gateway], origin
+    start_gateway: Callable[..., Gateway], origin: str
 ) -> None:
     client = Client(start_gateway(GATEWAY_CORS_ORIGINS=APP))
 
@@ -284,7 +284,7 @@ def test_a_plain_options_request_still_reaches_the_service(
     ],
 )
 def test_errors_carry_the_cors_headers_so_a_page_can_read_them(
-    start_gateway: Callable[..., Gateway], method, path, body, status
+    start_gateway: Callable[..., Gateway], method: str, path: str, body: bytes | None, status: int
 ) -> None:
     client = Client(start_gateway(GATEWAY_CORS_ORIGINS=APP))
 
@@ -337,7 +337,7 @@ def test_a_services_own_cors_headers_never_pass(start_gateway: Callable[..., Gat
 
 @pytest.mark.parametrize("path", ["/openapi.json", "/docs", "/docs/swagger-ui.css"])
 def test_the_api_document_and_ui_keep_the_gateways_headers(
-    start_gateway: Callable[..., Gateway], service: ThreadingHTTPServer, path
+    start_gateway: Callable[..., Gateway], service: ThreadingHTTPServer, path: str
 ) -> None:
     """/openapi.json and /docs are the gateway's own static locations: their answers carry
     the server's CORS and X-Request-ID headers like the API's (a location with an

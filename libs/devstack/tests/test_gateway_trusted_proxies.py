@@ -162,7 +162,7 @@ def test_by_default_no_proxy_is_trusted(start_gateway) -> None:
 )
 @needs_envsubst
 def test_anything_but_addresses_and_ranges_is_refused(
-    tmp_path: Path, upstreams: dict[str, str], trusted
+    tmp_path: Path, upstreams: dict[str, str], trusted: str
 ) -> None:
     gateway = Gateway(
         tmp_path, "127.0.0.1:1", upstreams, trusted_proxies=parse_trusted_proxies(trusted)

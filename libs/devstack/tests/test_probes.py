@@ -24,7 +24,7 @@ def test_reachable_servers(
         "redis://127.0.0.1:{port}/0",
     ],
 )
-def test_closed_port_is_unreachable(template) -> None:
+def test_closed_port_is_unreachable(template: str) -> None:
     assert not ensure_reachable(template.format(port=free_port()))
 
 
@@ -53,7 +53,7 @@ def test_a_silent_listener_is_unreachable_within_the_timeout() -> None:
         ("redis://h:1/0", "redis"),
     ],
 )
-def test_kind_of(url, kind) -> None:
+def test_kind_of(url: str, kind: str) -> None:
     assert kind_of(url) == kind
 
 

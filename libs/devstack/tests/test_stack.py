@@ -300,7 +300,7 @@ def test_gateway_port_must_be_a_port(make_stack: Iterator) -> None:
 
 
 @pytest.mark.parametrize("interval", ["soon", "0", "-1"])
-def test_the_scrape_interval_must_be_seconds(make_stack: Iterator, interval) -> None:
+def test_the_scrape_interval_must_be_seconds(make_stack: Iterator, interval: str) -> None:
     stack = make_stack((standin(),), PROMETHEUS_SCRAPE_INTERVAL=interval)
     with pytest.raises(StackError, match="PROMETHEUS_SCRAPE_INTERVAL"):
         stack.start_prometheus()
@@ -319,7 +319,7 @@ def test_entry_point_help() -> None:
     [({}, "600/minute"), ({"LOGIN_ATTEMPTS_PER_ADDRESS": "5/minute"}, "5/minute")],
 )
 def test_a_local_run_allows_its_one_address_more_logins(
-    make_stack: Iterator, environ, expected
+    make_stack: Iterator, environ: dict[str, Any], expected: str
 ) -> None:
     users = next(s for s in SERVICES if s.name == "users")
     stack = make_stack((users,), **environ)
@@ -338,7 +338,9 @@ def test_a_local_run_allows_its_one_address_more_logins(
         ({"FAULT_ADMIN_TOKEN": "my-own-token-of-length"}, ("true", "my-own-token-of-length")),
     ],
 )
-def test_local_services_have_their_fault_switch_on(make_stack: Iterator, environ, expected) -> None:
+def test_local_services_have_their_fault_switch_on(
+    make_stack: Iterator, environ: dict[str, Any], expected
+) -> None:
     users = next(s for s in SERVICES if s.name == "users")
     stack = make_stack((users,), **environ)
 
@@ -370,7 +372,7 @@ def test_the_urls_say_how_to_switch_a_fault(make_stack: Iterator) -> None:
 
 @pytest.mark.parametrize("chosen", [None, "console", "json"])
 def test_children_write_json_lines_which_the_runner_shows_as_chosen(
-    make_stack: Iterator, chosen
+    make_stack: Iterator, chosen: str | None
 ) -> None:
     environ = {} if chosen is None else {"LOG_FORMAT": chosen}
     worker = next(s for s in SERVICES if s.name == "worker")

@@ -127,7 +127,7 @@ def refused_within_seconds(send) -> httpx.Response:
 
 @pytest.mark.parametrize("mode", list(MODES))
 def test_a_password_change_logs_the_old_token_out_of_every_service(
-    system: httpx.Client, mode
+    system: httpx.Client, mode: str
 ) -> None:
     api = MODES[mode]
     email = f"revoke-{mode}-{secrets.token_hex(3)}@example.com"

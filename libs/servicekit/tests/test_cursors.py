@@ -84,7 +84,9 @@ def test_a_cursor_is_good_only_for_the_listing_that_made_it() -> None:
         ({"done": None, "owner_id": 1}, {"done": None, "owner_id": 2}),
     ],
 )
-def test_a_cursor_is_good_only_for_the_filters_it_was_made_for(made_for, used_with) -> None:
+def test_a_cursor_is_good_only_for_the_filters_it_was_made_for(
+    made_for: dict[str, Any], used_with: dict[str, Any]
+) -> None:
     text = ThingCursor(**made_for, after_key="k", after_id=5).encode()
 
     with pytest.raises(InvalidCursor, match="does not belong to this listing"):

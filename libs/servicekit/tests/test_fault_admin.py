@@ -77,8 +77,8 @@ async def test_without_the_token_nothing_is_read_or_changed(
     admin_headers: dict[str, str],
     stored,
     check_problem: Callable[[httpx.Response, int], dict[str, Any]],
-    method,
-    authorization,
+    method: str,
+    authorization: str | None,
 ) -> None:
     headers = {"Authorization": authorization} if authorization else {}
     async with serve([router], **fault_settings) as client:
@@ -124,7 +124,7 @@ async def test_bad_values_are_a_422_problem_and_change_nothing(
     admin_headers: dict[str, str],
     stored,
     check_problem: Callable[[httpx.Response, int], dict[str, Any]],
-    body,
+    body: bytes,
 ) -> None:
     async with serve([router], **fault_settings) as client:
         await client.put("/admin/fault", json=SOME_FAULT, headers=admin_headers)
@@ -143,7 +143,7 @@ async def test_without_faults_enabled_the_route_does_not_exist(
     fault_settings: dict[str, object],
     admin_headers: dict[str, str],
     check_problem: Callable[[httpx.Response, int], dict[str, Any]],
-    method,
+    method: str,
 ) -> None:
     disabled = {**fault_settings, "faults_enabled": False}
     async with serve([router], **disabled) as client:

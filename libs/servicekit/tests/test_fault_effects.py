@@ -138,7 +138,7 @@ def new_code() -> str:
 
 @pytest.mark.parametrize("mode", list(MODES))
 async def test_latency_delays_every_data_response_by_at_least_the_fault(
-    service, admin_headers: dict[str, str], mode
+    service, admin_headers: dict[str, str], mode: str
 ) -> None:
     api = MODES[mode]
     async with service() as client:
@@ -158,7 +158,7 @@ async def test_an_error_rate_of_one_fails_every_data_request_before_its_handler(
     admin_headers: dict[str, str],
     stored: Callable[[str], int],
     check_problem: Callable[[httpx.Response, int], dict[str, Any]],
-    mode,
+    mode: str,
 ) -> None:
     api, code = MODES[mode], new_code()
     async with service() as client:
@@ -179,7 +179,7 @@ async def test_an_error_rate_of_one_fails_every_data_request_before_its_handler(
 
 @pytest.mark.parametrize("mode", list(MODES))
 async def test_an_error_rate_of_zero_fails_nothing_and_a_half_fails_some(
-    service, admin_headers: dict[str, str], stored: Callable[[str], int], mode
+    service, admin_headers: dict[str, str], stored: Callable[[str], int], mode: str
 ) -> None:
     api, code = MODES[mode], new_code()
     async with service() as client:
@@ -203,8 +203,8 @@ async def test_every_session_runs_the_sleeping_statement_first(
     backend: str,
     database_url: str,
     server_urls: dict[str, str],
-    mode,
-    session,
+    mode: str,
+    session: str,
 ) -> None:
     api, code = MODES[mode], new_code()
     observer = create_engine(sync_url(server_urls[backend]))
@@ -279,7 +279,7 @@ async def test_probes_metrics_docs_and_the_admin_route_never_suffer_the_fault(
 
 @pytest.mark.parametrize("mode", list(MODES))
 async def test_a_fault_is_off_again_at_once_after_delete(
-    service, admin_headers: dict[str, str], mode
+    service, admin_headers: dict[str, str], mode: str
 ) -> None:
     api = MODES[mode]
     async with service() as client:

@@ -86,7 +86,10 @@ async def test_an_inactive_fault_is_no_fault(
     ],
 )
 async def test_a_malformed_value_is_logged_once_and_treated_as_off(
-    switch: FaultSwitch, client: redis.asyncio.Redis, caplog: pytest.LogCaptureFixture, stored
+    switch: FaultSwitch,
+    client: redis.asyncio.Redis,
+    caplog: pytest.LogCaptureFixture,
+    stored: bytes,
 ) -> None:
     switch.apply(Fault(latency_ms=100))
     await client.set(switch.key, stored)

@@ -75,7 +75,7 @@ async def test_options_lists_every_method_of_the_path(client: httpx.AsyncClient)
 async def test_a_method_the_path_lacks_is_405_naming_all_it_takes(
     client: httpx.AsyncClient,
     check_problem: Callable[[httpx.Response, int], dict[str, Any]],
-    method,
+    method: str,
 ) -> None:
     response = await client.request(method, "/api/things/1")
 

@@ -167,7 +167,12 @@ async def test_a_declared_operation_validates_its_parameters(
 @pytest.mark.parametrize("prefix", MODES.values())
 @pytest.mark.parametrize(("path", "status"), [("/labels/refused", 409), ("/labels/crash", 500)])
 async def test_a_declared_operation_that_fails_after_writing_commits_nothing(
-    serve: Serve, tables: Callable[[MetaData], None], database_url: str, prefix, path, status
+    serve: Serve,
+    tables: Callable[[MetaData], None],
+    database_url: str,
+    prefix,
+    path: str,
+    status: int,
 ) -> None:
     # The handler opens and commits the session itself (no FastAPI dependency does):
     # an error after the insert must still roll it back.

@@ -70,7 +70,7 @@ def test_a_page_of_rows_needs_a_model() -> None:
 
 
 @pytest.mark.parametrize("cursor", ["eyJpIjoyfQ", None])
-def test_a_page_of_rows_or_of_models_serializes_as_the_model_page(cursor) -> None:
+def test_a_page_of_rows_or_of_models_serializes_as_the_model_page(cursor: str | None) -> None:
     expected = ModelPage[Profile](items=[Profile(**row) for row in ROWS], next_cursor=cursor)
 
     for page in (

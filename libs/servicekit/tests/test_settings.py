@@ -99,7 +99,7 @@ def test_the_fault_switch_is_off_by_default(
 
 @pytest.mark.parametrize("token", [None, "", "fifteen-chars!!"])
 def test_faults_enabled_without_a_long_enough_token_stops_the_start(
-    monkeypatch: pytest.MonkeyPatch, jwt_public_key: str, token
+    monkeypatch: pytest.MonkeyPatch, jwt_public_key: str, token: str | None
 ) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql://db/probe")
     monkeypatch.setenv("JWT_PUBLIC_KEY", jwt_public_key)

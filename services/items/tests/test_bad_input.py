@@ -249,7 +249,7 @@ async def test_get_rejects_bad_expand_and_counts_nothing(
     item_factory: ItemFactory,
     view_counts: ViewCounts,
     assert_invalid: Callable[[httpx.Response], dict[str, Any]],
-    expand,
+    expand: str,
 ) -> None:
     item = await item_factory(owner)
 
@@ -305,7 +305,7 @@ async def test_oversized_create_body_is_413_and_writes_nothing(
     owner: Owner,
     count_items: Callable[[], Awaitable[int]],
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
-    streamed,
+    streamed: bool,
 ) -> None:
     before = await count_items()
     raw = json.dumps(valid_body(description="d" * 2 * MIB)).encode()
@@ -348,7 +348,7 @@ async def test_oversized_patch_body_is_413_and_changes_nothing(
     item_factory: ItemFactory,
     stored_item: Callable[[int], Awaitable[dict[str, Any] | None]],
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
-    streamed,
+    streamed: bool,
 ) -> None:
     item = await item_factory(owner)
     before = await stored_item(item["id"])
@@ -435,7 +435,7 @@ async def test_unknown_route_is_404_problem(
     client: httpx.AsyncClient,
     api: str,
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
-    path,
+    path: str,
 ) -> None:
     assert_problem(await client.get(path.format(api=api)), 404)
 
@@ -468,8 +468,8 @@ async def test_wrong_method_is_405_problem(
     owner: Owner,
     count_items: Callable[[], Awaitable[int]],
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
-    method,
-    path,
+    method: str,
+    path: str,
 ) -> None:
     before = await count_items()
 

@@ -99,7 +99,7 @@ async def unavailable(client: UsersClient, user_ids: list[int], mode: str) -> st
 
 @pytest.mark.parametrize("mode", MODES)
 async def test_each_distinct_owner_is_asked_for_once(
-    users_client: Callable[..., UsersClient], mode
+    users_client: Callable[..., UsersClient], mode: str
 ) -> None:
     users = Users(answer_profiles)
 
@@ -111,7 +111,7 @@ async def test_each_distinct_owner_is_asked_for_once(
 
 
 @pytest.mark.parametrize("mode", MODES)
-async def test_no_owners_ask_nothing(users_client: Callable[..., UsersClient], mode) -> None:
+async def test_no_owners_ask_nothing(users_client: Callable[..., UsersClient], mode: str) -> None:
     users = Users(answer_profiles)
 
     assert await profiles(users_client(users), [], mode) == {}
@@ -120,7 +120,7 @@ async def test_no_owners_ask_nothing(users_client: Callable[..., UsersClient], m
 
 @pytest.mark.parametrize("mode", MODES)
 async def test_an_account_users_no_longer_knows_is_none(
-    users_client: Callable[..., UsersClient], mode
+    users_client: Callable[..., UsersClient], mode: str
 ) -> None:
     def gone_2(request: httpx.Request) -> httpx.Response:
         if request.url.path == "/api/users/2":
@@ -136,7 +136,9 @@ async def test_an_account_users_no_longer_knows_is_none(
 
 
 @pytest.mark.parametrize("mode", MODES)
-async def test_the_request_id_goes_along(users_client: Callable[..., UsersClient], mode) -> None:
+async def test_the_request_id_goes_along(
+    users_client: Callable[..., UsersClient], mode: str
+) -> None:
     users = Users(answer_profiles)
     token = correlation_id.set("req-4711")
     try:
@@ -153,7 +155,7 @@ async def test_the_request_id_goes_along(users_client: Callable[..., UsersClient
 @pytest.mark.parametrize("status", [400, 401, 403, 409, 422, 429, 500, 501, 301, 302, 204])
 @pytest.mark.parametrize("mode", MODES)
 async def test_any_other_status_is_unavailable_and_not_retried(
-    users_client: Callable[..., UsersClient], mode, status
+    users_client: Callable[..., UsersClient], mode: str, status: int
 ) -> None:
     users = Users(lambda request: httpx.Response(status, headers={"location": "/elsewhere"}))
 
@@ -179,7 +181,7 @@ BAD_BODIES = {
 @pytest.mark.parametrize("body", BAD_BODIES.values(), ids=BAD_BODIES.keys())
 @pytest.mark.parametrize("mode", MODES)
 async def test_a_profile_items_cannot_read_is_unavailable(
-    users_client: Callable[..., UsersClient], mode, body
+    users_client: Callable[..., UsersClient], mode: str, body
 ) -> None:
     users = Users(lambda request: httpx.Response(200, content=body))
 
@@ -209,7 +211,7 @@ def refuse(request: httpx.Request) -> httpx.Response:
 @pytest.mark.parametrize("status", [502, 503, 504])
 @pytest.mark.parametrize("mode", MODES)
 async def test_a_502_503_or_504_is_retried_once(
-    users_client: Callable[..., UsersClient], mode, status
+    users_client: Callable[..., UsersClient], mode: str, status: int
 ) -> None:
     users = Users(failing_first(lambda request: httpx.Response(status)))
 
@@ -221,7 +223,7 @@ async def test_a_502_503_or_504_is_retried_once(
 
 @pytest.mark.parametrize("mode", MODES)
 async def test_a_refused_connection_is_retried_once(
-    users_client: Callable[..., UsersClient], mode
+    users_client: Callable[..., UsersClient], mode: str
 ) -> None:
     users = Users(failing_first(refuse))
 
@@ -234,7 +236,7 @@ async def test_a_refused_connection_is_retried_once(
 @pytest.mark.parametrize("status", [502, 503, 504])
 @pytest.mark.parametrize("mode", MODES)
 async def test_a_second_502_503_or_504_is_unavailable(
-    users_client: Callable[..., UsersClient], mode, status
+    users_client: Callable[..., UsersClient], mode: str, status: int
 ) -> None:
     users = Users(lambda request: httpx.Response(status))
 
@@ -246,7 +248,7 @@ async def test_a_second_502_503_or_504_is_unavailable(
 
 @pytest.mark.parametrize("mode", MODES)
 async def test_a_connection_refused_twice_is_unavailable(
-    users_client: Callable[..., UsersClient], mode
+    users_client: Callable[..., UsersClient], mode: str
 ) -> None:
     users = Users(refuse)
 
@@ -258,7 +260,7 @@ async def test_a_connection_refused_twice_is_unavailable(
 
 @pytest.mark.parametrize("mode", MODES)
 async def test_other_transport_errors_are_unavailable(
-    users_client: Callable[..., UsersClient], mode
+    users_client: Callable[..., UsersClient], mode: str
 ) -> None:
     def drop(request: httpx.Request) -> httpx.Response:
         raise httpx.RemoteProtocolError("Server disconnected", request=request)

@@ -135,7 +135,7 @@ async def test_create_item_accepts_boundary_values(
     api: str,
     owner: Owner,
     stored_item: Callable[[int], Awaitable[dict[str, Any] | None]],
-    fields,
+    fields: dict[str, Any],
 ) -> None:
     body = {"title": "Kettle"} | fields
 

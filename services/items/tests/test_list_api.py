@@ -130,7 +130,7 @@ async def test_list_default_limit_is_50(
 
 @pytest.mark.parametrize("limit", [1, 100])
 async def test_list_accepts_limit_bounds(
-    client: httpx.AsyncClient, api: str, owner: Owner, item_factory: ItemFactory, limit
+    client: httpx.AsyncClient, api: str, owner: Owner, item_factory: ItemFactory, limit: int
 ) -> None:
     await item_factory(owner)
     await item_factory(owner)
@@ -192,7 +192,7 @@ async def test_search_is_a_case_insensitive_title_prefix_match(
     owner: Owner,
     item_factory: ItemFactory,
     count_items: Callable[[], Awaitable[int]],
-    q,
+    q: str,
 ) -> None:
     matching = [
         await item_factory(owner, title="Lantern"),
@@ -233,10 +233,10 @@ async def test_search_takes_like_wildcards_literally(
     owner: Owner,
     item_factory: ItemFactory,
     count_items: Callable[[], Awaitable[int]],
-    q,
-    matching,
-    other,
-    with_owner,
+    q: str,
+    matching: str,
+    other: str,
+    with_owner: bool,
 ) -> None:
     wanted = await item_factory(owner, title=matching)
     unwanted = await item_factory(owner, title=other)
@@ -284,7 +284,7 @@ async def test_search_accepts_q_of_200_chars(
 
 @pytest.mark.parametrize("with_owner", [False, True], ids=["all", "one-owner"])
 async def test_search_pages_through_the_longest_titles(
-    client: httpx.AsyncClient, api: str, owner: Owner, item_factory: ItemFactory, with_owner
+    client: httpx.AsyncClient, api: str, owner: Owner, item_factory: ItemFactory, with_owner: bool
 ) -> None:
     # 200 four-byte characters: the longest title key a cursor has to carry.
     title = "🚲" * 200
@@ -340,8 +340,8 @@ async def test_cursor_is_bound_to_its_filters(
     owner_factory: Callable[[], Owner],
     item_factory: ItemFactory,
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
-    made_for,
-    used_with,
+    made_for: str,
+    used_with: str,
 ) -> None:
     first, second = unique_prefix(), unique_prefix()
     mine, other = owner_factory(), owner_factory()
@@ -405,7 +405,7 @@ async def test_list_rejects_malformed_cursor(
     api: str,
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
     cursor,
-    params,
+    params: dict[str, Any],
 ) -> None:
     response = await client.get(f"{api}/items", params=params | {"cursor": cursor})
 

@@ -270,7 +270,7 @@ async def test_list_rejects_bad_limit(
     owner_factory: Callable[[], Owner],
     task_factory: TaskFactory,
     assert_invalid: Callable[[httpx.Response], dict[str, Any]],
-    limit,
+    limit: str,
 ) -> None:
     me = owner_factory()
     await task_factory(me)
@@ -289,7 +289,7 @@ async def test_list_rejects_done_other_than_true_or_false(
     owner_factory: Callable[[], Owner],
     task_factory: TaskFactory,
     assert_invalid: Callable[[httpx.Response], dict[str, Any]],
-    done,
+    done: str,
 ) -> None:
     me = owner_factory()
     await task_factory(me, done=True)
@@ -318,8 +318,8 @@ async def test_invalid_task_id_is_422_and_writes_nothing(
     task_factory: TaskFactory,
     stored: Stored,
     assert_invalid: Callable[[httpx.Response], dict[str, Any]],
-    method,
-    suffix,
+    method: str,
+    suffix: str,
     task_id,
 ) -> None:
     me = owner_factory()
@@ -351,8 +351,8 @@ async def test_oversized_create_body_is_413_and_writes_nothing(
     owner_factory: Callable[[], Owner],
     stored: Stored,
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
-    size,
-    streamed,
+    size: int,
+    streamed: bool,
 ) -> None:
     before = await stored.fingerprint()
     prefix, suffix = b'{"title": "', b'"}'
@@ -399,7 +399,7 @@ async def test_oversized_patch_body_is_413_and_changes_nothing(
     task_factory: TaskFactory,
     stored: Stored,
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
-    streamed,
+    streamed: bool,
 ) -> None:
     me = owner_factory()
     task = await task_factory(me, title="Water the plants")

@@ -73,7 +73,7 @@ async def test_pages_yield_each_of_the_callers_tasks_once_in_id_order(
     owner_factory: Callable[[], Owner],
     task_factory: TaskFactory,
     which,
-    limit,
+    limit: int,
 ) -> None:
     me, other = owner_factory(), owner_factory()
     expected = (await make_mixed_tasks(task_factory, me, other))[which]
@@ -199,8 +199,8 @@ async def test_a_cursor_works_only_for_its_own_filter(
     task_factory: TaskFactory,
     stored: Stored,
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
-    made_for,
-    used_with,
+    made_for: str,
+    used_with: str,
 ) -> None:
     me = owner_factory()
     await make_mixed_tasks(task_factory, me, owner_factory())

@@ -44,7 +44,7 @@ def taken(day: str) -> bool:
 
 
 @pytest.mark.parametrize("day", DAYS)
-def test_the_documented_due_date_is_the_rule(document: dict[str, Any], day) -> None:
+def test_the_documented_due_date_is_the_rule(document: dict[str, Any], day: str) -> None:
     schema = document["components"]["schemas"]["TaskCreate"]["properties"]["due_date"]
     [documented] = [option for option in schema["anyOf"] if option.get("type") == "string"]
     assert documented["format"] == "date"

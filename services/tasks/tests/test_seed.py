@@ -90,7 +90,7 @@ def test_seed_gives_the_demo_owner_a_few_dozen(
     capsys: pytest.CaptureFixture[str],
     fresh_database_url: str,
     args,
-    demo_owner,
+    demo_owner: int,
     demo_count,
     others,
 ) -> None:

@@ -92,7 +92,7 @@ async def test_create_stores_the_task_for_the_caller(
 
 @pytest.mark.parametrize("body", [{"title": "Call"}, {"title": "Call", "due_date": None}])
 async def test_create_without_due_date_has_none(
-    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], body
+    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], body: dict[str, Any]
 ) -> None:
     response = await client.post(f"{api}/tasks", json=body, headers=owner_factory().headers)
 
@@ -127,7 +127,7 @@ async def test_create_strips_the_title(
     ],
 )
 async def test_create_accepts_boundary_values(
-    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], body
+    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], body: dict[str, Any]
 ) -> None:
     me = owner_factory()
 
@@ -195,7 +195,7 @@ async def test_patch_changes_the_given_field_only(
     api: str,
     owner_factory: Callable[[], Owner],
     task_factory: TaskFactory,
-    change,
+    change: dict[str, Any],
 ) -> None:
     me = owner_factory()
     task = await task_factory(me, title="Call the dentist", due_date="2026-12-31")
@@ -434,7 +434,7 @@ async def test_done_of_unknown_task_is_404_and_writes_nothing(
     owner_factory: Callable[[], Owner],
     stored: Stored,
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
-    method,
+    method: str,
 ) -> None:
     before = await stored.fingerprint()
 
@@ -561,8 +561,8 @@ async def test_wrong_method_is_405_and_writes_nothing(
     task_factory: TaskFactory,
     stored: Stored,
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
-    method,
-    path,
+    method: str,
+    path: str,
 ) -> None:
     me = owner_factory()
     task = await task_factory(me)
@@ -587,7 +587,7 @@ async def test_unknown_route_is_404_problem(
     owner_factory: Callable[[], Owner],
     task_factory: TaskFactory,
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
-    path,
+    path: str,
 ) -> None:
     me = owner_factory()
     task = await task_factory(me)

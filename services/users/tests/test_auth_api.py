@@ -102,7 +102,9 @@ async def test_login_failures_do_not_reveal_which_part_was_wrong(
     [{"username": "ann@example.com"}, {"password": "correct horse 1"}, {}],
     ids=["no-password", "no-username", "empty"],
 )
-async def test_login_rejects_incomplete_form(client: httpx.AsyncClient, api: str, form) -> None:
+async def test_login_rejects_incomplete_form(
+    client: httpx.AsyncClient, api: str, form: dict[str, Any]
+) -> None:
     response = await client.post(f"{api}/auth/token", data=form)
 
     assert_invalid(response)
@@ -111,7 +113,7 @@ async def test_login_rejects_incomplete_form(client: httpx.AsyncClient, api: str
 @before_any_sql
 @pytest.mark.parametrize("username", ["ann\x00@example.com", "\x00", "ann@example.com\n"])
 async def test_login_with_a_control_character_in_the_username_is_422(
-    client: httpx.AsyncClient, api: str, username
+    client: httpx.AsyncClient, api: str, username: str
 ) -> None:
     # Looked up in the database, a NUL was a 500 on Postgres.
     response = await client.post(
@@ -205,7 +207,7 @@ async def test_token_for_no_existing_user_is_401(
     api: str,
     sql: Sql,
     mint_token: MintToken,
-    subject,
+    subject: str,
 ) -> None:
     if subject == "unknown-id":
         subject = str(int(await sql("SELECT coalesce(max(id), 0) FROM users")) + 1000)

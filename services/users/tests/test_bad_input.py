@@ -204,7 +204,7 @@ async def test_patch_validation_error_does_not_echo_the_input(
 # Sizes far past the limit: servicekit's test_body_limit.
 @pytest.mark.parametrize("streamed", [False, True], ids=["content-length", "chunked"])
 async def test_oversized_create_body_is_413_and_writes_nothing(
-    client: httpx.AsyncClient, api: str, sql: Sql, streamed
+    client: httpx.AsyncClient, api: str, sql: Sql, streamed: bool
 ) -> None:
     before = await count_users(sql)
     raw = json.dumps(valid_body(name="n" * 2 * MIB)).encode()
@@ -241,7 +241,7 @@ async def test_oversized_patch_body_is_413_and_changes_nothing(
     api: str,
     sql: Sql,
     user_factory: UserFactory,
-    streamed,
+    streamed: bool,
 ) -> None:
     user = await user_factory(name="Ann Lee")
     before = await get_me(client, api, user)
@@ -320,7 +320,7 @@ async def test_patch_rejects_a_body_that_is_no_json_object(
 
 
 @pytest.mark.parametrize("path", ["/nope", "{api}/nope", "{api}/users/1/friends"])
-async def test_unknown_route_is_404_problem(client: httpx.AsyncClient, api: str, path) -> None:
+async def test_unknown_route_is_404_problem(client: httpx.AsyncClient, api: str, path: str) -> None:
     response = await client.get(path.format(api=api))
 
     assert_problem(response, 404)
@@ -338,7 +338,7 @@ async def test_unknown_route_is_404_problem(client: httpx.AsyncClient, api: str,
     ],
 )
 async def test_wrong_method_is_405_problem(
-    client: httpx.AsyncClient, api: str, sql: Sql, method, path
+    client: httpx.AsyncClient, api: str, sql: Sql, method: str, path: str
 ) -> None:
     before = await count_users(sql)
 
@@ -368,7 +368,7 @@ def assert_generated_request_id(request_id: str) -> None:
 # and test_problems. Here: every kind of answer of users carries the id.
 @pytest.mark.parametrize(("path", "status"), ENDPOINTS)
 async def test_valid_request_id_is_echoed(
-    client: httpx.AsyncClient, api: str, path, status
+    client: httpx.AsyncClient, api: str, path: str, status: int
 ) -> None:
     request_id = "abc-123.DEF_9"
     response = await client.get(path.format(api=api), headers={"X-Request-ID": request_id})
@@ -381,7 +381,7 @@ async def test_valid_request_id_is_echoed(
 
 @pytest.mark.parametrize(("path", "status"), ENDPOINTS)
 async def test_invalid_request_id_is_replaced(
-    client: httpx.AsyncClient, api: str, path, status
+    client: httpx.AsyncClient, api: str, path: str, status: int
 ) -> None:
     request_id = "abc\nINFO fake"
     response = await client.get(path.format(api=api), headers={"X-Request-ID": request_id})
@@ -396,7 +396,7 @@ async def test_invalid_request_id_is_replaced(
 
 @pytest.mark.parametrize(("path", "status"), ENDPOINTS)
 async def test_requests_without_id_get_distinct_generated_ids(
-    client: httpx.AsyncClient, api: str, path, status
+    client: httpx.AsyncClient, api: str, path: str, status: int
 ) -> None:
     first = await client.get(path.format(api=api))
     second = await client.get(path.format(api=api))
@@ -408,5 +408,7 @@ async def test_requests_without_id_get_distinct_generated_ids(
 
 
 @pytest.mark.parametrize("q", ["a\x00b", "line\nbreak"], ids=["nul", "newline"])
-async def test_search_rejects_control_characters(client: httpx.AsyncClient, api: str, q) -> None:
+async def test_search_rejects_control_characters(
+    client: httpx.AsyncClient, api: str, q: str
+) -> None:
     assert_invalid(await client.get(f"{api}/users", params={"q": q}))

@@ -74,7 +74,7 @@ def wait_for(status: int, call: Callable[[], httpx.Response]) -> None:
 @before_any_sql
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
 def test_the_admin_route_is_out_of_the_gateways_reach(
-    gateway: httpx.Client, direct: httpx.Client, method
+    gateway: httpx.Client, direct: httpx.Client, method: str
 ) -> None:
     body = {"latency_ms": 100} if method == "PUT" else None
     for headers in ({}, ADMIN):
@@ -147,7 +147,7 @@ def test_the_fault_follows_redis_without_a_restart(
 
 @pytest.mark.parametrize("token", [None, "too-short"])
 def test_faults_enabled_without_a_token_stops_the_start_with_one_line(
-    jwt_private_key: str, jwt_public_key: str, token
+    jwt_private_key: str, jwt_public_key: str, token: str | None
 ) -> None:
     environment = {
         **os.environ,

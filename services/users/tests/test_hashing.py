@@ -34,7 +34,7 @@ class Overlap:
 
 
 @pytest.mark.parametrize("concurrency", [1, 2])
-async def test_no_more_hashes_run_at_once_than_the_gate_allows(concurrency) -> None:
+async def test_no_more_hashes_run_at_once_than_the_gate_allows(concurrency: int) -> None:
     gate, work = HashingGate(concurrency, wait_seconds=30, max_waiting_threads=6), Overlap()
     sync_callers = [
         asyncio.to_thread(gate.run_sync, work, 0.02) for _ in range(6)

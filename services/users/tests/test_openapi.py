@@ -25,7 +25,9 @@ def schema_of(document: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("field", ["name", "email", "password"])
-def test_a_patch_field_that_is_never_null_is_not_nullable(document: dict[str, Any], field) -> None:
+def test_a_patch_field_that_is_never_null_is_not_nullable(
+    document: dict[str, Any], field: str
+) -> None:
     update = schema_of(document, "UserUpdate")
     assert update["properties"][field]["type"] == "string"
     assert "anyOf" not in update["properties"][field]
@@ -53,7 +55,7 @@ EMAILS += ["ann@example.test", "ann@ex.TEST", "ann@host.local", "ann@localhost",
 
 
 @pytest.mark.parametrize("email", EMAILS)
-def test_the_documented_email_is_the_one_users_takes(document: dict[str, Any], email) -> None:
+def test_the_documented_email_is_the_one_users_takes(document: dict[str, Any], email: str) -> None:
     documented = schema_of(document, "UserCreate")["properties"]["email"]
     assert documented["format"] == "email"
     # `format: email` admits all of these; the pattern leaves out the special-use

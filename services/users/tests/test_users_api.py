@@ -190,7 +190,7 @@ LONGEST_EMAIL = "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 57 + ".
     ],
 )
 async def test_create_user_accepts_boundary_values(
-    client: httpx.AsyncClient, api: str, fields
+    client: httpx.AsyncClient, api: str, fields: dict[str, Any]
 ) -> None:
     response = await post_user(client, api, **fields)
 
@@ -368,7 +368,7 @@ async def test_list_default_limit_is_50(client: httpx.AsyncClient, api: str, sql
 
 
 @pytest.mark.parametrize("limit", [1, 100])
-async def test_list_accepts_limit_bounds(client: httpx.AsyncClient, api: str, limit) -> None:
+async def test_list_accepts_limit_bounds(client: httpx.AsyncClient, api: str, limit: int) -> None:
     await create_user(client, api)
     await create_user(client, api)
 
@@ -382,7 +382,7 @@ async def test_list_accepts_limit_bounds(client: httpx.AsyncClient, api: str, li
 # Every limit out of range: servicekit's test_pagination.
 @before_any_sql
 @pytest.mark.parametrize("limit", ["0", "101"])
-async def test_list_rejects_bad_limit(client: httpx.AsyncClient, api: str, limit) -> None:
+async def test_list_rejects_bad_limit(client: httpx.AsyncClient, api: str, limit: str) -> None:
     response = await client.get(f"{api}/users", params={"limit": limit})
 
     assert_invalid(response)
@@ -403,7 +403,7 @@ MALFORMED_CURSORS = {
 @pytest.mark.parametrize("q", [None, "ann"], ids=["no-q", "q"])
 @pytest.mark.parametrize("cursor", MALFORMED_CURSORS.values(), ids=MALFORMED_CURSORS.keys())
 async def test_list_rejects_malformed_cursor(
-    client: httpx.AsyncClient, api: str, cursor, q
+    client: httpx.AsyncClient, api: str, cursor, q: str | None
 ) -> None:
     await create_user(client, api, name="Ann Lee")
     await create_user(client, api, name="Anna Bell")
@@ -421,7 +421,7 @@ async def test_list_rejects_malformed_cursor(
     ids=["other-q", "q-cursor-without-q", "plain-cursor-with-q"],
 )
 async def test_cursor_is_bound_to_its_query(
-    client: httpx.AsyncClient, api: str, made_for, used_with
+    client: httpx.AsyncClient, api: str, made_for: str | None, used_with: str | None
 ) -> None:
     prefixes = {"first": unique_prefix(), "second": unique_prefix(), None: None}
     for prefix in ("first", "second"):
@@ -446,7 +446,7 @@ async def test_cursor_is_bound_to_its_query(
 
 @pytest.mark.parametrize("q", ["ann", "ANN", "aNn"])
 async def test_search_is_a_case_insensitive_name_prefix_match(
-    client: httpx.AsyncClient, api: str, sql: Sql, q
+    client: httpx.AsyncClient, api: str, sql: Sql, q: str
 ) -> None:
     matching = [
         await create_user(client, api, name="Ann Lee"),
@@ -480,7 +480,7 @@ async def test_search_is_a_case_insensitive_name_prefix_match(
     ids=["percent", "underscore-after-letter", "underscore", "percent-after-digits", "backslash"],
 )
 async def test_search_takes_like_wildcards_literally(
-    client: httpx.AsyncClient, api: str, sql: Sql, q, matching, other
+    client: httpx.AsyncClient, api: str, sql: Sql, q: str, matching: str, other: str
 ) -> None:
     wanted = await create_user(client, api, name=matching)
     unwanted = await create_user(client, api, name=other)

@@ -47,7 +47,7 @@ OUT = {"capture_output": True, "text": True, "check": True, "timeout": 60}
         (states.RETRY, None, "retried"),
     ],
 )
-def test_the_outcome_of_a_run(state, retval, expected) -> None:
+def test_the_outcome_of_a_run(state, retval, expected: str) -> None:
     assert outcome(state, retval) == expected
 
 
