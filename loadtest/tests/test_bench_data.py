@@ -6,6 +6,7 @@ import io
 import secrets
 import subprocess
 import sys
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -21,7 +22,9 @@ USERS = 7
 
 
 @pytest.fixture
-def bench_urls(server_urls: dict[str, str], monkeypatch: pytest.MonkeyPatch):
+def bench_urls(
+    server_urls: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[dict[str, str]]:
     """users' bench database on Postgres and tasks' on MariaDB, as the ceiling has them,
     under names of this test's own; dropped after."""
     monkeypatch.setenv("BENCH_USERS", str(USERS))
@@ -44,7 +47,7 @@ def count(url: str, table: str) -> int:
         engine.dispose()
 
 
-def test_missing_bench_data_is_seeded_once_saying_so_first(bench_urls) -> None:
+def test_missing_bench_data_is_seeded_once_saying_so_first(bench_urls: dict[str, str]) -> None:
     out = io.StringIO()
 
     ensure_bench_data(bench_urls, out)
@@ -62,7 +65,7 @@ def test_missing_bench_data_is_seeded_once_saying_so_first(bench_urls) -> None:
     assert count(bench_urls["users"], "users") == USERS + 1
 
 
-def test_a_database_created_but_never_migrated_is_seeded(bench_urls) -> None:
+def test_a_database_created_but_never_migrated_is_seeded(bench_urls: dict[str, str]) -> None:
     create_database(bench_urls["users"], bench_urls["users"].rsplit("/", 1)[1])
 
     ensure_bench_data({"users": bench_urls["users"]}, io.StringIO())

@@ -2,7 +2,8 @@
 names of the test's own: each condition writes or deletes each key, and leaving the
 switch deletes them, however it is left."""
 
-import httpx
+from collections.abc import Iterator
+
 import pytest
 import redis
 
@@ -16,7 +17,7 @@ STATEMENT = "bench-test-statement"
 
 
 @pytest.fixture
-def client(own_redis: RedisServer):
+def client(own_redis: RedisServer) -> Iterator[redis.Redis]:
     with redis.Redis.from_url(own_redis.url) as connection:
         yield connection
 
@@ -31,7 +32,7 @@ def switch(redis_url: str):
 
 
 def test_each_cell_writes_its_condition_and_clears_the_rest(
-    own_redis: RedisServer, client: httpx.AsyncClient
+    own_redis: RedisServer, client: redis.Redis
 ) -> None:
     with switch(own_redis.url) as faults:
         faults.apply(Condition(upstream_latency_ms=100))
@@ -47,7 +48,7 @@ def test_each_cell_writes_its_condition_and_clears_the_rest(
 
 
 def test_a_key_cleared_by_someone_else_is_back_at_the_next_cell(
-    own_redis: RedisServer, client: httpx.AsyncClient
+    own_redis: RedisServer, client: redis.Redis
 ) -> None:
     with switch(own_redis.url) as faults:
         faults.apply(Condition(upstream_latency_ms=20))
@@ -58,7 +59,7 @@ def test_a_key_cleared_by_someone_else_is_back_at_the_next_cell(
 
 @pytest.mark.parametrize("stop", [RuntimeError, KeyboardInterrupt])
 def test_the_faults_are_cleared_at_the_end_even_on_error_or_ctrl_c(
-    own_redis: RedisServer, client: httpx.AsyncClient, stop
+    own_redis: RedisServer, client: redis.Redis, stop
 ) -> None:
     client.set(fault_key("someone-else"), Fault(latency_ms=5).model_dump_json())
 

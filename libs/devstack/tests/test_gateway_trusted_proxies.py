@@ -106,7 +106,9 @@ needs_envsubst = pytest.mark.skipif(
 
 
 @pytest.fixture(params=[pytest.param(name, marks=needs_envsubst) for name in LAUNCHERS])
-def start_gateway(request: pytest.FixtureRequest, tmp_path: Path, upstreams: dict[str, str]):
+def start_gateway(
+    request: pytest.FixtureRequest, tmp_path: Path, upstreams: dict[str, str]
+) -> Iterator[Callable[[str], str]]:
     """start_gateway(trusted) -> the listen address of a running gateway."""
     running: list[Iterator[str]] = []
 
@@ -131,7 +133,7 @@ def seen_by_upstream(listen: str, source: str, forwarded_for: str | None) -> str
     return json.loads(response.read())["forwarded_for"]
 
 
-def test_a_trusted_proxy_names_the_client(start_gateway) -> None:
+def test_a_trusted_proxy_names_the_client(start_gateway: Callable[[str], str]) -> None:
     listen = start_gateway(TRUSTED)
 
     assert seen_by_upstream(listen, INGRESS, "203.0.113.9") == "203.0.113.9"
@@ -144,14 +146,14 @@ def test_a_trusted_proxy_names_the_client(start_gateway) -> None:
     assert seen_by_upstream(listen, INGRESS, None) == INGRESS
 
 
-def test_anyone_else_is_counted_by_their_own_address(start_gateway) -> None:
+def test_anyone_else_is_counted_by_their_own_address(start_gateway: Callable[[str], str]) -> None:
     listen = start_gateway(TRUSTED)
 
     assert seen_by_upstream(listen, STRANGER, "203.0.113.9") == STRANGER
     assert seen_by_upstream(listen, STRANGER, f"203.0.113.9, {INGRESS}") == STRANGER
 
 
-def test_by_default_no_proxy_is_trusted(start_gateway) -> None:
+def test_by_default_no_proxy_is_trusted(start_gateway: Callable[[str], str]) -> None:
     listen = start_gateway("")
 
     assert seen_by_upstream(listen, INGRESS, "203.0.113.9") == INGRESS

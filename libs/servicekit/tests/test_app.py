@@ -1,7 +1,9 @@
 """`create_app`: what its lifespan puts on the app, and the worker-id lease it holds."""
 
 import gc
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import anyio.to_thread
 import pytest
@@ -18,9 +20,9 @@ from servicekit.tokens import TokenVerifier
 
 
 @pytest.fixture
-def settings(server_urls: dict[str, str], jwt_public_key: str):
-    def make(**overrides) -> ServiceSettings:
-        options = {
+def settings(server_urls: dict[str, str], jwt_public_key: str) -> Callable[..., ServiceSettings]:
+    def make(**overrides: Any) -> ServiceSettings:
+        options: dict[str, Any] = {
             "service_name": "probe",
             "database_url": server_urls["postgres"],
             "redis_url": server_urls["redis"],
@@ -33,7 +35,7 @@ def settings(server_urls: dict[str, str], jwt_public_key: str):
 
 
 async def test_without_worker_id_the_app_leases_one_for_its_lifespan(
-    settings, redis_client: redis.Redis
+    settings: Callable[..., ServiceSettings], redis_client: redis.Redis
 ) -> None:
     app = create_app(settings(), [])
     leased = None
@@ -49,14 +51,16 @@ async def test_without_worker_id_the_app_leases_one_for_its_lifespan(
             redis_client.delete(WorkerIdLease.KEY.format(leased))
 
 
-async def test_a_pinned_worker_id_needs_no_redis(settings, closed_port: int) -> None:
+async def test_a_pinned_worker_id_needs_no_redis(
+    settings: Callable[..., ServiceSettings], closed_port: int
+) -> None:
     app = create_app(settings(worker_id=1023, redis_url=f"redis://127.0.0.1:{closed_port}/0"), [])
     async with app.router.lifespan_context(app):
         assert app.state.service.ids.worker_id == 1023
 
 
 async def test_without_worker_id_or_redis_startup_fails_naming_worker_id(
-    settings, closed_port: int
+    settings: Callable[..., ServiceSettings], closed_port: int
 ) -> None:
     app = create_app(settings(redis_url=f"redis://127.0.0.1:{closed_port}/0"), [])
     with pytest.raises(RuntimeError, match="WORKER_ID"):
@@ -79,7 +83,7 @@ class ProbeResources:
 
 
 async def test_the_lifespan_puts_one_typed_state_on_the_app_and_closes_its_parts(
-    settings,
+    settings: Callable[..., ServiceSettings],
 ) -> None:
     public_pem = (
         Ed25519PrivateKey.generate()
@@ -105,7 +109,9 @@ async def test_the_lifespan_puts_one_typed_state_on_the_app_and_closes_its_parts
     assert app.title == "probe"
 
 
-async def test_sync_handlers_get_the_configured_thread_count(settings) -> None:
+async def test_sync_handlers_get_the_configured_thread_count(
+    settings: Callable[..., ServiceSettings],
+) -> None:
     limiter = anyio.to_thread.current_default_thread_limiter()
     before = limiter.total_tokens
     app = create_app(settings(worker_id=3, sync_threads=7), [])
@@ -116,7 +122,9 @@ async def test_sync_handlers_get_the_configured_thread_count(settings) -> None:
         limiter.total_tokens = before
 
 
-async def test_the_startup_heap_is_frozen_and_the_young_threshold_raised(settings) -> None:
+async def test_the_startup_heap_is_frozen_and_the_young_threshold_raised(
+    settings: Callable[..., ServiceSettings],
+) -> None:
     # A full collection must not walk what startup made, and request churn must not
     # trigger a collection every 700 allocations (servicekit.collector says why).
     gc.unfreeze()

@@ -50,7 +50,7 @@ async def chunked(body: bytes, chunk: int = 100) -> AsyncIterator[bytes]:
 
 
 @pytest.fixture
-async def client(serve: Serve):
+async def client(serve: Serve) -> AsyncIterator[httpx.AsyncClient]:
     async with serve([router], max_body_bytes=LIMIT) as c:
         yield c
 

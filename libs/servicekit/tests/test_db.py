@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 
 from servicekit.db import (
+    Database,
     async_url,
     create_database,
     is_postgres,
@@ -131,14 +132,16 @@ async def test_an_sslmode_in_the_url_works_with_both_postgres_drivers(
 
 
 @pytest.fixture
-async def database(database_url: str, service_settings: Callable[..., ServiceSettings]):
+async def database(
+    database_url: str, service_settings: Callable[..., ServiceSettings]
+) -> AsyncIterator[Database]:
     """Both engines of the scratch database, with a 200 ms statement timeout."""
     db = create_database(service_settings(database_url=database_url, db_statement_timeout_ms=200))
     yield db
     await db.dispose()
 
 
-async def test_both_engines_answer(database) -> None:
+async def test_both_engines_answer(database: Database) -> None:
     async with database.async_engine.connect() as connection:
         assert (await connection.execute(text("SELECT 1"))).scalar() == 1
     with database.sync_engine.connect() as connection:
@@ -146,7 +149,7 @@ async def test_both_engines_answer(database) -> None:
     await database.ping()
 
 
-async def test_both_engines_use_the_driver_of_their_mode(database, backend: str) -> None:
+async def test_both_engines_use_the_driver_of_their_mode(database: Database, backend: str) -> None:
     drivers = {"postgres": ("asyncpg", "psycopg"), "mysql": ("asyncmy", "pymysql")}[backend]
     assert (database.async_engine.dialect.driver, database.sync_engine.dialect.driver) == drivers
 
@@ -166,7 +169,9 @@ async def test_mysql_sessions_are_in_utc(
         await database.dispose()
 
 
-async def test_the_statement_timeout_interrupts_the_async_engine(database, backend: str) -> None:
+async def test_the_statement_timeout_interrupts_the_async_engine(
+    database: Database, backend: str
+) -> None:
     with pytest.raises(exc.DBAPIError) as raised:
         async with database.async_engine.connect() as connection:
             await connection.execute(text(SLEEP_2S[backend]))
@@ -175,7 +180,7 @@ async def test_the_statement_timeout_interrupts_the_async_engine(database, backe
     assert is_unavailable(raised.value), repr(raised.value)
 
 
-def test_the_statement_timeout_interrupts_the_sync_engine(database, backend: str) -> None:
+def test_the_statement_timeout_interrupts_the_sync_engine(database: Database, backend: str) -> None:
     with (
         pytest.raises(exc.DBAPIError) as raised,
         database.sync_engine.connect() as connection,
@@ -292,7 +297,7 @@ def account(email: str, handle: str, domain: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("mode", ["async", "sync"])
 async def test_violates_names_the_violated_constraint(
-    database, tables: Callable[[MetaData], None], mode: str
+    database: Database, tables: Callable[[MetaData], None], mode: str
 ) -> None:
     tables(metadata)
     error = await insert_duplicate(
@@ -306,7 +311,7 @@ async def test_violates_names_the_violated_constraint(
 
 @pytest.mark.parametrize("mode", ["async", "sync"])
 async def test_violates_does_not_match_a_constraint_whose_name_extends_it(
-    database, tables: Callable[[MetaData], None], mode: str
+    database: Database, tables: Callable[[MetaData], None], mode: str
 ) -> None:
     tables(metadata)
     error = await insert_duplicate(
@@ -321,7 +326,7 @@ async def test_violates_does_not_match_a_constraint_whose_name_extends_it(
 
 @pytest.mark.parametrize("mode", ["async", "sync"])
 async def test_violates_is_not_fooled_by_the_duplicate_value(
-    database, tables: Callable[[MetaData], None], mode: str
+    database: Database, tables: Callable[[MetaData], None], mode: str
 ) -> None:
     tables(metadata)
     # A client picks a handle that spells another constraint's name.
@@ -338,7 +343,9 @@ async def test_violates_is_not_fooled_by_the_duplicate_value(
 
 
 @pytest.fixture
-async def one_connection(database_url: str, service_settings: Callable[..., ServiceSettings]):
+async def one_connection(
+    database_url: str, service_settings: Callable[..., ServiceSettings]
+) -> AsyncIterator[Database]:
     """A database whose pools hold a single connection, given up on after 0.3 s."""
     settings = service_settings(
         database_url=database_url, db_pool_size=1, db_max_overflow=0, db_pool_timeout=0.3
@@ -348,7 +355,7 @@ async def one_connection(database_url: str, service_settings: Callable[..., Serv
     await db.dispose()
 
 
-async def test_checkouts_beyond_the_pool_time_out_as_unavailable(one_connection) -> None:
+async def test_checkouts_beyond_the_pool_time_out_as_unavailable(one_connection: Database) -> None:
     engine = one_connection.async_engine
     async with engine.connect() as holder:
         await holder.execute(text("SELECT 1"))
@@ -361,7 +368,7 @@ async def test_checkouts_beyond_the_pool_time_out_as_unavailable(one_connection)
 @pytest.fixture
 async def one_patient_connection(
     database_url: str, service_settings: Callable[..., ServiceSettings]
-):
+) -> AsyncIterator[Database]:
     """One connection, waited for up to 10 s: waiters must be served, not time out."""
     settings = service_settings(
         database_url=database_url, db_pool_size=1, db_max_overflow=0, db_pool_timeout=10
@@ -371,7 +378,7 @@ async def one_patient_connection(
     await db.dispose()
 
 
-async def test_connections_go_to_waiters_in_arrival_order(one_patient_connection) -> None:
+async def test_connections_go_to_waiters_in_arrival_order(one_patient_connection: Database) -> None:
     engine = one_patient_connection.async_engine
     served: list[object] = []
 
@@ -393,7 +400,7 @@ async def test_connections_go_to_waiters_in_arrival_order(one_patient_connection
     assert served == [*range(8), "newcomer"]
 
 
-async def test_a_waiter_that_timed_out_leaves_the_pool_whole(one_connection) -> None:
+async def test_a_waiter_that_timed_out_leaves_the_pool_whole(one_connection: Database) -> None:
     engine = one_connection.async_engine
     async with engine.connect() as holder:
         await holder.execute(text("SELECT 1"))

@@ -3,7 +3,7 @@ never in the OpenAPI document."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -34,14 +34,17 @@ def key(fault_settings: dict[str, object]) -> str:
 
 
 @pytest.fixture
-def stored(redis_client: redis.Redis, key: str):
+def stored(redis_client: redis.Redis, key: str) -> Iterator[Callable[[], Fault | None]]:
     """`stored()`: the fault in Redis, or None; the key is removed after the test."""
     yield lambda: (raw := redis_client.get(key)) and Fault.model_validate_json(raw)
     redis_client.delete(key)
 
 
 async def test_put_sets_the_fault_in_redis_and_here_and_delete_clears_both(
-    serve: Serve, fault_settings: dict[str, object], admin_headers: dict[str, str], stored
+    serve: Serve,
+    fault_settings: dict[str, object],
+    admin_headers: dict[str, str],
+    stored: Callable[[], Fault | None],
 ) -> None:
     async with serve([router], **fault_settings) as client:
         put = await client.put("/admin/fault", json=SOME_FAULT, headers=admin_headers)
@@ -75,7 +78,7 @@ async def test_without_the_token_nothing_is_read_or_changed(
     serve: Serve,
     fault_settings: dict[str, object],
     admin_headers: dict[str, str],
-    stored,
+    stored: Callable[[], Fault | None],
     check_problem: Callable[[httpx.Response, int], dict[str, Any]],
     method: str,
     authorization: str | None,
@@ -122,7 +125,7 @@ async def test_bad_values_are_a_422_problem_and_change_nothing(
     serve: Serve,
     fault_settings: dict[str, object],
     admin_headers: dict[str, str],
-    stored,
+    stored: Callable[[], Fault | None],
     check_problem: Callable[[httpx.Response, int], dict[str, Any]],
     body: bytes,
 ) -> None:

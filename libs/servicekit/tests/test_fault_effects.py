@@ -13,6 +13,7 @@ import asyncio
 import secrets
 import time
 from collections.abc import Callable, Iterator
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -115,7 +116,7 @@ def stored(database_url: str, tables: Callable[[MetaData], None]) -> Iterator[Ca
 @pytest.fixture
 def service(
     serve: Serve, database_url: str, fault_settings: dict[str, object], stored: Callable[[str], int]
-):
+) -> Callable[[], AbstractAsyncContextManager[httpx.AsyncClient]]:
     """`async with service() as client`: the notes app on the backend's scratch database,
     its fault switch on."""
     return lambda: serve([router], database_url=database_url, **fault_settings)
@@ -138,7 +139,9 @@ def new_code() -> str:
 
 @pytest.mark.parametrize("mode", list(MODES))
 async def test_latency_delays_every_data_response_by_at_least_the_fault(
-    service, admin_headers: dict[str, str], mode: str
+    service: Callable[[], AbstractAsyncContextManager[httpx.AsyncClient]],
+    admin_headers: dict[str, str],
+    mode: str,
 ) -> None:
     api = MODES[mode]
     async with service() as client:
@@ -154,7 +157,7 @@ async def test_latency_delays_every_data_response_by_at_least_the_fault(
 
 @pytest.mark.parametrize("mode", list(MODES))
 async def test_an_error_rate_of_one_fails_every_data_request_before_its_handler(
-    service,
+    service: Callable[[], AbstractAsyncContextManager[httpx.AsyncClient]],
     admin_headers: dict[str, str],
     stored: Callable[[str], int],
     check_problem: Callable[[httpx.Response, int], dict[str, Any]],
@@ -179,7 +182,10 @@ async def test_an_error_rate_of_one_fails_every_data_request_before_its_handler(
 
 @pytest.mark.parametrize("mode", list(MODES))
 async def test_an_error_rate_of_zero_fails_nothing_and_a_half_fails_some(
-    service, admin_headers: dict[str, str], stored: Callable[[str], int], mode: str
+    service: Callable[[], AbstractAsyncContextManager[httpx.AsyncClient]],
+    admin_headers: dict[str, str],
+    stored: Callable[[str], int],
+    mode: str,
 ) -> None:
     api, code = MODES[mode], new_code()
     async with service() as client:
@@ -198,7 +204,7 @@ async def test_an_error_rate_of_zero_fails_nothing_and_a_half_fails_some(
 @pytest.mark.parametrize("mode", list(MODES))
 @pytest.mark.parametrize("session", ["write", "read"])
 async def test_every_session_runs_the_sleeping_statement_first(
-    service,
+    service: Callable[[], AbstractAsyncContextManager[httpx.AsyncClient]],
     admin_headers: dict[str, str],
     backend: str,
     database_url: str,
@@ -246,7 +252,8 @@ def _sleeping(observer: Engine, backend: str, database: str | None) -> bool:
 
 
 async def test_probes_metrics_docs_and_the_admin_route_never_suffer_the_fault(
-    service, admin_headers: dict[str, str]
+    service: Callable[[], AbstractAsyncContextManager[httpx.AsyncClient]],
+    admin_headers: dict[str, str],
 ) -> None:
     async with service() as client:
         await put_fault(
@@ -279,7 +286,9 @@ async def test_probes_metrics_docs_and_the_admin_route_never_suffer_the_fault(
 
 @pytest.mark.parametrize("mode", list(MODES))
 async def test_a_fault_is_off_again_at_once_after_delete(
-    service, admin_headers: dict[str, str], mode: str
+    service: Callable[[], AbstractAsyncContextManager[httpx.AsyncClient]],
+    admin_headers: dict[str, str],
+    mode: str,
 ) -> None:
     api = MODES[mode]
     async with service() as client:
@@ -294,7 +303,9 @@ async def test_a_fault_is_off_again_at_once_after_delete(
 
 
 async def test_a_fault_follows_its_redis_key_on_and_off_without_a_restart(
-    service, fault_settings: dict[str, object], redis_client: redis.Redis
+    service: Callable[[], AbstractAsyncContextManager[httpx.AsyncClient]],
+    fault_settings: dict[str, object],
+    redis_client: redis.Redis,
 ) -> None:
     key = fault_key(fault_settings["service_name"])
 
@@ -315,7 +326,7 @@ async def test_a_fault_follows_its_redis_key_on_and_off_without_a_restart(
 
 
 async def test_a_malformed_value_in_redis_is_no_fault(
-    service,
+    service: Callable[[], AbstractAsyncContextManager[httpx.AsyncClient]],
     fault_settings: dict[str, object],
     redis_client: redis.Redis,
     admin_headers: dict[str, str],
@@ -334,7 +345,9 @@ async def test_a_malformed_value_in_redis_is_no_fault(
 
 
 async def test_the_gauge_shows_the_fault_of_the_service(
-    service, admin_headers: dict[str, str], fault_settings: dict[str, object]
+    service: Callable[[], AbstractAsyncContextManager[httpx.AsyncClient]],
+    admin_headers: dict[str, str],
+    fault_settings: dict[str, object],
 ) -> None:
     async with service() as client:
         await put_fault(client, admin_headers, latency_ms=250, slow_statement_ms=1000)

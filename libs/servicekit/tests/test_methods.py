@@ -4,7 +4,7 @@ and a path a route spells out is never taken for a parameter of another."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -57,7 +57,7 @@ def read_thing_sync(thing_id: ThingId) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def client(serve: Serve):
+async def client(serve: Serve) -> AsyncIterator[httpx.AsyncClient]:
     async with serve([router]) as client:
         yield client
 

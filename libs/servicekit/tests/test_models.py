@@ -3,7 +3,7 @@
 import asyncio
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -25,7 +25,7 @@ from sqlalchemy.dialects import mysql, postgresql
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from devstack import databases
-from servicekit.db import create_database
+from servicekit.db import Database, create_database
 from servicekit.models import NAMING_CONVENTION, UTCDateTime, utcnow
 from servicekit.settings import ServiceSettings
 
@@ -65,7 +65,7 @@ async def database(
     database_url: str,
     tables: Callable[[MetaData], None],
     service_settings: Callable[..., ServiceSettings],
-):
+) -> AsyncIterator[Database]:
     tables(metadata)
     db = create_database(service_settings(database_url=database_url))
     yield db
@@ -73,7 +73,9 @@ async def database(
 
 
 @pytest.mark.parametrize("mode", ["async", "sync"])
-async def test_an_aware_datetime_comes_back_as_the_same_instant_in_utc(database, mode: str) -> None:
+async def test_an_aware_datetime_comes_back_as_the_same_instant_in_utc(
+    database: Database, mode: str
+) -> None:
     stored = await store_and_read(database, mode, LOCAL)
     assert stored == LOCAL
     assert stored.utcoffset() == timedelta(0)
@@ -81,12 +83,12 @@ async def test_an_aware_datetime_comes_back_as_the_same_instant_in_utc(database,
 
 
 @pytest.mark.parametrize("mode", ["async", "sync"])
-async def test_null_stays_null(database, mode: str) -> None:
+async def test_null_stays_null(database: Database, mode: str) -> None:
     assert await store_and_read(database, mode, None) is None
 
 
 @pytest.mark.parametrize("mode", ["async", "sync"])
-async def test_a_naive_datetime_is_refused(database, mode: str) -> None:
+async def test_a_naive_datetime_is_refused(database: Database, mode: str) -> None:
     with pytest.raises(exc.StatementError) as raised:
         await store_and_read(database, mode, datetime(2025, 1, 1, 12, 0))
     assert isinstance(raised.value.orig, ValueError)
@@ -95,7 +97,7 @@ async def test_a_naive_datetime_is_refused(database, mode: str) -> None:
 @pytest.fixture
 async def postgres_in_new_york(
     server_urls: dict[str, str], service_settings: Callable[..., ServiceSettings]
-):
+) -> AsyncIterator[Database]:
     """A Postgres database whose sessions default to a zone that is not UTC, as a server
     set up with its machine's local time would be."""
     server = server_urls["postgres"]
@@ -116,7 +118,7 @@ async def postgres_in_new_york(
 
 @pytest.mark.parametrize("mode", ["async", "sync"])
 async def test_values_come_back_in_utc_whatever_the_server_zone(
-    postgres_in_new_york, mode: str
+    postgres_in_new_york: Database, mode: str
 ) -> None:
     stored = await store_and_read(postgres_in_new_york, mode, LOCAL)
     assert stored == LOCAL

@@ -4,7 +4,7 @@ contract."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -130,7 +130,9 @@ def echo_sync(text: str) -> Response:
 
 
 @pytest.fixture
-async def client(serve: Serve, tables: Callable[[MetaData], None], database_url: str):
+async def client(
+    serve: Serve, tables: Callable[[MetaData], None], database_url: str
+) -> AsyncIterator[httpx.AsyncClient]:
     tables(metadata)
     async with serve(api.routers, database_url=database_url) as client:
         yield client

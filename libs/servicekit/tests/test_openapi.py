@@ -5,8 +5,10 @@ with its headers, and integer bounds as the integers they are."""
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
+import httpx
 import jsonschema
 import pytest
 from fastapi import APIRouter
@@ -50,7 +52,7 @@ async def ping() -> dict[str, Any]:
 
 
 @pytest.fixture
-async def served(serve: Serve):
+async def served(serve: Serve) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.Response]]:
     async with serve([router]) as client:
         response = await client.get("/openapi.json")
         assert response.status_code == 200
@@ -58,7 +60,7 @@ async def served(serve: Serve):
 
 
 @pytest.fixture
-def document(served) -> dict[str, Any]:
+def document(served: tuple[httpx.AsyncClient, httpx.Response]) -> dict[str, Any]:
     return served[1].json()
 
 
@@ -113,7 +115,9 @@ def test_the_headers_of_a_problem_are_documented(document: dict[str, Any]) -> No
     assert "headers" not in statuses(document, "/readyz", "get")["503"]
 
 
-def test_the_largest_id_is_written_as_an_integer(served, document: dict[str, Any]) -> None:
+def test_the_largest_id_is_written_as_an_integer(
+    served: tuple[httpx.AsyncClient, httpx.Response], document: dict[str, Any]
+) -> None:
     raw = served[1].text
     assert "e+18" not in raw
     owner_id = document["components"]["schemas"]["Thing"]["properties"]["owner_id"]
@@ -123,7 +127,9 @@ def test_the_largest_id_is_written_as_an_integer(served, document: dict[str, Any
 
 
 async def test_the_problems_answered_match_the_documented_schema(
-    served, document: dict[str, Any], mint_token: MintToken
+    served: tuple[httpx.AsyncClient, httpx.Response],
+    document: dict[str, Any],
+    mint_token: MintToken,
 ) -> None:
     client, _ = served
     schema = document["components"]["schemas"]["Problem"]

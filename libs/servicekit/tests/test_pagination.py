@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -115,7 +115,7 @@ async def list_numbers(limit: Limit = DEFAULT_LIMIT, cursor: CursorParam = None)
 
 
 @pytest.fixture
-async def client(serve: Serve):
+async def client(serve: Serve) -> AsyncIterator[httpx.AsyncClient]:
     async with serve([router]) as c:
         yield c
 

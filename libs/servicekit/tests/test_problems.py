@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import httpx
@@ -135,13 +135,13 @@ def query_slowly_sync(backend: str, session: SyncSessionDep) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def client(serve: Serve):
+async def client(serve: Serve) -> AsyncIterator[httpx.AsyncClient]:
     async with serve([router]) as c:
         yield c
 
 
 @pytest.fixture
-async def tolerant_client(serve: Serve):
+async def tolerant_client(serve: Serve) -> AsyncIterator[httpx.AsyncClient]:
     """Sees the 500 that Starlette sends before it re-raises the error."""
     async with serve([router], raise_app_exceptions=False) as c:
         yield c

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -44,7 +45,7 @@ def delete_thing() -> Response:
 
 
 @pytest.fixture
-async def client(serve: Serve):
+async def client(serve: Serve) -> AsyncIterator[httpx.AsyncClient]:
     async with serve([router]) as c:
         yield c
 

@@ -5,8 +5,8 @@ import asyncio
 import logging
 import secrets
 import time
+from collections.abc import AsyncIterator
 
-import httpx
 import jwt
 import pytest
 import redis
@@ -34,13 +34,13 @@ def some_user() -> int:
 
 
 @pytest.fixture
-async def client(redis_url: str):
+async def client(redis_url: str) -> AsyncIterator[redis.asyncio.Redis]:
     client = redis.asyncio.Redis.from_url(redis_url)
     yield client
     await client.aclose()
 
 
-async def test_a_revocation_voids_tokens_issued_before_it_only(client: httpx.AsyncClient) -> None:
+async def test_a_revocation_voids_tokens_issued_before_it_only(client: redis.asyncio.Redis) -> None:
     user, revocations = some_user(), RevocationList(client)
     before = time.time()
 
@@ -52,7 +52,7 @@ async def test_a_revocation_voids_tokens_issued_before_it_only(client: httpx.Asy
     assert not revocations.is_revoked(some_user(), before)
 
 
-async def test_sync_writes_are_read_the_same(client: httpx.AsyncClient, redis_url: str) -> None:
+async def test_sync_writes_are_read_the_same(client: redis.asyncio.Redis, redis_url: str) -> None:
     user, revocations = some_user(), RevocationList(client)
     before = time.time()
 
@@ -63,7 +63,7 @@ async def test_sync_writes_are_read_the_same(client: httpx.AsyncClient, redis_ur
     assert revocations.is_revoked(user, before)
 
 
-async def test_a_late_write_cannot_move_a_cutoff_back(client: httpx.AsyncClient) -> None:
+async def test_a_late_write_cannot_move_a_cutoff_back(client: redis.asyncio.Redis) -> None:
     user, revocations = some_user(), RevocationList(client)
     await revoke(client, user, keep_seconds=HOUR)
     latest = await client.zscore(REVOCATIONS_KEY, str(user))
@@ -76,7 +76,9 @@ async def test_a_late_write_cannot_move_a_cutoff_back(client: httpx.AsyncClient)
     assert await client.zscore(REVOCATIONS_KEY, str(user)) == latest
 
 
-async def test_cutoffs_older_than_the_token_lifetime_are_pruned(client: httpx.AsyncClient) -> None:
+async def test_cutoffs_older_than_the_token_lifetime_are_pruned(
+    client: redis.asyncio.Redis,
+) -> None:
     old_user = some_user()
     await client.zadd(REVOCATIONS_KEY, {str(old_user): time.time() - 2 * HOUR})
 
@@ -86,7 +88,7 @@ async def test_cutoffs_older_than_the_token_lifetime_are_pruned(client: httpx.As
 
 
 async def test_with_redis_away_the_list_keeps_what_it_had(
-    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+    client: redis.asyncio.Redis, caplog: pytest.LogCaptureFixture
 ) -> None:
     user, revocations = some_user(), RevocationList(client, refresh_seconds=0.01)
     before = time.time()
@@ -137,7 +139,7 @@ def test_the_verifier_refuses_a_revoked_token_and_accepts_a_later_one() -> None:
 
 
 async def test_refreshing_makes_no_traces(
-    client: httpx.AsyncClient, recorded_spans: list[ReadableSpan]
+    client: redis.asyncio.Redis, recorded_spans: list[ReadableSpan]
 ) -> None:
     revocations = RevocationList(client, refresh_seconds=0.01)
     refreshing = asyncio.create_task(revocations.run())

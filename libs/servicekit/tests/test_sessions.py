@@ -6,7 +6,7 @@ import asyncio
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -157,7 +157,9 @@ def count_rows(database_url: str, table: Table, code: str) -> int:
 
 
 @pytest.fixture
-async def client(serve: Serve, database_url: str, tables: Callable[[MetaData], None]):
+async def client(
+    serve: Serve, database_url: str, tables: Callable[[MetaData], None]
+) -> AsyncIterator[httpx.AsyncClient]:
     tables(metadata)
     async with serve([router], raise_app_exceptions=False, database_url=database_url) as c:
         yield c

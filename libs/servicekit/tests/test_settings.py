@@ -18,7 +18,7 @@ class ProbeSettings(ServiceSettings):
 
 
 @pytest.fixture(autouse=True)
-def no_environment(monkeypatch: pytest.MonkeyPatch):
+def no_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     names = ("DATABASE_URL", "JWT_PUBLIC_KEY", "PROBE_SECRET", "PROBE_THREADS")
     faults = ("FAULTS_ENABLED", "FAULT_ADMIN_TOKEN", "FAULT_POLL_SECONDS")
     for name in (*names, *faults, "DB_CALL_TIMEOUT", "DB_STATEMENT_TIMEOUT_MS"):

@@ -8,7 +8,7 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -80,18 +80,20 @@ def verifier(signing_key: Ed25519PrivateKey) -> TokenVerifier:
 
 
 @pytest.fixture(scope="module")
-def sign(signing_key: Ed25519PrivateKey):
-    def make(**overrides) -> str:
+def sign(signing_key: Ed25519PrivateKey) -> Callable[..., str]:
+    def make(**overrides: Any) -> str:
         return jwt.encode(claims(**overrides), private_pem(signing_key), algorithm="EdDSA")
 
     return make
 
 
-def test_a_fresh_token_is_accepted(verifier: TokenVerifier, sign) -> None:
+def test_a_fresh_token_is_accepted(verifier: TokenVerifier, sign: Callable[..., str]) -> None:
     assert verifier.verify(sign()) == Principal(user_id=42)
 
 
-def test_a_remembered_token_is_refused_once_it_expires(verifier: TokenVerifier, sign) -> None:
+def test_a_remembered_token_is_refused_once_it_expires(
+    verifier: TokenVerifier, sign: Callable[..., str]
+) -> None:
     # Verified tokens are remembered by their text; their expiry is checked every time.
     expires = int(time.time()) + 2
     token = sign(exp=expires)
@@ -113,7 +115,9 @@ class Cutoffs:
         return issued_at < self.cutoffs.get(user_id, 0.0)
 
 
-def test_a_remembered_token_is_refused_once_revoked(signing_key: Ed25519PrivateKey, sign) -> None:
+def test_a_remembered_token_is_refused_once_revoked(
+    signing_key: Ed25519PrivateKey, sign: Callable[..., str]
+) -> None:
     revocations = Cutoffs()
     verifier = TokenVerifier(
         public_pem(signing_key),
@@ -129,7 +133,9 @@ def test_a_remembered_token_is_refused_once_revoked(signing_key: Ed25519PrivateK
         verifier.verify(token)
 
 
-def test_the_remembered_tokens_stay_bounded(signing_key: Ed25519PrivateKey, sign) -> None:
+def test_the_remembered_tokens_stay_bounded(
+    signing_key: Ed25519PrivateKey, sign: Callable[..., str]
+) -> None:
     verifier = TokenVerifier(
         public_pem(signing_key), issuer=ISSUER, audience=AUDIENCE, max_lifetime_seconds=LIFETIME
     )
@@ -142,7 +148,9 @@ def test_the_remembered_tokens_stay_bounded(signing_key: Ed25519PrivateKey, sign
     assert verifier.verify(tokens[0]).user_id == 1
 
 
-def test_the_largest_bigint_subject_is_accepted(verifier: TokenVerifier, sign) -> None:
+def test_the_largest_bigint_subject_is_accepted(
+    verifier: TokenVerifier, sign: Callable[..., str]
+) -> None:
     assert verifier.verify(sign(sub=str(2**63 - 1))).user_id == 2**63 - 1
 
 
@@ -179,7 +187,9 @@ def test_the_largest_bigint_subject_is_accepted(verifier: TokenVerifier, sign) -
         "sub-not-a-string",
     ],
 )
-def test_bad_claims_are_refused(verifier: TokenVerifier, sign, overrides: dict[str, Any]) -> None:
+def test_bad_claims_are_refused(
+    verifier: TokenVerifier, sign: Callable[..., str], overrides: dict[str, Any]
+) -> None:
     with pytest.raises(InvalidToken):
         verifier.verify(sign(**overrides))
 
@@ -201,7 +211,7 @@ def test_bad_claims_are_refused(verifier: TokenVerifier, sign, overrides: dict[s
     ],
 )
 def test_a_subject_not_in_canonical_decimal_is_refused(
-    verifier: TokenVerifier, sign, subject: str
+    verifier: TokenVerifier, sign: Callable[..., str], subject: str
 ) -> None:
     # int() reads most of these as an account id: each would be another token, signed
     # with the real key, for the same account.
@@ -210,7 +220,7 @@ def test_a_subject_not_in_canonical_decimal_is_refused(
 
 
 def test_a_token_may_live_as_long_as_the_lifetime_and_the_slack(
-    verifier: TokenVerifier, sign
+    verifier: TokenVerifier, sign: Callable[..., str]
 ) -> None:
     now = int(time.time())
     longest = LIFETIME + LIFETIME_SLACK_SECONDS
@@ -224,7 +234,7 @@ def test_a_token_may_live_as_long_as_the_lifetime_and_the_slack(
     ids=["just-over", "a-century"],
 )
 def test_a_token_made_to_live_longer_is_refused(
-    verifier: TokenVerifier, sign, lifetime: int
+    verifier: TokenVerifier, sign: Callable[..., str], lifetime: int
 ) -> None:
     now = int(time.time())
     with pytest.raises(InvalidToken, match="lifetime"):
@@ -232,7 +242,7 @@ def test_a_token_made_to_live_longer_is_refused(
 
 
 def test_a_long_lifetime_cannot_hide_behind_an_issue_time_in_the_future(
-    verifier: TokenVerifier, sign
+    verifier: TokenVerifier, sign: Callable[..., str]
 ) -> None:
     later = int(time.time()) + 100 * 365 * 86400
     with pytest.raises(InvalidToken):
@@ -264,7 +274,7 @@ def test_a_token_of_another_ed25519_key_is_refused(verifier: TokenVerifier) -> N
         verifier.verify(token)
 
 
-def test_a_tampered_payload_is_refused(verifier: TokenVerifier, sign) -> None:
+def test_a_tampered_payload_is_refused(verifier: TokenVerifier, sign: Callable[..., str]) -> None:
     header, _payload, signature = sign().split(".")
     forged = f"{header}.{b64url_json(claims(sub='1'))}.{signature}"
     with pytest.raises(InvalidToken):
@@ -317,7 +327,7 @@ def self_signed_certificate(key: Ed25519PrivateKey) -> str:
 
 
 def test_a_certificate_of_the_signing_key_verifies_its_tokens(
-    signing_key: Ed25519PrivateKey, sign
+    signing_key: Ed25519PrivateKey, sign: Callable[..., str]
 ) -> None:
     verifier = TokenVerifier(
         self_signed_certificate(signing_key),
@@ -329,7 +339,7 @@ def test_a_certificate_of_the_signing_key_verifies_its_tokens(
     assert verifier.verify(sign()).user_id == 42
 
 
-def test_a_certificate_of_another_key_verifies_none_of_its_tokens(sign) -> None:
+def test_a_certificate_of_another_key_verifies_none_of_its_tokens(sign: Callable[..., str]) -> None:
     other = TokenVerifier(
         self_signed_certificate(Ed25519PrivateKey.generate()),
         issuer=ISSUER,
@@ -352,12 +362,14 @@ async def read_me(user: CurrentUser) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def client(serve: Serve, signing_key: Ed25519PrivateKey):
+async def client(serve: Serve, signing_key: Ed25519PrivateKey) -> AsyncIterator[httpx.AsyncClient]:
     async with serve([router], jwt_public_key=public_pem(signing_key)) as c:
         yield c
 
 
-async def test_current_user_comes_from_the_bearer_token(client: httpx.AsyncClient, sign) -> None:
+async def test_current_user_comes_from_the_bearer_token(
+    client: httpx.AsyncClient, sign: Callable[..., str]
+) -> None:
     response = await client.get("/me", headers={"Authorization": f"Bearer {sign(sub='7')}"})
     assert response.status_code == 200, response.text
     assert response.json() == {"user_id": 7}
@@ -397,7 +409,9 @@ async def test_no_forgery_authenticates_anybody(
 
 
 async def test_an_expired_token_is_a_401_problem(
-    client: httpx.AsyncClient, check_problem: Callable[[httpx.Response, int], dict[str, Any]], sign
+    client: httpx.AsyncClient,
+    check_problem: Callable[[httpx.Response, int], dict[str, Any]],
+    sign: Callable[..., str],
 ) -> None:
     token = sign(exp=int(time.time()) - 1, iat=int(time.time()) - 600)
     response = await client.get("/me", headers={"Authorization": f"Bearer {token}"})
@@ -405,7 +419,10 @@ async def test_an_expired_token_is_a_401_problem(
 
 
 async def test_a_refused_token_says_why_in_the_log_and_not_in_the_response(
-    serve: Serve, signing_key: Ed25519PrivateKey, sign, capsys: pytest.CaptureFixture[str]
+    serve: Serve,
+    signing_key: Ed25519PrivateKey,
+    sign: Callable[..., str],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     now = int(time.time())
     century = sign(iat=now, exp=now + 100 * 365 * 86400)
@@ -424,7 +441,7 @@ async def test_a_refused_token_says_why_in_the_log_and_not_in_the_response(
 
 
 async def test_the_lifetime_follows_the_setting(
-    serve: Serve, signing_key: Ed25519PrivateKey, sign
+    serve: Serve, signing_key: Ed25519PrivateKey, sign: Callable[..., str]
 ) -> None:
     now = int(time.time())
     two_hours = sign(iat=now, exp=now + 7200)

@@ -7,7 +7,7 @@ of the app's own (see conftest)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -136,14 +136,17 @@ async def test_list_pages_show_the_stored_count_and_count_nothing(
 
 
 @pytest.fixture
-async def redis_down(app: FastAPI):
+async def redis_down(app: FastAPI) -> AsyncIterator[None]:
     """The app's Redis clients pointed at a port nobody listens on, for one test."""
     url = f"redis://127.0.0.1:{free_port()}/0"
-    options = {"socket_timeout": 1, "socket_connect_timeout": 1}
     # Not monkeypatch: it cannot restore attributes of Starlette's State.
     live = app.state.service.redis, app.state.service.sync_redis
-    app.state.service.redis = redis.asyncio.Redis.from_url(url, **options)
-    app.state.service.sync_redis = redis.Redis.from_url(url, **options)
+    app.state.service.redis = redis.asyncio.Redis.from_url(
+        url, socket_timeout=1, socket_connect_timeout=1
+    )
+    app.state.service.sync_redis = redis.Redis.from_url(
+        url, socket_timeout=1, socket_connect_timeout=1
+    )
     try:
         yield
     finally:
@@ -158,7 +161,7 @@ async def test_with_redis_down_a_read_answers_the_stored_count_and_logs_the_lost
     owner: Owner,
     item_factory: ItemFactory,
     store_views: Callable[[int, int], Awaitable[None]],
-    redis_down,
+    redis_down: None,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     item = await item_factory(owner, title="Kettle")
@@ -178,7 +181,7 @@ async def test_with_redis_down_a_missing_item_is_still_404(
     client: httpx.AsyncClient,
     api: str,
     unknown_item_id: int,
-    redis_down,
+    redis_down: None,
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
     caplog: pytest.LogCaptureFixture,
 ) -> None:

@@ -4,7 +4,7 @@ no record. (Running the jobs is the worker's; see services/worker.)"""
 
 import base64
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -25,7 +25,7 @@ DIGEST = {"kind": "compute.digest", "params": {"data": "hello", "rounds": 3}}
 
 
 @pytest.fixture
-def queue(broker: RedisServer):
+def queue(broker: RedisServer) -> Iterator[redis.Redis]:
     client = redis.Redis.from_url(broker.url)
     client.delete(QUEUE)
     yield client
@@ -33,15 +33,17 @@ def queue(broker: RedisServer):
     client.close()
 
 
-async def count_jobs(sql) -> int:
-    return await sql("SELECT count(*) FROM jobs")
+async def count_jobs(sql: Sql) -> int:
+    count: int = await sql("SELECT count(*) FROM jobs")
+    return count
 
 
-async def stored_token(sql, job_id: str) -> str | None:
-    return await sql(f"SELECT submitter_token FROM jobs WHERE id = {int(job_id)}")  # noqa: S608
+async def stored_token(sql: Sql, job_id: str) -> str | None:
+    token: str | None = await sql(f"SELECT submitter_token FROM jobs WHERE id = {int(job_id)}")  # noqa: S608
+    return token
 
 
-def sent_messages(queue) -> list[dict[str, Any]]:
+def sent_messages(queue: redis.Redis) -> list[dict[str, Any]]:
     return [json.loads(raw) for raw in queue.lrange(QUEUE, 0, -1)]
 
 
@@ -55,7 +57,7 @@ async def test_a_submission_is_recorded_queued_and_enqueued_once(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    queue,
+    queue: redis.Redis,
     sql: Sql,
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
 ) -> None:
@@ -87,7 +89,7 @@ async def test_only_the_submitter_sees_a_job(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    queue,
+    queue: redis.Redis,
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
 ) -> None:
     me, other = owner_factory(), owner_factory()
@@ -101,7 +103,7 @@ async def test_only_the_submitter_sees_a_job(
 
 
 async def test_jobs_are_listed_newest_first_across_pages(
-    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], queue
+    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], queue: redis.Redis
 ) -> None:
     me = owner_factory()
     submitted = [
@@ -147,7 +149,7 @@ async def test_bad_submissions_are_422_and_nothing_is_written_or_enqueued(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    queue,
+    queue: redis.Redis,
     sql: Sql,
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
     body,
@@ -159,7 +161,7 @@ async def test_bad_submissions_are_422_and_nothing_is_written_or_enqueued(
 
 
 async def test_a_whole_number_written_with_a_fraction_is_that_integer(
-    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], queue
+    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], queue: redis.Redis
 ) -> None:
     # To JSON Schema, and so to the document, 3.0 is the integer 3: the worker gets 3.
     me = owner_factory()
@@ -179,7 +181,7 @@ async def test_a_report_about_someone_else_is_403(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    queue,
+    queue: redis.Redis,
     sql: Sql,
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
 ) -> None:
@@ -194,7 +196,7 @@ async def test_a_report_carries_the_submitters_token(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    queue,
+    queue: redis.Redis,
     sql: Sql,
 ) -> None:
     me = owner_factory()
@@ -215,7 +217,7 @@ async def test_a_report_carries_the_submitters_token(
 async def test_submitting_needs_a_token(
     client: httpx.AsyncClient,
     api: str,
-    queue,
+    queue: redis.Redis,
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
 ) -> None:
     assert_problem(await client.post(f"{api}/jobs", json=DIGEST), 401)
@@ -259,7 +261,7 @@ async def test_sent_jobs_are_counted_by_kind_and_refused_ones_are_not(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    queue,
+    queue: redis.Redis,
     broker: RedisServer,
 ) -> None:
     me = owner_factory()
@@ -284,7 +286,7 @@ async def test_beyond_the_quota_of_unfinished_jobs_a_submission_is_a_429(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    queue,
+    queue: redis.Redis,
     sql: Sql,
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
 ) -> None:

@@ -7,7 +7,7 @@ from tasks_service.settings import TasksSettings
 
 
 @pytest.fixture(autouse=True)
-def no_environment(monkeypatch: pytest.MonkeyPatch):
+def no_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("DATABASE_URL", "JWT_PUBLIC_KEY", "SERVICE_NAME"):
         monkeypatch.delenv(name, raising=False)
 

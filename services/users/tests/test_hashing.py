@@ -4,10 +4,11 @@ a bounded wait for the rest, and other requests served while logins wait."""
 import asyncio
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from servicekit.errors import ServiceUnavailable
 from users_service.app import create_users_app
@@ -83,7 +84,7 @@ async def test_a_caller_that_waits_too_long_gets_a_503_to_retry() -> None:
 @pytest.fixture
 async def own_app_client(
     users_settings: Callable[..., UsersSettings], fresh_database_url: str, redis_url: str
-):
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
     """An app on a database of the test's own: requests at once need their own
     connections, which the shared per-test transaction cannot give."""
     app = create_users_app(users_settings(fresh_database_url, redis_url))
@@ -94,7 +95,7 @@ async def own_app_client(
 
 
 async def test_logins_waiting_for_a_hash_do_not_hold_up_other_requests(
-    own_app_client, api: str
+    own_app_client: tuple[FastAPI, httpx.AsyncClient], api: str
 ) -> None:
     app, client = own_app_client
     form = {"username": "waiting@example.com", "password": "a password 1"}

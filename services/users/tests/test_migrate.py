@@ -6,6 +6,7 @@ import os
 import secrets
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,7 @@ def run_migrate(**env: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture
-def own_role_url(database_backend: str, server_urls: dict[str, str]):
+def own_role_url(database_backend: str, server_urls: dict[str, str]) -> Iterator[str]:
     """The URL of a database and a role that do not exist yet; both dropped afterwards."""
     admin = server_urls[database_backend]
     name = f"mig_{os.getpid()}_{secrets.token_hex(3)}"
@@ -50,7 +51,7 @@ def own_role_url(database_backend: str, server_urls: dict[str, str]):
 
 
 def test_an_admin_url_makes_the_services_role_and_database_then_migrates(
-    own_role_url, database_backend: str, server_urls: dict[str, str]
+    own_role_url: str, database_backend: str, server_urls: dict[str, str]
 ) -> None:
     admin = server_urls[database_backend]
 
@@ -68,7 +69,7 @@ def test_an_admin_url_makes_the_services_role_and_database_then_migrates(
 
 
 def test_a_changed_password_is_brought_in_line(
-    own_role_url, database_backend: str, server_urls: dict[str, str]
+    own_role_url: str, database_backend: str, server_urls: dict[str, str]
 ) -> None:
     admin = server_urls[database_backend]
     assert run_migrate(DATABASE_URL=own_role_url, DATABASE_ADMIN_URL=admin).returncode == 0
@@ -84,7 +85,7 @@ def test_a_changed_password_is_brought_in_line(
     engine.dispose()
 
 
-def test_without_an_admin_url_a_missing_role_fails_at_once_in_one_line(own_role_url) -> None:
+def test_without_an_admin_url_a_missing_role_fails_at_once_in_one_line(own_role_url: str) -> None:
     done = run_migrate(DATABASE_URL=own_role_url)
 
     assert done.returncode == 1
@@ -92,7 +93,7 @@ def test_without_an_admin_url_a_missing_role_fails_at_once_in_one_line(own_role_
     assert len(done.stderr.strip().splitlines()) == 1
 
 
-def test_a_server_that_does_not_answer_fails_after_the_wait(own_role_url) -> None:
+def test_a_server_that_does_not_answer_fails_after_the_wait(own_role_url: str) -> None:
     nowhere = make_url(own_role_url).set(host="127.0.0.1", port=free_port())
 
     done = run_migrate(
@@ -108,7 +109,7 @@ def test_a_server_that_does_not_answer_fails_after_the_wait(own_role_url) -> Non
     assert "Traceback" not in done.stderr
 
 
-def test_without_a_database_url_it_says_so(own_role_url) -> None:
+def test_without_a_database_url_it_says_so(own_role_url: str) -> None:
     done = run_migrate()
 
     assert done.returncode == 1
@@ -117,7 +118,7 @@ def test_without_a_database_url_it_says_so(own_role_url) -> None:
 
 @pytest.mark.parametrize("database_backend", ["postgres"], indirect=True)
 def test_the_admin_urls_sslmode_reaches_the_admin_connection(
-    own_role_url, server_urls: dict[str, str]
+    own_role_url: str, server_urls: dict[str, str]
 ) -> None:
     """An external server's admin URL asks for TLS: the role and database are made over
     TLS or not at all. (The test server has none, so require must be refused.)"""

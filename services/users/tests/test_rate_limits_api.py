@@ -7,7 +7,7 @@ cannot touch it.
 
 import secrets
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -33,7 +33,7 @@ STRICT = {
 @pytest.fixture
 def strict_limits(
     app: FastAPI, users_settings: Callable[..., UsersSettings], database_url: str, redis_url: str
-):
+) -> Iterator[None]:
     # By hand: monkeypatch's undo deletes what it set on a starlette State.
     settings = users_settings(database_url, redis_url, **STRICT)
     suite_limits = app.state.service.resources.login_limits
@@ -43,7 +43,9 @@ def strict_limits(
 
 
 @pytest.fixture
-async def client_from(app: FastAPI, transaction: Transaction, strict_limits):
+async def client_from(
+    app: FastAPI, transaction: Transaction, strict_limits: None
+) -> AsyncIterator[Callable[[], httpx.AsyncClient]]:
     """`client_from()`: a client of its own address, in the test's transaction."""
     clients: list[httpx.AsyncClient] = []
 
@@ -79,7 +81,7 @@ def unique_email() -> str:
 
 
 async def test_login_attempts_per_address_are_limited_whatever_the_account(
-    api: str, client_from
+    api: str, client_from: Callable[[], httpx.AsyncClient]
 ) -> None:
     guesser, bystander = client_from(), client_from()
 
@@ -92,7 +94,9 @@ async def test_login_attempts_per_address_are_limited_whatever_the_account(
     assert_problem(await login(bystander, api, unique_email(), "a guess 123"), 401)
 
 
-async def test_failed_logins_lock_the_account_from_every_address(api: str, client_from) -> None:
+async def test_failed_logins_lock_the_account_from_every_address(
+    api: str, client_from: Callable[[], httpx.AsyncClient]
+) -> None:
     owner = client_from()
     email, password = unique_email(), "the right one 1"
     assert (await register(owner, api, email, password)).status_code == 201
@@ -105,7 +109,9 @@ async def test_failed_logins_lock_the_account_from_every_address(api: str, clien
     assert_limited(await login(client_from(), api, email.upper(), password), 15 * 60)
 
 
-async def test_successful_logins_do_not_count_as_failures(api: str, client_from) -> None:
+async def test_successful_logins_do_not_count_as_failures(
+    api: str, client_from: Callable[[], httpx.AsyncClient]
+) -> None:
     client = client_from()
     email, password = unique_email(), "the right one 1"
     assert (await register(client, api, email, password)).status_code == 201
@@ -116,7 +122,7 @@ async def test_successful_logins_do_not_count_as_failures(api: str, client_from)
 
 
 async def test_registrations_per_address_are_limited_and_the_refused_one_is_not_made(
-    api: str, client_from
+    api: str, client_from: Callable[[], httpx.AsyncClient]
 ) -> None:
     client = client_from()
     for _ in range(2):
@@ -129,7 +135,9 @@ async def test_registrations_per_address_are_limited_and_the_refused_one_is_not_
 
 
 @pytest.fixture
-def gateway_to_users(spawn_users: SpawnUvicorn, fresh_database_url: str, tmp_path: Path):
+def gateway_to_users(
+    spawn_users: SpawnUvicorn, fresh_database_url: str, tmp_path: Path
+) -> Iterator[str]:
     """A real users process with a tight login limit behind the real gateway (nginx)."""
     users = spawn_users(fresh_database_url, LOGIN_ATTEMPTS_PER_ADDRESS="2/minute")
     upstreams = {"users": users.removeprefix("http://")}
@@ -138,7 +146,9 @@ def gateway_to_users(spawn_users: SpawnUvicorn, fresh_database_url: str, tmp_pat
         yield gateway.url
 
 
-async def test_through_the_gateway_each_client_address_has_its_own_budget(gateway_to_users) -> None:
+async def test_through_the_gateway_each_client_address_has_its_own_budget(
+    gateway_to_users: str,
+) -> None:
     # Clients from addresses of their own (all of 127.0.0.0/8 is loopback), each new
     # to Redis; what a client writes in X-Forwarded-For changes nothing.
     def loopback_address() -> str:

@@ -5,7 +5,7 @@ using tokens go on."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 import httpx
@@ -27,7 +27,9 @@ if TYPE_CHECKING:
 
 
 @pytest.fixture
-def take_redis_away(app: FastAPI, users_settings: Callable[..., UsersSettings], database_url: str):
+def take_redis_away(
+    app: FastAPI, users_settings: Callable[..., UsersSettings], database_url: str
+) -> Iterator[Callable[[], None]]:
     """`take_redis_away()`: from then on the app's Redis clients and limits point at a
     port nobody listens on; restored after the test."""
     state = state_of(app)
@@ -48,7 +50,7 @@ async def test_password_change_is_refused_and_nothing_changes(
     client: httpx.AsyncClient,
     api: str,
     user_factory: UserFactory,
-    take_redis_away,
+    take_redis_away: Callable[[], None],
     sql: Sql,
 ) -> None:
     user = await user_factory()
@@ -69,7 +71,7 @@ async def test_deletion_is_refused_and_the_account_stays(
     client: httpx.AsyncClient,
     api: str,
     user_factory: UserFactory,
-    take_redis_away,
+    take_redis_away: Callable[[], None],
     sql: Sql,
 ) -> None:
     user = await user_factory()
@@ -82,7 +84,10 @@ async def test_deletion_is_refused_and_the_account_stays(
 
 
 async def test_logout_all_is_refused(
-    client: httpx.AsyncClient, api: str, user_factory: UserFactory, take_redis_away
+    client: httpx.AsyncClient,
+    api: str,
+    user_factory: UserFactory,
+    take_redis_away: Callable[[], None],
 ) -> None:
     user = await user_factory()
     take_redis_away()
@@ -94,7 +99,7 @@ async def test_login_and_registration_are_refused_and_make_nothing(
     client: httpx.AsyncClient,
     api: str,
     user_factory: UserFactory,
-    take_redis_away,
+    take_redis_away: Callable[[], None],
     sql: Sql,
 ) -> None:
     user = await user_factory()
