@@ -212,7 +212,7 @@ def machine(tool: str, newcomer_image: str, clone: Path) -> Iterator[Machine]:
     print(f"\nfresh machine, seconds per step: {json.dumps(box.seconds)}")
 
 
-def test_make_install_then_make_run_serve_the_demo_on_a_bare_debian(machine) -> None:
+def test_make_install_then_make_run_serve_the_demo_on_a_bare_debian(machine: Machine) -> None:
     # The premise: no venv module, no pip, no server of any kind.
     machine.run("premise", PREMISE)
     machine.run(

@@ -13,6 +13,7 @@ import pytest
 import yaml
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+from fastapi import FastAPI
 
 from clusterkit import dockerfiles
 from clusterkit.images import IMAGES
@@ -140,7 +141,7 @@ def test_every_part_that_verifies_tokens_knows_the_issuers_lifetime(
     assert set(lifetimes.values()) == {"3600"}, lifetimes
 
 
-def routes_of(app) -> set[str]:
+def routes_of(app: FastAPI) -> set[str]:
     """The paths the app documents (the probes' included: /healthz, /readyz)."""
     return set(app.openapi()["paths"])
 

@@ -66,7 +66,7 @@ def played(tool: str, images: dict[str, str], server_urls: dict[str, str]) -> It
 
 
 @pytest.fixture(scope="module")
-def deployment(played) -> dict[str, str]:
+def deployment(played: Played) -> dict[str, str]:
     return played.addresses
 
 
@@ -99,7 +99,9 @@ class _relays:
             relay.stop()
 
 
-def _play(kube: KubePlay, images, relayed, *, release: str, prefix: str) -> dict[str, str]:
+def _play(
+    kube: KubePlay, images: dict[str, str], relayed, *, release: str, prefix: str
+) -> dict[str, str]:
     tag = images["users"].rsplit(":", 1)[1]
     documents = template(
         [chart_dir() / "ci" / "smoke-values.yaml"],
@@ -231,7 +233,9 @@ def test_locust_serves_its_web_ui_pointed_at_the_gateway(deployment: dict[str, s
     assert "UsersRead" in page.text
 
 
-def test_the_cluster_smoke_job_passes_through_the_gateway(played, images: dict[str, str]) -> None:
+def test_the_cluster_smoke_job_passes_through_the_gateway(
+    played: Played, images: dict[str, str]
+) -> None:
     """k8s/smoke-job.yaml's pod as `make cluster-smoke` makes it: restricted, read-only
     root, the loadtest image; the generated client's walk, then a short run of every
     scenario, each in both modes."""

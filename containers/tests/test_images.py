@@ -29,7 +29,7 @@ PYTHON_PARTS = ("users", "items", "tasks", "worker", "loadtest")
 REPO = repo_root()
 
 
-def demo_token(system) -> str:
+def demo_token(system: System) -> str:
     return system.login("demo@example.com", "demo-password")
 
 

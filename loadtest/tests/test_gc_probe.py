@@ -44,7 +44,9 @@ def collect(
     probe.callback("stop", {"generation": generation, "collected": 1, "uncollectable": 0})
 
 
-def test_collections_are_counted_by_generation_with_their_pauses_and_cpu(clocks) -> None:
+def test_collections_are_counted_by_generation_with_their_pauses_and_cpu(
+    clocks: tuple[Clock, Clock, Clock],
+) -> None:
     wall, cpu, _ = clocks
     probe = probe_on(clocks)
     collect(probe, clocks, 0, 0.001, 0.001)
@@ -65,7 +67,7 @@ def test_collections_are_counted_by_generation_with_their_pauses_and_cpu(clocks)
     assert figures.max_pause_ms == pytest.approx(50.0)
 
 
-def test_a_window_counts_from_its_start_only(clocks) -> None:
+def test_a_window_counts_from_its_start_only(clocks: tuple[Clock, Clock, Clock]) -> None:
     wall, cpu, _ = clocks
     probe = probe_on(clocks)
     collect(probe, clocks, 2, 0.5, 0.5)  # the warm-up's
@@ -82,7 +84,9 @@ def test_a_window_counts_from_its_start_only(clocks) -> None:
     assert (figures.pause_seconds, figures.gc_cpu_seconds) == pytest.approx((0.004, 0.002))
 
 
-def test_a_collection_across_the_window_start_counts_its_part_inside(clocks) -> None:
+def test_a_collection_across_the_window_start_counts_its_part_inside(
+    clocks: tuple[Clock, Clock, Clock],
+) -> None:
     wall, _, thread_cpu = clocks
     probe = probe_on(clocks)
     probe.callback("start", {"generation": 2})
@@ -99,7 +103,7 @@ def test_a_collection_across_the_window_start_counts_its_part_inside(clocks) -> 
     assert figures.gc_cpu_seconds == pytest.approx(0.005)
 
 
-def test_a_stop_without_its_start_is_ignored(clocks) -> None:
+def test_a_stop_without_its_start_is_ignored(clocks: tuple[Clock, Clock, Clock]) -> None:
     probe = probe_on(clocks)
     probe.callback("stop", {"generation": 0})
     assert probe.figures().collections == (0, 0, 0)

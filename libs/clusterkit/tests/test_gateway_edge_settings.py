@@ -38,7 +38,7 @@ BASE = {
 }
 
 
-def both_ways(tmp_path, settings: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+def both_ways(tmp_path: Path, settings: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
     environment = BASE | settings
     return by_devstack(environment, tmp_path / "make-run"), by_entrypoint(
         environment, tmp_path / "image"

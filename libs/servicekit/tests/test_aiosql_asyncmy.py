@@ -48,7 +48,7 @@ DROP TABLE adapter_notes;
 """
 
 
-async def connect(scratch_databases, **options: object) -> asyncmy.Connection:
+async def connect(scratch_databases: ScratchDatabases, **options: object) -> asyncmy.Connection:
     url = make_url(scratch_databases.url("mysql"))
     return await asyncmy.connect(
         host=url.host,

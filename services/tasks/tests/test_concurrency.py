@@ -82,7 +82,7 @@ async def new_task(live: Live, api: str, owner) -> dict[str, Any]:
 
 
 async def test_concurrent_marks_done_write_once(
-    live, api: str, owner_factory: Callable[[], Owner]
+    live: Live, api: str, owner_factory: Callable[[], Owner]
 ) -> None:
     me = owner_factory()
     task = await new_task(live, api, me)
@@ -101,7 +101,7 @@ async def test_concurrent_marks_done_write_once(
 
 
 async def test_concurrent_marks_undone_leave_it_open(
-    live, api: str, owner_factory: Callable[[], Owner]
+    live: Live, api: str, owner_factory: Callable[[], Owner]
 ) -> None:
     me = owner_factory()
     task = await new_task(live, api, me)
@@ -118,7 +118,7 @@ async def test_concurrent_marks_undone_leave_it_open(
 
 
 async def test_concurrent_done_and_undone_end_consistent(
-    live, api: str, owner_factory: Callable[[], Owner]
+    live: Live, api: str, owner_factory: Callable[[], Owner]
 ) -> None:
     me = owner_factory()
     task = await new_task(live, api, me)
@@ -145,7 +145,7 @@ async def test_concurrent_done_and_undone_end_consistent(
 
 
 async def test_concurrent_patches_and_deletes_leave_no_half_written_task(
-    live, api: str, owner_factory: Callable[[], Owner]
+    live: Live, api: str, owner_factory: Callable[[], Owner]
 ) -> None:
     me, other = owner_factory(), owner_factory()
     tasks = [await new_task(live, api, me) for _ in range(4)]
@@ -176,7 +176,7 @@ async def test_concurrent_patches_and_deletes_leave_no_half_written_task(
 
 
 async def test_parallel_submissions_of_one_user_stop_at_the_quota(
-    live, api: str, owner_factory: Callable[[], Owner]
+    live: Live, api: str, owner_factory: Callable[[], Owner]
 ) -> None:
     me = owner_factory()
     digest = {"kind": "compute.digest", "params": {"data": "x", "rounds": 1}}

@@ -18,6 +18,9 @@ from testkit.bad_input import NOT_CURSORS, b64
 from testkit.owners import Owner
 
 if TYPE_CHECKING:
+    from .conftest import TaskFactory
+
+if TYPE_CHECKING:
     from .conftest import Stored, TaskFactory
 
 FILTERS = {"all": {}, "done": {"done": "true"}, "open": {"done": "false"}}
@@ -52,7 +55,7 @@ async def walk(client: httpx.AsyncClient, api: str, owner, params: dict[str, Any
     pytest.fail(f"next_cursor still set after {max_pages} pages")
 
 
-async def make_mixed_tasks(task_factory, me, other) -> dict[str, list[dict[str, Any]]]:
+async def make_mixed_tasks(task_factory: TaskFactory, me, other) -> dict[str, list[dict[str, Any]]]:
     """Seven tasks of `me`, three done, interleaved with tasks of `other`."""
     mine = []
     for n in range(7):

@@ -26,7 +26,12 @@ def scalars(database_url: str, statement: str) -> list:
         engine.dispose()
 
 
-def run_seed(monkeypatch, capsys, database_url: str, *args: str) -> str:
+def run_seed(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    database_url: str,
+    *args: str,
+) -> str:
     monkeypatch.setenv("DATABASE_URL", database_url)
     main(list(args))
     summary = capsys.readouterr().err

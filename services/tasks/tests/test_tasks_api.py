@@ -46,7 +46,7 @@ async def get_task(client: httpx.AsyncClient, api: str, owner, task_id: int) -> 
     return response.json()
 
 
-async def unknown_id(sql) -> int:
+async def unknown_id(sql: Sql) -> int:
     return int(await sql("SELECT coalesce(max(id), 0) FROM tasks")) + 1000
 
 

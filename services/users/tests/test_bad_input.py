@@ -37,11 +37,11 @@ def valid_body(**changes) -> dict[str, Any]:
     return {key: value for key, value in body.items() if value is not MISSING}
 
 
-async def count_users(sql) -> int:
+async def count_users(sql: Sql) -> int:
     return await sql("SELECT count(*) FROM users")
 
 
-async def stored_name(sql, user_id: int) -> str:
+async def stored_name(sql: Sql, user_id: int) -> str:
     # The id is an int the test got from the service: nothing to inject.
     return await sql(f"SELECT name FROM users WHERE id = {int(user_id)}")  # noqa: S608
 

@@ -79,16 +79,16 @@ async def login(client: httpx.AsyncClient, api: str, email: str, password: str):
     return await client.post(f"{api}/auth/token", data={"username": email, "password": password})
 
 
-async def count_users(sql) -> int:
+async def count_users(sql: Sql) -> int:
     return await sql("SELECT count(*) FROM users")
 
 
-async def users_with_id(sql, user_id: int) -> int:
+async def users_with_id(sql: Sql, user_id: int) -> int:
     # The id is an int the test got from the service: nothing to inject.
     return await sql(f"SELECT count(*) FROM users WHERE id = {int(user_id)}")  # noqa: S608
 
 
-async def unknown_id(sql) -> int:
+async def unknown_id(sql: Sql) -> int:
     return int(await sql("SELECT coalesce(max(id), 0) FROM users")) + 1000
 
 

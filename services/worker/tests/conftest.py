@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 import redis
@@ -111,7 +111,7 @@ class JobTable:
         *,
         job_id: int | None = None,
         token: str | None = None,
-        **values,
+        **values: object,
     ) -> int:
         job_id = job_id or self.new_id()
         row = {
@@ -140,11 +140,12 @@ class JobTable:
             row = connection.execute(select(jobs_table).where(jobs_table.c.id == job_id)).one()
         return dict(row._mapping)
 
-    def count(self, **equal) -> int:
+    def count(self, **equal: object) -> int:
         query = select(func.count()).select_from(jobs_table)
         query = query.where(*(jobs_table.c[name] == value for name, value in equal.items()))
         with self.engine.connect() as connection:
-            return connection.execute(query).scalar_one()
+            count: int = connection.execute(query).scalar_one()
+            return count
 
     def wait_until_ended(self, job_id: int, timeout: float = 30) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
@@ -221,8 +222,8 @@ def worker_settings(
     """`worker_settings(**values)`: the worker's settings for a test in this process, on
     the session's items and tasks databases unless `values` name others."""
 
-    def make(**values) -> WorkerSettings:
-        databases = {
+    def make(**values: Any) -> WorkerSettings:
+        databases: dict[str, Any] = {
             "items_database_url": items_databases["postgres"],
             "tasks_database_url": tasks_databases["mysql"],
         }
@@ -236,10 +237,14 @@ def worker_settings(
 UNREGISTERED_OWNER = 2_000_000_000
 
 
+class MakeItem(Protocol):
+    def __call__(self, views: int = 0) -> int: ...
+
+
 @pytest.fixture
 def make_item(
     items_database_url: str, worker_settings: Callable[..., WorkerSettings]
-) -> Callable[[int], int]:
+) -> Iterator[MakeItem]:
     """`make_item(views)`: a new row in the items table; returns its id."""
     resources = Resources(worker_settings(items_database_url=items_database_url))
 
@@ -253,7 +258,7 @@ def make_item(
                 ),
                 {"owner": UNREGISTERED_OWNER, "views": views, "now": now},
             )
-            return int(connection.execute(text("SELECT max(id) FROM items")).scalar())
+            return int(connection.execute(text("SELECT max(id) FROM items")).scalar_one())
 
     yield make
     resources.close()
@@ -267,9 +272,10 @@ def stored_views(
 
     def read(item_id: int) -> int | None:
         with resources.items_engine.connect() as connection:
-            return connection.execute(
+            views: int | None = connection.execute(
                 text("SELECT views FROM items WHERE id = :id"), {"id": item_id}
             ).scalar()
+            return views
 
     yield read
     resources.close()
@@ -277,7 +283,7 @@ def stored_views(
 
 @dataclass
 class Worker:
-    process: subprocess.Popen
+    process: subprocess.Popen[bytes]
     hostname: str
     log: Path
     heartbeat_file: Path
@@ -359,7 +365,7 @@ def spawn_worker(
 
 @dataclass
 class Beat:
-    process: subprocess.Popen
+    process: subprocess.Popen[bytes]
     log: Path
 
 
@@ -411,9 +417,12 @@ class Events:
 
     def all(self) -> list[dict[str, Any]]:
         with redis.Redis.from_url(self.url) as client:
-            return [json.loads(raw) for raw in client.lrange(EVENTS_KEY, 0, -1)]
+            events: list[dict[str, Any]] = [
+                json.loads(raw) for raw in client.lrange(EVENTS_KEY, 0, -1)
+            ]
+            return events
 
-    def wait(self, timeout: float = 30, **match) -> dict[str, Any]:
+    def wait(self, timeout: float = 30, **match: object) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with contextlib.suppress(redis.RedisError):

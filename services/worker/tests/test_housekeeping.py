@@ -8,6 +8,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -20,16 +21,22 @@ from servicekit.logging import configure_logging
 from worker_service.housekeeping import FLUSH_TASK, HOUSEKEEPING_TASKS, quiet_housekeeping
 
 if TYPE_CHECKING:
+    from .conftest import Events
+
+if TYPE_CHECKING:
+    from .conftest import MakeItem
+
+if TYPE_CHECKING:
     from .conftest import Beat, Events, Worker
 
 ROUNDS = 3
 
 
-def finished_rounds(events, name: str) -> int:
+def finished_rounds(events: Events, name: str) -> int:
     return sum(1 for e in events.all() if (e["name"], e["event"]) == (name, "finished"))
 
 
-def lines_of(path) -> list[dict[str, Any]]:
+def lines_of(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
@@ -46,7 +53,7 @@ def test_the_periodic_jobs_log_only_what_they_did(
     spawn_worker: Callable[..., Worker],
     spawn_beat: Callable[..., Beat],
     events: Events,
-    make_item: Callable[[int], int],
+    make_item: MakeItem,
     stored_views: Callable[[int], int | None],
 ) -> None:
     worker = spawn_worker(

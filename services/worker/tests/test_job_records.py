@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 import redis
 
+from servicecontracts.job_messages import JobMessage
 from servicekit.models import utcnow
 from worker_service.job_records import MISSING, RUN, JobRecords
 from worker_service.lost_jobs import BROKER_MARK_KEY, prune_ended_jobs, resend_lost_jobs
@@ -106,9 +107,9 @@ def test_an_emptied_broker_gets_every_unfinished_job_again(
     any_job_table.end_unfinished()
     queued = any_job_table.add(*DIGEST)
     running = any_job_table.add(*DIGEST, status="running", started_at=utcnow())
-    sent: list[tuple[int, str | None]] = []
+    sent: list[tuple[int | str, str | None]] = []
 
-    def send(message, request_id) -> None:
+    def send(message: JobMessage, request_id: str | None) -> None:
         sent.append((message.job_id, request_id))
 
     broker = redis.Redis.from_url(broker_url)

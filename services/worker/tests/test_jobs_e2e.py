@@ -148,7 +148,8 @@ def test_a_thousand_jobs_submitted_at_once_all_end_once(
                 owner = owners[n % len(owners)]
                 response = await client.post("/api/jobs", json=body, headers=headers[owner])
                 assert response.status_code == 202, response.text
-                return response.json()["id"]
+                job_id: str = response.json()["id"]
+                return job_id
 
             return await asyncio.gather(*(submit(n) for n in range(1000)))
 

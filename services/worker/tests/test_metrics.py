@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 import redis
@@ -32,7 +33,7 @@ from worker_service.settings import WorkerSettings
 from worker_service.tasks import register_tasks
 
 SUBMITTED, PERIODIC = "compute.digest", "counters.flush_item_views"
-OUT = {"capture_output": True, "text": True, "check": True, "timeout": 60}
+OUT: dict[str, Any] = {"capture_output": True, "text": True, "check": True, "timeout": 60}
 
 
 @pytest.mark.parametrize(
@@ -47,7 +48,7 @@ OUT = {"capture_output": True, "text": True, "check": True, "timeout": 60}
         (states.RETRY, None, "retried"),
     ],
 )
-def test_the_outcome_of_a_run(state, retval, expected: str) -> None:
+def test_the_outcome_of_a_run(state: str, retval: object, expected: str) -> None:
     assert outcome(state, retval) == expected
 
 
@@ -71,7 +72,9 @@ class Counted:
         return values
 
 
-def counts(started=0, succeeded=0, failed=0, retried=0) -> dict[str, float]:
+def counts(
+    started: float = 0, succeeded: float = 0, failed: float = 0, retried: float = 0
+) -> dict[str, float]:
     return {
         "started": started,
         "succeeded": succeeded,
@@ -131,7 +134,7 @@ def keys(views_key_prefix: str) -> ViewKeys:
     return ViewKeys(views_key_prefix)
 
 
-def collect(collector: RedisCollector) -> dict[tuple[str, tuple], float]:
+def collect(collector: RedisCollector) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     return {
         (sample.name, tuple(sorted(sample.labels.items()))): sample.value
         for family in collector.collect()
@@ -209,7 +212,9 @@ def test_flushes_record_when_they_completed(
         before = time.time()
         # Nothing to flush is a completed flush all the same.
         views.flush_item_views(resources.redis, resources.items_engine, keys, timedelta(days=7))
-        assert float(resources.redis.get(keys.flushed_at)) >= before
+        flushed_at = resources.redis.get(keys.flushed_at)
+        assert flushed_at is not None
+        assert float(flushed_at) >= before
     finally:
         resources.close()
 
@@ -218,8 +223,8 @@ def test_live_gauges_of_dead_processes_are_dropped(tmp_path: Path) -> None:
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], **OUT)
     dead_pid, own_pid = int(gone.stdout), os.getpid()
     for pid in (dead_pid, own_pid):
-        MmapedDict(str(tmp_path / f"gauge_livesum_{pid}.db")).close()
-    MmapedDict(str(tmp_path / f"counter_{dead_pid}.db")).close()
+        MmapedDict(str(tmp_path / f"gauge_livesum_{pid}.db")).close()  # type: ignore[no-untyped-call]
+    MmapedDict(str(tmp_path / f"counter_{dead_pid}.db")).close()  # type: ignore[no-untyped-call]
 
     list(PoolCollector(None, str(tmp_path)).collect())
 

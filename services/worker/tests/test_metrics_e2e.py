@@ -30,6 +30,9 @@ from servicecontracts.view_counts import ViewKeys
 from servicekit.jobs import send_job
 
 if TYPE_CHECKING:
+    from .conftest import Events
+
+if TYPE_CHECKING:
     from .conftest import Beat, Events, JobTable, Worker
 
 KINDS = (
@@ -51,7 +54,7 @@ class Metrics:
     """One scrape: sample name -> {labels: value}."""
 
     def __init__(self, text: str) -> None:
-        self.samples: dict[str, dict[frozenset, float]] = {}
+        self.samples: dict[str, dict[frozenset[tuple[str, str]], float]] = {}
         for family in text_string_to_metric_families(text):
             for sample in family.samples:
                 by_labels = self.samples.setdefault(sample.name, {})
@@ -72,13 +75,13 @@ class Metrics:
         return self.get(name, service="worker")
 
 
-def scrape(worker) -> Metrics:
+def scrape(worker: Worker) -> Metrics:
     response = httpx.get(worker.metrics_url, timeout=10)
     assert response.status_code == 200, response.text
     return Metrics(response.text)
 
 
-def wait_for(worker, check: Callable[[Metrics], bool], timeout: float = 60) -> Metrics:
+def wait_for(worker: Worker, check: Callable[[Metrics], bool], timeout: float = 60) -> Metrics:
     """The first scrape that passes `check` (counts are written after a job's record)."""
     deadline = time.monotonic() + timeout
     while True:
@@ -99,7 +102,7 @@ def runs(started: int, succeeded: int = 0, failed: int = 0, retried: int = 0) ->
     }
 
 
-def pool_pids(worker) -> list[int]:
+def pool_pids(worker: Worker) -> list[int]:
     found = subprocess.run(
         ["pgrep", "-P", str(worker.process.pid)], capture_output=True, text=True, check=False
     )
@@ -107,7 +110,7 @@ def pool_pids(worker) -> list[int]:
 
 
 @contextlib.contextmanager
-def pool_stopped(worker) -> Iterator[list[int]]:
+def pool_stopped(worker: Worker) -> Iterator[list[int]]:
     """The pool processes, stopped: messages are taken (up to the prefetch) and wait."""
     pids = pool_pids(worker)
     assert len(pids) == 2, pids
@@ -121,7 +124,7 @@ def pool_stopped(worker) -> Iterator[list[int]]:
                 os.kill(pid, signal.SIGCONT)
 
 
-def idle(worker, events) -> None:
+def idle(worker: Worker, events: Events) -> None:
     """Waits for the heartbeat the worker sends itself on start to have run."""
     events.wait(name="health.heartbeat", event="finished")
     wait_for(worker, lambda m: m.job("jobs_succeeded_total", "health.heartbeat") == 1)
@@ -295,7 +298,9 @@ def test_view_deltas_and_flush_lag(
         beat.process.terminate()
         assert beat.process.wait(timeout=15) == 0
         client.set(flushed_at, repr(time.time() - 3600))
-        assert scrape(worker).gauge("items_view_flush_lag_seconds") >= 3600
+        lag = scrape(worker).gauge("items_view_flush_lag_seconds")
+        assert lag is not None
+        assert lag >= 3600
     # beat ran with the worker's settings, METRICS_PORT too, and served nothing.
     assert '"message":"metrics' not in beat.log.read_text()
 

@@ -63,7 +63,7 @@ class Someone:
         return {"Authorization": f"Bearer {self.token}"}
 
 
-def someone_with_things(system: System, mint_token) -> Someone:
+def someone_with_things(system: System, mint_token: MintToken) -> Someone:
     """A registered user with two items and three tasks, one of them done."""
     email = f"report-{time.monotonic_ns()}@example.com"
     registered = httpx.post(
@@ -94,7 +94,8 @@ def submit_report(system: System, person: Someone, request_id: str | None = None
     headers = person.headers | ({"X-Request-ID": request_id} if request_id else {})
     response = httpx.post(f"{system.tasks}/api/jobs", json=body, headers=headers)
     assert response.status_code == 202, response.text
-    return response.json()["id"]
+    job_id: str = response.json()["id"]
+    return job_id
 
 
 def wait_for_job(
@@ -102,7 +103,9 @@ def wait_for_job(
 ) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
-        job = httpx.get(f"{system.tasks}/api/jobs/{job_id}", headers=person.headers).json()
+        job: dict[str, Any] = httpx.get(
+            f"{system.tasks}/api/jobs/{job_id}", headers=person.headers
+        ).json()
         if job["status"] in ("succeeded", "failed"):
             return job
         assert time.monotonic() < deadline, f"job still {job['status']}"
@@ -110,7 +113,7 @@ def wait_for_job(
 
 
 def test_a_report_sums_up_a_user_across_services(
-    system,
+    system: System,
     broker_url: str,
     spawn_worker: Callable[..., Worker],
     mint_token: MintToken,
@@ -132,7 +135,7 @@ def test_a_report_sums_up_a_user_across_services(
 
 
 def test_a_worker_killed_in_the_middle_of_a_report_stores_it_once(
-    system,
+    system: System,
     broker_url: str,
     spawn_worker: Callable[..., Worker],
     mint_token: MintToken,
@@ -168,7 +171,7 @@ def test_a_worker_killed_in_the_middle_of_a_report_stores_it_once(
 
 
 def test_a_report_with_an_expired_token_fails_and_says_why(
-    system,
+    system: System,
     broker_url: str,
     spawn_worker: Callable[..., Worker],
     mint_token: MintToken,
@@ -188,7 +191,7 @@ def test_a_report_with_an_expired_token_fails_and_says_why(
 
 
 def test_a_report_retries_a_service_that_is_down_then_says_which(
-    system, broker_url: str, spawn_worker: Callable[..., Worker], mint_token: MintToken
+    system: System, broker_url: str, spawn_worker: Callable[..., Worker], mint_token: MintToken
 ) -> None:
     person = someone_with_things(system, mint_token)
     with socket.create_server(("127.0.0.1", 0)) as closed:

@@ -5,8 +5,11 @@ that state with the job's own functions, then run a whole flush as a restarted w
 would.
 """
 
+from __future__ import annotations
+
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import pytest
 import redis
@@ -18,6 +21,9 @@ from worker_service.jobs import views
 from worker_service.resources import Resources
 from worker_service.settings import WorkerSettings
 
+if TYPE_CHECKING:
+    from .conftest import MakeItem
+
 RETENTION = timedelta(days=7)
 
 
@@ -27,7 +33,7 @@ def resources(
     broker_url: str,
     views_key_prefix: str,
     worker_settings: Callable[..., WorkerSettings],
-) -> Iterator:
+) -> Iterator[Resources]:
     settings = worker_settings(
         items_database_url=items_database_url,
         redis_url=broker_url,
@@ -58,9 +64,9 @@ def assert_no_keys_left(client: redis.Redis, keys: ViewKeys) -> None:
 
 
 def test_counted_views_reach_the_table_exactly(
-    resources: Iterator,
+    resources: Resources,
     keys: ViewKeys,
-    make_item: Callable[[int], int],
+    make_item: MakeItem,
     stored_views: Callable[[int], int | None],
 ) -> None:
     first, second, untouched = make_item(views=5), make_item(), make_item(views=2)
@@ -78,9 +84,9 @@ def test_counted_views_reach_the_table_exactly(
 
 
 def test_views_of_deleted_items_are_dropped(
-    resources: Iterator,
+    resources: Resources,
     keys: ViewKeys,
-    make_item: Callable[[int], int],
+    make_item: MakeItem,
     stored_views: Callable[[int], int | None],
 ) -> None:
     item = make_item()
@@ -94,34 +100,38 @@ def test_views_of_deleted_items_are_dropped(
 
 
 def test_views_counted_during_a_flush_wait_for_the_next(
-    resources: Iterator,
+    resources: Resources,
     keys: ViewKeys,
-    make_item: Callable[[int], int],
+    make_item: MakeItem,
     stored_views: Callable[[int], int | None],
 ) -> None:
     item = make_item()
     count_views(resources.redis, keys, item, 2)
     claimed = views.claim(resources.redis, keys)
+    assert claimed is not None
     count_views(resources.redis, keys, item, 5)  # a read while the flush runs
 
     assert views.apply(resources.items_engine, claimed)
     views.release(resources.redis, keys, claimed.flush_id)
 
     assert stored_views(item) == 2
-    assert int(resources.redis.hget(keys.pending, str(item))) == 5
+    pending = resources.redis.hget(keys.pending, str(item))
+    assert pending is not None
+    assert int(pending) == 5
     flush(resources, keys)
     assert stored_views(item) == 7
 
 
 def test_crash_after_claim_is_applied_once_by_the_next_flush(
-    resources: Iterator,
+    resources: Resources,
     keys: ViewKeys,
-    make_item: Callable[[int], int],
+    make_item: MakeItem,
     stored_views: Callable[[int], int | None],
 ) -> None:
     item = make_item(views=1)
     count_views(resources.redis, keys, item, 4)
     dead = views.claim(resources.redis, keys)  # the worker died here, before the commit
+    assert dead is not None
     count_views(resources.redis, keys, item, 2)  # reads go on meanwhile
 
     result = flush(resources, keys)
@@ -137,14 +147,15 @@ def test_crash_after_claim_is_applied_once_by_the_next_flush(
 
 
 def test_crash_after_commit_adds_nothing_and_cleans_up(
-    resources: Iterator,
+    resources: Resources,
     keys: ViewKeys,
-    make_item: Callable[[int], int],
+    make_item: MakeItem,
     stored_views: Callable[[int], int | None],
 ) -> None:
     item = make_item()
     count_views(resources.redis, keys, item, 4)
     dead = views.claim(resources.redis, keys)
+    assert dead is not None
     assert views.apply(resources.items_engine, dead)  # committed; died before release
 
     result = flush(resources, keys)
@@ -155,14 +166,15 @@ def test_crash_after_commit_adds_nothing_and_cleans_up(
 
 
 def test_a_flush_id_is_applied_at_most_once(
-    resources: Iterator,
+    resources: Resources,
     keys: ViewKeys,
-    make_item: Callable[[int], int],
+    make_item: MakeItem,
     stored_views: Callable[[int], int | None],
 ) -> None:
     item = make_item()
     count_views(resources.redis, keys, item, 3)
     claimed = views.claim(resources.redis, keys)
+    assert claimed is not None
 
     assert views.apply(resources.items_engine, claimed)
     assert not views.apply(resources.items_engine, claimed)
@@ -170,35 +182,39 @@ def test_a_flush_id_is_applied_at_most_once(
 
 
 def test_a_stale_release_keeps_a_newer_flush(
-    resources: Iterator,
+    resources: Resources,
     keys: ViewKeys,
-    make_item: Callable[[int], int],
+    make_item: MakeItem,
     stored_views: Callable[[int], int | None],
 ) -> None:
     item = make_item()
     count_views(resources.redis, keys, item, 1)
     old = views.claim(resources.redis, keys)
+    assert old is not None
     views.apply(resources.items_engine, old)
     views.release(resources.redis, keys, old.flush_id)
     count_views(resources.redis, keys, item, 2)
     new = views.claim(resources.redis, keys)
+    assert new is not None
 
     views.release(resources.redis, keys, old.flush_id)  # a late duplicate of the old flush
 
-    assert resources.redis.get(keys.flush_id).decode() == new.flush_id
+    flush_id = resources.redis.get(keys.flush_id)
+    assert isinstance(flush_id, bytes)
+    assert flush_id.decode() == new.flush_id
     flush(resources, keys)
     assert stored_views(item) == 3
 
 
-def test_nothing_to_flush_is_a_no_op(resources: Iterator, keys: ViewKeys) -> None:
+def test_nothing_to_flush_is_a_no_op(resources: Resources, keys: ViewKeys) -> None:
     assert views.claim(resources.redis, keys) is None
     assert flush(resources, keys)["flushes"] == 0
 
 
 def test_junk_in_the_hash_is_dropped(
-    resources: Iterator,
+    resources: Resources,
     keys: ViewKeys,
-    make_item: Callable[[int], int],
+    make_item: MakeItem,
     stored_views: Callable[[int], int | None],
 ) -> None:
     item = make_item()
@@ -211,7 +227,7 @@ def test_junk_in_the_hash_is_dropped(
     assert_no_keys_left(resources.redis, keys)
 
 
-def test_old_flush_ids_are_pruned(resources: Iterator, keys: ViewKeys) -> None:
+def test_old_flush_ids_are_pruned(resources: Resources, keys: ViewKeys) -> None:
     old, recent = views.Claim("old-" + keys.prefix, {}), views.Claim("new-" + keys.prefix, {})
     views.apply(resources.items_engine, old, now=utcnow() - RETENTION - timedelta(hours=1))
     views.apply(resources.items_engine, recent, now=utcnow() - RETENTION + timedelta(hours=1))

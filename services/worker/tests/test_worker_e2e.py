@@ -27,6 +27,9 @@ from servicecontracts.view_counts import ViewKeys
 from servicekit.jobs import create_celery, send_job
 
 if TYPE_CHECKING:
+    from .conftest import MakeItem
+
+if TYPE_CHECKING:
     from .conftest import Beat, Events, JobTable, Worker
 
 _job_numbers = itertools.count(1)
@@ -36,7 +39,9 @@ def new_job_id(label: str) -> str:
     return f"{label}-{os.getpid()}-{next(_job_numbers)}"
 
 
-def wait_until(condition, timeout: float = 30, what: str = "condition") -> None:
+def wait_until(
+    condition: Callable[[], object], timeout: float = 30, what: str = "condition"
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
@@ -52,7 +57,7 @@ def test_a_flush_job_moves_counts_to_the_table(
     spawn_worker: Callable[..., Worker],
     submitter: Celery,
     events: Events,
-    make_item: Callable[[int], int],
+    make_item: MakeItem,
     stored_views: Callable[[int], int | None],
 ) -> None:
     item = make_item(views=1)
@@ -74,7 +79,7 @@ def test_beat_sends_flushes_every_interval(
     items_database_url: str,
     views_key_prefix: str,
     spawn_worker: Callable[..., Worker],
-    make_item: Callable[[int], int],
+    make_item: MakeItem,
     stored_views: Callable[[int], int | None],
     spawn_beat: Callable[..., Beat],
 ) -> None:
@@ -164,7 +169,7 @@ def test_jobs_queued_when_redis_restarts_empty_are_sent_again(
     assert worker.process.poll() is None
 
 
-def run_liveness(env: dict[str, str]) -> subprocess.CompletedProcess:
+def run_liveness(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     argv = [sys.executable, "-m", "worker_service.liveness"]
     return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=30, check=False)
 

@@ -11,9 +11,10 @@ import contextlib
 import json
 import os
 import time
+from typing import Any
 
 import redis
-from celery import signals
+from celery import Task, signals
 
 from servicekit.request_id import REQUEST_ID_HEADER
 from worker_service.celery_app import app
@@ -25,7 +26,7 @@ EVENTS_KEY = "worker-test:events"
 _clients: dict[int, redis.Redis] = {}
 
 
-def _record(event: str, task, **fields) -> None:
+def _record(event: str, task: Task, **fields: object) -> None:
     # One client per process: pool processes are forked from the main one.
     client = _clients.get(os.getpid())
     if client is None:
@@ -44,12 +45,14 @@ def _record(event: str, task, **fields) -> None:
 
 
 @signals.task_prerun.connect
-def _started(task=None, **_kwargs) -> None:
+def _started(task: Task | None = None, **_kwargs: Any) -> None:
     _record("started", task)
 
 
 @signals.task_postrun.connect
-def _finished(task=None, retval=None, state=None, **_kwargs) -> None:
+def _finished(
+    task: Task | None = None, retval: object = None, state: str | None = None, **_kwargs: Any
+) -> None:
     _record("finished", task, state=state, retval=retval)
     crash_marker = os.environ.get("CRASH_ONCE_AFTER_SUCCESS")
     if crash_marker and retval == "succeeded" and not os.path.exists(crash_marker):
@@ -64,8 +67,9 @@ _runner = JobRunner(lambda: _resources.job_records, max_retries=0, soft_time_lim
 
 
 @app.task(name="testing.explode", bind=True, runs_under_record=True)
-def explode(task) -> str:
-    return _runner.run(task, lambda: {}["a key that is not there"])
+def explode(task: Task) -> str:
+    nothing: dict[str, str] = {}
+    return _runner.run(task, lambda: nothing["a key that is not there"])
 
 
 @app.task(name="testing.sleep")
