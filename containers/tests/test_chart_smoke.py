@@ -157,7 +157,9 @@ def gateway(deployment: dict[str, str]) -> Iterator[httpx.Client]:
 
 
 @pytest.mark.parametrize("mode", list(MODES))
-def test_a_client_registers_logs_in_and_uses_every_service(gateway: httpx.Client, mode) -> None:
+def test_a_client_registers_logs_in_and_uses_every_service(
+    gateway: httpx.Client, mode: str
+) -> None:
     api = MODES[mode]
     email = f"smoke-{mode}-{secrets.token_hex(3)}@example.com"
     registered = gateway.post(

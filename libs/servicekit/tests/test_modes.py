@@ -140,7 +140,7 @@ async def client(
 
 @pytest.mark.parametrize("prefix", MODES.values())
 async def test_a_declared_operation_commits_and_answers_alike_in_both_modes(
-    client: httpx.AsyncClient, prefix
+    client: httpx.AsyncClient, prefix: str
 ) -> None:
     created = await client.post(f"{prefix}/labels", json={"text": "kept"})
     assert created.status_code == 201
@@ -160,7 +160,7 @@ async def test_a_declared_operation_commits_and_answers_alike_in_both_modes(
 
 @pytest.mark.parametrize("prefix", MODES.values())
 async def test_a_declared_operation_validates_its_parameters(
-    client: httpx.AsyncClient, prefix
+    client: httpx.AsyncClient, prefix: str
 ) -> None:
     response = await client.get(f"{prefix}/labels/not-a-number")
     assert response.status_code == 422
@@ -172,7 +172,7 @@ async def test_a_declared_operation_that_fails_after_writing_commits_nothing(
     serve: Serve,
     tables: Callable[[MetaData], None],
     database_url: str,
-    prefix,
+    prefix: str,
     path: str,
     status: int,
 ) -> None:
@@ -203,7 +203,7 @@ def count_labels(database_url: str, text: str) -> int:
 @pytest.mark.filterwarnings("error")
 @pytest.mark.parametrize("prefix", MODES.values())
 async def test_a_declared_list_answers_its_page_in_both_modes(
-    client: httpx.AsyncClient, prefix
+    client: httpx.AsyncClient, prefix: str
 ) -> None:
     made = [(await client.post(f"{prefix}/labels", json={"text": t})).json() for t in "ab"]
 

@@ -119,7 +119,7 @@ async def read_thing(thing_id: id_path("A thing")) -> dict[str, Any]:
 
 @pytest.mark.parametrize("thing_id", BAD_IDS)
 async def test_an_id_in_a_path_is_a_plain_decimal_in_range(
-    serve: Serve, check_problem: Callable[[httpx.Response, int], dict[str, Any]], thing_id
+    serve: Serve, check_problem: Callable[[httpx.Response, int], dict[str, Any]], thing_id: str
 ) -> None:
     async with serve([router]) as client:
         refused = await client.get(f"/things/{thing_id}")

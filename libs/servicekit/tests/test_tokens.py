@@ -396,7 +396,7 @@ async def test_no_forgery_authenticates_anybody(
     serve: Serve,
     forge_token: Callable[..., str | None],
     check_problem: Callable[[httpx.Response, int], dict[str, Any]],
-    kind,
+    kind: str,
 ) -> None:
     # The test key pair's public half, as every service verifies with (testkit.keys).
     forged = forge_token(kind, 7, credentials="ann@example.com:correct horse 1")

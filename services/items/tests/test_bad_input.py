@@ -82,7 +82,7 @@ async def test_create_rejects_invalid_field_and_writes_nothing(
     owner: Owner,
     count_items: Callable[[], Awaitable[int]],
     assert_invalid: Callable[[httpx.Response], dict[str, Any]],
-    changes,
+    changes: dict[str, Any],
 ) -> None:
     before = await count_items()
 
@@ -148,7 +148,7 @@ async def test_patch_rejects_invalid_field_and_changes_nothing(
     item_factory: ItemFactory,
     stored_item: Callable[[int], Awaitable[dict[str, Any] | None]],
     assert_invalid: Callable[[httpx.Response], dict[str, Any]],
-    changes,
+    changes: dict[str, Any],
 ) -> None:
     item = await item_factory(owner)
     before = await stored_item(item["id"])
@@ -192,7 +192,7 @@ async def test_bad_item_id_is_422_everywhere_and_writes_nothing(
     count_items: Callable[[], Awaitable[int]],
     assert_invalid: Callable[[httpx.Response], dict[str, Any]],
     view_counts: ViewCounts,
-    item_id,
+    item_id: str,
 ) -> None:
     before = await count_items()
 
@@ -236,7 +236,7 @@ async def test_list_rejects_bad_query_parameters(
     client: httpx.AsyncClient,
     api: str,
     assert_invalid: Callable[[httpx.Response], dict[str, Any]],
-    params,
+    params: dict[str, Any],
 ) -> None:
     assert_invalid(await client.get(f"{api}/items", params=params))
 
@@ -379,7 +379,7 @@ async def test_bad_token_is_401_and_writes_nothing(
     mint_token: MintToken,
     forge_token: Callable[..., str | None],
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
-    kind,
+    kind: str,
 ) -> None:
     item = await item_factory(owner, title="Kettle")
     before = await stored_item(item["id"]), await count_items()

@@ -29,7 +29,7 @@ def test_a_patch_title_may_be_left_out_but_is_never_null(document: dict[str, Any
 @pytest.mark.parametrize("prefix", MODES.values())
 @pytest.mark.parametrize("method", ["patch", "delete"])
 def test_changing_someone_elses_item_is_a_documented_403(
-    document: dict[str, Any], prefix, method: str
+    document: dict[str, Any], prefix: str, method: str
 ) -> None:
     responses = document["paths"][f"{prefix}/items/{{item_id}}"][method]["responses"]
     assert responses["403"]["description"] == "Not your item"

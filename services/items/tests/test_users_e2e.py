@@ -186,7 +186,7 @@ def test_expand_owner_pages_follow_their_cursor(items: str, story: Story, mode: 
 
 @pytest.mark.parametrize("mode", list(MODES))
 def test_users_stopped_makes_expand_a_fast_503(
-    items: str, users: Users, story: Story, mode
+    items: str, users: Users, story: Story, mode: str
 ) -> None:
     api = MODES[mode]
     os.kill(users.pid, signal.SIGTERM)

@@ -42,7 +42,7 @@ async def test_bad_token_is_401_on_every_route_and_writes_nothing(
     stored: Stored,
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
     forge_token: Callable[..., str | None],
-    kind,
+    kind: str,
 ) -> None:
     victim, attacker = owner_factory(), owner_factory()
     open_task = await task_factory(victim, title="Open one", due_date="2026-12-31")

@@ -241,9 +241,9 @@ async def test_validation_error_does_not_echo_the_input(
     task_factory: TaskFactory,
     stored: Stored,
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
-    method,
-    path,
-    options,
+    method: str,
+    path: str,
+    options: dict[str, Any],
 ) -> None:
     me = owner_factory()
     task = await task_factory(me)
@@ -320,7 +320,7 @@ async def test_invalid_task_id_is_422_and_writes_nothing(
     assert_invalid: Callable[[httpx.Response], dict[str, Any]],
     method: str,
     suffix: str,
-    task_id,
+    task_id: str,
 ) -> None:
     me = owner_factory()
     await task_factory(me, done=True)

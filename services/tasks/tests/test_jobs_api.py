@@ -152,7 +152,7 @@ async def test_bad_submissions_are_422_and_nothing_is_written_or_enqueued(
     queue: redis.Redis,
     sql: Sql,
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
-    body,
+    body: dict[str, Any],
 ) -> None:
     response = await client.post(f"{api}/jobs", json=body, headers=owner_factory().headers)
     assert_problem(response, 422)

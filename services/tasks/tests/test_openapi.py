@@ -61,7 +61,7 @@ def test_ids_in_bodies_are_written_as_integers(document: dict[str, Any]) -> None
 
 
 @pytest.mark.parametrize("prefix", MODES.values())
-def test_a_job_submission_documents_its_own_refusals(document: dict[str, Any], prefix) -> None:
+def test_a_job_submission_documents_its_own_refusals(document: dict[str, Any], prefix: str) -> None:
     responses = document["paths"][f"{prefix}/jobs"]["post"]["responses"]
     assert responses["403"]["description"] == "Not your report"
     assert responses["429"]["headers"]["Retry-After"]["required"] is True

@@ -509,9 +509,9 @@ async def test_another_users_task_is_404_like_a_missing_one(
     task_factory: TaskFactory,
     stored: Stored,
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
-    method,
-    suffix,
-    body,
+    method: str,
+    suffix: str,
+    body: dict[str, Any] | None,
 ) -> None:
     alice, mallory = owner_factory(), owner_factory()
     # Done, so that marking it undone would change it.

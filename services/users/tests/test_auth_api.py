@@ -160,7 +160,7 @@ async def test_forged_token_is_401_and_changes_nothing(
     user_factory: UserFactory,
     mint_token: MintToken,
     forge_token: Callable[..., str | None],
-    kind,
+    kind: str,
 ) -> None:
     attacker = await user_factory(name="Mallory")
     victim = await user_factory(name="Ann Lee", password="correct horse 1")

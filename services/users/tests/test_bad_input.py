@@ -114,7 +114,7 @@ INVALID_CREATE = {
 
 @pytest.mark.parametrize("changes", INVALID_CREATE.values(), ids=INVALID_CREATE.keys())
 async def test_create_rejects_invalid_field_and_writes_nothing(
-    client: httpx.AsyncClient, api: str, sql: Sql, changes
+    client: httpx.AsyncClient, api: str, sql: Sql, changes: dict[str, Any]
 ) -> None:
     before = await count_users(sql)
 
@@ -288,7 +288,7 @@ async def test_patch_rejects_invalid_field_and_changes_nothing(
     api: str,
     sql: Sql,
     user_factory: UserFactory,
-    changes,
+    changes: dict[str, Any],
 ) -> None:
     user = await user_factory(name="Ann Lee", password="correct horse 1")
     before = await get_me(client, api, user)

@@ -90,7 +90,7 @@ def test_the_admin_route_is_out_of_the_gateways_reach(
 
 @pytest.mark.parametrize("mode", list(MODES))
 def test_latency_and_a_slow_statement_through_the_gateway(
-    gateway: httpx.Client, direct: httpx.Client, mode
+    gateway: httpx.Client, direct: httpx.Client, mode: str
 ) -> None:
     users = f"{MODES[mode]}/users"
 
@@ -113,7 +113,7 @@ def test_latency_and_a_slow_statement_through_the_gateway(
 @before_any_sql
 @pytest.mark.parametrize("mode", list(MODES))
 def test_an_injected_error_writes_nothing_and_delete_ends_it(
-    gateway: httpx.Client, direct: httpx.Client, mode
+    gateway: httpx.Client, direct: httpx.Client, mode: str
 ) -> None:
     users = f"{MODES[mode]}/users"
     body = {"name": "Ada", "email": f"fault-{mode}@example.com", "password": "analytical-1843"}

@@ -82,7 +82,7 @@ def test_the_documented_avatar_is_an_http_url(document: dict[str, Any], avatar, 
 
 @pytest.mark.parametrize("prefix", MODES.values())
 def test_each_operation_documents_the_refusals_of_its_own_rules(
-    document: dict[str, Any], prefix
+    document: dict[str, Any], prefix: str
 ) -> None:
     paths = document["paths"]
     register = paths[f"{prefix}/users"]["post"]["responses"]

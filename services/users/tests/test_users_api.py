@@ -276,7 +276,7 @@ async def test_get_largest_valid_id_is_404_not_an_error(
 @before_any_sql
 @pytest.mark.parametrize("user_id", A_FEW_BAD_IDS)
 async def test_get_user_with_invalid_id_is_422(
-    client: httpx.AsyncClient, api: str, user_id
+    client: httpx.AsyncClient, api: str, user_id: str
 ) -> None:
     response = await client.get(f"{api}/users/{user_id}")
 
