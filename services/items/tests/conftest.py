@@ -137,7 +137,7 @@ class ViewCounts:
         self._client = client
         self.counter = counter
 
-    def pending(self, item_id: int) -> int | None:
+    def pending(self, item_id: int | str) -> int | None:
         value = self._client.hget(self.counter.keys.pending, str(item_id))
         return None if value is None else int(value)
 

@@ -7,7 +7,7 @@ All of it is refused before any SQL runs: under /api and /sync/api, on Postgres 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -28,12 +28,12 @@ MIB = 1024 * 1024
 MISSING = object()
 
 
-def valid_body(**changes) -> dict[str, Any]:
+def valid_body(**changes: object) -> dict[str, Any]:
     body = {"title": "Brass Lantern", "description": "Works."} | changes
     return {key: value for key, value in body.items() if value is not MISSING}
 
 
-async def chunks(body: bytes, size: int = 64 * 1024):
+async def chunks(body: bytes, size: int = 64 * 1024) -> AsyncIterator[bytes]:
     for start in range(0, len(body), size):
         yield body[start : start + size]
 
@@ -104,7 +104,7 @@ async def test_create_rejects_malformed_or_non_object_json(
     owner: Owner,
     count_items: Callable[[], Awaitable[int]],
     assert_invalid: Callable[[httpx.Response], dict[str, Any]],
-    raw,
+    raw: bytes,
 ) -> None:
     before = await count_items()
 
@@ -261,7 +261,9 @@ async def test_get_rejects_bad_expand_and_counts_nothing(
 
 # --- validation errors never echo the rejected input ---------------------------------
 
-ECHO_REQUESTS = {
+ECHO_REQUESTS: dict[
+    str, Callable[[httpx.AsyncClient, str, dict[str, str]], Awaitable[httpx.Response]]
+] = {
     "title": lambda c, api, h: c.post(f"{api}/items", json=valid_body(title=ECHO), headers=h),
     "description": lambda c, api, h: c.post(
         f"{api}/items", json=valid_body(description=ECHO), headers=h
@@ -283,7 +285,7 @@ async def test_validation_error_does_not_echo_the_input(
     owner: Owner,
     count_items: Callable[[], Awaitable[int]],
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
-    send,
+    send: Callable[[httpx.AsyncClient, str, dict[str, str]], Awaitable[httpx.Response]],
 ) -> None:
     before = await count_items()
 
@@ -458,7 +460,9 @@ async def test_an_items_path_allows_every_method_of_its_routes(
     assert options.headers["allow"] == "DELETE, GET, HEAD, OPTIONS, PATCH"
     assert_problem(put, 405)
     assert put.headers["allow"] == options.headers["allow"]
-    assert (await stored_item(item["id"]))["title"] == item["title"]
+    row = await stored_item(item["id"])
+    assert row is not None
+    assert row["title"] == item["title"]
 
 
 @pytest.mark.parametrize(("method", "path"), [("PUT", "{api}/items"), ("DELETE", "{api}/items")])

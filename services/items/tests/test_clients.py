@@ -9,8 +9,8 @@ process; here users is a function, so each failure can be had on demand."""
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Callable
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -39,14 +39,18 @@ def answer_profiles(request: httpx.Request) -> httpx.Response:
     return httpx.Response(200, json=profile(user_id))
 
 
+# What httpx.MockTransport calls: a function of the request, or a coroutine function.
+Handler = Callable[[httpx.Request], httpx.Response | Awaitable[httpx.Response]]
+
+
 class Users:
     """A users service made of one handler; it keeps every request it got."""
 
-    def __init__(self, handler: Callable) -> None:
+    def __init__(self, handler: Handler) -> None:
         self.handler = handler
         self.requests: list[httpx.Request] = []
 
-    def __call__(self, request: httpx.Request):
+    def __call__(self, request: httpx.Request) -> httpx.Response | Awaitable[httpx.Response]:
         self.requests.append(request)
         return self.handler(request)
 
@@ -61,7 +65,9 @@ async def users_client() -> AsyncIterator[Callable[..., UsersClient]]:
     made: list[UsersClient] = []
 
     def make(users: Users, timeout: float = 1.0) -> UsersClient:
-        transport = httpx.MockTransport(users)
+        # `users` answers as its handler does, with a coroutine only for the async client's
+        # requests (its transport awaits it); httpx types a handler as one kind or the other.
+        transport = httpx.MockTransport(cast("Callable[[httpx.Request], httpx.Response]", users))
         service = ServiceClient(
             "users",
             BASE_URL,
@@ -77,7 +83,7 @@ async def users_client() -> AsyncIterator[Callable[..., UsersClient]]:
         await client.aclose()
 
 
-async def profiles(client: UsersClient, user_ids: list[int], mode: str) -> dict[str, Any]:
+async def profiles(client: UsersClient, user_ids: list[int], mode: str) -> dict[int, Owner | None]:
     if mode == "async":
         return await client.profiles(user_ids)
     # As a `def` handler calls it: in a worker thread, never on the event loop.
@@ -181,7 +187,7 @@ BAD_BODIES = {
 @pytest.mark.parametrize("body", BAD_BODIES.values(), ids=BAD_BODIES.keys())
 @pytest.mark.parametrize("mode", MODES)
 async def test_a_profile_items_cannot_read_is_unavailable(
-    users_client: Callable[..., UsersClient], mode: str, body
+    users_client: Callable[..., UsersClient], mode: str, body: bytes
 ) -> None:
     users = Users(lambda request: httpx.Response(200, content=body))
 
@@ -193,7 +199,9 @@ async def test_a_profile_items_cannot_read_is_unavailable(
 # --- retries -------------------------------------------------------------------------
 
 
-def failing_first(failure: Callable[[httpx.Request], httpx.Response]) -> Callable:
+def failing_first(
+    failure: Callable[[httpx.Request], httpx.Response],
+) -> Callable[[httpx.Request], httpx.Response]:
     """A handler that fails the first request with `failure`, then answers profiles."""
     calls = []
 
@@ -357,7 +365,7 @@ FIRST_FAILURE_REASONS = {
 
 @pytest.mark.parametrize("failure", FIRST_FAILURES)
 async def test_the_first_failure_cancels_the_calls_still_waiting(
-    users_client: Callable[..., UsersClient], failure
+    users_client: Callable[..., UsersClient], failure: str
 ) -> None:
     cancelled = asyncio.Event()
 

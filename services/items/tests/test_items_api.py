@@ -27,7 +27,9 @@ def assert_item(item: dict[str, Any]) -> None:
     for field in ("id", "owner_id", "views"):
         assert type(item[field]) is int
     for field in ("created_at", "updated_at"):
-        assert datetime.fromisoformat(item[field]).utcoffset().total_seconds() == 0
+        offset = datetime.fromisoformat(item[field]).utcoffset()
+        assert offset is not None
+        assert offset.total_seconds() == 0
 
 
 def when(timestamp: str) -> datetime:
@@ -144,6 +146,7 @@ async def test_create_item_accepts_boundary_values(
     assert response.status_code == 201, response.text
     item = response.json()
     stored = await stored_item(item["id"])
+    assert stored is not None
     assert stored["title"] == item["title"] == body["title"].strip()
     assert stored["description"] == item["description"] == body.get("description")
 
@@ -207,7 +210,9 @@ async def test_patch_title_changes_only_the_title(
     assert patched["description"] == "Whistles."
     assert patched["created_at"] == item["created_at"]
     assert when(patched["updated_at"]) > when(item["updated_at"])
-    assert (await stored_item(item["id"]))["title"] == "Copper Kettle"
+    row = await stored_item(item["id"])
+    assert row is not None
+    assert row["title"] == "Copper Kettle"
 
 
 async def test_patch_description_changes_only_the_description(
@@ -239,7 +244,9 @@ async def test_patch_description_null_clears_it(
 
     assert response.status_code == 200, response.text
     assert response.json()["description"] is None
-    assert (await stored_item(item["id"]))["description"] is None
+    row = await stored_item(item["id"])
+    assert row is not None
+    assert row["description"] is None
 
 
 async def test_patch_both_fields(
@@ -363,7 +370,9 @@ async def test_patch_without_token_is_401_and_changes_nothing(
     response = await client.patch(f"{api}/items/{item['id']}", json={"title": "Hacked"})
 
     assert_problem(response, 401)
-    assert (await stored_item(item["id"]))["title"] == "Kettle"
+    row = await stored_item(item["id"])
+    assert row is not None
+    assert row["title"] == "Kettle"
 
 
 # --- delete ---------------------------------------------------------------------------

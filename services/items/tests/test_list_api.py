@@ -27,11 +27,11 @@ def unique_prefix() -> str:
 
 
 async def get_page(
-    client: httpx.AsyncClient, url: str, params: dict[str, Any], cursor=None
+    client: httpx.AsyncClient, url: str, params: dict[str, Any], cursor: str | None = None
 ) -> dict[str, Any]:
     response = await client.get(url, params=params | ({"cursor": cursor} if cursor else {}))
     assert response.status_code == 200, response.text
-    page = response.json()
+    page: dict[str, Any] = response.json()
     assert set(page) == {"items", "next_cursor"}
     assert len(page["items"]) <= params.get("limit", 50)
     return page
@@ -349,7 +349,7 @@ async def test_cursor_is_bound_to_its_filters(
         for who in (mine, other):
             for n in ("one", "two", "three"):
                 await item_factory(who, title=f"{prefix} {n}")
-    filters = {
+    filters: dict[str, dict[str, Any]] = {
         "plain": {},
         "q": {"q": first},
         "other-q": {"q": second},
@@ -404,7 +404,7 @@ async def test_list_rejects_malformed_cursor(
     client: httpx.AsyncClient,
     api: str,
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
-    cursor,
+    cursor: str,
     params: dict[str, Any],
 ) -> None:
     response = await client.get(f"{api}/items", params=params | {"cursor": cursor})
@@ -426,7 +426,7 @@ async def test_search_rejects_malformed_cursor(
     client: httpx.AsyncClient,
     api: str,
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
-    cursor,
+    cursor: str,
 ) -> None:
     response = await client.get(f"{api}/items", params={"q": "kettle", "cursor": cursor})
 

@@ -1,16 +1,17 @@
 """items' OpenAPI document says what items answers: a PATCH title is never null, and
 the owner's rule (403) is documented where it applies, in both modes."""
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 
 from testkit.apps import MODES, assert_modes_agree
 
 
 @pytest.fixture(scope="module")
-def document(app_factory: Iterator, redis_url: str) -> dict[str, Any]:
+def document(app_factory: Callable[[str, str], FastAPI], redis_url: str) -> dict[str, Any]:
     # The document needs no database: an app that is never started makes it.
     return app_factory("postgresql://nobody@127.0.0.1:9/none", redis_url).openapi()
 

@@ -2,11 +2,12 @@
 traffic (503, `schema: pending`) and becomes ready once they ran, without a restart.
 items has two revisions, so a schema part of the way there is tried too."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 from sqlalchemy import create_engine, text
 
 from servicekit.db import sync_url
@@ -15,7 +16,7 @@ from testkit.databases import migrate
 
 
 async def test_the_service_waits_for_its_migrations_and_needs_no_restart(
-    app_factory: Iterator,
+    app_factory: Callable[[str, str], FastAPI],
     empty_database_url: str,
     redis_url: str,
     alembic_ini: Path,
@@ -40,7 +41,7 @@ async def test_the_service_waits_for_its_migrations_and_needs_no_restart(
 
 
 async def test_a_database_a_newer_release_migrated_stays_ready(
-    app_factory: Iterator, fresh_database_url: str, redis_url: str
+    app_factory: Callable[[str, str], FastAPI], fresh_database_url: str, redis_url: str
 ) -> None:
     """In a rolling upgrade the migration Job runs first: the old pods stay ready."""
     engine = create_engine(sync_url(fresh_database_url))

@@ -30,7 +30,8 @@ def warnings_in(log: Path) -> list[str]:
 def views_of(client: httpx.Client, path: str) -> int:
     response = client.get(path)
     assert response.status_code == 200, response.text
-    return response.json()["views"]
+    views: int = response.json()["views"]
+    return views
 
 
 def test_reads_survive_a_redis_outage_and_counting_resumes(

@@ -63,7 +63,7 @@ def users(
     spawn_uvicorn: SpawnUvicorn,
     jwt_private_key: str,
     tmp_path: Path,
-) -> Iterator:
+) -> Iterator[Users]:
     """A real users process on a migrated database of its own."""
     server = server_urls[database_backend]
     with throwaway_database(server, "users_for_items", USERS_ALEMBIC_INI) as database_url:
@@ -100,11 +100,12 @@ class Story:
     gone: int
 
 
-def register(client: httpx.Client, name: str, **fields) -> dict[str, Any]:
+def register(client: httpx.Client, name: str, **fields: object) -> dict[str, Any]:
     body = {"name": name, "email": f"{secrets.token_hex(6)}@example.com"}
     response = client.post("/api/users", json=body | {"password": "correct horse 1"} | fields)
     assert response.status_code == 201, response.text
-    return response.json()
+    user: dict[str, Any] = response.json()
+    return user
 
 
 @pytest.fixture
@@ -134,7 +135,7 @@ def story(users: Users, items: str, mint_token: MintToken) -> Story:
 def assert_unavailable(response: httpx.Response) -> dict[str, Any]:
     assert response.status_code == 503, response.text
     assert response.headers["content-type"] == "application/problem+json"
-    body = response.json()
+    body: dict[str, Any] = response.json()
     assert body["title"] == "Dependency unavailable"
     assert "users" in body["detail"]
     assert body["request_id"] == response.headers["x-request-id"]
@@ -170,7 +171,7 @@ def test_expand_owner_pages_follow_their_cursor(items: str, story: Story, mode: 
     api = MODES[mode]
     seen = []
     with httpx.Client(base_url=items, timeout=10) as client:
-        params = {"expand": "owner", "limit": 2}
+        params: dict[str, str | int] = {"expand": "owner", "limit": 2}
         for _ in range(len(story.items)):
             page = client.get(f"{api}/items", params=params).json()
             seen += page["items"]
@@ -190,7 +191,9 @@ def test_users_stopped_makes_expand_a_fast_503(
 ) -> None:
     api = MODES[mode]
     os.kill(users.pid, signal.SIGTERM)
-    assert wait_until_closed("127.0.0.1", httpx.URL(users.url).port)
+    port = httpx.URL(users.url).port
+    assert port is not None
+    assert wait_until_closed("127.0.0.1", port)
     item = story.items[0]
     with httpx.Client(base_url=items, timeout=30) as client:
         for path in (f"{api}/items/{item['id']}", f"{api}/items"):

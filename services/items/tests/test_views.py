@@ -23,10 +23,11 @@ if TYPE_CHECKING:
     from .conftest import ItemFactory, ViewCounts
 
 
-async def read_views(client, api: str, item_id: int) -> int:
+async def read_views(client: httpx.AsyncClient, api: str, item_id: int) -> int:
     response = await client.get(f"{api}/items/{item_id}")
     assert response.status_code == 200, response.text
-    return response.json()["views"]
+    views: int = response.json()["views"]
+    return views
 
 
 async def test_two_reads_add_two_views_to_the_stored_count(
@@ -46,7 +47,9 @@ async def test_two_reads_add_two_views_to_the_stored_count(
 
     assert view_counts.pending(item["id"]) == 2
     # The database is the flush job's to write: reads leave the column alone.
-    assert (await stored_item(item["id"]))["views"] == 40
+    row = await stored_item(item["id"])
+    assert row is not None
+    assert row["views"] == 40
 
 
 async def test_views_are_counted_per_item(
