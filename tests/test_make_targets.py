@@ -95,7 +95,8 @@ def reason(done: subprocess.CompletedProcess) -> str:
     assert "Traceback" not in output, output
     lines = [line for line in output.splitlines() if line.strip() and not MAKE_OWN.match(line)]
     assert len(lines) == 1, "expected one line:\n" + "\n".join(lines)
-    return lines[0]
+    result: str = lines[0]
+    return result
 
 
 # --- one check per target ----------------------------------------------------------------

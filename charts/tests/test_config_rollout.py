@@ -18,7 +18,8 @@ def checksum(documents: list[dict[str, Any]], deployment: str) -> str:
     ]
     annotations = found["spec"]["template"]["metadata"]["annotations"]
     (value,) = [v for k, v in annotations.items() if k.startswith("checksum/")]
-    return value
+    result: str = value
+    return result
 
 
 @pytest.mark.parametrize(

@@ -39,7 +39,8 @@ def gateway_settings(documents: list[dict[str, Any]]) -> dict[str, str]:
         for d in documents
         if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "pyservices-gateway"
     ]
-    return config["data"]
+    result: dict[str, str] = config["data"]
+    return result
 
 
 def on_loopback(settings: dict[str, str]) -> dict[str, str]:

@@ -72,7 +72,8 @@ def findings(helm: str, tmp_path_factory: pytest.TempPathFactory) -> set[tuple[s
 
 
 def exceptions() -> list[dict[str, Any]]:
-    return yaml.safe_load(EXCEPTIONS.read_text())
+    result: list[dict[str, Any]] = yaml.safe_load(EXCEPTIONS.read_text())
+    return result
 
 
 def excused(entry: dict[str, Any], finding: tuple[str, str, str]) -> bool:

@@ -105,7 +105,8 @@ def pod_templates(documents: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def component_of(pod: dict[str, Any]) -> str:
-    return pod["metadata"]["labels"]["app.kubernetes.io/component"]
+    result: str = pod["metadata"]["labels"]["app.kubernetes.io/component"]
+    return result
 
 
 def test_the_customised_render_is_valid_kubernetes(customised: list[dict[str, Any]]) -> None:

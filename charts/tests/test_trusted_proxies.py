@@ -15,7 +15,8 @@ def gateway_settings(documents: list[dict[str, Any]]) -> dict[str, str]:
         for d in documents
         if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "pyservices-gateway"
     ]
-    return config["data"]
+    result: dict[str, str] = config["data"]
+    return result
 
 
 def test_no_proxy_is_trusted_by_default(default_render: list[dict[str, Any]]) -> None:

@@ -73,7 +73,8 @@ class System:
             f"{self.urls['users']}/api/auth/token", data={"username": email, "password": password}
         )
         response.raise_for_status()
-        return response.json()["access_token"]
+        result: str = response.json()["access_token"]
+        return result
 
 
 @pytest.fixture(scope="module")

@@ -199,7 +199,7 @@ def wait_until_ended(
 ) -> dict[str, Any]:
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
-        record = gateway.get(location, headers=headers).json()
+        record: dict[str, Any] = gateway.get(location, headers=headers).json()
         if record["status"] in ("succeeded", "failed"):
             return record
         time.sleep(0.3)

@@ -94,7 +94,7 @@ def test_worker_image_runs_a_job_submitted_through_the_tasks_image(system: Syste
 def wait_until_ended(location: str, headers: dict[str, Any], timeout: float = 60) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        record = httpx.get(location, headers=headers).json()
+        record: dict[str, Any] = httpx.get(location, headers=headers).json()
         if record["status"] in ("succeeded", "failed"):
             return record
         time.sleep(0.2)

@@ -39,7 +39,7 @@ BY_NAME = {f"pyservices/{image.part}": image for image in IMAGES}
 
 def resolved(config: str, *profiles: str) -> dict[str, Any]:
     """The config with these profiles applied, the way skaffold applies them."""
-    result = copy.deepcopy(CONFIGS[config])
+    result: dict[str, Any] = copy.deepcopy(CONFIGS[config])
     by_name = {profile["name"]: profile for profile in result.pop("profiles", [])}
     for name in profiles:
         overlay(result, by_name[name])
@@ -116,7 +116,8 @@ def variant_id(variant: tuple[str, tuple[str, ...]]) -> str:
 
 @pytest.fixture(scope="module")
 def schema() -> dict[str, Any]:
-    return json.loads(SCHEMA.read_text())
+    result: dict[str, Any] = json.loads(SCHEMA.read_text())
+    return result
 
 
 def test_skaffold_yaml_is_the_two_configs_of_the_current_schema(schema: dict[str, Any]) -> None:

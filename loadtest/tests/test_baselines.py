@@ -105,7 +105,8 @@ def baseline_app(name: str, database_url: str, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("DB_POOL_SIZE", "2")
     monkeypatch.syspath_prepend(str(BASELINES))
     module = importlib.import_module(name)
-    return module.app
+    result: FastAPI = module.app
+    return result
 
 
 def answered(items: list[dict[str, Any]]) -> list[dict[str, Any]]:

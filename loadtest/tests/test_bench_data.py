@@ -42,7 +42,8 @@ def count(url: str, table: str) -> int:
     engine = create_engine(sync_url(url))
     try:
         with engine.connect() as connection:
-            return connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()  # noqa: S608
+            result: int = connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()  # noqa: S608
+            return result
     finally:
         engine.dispose()
 

@@ -51,7 +51,8 @@ def by_request(samples: list) -> dict[tuple[str, str], float]:
 
 
 def total_requests(scraped: dict[str, list]) -> float:
-    return sum(s.value for s in scraped["locust_requests_total"])
+    result: float = sum(s.value for s in scraped["locust_requests_total"])
+    return result
 
 
 def test_a_run_exports_its_stats_while_it_runs(local_stack: LocalStack, tmp_path: Path) -> None:

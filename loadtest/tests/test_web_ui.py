@@ -39,7 +39,8 @@ def template_args(url: str) -> dict[str, Any]:
     page = httpx.get(url, timeout=10).text
     found = re.search(r"window\.templateArgs = (\{.*\})\s*</script>", page, re.DOTALL)
     assert found, page[:2000]
-    return json.loads(found.group(1))
+    result: dict[str, Any] = json.loads(found.group(1))
+    return result
 
 
 def test_every_scenario_is_offered_and_users_read_alone_is_ticked(web_ui: WebUI) -> None:

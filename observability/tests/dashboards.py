@@ -63,7 +63,8 @@ def used_variables(expr: str) -> set[str]:
 def all_value(variable: Mapping[str, Any]) -> str:
     """What Grafana puts for "All": the allValue, else every option as an alternation."""
     if variable.get("allValue"):
-        return variable["allValue"]
+        result: str = variable["allValue"]
+        return result
     if variable.get("type") == "custom":
         values = [part.strip() for part in str(variable.get("query", "")).split(",")]
         values = [value for value in values if value]

@@ -73,4 +73,5 @@ def instant_query(url: str, expr: str, timeout: float = 10.0) -> dict[str, Any]:
             raise QueryError(expr, f"http {error.code}", error.reason) from error
     if answer.get("status") != "success":
         raise QueryError(expr, answer.get("errorType", "?"), answer.get("error", "?"))
-    return answer["data"]
+    result: dict[str, Any] = answer["data"]
+    return result

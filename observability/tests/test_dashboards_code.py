@@ -71,7 +71,8 @@ def _through_grafanas_types(dashboard: dict[str, Any]) -> dict[str, Any]:
     dropped."""
     plugins.register_default_plugins()
     parsed = dashboard_models.Dashboard.from_json(copy.deepcopy(dashboard))
-    return json.loads(json.dumps(parsed, cls=JSONEncoder))
+    result: dict[str, Any] = json.loads(json.dumps(parsed, cls=JSONEncoder))
+    return result
 
 
 def _without_prometheus_annotation_fields(dashboard: dict[str, Any]) -> dict[str, Any]:
@@ -165,7 +166,8 @@ def test_a_build_the_charts_grafana_may_not_read_is_named(
 def _laid_out(*rows: Row) -> list[dict[str, Any]]:
     board = dashboard_builders.Dashboard("t")
     place(board, rows)
-    return json.loads(json.dumps(board.build(), cls=JSONEncoder))["panels"]
+    result: list[dict[str, Any]] = json.loads(json.dumps(board.build(), cls=JSONEncoder))["panels"]
+    return result
 
 
 def _stat(title: str):

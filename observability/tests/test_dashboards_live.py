@@ -32,7 +32,8 @@ RATE_INTERVAL = "30s"
 
 
 def query(prometheus_url: str, expr: str) -> list[dict[str, Any]]:
-    return instant_query(prometheus_url, expr)["result"]
+    result: list[dict[str, Any]] = instant_query(prometheus_url, expr)["result"]
+    return result
 
 
 def locust(local_stack: LocalStack, mode: str, tmp: Path, metrics_port: int | None):

@@ -38,7 +38,8 @@ def gateway(local_stack: LocalStack) -> Iterator[httpx.Client]:
 
 @pytest.fixture(scope="module")
 def served(gateway: httpx.Client) -> dict[str, Any]:
-    return gateway.get("/openapi.json").raise_for_status().json()
+    body: dict[str, Any] = gateway.get("/openapi.json").raise_for_status().json()
+    return body
 
 
 def test_the_gateway_serves_the_kept_document_as_json(gateway: httpx.Client) -> None:

@@ -21,7 +21,8 @@ def services() -> dict[str, dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def kept() -> dict[str, Any]:
-    return json.loads(document_path().read_text())
+    result: dict[str, Any] = json.loads(document_path().read_text())
+    return result
 
 
 def operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:

@@ -24,7 +24,8 @@ def name() -> str:
 
 @pytest.fixture(params=["postgres", "mysql"])
 def server_url(request: pytest.FixtureRequest) -> str:
-    return request.getfixturevalue(f"{request.param}_server_url")
+    result: str = request.getfixturevalue(f"{request.param}_server_url")
+    return result
 
 
 def _execute(url: str, *statements: str) -> list:

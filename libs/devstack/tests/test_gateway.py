@@ -107,7 +107,7 @@ def request(
 def assert_problem(response: http.client.HTTPResponse, body: bytes, status: int) -> dict[str, Any]:
     assert response.status == status
     assert response.getheader("Content-Type") == "application/problem+json"
-    problem = json.loads(body)
+    problem: dict[str, Any] = json.loads(body)
     assert set(problem) == {"type", "title", "status", "detail", "request_id"}
     assert problem["type"] == "about:blank"
     assert problem["status"] == status

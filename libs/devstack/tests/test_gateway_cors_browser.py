@@ -96,7 +96,8 @@ def gateway(tmp_path: Path, users_beside: str, page_origin: str) -> Iterator[Gat
 def results_of(browser: WebDriver, origin: str, gateway: Gateway) -> dict[str, Any]:
     browser.get(f"{origin}/index.html?api={gateway.url}")
     WebDriverWait(browser, WAIT_SECONDS).until(lambda b: b.title == "done")
-    return json.loads(browser.find_element(By.ID, "result").text)
+    result: dict[str, Any] = json.loads(browser.find_element(By.ID, "result").text)
+    return result
 
 
 def test_a_page_on_an_allowed_origin_reads_a_200_and_a_422(

@@ -130,7 +130,8 @@ def seen_by_upstream(listen: str, source: str, forwarded_for: str | None) -> str
     connection.request("GET", "/api/users", headers=headers)
     response = connection.getresponse()
     assert response.status == 200
-    return json.loads(response.read())["forwarded_for"]
+    result: str = json.loads(response.read())["forwarded_for"]
+    return result
 
 
 def test_a_trusted_proxy_names_the_client(start_gateway: Callable[[str], str]) -> None:

@@ -32,7 +32,8 @@ def _postgres_write(url: str) -> None:
 
 def _postgres_read(url: str) -> str:
     with psycopg.connect(url) as connection:
-        return connection.execute("SELECT value FROM kept").fetchone()[0]
+        result: str = connection.execute("SELECT value FROM kept").fetchone()[0]
+        return result
 
 
 def _mysql_connection(url: str) -> pymysql.Connection:
@@ -50,7 +51,8 @@ def _mysql_write(url: str) -> None:
 def _mysql_read(url: str) -> str:
     with contextlib.closing(_mysql_connection(url)) as connection, connection.cursor() as cursor:
         cursor.execute("SELECT value FROM kept.kept")
-        return cursor.fetchone()[0]
+        result: str = cursor.fetchone()[0]
+        return result
 
 
 @pytest.mark.parametrize(

@@ -85,7 +85,8 @@ def make_stack(tmp_path: Path, postgres_server_url: str, redis_server_url: str) 
 
 def get_json(url: str) -> dict[str, Any]:
     with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback
-        return json.loads(response.read())
+        result: dict[str, Any] = json.loads(response.read())
+        return result
 
 
 def test_the_table_describes_users() -> None:
@@ -189,7 +190,8 @@ def test_services_start_behind_the_gateway(
 
 
 def output_of(stack) -> str:
-    return stack.supervisor._out.getvalue()
+    result: str = stack.supervisor._out.getvalue()
+    return result
 
 
 def test_a_service_database_url_overrides_the_server(

@@ -122,7 +122,8 @@ def refused_within_seconds(send) -> httpx.Response:
     deadline = time.monotonic() + 15
     while (response := send()).status_code != 401 and time.monotonic() < deadline:
         time.sleep(0.1)
-    return response
+    result: httpx.Response = response
+    return result
 
 
 @pytest.mark.parametrize("mode", list(MODES))

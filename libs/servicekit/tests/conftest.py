@@ -30,7 +30,8 @@ BACKENDS = ["postgres", "mysql"]
 
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
-    return request.param
+    result: str = request.param
+    return result
 
 
 class ScratchDatabases:

@@ -30,7 +30,8 @@ def b64(raw: bytes) -> str:
 
 
 def document_of(cursor: str) -> dict[str, Any]:
-    return json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    result: dict[str, Any] = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    return result
 
 
 @pytest.mark.parametrize(

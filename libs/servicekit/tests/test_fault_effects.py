@@ -248,7 +248,8 @@ def _sleeping(observer: Engine, backend: str, database: str | None) -> bool:
             " AND INFO LIKE 'SELECT SLEEP(%'"
         )
     with observer.connect() as connection:
-        return connection.execute(text(query), {"db": database}).scalar_one() > 0
+        result: bool = connection.execute(text(query), {"db": database}).scalar_one() > 0
+        return result
 
 
 async def test_probes_metrics_docs_and_the_admin_route_never_suffer_the_fault(

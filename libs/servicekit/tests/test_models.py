@@ -48,14 +48,16 @@ async def store_and_read(db, mode: str, value: datetime | None) -> datetime | No
             row_id = inserted.inserted_primary_key[0]
         async with db.async_engine.connect() as connection:
             query = select(events.c.at).where(events.c.id == row_id)
-            return (await connection.execute(query)).scalar_one()
+            result: datetime | None = (await connection.execute(query)).scalar_one()
+            return result
 
     def run() -> datetime | None:
         with db.sync_engine.begin() as connection:
             row_id = connection.execute(insert(events).values(at=value)).inserted_primary_key[0]
         with db.sync_engine.connect() as connection:
             query = select(events.c.at).where(events.c.id == row_id)
-            return connection.execute(query).scalar_one()
+            result: datetime | None = connection.execute(query).scalar_one()
+            return result
 
     return await asyncio.to_thread(run)
 

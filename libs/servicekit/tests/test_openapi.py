@@ -61,11 +61,13 @@ async def served(serve: Serve) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.R
 
 @pytest.fixture
 def document(served: tuple[httpx.AsyncClient, httpx.Response]) -> dict[str, Any]:
-    return served[1].json()
+    body: dict[str, Any] = served[1].json()
+    return body
 
 
 def statuses(document: dict[str, Any], path: str, method: str) -> dict[str, dict[str, Any]]:
-    return document["paths"][path][method]["responses"]
+    result: dict[str, dict[str, Any]] = document["paths"][path][method]["responses"]
+    return result
 
 
 def test_every_error_an_operation_gives_is_documented(document: dict[str, Any]) -> None:

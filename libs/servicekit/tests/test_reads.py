@@ -242,7 +242,8 @@ async def count_kept(db: DatabaseDep) -> int:
 
 @router.get("/sync/api/kept")
 def count_kept_sync(db: DatabaseDep) -> int:
-    return run_read_sync(db, lambda reads: reads.value(SQL.kept_count))
+    result: int = run_read_sync(db, lambda reads: reads.value(SQL.kept_count))
+    return result
 
 
 @pytest.mark.parametrize("prefix", ["/api", "/sync/api"])

@@ -167,7 +167,8 @@ async def client(
 
 @pytest.fixture(params=["async", "sync"])
 def mode(request: pytest.FixtureRequest) -> str:
-    return request.param
+    result: str = request.param
+    return result
 
 
 async def test_a_created_row_is_committed(

@@ -78,7 +78,8 @@ async def new_task(live: Live, api: str, owner) -> dict[str, Any]:
         f"{api}/tasks", json={"title": "Contended"}, headers=owner.headers
     )
     assert response.status_code == 201, response.text
-    return response.json()
+    body: dict[str, Any] = response.json()
+    return body
 
 
 async def test_concurrent_marks_done_write_once(

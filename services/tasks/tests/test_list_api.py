@@ -37,7 +37,7 @@ async def get_page(
 ) -> dict[str, Any]:
     response = await client.get(f"{api}/tasks", params=params, headers=owner.headers)
     assert response.status_code == 200, response.text
-    page = response.json()
+    page: dict[str, Any] = response.json()
     assert list(page) == ["items", "next_cursor"]
     assert len(page["items"]) <= params.get("limit", 50)
     return page

@@ -18,7 +18,8 @@ def differences(database_url: str) -> list:
     try:
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
-            return compare_metadata(context, Base.metadata)
+            result: list = compare_metadata(context, Base.metadata)
+            return result
     finally:
         engine.dispose()
 

@@ -43,7 +43,8 @@ async def get_task(client: httpx.AsyncClient, api: str, owner, task_id: int) -> 
     response = await client.get(f"{api}/tasks/{task_id}", headers=owner.headers)
     assert response.status_code == 200, response.text
     assert_task(response.json())
-    return response.json()
+    body: dict[str, Any] = response.json()
+    return body
 
 
 async def unknown_id(sql: Sql) -> int:

@@ -38,12 +38,14 @@ def valid_body(**changes) -> dict[str, Any]:
 
 
 async def count_users(sql: Sql) -> int:
-    return await sql("SELECT count(*) FROM users")
+    result: int = await sql("SELECT count(*) FROM users")
+    return result
 
 
 async def stored_name(sql: Sql, user_id: int) -> str:
     # The id is an int the test got from the service: nothing to inject.
-    return await sql(f"SELECT name FROM users WHERE id = {int(user_id)}")  # noqa: S608
+    result: str = await sql(f"SELECT name FROM users WHERE id = {int(user_id)}")  # noqa: S608
+    return result
 
 
 async def get_me(client: httpx.AsyncClient, api: str, user) -> dict[str, Any]:

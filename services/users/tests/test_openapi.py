@@ -21,7 +21,8 @@ def document(app_factory: Callable[[str, str], FastAPI]) -> dict[str, Any]:
 
 
 def schema_of(document: dict[str, Any], name: str) -> dict[str, Any]:
-    return document["components"]["schemas"][name]
+    result: dict[str, Any] = document["components"]["schemas"][name]
+    return result
 
 
 @pytest.mark.parametrize("field", ["name", "email", "password"])

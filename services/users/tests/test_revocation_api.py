@@ -23,7 +23,8 @@ async def login(client: httpx.AsyncClient, api: str, email: str, password: str) 
         f"{api}/auth/token", data={"username": email, "password": password}
     )
     assert response.status_code == 200, response.text
-    return response.json()["access_token"]
+    result: str = response.json()["access_token"]
+    return result
 
 
 def assert_revoked(response: httpx.Response) -> None:

@@ -20,7 +20,7 @@ def seed(database_url: str, *args: str) -> subprocess.CompletedProcess:
 def count_users(database_url: str) -> int:
     engine = create_engine(sync_url(database_url))
     with engine.connect() as connection:
-        total = connection.execute(text("SELECT count(*) FROM users")).scalar_one()
+        total: int = connection.execute(text("SELECT count(*) FROM users")).scalar_one()
     engine.dispose()
     return total
 

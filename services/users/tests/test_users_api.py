@@ -72,7 +72,8 @@ async def post_user(client: httpx.AsyncClient, api: str, **fields) -> httpx.Resp
 async def create_user(client: httpx.AsyncClient, api: str, **fields) -> dict[str, Any]:
     response = await post_user(client, api, **fields)
     assert response.status_code == 201, response.text
-    return response.json()
+    body: dict[str, Any] = response.json()
+    return body
 
 
 async def login(client: httpx.AsyncClient, api: str, email: str, password: str):
@@ -80,12 +81,14 @@ async def login(client: httpx.AsyncClient, api: str, email: str, password: str):
 
 
 async def count_users(sql: Sql) -> int:
-    return await sql("SELECT count(*) FROM users")
+    result: int = await sql("SELECT count(*) FROM users")
+    return result
 
 
 async def users_with_id(sql: Sql, user_id: int) -> int:
     # The id is an int the test got from the service: nothing to inject.
-    return await sql(f"SELECT count(*) FROM users WHERE id = {int(user_id)}")  # noqa: S608
+    result: int = await sql(f"SELECT count(*) FROM users WHERE id = {int(user_id)}")  # noqa: S608
+    return result
 
 
 async def unknown_id(sql: Sql) -> int:
@@ -97,7 +100,7 @@ async def get_page(
 ) -> dict[str, Any]:
     response = await client.get(url, params=params | ({"cursor": cursor} if cursor else {}))
     assert response.status_code == 200, response.text
-    page = response.json()
+    page: dict[str, Any] = response.json()
     assert set(page) >= {"items", "next_cursor"}
     assert len(page["items"]) <= params.get("limit", 50)
     for user in page["items"]:
