@@ -88,4 +88,6 @@ async def test_tasks_trusts_any_subject_the_users_service_signed(
     response = await client.post(f"{api}/tasks", json={"title": "Mine"}, headers=headers)
 
     assert response.status_code == 201, response.text
-    assert (await stored.task(response.json()["id"]))["owner_id"] == subject
+    row = await stored.task(response.json()["id"])
+    assert row is not None
+    assert row["owner_id"] == subject

@@ -7,7 +7,7 @@ All of it is refused before any SQL runs: in both modes, on Postgres alone."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -86,7 +86,7 @@ BAD_TITLES = {
 }
 
 
-def with_title(title) -> dict[str, Any]:
+def with_title(title: object) -> dict[str, Any]:
     return {} if title is MISSING else {"title": title}
 
 
@@ -112,7 +112,7 @@ async def test_create_rejects_invalid_body_and_writes_nothing(
     owner_factory: Callable[[], Owner],
     stored: Stored,
     assert_invalid: Callable[[httpx.Response], dict[str, Any]],
-    body,
+    body: dict[str, Any],
 ) -> None:
     before = await stored.fingerprint()
 
@@ -138,7 +138,7 @@ async def test_create_rejects_malformed_or_non_object_json(
     owner_factory: Callable[[], Owner],
     stored: Stored,
     assert_invalid: Callable[[httpx.Response], dict[str, Any]],
-    raw,
+    raw: bytes,
 ) -> None:
     before = await stored.fingerprint()
 
@@ -178,7 +178,7 @@ async def test_patch_rejects_invalid_body_and_changes_nothing(
     task_factory: TaskFactory,
     stored: Stored,
     assert_invalid: Callable[[httpx.Response], dict[str, Any]],
-    body,
+    body: dict[str, Any],
 ) -> None:
     me = owner_factory()
     task = await task_factory(me, title="Water the plants", due_date="2026-12-31")
@@ -337,7 +337,7 @@ async def test_invalid_task_id_is_422_and_writes_nothing(
 # --- body size ------------------------------------------------------------------------
 
 
-async def chunks(body: bytes, size: int = 64 * 1024):
+async def chunks(body: bytes, size: int = 64 * 1024) -> AsyncIterator[bytes]:
     for start in range(0, len(body), size):
         yield body[start : start + size]
 

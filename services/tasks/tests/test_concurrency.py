@@ -5,7 +5,7 @@ transaction of the other suites is a single connection, which would serialize th
 """
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,7 +73,7 @@ async def live(
             yield Live(client, fresh_database_url)
 
 
-async def new_task(live: Live, api: str, owner) -> dict[str, Any]:
+async def new_task(live: Live, api: str, owner: Owner) -> dict[str, Any]:
     response = await live.client.post(
         f"{api}/tasks", json={"title": "Contended"}, headers=owner.headers
     )
@@ -182,7 +182,7 @@ async def test_parallel_submissions_of_one_user_stop_at_the_quota(
     me = owner_factory()
     digest = {"kind": "compute.digest", "params": {"data": "x", "rounds": 1}}
 
-    def submit():
+    def submit() -> Awaitable[httpx.Response]:
         return live.client.post(f"{api}/jobs", json=digest, headers=me.headers)
 
     extra = 10

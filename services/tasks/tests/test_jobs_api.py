@@ -47,7 +47,7 @@ def sent_messages(queue: redis.Redis) -> list[dict[str, Any]]:
     return [json.loads(raw) for raw in queue.lrange(QUEUE, 0, -1)]
 
 
-def call_of(message: dict[str, Any]) -> tuple[list, dict[str, Any]]:
+def call_of(message: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
     """The (args, kwargs) a worker will call the task with (Celery message protocol 2)."""
     args, kwargs, _embed = json.loads(base64.b64decode(message["body"]))
     return args, kwargs
@@ -246,7 +246,7 @@ async def test_a_submission_while_redis_is_down_is_a_fast_503_without_a_record(
     assert retried.status_code == 202, retried.text
 
 
-async def enqueued(client) -> dict[str, float]:
+async def enqueued(client: httpx.AsyncClient) -> dict[str, float]:
     """kind -> jobs_enqueued_total, from the app's /metrics."""
     text = (await client.get("/metrics")).text
     return {

@@ -33,7 +33,7 @@ def cursor_of(position: dict[str, Any]) -> str:
 
 
 async def get_page(
-    client: httpx.AsyncClient, api: str, owner, params: dict[str, Any]
+    client: httpx.AsyncClient, api: str, owner: Owner, params: dict[str, Any]
 ) -> dict[str, Any]:
     response = await client.get(f"{api}/tasks", params=params, headers=owner.headers)
     assert response.status_code == 200, response.text
@@ -43,9 +43,12 @@ async def get_page(
     return page
 
 
-async def walk(client: httpx.AsyncClient, api: str, owner, params: dict[str, Any], max_pages: int):
+async def walk(
+    client: httpx.AsyncClient, api: str, owner: Owner, params: dict[str, Any], max_pages: int
+) -> tuple[list[dict[str, Any]], int]:
     """Every page until next_cursor is null: (items, pages); a cursor that never ends fails."""
-    items, cursor = [], None
+    items: list[dict[str, Any]] = []
+    cursor = None
     for pages in range(1, max_pages + 1):
         page = await get_page(client, api, owner, params | ({"cursor": cursor} if cursor else {}))
         items += page["items"]
@@ -55,7 +58,9 @@ async def walk(client: httpx.AsyncClient, api: str, owner, params: dict[str, Any
     pytest.fail(f"next_cursor still set after {max_pages} pages")
 
 
-async def make_mixed_tasks(task_factory: TaskFactory, me, other) -> dict[str, list[dict[str, Any]]]:
+async def make_mixed_tasks(
+    task_factory: TaskFactory, me: Owner, other: Owner
+) -> dict[str, list[dict[str, Any]]]:
     """Seven tasks of `me`, three done, interleaved with tasks of `other`."""
     mine = []
     for n in range(7):
@@ -75,7 +80,7 @@ async def test_pages_yield_each_of_the_callers_tasks_once_in_id_order(
     api: str,
     owner_factory: Callable[[], Owner],
     task_factory: TaskFactory,
-    which,
+    which: str,
     limit: int,
 ) -> None:
     me, other = owner_factory(), owner_factory()
@@ -242,7 +247,7 @@ async def test_malformed_cursor_is_422_and_writes_nothing(
     task_factory: TaskFactory,
     stored: Stored,
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
-    cursor,
+    cursor: str,
 ) -> None:
     me = owner_factory()
     await task_factory(me)

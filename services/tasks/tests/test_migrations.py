@@ -1,6 +1,7 @@
 """The migrations build exactly the tables the models describe, and undo cleanly."""
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -13,12 +14,12 @@ from servicekit.db import sync_url
 from tasks_service.models import Base
 
 
-def differences(database_url: str) -> list:
+def differences(database_url: str) -> list[Any]:
     engine = create_engine(sync_url(database_url))
     try:
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
-            result: list = compare_metadata(context, Base.metadata)
+            result: list[Any] = compare_metadata(context, Base.metadata)
             return result
     finally:
         engine.dispose()

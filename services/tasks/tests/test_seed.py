@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -17,7 +18,7 @@ from testkit.apps import MODES
 from testkit.keys import MintToken
 
 
-def scalars(database_url: str, statement: str) -> list:
+def scalars(database_url: str, statement: str) -> list[Any]:
     engine = create_engine(sync_url(database_url))
     try:
         with engine.connect() as connection:
@@ -94,10 +95,10 @@ def test_seed_gives_the_demo_owner_a_few_dozen(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     fresh_database_url: str,
-    args,
+    args: tuple[str, ...],
     demo_owner: int,
-    demo_count,
-    others,
+    demo_count: int,
+    others: set[int],
 ) -> None:
     run_seed(monkeypatch, capsys, fresh_database_url, *args)
 
@@ -107,7 +108,7 @@ def test_seed_gives_the_demo_owner_a_few_dozen(
 
 
 @pytest.mark.parametrize("args", [["--count", "-1"], ["--owners", "0"], ["--demo-owner", "0"]])
-def test_seed_refuses_nonsense(args) -> None:
+def test_seed_refuses_nonsense(args: list[str]) -> None:
     with pytest.raises(SystemExit) as exited:
         main(args)
 

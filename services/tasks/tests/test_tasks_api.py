@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -33,13 +33,15 @@ def assert_task(task: dict[str, Any]) -> None:
     assert task["due_date"] is None or ISO_DATE.fullmatch(task["due_date"])
     assert type(task["done"]) is bool
     for field in ("created_at", "updated_at"):
-        assert datetime.fromisoformat(task[field]).utcoffset().total_seconds() == 0
+        assert datetime.fromisoformat(task[field]).utcoffset() == timedelta(0)
     assert (task["done_at"] is not None) == task["done"]
     if task["done_at"] is not None:
-        assert datetime.fromisoformat(task["done_at"]).utcoffset().total_seconds() == 0
+        assert datetime.fromisoformat(task["done_at"]).utcoffset() == timedelta(0)
 
 
-async def get_task(client: httpx.AsyncClient, api: str, owner, task_id: int) -> dict[str, Any]:
+async def get_task(
+    client: httpx.AsyncClient, api: str, owner: Owner, task_id: int
+) -> dict[str, Any]:
     response = await client.get(f"{api}/tasks/{task_id}", headers=owner.headers)
     assert response.status_code == 200, response.text
     assert_task(response.json())
@@ -87,6 +89,7 @@ async def test_create_stores_the_task_for_the_caller(
 
     assert response.status_code == 201, response.text
     row = await stored.task(response.json()["id"])
+    assert row is not None
     assert row["owner_id"] == me.id
     assert row["title"] == "Call"
 
