@@ -13,6 +13,7 @@ from typing import Any, Protocol
 import httpx
 import pytest
 from fastapi import FastAPI
+from pydantic import SecretStr
 
 from testkit.processes import SpawnUvicorn
 from users_service.app import create_users_app
@@ -30,7 +31,7 @@ def users_settings(jwt_private_key: str) -> Callable[..., UsersSettings]:
         return UsersSettings(
             database_url=database_url,
             redis_url=redis_url,
-            jwt_private_key=jwt_private_key,
+            jwt_private_key=SecretStr(jwt_private_key),
             **overrides,
         )
 
@@ -96,11 +97,15 @@ def user_factory(client: httpx.AsyncClient, api: str) -> UserFactory:
     return create
 
 
+class SpawnUsers(Protocol):
+    def __call__(self, database_url: str, /, **env: str) -> str: ...
+
+
 @pytest.fixture
-def spawn_users(spawn_uvicorn: SpawnUvicorn, jwt_private_key: str) -> SpawnUvicorn:
+def spawn_users(spawn_uvicorn: SpawnUvicorn, jwt_private_key: str) -> SpawnUsers:
     """`spawn_users(database_url, **env)`: a real users process; returns its base URL."""
 
-    def spawn_one(database_url: str, **env: str) -> str:
+    def spawn_one(database_url: str, /, **env: str) -> str:
         return spawn_uvicorn(
             "users_service.main:app",
             DATABASE_URL=database_url,

@@ -30,7 +30,7 @@ def assert_unauthorized(response: httpx.Response) -> dict[str, Any]:
     return body
 
 
-async def login(client: httpx.AsyncClient, api: str, email: str, password: str):
+async def login(client: httpx.AsyncClient, api: str, email: str, password: str) -> httpx.Response:
     return await client.post(f"{api}/auth/token", data={"username": email, "password": password})
 
 
@@ -69,7 +69,7 @@ async def test_login_issues_a_bearer_token_for_the_user(
 
 @pytest.mark.parametrize("spelling", [str.upper, str.swapcase], ids=["upper", "swapcase"])
 async def test_login_matches_email_case_insensitively(
-    client: httpx.AsyncClient, api: str, user_factory: UserFactory, spelling
+    client: httpx.AsyncClient, api: str, user_factory: UserFactory, spelling: Callable[[str], str]
 ) -> None:
     user = await user_factory(email=f"Ann.{uuid.uuid4().hex}@Example.com")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -19,7 +20,7 @@ from testkit.bad_input import ECHO, NOT_JSON_OBJECTS, echoing_fields
 from testkit.transactions import Sql
 
 if TYPE_CHECKING:
-    from .conftest import UserFactory
+    from .conftest import CreatedUser, UserFactory
 
 pytestmark = before_any_sql
 
@@ -32,7 +33,7 @@ def unique_email() -> str:
     return f"u{uuid.uuid4().hex}@example.com"
 
 
-def valid_body(**changes) -> dict[str, Any]:
+def valid_body(**changes: object) -> dict[str, Any]:
     body = {"name": "Ann Lee", "email": unique_email(), "password": "correct horse 1"} | changes
     return {key: value for key, value in body.items() if value is not MISSING}
 
@@ -48,7 +49,7 @@ async def stored_name(sql: Sql, user_id: int) -> str:
     return result
 
 
-async def get_me(client: httpx.AsyncClient, api: str, user) -> dict[str, Any]:
+async def get_me(client: httpx.AsyncClient, api: str, user: CreatedUser) -> dict[str, Any]:
     response = await client.get(f"{api}/users/me", headers=user.headers)
     assert response.status_code == 200, response.text
     return {field: response.json()[field] for field in PRIVATE_FIELDS}
@@ -62,7 +63,7 @@ async def can_log_in(client: httpx.AsyncClient, api: str, email: str, password: 
     return response.status_code == 200
 
 
-async def chunks(body: bytes, size: int = 64 * 1024):
+async def chunks(body: bytes, size: int = 64 * 1024) -> AsyncIterator[bytes]:
     for start in range(0, len(body), size):
         yield body[start : start + size]
 
@@ -136,7 +137,7 @@ async def test_create_rejects_invalid_field_and_writes_nothing(
     ids=["truncated", "list-of-valid-user"],
 )
 async def test_create_rejects_malformed_or_non_object_json(
-    client: httpx.AsyncClient, api: str, sql: Sql, raw
+    client: httpx.AsyncClient, api: str, sql: Sql, raw: bytes
 ) -> None:
     before = await count_users(sql)
 
@@ -150,7 +151,7 @@ async def test_create_rejects_malformed_or_non_object_json(
 
 # --- validation errors never echo the rejected input ---------------------------------
 
-ECHO_REQUESTS = {
+ECHO_REQUESTS: dict[str, Callable[[httpx.AsyncClient, str], Awaitable[httpx.Response]]] = {
     "name": lambda client, api: client.post(f"{api}/users", json=valid_body(name=ECHO)),
     "name-in-list": lambda client, api: client.post(f"{api}/users", json=valid_body(name=[ECHO])),
     "email": lambda client, api: client.post(f"{api}/users", json=valid_body(email=ECHO)),
@@ -176,7 +177,10 @@ ECHO_REQUESTS = {
 
 @pytest.mark.parametrize("send", ECHO_REQUESTS.values(), ids=ECHO_REQUESTS.keys())
 async def test_validation_error_does_not_echo_the_input(
-    client: httpx.AsyncClient, api: str, sql: Sql, send
+    client: httpx.AsyncClient,
+    api: str,
+    sql: Sql,
+    send: Callable[[httpx.AsyncClient, str], Awaitable[httpx.Response]],
 ) -> None:
     before = await count_users(sql)
 

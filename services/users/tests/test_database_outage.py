@@ -6,6 +6,8 @@ its Service, servicekit.health says why), and the service must recover by itself
 the database returns.
 """
 
+from __future__ import annotations
+
 import shutil
 import tempfile
 import threading
@@ -13,15 +15,18 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 
 from devstack.databases import create_database, with_database
 from devstack.ports import free_port
-from devstack.servers import MariaDBServer, PostgresServer
+from devstack.servers import LocalServer, MariaDBServer, PostgresServer
 from testkit.databases import migrate
-from testkit.processes import SpawnUvicorn
+
+if TYPE_CHECKING:
+    from .conftest import SpawnUsers
 
 POOL_TIMEOUT_SECONDS = 5
 PATHS = ("/api/users", "/sync/api/users")
@@ -30,7 +35,7 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(params=[PostgresServer, MariaDBServer], ids=["postgres", "mysql"])
-def own_server(request: pytest.FixtureRequest) -> Iterator:
+def own_server(request: pytest.FixtureRequest) -> Iterator[LocalServer]:
     """A database server of this test's own, which it may stop and start."""
     # Not tmp_path: that is private to root, and Postgres runs as its own user.
     root = Path(tempfile.mkdtemp(prefix="users-outage-"))
@@ -43,14 +48,14 @@ def own_server(request: pytest.FixtureRequest) -> Iterator:
 
 
 @pytest.fixture
-def users_process(own_server: Iterator, alembic_ini: Path, spawn_users: SpawnUvicorn) -> str:
+def users_process(own_server: LocalServer, alembic_ini: Path, spawn_users: SpawnUsers) -> str:
     create_database(own_server.url, "users")
     database_url = with_database(own_server.url, "users")
     migrate(alembic_ini, database_url)
     return spawn_users(database_url, DB_POOL_TIMEOUT=str(POOL_TIMEOUT_SECONDS))
 
 
-def test_outage_gives_fast_503_and_recovers(own_server: Iterator, users_process: str) -> None:
+def test_outage_gives_fast_503_and_recovers(own_server: LocalServer, users_process: str) -> None:
     with httpx.Client(base_url=users_process, timeout=30) as client:
         for path in PATHS:
             assert client.get(path).status_code == 200
@@ -95,7 +100,7 @@ PREFIXES = ("/api", "/sync/api")
 
 @pytest.fixture
 def users_with_deadlines(
-    own_server: Iterator, alembic_ini: Path, spawn_users: SpawnUvicorn
+    own_server: LocalServer, alembic_ini: Path, spawn_users: SpawnUsers
 ) -> Iterator[str]:
     create_database(own_server.url, "users")
     database_url = with_database(own_server.url, "users")
@@ -120,7 +125,7 @@ def assert_unavailable(response: httpx.Response) -> None:
 
 @pytest.mark.timeout(240)
 def test_a_frozen_database_gives_503s_not_hangs_and_loses_nothing_acknowledged(
-    own_server: Iterator, users_with_deadlines: str
+    own_server: LocalServer, users_with_deadlines: str
 ) -> None:
     acknowledged: list[int] = []
     statuses: list[int] = []

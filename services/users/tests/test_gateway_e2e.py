@@ -1,10 +1,13 @@
 """The users story end to end: real nginx (the gateway template) in front of a real
 uvicorn process, on each database, in both modes."""
 
+from __future__ import annotations
+
 import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -13,8 +16,10 @@ from devstack.gateway import Gateway
 from devstack.ports import free_port
 from testkit.apps import MODES
 from testkit.assertions import assert_problem
-from testkit.processes import SpawnUvicorn
 from testkit.raw_http import RawResponse, exchange
+
+if TYPE_CHECKING:
+    from .conftest import SpawnUsers
 
 pytestmark = pytest.mark.e2e
 
@@ -24,7 +29,7 @@ NGINX_ID = re.compile(r"[0-9a-f]{32}")
 
 @pytest.fixture
 def gateway(
-    fresh_database_url: str, spawn_users: SpawnUvicorn, tmp_path: Path
+    fresh_database_url: str, spawn_users: SpawnUsers, tmp_path: Path
 ) -> Iterator[httpx.Client]:
     users = spawn_users(fresh_database_url).removeprefix("http://")
     # items and tasks are not running: their upstreams point at unused ports.

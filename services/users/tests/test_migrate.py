@@ -19,7 +19,7 @@ from servicekit.db import is_postgres, sync_url
 USERS_DIR = Path(__file__).parents[1]
 
 
-def run_migrate(**env: str) -> subprocess.CompletedProcess:
+def run_migrate(**env: str) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | env
     return subprocess.run(
         [sys.executable, "-m", "servicekit.migrate"],

@@ -43,7 +43,7 @@ def test_the_login_form_has_no_null_grant_type(document: dict[str, Any]) -> None
     assert grant_type == {"const": "password", "title": "Grant Type", "type": "string"}
 
 
-def accepted(kind, value: str) -> bool:
+def accepted(kind: Any, value: str) -> bool:
     try:
         TypeAdapter(kind).validate_python(value)
     except ValidationError:
@@ -74,7 +74,9 @@ AVATARS = {
 
 
 @pytest.mark.parametrize(("avatar", "taken"), AVATARS.items())
-def test_the_documented_avatar_is_an_http_url(document: dict[str, Any], avatar, taken) -> None:
+def test_the_documented_avatar_is_an_http_url(
+    document: dict[str, Any], avatar: str, taken: bool
+) -> None:
     documented = schema_of(document, "UserCreate")["properties"]["avatar"]["anyOf"][0]
     assert documented["format"] == "uri"
     assert (re.match(documented["pattern"], avatar) is not None) == taken

@@ -1,22 +1,28 @@
 """schemathesis against a real users process, which also hands out the tokens: the suite
 every service runs (testkit.suites.fuzzing), on Postgres, where users is deployed."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import pytest
 
 from devstack.servers import RedisServer
 from testkit.backends import only_on
-from testkit.processes import SpawnUvicorn
 from testkit.suites.fuzzing import (
     FuzzTarget,
     test_schemathesis_finds_nothing,  # noqa: F401 - collected here
 )
+
+if TYPE_CHECKING:
+    from .conftest import SpawnUsers
 
 pytestmark = only_on("postgres")
 
 
 @pytest.fixture
 def fuzz_target(
-    spawn_users: SpawnUvicorn, fresh_database_url: str, own_redis: RedisServer
+    spawn_users: SpawnUsers, fresh_database_url: str, own_redis: RedisServer
 ) -> FuzzTarget:
     users = spawn_users(fresh_database_url, REDIS_URL=own_redis.url)
     return FuzzTarget(users, users_url=users)

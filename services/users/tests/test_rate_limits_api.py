@@ -5,10 +5,13 @@ on the app and calls from an address of its own, so what other tests counted in 
 cannot touch it.
 """
 
+from __future__ import annotations
+
 import secrets
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -18,10 +21,12 @@ from devstack.gateway import Gateway
 from devstack.ports import free_port
 from servicekit.rate_limits import RateLimiter
 from testkit.assertions import assert_problem
-from testkit.processes import SpawnUvicorn
 from testkit.transactions import Transaction
 from users_service.login_limits import LoginLimits
 from users_service.settings import UsersSettings
+
+if TYPE_CHECKING:
+    from .conftest import SpawnUsers
 
 STRICT = {
     "login_attempts_per_address": "4/minute",
@@ -66,13 +71,15 @@ def assert_limited(response: httpx.Response, window_seconds: int) -> None:
     assert 1 <= int(response.headers["retry-after"]) <= window_seconds
 
 
-async def register(client: httpx.AsyncClient, api: str, email: str, password: str):
+async def register(
+    client: httpx.AsyncClient, api: str, email: str, password: str
+) -> httpx.Response:
     return await client.post(
         f"{api}/users", json={"name": "Ann Lee", "email": email, "password": password}
     )
 
 
-async def login(client: httpx.AsyncClient, api: str, email: str, password: str):
+async def login(client: httpx.AsyncClient, api: str, email: str, password: str) -> httpx.Response:
     return await client.post(f"{api}/auth/token", data={"username": email, "password": password})
 
 
@@ -136,7 +143,7 @@ async def test_registrations_per_address_are_limited_and_the_refused_one_is_not_
 
 @pytest.fixture
 def gateway_to_users(
-    spawn_users: SpawnUvicorn, fresh_database_url: str, tmp_path: Path
+    spawn_users: SpawnUsers, fresh_database_url: str, tmp_path: Path
 ) -> Iterator[str]:
     """A real users process with a tight login limit behind the real gateway (nginx)."""
     users = spawn_users(fresh_database_url, LOGIN_ATTEMPTS_PER_ADDRESS="2/minute")
@@ -160,7 +167,9 @@ async def test_through_the_gateway_each_client_address_has_its_own_budget(
 
     async with client_at(loopback_address()) as guesser, client_at(loopback_address()) as other:
 
-        async def attempt(client: httpx.AsyncClient, api: str, claimed: str | None = None):
+        async def attempt(
+            client: httpx.AsyncClient, api: str, claimed: str | None = None
+        ) -> httpx.Response:
             form = {"username": unique_email(), "password": "a guess 123"}
             headers = {"X-Forwarded-For": claimed} if claimed else {}
             return await client.post(f"{api}/auth/token", data=form, headers=headers)

@@ -11,7 +11,7 @@ from devstack.databases import create_database, drop_database, with_database
 from servicekit.db import sync_url
 
 
-def seed(database_url: str, *args: str) -> subprocess.CompletedProcess:
+def seed(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "users_service.seed", *args]
     env = {"DATABASE_URL": database_url}
     return subprocess.run(command, env=env, capture_output=True, text=True, check=False)

@@ -6,6 +6,7 @@ but for input refused before any SQL runs, on Postgres alone (`before_any_sql`).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +20,7 @@ from testkit.bad_input import A_FEW_BAD_IDS, MAX_ID, NOT_CURSORS
 from testkit.transactions import Sql
 
 if TYPE_CHECKING:
-    from .conftest import UserFactory
+    from .conftest import CreatedUser, UserFactory
 
 PUBLIC_FIELDS = {"id", "name", "avatar", "created_at"}
 PRIVATE_FIELDS = PUBLIC_FIELDS | {"email"}
@@ -58,25 +59,25 @@ def private_view(user: dict[str, Any]) -> dict[str, Any]:
     return {field: user[field] for field in PRIVATE_FIELDS}
 
 
-async def get_me(client: httpx.AsyncClient, api: str, user) -> dict[str, Any]:
+async def get_me(client: httpx.AsyncClient, api: str, user: CreatedUser) -> dict[str, Any]:
     response = await client.get(f"{api}/users/me", headers=user.headers)
     assert response.status_code == 200, response.text
     return private_view(response.json())
 
 
-async def post_user(client: httpx.AsyncClient, api: str, **fields) -> httpx.Response:
+async def post_user(client: httpx.AsyncClient, api: str, **fields: object) -> httpx.Response:
     body = {"name": "Ann Lee", "email": unique_email(), "password": "correct horse 1"} | fields
     return await client.post(f"{api}/users", json=body)
 
 
-async def create_user(client: httpx.AsyncClient, api: str, **fields) -> dict[str, Any]:
+async def create_user(client: httpx.AsyncClient, api: str, **fields: object) -> dict[str, Any]:
     response = await post_user(client, api, **fields)
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
     return body
 
 
-async def login(client: httpx.AsyncClient, api: str, email: str, password: str):
+async def login(client: httpx.AsyncClient, api: str, email: str, password: str) -> httpx.Response:
     return await client.post(f"{api}/auth/token", data={"username": email, "password": password})
 
 
@@ -96,7 +97,7 @@ async def unknown_id(sql: Sql) -> int:
 
 
 async def get_page(
-    client: httpx.AsyncClient, url: str, params: dict[str, Any], cursor=None
+    client: httpx.AsyncClient, url: str, params: dict[str, Any], cursor: str | None = None
 ) -> dict[str, Any]:
     response = await client.get(url, params=params | ({"cursor": cursor} if cursor else {}))
     assert response.status_code == 200, response.text
@@ -208,7 +209,7 @@ async def test_create_user_accepts_boundary_values(
     "second_email", [str, str.lower, str.upper], ids=["same", "lower", "upper"]
 )
 async def test_create_user_with_taken_email_is_409_and_writes_nothing(
-    client: httpx.AsyncClient, api: str, sql: Sql, second_email
+    client: httpx.AsyncClient, api: str, sql: Sql, second_email: Callable[[str], str]
 ) -> None:
     email = f"Ann.{uuid.uuid4().hex}@Example.COM"
     await create_user(client, api, email=email)
@@ -406,7 +407,7 @@ MALFORMED_CURSORS = {
 @pytest.mark.parametrize("q", [None, "ann"], ids=["no-q", "q"])
 @pytest.mark.parametrize("cursor", MALFORMED_CURSORS.values(), ids=MALFORMED_CURSORS.keys())
 async def test_list_rejects_malformed_cursor(
-    client: httpx.AsyncClient, api: str, cursor, q: str | None
+    client: httpx.AsyncClient, api: str, cursor: str, q: str | None
 ) -> None:
     await create_user(client, api, name="Ann Lee")
     await create_user(client, api, name="Anna Bell")
@@ -426,12 +427,16 @@ async def test_list_rejects_malformed_cursor(
 async def test_cursor_is_bound_to_its_query(
     client: httpx.AsyncClient, api: str, made_for: str | None, used_with: str | None
 ) -> None:
-    prefixes = {"first": unique_prefix(), "second": unique_prefix(), None: None}
+    prefixes: dict[str | None, str | None] = {
+        "first": unique_prefix(),
+        "second": unique_prefix(),
+        None: None,
+    }
     for prefix in ("first", "second"):
         for n in ("one", "two", "three"):
             await create_user(client, api, name=f"{prefixes[prefix]} {n}")
 
-    def query(which):
+    def query(which: str | None) -> dict[str, Any]:
         return {"limit": 1} | ({"q": prefixes[which]} if which else {})
 
     page = await get_page(client, f"{api}/users", query(made_for))
@@ -538,7 +543,7 @@ async def test_search_rejects_q_over_100_chars(client: httpx.AsyncClient, api: s
 
 # --- update ---------------------------------------------------------------------------
 
-NEW_VALUES = {
+NEW_VALUES: dict[str, Callable[[], str]] = {
     "name": lambda: "Bo Brown",
     "email": unique_email,
     "avatar": lambda: "https://cdn.example.com/bo.png",
@@ -547,7 +552,7 @@ NEW_VALUES = {
 
 @pytest.mark.parametrize("field", NEW_VALUES)
 async def test_patch_changes_the_given_field_only(
-    client: httpx.AsyncClient, api: str, user_factory: UserFactory, field
+    client: httpx.AsyncClient, api: str, user_factory: UserFactory, field: str
 ) -> None:
     user = await user_factory(name="Ann Lee", avatar="https://cdn.example.com/ann.png")
     before = await get_me(client, api, user)
@@ -673,7 +678,7 @@ async def test_patch_unknown_user_is_403_or_404(
 
 @pytest.mark.parametrize("spelling", [str, str.upper], ids=["same", "upper"])
 async def test_patch_to_taken_email_is_409_and_changes_nothing(
-    client: httpx.AsyncClient, api: str, user_factory: UserFactory, spelling
+    client: httpx.AsyncClient, api: str, user_factory: UserFactory, spelling: Callable[[str], str]
 ) -> None:
     taken = await user_factory()
     user = await user_factory()
