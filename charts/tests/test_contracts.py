@@ -5,6 +5,7 @@ repository's own files, checked by promtool."""
 
 import re
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,6 +15,7 @@ import yaml
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from fastapi import FastAPI
+from pydantic import BaseModel, SecretStr
 
 from clusterkit import dockerfiles
 from clusterkit.images import IMAGES
@@ -42,7 +44,7 @@ LOCUST = {"LOCUST_HOST", "REDIS_URL"}
 UVICORN = {"FORWARDED_ALLOW_IPS"}
 
 
-def setting_names(*classes) -> set[str]:
+def setting_names(*classes: type[BaseModel]) -> set[str]:
     return {name.upper() for cls in classes for name in cls.model_fields}
 
 
@@ -74,7 +76,7 @@ def by_kind(documents: list[dict[str, Any]], kind: str) -> dict[str, dict[str, A
     return {d["metadata"]["name"]: d for d in documents if d["kind"] == kind}
 
 
-def pods(documents: list[dict[str, Any]]):
+def pods(documents: list[dict[str, Any]]) -> Iterator[tuple[str, dict[str, Any]]]:
     """(component label, pod spec) of every workload of ours."""
     for document in documents:
         if document["kind"] in ("Deployment", "Job"):
@@ -150,13 +152,15 @@ def routes_of(app: FastAPI) -> set[str]:
 def service_routes() -> dict[str, set[str]]:
     key = Ed25519PrivateKey.generate()
     private = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode()
-    common = {"database_url": "postgresql://nobody@127.0.0.1:9/none"}
-    users = UsersSettings(**common, jwt_private_key=private)
-    public = {"jwt_public_key": users.jwt_public_key}
+    database_url = "postgresql://nobody@127.0.0.1:9/none"
+    users = UsersSettings(database_url=database_url, jwt_private_key=SecretStr(private))
+    public_key = users.jwt_public_key
+    items = ItemsSettings(database_url=database_url, jwt_public_key=public_key)
+    tasks = TasksSettings(database_url=database_url, jwt_public_key=public_key)
     return {
         "users": routes_of(create_users_app(users)),
-        "items": routes_of(create_items_app(ItemsSettings(**common, **public))),
-        "tasks": routes_of(create_tasks_app(TasksSettings(**common, **public))),
+        "items": routes_of(create_items_app(items)),
+        "tasks": routes_of(create_tasks_app(tasks)),
         "gateway": set(re.findall(r"location = (/\S+)", gateway_template_text())),
         "locust": {"/"},  # Locust's web UI (containers/tests checks it answers)
     }
@@ -279,9 +283,9 @@ def test_every_container_port_is_the_port_its_command_serves(
         ports = container_ports(container)
         env = environment(container, config_maps)
         if component == "worker":
-            assert ports == {"metrics": int(env["METRICS_PORT"])}
+            assert ports == {"metrics": int(env["METRICS_PORT"] or "")}
         elif component == "gateway":
-            assert ports == {"http": int(env["GATEWAY_LISTEN"])}
+            assert ports == {"http": int(env["GATEWAY_LISTEN"] or "")}
         elif component in served:
             assert ports == served[component], component
 
@@ -290,7 +294,7 @@ def address_of(value: str) -> tuple[str, int] | None:
     """(host, port) of an http(s) URL or a bare host:port, else None."""
     if "://" in value:
         parts = urlsplit(value)
-        return (parts.hostname, parts.port) if parts.port else None
+        return (parts.hostname, parts.port) if parts.hostname and parts.port else None
     match = re.fullmatch(r"([a-z0-9-]+):(\d+)", value)
     return (match[1], int(match[2])) if match else None
 
@@ -307,12 +311,14 @@ def test_every_address_a_part_is_given_is_a_service_of_the_render(
 ) -> None:
     services = service_ports(rendered)
     config_maps = by_kind(rendered, "ConfigMap")
-    addresses = []
+    addresses: list[tuple[str, int] | None] = []
     for _component, spec in pods(rendered):
         for container in spec["containers"]:
             values = environment(container, config_maps).values()
             for value in values:
-                found = address_of(value) if value else None
+                if not value:
+                    continue
+                found = address_of(value)
                 # A datastore URL names an external server or a Service of the release.
                 if found and (value.startswith("http") or found[0].startswith("pyservices-")):
                     addresses.append(found)
@@ -328,7 +334,9 @@ def test_every_address_a_part_is_given_is_a_service_of_the_render(
         addresses += [address_of(s["url"]) for s in yaml.safe_load(sources)["datasources"]]
 
     assert addresses
-    for host, port in addresses:
+    for address in addresses:
+        assert address is not None, "a Grafana data source without host:port"
+        host, port = address
         if (host, port) != elsewhere:
             assert port in services.get(host, set()), f"{host}:{port} is no Service of the render"
 

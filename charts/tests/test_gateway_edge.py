@@ -60,7 +60,9 @@ def test_the_defaults_are_make_runs(default_render: list[dict[str, Any]]) -> Non
 
 @needs_envsubst
 @pytest.mark.parametrize("values", [{}, EVERY_VALUE], ids=["defaults", "every-value"])
-def test_the_chart_renders_the_gateway_make_run_renders(helm: str, tmp_path: Path, values) -> None:
+def test_the_chart_renders_the_gateway_make_run_renders(
+    helm: str, tmp_path: Path, values: dict[str, str]
+) -> None:
     """The ConfigMap through the image's entrypoint, against `make run`'s renderer fed
     the same variables: the same nginx.conf and included files, byte for byte."""
     settings = on_loopback(gateway_settings(template(values=values)))

@@ -57,7 +57,7 @@ def test_the_secrets_that_data_depends_on_outlive_uninstall(
 
 
 def test_the_datastores_volumes_go_only_when_asked(helm: str) -> None:
-    def policies(documents):
+    def policies(documents: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         return {
             name: sts["spec"]["persistentVolumeClaimRetentionPolicy"]
             for name, sts in named(documents, "StatefulSet").items()

@@ -99,7 +99,9 @@ def containers(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [container for document in documents for container in containers_of(document)]
 
 
-def selector_of(document: dict[str, Any]) -> tuple | None:
+def selector_of(
+    document: dict[str, Any],
+) -> tuple[str, tuple[tuple[str, str], ...]] | None:
     if document["kind"] not in ("Deployment", "StatefulSet"):
         return None
     labels = document["spec"]["selector"]["matchLabels"]
