@@ -1,5 +1,6 @@
 import contextlib
 import secrets
+from typing import Any
 
 import psycopg
 import pymysql
@@ -28,19 +29,19 @@ def server_url(request: pytest.FixtureRequest) -> str:
     return result
 
 
-def _execute(url: str, *statements: str) -> list:
+def _execute(url: str, *statements: str) -> list[Any]:
     parsed = make_url(url)
     if parsed.get_backend_name() == "postgresql":
         with psycopg.connect(url, autocommit=True) as connection:
             results = [connection.execute(statement) for statement in statements]
             return results[-1].fetchall() if results[-1].description else []
-    connection = pymysql.connect(
-        host=parsed.host, port=parsed.port, user=parsed.username, database=parsed.database
+    mysql = pymysql.connect(
+        host=parsed.host, port=parsed.port or 3306, user=parsed.username, database=parsed.database
     )
-    with contextlib.closing(connection), connection.cursor() as cursor:
+    with contextlib.closing(mysql), mysql.cursor() as cursor:
         for statement in statements:
             cursor.execute(statement)
-        connection.commit()
+        mysql.commit()
         return list(cursor.fetchall())
 
 

@@ -23,10 +23,19 @@ pytestmark = pytest.mark.timeout(60)
 NGINX_REQUEST_ID = re.compile(r"[0-9a-f]{32}")
 
 
+class NamedServer(ThreadingHTTPServer):
+    """A stand-in's server, which knows the service it stands in for."""
+
+    def __init__(self, name: str, handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(("127.0.0.1", 0), handler)
+        self.service_name = name
+
+
 class StandIn(BaseHTTPRequestHandler):
     """Answers every request with what it received, echoing X-Request-ID like a service."""
 
     protocol_version = "HTTP/1.1"  # keep-alive, so the gateway's pool can reuse connections
+    server: NamedServer
 
     def _answer(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -51,7 +60,7 @@ class StandIn(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _answer
 
-    def log_message(self, *_args) -> None:
+    def log_message(self, *_args: object) -> None:
         pass
 
 
@@ -63,12 +72,11 @@ def address(server: ThreadingHTTPServer) -> str:
 
 
 @pytest.fixture
-def upstreams() -> Iterator[dict[str, ThreadingHTTPServer]]:
+def upstreams() -> Iterator[dict[str, NamedServer]]:
     """A stand-in for each service behind the gateway, answering with its name."""
-    servers = {}
+    servers: dict[str, NamedServer] = {}
     for name in SERVICES:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), StandIn)
-        server.service_name = name
+        server = NamedServer(name, StandIn)
         threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
         servers[name] = server
     yield servers
@@ -78,12 +86,12 @@ def upstreams() -> Iterator[dict[str, ThreadingHTTPServer]]:
 
 
 @pytest.fixture
-def upstream(upstreams: dict[str, ThreadingHTTPServer]) -> ThreadingHTTPServer:
+def upstream(upstreams: dict[str, NamedServer]) -> ThreadingHTTPServer:
     return upstreams["users"]
 
 
 @pytest.fixture
-def gateway(tmp_path: Path, upstreams: dict[str, ThreadingHTTPServer]) -> Iterator[Gateway]:
+def gateway(tmp_path: Path, upstreams: dict[str, NamedServer]) -> Iterator[Gateway]:
     addresses = {name: address(server) for name, server in upstreams.items()}
     with Gateway(tmp_path / "gateway", f"127.0.0.1:{free_port()}", addresses) as running:
         yield running

@@ -62,7 +62,7 @@ def serve_page(folder: Path) -> Iterator[str]:
     folder.mkdir()
     (folder / "index.html").write_text(PAGE)
     handler = partial(SimpleHTTPRequestHandler, directory=str(folder))
-    handler.log_message = lambda *_args: None  # type: ignore[method-assign]
+    handler.log_message = lambda *_args: None  # type: ignore[attr-defined]
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     try:

@@ -8,7 +8,7 @@ import json
 import shutil
 import subprocess
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -43,7 +43,7 @@ class Echo(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, *_args) -> None:
+    def log_message(self, *_args: object) -> None:
         pass
 
 
@@ -57,7 +57,9 @@ def upstreams() -> Iterator[dict[str, str]]:
     server.server_close()
 
 
-def by_renderer(tmp_path: Path, upstreams: dict[str, str], trusted: str) -> Iterator[str]:
+def by_renderer(
+    tmp_path: Path, upstreams: dict[str, str], trusted: str
+) -> Generator[str, None, None]:
     """`make run`'s way: devstack renders the template (GATEWAY_TRUSTED_PROXIES parsed)."""
     listen = f"127.0.0.1:{free_port()}"
     with Gateway(
@@ -81,7 +83,9 @@ def entrypoint_environment(
     }
 
 
-def by_entrypoint(tmp_path: Path, upstreams: dict[str, str], trusted: str) -> Iterator[str]:
+def by_entrypoint(
+    tmp_path: Path, upstreams: dict[str, str], trusted: str
+) -> Generator[str, None, None]:
     """The image's way: gateway/entrypoint.sh renders with envsubst and execs nginx."""
     env = entrypoint_environment(tmp_path, upstreams, trusted)
     log = tmp_path / "entrypoint.log"
@@ -96,7 +100,7 @@ def by_entrypoint(tmp_path: Path, upstreams: dict[str, str], trusted: str) -> It
         terminate(process, grace=10)
 
 
-LAUNCHERS: dict[str, Callable[..., Iterator[str]]] = {
+LAUNCHERS: dict[str, Callable[..., Generator[str, None, None]]] = {
     "make-run": by_renderer,
     "image-entrypoint": by_entrypoint,
 }
@@ -110,7 +114,7 @@ def start_gateway(
     request: pytest.FixtureRequest, tmp_path: Path, upstreams: dict[str, str]
 ) -> Iterator[Callable[[str], str]]:
     """start_gateway(trusted) -> the listen address of a running gateway."""
-    running: list[Iterator[str]] = []
+    running: list[Generator[str, None, None]] = []
 
     def start(trusted: str) -> str:
         launched = LAUNCHERS[request.param](tmp_path / str(len(running)), upstreams, trusted)

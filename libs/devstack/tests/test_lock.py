@@ -24,6 +24,7 @@ def test_a_second_holder_is_refused_with_the_first_ones_pid(tmp_path: Path) -> N
         text=True,
     )
     try:
+        assert holder.stdout is not None
         assert holder.stdout.readline().strip() == "locked"
         with pytest.raises(AlreadyRunning) as refused:
             RunLock(path).acquire()

@@ -2,6 +2,7 @@ import contextlib
 import os
 import shutil
 import socket
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -13,6 +14,7 @@ from devstack.ports import accepts_connections, free_port
 from devstack.probes import ensure_reachable
 from devstack.processes import spawn, terminate
 from devstack.servers import (
+    LocalServer,
     MariaDBServer,
     PostgresServer,
     RedisServer,
@@ -32,8 +34,10 @@ def _postgres_write(url: str) -> None:
 
 def _postgres_read(url: str) -> str:
     with psycopg.connect(url) as connection:
-        result: str = connection.execute("SELECT value FROM kept").fetchone()[0]
-        return result
+        row = connection.execute("SELECT value FROM kept").fetchone()
+    assert row is not None
+    value: str = row[0]
+    return value
 
 
 def _mysql_connection(url: str) -> pymysql.Connection:
@@ -51,8 +55,10 @@ def _mysql_write(url: str) -> None:
 def _mysql_read(url: str) -> str:
     with contextlib.closing(_mysql_connection(url)) as connection, connection.cursor() as cursor:
         cursor.execute("SELECT value FROM kept.kept")
-        result: str = cursor.fetchone()[0]
-        return result
+        row = cursor.fetchone()
+    assert row is not None
+    value: str = row[0]
+    return value
 
 
 @pytest.mark.parametrize(
@@ -63,7 +69,10 @@ def _mysql_read(url: str) -> str:
     ],
 )
 def test_database_server_keeps_its_data_across_a_restart(
-    server_root: Path, server_class, write, read
+    server_root: Path,
+    server_class: type[PostgresServer | MariaDBServer],
+    write: Callable[[str], None],
+    read: Callable[[str], str],
 ) -> None:
     server = server_class(server_root / "data", free_port())
     with server:
@@ -81,9 +90,9 @@ def test_postgres_url_is_trust_auth_on_loopback(server_root: Path) -> None:
     with PostgresServer(server_root / "data", port) as server:
         assert server.url == f"postgresql://postgres@127.0.0.1:{port}/postgres"
         with psycopg.connect(server.url) as connection:
-            encoding = connection.execute("SHOW server_encoding").fetchone()[0]
-            listen = connection.execute("SHOW listen_addresses").fetchone()[0]
-        assert (encoding, listen) == ("UTF8", "127.0.0.1")
+            encoding = connection.execute("SHOW server_encoding").fetchone()
+            listen = connection.execute("SHOW listen_addresses").fetchone()
+        assert (encoding, listen) == (("UTF8",), ("127.0.0.1",))
 
 
 def test_mariadb_root_without_password_over_tcp(server_root: Path) -> None:
@@ -193,13 +202,14 @@ def test_a_server_that_outlives_its_stop_is_an_error_not_a_silence(server_root: 
         with pytest.raises(ServerError, match="still answers after it was stopped"):
             server.stop()
     finally:
+        assert redis_process is not None
         terminate(redis_process)
     assert not ensure_reachable(server.url)
 
 
 @pytest.mark.parametrize("server_class", [PostgresServer, MariaDBServer, RedisServer])
 def test_a_frozen_server_accepts_connections_but_answers_nothing_until_thawed(
-    server_root: Path, server_class
+    server_root: Path, server_class: type[LocalServer]
 ) -> None:
     with server_class(server_root / "data", free_port()) as server:
         with server.frozen():

@@ -9,14 +9,14 @@ import textwrap
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any
+from typing import Any, Protocol
 
 import psycopg
 import pytest
 
 from devstack import stack as stack_module
 from devstack.databases import database_exists, drop_database, has_rows, with_database
+from devstack.gateway import Gateway
 from devstack.health import answers_ok
 from devstack.ports import free_port
 from devstack.probes import ensure_reachable
@@ -44,9 +44,9 @@ http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_
 """
 
 
-def standin(name: str = "users", **overrides) -> Service:
+def standin(name: str = "users", **overrides: Any) -> Service:
     port = free_port()
-    fields = {
+    fields: dict[str, Any] = {
         "name": name,
         "package": "devstack_standin",
         "port": port,
@@ -58,8 +58,16 @@ def standin(name: str = "users", **overrides) -> Service:
     return Service(**(fields | overrides))
 
 
+class MakeStack(Protocol):
+    """`make_stack(services, **environ)`: a Stack of these services; closed after the test."""
+
+    def __call__(self, services: tuple[Service, ...], **environ: str) -> Stack: ...
+
+
 @pytest.fixture
-def make_stack(tmp_path: Path, postgres_server_url: str, redis_server_url: str) -> Iterator:
+def make_stack(
+    tmp_path: Path, postgres_server_url: str, redis_server_url: str
+) -> Iterator[MakeStack]:
     created: list[tuple[Stack, contextlib.ExitStack]] = []
 
     def make(services: tuple[Service, ...], **environ: str) -> Stack:
@@ -105,7 +113,7 @@ def test_the_table_describes_users() -> None:
     ]
 
 
-def test_only_the_servers_some_service_needs(make_stack: Iterator) -> None:
+def test_only_the_servers_some_service_needs(make_stack: MakeStack) -> None:
     stack = make_stack((standin(),))
     assert stack.needed_kinds() == ["postgres", "redis"]
     assert make_stack((standin(backend="mysql"),)).needed_kinds() == ["mysql", "redis"]
@@ -114,7 +122,7 @@ def test_only_the_servers_some_service_needs(make_stack: Iterator) -> None:
 
 
 def test_a_reachable_server_is_used_as_it_is(
-    make_stack: Iterator, postgres_server_url: str
+    make_stack: MakeStack, postgres_server_url: str
 ) -> None:
     stack = make_stack((standin(),))
     assert stack.server_url("postgres") == postgres_server_url
@@ -122,7 +130,7 @@ def test_a_reachable_server_is_used_as_it_is(
 
 
 def test_an_unreachable_server_is_replaced_by_a_throwaway_one(
-    make_stack: Iterator, monkeypatch: pytest.MonkeyPatch
+    make_stack: MakeStack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     alternate = free_port()
     monkeypatch.setitem(
@@ -137,7 +145,7 @@ def test_an_unreachable_server_is_replaced_by_a_throwaway_one(
     assert not ensure_reachable(url)
 
 
-def test_busy_ports_fail_before_anything_starts(make_stack: Iterator) -> None:
+def test_busy_ports_fail_before_anything_starts(make_stack: MakeStack) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
@@ -149,7 +157,7 @@ def test_busy_ports_fail_before_anything_starts(make_stack: Iterator) -> None:
 
 
 def test_services_start_behind_the_gateway(
-    make_stack: Iterator, postgres_server_url: str, redis_server_url: str
+    make_stack: MakeStack, postgres_server_url: str, redis_server_url: str
 ) -> None:
     service = standin()
     stack = make_stack((service,))
@@ -160,6 +168,7 @@ def test_services_start_behind_the_gateway(
     gateway = stack.start_gateway()
     stack.print_urls(gateway)
 
+    assert service.database is not None
     database_url = with_database(postgres_server_url, service.database)
     assert database_exists(postgres_server_url, service.database)
     seen = get_json(f"{gateway.url}/api/users/1")
@@ -171,7 +180,7 @@ def test_services_start_behind_the_gateway(
     assert seen["JWT_PRIVATE_KEY"].startswith("-----BEGIN PRIVATE KEY-----")
     assert get_json(f"{gateway.url}/sync/api/users")["path"] == "/sync/api/users"
 
-    output = stack.supervisor._out.getvalue()
+    output = output_of(stack)
     assert f"users (sync)   {gateway.url}/sync/api/users" in output
     assert f"users docs     {service.base_url}/docs" in output
     assert f"API docs       {gateway.url}/docs" in output
@@ -189,15 +198,17 @@ def test_services_start_behind_the_gateway(
     assert get_json(f"{gateway.url}/api/users/1")["path"] == "/api/users/1"
 
 
-def output_of(stack) -> str:
-    result: str = stack.supervisor._out.getvalue()
-    return result
+def output_of(stack: Stack) -> str:
+    out = stack.supervisor._out
+    assert isinstance(out, io.StringIO)
+    return out.getvalue()
 
 
 def test_a_service_database_url_overrides_the_server(
-    make_stack: Iterator, mysql_server_url: str
+    make_stack: MakeStack, mysql_server_url: str
 ) -> None:
     service = standin()
+    assert service.database is not None
     url = with_database(mysql_server_url, service.database)
     stack = make_stack((service,), USERS_DATABASE_URL=url)
     assert stack.database_url(service, {}) == url
@@ -208,7 +219,7 @@ def test_a_service_database_url_overrides_the_server(
         drop_database(mysql_server_url, service.database)
 
 
-def test_an_unreachable_override_is_an_error(make_stack: Iterator) -> None:
+def test_an_unreachable_override_is_an_error(make_stack: MakeStack) -> None:
     service = standin()
     url = f"mysql://root@127.0.0.1:{free_port()}/users"
     with pytest.raises(StackError, match=r"USERS_DATABASE_URL=.*nothing answers"):
@@ -248,24 +259,25 @@ def _write_seed_package(folder: Path) -> None:
 
 
 def test_migrations_run_with_the_service_database_url(
-    make_stack: Iterator, tmp_path: Path, postgres_server_url: str
+    make_stack: MakeStack, tmp_path: Path, postgres_server_url: str
 ) -> None:
     marker = tmp_path / "migrated"
     service = standin(alembic_ini=_write_migrations(tmp_path))
     stack = make_stack((service,), MIGRATED_MARKER=str(marker))
+    assert service.database is not None
     url = with_database(postgres_server_url, service.database)
     stack.migrate(service, {**stack.environ, "DATABASE_URL": url})
     assert marker.read_text() == url
 
 
-def test_missing_migrations_are_named(make_stack: Iterator) -> None:
+def test_missing_migrations_are_named(make_stack: MakeStack) -> None:
     service = standin(alembic_ini="services/nowhere/alembic.ini")
     with pytest.raises(StackError, match=r"services/nowhere/alembic\.ini does not exist"):
         make_stack((service,)).migrate(service, {})
 
 
 def test_seeds_an_empty_table_once_and_passes_its_output_through(
-    make_stack: Iterator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, postgres_server_url: str
+    make_stack: MakeStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, postgres_server_url: str
 ) -> None:
     modules = tmp_path / "modules"
     modules.mkdir()
@@ -273,6 +285,7 @@ def test_seeds_an_empty_table_once_and_passes_its_output_through(
     monkeypatch.syspath_prepend(str(modules))
     service = standin(seed_table="things", seed_args=("--count", "3"))
     stack = make_stack((service,), PYTHONPATH=str(modules))
+    assert service.database is not None
     url = with_database(postgres_server_url, service.database)
     stack.prepare_database(service, url)
     env = {**stack.environ, "DATABASE_URL": url, "PYTHONPATH": str(modules)}
@@ -284,25 +297,25 @@ def test_seeds_an_empty_table_once_and_passes_its_output_through(
     finally:
         sys.modules.pop("devstack_standin", None)  # imported by the runner's module lookup
     assert has_rows(url, "things")
-    output = stack.supervisor._out.getvalue()
+    output = output_of(stack)
     assert output.count("demo login: demo@example.com / demo-password ['--count', '3']") == 1
     assert "things has data already, not seeding" in output
 
 
-def test_a_missing_seed_module_skips_the_demo_data(make_stack: Iterator) -> None:
+def test_a_missing_seed_module_skips_the_demo_data(make_stack: MakeStack) -> None:
     service = standin(package="devstack_nothing_here", seed_table="things")
     stack = make_stack((service,))
     stack.seed(service, {}, "postgresql://unused/db")
-    assert "no devstack_nothing_here.seed module" in stack.supervisor._out.getvalue()
+    assert "no devstack_nothing_here.seed module" in output_of(stack)
 
 
-def test_gateway_port_must_be_a_port(make_stack: Iterator) -> None:
+def test_gateway_port_must_be_a_port(make_stack: MakeStack) -> None:
     with pytest.raises(StackError, match="GATEWAY_PORT"):
         make_stack((standin(),), GATEWAY_PORT="http").gateway_port()
 
 
 @pytest.mark.parametrize("interval", ["soon", "0", "-1"])
-def test_the_scrape_interval_must_be_seconds(make_stack: Iterator, interval: str) -> None:
+def test_the_scrape_interval_must_be_seconds(make_stack: MakeStack, interval: str) -> None:
     stack = make_stack((standin(),), PROMETHEUS_SCRAPE_INTERVAL=interval)
     with pytest.raises(StackError, match="PROMETHEUS_SCRAPE_INTERVAL"):
         stack.start_prometheus()
@@ -321,7 +334,7 @@ def test_entry_point_help() -> None:
     [({}, "600/minute"), ({"LOGIN_ATTEMPTS_PER_ADDRESS": "5/minute"}, "5/minute")],
 )
 def test_a_local_run_allows_its_one_address_more_logins(
-    make_stack: Iterator, environ: dict[str, Any], expected: str
+    make_stack: MakeStack, environ: dict[str, Any], expected: str
 ) -> None:
     users = next(s for s in SERVICES if s.name == "users")
     stack = make_stack((users,), **environ)
@@ -341,7 +354,7 @@ def test_a_local_run_allows_its_one_address_more_logins(
     ],
 )
 def test_local_services_have_their_fault_switch_on(
-    make_stack: Iterator, environ: dict[str, Any], expected
+    make_stack: MakeStack, environ: dict[str, Any], expected: tuple[str, str]
 ) -> None:
     users = next(s for s in SERVICES if s.name == "users")
     stack = make_stack((users,), **environ)
@@ -352,7 +365,7 @@ def test_local_services_have_their_fault_switch_on(
     assert len(stack_module.DEV_FAULT_ADMIN_TOKEN) >= 16  # what the services require
 
 
-def test_the_worker_has_no_fault_switch(make_stack: Iterator) -> None:
+def test_the_worker_has_no_fault_switch(make_stack: MakeStack) -> None:
     worker = next(s for s in SERVICES if s.name == "worker")
 
     env = make_stack((worker,)).service_env(worker, "", "redis://nowhere")
@@ -360,10 +373,10 @@ def test_the_worker_has_no_fault_switch(make_stack: Iterator) -> None:
     assert "FAULTS_ENABLED" not in env
 
 
-def test_the_urls_say_how_to_switch_a_fault(make_stack: Iterator) -> None:
+def test_the_urls_say_how_to_switch_a_fault(make_stack: MakeStack, tmp_path: Path) -> None:
     stack = make_stack((standin(port=8001),))
 
-    stack.print_urls(SimpleNamespace(url="http://127.0.0.1:8080"))
+    stack.print_urls(Gateway(tmp_path / "gateway", "127.0.0.1:8080", {}))
 
     output = "\n".join(json.loads(line)["message"] for line in output_of(stack).splitlines())
     assert (
@@ -374,7 +387,7 @@ def test_the_urls_say_how_to_switch_a_fault(make_stack: Iterator) -> None:
 
 @pytest.mark.parametrize("chosen", [None, "console", "json"])
 def test_children_write_json_lines_which_the_runner_shows_as_chosen(
-    make_stack: Iterator, chosen: str | None
+    make_stack: MakeStack, chosen: str | None
 ) -> None:
     environ = {} if chosen is None else {"LOG_FORMAT": chosen}
     worker = next(s for s in SERVICES if s.name == "worker")

@@ -144,6 +144,7 @@ def test_start_waits_until_healthy_and_stop_stops() -> None:
     )
     with Supervisor(io.StringIO()) as supervisor:
         supervisor.start(spec)  # the child answers its health URL only after 0.5 s
+        assert spec.health_url is not None
         assert answers_ok(spec.health_url)
         pid = supervisor._children[0].process.pid
     assert not pid_alive(pid)

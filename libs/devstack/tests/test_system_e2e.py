@@ -5,7 +5,8 @@ MariaDB), and one user's story through the gateway in both modes."""
 import json
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 
 import httpx
 import pytest
@@ -118,12 +119,11 @@ def bearer(login: httpx.Response) -> dict[str, str]:
     return {"Authorization": f"Bearer {login.json()['access_token']}"}
 
 
-def refused_within_seconds(send) -> httpx.Response:
+def refused_within_seconds(send: Callable[[], httpx.Response]) -> httpx.Response:
     deadline = time.monotonic() + 15
     while (response := send()).status_code != 401 and time.monotonic() < deadline:
         time.sleep(0.1)
-    result: httpx.Response = response
-    return result
+    return response
 
 
 @pytest.mark.parametrize("mode", list(MODES))
@@ -145,14 +145,14 @@ def test_a_password_change_logs_the_old_token_out_of_every_service(
 
     form["password"] = "engine 1843"
     new = bearer(system.post(f"{api}/auth/token", data=form))
-    calls = {
+    calls: dict[str, Callable[[dict[str, str]], httpx.Response]] = {
         "users": lambda auth: system.get(f"{api}/users/me", headers=auth),
         "items": lambda auth: system.post(f"{api}/items", json={"title": "Engine"}, headers=auth),
         "tasks": lambda auth: system.get(f"{api}/tasks", headers=auth),
         "jobs": lambda auth: system.get(f"{api}/jobs", headers=auth),
     }
     for service, call in calls.items():
-        refused = refused_within_seconds(lambda call=call: call(old))
+        refused = refused_within_seconds(partial(call, old))
         assert refused.status_code == 401, f"{service}: {refused.text}"
         assert "revoked" in refused.json()["detail"], service
         assert call(new).is_success, f"{service} refused the new token"

@@ -96,6 +96,7 @@ def test_expand_owner_is_one_trace_through_items_and_users(
     )
 
     items = server_span(spans, "items")
+    assert items is not None
     assert items.name == f"GET {api}/items"
     calls = [s for s in spans if s.service == "items" and is_http_call(s)]
     users = [s for s in spans if s.service == "users" and s.kind == "SERVER"]

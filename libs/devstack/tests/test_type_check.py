@@ -13,7 +13,9 @@ TYPED_CALLEE = "def double(x: int) -> int:\n    return x * 2\n"
 pytestmark = pytest.mark.timeout(120)
 
 
-def _mypy(tmp_path: Path, call: str, callee: str = TYPED_CALLEE) -> subprocess.CompletedProcess:
+def _mypy(
+    tmp_path: Path, call: str, callee: str = TYPED_CALLEE
+) -> subprocess.CompletedProcess[str]:
     package = tmp_path / "boundary"
     package.mkdir()
     (package / "__init__.py").write_text("")
