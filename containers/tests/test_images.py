@@ -3,8 +3,6 @@ services from the same image, a job through tasks and the worker, the gateway in
 Locust through the gateway, non-root on a read-only root, gone soon after SIGTERM, and a
 misconfigured container stopped at once with one line saying why."""
 
-from __future__ import annotations
-
 import io
 import subprocess
 import tarfile
@@ -29,11 +27,11 @@ PYTHON_PARTS = ("users", "items", "tasks", "worker", "loadtest")
 REPO = repo_root()
 
 
-def demo_token(system: System) -> str:
+def demo_token(system: "System") -> str:
     return system.login("demo@example.com", "demo-password")
 
 
-def test_users_image_creates_reads_and_refuses_bad_input(system: System) -> None:
+def test_users_image_creates_reads_and_refuses_bad_input(system: "System") -> None:
     base = system.urls["users"]
     created = httpx.post(
         f"{base}/api/users",
@@ -46,7 +44,7 @@ def test_users_image_creates_reads_and_refuses_bad_input(system: System) -> None
     assert_invalid(httpx.post(f"{base}/api/users", json={"name": "Ada", "admin": True}))
 
 
-def test_items_image_creates_reads_and_refuses_bad_input(system: System) -> None:
+def test_items_image_creates_reads_and_refuses_bad_input(system: "System") -> None:
     base = system.urls["items"]
     headers = {"Authorization": f"Bearer {demo_token(system)}"}
     created = httpx.post(f"{base}/api/items", json={"title": "Brass lantern"}, headers=headers)
@@ -58,7 +56,7 @@ def test_items_image_creates_reads_and_refuses_bad_input(system: System) -> None
     assert_problem(httpx.post(f"{base}/api/items", json={"title": "No token"}), 401)
 
 
-def test_tasks_image_creates_reads_and_refuses_bad_input(system: System) -> None:
+def test_tasks_image_creates_reads_and_refuses_bad_input(system: "System") -> None:
     base = system.urls["tasks"]
     headers = {"Authorization": f"Bearer {demo_token(system)}"}
     created = httpx.post(f"{base}/sync/api/tasks", json={"title": "Water plants"}, headers=headers)
@@ -70,7 +68,7 @@ def test_tasks_image_creates_reads_and_refuses_bad_input(system: System) -> None
     assert_invalid(httpx.post(f"{base}/api/tasks", json=bad_date, headers=headers))
 
 
-def test_worker_image_runs_a_job_submitted_through_the_tasks_image(system: System) -> None:
+def test_worker_image_runs_a_job_submitted_through_the_tasks_image(system: "System") -> None:
     headers = {"Authorization": f"Bearer {demo_token(system)}"}
     job = {"kind": "reports.user_summary", "params": {"user_id": 1}}
     submitted = httpx.post(f"{system.urls['tasks']}/api/jobs", json=job, headers=headers)
@@ -101,7 +99,7 @@ def wait_until_ended(location: str, headers: dict[str, Any], timeout: float = 60
     pytest.fail(f"the job never ended: {record}")
 
 
-def test_gateway_image_routes_to_the_service_images(system: System) -> None:
+def test_gateway_image_routes_to_the_service_images(system: "System") -> None:
     gateway = system.urls["gateway"]
 
     users = httpx.get(f"{gateway}/api/users", params={"limit": 2})
@@ -121,7 +119,7 @@ def test_gateway_image_routes_to_the_service_images(system: System) -> None:
 
 
 def test_gateway_image_serves_the_api_document_and_its_ui_from_its_own_files(
-    system: System,
+    system: "System",
 ) -> None:
     gateway = system.urls["gateway"]
 
@@ -138,7 +136,9 @@ def test_gateway_image_serves_the_api_document_and_its_ui_from_its_own_files(
     assert_problem(httpx.post(f"{gateway}/openapi.json"), 405)
 
 
-def test_loadtest_image_runs_headless_through_the_gateway_without_failures(system: System) -> None:
+def test_loadtest_image_runs_headless_through_the_gateway_without_failures(
+    system: "System",
+) -> None:
     command = ["locust", "-f", "locustfile.py", "--headless", "--only-summary"]
     command += ["--users", "4", "--spawn-rate", "4", "--run-time", "10s", "--accounts", "40"]
     command += ["--host", system.urls["gateway"], "UsersRead", "TasksCrud"]
@@ -188,7 +188,7 @@ def wait_for(url: str, container, status: int | None = None, timeout: float = 60
 
 @pytest.mark.parametrize("part", list(UIDS))
 def test_each_container_runs_as_its_non_root_user_on_a_read_only_root(
-    system: System, part: str
+    system: "System", part: str
 ) -> None:
     container = system.containers[part]
 
@@ -222,7 +222,7 @@ def test_python_images_carry_neither_uv_nor_a_compiler_nor_tests(
     ],
 )
 def test_a_misconfigured_container_stops_at_once_with_one_line(
-    system: System, part: str, unset: str, named: str
+    system: "System", part: str, unset: str, named: str
 ) -> None:
     env = {name: value for name, value in system.env[part].items() if name != unset}
     if part == "gateway":
@@ -237,7 +237,7 @@ def test_a_misconfigured_container_stops_at_once_with_one_line(
     assert "Traceback" not in done.stdout + done.stderr
 
 
-def test_a_gateway_upstream_that_is_not_one_nginx_token_is_refused(system: System) -> None:
+def test_a_gateway_upstream_that_is_not_one_nginx_token_is_refused(system: "System") -> None:
     env = system.env["gateway"] | {"ITEMS_UPSTREAM": "items:8000; return 200"}
 
     done = run_once(system.tool, system.images["gateway"], env=env, timeout=30)
@@ -256,7 +256,7 @@ def users_dev_image(tool: str, images: dict[str, str]) -> Iterator[str]:
 
 
 def test_the_dev_image_reloads_a_file_synced_the_way_skaffold_syncs(
-    system: System, users_dev_image: str
+    system: "System", users_dev_image: str
 ) -> None:
     port = free_port()
     command = with_option(image_command(system.tool, users_dev_image), "--host", "127.0.0.1")
@@ -305,7 +305,7 @@ def tar_of(files: dict[str, str]) -> bytes:
 
 # Last in this module: it stops the system's containers.
 @pytest.mark.parametrize("part", list(UIDS))
-def test_each_container_stops_within_ten_seconds_of_sigterm(system: System, part: str) -> None:
+def test_each_container_stops_within_ten_seconds_of_sigterm(system: "System", part: str) -> None:
     stopped_within_ten_seconds_of_sigterm(system.containers[part])
 
 

@@ -1,8 +1,6 @@
 """The asyncmy adapter through aiosql's own `Queries`, on a real MariaDB: every operation
 aiosql names, with repeated parameters, a literal percent sign and a colon in a string."""
 
-from __future__ import annotations
-
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
@@ -48,7 +46,7 @@ DROP TABLE adapter_notes;
 """
 
 
-async def connect(scratch_databases: ScratchDatabases, **options: object) -> asyncmy.Connection:
+async def connect(scratch_databases: "ScratchDatabases", **options: object) -> asyncmy.Connection:
     url = make_url(scratch_databases.url("mysql"))
     return await asyncmy.connect(
         host=url.host,
@@ -61,7 +59,7 @@ async def connect(scratch_databases: ScratchDatabases, **options: object) -> asy
 
 
 @pytest.fixture
-async def connection(scratch_databases: ScratchDatabases) -> AsyncIterator[asyncmy.Connection]:
+async def connection(scratch_databases: "ScratchDatabases") -> AsyncIterator[asyncmy.Connection]:
     connection = await connect(scratch_databases, autocommit=True)
     queries = aiosql.from_str(QUERIES, "asyncmy")
     await queries.create_notes(connection)
@@ -89,7 +87,7 @@ async def test_every_operation_runs_on_asyncmy(connection: asyncmy.Connection) -
 
 
 async def test_a_query_runs_as_a_prepared_statement_when_the_connection_caches_them(
-    scratch_databases: ScratchDatabases,
+    scratch_databases: "ScratchDatabases",
 ) -> None:
     # The reason for positional markers: asyncmy prepares `%s` queries only.
     connection = await connect(scratch_databases, stmt_cache_size=4)

@@ -1,7 +1,5 @@
 """Bodies over `max_body_bytes` are refused with a 413 problem, declared or chunked."""
 
-from __future__ import annotations
-
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -50,7 +48,7 @@ async def chunked(body: bytes, chunk: int = 100) -> AsyncIterator[bytes]:
 
 
 @pytest.fixture
-async def client(serve: Serve) -> AsyncIterator[httpx.AsyncClient]:
+async def client(serve: "Serve") -> AsyncIterator[httpx.AsyncClient]:
     async with serve([router], max_body_bytes=LIMIT) as c:
         yield c
 

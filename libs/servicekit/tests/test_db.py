@@ -1,7 +1,5 @@
 """Engines from one URL, statement timeouts and error classification, on both servers."""
 
-from __future__ import annotations
-
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -155,7 +153,7 @@ async def test_both_engines_use_the_driver_of_their_mode(database: Database, bac
 
 
 async def test_mysql_sessions_are_in_utc(
-    scratch_databases: ScratchDatabases, service_settings: Callable[..., ServiceSettings]
+    scratch_databases: "ScratchDatabases", service_settings: Callable[..., ServiceSettings]
 ) -> None:
     settings = service_settings(database_url=scratch_databases.url("mysql"))
     database = create_database(settings)

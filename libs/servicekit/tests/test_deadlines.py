@@ -8,8 +8,6 @@ is generous, so a busy machine slows a test down but never fails it: what is ass
 that a call ends, with an error that says unavailable, not how long it took.
 """
 
-from __future__ import annotations
-
 import asyncio
 import contextlib
 import shutil
@@ -301,7 +299,7 @@ def select_on_the_driver_sync(request: Request) -> dict[str, Any]:
 
 @pytest.mark.parametrize("path", ["/orm/async", "/orm/sync", "/driver/async", "/driver/sync"])
 async def test_a_request_to_a_frozen_database_is_a_503_problem_and_the_next_one_succeeds(
-    serve: Serve,
+    serve: "Serve",
     check_problem: Callable[[httpx.Response, int], dict[str, Any]],
     thawed: LocalServer,
     path: str,

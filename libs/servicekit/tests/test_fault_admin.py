@@ -1,8 +1,6 @@
 """`/admin/fault`: only with FAULTS_ENABLED, only with the token, only good values, and
 never in the OpenAPI document."""
 
-from __future__ import annotations
-
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -41,7 +39,7 @@ def stored(redis_client: redis.Redis, key: str) -> Iterator[Callable[[], Fault |
 
 
 async def test_put_sets_the_fault_in_redis_and_here_and_delete_clears_both(
-    serve: Serve,
+    serve: "Serve",
     fault_settings: dict[str, object],
     admin_headers: dict[str, str],
     stored: Callable[[], Fault | None],
@@ -75,7 +73,7 @@ async def test_put_sets_the_fault_in_redis_and_here_and_delete_clears_both(
     ],
 )
 async def test_without_the_token_nothing_is_read_or_changed(
-    serve: Serve,
+    serve: "Serve",
     fault_settings: dict[str, object],
     admin_headers: dict[str, str],
     stored: Callable[[], Fault | None],
@@ -97,7 +95,7 @@ async def test_without_the_token_nothing_is_read_or_changed(
 
 
 async def test_the_token_is_checked_before_the_body(
-    serve: Serve,
+    serve: "Serve",
     fault_settings: dict[str, object],
     check_problem: Callable[[httpx.Response, int], dict[str, Any]],
 ) -> None:
@@ -122,7 +120,7 @@ async def test_the_token_is_checked_before_the_body(
     ],
 )
 async def test_bad_values_are_a_422_problem_and_change_nothing(
-    serve: Serve,
+    serve: "Serve",
     fault_settings: dict[str, object],
     admin_headers: dict[str, str],
     stored: Callable[[], Fault | None],
@@ -142,7 +140,7 @@ async def test_bad_values_are_a_422_problem_and_change_nothing(
 
 @pytest.mark.parametrize("method", METHODS)
 async def test_without_faults_enabled_the_route_does_not_exist(
-    serve: Serve,
+    serve: "Serve",
     fault_settings: dict[str, object],
     admin_headers: dict[str, str],
     check_problem: Callable[[httpx.Response, int], dict[str, Any]],
@@ -156,7 +154,7 @@ async def test_without_faults_enabled_the_route_does_not_exist(
 
 
 async def test_without_faults_enabled_a_fault_in_redis_does_nothing(
-    serve: Serve, fault_settings: dict[str, object], redis_client: redis.Redis, key: str
+    serve: "Serve", fault_settings: dict[str, object], redis_client: redis.Redis, key: str
 ) -> None:
     redis_client.set(key, Fault(error_rate=1.0).model_dump_json())
     try:
@@ -171,7 +169,7 @@ async def test_without_faults_enabled_a_fault_in_redis_does_nothing(
 
 
 async def test_the_openapi_document_is_the_same_with_faults_enabled(
-    serve: Serve, fault_settings: dict[str, object]
+    serve: "Serve", fault_settings: dict[str, object]
 ) -> None:
     async with serve([router], **fault_settings) as client:
         enabled = (await client.get("/openapi.json")).json()

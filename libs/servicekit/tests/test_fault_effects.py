@@ -7,8 +7,6 @@ Durations are checked as lower bounds only: a request with a fault of t ms took 
 t ms. Whether something was spared a delay is checked by it answering within a third of
 a delay of a minute."""
 
-from __future__ import annotations
-
 import asyncio
 import secrets
 import time
@@ -115,7 +113,10 @@ def stored(database_url: str, tables: Callable[[MetaData], None]) -> Iterator[Ca
 
 @pytest.fixture
 def service(
-    serve: Serve, database_url: str, fault_settings: dict[str, object], stored: Callable[[str], int]
+    serve: "Serve",
+    database_url: str,
+    fault_settings: dict[str, object],
+    stored: Callable[[str], int],
 ) -> Callable[[], AbstractAsyncContextManager[httpx.AsyncClient]]:
     """`async with service() as client`: the notes app on the backend's scratch database,
     its fault switch on."""

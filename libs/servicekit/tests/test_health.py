@@ -1,8 +1,6 @@
 """Liveness from memory; readiness from the database and Redis, bounded in time, and
 sticky once ready (servicekit.health says why)."""
 
-from __future__ import annotations
-
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -28,7 +26,7 @@ def silent_port() -> Iterator[int]:
         yield listener.getsockname()[1]
 
 
-async def test_healthz_answers_without_backends(serve: Serve, closed_port: int) -> None:
+async def test_healthz_answers_without_backends(serve: "Serve", closed_port: int) -> None:
     dead = f"127.0.0.1:{closed_port}"
     async with serve(
         database_url=f"postgresql://postgres@{dead}/app", redis_url=f"redis://{dead}/0"
@@ -39,7 +37,7 @@ async def test_healthz_answers_without_backends(serve: Serve, closed_port: int) 
     assert response.headers.get_list("x-request-id")
 
 
-async def test_readyz_is_ok_when_both_answer(serve: Serve, database_url: str) -> None:
+async def test_readyz_is_ok_when_both_answer(serve: "Serve", database_url: str) -> None:
     async with serve(database_url=database_url) as client:
         response = await client.get("/readyz")
     assert response.status_code == 200, response.text
@@ -47,7 +45,7 @@ async def test_readyz_is_ok_when_both_answer(serve: Serve, database_url: str) ->
 
 
 async def test_readyz_without_redis_is_a_503(
-    serve: Serve, check_problem: Callable[[httpx.Response, int], dict[str, Any]], closed_port: int
+    serve: "Serve", check_problem: Callable[[httpx.Response, int], dict[str, Any]], closed_port: int
 ) -> None:
     async with serve(redis_url=f"redis://127.0.0.1:{closed_port}/0") as client:
         response = await client.get("/readyz")
@@ -57,7 +55,7 @@ async def test_readyz_without_redis_is_a_503(
 
 
 async def test_readyz_without_the_database_is_a_503(
-    serve: Serve,
+    serve: "Serve",
     check_problem: Callable[[httpx.Response, int], dict[str, Any]],
     backend: str,
     closed_port: int,
@@ -71,7 +69,7 @@ async def test_readyz_without_the_database_is_a_503(
 
 
 async def test_readyz_does_not_wait_for_a_hung_database(
-    serve: Serve,
+    serve: "Serve",
     check_problem: Callable[[httpx.Response, int], dict[str, Any]],
     backend: str,
     silent_port: int,
@@ -89,7 +87,7 @@ async def test_readyz_does_not_wait_for_a_hung_database(
 
 
 async def test_readyz_does_not_wait_for_a_hung_redis(
-    serve: Serve, check_problem: Callable[[httpx.Response, int], dict[str, Any]], silent_port: int
+    serve: "Serve", check_problem: Callable[[httpx.Response, int], dict[str, Any]], silent_port: int
 ) -> None:
     async with serve(redis_url=f"redis://127.0.0.1:{silent_port}/0", redis_timeout=30) as client:
         started = time.monotonic()
@@ -100,7 +98,7 @@ async def test_readyz_does_not_wait_for_a_hung_redis(
     assert waited < 10
 
 
-async def test_once_ready_an_outage_is_degraded_not_unready(serve: Serve, tmp_path: Path) -> None:
+async def test_once_ready_an_outage_is_degraded_not_unready(serve: "Serve", tmp_path: Path) -> None:
     # Every replica shares Redis: falling unready with it would empty the Service.
     with RedisServer(tmp_path / "redis", free_port()) as redis:
         async with serve(redis_url=redis.url) as client:
@@ -120,7 +118,7 @@ async def test_once_ready_an_outage_is_degraded_not_unready(serve: Serve, tmp_pa
 
 
 async def test_health_routes_are_gets_only(
-    serve: Serve, check_problem: Callable[[httpx.Response, int], dict[str, Any]]
+    serve: "Serve", check_problem: Callable[[httpx.Response, int], dict[str, Any]]
 ) -> None:
     async with serve() as client:
         check_problem(await client.post("/healthz"), 405)

@@ -1,7 +1,5 @@
 """One JSON object per line on stdout, whoever logs: stdlib, structlog, uvicorn, a request."""
 
-from __future__ import annotations
-
 import asyncio
 import contextvars
 import io
@@ -151,7 +149,7 @@ def test_uvicorn_loggers_are_taken_over(capsys: pytest.CaptureFixture[str]) -> N
     ],
 )
 async def test_one_access_line_per_request_with_route_status_duration_and_ids(
-    serve: Serve, capsys: pytest.CaptureFixture[str], path: str, route: str, mode: str
+    serve: "Serve", capsys: pytest.CaptureFixture[str], path: str, route: str, mode: str
 ) -> None:
     async with serve([router]) as client:
         response = await client.get(path, params={"q": "a-secret-search"})
@@ -179,7 +177,7 @@ async def test_one_access_line_per_request_with_route_status_duration_and_ids(
 
 
 async def test_an_unknown_path_is_logged_as_unmatched_with_its_path(
-    serve: Serve, capsys: pytest.CaptureFixture[str]
+    serve: "Serve", capsys: pytest.CaptureFixture[str]
 ) -> None:
     async with serve([router]) as client:
         # A decoded newline stays inside the JSON string: no forged second line.
@@ -190,7 +188,7 @@ async def test_an_unknown_path_is_logged_as_unmatched_with_its_path(
 
 
 async def test_access_lines_can_be_turned_off(
-    serve: Serve, capsys: pytest.CaptureFixture[str]
+    serve: "Serve", capsys: pytest.CaptureFixture[str]
 ) -> None:
     async with serve([router], access_log=False) as client:
         response = await client.get("/chatty")
@@ -220,7 +218,7 @@ def test_sqlalchemy_logs_warnings_only(capsys: pytest.CaptureFixture[str]) -> No
     [("/chatty", "inside the async handler"), ("/sync/chatty", "inside the sync handler")],
 )
 async def test_records_of_a_request_carry_its_id(
-    serve: Serve, capsys: pytest.CaptureFixture[str], path: str, message: str
+    serve: "Serve", capsys: pytest.CaptureFixture[str], path: str, message: str
 ) -> None:
     async with serve([router]) as client:
         kept = await client.get(path, headers={"X-Request-ID": "from-the-gateway"})
@@ -236,7 +234,7 @@ async def test_records_of_a_request_carry_its_id(
 
 
 async def test_an_unhandled_error_is_logged_once_with_the_request_id(
-    serve: Serve, capsys: pytest.CaptureFixture[str]
+    serve: "Serve", capsys: pytest.CaptureFixture[str]
 ) -> None:
     async with serve([router], raise_app_exceptions=False) as client:
         response = await client.get("/boom")

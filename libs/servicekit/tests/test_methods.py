@@ -2,8 +2,6 @@
 every route of the path, OPTIONS is a 204 with it, HEAD answers as GET without a body,
 and a path a route spells out is never taken for a parameter of another."""
 
-from __future__ import annotations
-
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -57,7 +55,7 @@ def read_thing_sync(thing_id: ThingId) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def client(serve: Serve) -> AsyncIterator[httpx.AsyncClient]:
+async def client(serve: "Serve") -> AsyncIterator[httpx.AsyncClient]:
     async with serve([router]) as client:
         yield client
 

@@ -1,7 +1,5 @@
 """/metrics: requests by route template and mode, bounded labels, pools and loop lag."""
 
-from __future__ import annotations
-
 import asyncio
 import secrets
 import time
@@ -75,7 +73,7 @@ def label_sets(families: dict[str, list], family: str) -> set[tuple]:
     }
 
 
-async def test_requests_are_counted_by_route_template_mode_and_status_class(serve: Serve) -> None:
+async def test_requests_are_counted_by_route_template_mode_and_status_class(serve: "Serve") -> None:
     async with serve([router], raise_app_exceptions=False) as client:
         for thing in (1, 2, 3):
             await client.get(f"/api/things/{thing}")
@@ -110,7 +108,7 @@ async def test_requests_are_counted_by_route_template_mode_and_status_class(serv
     assert again["http_requests"] == families["http_requests"]
 
 
-async def test_label_sets_stay_bounded_under_random_paths_and_methods(serve: Serve) -> None:
+async def test_label_sets_stay_bounded_under_random_paths_and_methods(serve: "Serve") -> None:
     async with serve([router]) as client:
         await client.get("/api/things/1")
         before = await scrape(client)
@@ -132,7 +130,7 @@ async def test_label_sets_stay_bounded_under_random_paths_and_methods(serve: Ser
 
 
 async def test_pools_report_size_use_and_checkout_waits(
-    serve: Serve, backend: str, database_url: str
+    serve: "Serve", backend: str, database_url: str
 ) -> None:
     async with serve([router], database_url=database_url, db_pool_size=3) as client:
         assert (await client.get("/api/query")).json() == {"one": 1}
@@ -155,7 +153,7 @@ async def test_pools_report_size_use_and_checkout_waits(
 
 
 async def test_an_exhausted_pool_counts_its_timeouts(
-    serve: Serve, server_urls: dict[str, str]
+    serve: "Serve", server_urls: dict[str, str]
 ) -> None:
     async with serve(
         [router], raise_app_exceptions=False, db_pool_size=1, db_pool_timeout=0.2
@@ -174,7 +172,7 @@ async def test_an_exhausted_pool_counts_its_timeouts(
     assert value(timeouts, "db_pool_checkout_timeouts_total", **labels) == 1
 
 
-async def test_a_blocked_event_loop_shows_as_lag(serve: Serve) -> None:
+async def test_a_blocked_event_loop_shows_as_lag(serve: "Serve") -> None:
     async with serve([router]) as client:
         await asyncio.sleep(0.3)  # quiet measurements first
         await client.get("/api/block")
@@ -189,7 +187,7 @@ async def test_a_blocked_event_loop_shows_as_lag(serve: Serve) -> None:
     )
 
 
-async def test_metrics_can_be_turned_off(serve: Serve) -> None:
+async def test_metrics_can_be_turned_off(serve: "Serve") -> None:
     async with serve([router], metrics_enabled=False) as client:
         assert (await client.get("/api/things/1")).status_code == 200
         assert (await client.get("/metrics")).status_code == 404
@@ -197,7 +195,7 @@ async def test_metrics_can_be_turned_off(serve: Serve) -> None:
 
 @pytest.mark.parametrize("path", ["/metrics", "/healthz"])
 async def test_probes_and_scrapes_carry_a_request_id_but_no_access_line(
-    serve: Serve, capsys: pytest.CaptureFixture[str], path: str
+    serve: "Serve", capsys: pytest.CaptureFixture[str], path: str
 ) -> None:
     async with serve([router]) as client:
         response = await client.get(path)

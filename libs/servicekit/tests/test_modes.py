@@ -2,8 +2,6 @@
 committed, serialized and documented alike (a page too); a written-out pair shares one
 contract."""
 
-from __future__ import annotations
-
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -131,7 +129,7 @@ def echo_sync(text: str) -> Response:
 
 @pytest.fixture
 async def client(
-    serve: Serve, tables: Callable[[MetaData], None], database_url: str
+    serve: "Serve", tables: Callable[[MetaData], None], database_url: str
 ) -> AsyncIterator[httpx.AsyncClient]:
     tables(metadata)
     async with serve(api.routers, database_url=database_url) as client:
@@ -169,7 +167,7 @@ async def test_a_declared_operation_validates_its_parameters(
 @pytest.mark.parametrize("prefix", MODES.values())
 @pytest.mark.parametrize(("path", "status"), [("/labels/refused", 409), ("/labels/crash", 500)])
 async def test_a_declared_operation_that_fails_after_writing_commits_nothing(
-    serve: Serve,
+    serve: "Serve",
     tables: Callable[[MetaData], None],
     database_url: str,
     prefix: str,

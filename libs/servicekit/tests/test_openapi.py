@@ -2,8 +2,6 @@
 an operation can give as an `application/problem+json` problem of one `Problem` schema,
 with its headers, and integer bounds as the integers they are."""
 
-from __future__ import annotations
-
 import json
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
@@ -52,7 +50,7 @@ async def ping() -> dict[str, Any]:
 
 
 @pytest.fixture
-async def served(serve: Serve) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.Response]]:
+async def served(serve: "Serve") -> AsyncIterator[tuple[httpx.AsyncClient, httpx.Response]]:
     async with serve([router]) as client:
         response = await client.get("/openapi.json")
         assert response.status_code == 200

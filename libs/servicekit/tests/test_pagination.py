@@ -1,7 +1,5 @@
 """The page of every list endpoint and the page limits, in isolation and over HTTP."""
 
-from __future__ import annotations
-
 import re
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -115,7 +113,7 @@ async def list_numbers(limit: Limit = DEFAULT_LIMIT, cursor: CursorParam = None)
 
 
 @pytest.fixture
-async def client(serve: Serve) -> AsyncIterator[httpx.AsyncClient]:
+async def client(serve: "Serve") -> AsyncIterator[httpx.AsyncClient]:
     async with serve([router]) as c:
         yield c
 

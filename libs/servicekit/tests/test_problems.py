@@ -1,7 +1,5 @@
 """Every error of an app made by `create_app` is an RFC 9457 problem carrying the request id."""
 
-from __future__ import annotations
-
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -135,13 +133,13 @@ def query_slowly_sync(backend: str, session: SyncSessionDep) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def client(serve: Serve) -> AsyncIterator[httpx.AsyncClient]:
+async def client(serve: "Serve") -> AsyncIterator[httpx.AsyncClient]:
     async with serve([router]) as c:
         yield c
 
 
 @pytest.fixture
-async def tolerant_client(serve: Serve) -> AsyncIterator[httpx.AsyncClient]:
+async def tolerant_client(serve: "Serve") -> AsyncIterator[httpx.AsyncClient]:
     """Sees the 500 that Starlette sends before it re-raises the error."""
     async with serve([router], raise_app_exceptions=False) as c:
         yield c
@@ -367,7 +365,7 @@ async def test_each_request_gets_its_own_id(client: httpx.AsyncClient) -> None:
 
 @pytest.mark.parametrize("path", ["/db/async", "/db/sync"])
 async def test_a_database_that_is_down_is_a_503(
-    serve: Serve,
+    serve: "Serve",
     check_problem: Callable[[httpx.Response, int], dict[str, Any]],
     backend: str,
     closed_port: int,
@@ -383,7 +381,7 @@ async def test_a_database_that_is_down_is_a_503(
 
 @pytest.mark.parametrize("mode", ["async", "sync"])
 async def test_a_statement_timeout_is_a_503(
-    serve: Serve,
+    serve: "Serve",
     check_problem: Callable[[httpx.Response, int], dict[str, Any]],
     database_url: str,
     backend: str,

@@ -3,8 +3,6 @@ in both modes and on both servers: the rows as Postgres gives them on MySQL too,
 connection back in its pool or discarded after a failure, reads that never see a stale
 snapshot, the session's transaction for a write that reads, a span per query."""
 
-from __future__ import annotations
-
 import asyncio
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -248,7 +246,7 @@ def count_kept_sync(db: DatabaseDep) -> int:
 
 @pytest.mark.parametrize("prefix", ["/api", "/sync/api"])
 async def test_a_query_is_a_span_named_after_it_within_the_request(
-    serve: Serve,
+    serve: "Serve",
     recorded_spans: list[ReadableSpan],
     rows: Callable[..., None],
     database_url: str,

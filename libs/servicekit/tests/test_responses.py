@@ -1,7 +1,5 @@
 """Responses that `def` handlers return already serialized."""
 
-from __future__ import annotations
-
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -45,7 +43,7 @@ def delete_thing() -> Response:
 
 
 @pytest.fixture
-async def client(serve: Serve) -> AsyncIterator[httpx.AsyncClient]:
+async def client(serve: "Serve") -> AsyncIterator[httpx.AsyncClient]:
     async with serve([router]) as c:
         yield c
 

@@ -2,8 +2,6 @@
 a line's pattern and length are the rule itself, and a field that may be left out but
 never be null is not documented as nullable."""
 
-from __future__ import annotations
-
 import itertools
 import re
 import sys
@@ -119,7 +117,7 @@ async def read_thing(thing_id: id_path("A thing")) -> dict[str, Any]:
 
 @pytest.mark.parametrize("thing_id", BAD_IDS)
 async def test_an_id_in_a_path_is_a_plain_decimal_in_range(
-    serve: Serve, check_problem: Callable[[httpx.Response, int], dict[str, Any]], thing_id: str
+    serve: "Serve", check_problem: Callable[[httpx.Response, int], dict[str, Any]], thing_id: str
 ) -> None:
     async with serve([router]) as client:
         refused = await client.get(f"/things/{thing_id}")

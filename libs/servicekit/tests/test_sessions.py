@@ -1,7 +1,5 @@
 """The request's session commits once, before the response is sent; any error rolls back."""
 
-from __future__ import annotations
-
 import asyncio
 import threading
 import time
@@ -158,7 +156,7 @@ def count_rows(database_url: str, table: Table, code: str) -> int:
 
 @pytest.fixture
 async def client(
-    serve: Serve, database_url: str, tables: Callable[[MetaData], None]
+    serve: "Serve", database_url: str, tables: Callable[[MetaData], None]
 ) -> AsyncIterator[httpx.AsyncClient]:
     tables(metadata)
     async with serve([router], raise_app_exceptions=False, database_url=database_url) as c:
@@ -226,7 +224,7 @@ async def test_a_failing_commit_is_a_5xx_never_the_201(
 
 
 async def test_an_exhausted_pool_is_a_503_at_the_pool_timeout(
-    serve: Serve,
+    serve: "Serve",
     tables: Callable[[MetaData], None],
     check_problem: Callable[[httpx.Response, int], dict[str, Any]],
     database_url: str,

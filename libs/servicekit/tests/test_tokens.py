@@ -1,7 +1,5 @@
 """EdDSA access tokens verified with the public key alone, and `CurrentUser` over HTTP."""
 
-from __future__ import annotations
-
 import base64
 import datetime
 import hashlib
@@ -366,7 +364,9 @@ async def read_me(user: CurrentUser) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def client(serve: Serve, signing_key: Ed25519PrivateKey) -> AsyncIterator[httpx.AsyncClient]:
+async def client(
+    serve: "Serve", signing_key: Ed25519PrivateKey
+) -> AsyncIterator[httpx.AsyncClient]:
     async with serve([router], jwt_public_key=public_pem(signing_key)) as c:
         yield c
 
@@ -397,7 +397,7 @@ async def test_no_valid_token_is_a_401_problem(
 
 @pytest.mark.parametrize("kind", FORGERIES)
 async def test_no_forgery_authenticates_anybody(
-    serve: Serve,
+    serve: "Serve",
     forge_token: Callable[..., str | None],
     check_problem: Callable[[httpx.Response, int], dict[str, Any]],
     kind: str,
@@ -423,7 +423,7 @@ async def test_an_expired_token_is_a_401_problem(
 
 
 async def test_a_refused_token_says_why_in_the_log_and_not_in_the_response(
-    serve: Serve,
+    serve: "Serve",
     signing_key: Ed25519PrivateKey,
     sign: Callable[..., str],
     capsys: pytest.CaptureFixture[str],
@@ -445,7 +445,7 @@ async def test_a_refused_token_says_why_in_the_log_and_not_in_the_response(
 
 
 async def test_the_lifetime_follows_the_setting(
-    serve: Serve, signing_key: Ed25519PrivateKey, sign: Callable[..., str]
+    serve: "Serve", signing_key: Ed25519PrivateKey, sign: Callable[..., str]
 ) -> None:
     now = int(time.time())
     two_hours = sign(iat=now, exp=now + 7200)

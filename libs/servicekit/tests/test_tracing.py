@@ -1,8 +1,6 @@
 """Spans: one server span per request, named by route, continuing the caller's trace,
 with the request id on every span and the trace id in every log line of the request."""
 
-from __future__ import annotations
-
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -54,7 +52,7 @@ CALLER_SPAN = "00f067aa0ba902b7"
 
 @pytest.mark.parametrize("prefix", ["/api", "/sync/api"])
 async def test_a_request_is_one_trace_with_its_statements(
-    serve: Serve,
+    serve: "Serve",
     recorded_spans: list[ReadableSpan],
     capsys: pytest.CaptureFixture[str],
     prefix: str,
@@ -80,7 +78,7 @@ async def test_a_request_is_one_trace_with_its_statements(
 
 
 async def test_the_callers_trace_is_continued(
-    serve: Serve, recorded_spans: list[ReadableSpan]
+    serve: "Serve", recorded_spans: list[ReadableSpan]
 ) -> None:
     traceparent = f"00-{CALLER_TRACE}-{CALLER_SPAN}-01"
     async with serve([router]) as client:
@@ -92,7 +90,7 @@ async def test_the_callers_trace_is_continued(
 
 
 async def test_probes_and_scrapes_are_not_traced(
-    serve: Serve, recorded_spans: list[ReadableSpan]
+    serve: "Serve", recorded_spans: list[ReadableSpan]
 ) -> None:
     async with serve([router]) as client:
         for path in ("/healthz", "/readyz", "/metrics"):
@@ -101,7 +99,9 @@ async def test_probes_and_scrapes_are_not_traced(
     assert served(recorded_spans) == []
 
 
-async def test_tracing_can_be_turned_off(serve: Serve, recorded_spans: list[ReadableSpan]) -> None:
+async def test_tracing_can_be_turned_off(
+    serve: "Serve", recorded_spans: list[ReadableSpan]
+) -> None:
     async with serve([router], tracing_enabled=False) as client:
         assert (await client.get("/api/things/1")).status_code == 200
 
@@ -149,7 +149,7 @@ def test_an_unexported_span_continues_the_callers_trace_unsampled() -> None:
 
 
 async def test_a_failed_request_is_an_error_span_with_its_exception(
-    serve: Serve, recorded_spans: list[ReadableSpan]
+    serve: "Serve", recorded_spans: list[ReadableSpan]
 ) -> None:
     async with serve([router], raise_app_exceptions=False) as client:
         assert (await client.get("/api/boom")).status_code == 500

@@ -4,8 +4,6 @@ and tokens that must not authenticate anybody.
 
 All of it is refused before any SQL runs: under /api and /sync/api, on Postgres alone."""
 
-from __future__ import annotations
-
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -145,7 +143,7 @@ async def test_patch_rejects_invalid_field_and_changes_nothing(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory: ItemFactory,
+    item_factory: "ItemFactory",
     stored_item: Callable[[int], Awaitable[dict[str, Any] | None]],
     assert_invalid: Callable[[httpx.Response], dict[str, Any]],
     changes: dict[str, Any],
@@ -163,7 +161,7 @@ async def test_patch_rejects_a_body_that_is_no_json_object(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory: ItemFactory,
+    item_factory: "ItemFactory",
     stored_item: Callable[[int], Awaitable[dict[str, Any] | None]],
     assert_invalid: Callable[[httpx.Response], dict[str, Any]],
 ) -> None:
@@ -191,7 +189,7 @@ async def test_bad_item_id_is_422_everywhere_and_writes_nothing(
     owner: Owner,
     count_items: Callable[[], Awaitable[int]],
     assert_invalid: Callable[[httpx.Response], dict[str, Any]],
-    view_counts: ViewCounts,
+    view_counts: "ViewCounts",
     item_id: str,
 ) -> None:
     before = await count_items()
@@ -246,8 +244,8 @@ async def test_get_rejects_bad_expand_and_counts_nothing(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory: ItemFactory,
-    view_counts: ViewCounts,
+    item_factory: "ItemFactory",
+    view_counts: "ViewCounts",
     assert_invalid: Callable[[httpx.Response], dict[str, Any]],
     expand: str,
 ) -> None:
@@ -347,7 +345,7 @@ async def test_oversized_patch_body_is_413_and_changes_nothing(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory: ItemFactory,
+    item_factory: "ItemFactory",
     stored_item: Callable[[int], Awaitable[dict[str, Any] | None]],
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
     streamed: bool,
@@ -375,7 +373,7 @@ async def test_bad_token_is_401_and_writes_nothing(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory: ItemFactory,
+    item_factory: "ItemFactory",
     count_items: Callable[[], Awaitable[int]],
     stored_item: Callable[[int], Awaitable[dict[str, Any] | None]],
     mint_token: MintToken,
@@ -407,7 +405,7 @@ async def test_bad_token_is_401_and_writes_nothing(
 
 
 async def test_reads_ignore_a_bad_token(
-    client: httpx.AsyncClient, api: str, owner: Owner, item_factory: ItemFactory
+    client: httpx.AsyncClient, api: str, owner: Owner, item_factory: "ItemFactory"
 ) -> None:
     # Reads are public: a token, good or bad, changes nothing about them.
     item = await item_factory(owner)
@@ -446,7 +444,7 @@ async def test_an_items_path_allows_every_method_of_its_routes(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory: ItemFactory,
+    item_factory: "ItemFactory",
     stored_item: Callable[[int], Awaitable[dict[str, Any] | None]],
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
 ) -> None:

@@ -4,8 +4,6 @@ Every test runs under /api and /sync/api against PostgreSQL and MariaDB: one con
 Views are test_views.py's subject, lists test_list_api.py's, bad input test_bad_input.py's.
 """
 
-from __future__ import annotations
-
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -102,7 +100,7 @@ async def test_owner_id_in_the_body_is_refused_not_obeyed(
 
 
 async def test_create_item_without_description_has_null_description(
-    item_factory: ItemFactory, owner: Owner
+    item_factory: "ItemFactory", owner: Owner
 ) -> None:
     item = await item_factory(owner)
 
@@ -110,7 +108,7 @@ async def test_create_item_without_description_has_null_description(
 
 
 async def test_create_item_strips_the_title_but_not_the_description(
-    item_factory: ItemFactory, owner: Owner
+    item_factory: "ItemFactory", owner: Owner
 ) -> None:
     item = await item_factory(owner, title="  Brass Lantern \t", description="  as is  ")
 
@@ -155,7 +153,7 @@ async def test_create_item_accepts_boundary_values(
 
 
 async def test_get_item_needs_no_token(
-    client: httpx.AsyncClient, api: str, item_factory: ItemFactory, owner: Owner
+    client: httpx.AsyncClient, api: str, item_factory: "ItemFactory", owner: Owner
 ) -> None:
     created = await item_factory(owner, title="Kettle", description="Whistles.")
 
@@ -194,7 +192,7 @@ async def test_patch_title_changes_only_the_title(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory: ItemFactory,
+    item_factory: "ItemFactory",
     stored_item: Callable[[int], Awaitable[dict[str, Any] | None]],
 ) -> None:
     item = await item_factory(owner, title="Kettle", description="Whistles.")
@@ -216,7 +214,7 @@ async def test_patch_title_changes_only_the_title(
 
 
 async def test_patch_description_changes_only_the_description(
-    client: httpx.AsyncClient, api: str, owner: Owner, item_factory: ItemFactory
+    client: httpx.AsyncClient, api: str, owner: Owner, item_factory: "ItemFactory"
 ) -> None:
     item = await item_factory(owner, title="Kettle", description="Whistles.")
 
@@ -233,7 +231,7 @@ async def test_patch_description_null_clears_it(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory: ItemFactory,
+    item_factory: "ItemFactory",
     stored_item: Callable[[int], Awaitable[dict[str, Any] | None]],
 ) -> None:
     item = await item_factory(owner, description="Whistles.")
@@ -250,7 +248,7 @@ async def test_patch_description_null_clears_it(
 
 
 async def test_patch_both_fields(
-    client: httpx.AsyncClient, api: str, owner: Owner, item_factory: ItemFactory
+    client: httpx.AsyncClient, api: str, owner: Owner, item_factory: "ItemFactory"
 ) -> None:
     item = await item_factory(owner, title="Kettle", description="Whistles.")
 
@@ -268,7 +266,7 @@ async def test_patch_with_empty_object_changes_nothing(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory: ItemFactory,
+    item_factory: "ItemFactory",
     stored_item: Callable[[int], Awaitable[dict[str, Any] | None]],
 ) -> None:
     item = await item_factory(owner, title="Kettle", description="Whistles.")
@@ -282,7 +280,7 @@ async def test_patch_with_empty_object_changes_nothing(
 
 
 async def test_patch_to_the_same_values_is_200(
-    client: httpx.AsyncClient, api: str, owner: Owner, item_factory: ItemFactory
+    client: httpx.AsyncClient, api: str, owner: Owner, item_factory: "ItemFactory"
 ) -> None:
     # MySQL reports 0 changed rows for this; the service must not take it for a 404.
     item = await item_factory(owner, title="Kettle", description="Whistles.")
@@ -300,9 +298,9 @@ async def test_patch_returns_the_stored_views(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory: ItemFactory,
+    item_factory: "ItemFactory",
     store_views: Callable[[int, int], Awaitable[None]],
-    view_counts: ViewCounts,
+    view_counts: "ViewCounts",
 ) -> None:
     item = await item_factory(owner)
     await store_views(item["id"], 7)
@@ -320,7 +318,7 @@ async def test_patch_another_owners_item_is_403_and_changes_nothing(
     api: str,
     owner: Owner,
     owner_factory: Callable[[], Owner],
-    item_factory: ItemFactory,
+    item_factory: "ItemFactory",
     stored_item: Callable[[int], Awaitable[dict[str, Any] | None]],
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
 ) -> None:
@@ -361,7 +359,7 @@ async def test_patch_without_token_is_401_and_changes_nothing(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory: ItemFactory,
+    item_factory: "ItemFactory",
     stored_item: Callable[[int], Awaitable[dict[str, Any] | None]],
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
 ) -> None:
@@ -382,7 +380,7 @@ async def test_delete_own_item(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory: ItemFactory,
+    item_factory: "ItemFactory",
     stored_item: Callable[[int], Awaitable[dict[str, Any] | None]],
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
 ) -> None:
@@ -405,7 +403,7 @@ async def test_delete_another_owners_item_is_403_and_keeps_it(
     api: str,
     owner: Owner,
     owner_factory: Callable[[], Owner],
-    item_factory: ItemFactory,
+    item_factory: "ItemFactory",
     stored_item: Callable[[int], Awaitable[dict[str, Any] | None]],
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
 ) -> None:
@@ -438,7 +436,7 @@ async def test_delete_without_token_is_401_and_keeps_it(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory: ItemFactory,
+    item_factory: "ItemFactory",
     stored_item: Callable[[int], Awaitable[dict[str, Any] | None]],
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
 ) -> None:
@@ -455,7 +453,7 @@ async def test_expand_owner_with_users_down_is_a_fast_503_naming_users(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory: ItemFactory,
+    item_factory: "ItemFactory",
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
 ) -> None:
     item = await item_factory(owner)
@@ -482,7 +480,7 @@ async def test_expand_owner_of_an_empty_page_calls_nobody(
 
 
 async def test_without_expand_there_is_no_owner_field_and_users_is_not_needed(
-    client: httpx.AsyncClient, api: str, owner: Owner, item_factory: ItemFactory
+    client: httpx.AsyncClient, api: str, owner: Owner, item_factory: "ItemFactory"
 ) -> None:
     item = await item_factory(owner)
 

@@ -3,8 +3,6 @@
 Every test runs under /api and /sync/api against PostgreSQL and MariaDB, but for cursors
 refused before any SQL runs, on Postgres alone (`before_any_sql`)."""
 
-from __future__ import annotations
-
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -59,7 +57,7 @@ def ids(items: list[dict[str, Any]]) -> list[int]:
 
 
 async def test_list_needs_no_token_and_shows_items_as_read(
-    client: httpx.AsyncClient, api: str, owner: Owner, item_factory: ItemFactory
+    client: httpx.AsyncClient, api: str, owner: Owner, item_factory: "ItemFactory"
 ) -> None:
     created = await item_factory(owner, title="Kettle", description="Whistles.")
 
@@ -72,7 +70,7 @@ async def test_list_pages_yield_every_item_once_in_id_order(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    item_factory: ItemFactory,
+    item_factory: "ItemFactory",
     count_items: Callable[[], Awaitable[int]],
 ) -> None:
     for n in range(7):
@@ -89,7 +87,7 @@ async def test_list_picks_up_items_created_between_pages(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory: ItemFactory,
+    item_factory: "ItemFactory",
     count_items: Callable[[], Awaitable[int]],
 ) -> None:
     for n in range(4):
@@ -116,7 +114,7 @@ async def test_list_default_limit_is_50(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory: ItemFactory,
+    item_factory: "ItemFactory",
     count_items: Callable[[], Awaitable[int]],
 ) -> None:
     for n in range(max(0, 51 - await count_items())):
@@ -130,7 +128,7 @@ async def test_list_default_limit_is_50(
 
 @pytest.mark.parametrize("limit", [1, 100])
 async def test_list_accepts_limit_bounds(
-    client: httpx.AsyncClient, api: str, owner: Owner, item_factory: ItemFactory, limit: int
+    client: httpx.AsyncClient, api: str, owner: Owner, item_factory: "ItemFactory", limit: int
 ) -> None:
     await item_factory(owner)
     await item_factory(owner)
@@ -143,7 +141,7 @@ async def test_list_accepts_limit_bounds(
 
 
 async def test_last_page_has_no_cursor(
-    client: httpx.AsyncClient, api: str, owner: Owner, item_factory: ItemFactory
+    client: httpx.AsyncClient, api: str, owner: Owner, item_factory: "ItemFactory"
 ) -> None:
     created = [await item_factory(owner) for _ in range(3)]
 
@@ -160,7 +158,7 @@ async def test_owner_filter_yields_exactly_that_owners_items(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    item_factory: ItemFactory,
+    item_factory: "ItemFactory",
 ) -> None:
     mine, other = owner_factory(), owner_factory()
     wanted = []
@@ -190,7 +188,7 @@ async def test_search_is_a_case_insensitive_title_prefix_match(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory: ItemFactory,
+    item_factory: "ItemFactory",
     count_items: Callable[[], Awaitable[int]],
     q: str,
 ) -> None:
@@ -231,7 +229,7 @@ async def test_search_takes_like_wildcards_literally(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory: ItemFactory,
+    item_factory: "ItemFactory",
     count_items: Callable[[], Awaitable[int]],
     q: str,
     matching: str,
@@ -253,7 +251,7 @@ async def test_search_orders_by_lowercased_title_then_id_across_pages(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    item_factory: ItemFactory,
+    item_factory: "ItemFactory",
 ) -> None:
     prefix = unique_prefix()
     titles = [
@@ -273,7 +271,7 @@ async def test_search_orders_by_lowercased_title_then_id_across_pages(
 
 
 async def test_search_accepts_q_of_200_chars(
-    client: httpx.AsyncClient, api: str, owner: Owner, item_factory: ItemFactory
+    client: httpx.AsyncClient, api: str, owner: Owner, item_factory: "ItemFactory"
 ) -> None:
     created = await item_factory(owner, title="q" * 200)
 
@@ -284,7 +282,7 @@ async def test_search_accepts_q_of_200_chars(
 
 @pytest.mark.parametrize("with_owner", [False, True], ids=["all", "one-owner"])
 async def test_search_pages_through_the_longest_titles(
-    client: httpx.AsyncClient, api: str, owner: Owner, item_factory: ItemFactory, with_owner: bool
+    client: httpx.AsyncClient, api: str, owner: Owner, item_factory: "ItemFactory", with_owner: bool
 ) -> None:
     # 200 four-byte characters: the longest title key a cursor has to carry.
     title = "🚲" * 200
@@ -303,7 +301,7 @@ async def test_owner_and_title_filters_together_in_id_order(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    item_factory: ItemFactory,
+    item_factory: "ItemFactory",
 ) -> None:
     prefix = unique_prefix()
     mine, other = owner_factory(), owner_factory()
@@ -338,7 +336,7 @@ async def test_cursor_is_bound_to_its_filters(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    item_factory: ItemFactory,
+    item_factory: "ItemFactory",
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
     made_for: str,
     used_with: str,
@@ -371,7 +369,7 @@ async def test_cursor_is_bound_to_its_filters(
 
 
 async def test_search_cursor_works_with_q_in_another_case(
-    client: httpx.AsyncClient, api: str, owner: Owner, item_factory: ItemFactory
+    client: httpx.AsyncClient, api: str, owner: Owner, item_factory: "ItemFactory"
 ) -> None:
     prefix = unique_prefix()
     created = [await item_factory(owner, title=f"{prefix} {n}") for n in range(3)]

@@ -1,7 +1,5 @@
 """One owner's item count and views, which the report job reads."""
 
-from __future__ import annotations
-
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +15,7 @@ async def test_summary_counts_an_owners_items_and_stored_views(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    item_factory: ItemFactory,
+    item_factory: "ItemFactory",
     write_sql: Callable[[str], Awaitable[None]],
 ) -> None:
     me, other = owner_factory(), owner_factory()

@@ -4,8 +4,6 @@ lists show the stored column; a Redis outage loses the view, never the read.
 Every test runs under /api and /sync/api against PostgreSQL and MariaDB, with Redis keys
 of the app's own (see conftest)."""
 
-from __future__ import annotations
-
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -34,9 +32,9 @@ async def test_two_reads_add_two_views_to_the_stored_count(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory: ItemFactory,
+    item_factory: "ItemFactory",
     store_views: Callable[[int, int], Awaitable[None]],
-    view_counts: ViewCounts,
+    view_counts: "ViewCounts",
     stored_item: Callable[[int], Awaitable[dict[str, Any] | None]],
 ) -> None:
     item = await item_factory(owner)
@@ -56,8 +54,8 @@ async def test_views_are_counted_per_item(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory: ItemFactory,
-    view_counts: ViewCounts,
+    item_factory: "ItemFactory",
+    view_counts: "ViewCounts",
 ) -> None:
     first, second = await item_factory(owner), await item_factory(owner)
 
@@ -73,9 +71,9 @@ async def test_in_flight_views_are_included(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory: ItemFactory,
+    item_factory: "ItemFactory",
     store_views: Callable[[int, int], Awaitable[None]],
-    view_counts: ViewCounts,
+    view_counts: "ViewCounts",
 ) -> None:
     item = await item_factory(owner)
     await store_views(item["id"], 100)
@@ -90,7 +88,7 @@ async def test_a_missing_item_counts_nothing(
     client: httpx.AsyncClient,
     api: str,
     unknown_item_id: int,
-    view_counts: ViewCounts,
+    view_counts: "ViewCounts",
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
 ) -> None:
     response = await client.get(f"{api}/items/{unknown_item_id}")
@@ -103,8 +101,8 @@ async def test_a_deleted_item_counts_nothing(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory: ItemFactory,
-    view_counts: ViewCounts,
+    item_factory: "ItemFactory",
+    view_counts: "ViewCounts",
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
 ) -> None:
     item = await item_factory(owner)
@@ -120,9 +118,9 @@ async def test_list_pages_show_the_stored_count_and_count_nothing(
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory: ItemFactory,
+    item_factory: "ItemFactory",
     store_views: Callable[[int, int], Awaitable[None]],
-    view_counts: ViewCounts,
+    view_counts: "ViewCounts",
 ) -> None:
     item = await item_factory(owner)
     await store_views(item["id"], 7)
@@ -162,7 +160,7 @@ async def test_with_redis_down_a_read_answers_the_stored_count_and_logs_the_lost
     client: httpx.AsyncClient,
     api: str,
     owner: Owner,
-    item_factory: ItemFactory,
+    item_factory: "ItemFactory",
     store_views: Callable[[int, int], Awaitable[None]],
     redis_down: None,
     caplog: pytest.LogCaptureFixture,

@@ -2,8 +2,6 @@
 public key. A missing, expired or forged token is a 401 problem on every route, and
 writes nothing. Tokens are checked before any SQL runs: on Postgres alone."""
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -38,8 +36,8 @@ async def test_bad_token_is_401_on_every_route_and_writes_nothing(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory: TaskFactory,
-    stored: Stored,
+    task_factory: "TaskFactory",
+    stored: "Stored",
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
     forge_token: Callable[..., str | None],
     kind: str,
@@ -79,7 +77,7 @@ async def test_401_comes_before_validation(
 
 
 async def test_tasks_trusts_any_subject_the_users_service_signed(
-    client: httpx.AsyncClient, api: str, mint_token: MintToken, stored: Stored
+    client: httpx.AsyncClient, api: str, mint_token: MintToken, stored: "Stored"
 ) -> None:
     """tasks never calls users: a validly signed subject is a user, even one it never saw."""
     subject = 2**63 - 1

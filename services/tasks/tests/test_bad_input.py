@@ -4,8 +4,6 @@ malformed and oversized bodies. Checked with `stored` (SQL) after every request.
 
 All of it is refused before any SQL runs: in both modes, on Postgres alone."""
 
-from __future__ import annotations
-
 import json
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
@@ -110,7 +108,7 @@ async def test_create_rejects_invalid_body_and_writes_nothing(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    stored: Stored,
+    stored: "Stored",
     assert_invalid: Callable[[httpx.Response], dict[str, Any]],
     body: dict[str, Any],
 ) -> None:
@@ -136,7 +134,7 @@ async def test_create_rejects_malformed_or_non_object_json(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    stored: Stored,
+    stored: "Stored",
     assert_invalid: Callable[[httpx.Response], dict[str, Any]],
     raw: bytes,
 ) -> None:
@@ -175,8 +173,8 @@ async def test_patch_rejects_invalid_body_and_changes_nothing(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory: TaskFactory,
-    stored: Stored,
+    task_factory: "TaskFactory",
+    stored: "Stored",
     assert_invalid: Callable[[httpx.Response], dict[str, Any]],
     body: dict[str, Any],
 ) -> None:
@@ -195,8 +193,8 @@ async def test_patch_rejects_a_body_that_is_no_json_object(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory: TaskFactory,
-    stored: Stored,
+    task_factory: "TaskFactory",
+    stored: "Stored",
     assert_invalid: Callable[[httpx.Response], dict[str, Any]],
 ) -> None:
     me = owner_factory()
@@ -238,8 +236,8 @@ async def test_validation_error_does_not_echo_the_input(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory: TaskFactory,
-    stored: Stored,
+    task_factory: "TaskFactory",
+    stored: "Stored",
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
     method: str,
     path: str,
@@ -268,7 +266,7 @@ async def test_list_rejects_bad_limit(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory: TaskFactory,
+    task_factory: "TaskFactory",
     assert_invalid: Callable[[httpx.Response], dict[str, Any]],
     limit: str,
 ) -> None:
@@ -287,7 +285,7 @@ async def test_list_rejects_done_other_than_true_or_false(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory: TaskFactory,
+    task_factory: "TaskFactory",
     assert_invalid: Callable[[httpx.Response], dict[str, Any]],
     done: str,
 ) -> None:
@@ -315,8 +313,8 @@ async def test_invalid_task_id_is_422_and_writes_nothing(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory: TaskFactory,
-    stored: Stored,
+    task_factory: "TaskFactory",
+    stored: "Stored",
     assert_invalid: Callable[[httpx.Response], dict[str, Any]],
     method: str,
     suffix: str,
@@ -349,7 +347,7 @@ async def test_oversized_create_body_is_413_and_writes_nothing(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    stored: Stored,
+    stored: "Stored",
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
     size: int,
     streamed: bool,
@@ -374,7 +372,7 @@ async def test_body_of_exactly_1_mib_is_validated_not_refused(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    stored: Stored,
+    stored: "Stored",
     assert_invalid: Callable[[httpx.Response], dict[str, Any]],
 ) -> None:
     before = await stored.fingerprint()
@@ -396,8 +394,8 @@ async def test_oversized_patch_body_is_413_and_changes_nothing(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory: TaskFactory,
-    stored: Stored,
+    task_factory: "TaskFactory",
+    stored: "Stored",
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
     streamed: bool,
 ) -> None:

@@ -2,8 +2,6 @@
 work for the listing they were made for. Both modes, both databases; cursors refused
 before any SQL runs, on Postgres alone (`before_any_sql`)."""
 
-from __future__ import annotations
-
 import base64
 import json
 from collections.abc import Callable
@@ -59,7 +57,7 @@ async def walk(
 
 
 async def make_mixed_tasks(
-    task_factory: TaskFactory, me: Owner, other: Owner
+    task_factory: "TaskFactory", me: Owner, other: Owner
 ) -> dict[str, list[dict[str, Any]]]:
     """Seven tasks of `me`, three done, interleaved with tasks of `other`."""
     mine = []
@@ -79,7 +77,7 @@ async def test_pages_yield_each_of_the_callers_tasks_once_in_id_order(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory: TaskFactory,
+    task_factory: "TaskFactory",
     which: str,
     limit: int,
 ) -> None:
@@ -96,7 +94,7 @@ async def test_no_tasks_is_an_empty_page(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory: TaskFactory,
+    task_factory: "TaskFactory",
 ) -> None:
     await task_factory(owner_factory())
 
@@ -111,7 +109,7 @@ async def test_list_shows_the_same_tasks_as_get(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory: TaskFactory,
+    task_factory: "TaskFactory",
 ) -> None:
     me = owner_factory()
     task = await task_factory(me, title="Renew the passport", due_date="2027-01-15", done=True)
@@ -125,7 +123,7 @@ async def test_default_limit_is_50(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory: TaskFactory,
+    task_factory: "TaskFactory",
 ) -> None:
     me = owner_factory()
     for n in range(51):
@@ -141,7 +139,7 @@ async def test_limit_100_gives_up_to_100(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory: TaskFactory,
+    task_factory: "TaskFactory",
 ) -> None:
     me = owner_factory()
     for n in range(101):
@@ -159,7 +157,7 @@ async def test_tasks_created_between_pages_show_up_later(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory: TaskFactory,
+    task_factory: "TaskFactory",
 ) -> None:
     me = owner_factory()
     early = [await task_factory(me, title=f"Early {n}") for n in range(3)]
@@ -175,7 +173,7 @@ async def test_tasks_changed_between_pages_are_neither_repeated_nor_skipped(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory: TaskFactory,
+    task_factory: "TaskFactory",
 ) -> None:
     me = owner_factory()
     tasks = [await task_factory(me, title=f"Task {n}") for n in range(6)]
@@ -204,8 +202,8 @@ async def test_a_cursor_works_only_for_its_own_filter(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory: TaskFactory,
-    stored: Stored,
+    task_factory: "TaskFactory",
+    stored: "Stored",
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
     made_for: str,
     used_with: str,
@@ -244,8 +242,8 @@ async def test_malformed_cursor_is_422_and_writes_nothing(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory: TaskFactory,
-    stored: Stored,
+    task_factory: "TaskFactory",
+    stored: "Stored",
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
     cursor: str,
 ) -> None:
@@ -263,7 +261,7 @@ async def test_a_well_formed_cursor_is_only_a_position(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory: TaskFactory,
+    task_factory: "TaskFactory",
 ) -> None:
     """A cursor names an id to start after, never whose tasks: the caller's, always."""
     me, other = owner_factory(), owner_factory()

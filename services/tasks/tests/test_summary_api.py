@@ -1,7 +1,5 @@
 """The caller's task counts, which the report job reads."""
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +15,7 @@ async def test_summary_counts_the_callers_open_and_done_tasks(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory: TaskFactory,
+    task_factory: "TaskFactory",
 ) -> None:
     me, other = owner_factory(), owner_factory()
     assert (await client.get(f"{api}/tasks/summary", headers=me.headers)).json() == {

@@ -3,8 +3,6 @@ another user's task looks like (nothing). Every test runs under /api and /sync/a
 against PostgreSQL and MariaDB (one contract), but for requests refused before any SQL
 runs, on Postgres alone (`before_any_sql`)."""
 
-from __future__ import annotations
-
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -81,7 +79,7 @@ async def test_create_returns_the_task_and_its_location(
 
 
 async def test_create_stores_the_task_for_the_caller(
-    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], stored: Stored
+    client: httpx.AsyncClient, api: str, owner_factory: Callable[[], Owner], stored: "Stored"
 ) -> None:
     me = owner_factory()
 
@@ -152,7 +150,7 @@ async def test_get_returns_the_callers_task(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory: TaskFactory,
+    task_factory: "TaskFactory",
 ) -> None:
     me = owner_factory()
     created = await task_factory(me, title="Renew the passport", due_date="2027-01-15")
@@ -198,7 +196,7 @@ async def test_patch_changes_the_given_field_only(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory: TaskFactory,
+    task_factory: "TaskFactory",
     change: dict[str, Any],
 ) -> None:
     me = owner_factory()
@@ -221,7 +219,7 @@ async def test_patch_both_fields(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory: TaskFactory,
+    task_factory: "TaskFactory",
 ) -> None:
     me = owner_factory()
     task = await task_factory(me, title="Call the dentist")
@@ -241,7 +239,7 @@ async def test_patch_due_date_null_clears_it(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory: TaskFactory,
+    task_factory: "TaskFactory",
 ) -> None:
     me = owner_factory()
     task = await task_factory(me, due_date="2026-12-31")
@@ -260,8 +258,8 @@ async def test_patch_with_empty_object_changes_nothing(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory: TaskFactory,
-    stored: Stored,
+    task_factory: "TaskFactory",
+    stored: "Stored",
 ) -> None:
     me = owner_factory()
     task = await task_factory(me, due_date="2026-12-31", done=True)
@@ -278,7 +276,7 @@ async def test_patch_leaves_done_state_alone(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory: TaskFactory,
+    task_factory: "TaskFactory",
 ) -> None:
     me = owner_factory()
     task = await task_factory(me, done=True)
@@ -297,7 +295,7 @@ async def test_patch_unknown_task_is_404_and_writes_nothing(
     api: str,
     sql: Sql,
     owner_factory: Callable[[], Owner],
-    stored: Stored,
+    stored: "Stored",
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
 ) -> None:
     before = await stored.fingerprint()
@@ -319,7 +317,7 @@ async def test_put_done_marks_the_task_done(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory: TaskFactory,
+    task_factory: "TaskFactory",
 ) -> None:
     me = owner_factory()
     task = await task_factory(me, due_date="2026-12-31")
@@ -342,8 +340,8 @@ async def test_second_put_done_changes_nothing(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory: TaskFactory,
-    stored: Stored,
+    task_factory: "TaskFactory",
+    stored: "Stored",
 ) -> None:
     me = owner_factory()
     task = await task_factory(me)
@@ -361,7 +359,7 @@ async def test_delete_done_marks_the_task_open(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory: TaskFactory,
+    task_factory: "TaskFactory",
 ) -> None:
     me = owner_factory()
     task = await task_factory(me, done=True)
@@ -380,8 +378,8 @@ async def test_second_delete_done_changes_nothing(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory: TaskFactory,
-    stored: Stored,
+    task_factory: "TaskFactory",
+    stored: "Stored",
 ) -> None:
     me = owner_factory()
     task = await task_factory(me, done=True)
@@ -399,8 +397,8 @@ async def test_delete_done_of_an_open_task_changes_nothing(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory: TaskFactory,
-    stored: Stored,
+    task_factory: "TaskFactory",
+    stored: "Stored",
 ) -> None:
     me = owner_factory()
     task = await task_factory(me)
@@ -417,7 +415,7 @@ async def test_done_again_after_undone(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory: TaskFactory,
+    task_factory: "TaskFactory",
 ) -> None:
     me = owner_factory()
     task = await task_factory(me, done=True)
@@ -436,7 +434,7 @@ async def test_done_of_unknown_task_is_404_and_writes_nothing(
     api: str,
     sql: Sql,
     owner_factory: Callable[[], Owner],
-    stored: Stored,
+    stored: "Stored",
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
     method: str,
 ) -> None:
@@ -457,8 +455,8 @@ async def test_delete_removes_the_task_only(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory: TaskFactory,
-    stored: Stored,
+    task_factory: "TaskFactory",
+    stored: "Stored",
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
 ) -> None:
     me = owner_factory()
@@ -478,8 +476,8 @@ async def test_delete_twice_is_404(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory: TaskFactory,
-    stored: Stored,
+    task_factory: "TaskFactory",
+    stored: "Stored",
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
 ) -> None:
     me = owner_factory()
@@ -510,8 +508,8 @@ async def test_another_users_task_is_404_like_a_missing_one(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory: TaskFactory,
-    stored: Stored,
+    task_factory: "TaskFactory",
+    stored: "Stored",
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
     method: str,
     suffix: str,
@@ -562,8 +560,8 @@ async def test_wrong_method_is_405_and_writes_nothing(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory: TaskFactory,
-    stored: Stored,
+    task_factory: "TaskFactory",
+    stored: "Stored",
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
     method: str,
     path: str,
@@ -589,7 +587,7 @@ async def test_unknown_route_is_404_problem(
     client: httpx.AsyncClient,
     api: str,
     owner_factory: Callable[[], Owner],
-    task_factory: TaskFactory,
+    task_factory: "TaskFactory",
     assert_problem: Callable[[httpx.Response, int], dict[str, Any]],
     path: str,
 ) -> None:

@@ -1,7 +1,5 @@
 """Login and access tokens over HTTP: what a token is worth, and what a forged one is not."""
 
-from __future__ import annotations
-
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -42,7 +40,7 @@ async def get_me(client: httpx.AsyncClient, api: str, authorization: str) -> htt
 
 
 async def test_login_issues_a_bearer_token_for_the_user(
-    client: httpx.AsyncClient, api: str, user_factory: UserFactory
+    client: httpx.AsyncClient, api: str, user_factory: "UserFactory"
 ) -> None:
     user = await user_factory()
 
@@ -69,7 +67,7 @@ async def test_login_issues_a_bearer_token_for_the_user(
 
 @pytest.mark.parametrize("spelling", [str.upper, str.swapcase], ids=["upper", "swapcase"])
 async def test_login_matches_email_case_insensitively(
-    client: httpx.AsyncClient, api: str, user_factory: UserFactory, spelling: Callable[[str], str]
+    client: httpx.AsyncClient, api: str, user_factory: "UserFactory", spelling: Callable[[str], str]
 ) -> None:
     user = await user_factory(email=f"Ann.{uuid.uuid4().hex}@Example.com")
 
@@ -81,7 +79,7 @@ async def test_login_matches_email_case_insensitively(
 
 
 async def test_login_failures_do_not_reveal_which_part_was_wrong(
-    client: httpx.AsyncClient, api: str, user_factory: UserFactory
+    client: httpx.AsyncClient, api: str, user_factory: "UserFactory"
 ) -> None:
     user = await user_factory(password="correct horse 1")
 
@@ -125,7 +123,7 @@ async def test_login_with_a_control_character_in_the_username_is_422(
 
 @before_any_sql
 async def test_login_rejects_json_body(
-    client: httpx.AsyncClient, api: str, user_factory: UserFactory
+    client: httpx.AsyncClient, api: str, user_factory: "UserFactory"
 ) -> None:
     user = await user_factory()
 
@@ -140,7 +138,7 @@ async def test_login_rejects_json_body(
 
 
 async def test_minted_token_is_accepted(
-    client: httpx.AsyncClient, api: str, user_factory: UserFactory, mint_token: MintToken
+    client: httpx.AsyncClient, api: str, user_factory: "UserFactory", mint_token: MintToken
 ) -> None:
     user = await user_factory()
 
@@ -157,7 +155,7 @@ async def test_forged_token_is_401_and_changes_nothing(
     client: httpx.AsyncClient,
     api: str,
     sql: Sql,
-    user_factory: UserFactory,
+    user_factory: "UserFactory",
     mint_token: MintToken,
     forge_token: Callable[..., str | None],
     kind: str,
@@ -192,7 +190,7 @@ async def test_forged_token_is_401_and_changes_nothing(
 
 
 async def test_token_of_deleted_user_is_401(
-    client: httpx.AsyncClient, api: str, user_factory: UserFactory
+    client: httpx.AsyncClient, api: str, user_factory: "UserFactory"
 ) -> None:
     user = await user_factory()
     deleted = await client.delete(f"{api}/users/{user.id}", headers=user.headers)

@@ -3,8 +3,6 @@ oversized fields, malformed and huge bodies, malformed request ids, unknown rout
 
 All of it is refused before any SQL runs: on Postgres alone, in both modes."""
 
-from __future__ import annotations
-
 import json
 import re
 import uuid
@@ -49,7 +47,7 @@ async def stored_name(sql: Sql, user_id: int) -> str:
     return result
 
 
-async def get_me(client: httpx.AsyncClient, api: str, user: CreatedUser) -> dict[str, Any]:
+async def get_me(client: httpx.AsyncClient, api: str, user: "CreatedUser") -> dict[str, Any]:
     response = await client.get(f"{api}/users/me", headers=user.headers)
     assert response.status_code == 200, response.text
     return {field: response.json()[field] for field in PRIVATE_FIELDS}
@@ -192,7 +190,7 @@ async def test_validation_error_does_not_echo_the_input(
 
 
 async def test_patch_validation_error_does_not_echo_the_input(
-    client: httpx.AsyncClient, api: str, user_factory: UserFactory
+    client: httpx.AsyncClient, api: str, user_factory: "UserFactory"
 ) -> None:
     user = await user_factory()
 
@@ -246,7 +244,7 @@ async def test_oversized_patch_body_is_413_and_changes_nothing(
     client: httpx.AsyncClient,
     api: str,
     sql: Sql,
-    user_factory: UserFactory,
+    user_factory: "UserFactory",
     streamed: bool,
 ) -> None:
     user = await user_factory(name="Ann Lee")
@@ -293,7 +291,7 @@ async def test_patch_rejects_invalid_field_and_changes_nothing(
     client: httpx.AsyncClient,
     api: str,
     sql: Sql,
-    user_factory: UserFactory,
+    user_factory: "UserFactory",
     changes: dict[str, Any],
 ) -> None:
     user = await user_factory(name="Ann Lee", password="correct horse 1")
@@ -308,7 +306,7 @@ async def test_patch_rejects_invalid_field_and_changes_nothing(
 
 
 async def test_patch_rejects_a_body_that_is_no_json_object(
-    client: httpx.AsyncClient, api: str, sql: Sql, user_factory: UserFactory
+    client: httpx.AsyncClient, api: str, sql: Sql, user_factory: "UserFactory"
 ) -> None:
     user = await user_factory(name="Ann Lee")
 

@@ -1,8 +1,6 @@
 """256 clients at once against a real users process: list pages and searches, the suite
 every service runs (testkit.suites.crowds)."""
 
-from __future__ import annotations
-
 import subprocess
 import sys
 from typing import TYPE_CHECKING
@@ -20,7 +18,7 @@ if TYPE_CHECKING:
 
 
 @pytest.fixture
-def crowded_service(fresh_database_url: str, spawn_users: SpawnUsers) -> CrowdedService:
+def crowded_service(fresh_database_url: str, spawn_users: "SpawnUsers") -> CrowdedService:
     seed = [sys.executable, "-m", "users_service.seed", "--count", "500"]
     subprocess.run(seed, env={"DATABASE_URL": fresh_database_url}, check=True)
     base_url = spawn_users(fresh_database_url, DB_POOL_TIMEOUT="60")

@@ -6,8 +6,6 @@ its Service, servicekit.health says why), and the service must recover by itself
 the database returns.
 """
 
-from __future__ import annotations
-
 import shutil
 import tempfile
 import threading
@@ -48,7 +46,7 @@ def own_server(request: pytest.FixtureRequest) -> Iterator[LocalServer]:
 
 
 @pytest.fixture
-def users_process(own_server: LocalServer, alembic_ini: Path, spawn_users: SpawnUsers) -> str:
+def users_process(own_server: LocalServer, alembic_ini: Path, spawn_users: "SpawnUsers") -> str:
     create_database(own_server.url, "users")
     database_url = with_database(own_server.url, "users")
     migrate(alembic_ini, database_url)
@@ -100,7 +98,7 @@ PREFIXES = ("/api", "/sync/api")
 
 @pytest.fixture
 def users_with_deadlines(
-    own_server: LocalServer, alembic_ini: Path, spawn_users: SpawnUsers
+    own_server: LocalServer, alembic_ini: Path, spawn_users: "SpawnUsers"
 ) -> Iterator[str]:
     create_database(own_server.url, "users")
     database_url = with_database(own_server.url, "users")

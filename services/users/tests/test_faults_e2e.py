@@ -7,8 +7,6 @@ Durations are lower bounds only: a request under a fault of t ms took at least t
 What happens before any SQL runs (the admin route, an injected error, the switch in
 Redis) is tested on Postgres alone; a slow statement on both."""
 
-from __future__ import annotations
-
 import os
 import subprocess
 import sys
@@ -40,7 +38,7 @@ WAIT_SECONDS = 30.0
 
 
 @pytest.fixture
-def users_url(fresh_database_url: str, spawn_users: SpawnUsers, own_redis: RedisServer) -> str:
+def users_url(fresh_database_url: str, spawn_users: "SpawnUsers", own_redis: RedisServer) -> str:
     # A Redis of its own: `faults:users` in a shared one is any local bench's switch.
     return spawn_users(
         fresh_database_url, REDIS_URL=own_redis.url, FAULTS_ENABLED="true", FAULT_ADMIN_TOKEN=TOKEN

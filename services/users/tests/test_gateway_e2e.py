@@ -1,8 +1,6 @@
 """The users story end to end: real nginx (the gateway template) in front of a real
 uvicorn process, on each database, in both modes."""
 
-from __future__ import annotations
-
 import json
 import re
 from collections.abc import Iterator
@@ -29,7 +27,7 @@ NGINX_ID = re.compile(r"[0-9a-f]{32}")
 
 @pytest.fixture
 def gateway(
-    fresh_database_url: str, spawn_users: SpawnUsers, tmp_path: Path
+    fresh_database_url: str, spawn_users: "SpawnUsers", tmp_path: Path
 ) -> Iterator[httpx.Client]:
     users = spawn_users(fresh_database_url).removeprefix("http://")
     # items and tasks are not running: their upstreams point at unused ports.

@@ -1,8 +1,6 @@
 """schemathesis against a real users process, which also hands out the tokens: the suite
 every service runs (testkit.suites.fuzzing), on Postgres, where users is deployed."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING
 
 import pytest
@@ -22,7 +20,7 @@ pytestmark = only_on("postgres")
 
 @pytest.fixture
 def fuzz_target(
-    spawn_users: SpawnUsers, fresh_database_url: str, own_redis: RedisServer
+    spawn_users: "SpawnUsers", fresh_database_url: str, own_redis: RedisServer
 ) -> FuzzTarget:
     users = spawn_users(fresh_database_url, REDIS_URL=own_redis.url)
     return FuzzTarget(users, users_url=users)

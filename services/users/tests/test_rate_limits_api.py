@@ -5,8 +5,6 @@ on the app and calls from an address of its own, so what other tests counted in 
 cannot touch it.
 """
 
-from __future__ import annotations
-
 import secrets
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -143,7 +141,7 @@ async def test_registrations_per_address_are_limited_and_the_refused_one_is_not_
 
 @pytest.fixture
 def gateway_to_users(
-    spawn_users: SpawnUsers, fresh_database_url: str, tmp_path: Path
+    spawn_users: "SpawnUsers", fresh_database_url: str, tmp_path: Path
 ) -> Iterator[str]:
     """A real users process with a tight login limit behind the real gateway (nginx)."""
     users = spawn_users(fresh_database_url, LOGIN_ATTEMPTS_PER_ADDRESS="2/minute")

@@ -3,8 +3,6 @@ change, an account deletion and logout-all (their revocations could not be writt
 logins and registrations (their limits could not be counted). Reading profiles and
 using tokens go on."""
 
-from __future__ import annotations
-
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
@@ -49,7 +47,7 @@ def take_redis_away(
 async def test_password_change_is_refused_and_nothing_changes(
     client: httpx.AsyncClient,
     api: str,
-    user_factory: UserFactory,
+    user_factory: "UserFactory",
     take_redis_away: Callable[[], None],
     sql: Sql,
 ) -> None:
@@ -70,7 +68,7 @@ async def test_password_change_is_refused_and_nothing_changes(
 async def test_deletion_is_refused_and_the_account_stays(
     client: httpx.AsyncClient,
     api: str,
-    user_factory: UserFactory,
+    user_factory: "UserFactory",
     take_redis_away: Callable[[], None],
     sql: Sql,
 ) -> None:
@@ -86,7 +84,7 @@ async def test_deletion_is_refused_and_the_account_stays(
 async def test_logout_all_is_refused(
     client: httpx.AsyncClient,
     api: str,
-    user_factory: UserFactory,
+    user_factory: "UserFactory",
     take_redis_away: Callable[[], None],
 ) -> None:
     user = await user_factory()
@@ -98,7 +96,7 @@ async def test_logout_all_is_refused(
 async def test_login_and_registration_are_refused_and_make_nothing(
     client: httpx.AsyncClient,
     api: str,
-    user_factory: UserFactory,
+    user_factory: "UserFactory",
     take_redis_away: Callable[[], None],
     sql: Sql,
 ) -> None:

@@ -2,8 +2,6 @@
 account deletion void every earlier token within seconds (servicekit.revocation);
 tokens issued afterwards work at once."""
 
-from __future__ import annotations
-
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -34,7 +32,7 @@ def assert_revoked(response: httpx.Response) -> None:
 
 
 async def test_a_password_change_voids_earlier_tokens_and_not_later_ones(
-    client: httpx.AsyncClient, api: str, user_factory: UserFactory
+    client: httpx.AsyncClient, api: str, user_factory: "UserFactory"
 ) -> None:
     user = await user_factory()
     other_session = await login(client, api, user.email, user.password)
@@ -59,7 +57,7 @@ async def test_a_password_change_voids_earlier_tokens_and_not_later_ones(
 
 
 async def test_a_profile_change_without_a_password_voids_nothing(
-    client: httpx.AsyncClient, api: str, user_factory: UserFactory
+    client: httpx.AsyncClient, api: str, user_factory: "UserFactory"
 ) -> None:
     user = await user_factory()
 
@@ -74,7 +72,7 @@ async def test_a_profile_change_without_a_password_voids_nothing(
 
 
 async def test_logout_all_voids_every_token_issued_so_far(
-    client: httpx.AsyncClient, api: str, user_factory: UserFactory
+    client: httpx.AsyncClient, api: str, user_factory: "UserFactory"
 ) -> None:
     user = await user_factory()
     second = await login(client, api, user.email, user.password)
@@ -94,7 +92,7 @@ async def test_logout_all_needs_a_valid_token(client: httpx.AsyncClient, api: st
 
 
 async def test_a_deleted_accounts_token_is_revoked(
-    client: httpx.AsyncClient, api: str, user_factory: UserFactory
+    client: httpx.AsyncClient, api: str, user_factory: "UserFactory"
 ) -> None:
     user = await user_factory()
 

@@ -3,8 +3,6 @@
 Every test runs under /api and /sync/api against PostgreSQL and MariaDB (one contract),
 but for input refused before any SQL runs, on Postgres alone (`before_any_sql`)."""
 
-from __future__ import annotations
-
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -59,7 +57,7 @@ def private_view(user: dict[str, Any]) -> dict[str, Any]:
     return {field: user[field] for field in PRIVATE_FIELDS}
 
 
-async def get_me(client: httpx.AsyncClient, api: str, user: CreatedUser) -> dict[str, Any]:
+async def get_me(client: httpx.AsyncClient, api: str, user: "CreatedUser") -> dict[str, Any]:
     response = await client.get(f"{api}/users/me", headers=user.headers)
     assert response.status_code == 200, response.text
     return private_view(response.json())
@@ -288,7 +286,7 @@ async def test_get_user_with_invalid_id_is_422(
 
 
 async def test_me_returns_private_view_of_the_caller(
-    client: httpx.AsyncClient, api: str, user_factory: UserFactory
+    client: httpx.AsyncClient, api: str, user_factory: "UserFactory"
 ) -> None:
     await user_factory(name="Someone Else")
     user = await user_factory(name="Ann Lee", avatar="https://cdn.example.com/ann.png")
@@ -552,7 +550,7 @@ NEW_VALUES: dict[str, Callable[[], str]] = {
 
 @pytest.mark.parametrize("field", NEW_VALUES)
 async def test_patch_changes_the_given_field_only(
-    client: httpx.AsyncClient, api: str, user_factory: UserFactory, field: str
+    client: httpx.AsyncClient, api: str, user_factory: "UserFactory", field: str
 ) -> None:
     user = await user_factory(name="Ann Lee", avatar="https://cdn.example.com/ann.png")
     before = await get_me(client, api, user)
@@ -570,7 +568,7 @@ async def test_patch_changes_the_given_field_only(
 
 
 async def test_patch_with_empty_object_changes_nothing(
-    client: httpx.AsyncClient, api: str, user_factory: UserFactory
+    client: httpx.AsyncClient, api: str, user_factory: "UserFactory"
 ) -> None:
     user = await user_factory(avatar="https://cdn.example.com/ann.png")
     before = await get_me(client, api, user)
@@ -584,7 +582,7 @@ async def test_patch_with_empty_object_changes_nothing(
 
 
 async def test_patch_strips_name_and_lowercases_email(
-    client: httpx.AsyncClient, api: str, user_factory: UserFactory
+    client: httpx.AsyncClient, api: str, user_factory: "UserFactory"
 ) -> None:
     user = await user_factory()
     local = f"New.{uuid.uuid4().hex}"
@@ -604,7 +602,7 @@ async def test_patch_strips_name_and_lowercases_email(
 
 
 async def test_patch_avatar_null_clears_it(
-    client: httpx.AsyncClient, api: str, user_factory: UserFactory
+    client: httpx.AsyncClient, api: str, user_factory: "UserFactory"
 ) -> None:
     user = await user_factory(avatar="https://cdn.example.com/ann.png")
 
@@ -618,7 +616,7 @@ async def test_patch_avatar_null_clears_it(
 
 
 async def test_patch_password_switches_login(
-    client: httpx.AsyncClient, api: str, user_factory: UserFactory
+    client: httpx.AsyncClient, api: str, user_factory: "UserFactory"
 ) -> None:
     user = await user_factory(password="correct horse 1")
 
@@ -634,7 +632,7 @@ async def test_patch_password_switches_login(
 
 
 async def test_patch_another_user_is_403_and_changes_nothing(
-    client: httpx.AsyncClient, api: str, user_factory: UserFactory
+    client: httpx.AsyncClient, api: str, user_factory: "UserFactory"
 ) -> None:
     owner = await user_factory(name="Ann Lee")
     intruder = await user_factory(name="Mallory")
@@ -651,7 +649,7 @@ async def test_patch_another_user_is_403_and_changes_nothing(
 
 
 async def test_patch_without_token_is_401_and_changes_nothing(
-    client: httpx.AsyncClient, api: str, user_factory: UserFactory
+    client: httpx.AsyncClient, api: str, user_factory: "UserFactory"
 ) -> None:
     user = await user_factory(name="Ann Lee")
 
@@ -662,7 +660,7 @@ async def test_patch_without_token_is_401_and_changes_nothing(
 
 
 async def test_patch_unknown_user_is_403_or_404(
-    client: httpx.AsyncClient, api: str, sql: Sql, user_factory: UserFactory
+    client: httpx.AsyncClient, api: str, sql: Sql, user_factory: "UserFactory"
 ) -> None:
     user = await user_factory()
     before = await count_users(sql)
@@ -678,7 +676,7 @@ async def test_patch_unknown_user_is_403_or_404(
 
 @pytest.mark.parametrize("spelling", [str, str.upper], ids=["same", "upper"])
 async def test_patch_to_taken_email_is_409_and_changes_nothing(
-    client: httpx.AsyncClient, api: str, user_factory: UserFactory, spelling: Callable[[str], str]
+    client: httpx.AsyncClient, api: str, user_factory: "UserFactory", spelling: Callable[[str], str]
 ) -> None:
     taken = await user_factory()
     user = await user_factory()
@@ -700,7 +698,7 @@ async def test_patch_to_taken_email_is_409_and_changes_nothing(
 
 
 async def test_delete_own_user(
-    client: httpx.AsyncClient, api: str, sql: Sql, user_factory: UserFactory
+    client: httpx.AsyncClient, api: str, sql: Sql, user_factory: "UserFactory"
 ) -> None:
     user = await user_factory()
     bystander = await user_factory()
@@ -717,7 +715,7 @@ async def test_delete_own_user(
 
 
 async def test_delete_another_user_is_403(
-    client: httpx.AsyncClient, api: str, sql: Sql, user_factory: UserFactory
+    client: httpx.AsyncClient, api: str, sql: Sql, user_factory: "UserFactory"
 ) -> None:
     owner = await user_factory()
     intruder = await user_factory()
@@ -730,7 +728,7 @@ async def test_delete_another_user_is_403(
 
 
 async def test_delete_without_token_is_401(
-    client: httpx.AsyncClient, api: str, sql: Sql, user_factory: UserFactory
+    client: httpx.AsyncClient, api: str, sql: Sql, user_factory: "UserFactory"
 ) -> None:
     user = await user_factory()
 
@@ -741,7 +739,7 @@ async def test_delete_without_token_is_401(
 
 
 async def test_delete_unknown_user_is_403_or_404(
-    client: httpx.AsyncClient, api: str, sql: Sql, user_factory: UserFactory
+    client: httpx.AsyncClient, api: str, sql: Sql, user_factory: "UserFactory"
 ) -> None:
     user = await user_factory()
     before = await count_users(sql)

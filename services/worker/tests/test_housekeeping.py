@@ -2,8 +2,6 @@
 job every second, on a private Redis and real databases; and Celery's own records of
 those jobs, at debug only."""
 
-from __future__ import annotations
-
 import json
 import logging
 import time
@@ -32,7 +30,7 @@ if TYPE_CHECKING:
 ROUNDS = 3
 
 
-def finished_rounds(events: Events, name: str) -> int:
+def finished_rounds(events: "Events", name: str) -> int:
     return sum(1 for e in events.all() if (e["name"], e["event"]) == (name, "finished"))
 
 
@@ -50,10 +48,10 @@ def test_the_periodic_jobs_log_only_what_they_did(
     broker_url: str,
     items_database_url: str,
     views_key_prefix: str,
-    spawn_worker: Callable[..., Worker],
-    spawn_beat: Callable[..., Beat],
-    events: Events,
-    make_item: MakeItem,
+    spawn_worker: "Callable[..., Worker]",
+    spawn_beat: "Callable[..., Beat]",
+    events: "Events",
+    make_item: "MakeItem",
     stored_views: Callable[[int], int | None],
 ) -> None:
     worker = spawn_worker(

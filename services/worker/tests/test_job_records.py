@@ -1,8 +1,6 @@
 """Job records on both databases: every transition is guarded, so however often a job
 is delivered, it runs only while unfinished and its outcome is stored once."""
 
-from __future__ import annotations
-
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -21,12 +19,12 @@ DIGEST = ("compute.digest", {"data": "x", "rounds": 1})
 
 
 @pytest.fixture
-def records(any_job_table: JobTable) -> JobRecords:
+def records(any_job_table: "JobTable") -> JobRecords:
     return JobRecords(any_job_table.engine, max_attempts=3)
 
 
 def test_a_job_runs_once_and_keeps_its_first_outcome(
-    any_job_table: JobTable, records: JobRecords
+    any_job_table: "JobTable", records: JobRecords
 ) -> None:
     job_id = any_job_table.add(*DIGEST, token="secret-token")
     assert records.start(job_id) == RUN
@@ -43,7 +41,7 @@ def test_a_job_runs_once_and_keeps_its_first_outcome(
 
 
 def test_a_delivery_of_a_dead_worker_starts_the_running_job_again(
-    any_job_table: JobTable, records: JobRecords
+    any_job_table: "JobTable", records: JobRecords
 ) -> None:
     job_id = any_job_table.add(*DIGEST)
     assert records.start(job_id) == RUN
@@ -51,7 +49,7 @@ def test_a_delivery_of_a_dead_worker_starts_the_running_job_again(
     assert any_job_table.get(job_id)["attempts"] == 2
 
 
-def test_a_job_started_too_often_is_failed(any_job_table: JobTable, records: JobRecords) -> None:
+def test_a_job_started_too_often_is_failed(any_job_table: "JobTable", records: JobRecords) -> None:
     job_id = any_job_table.add(*DIGEST)
     for _ in range(3):
         assert records.start(job_id) == RUN
@@ -65,14 +63,14 @@ def test_a_missing_record_is_reported(records: JobRecords) -> None:
     assert records.start(1) == MISSING
 
 
-def test_a_long_error_is_cut_short(any_job_table: JobTable, records: JobRecords) -> None:
+def test_a_long_error_is_cut_short(any_job_table: "JobTable", records: JobRecords) -> None:
     job_id = any_job_table.add(*DIGEST)
     records.start(job_id)
     records.fail(job_id, "x" * 2000)
     assert len(any_job_table.get(job_id)["error"]) == 500
 
 
-def test_unfinished_jobs_and_stalled_ones(any_job_table: JobTable, records: JobRecords) -> None:
+def test_unfinished_jobs_and_stalled_ones(any_job_table: "JobTable", records: JobRecords) -> None:
     queued = any_job_table.add(*DIGEST, request_id="req-1", token="t")
     stalled = any_job_table.add(*DIGEST, status="running", started_at=utcnow() - timedelta(hours=1))
     running = any_job_table.add(*DIGEST, status="running", started_at=utcnow())
@@ -89,7 +87,9 @@ def test_unfinished_jobs_and_stalled_ones(any_job_table: JobTable, records: JobR
     assert [job.message.job_id for job in records.unfinished(started_before=before)] == [stalled]
 
 
-def test_ended_jobs_past_retention_are_pruned(any_job_table: JobTable, records: JobRecords) -> None:
+def test_ended_jobs_past_retention_are_pruned(
+    any_job_table: "JobTable", records: JobRecords
+) -> None:
     old = any_job_table.add(*DIGEST, status="failed", finished_at=utcnow() - timedelta(days=8))
     recent = any_job_table.add(*DIGEST, status="succeeded", finished_at=utcnow())
     unfinished = any_job_table.add(*DIGEST, created_at=utcnow() - timedelta(days=30))
@@ -102,7 +102,7 @@ def test_ended_jobs_past_retention_are_pruned(any_job_table: JobTable, records: 
 
 
 def test_an_emptied_broker_gets_every_unfinished_job_again(
-    any_job_table: JobTable, records: JobRecords, broker_url: str
+    any_job_table: "JobTable", records: JobRecords, broker_url: str
 ) -> None:
     any_job_table.end_unfinished()
     queued = any_job_table.add(*DIGEST)

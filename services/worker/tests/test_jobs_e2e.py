@@ -1,8 +1,6 @@
 """Submitted jobs in real worker processes: outcomes in their records, failures told
 shortly, a crash after the result is stored, and records that arrive late or never."""
 
-from __future__ import annotations
-
 import asyncio
 import hashlib
 import time
@@ -25,9 +23,9 @@ if TYPE_CHECKING:
 
 def test_a_job_ends_with_its_result(
     broker_url: str,
-    spawn_worker: Callable[..., Worker],
+    spawn_worker: "Callable[..., Worker]",
     submit: Callable[..., int],
-    job_table: JobTable,
+    job_table: "JobTable",
 ) -> None:
     spawn_worker(broker_url)
     job_id = submit("compute.digest", {"data": "hello", "rounds": 1})
@@ -45,9 +43,9 @@ def test_a_job_ends_with_its_result(
 
 def test_a_job_that_raises_ends_failed_with_a_short_error(
     broker_url: str,
-    spawn_worker: Callable[..., Worker],
+    spawn_worker: "Callable[..., Worker]",
     submit: Callable[..., int],
-    job_table: JobTable,
+    job_table: "JobTable",
 ) -> None:
     worker = spawn_worker(broker_url)
     refused = submit("compute.digest", {"data": "x", "rounds": 0})
@@ -67,10 +65,10 @@ def test_a_job_that_raises_ends_failed_with_a_short_error(
 
 def test_a_crash_after_the_result_is_stored_does_not_run_the_job_again(
     broker_url: str,
-    spawn_worker: Callable[..., Worker],
+    spawn_worker: "Callable[..., Worker]",
     submit: Callable[..., int],
-    job_table: JobTable,
-    events: Events,
+    job_table: "JobTable",
+    events: "Events",
     tmp_path: Path,
 ) -> None:
     marker = tmp_path / "crashed"
@@ -87,7 +85,7 @@ def test_a_crash_after_the_result_is_stored_does_not_run_the_job_again(
 
 
 def test_a_job_recorded_after_its_message_arrives_still_runs(
-    broker_url: str, spawn_worker: Callable[..., Worker], submitter: Celery, job_table: JobTable
+    broker_url: str, spawn_worker: "Callable[..., Worker]", submitter: Celery, job_table: "JobTable"
 ) -> None:
     # tasks sends before it commits: a quick worker can find no record yet.
     spawn_worker(broker_url)
@@ -102,10 +100,10 @@ def test_a_job_recorded_after_its_message_arrives_still_runs(
 
 def test_a_job_that_is_never_recorded_is_dropped(
     broker_url: str,
-    spawn_worker: Callable[..., Worker],
+    spawn_worker: "Callable[..., Worker]",
     submitter: Celery,
-    events: Events,
-    job_table: JobTable,
+    events: "Events",
+    job_table: "JobTable",
 ) -> None:
     # The submission was rolled back after its message went out.
     worker = spawn_worker(broker_url)
@@ -120,9 +118,9 @@ def test_a_job_that_is_never_recorded_is_dropped(
 
 def test_a_thousand_jobs_submitted_at_once_all_end_once(
     broker_url: str,
-    spawn_worker: Callable[..., Worker],
+    spawn_worker: "Callable[..., Worker]",
     spawn_uvicorn: SpawnUvicorn,
-    job_table: JobTable,
+    job_table: "JobTable",
     mint_token: MintToken,
 ) -> None:
     tasks = spawn_uvicorn(

@@ -7,8 +7,6 @@ process still takes messages from Redis and serves /metrics, and nothing depends
 how fast anything runs.
 """
 
-from __future__ import annotations
-
 import contextlib
 import os
 import signal
@@ -75,13 +73,13 @@ class Metrics:
         return self.get(name, service="worker")
 
 
-def scrape(worker: Worker) -> Metrics:
+def scrape(worker: "Worker") -> Metrics:
     response = httpx.get(worker.metrics_url, timeout=10)
     assert response.status_code == 200, response.text
     return Metrics(response.text)
 
 
-def wait_for(worker: Worker, check: Callable[[Metrics], bool], timeout: float = 60) -> Metrics:
+def wait_for(worker: "Worker", check: Callable[[Metrics], bool], timeout: float = 60) -> Metrics:
     """The first scrape that passes `check` (counts are written after a job's record)."""
     deadline = time.monotonic() + timeout
     while True:
@@ -102,7 +100,7 @@ def runs(started: int, succeeded: int = 0, failed: int = 0, retried: int = 0) ->
     }
 
 
-def pool_pids(worker: Worker) -> list[int]:
+def pool_pids(worker: "Worker") -> list[int]:
     found = subprocess.run(
         ["pgrep", "-P", str(worker.process.pid)], capture_output=True, text=True, check=False
     )
@@ -110,7 +108,7 @@ def pool_pids(worker: Worker) -> list[int]:
 
 
 @contextlib.contextmanager
-def pool_stopped(worker: Worker) -> Iterator[list[int]]:
+def pool_stopped(worker: "Worker") -> Iterator[list[int]]:
     """The pool processes, stopped: messages are taken (up to the prefetch) and wait."""
     pids = pool_pids(worker)
     assert len(pids) == 2, pids
@@ -124,14 +122,14 @@ def pool_stopped(worker: Worker) -> Iterator[list[int]]:
                 os.kill(pid, signal.SIGCONT)
 
 
-def idle(worker: Worker, events: Events) -> None:
+def idle(worker: "Worker", events: "Events") -> None:
     """Waits for the heartbeat the worker sends itself on start to have run."""
     events.wait(name="health.heartbeat", event="finished")
     wait_for(worker, lambda m: m.job("jobs_succeeded_total", "health.heartbeat") == 1)
 
 
 def test_every_kind_is_there_from_the_start(
-    broker_url: str, spawn_worker: Callable[..., Worker]
+    broker_url: str, spawn_worker: "Callable[..., Worker]"
 ) -> None:
     worker = spawn_worker(broker_url)
 
@@ -151,11 +149,11 @@ def test_every_kind_is_there_from_the_start(
 
 def test_runs_of_both_pool_processes_are_summed(
     broker_url: str,
-    spawn_worker: Callable[..., Worker],
+    spawn_worker: "Callable[..., Worker]",
     submit: Callable[..., int],
     submitter: Celery,
-    events: Events,
-    job_table: JobTable,
+    events: "Events",
+    job_table: "JobTable",
     tmp_path: Path,
 ) -> None:
     values = tmp_path / "prometheus"
@@ -190,11 +188,11 @@ def test_runs_of_both_pool_processes_are_summed(
 
 def test_a_failed_job_counts_as_failed_and_a_redelivery_counts_not(
     broker_url: str,
-    spawn_worker: Callable[..., Worker],
+    spawn_worker: "Callable[..., Worker]",
     submit: Callable[..., int],
     submitter: Celery,
-    events: Events,
-    job_table: JobTable,
+    events: "Events",
+    job_table: "JobTable",
 ) -> None:
     # One pool process: jobs run one after the other, so once the last one is counted,
     # everything before it is too.
@@ -216,9 +214,9 @@ def test_a_failed_job_counts_as_failed_and_a_redelivery_counts_not(
 
 def test_a_retried_job_counts_each_run(
     broker_url: str,
-    spawn_worker: Callable[..., Worker],
+    spawn_worker: "Callable[..., Worker]",
     submit: Callable[..., int],
-    job_table: JobTable,
+    job_table: "JobTable",
 ) -> None:
     with socket.create_server(("127.0.0.1", 0)) as closed:
         gone = f"http://127.0.0.1:{closed.getsockname()[1]}"
@@ -236,10 +234,10 @@ def test_a_retried_job_counts_each_run(
 
 def test_queued_and_unacknowledged_messages(
     broker_url: str,
-    spawn_worker: Callable[..., Worker],
+    spawn_worker: "Callable[..., Worker]",
     submit: Callable[..., int],
-    job_table: JobTable,
-    events: Events,
+    job_table: "JobTable",
+    events: "Events",
 ) -> None:
     worker = spawn_worker(broker_url)
     idle(worker, events)
@@ -271,8 +269,8 @@ def test_queued_and_unacknowledged_messages(
 
 def test_view_deltas_and_flush_lag(
     broker_url: str,
-    spawn_worker: Callable[..., Worker],
-    spawn_beat: Callable[..., Beat],
+    spawn_worker: "Callable[..., Worker]",
+    spawn_beat: "Callable[..., Beat]",
     items_databases: dict[str, str],
     views_key_prefix: str,
 ) -> None:
@@ -307,9 +305,9 @@ def test_view_deltas_and_flush_lag(
 
 def test_a_scrape_while_redis_is_down_still_has_the_job_counts(
     own_redis: RedisServer,
-    spawn_worker: Callable[..., Worker],
+    spawn_worker: "Callable[..., Worker]",
     submit: Callable[..., int],
-    job_table: JobTable,
+    job_table: "JobTable",
 ) -> None:
     worker = spawn_worker(own_redis.url)
     job_id = submit("compute.digest", {"data": "r", "rounds": 1}, broker=own_redis.url)
@@ -336,9 +334,9 @@ def test_a_scrape_while_redis_is_down_still_has_the_job_counts(
 
 def test_values_of_an_earlier_worker_are_wiped(
     broker_url: str,
-    spawn_worker: Callable[..., Worker],
+    spawn_worker: "Callable[..., Worker]",
     submit: Callable[..., int],
-    job_table: JobTable,
+    job_table: "JobTable",
     tmp_path: Path,
 ) -> None:
     values = str(tmp_path / "prometheus")
@@ -358,9 +356,9 @@ def test_values_of_an_earlier_worker_are_wiped(
 
 def test_metrics_port_0_turns_metrics_off(
     broker_url: str,
-    spawn_worker: Callable[..., Worker],
+    spawn_worker: "Callable[..., Worker]",
     submit: Callable[..., int],
-    job_table: JobTable,
+    job_table: "JobTable",
     tmp_path: Path,
 ) -> None:
     values = tmp_path / "prometheus"

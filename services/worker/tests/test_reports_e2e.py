@@ -2,8 +2,6 @@
 is right, a worker killed in the middle of one stores its result once, and a report that
 cannot be made says why."""
 
-from __future__ import annotations
-
 import socket
 import time
 from collections.abc import Callable
@@ -35,7 +33,7 @@ def system(
     spawn_uvicorn: SpawnUvicorn,
     users_database: str,
     items_databases: dict[str, str],
-    job_table: JobTable,
+    job_table: "JobTable",
     broker_url: str,
     jwt_private_key: str,
 ) -> System:
@@ -115,9 +113,9 @@ def wait_for_job(
 def test_a_report_sums_up_a_user_across_services(
     system: System,
     broker_url: str,
-    spawn_worker: Callable[..., Worker],
+    spawn_worker: "Callable[..., Worker]",
     mint_token: MintToken,
-    job_table: JobTable,
+    job_table: "JobTable",
 ) -> None:
     person = someone_with_things(system, mint_token)
     spawn_worker(broker_url, **system.worker_env())
@@ -137,9 +135,9 @@ def test_a_report_sums_up_a_user_across_services(
 def test_a_worker_killed_in_the_middle_of_a_report_stores_it_once(
     system: System,
     broker_url: str,
-    spawn_worker: Callable[..., Worker],
+    spawn_worker: "Callable[..., Worker]",
     mint_token: MintToken,
-    job_table: JobTable,
+    job_table: "JobTable",
 ) -> None:
     person = someone_with_things(system, mint_token)
     # The first worker's users never answers (it takes connections and says nothing),
@@ -173,9 +171,9 @@ def test_a_worker_killed_in_the_middle_of_a_report_stores_it_once(
 def test_a_report_with_an_expired_token_fails_and_says_why(
     system: System,
     broker_url: str,
-    spawn_worker: Callable[..., Worker],
+    spawn_worker: "Callable[..., Worker]",
     mint_token: MintToken,
-    job_table: JobTable,
+    job_table: "JobTable",
 ) -> None:
     person = someone_with_things(system, mint_token)
     short_lived = Someone(person.id, mint_token(str(person.id), expires_in=2))
@@ -191,7 +189,7 @@ def test_a_report_with_an_expired_token_fails_and_says_why(
 
 
 def test_a_report_retries_a_service_that_is_down_then_says_which(
-    system: System, broker_url: str, spawn_worker: Callable[..., Worker], mint_token: MintToken
+    system: System, broker_url: str, spawn_worker: "Callable[..., Worker]", mint_token: MintToken
 ) -> None:
     person = someone_with_things(system, mint_token)
     with socket.create_server(("127.0.0.1", 0)) as closed:

@@ -5,8 +5,6 @@ that state with the job's own functions, then run a whole flush as a restarted w
 would.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -66,7 +64,7 @@ def assert_no_keys_left(client: redis.Redis, keys: ViewKeys) -> None:
 def test_counted_views_reach_the_table_exactly(
     resources: Resources,
     keys: ViewKeys,
-    make_item: MakeItem,
+    make_item: "MakeItem",
     stored_views: Callable[[int], int | None],
 ) -> None:
     first, second, untouched = make_item(views=5), make_item(), make_item(views=2)
@@ -86,7 +84,7 @@ def test_counted_views_reach_the_table_exactly(
 def test_views_of_deleted_items_are_dropped(
     resources: Resources,
     keys: ViewKeys,
-    make_item: MakeItem,
+    make_item: "MakeItem",
     stored_views: Callable[[int], int | None],
 ) -> None:
     item = make_item()
@@ -102,7 +100,7 @@ def test_views_of_deleted_items_are_dropped(
 def test_views_counted_during_a_flush_wait_for_the_next(
     resources: Resources,
     keys: ViewKeys,
-    make_item: MakeItem,
+    make_item: "MakeItem",
     stored_views: Callable[[int], int | None],
 ) -> None:
     item = make_item()
@@ -125,7 +123,7 @@ def test_views_counted_during_a_flush_wait_for_the_next(
 def test_crash_after_claim_is_applied_once_by_the_next_flush(
     resources: Resources,
     keys: ViewKeys,
-    make_item: MakeItem,
+    make_item: "MakeItem",
     stored_views: Callable[[int], int | None],
 ) -> None:
     item = make_item(views=1)
@@ -149,7 +147,7 @@ def test_crash_after_claim_is_applied_once_by_the_next_flush(
 def test_crash_after_commit_adds_nothing_and_cleans_up(
     resources: Resources,
     keys: ViewKeys,
-    make_item: MakeItem,
+    make_item: "MakeItem",
     stored_views: Callable[[int], int | None],
 ) -> None:
     item = make_item()
@@ -168,7 +166,7 @@ def test_crash_after_commit_adds_nothing_and_cleans_up(
 def test_a_flush_id_is_applied_at_most_once(
     resources: Resources,
     keys: ViewKeys,
-    make_item: MakeItem,
+    make_item: "MakeItem",
     stored_views: Callable[[int], int | None],
 ) -> None:
     item = make_item()
@@ -184,7 +182,7 @@ def test_a_flush_id_is_applied_at_most_once(
 def test_a_stale_release_keeps_a_newer_flush(
     resources: Resources,
     keys: ViewKeys,
-    make_item: MakeItem,
+    make_item: "MakeItem",
     stored_views: Callable[[int], int | None],
 ) -> None:
     item = make_item()
@@ -214,7 +212,7 @@ def test_nothing_to_flush_is_a_no_op(resources: Resources, keys: ViewKeys) -> No
 def test_junk_in_the_hash_is_dropped(
     resources: Resources,
     keys: ViewKeys,
-    make_item: MakeItem,
+    make_item: "MakeItem",
     stored_views: Callable[[int], int | None],
 ) -> None:
     item = make_item()

@@ -5,8 +5,6 @@ jobs are recorded first, as tasks records them. What a worker did is read from t
 events `worker_test_app` records, from the job records and from its JSON logs.
 """
 
-from __future__ import annotations
-
 import itertools
 import os
 import signal
@@ -54,10 +52,10 @@ def test_a_flush_job_moves_counts_to_the_table(
     broker_url: str,
     items_database_url: str,
     views_key_prefix: str,
-    spawn_worker: Callable[..., Worker],
+    spawn_worker: "Callable[..., Worker]",
     submitter: Celery,
-    events: Events,
-    make_item: MakeItem,
+    events: "Events",
+    make_item: "MakeItem",
     stored_views: Callable[[int], int | None],
 ) -> None:
     item = make_item(views=1)
@@ -78,10 +76,10 @@ def test_beat_sends_flushes_every_interval(
     broker_url: str,
     items_database_url: str,
     views_key_prefix: str,
-    spawn_worker: Callable[..., Worker],
-    make_item: MakeItem,
+    spawn_worker: "Callable[..., Worker]",
+    make_item: "MakeItem",
     stored_views: Callable[[int], int | None],
-    spawn_beat: Callable[..., Beat],
+    spawn_beat: "Callable[..., Beat]",
 ) -> None:
     item = make_item()
     worker = spawn_worker(broker_url, ITEMS_DATABASE_URL=items_database_url)
@@ -99,7 +97,7 @@ def test_beat_sends_flushes_every_interval(
 
 
 def test_a_job_of_a_killed_worker_goes_to_another_worker(
-    broker_url: str, spawn_worker: Callable[..., Worker], submitter: Celery, events: Events
+    broker_url: str, spawn_worker: "Callable[..., Worker]", submitter: Celery, events: "Events"
 ) -> None:
     first = spawn_worker(broker_url, "w1", concurrency=1)
     job = new_job_id("sleep")
@@ -117,10 +115,10 @@ def test_a_job_of_a_killed_worker_goes_to_another_worker(
 
 def test_worker_consumes_again_after_redis_restarts_while_idle(
     own_redis: RedisServer,
-    spawn_worker: Callable[..., Worker],
+    spawn_worker: "Callable[..., Worker]",
     submit: Callable[..., int],
-    events_on: type[Events],
-    job_table: JobTable,
+    events_on: "type[Events]",
+    job_table: "JobTable",
 ) -> None:
     worker = spawn_worker(own_redis.url, HEARTBEAT_INTERVAL_SECONDS="1")
     before = submit("compute.digest", {"data": "a", "rounds": 1}, broker=own_redis.url)
@@ -140,11 +138,11 @@ def test_worker_consumes_again_after_redis_restarts_while_idle(
 
 def test_jobs_queued_when_redis_restarts_empty_are_sent_again(
     own_redis: RedisServer,
-    spawn_worker: Callable[..., Worker],
-    spawn_beat: Callable[..., Beat],
+    spawn_worker: "Callable[..., Worker]",
+    spawn_beat: "Callable[..., Beat]",
     submit: Callable[..., int],
-    events_on: type[Events],
-    job_table: JobTable,
+    events_on: "type[Events]",
+    job_table: "JobTable",
 ) -> None:
     worker = spawn_worker(own_redis.url, concurrency=1, RESEND_INTERVAL_SECONDS="1")
     busy = new_job_id("sleep")
@@ -175,7 +173,7 @@ def run_liveness(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 
 def test_liveness_follows_the_heartbeat(
-    broker_url: str, spawn_worker: Callable[..., Worker], events: Events
+    broker_url: str, spawn_worker: "Callable[..., Worker]", events: "Events"
 ) -> None:
     worker = spawn_worker(broker_url, HEARTBEAT_INTERVAL_SECONDS="1", LIVENESS_MAX_AGE_SECONDS="3")
     assert run_liveness(worker.env).returncode == 0
@@ -204,11 +202,11 @@ def test_liveness_fails_without_a_heartbeat_file(tmp_path: Path) -> None:
 
 def test_sigterm_lets_the_running_job_finish(
     broker_url: str,
-    spawn_worker: Callable[..., Worker],
+    spawn_worker: "Callable[..., Worker]",
     submitter: Celery,
     submit: Callable[..., int],
-    events: Events,
-    job_table: JobTable,
+    events: "Events",
+    job_table: "JobTable",
 ) -> None:
     worker = spawn_worker(broker_url, concurrency=1)
     running = new_job_id("sleep")
@@ -228,7 +226,10 @@ def test_sigterm_lets_the_running_job_finish(
 
 
 def test_job_logs_carry_the_request_id(
-    broker_url: str, spawn_worker: Callable[..., Worker], submit: Callable[..., int], events: Events
+    broker_url: str,
+    spawn_worker: "Callable[..., Worker]",
+    submit: Callable[..., int],
+    events: "Events",
 ) -> None:
     worker = spawn_worker(broker_url)
     token = correlation_id.set("req-7f3a.b_c")
