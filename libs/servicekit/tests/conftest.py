@@ -153,7 +153,7 @@ FAULT_ADMIN_TOKEN = "test-fault-admin-token"
 
 
 @pytest.fixture
-def fault_settings() -> dict[str, object]:
+def fault_settings() -> dict[str, Any]:
     """The settings of a service with its fault switch on (read every 50 ms), under a
     name of its own: the fault keys live in a Redis other suites share."""
     return {

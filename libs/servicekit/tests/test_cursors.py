@@ -4,6 +4,7 @@ is refused."""
 import base64
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -183,7 +184,9 @@ def test_a_malformed_cursor_is_invalid_input(cursor: str) -> None:
     ],
     ids=["padded", "padded-twice", "space", "newline", "dot", "standard-alphabet"],
 )
-def test_a_cursor_outside_the_url_safe_alphabet_is_malformed(disguise) -> None:
+def test_a_cursor_outside_the_url_safe_alphabet_is_malformed(
+    disguise: Callable[[str], str],
+) -> None:
     # The decoder alone would skip these characters, or take the standard alphabet and
     # padding, and read the cursor it was given: one cursor, many spellings.
     text = ThingCursor(done=None, after_key="~~~~>>>>????", after_id=5).encode()

@@ -272,7 +272,7 @@ def test_an_invalidated_connection_is_unavailability() -> None:
 
 
 async def insert_duplicate(
-    database, *, mode: str, rows: list[dict[str, Any]]
+    database: Database, *, mode: str, rows: list[dict[str, Any]]
 ) -> exc.IntegrityError:
     if mode == "async":
         with pytest.raises(exc.IntegrityError) as raised:

@@ -233,7 +233,7 @@ async def driver_select(db: Database, mode: str, *, frozen: LocalServer | None =
     and whether the pooled connection was still valid after it."""
     freezing = frozen.frozen() if frozen else contextlib.nullcontext()
 
-    def outcome(pooled: PoolProxiedConnection, error: BaseException) -> tuple:
+    def outcome(pooled: PoolProxiedConnection, error: BaseException) -> tuple[object, ...]:
         return error, pooled.is_valid
 
     if mode == "async":
@@ -264,6 +264,7 @@ async def test_a_driver_call_to_a_frozen_server_is_unavailable_and_discards_its_
     before = await run_sql(database, mode, CONNECTION_ID[backend])
     error, still_valid = await driver_select(database, mode, frozen=thawed)
     assert isinstance(error, DatabaseUnavailable)
+    assert error.__cause__ is not None
     assert timed_out(error.__cause__), repr(error.__cause__)
     assert not still_valid
     assert await driver_select(database, mode) == 1

@@ -58,7 +58,7 @@ def table_modules(text: str, intro: str = TABLE_INTRO) -> list[str]:
     """The module names in the first column of the table after `intro`, in order."""
     lines = text.splitlines()
     start = lines.index(intro)
-    rows = []
+    rows: list[str] = []
     for line in lines[start + 1 :]:
         if not line.strip() and not rows:
             continue  # the blank line between the intro and the table

@@ -23,24 +23,29 @@ async def ping() -> dict[str, Any]:
 
 
 METHODS = ["GET", "PUT", "DELETE"]
-SOME_FAULT = {"latency_ms": 10, "error_rate": 0.0, "slow_statement_ms": 0}
+SOME_FAULT: dict[str, Any] = {"latency_ms": 10, "error_rate": 0.0, "slow_statement_ms": 0}
 
 
 @pytest.fixture
-def key(fault_settings: dict[str, object]) -> str:
+def key(fault_settings: dict[str, Any]) -> str:
     return fault_key(fault_settings["service_name"])
 
 
 @pytest.fixture
 def stored(redis_client: redis.Redis, key: str) -> Iterator[Callable[[], Fault | None]]:
     """`stored()`: the fault in Redis, or None; the key is removed after the test."""
-    yield lambda: (raw := redis_client.get(key)) and Fault.model_validate_json(raw)
+
+    def read() -> Fault | None:
+        raw = redis_client.get(key)
+        return Fault.model_validate_json(raw) if raw else None
+
+    yield read
     redis_client.delete(key)
 
 
 async def test_put_sets_the_fault_in_redis_and_here_and_delete_clears_both(
     serve: "Serve",
-    fault_settings: dict[str, object],
+    fault_settings: dict[str, Any],
     admin_headers: dict[str, str],
     stored: Callable[[], Fault | None],
 ) -> None:
@@ -74,7 +79,7 @@ async def test_put_sets_the_fault_in_redis_and_here_and_delete_clears_both(
 )
 async def test_without_the_token_nothing_is_read_or_changed(
     serve: "Serve",
-    fault_settings: dict[str, object],
+    fault_settings: dict[str, Any],
     admin_headers: dict[str, str],
     stored: Callable[[], Fault | None],
     check_problem: Callable[[httpx.Response, int], dict[str, Any]],
@@ -96,7 +101,7 @@ async def test_without_the_token_nothing_is_read_or_changed(
 
 async def test_the_token_is_checked_before_the_body(
     serve: "Serve",
-    fault_settings: dict[str, object],
+    fault_settings: dict[str, Any],
     check_problem: Callable[[httpx.Response, int], dict[str, Any]],
 ) -> None:
     async with serve([router], **fault_settings) as client:
@@ -121,7 +126,7 @@ async def test_the_token_is_checked_before_the_body(
 )
 async def test_bad_values_are_a_422_problem_and_change_nothing(
     serve: "Serve",
-    fault_settings: dict[str, object],
+    fault_settings: dict[str, Any],
     admin_headers: dict[str, str],
     stored: Callable[[], Fault | None],
     check_problem: Callable[[httpx.Response, int], dict[str, Any]],
@@ -141,7 +146,7 @@ async def test_bad_values_are_a_422_problem_and_change_nothing(
 @pytest.mark.parametrize("method", METHODS)
 async def test_without_faults_enabled_the_route_does_not_exist(
     serve: "Serve",
-    fault_settings: dict[str, object],
+    fault_settings: dict[str, Any],
     admin_headers: dict[str, str],
     check_problem: Callable[[httpx.Response, int], dict[str, Any]],
     method: str,
@@ -154,7 +159,7 @@ async def test_without_faults_enabled_the_route_does_not_exist(
 
 
 async def test_without_faults_enabled_a_fault_in_redis_does_nothing(
-    serve: "Serve", fault_settings: dict[str, object], redis_client: redis.Redis, key: str
+    serve: "Serve", fault_settings: dict[str, Any], redis_client: redis.Redis, key: str
 ) -> None:
     redis_client.set(key, Fault(error_rate=1.0).model_dump_json())
     try:
@@ -169,7 +174,7 @@ async def test_without_faults_enabled_a_fault_in_redis_does_nothing(
 
 
 async def test_the_openapi_document_is_the_same_with_faults_enabled(
-    serve: "Serve", fault_settings: dict[str, object]
+    serve: "Serve", fault_settings: dict[str, Any]
 ) -> None:
     async with serve([router], **fault_settings) as client:
         enabled = (await client.get("/openapi.json")).json()

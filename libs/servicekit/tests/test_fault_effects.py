@@ -10,7 +10,7 @@ a delay of a minute."""
 import asyncio
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +24,7 @@ from sqlalchemy import (
     Column,
     Integer,
     MetaData,
+    Select,
     String,
     Table,
     create_engine,
@@ -76,7 +77,7 @@ def add_note_sync(note: NoteCreate, session: SyncSessionDep) -> dict[str, Any]:
     return {"code": note.code}
 
 
-def _count(code: str) -> select:
+def _count(code: str) -> Select[int]:
     return select(func.count()).select_from(notes).where(notes.c.code == code)
 
 
@@ -115,7 +116,7 @@ def stored(database_url: str, tables: Callable[[MetaData], None]) -> Iterator[Ca
 def service(
     serve: "Serve",
     database_url: str,
-    fault_settings: dict[str, object],
+    fault_settings: dict[str, Any],
     stored: Callable[[str], int],
 ) -> Callable[[], AbstractAsyncContextManager[httpx.AsyncClient]]:
     """`async with service() as client`: the notes app on the backend's scratch database,
@@ -128,7 +129,7 @@ async def put_fault(client: httpx.AsyncClient, headers: dict[str, Any], **fault:
     assert response.status_code == 200, response.text
 
 
-async def timed(request) -> tuple[httpx.Response, float]:
+async def timed(request: Awaitable[httpx.Response]) -> tuple[httpx.Response, float]:
     start = time.perf_counter()
     response = await request
     return response, time.perf_counter() - start
@@ -306,7 +307,7 @@ async def test_a_fault_is_off_again_at_once_after_delete(
 
 async def test_a_fault_follows_its_redis_key_on_and_off_without_a_restart(
     service: Callable[[], AbstractAsyncContextManager[httpx.AsyncClient]],
-    fault_settings: dict[str, object],
+    fault_settings: dict[str, Any],
     redis_client: redis.Redis,
 ) -> None:
     key = fault_key(fault_settings["service_name"])
@@ -329,7 +330,7 @@ async def test_a_fault_follows_its_redis_key_on_and_off_without_a_restart(
 
 async def test_a_malformed_value_in_redis_is_no_fault(
     service: Callable[[], AbstractAsyncContextManager[httpx.AsyncClient]],
-    fault_settings: dict[str, object],
+    fault_settings: dict[str, Any],
     redis_client: redis.Redis,
     admin_headers: dict[str, str],
 ) -> None:
@@ -349,7 +350,7 @@ async def test_a_malformed_value_in_redis_is_no_fault(
 async def test_the_gauge_shows_the_fault_of_the_service(
     service: Callable[[], AbstractAsyncContextManager[httpx.AsyncClient]],
     admin_headers: dict[str, str],
-    fault_settings: dict[str, object],
+    fault_settings: dict[str, Any],
 ) -> None:
     async with service() as client:
         await put_fault(client, admin_headers, latency_ms=250, slow_statement_ms=1000)

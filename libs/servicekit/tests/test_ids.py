@@ -3,7 +3,7 @@
 import itertools
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import redis
@@ -36,7 +36,7 @@ def strictly_increasing(ids: list[int]) -> bool:
     return all(earlier < later for earlier, later in itertools.pairwise(ids))
 
 
-def fixed_clock(ns: int = NOW_NS):
+def fixed_clock(ns: int = NOW_NS) -> Callable[[], int]:
     return lambda: ns
 
 

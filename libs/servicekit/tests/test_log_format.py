@@ -47,7 +47,7 @@ def start_probe(
     """`start_probe(stdout, **env)`: a uvicorn process of a servicekit app writing to
     `stdout` (a descriptor or a file); returns its base URL once it answers."""
     (tmp_path / "console_probe.py").write_text(textwrap.dedent(PROBE))
-    processes: list[subprocess.Popen] = []
+    processes: list[subprocess.Popen[bytes]] = []
 
     def start(stdout: int | Path, **env: str) -> str:
         port = free_port()

@@ -17,7 +17,7 @@ import httpx
 import pytest
 import structlog
 import uvicorn
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
 
 from devstack.ports import free_port
 from servicekit.app import create_app
@@ -59,7 +59,7 @@ def json_lines(output: str) -> list[dict[str, Any]]:
     return lines
 
 
-def outside_any_request(function, *args, **kwargs) -> None:
+def outside_any_request(function: Callable[..., object], *args: Any, **kwargs: Any) -> None:
     """Runs in an empty context: a request id left by an earlier in-process request is unset."""
     contextvars.Context().run(function, *args, **kwargs)
 
@@ -253,7 +253,7 @@ class ThreadedUvicorn:
     """A real uvicorn server in a thread: it configures its logging first, then makes the
     app through the factory, the order `uvicorn pkg.main:app` follows."""
 
-    def __init__(self, factory) -> None:
+    def __init__(self, factory: Callable[[], FastAPI]) -> None:
         self.port = free_port()
         config = uvicorn.Config(
             factory, factory=True, host="127.0.0.1", port=self.port, lifespan="on", loop="asyncio"
@@ -268,7 +268,7 @@ class ThreadedUvicorn:
                 await asyncio.sleep(0.02)
         return f"http://127.0.0.1:{self.port}"
 
-    async def __aexit__(self, *_exc) -> None:
+    async def __aexit__(self, *_exc: object) -> None:
         self.server.should_exit = True
         await asyncio.to_thread(self.thread.join, 20)
         assert not self.thread.is_alive()

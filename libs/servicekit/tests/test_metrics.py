@@ -9,6 +9,7 @@ import httpx
 import pytest
 from fastapi import APIRouter, Request
 from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.samples import Sample
 from sqlalchemy import text
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ async def hold_a_connection(request: Request) -> dict[str, Any]:
     return {}
 
 
-async def scrape(client: httpx.AsyncClient) -> dict[str, list]:
+async def scrape(client: httpx.AsyncClient) -> dict[str, list[Sample]]:
     """metric family name -> its samples."""
     response = await client.get("/metrics")
     assert response.status_code == 200
@@ -60,12 +61,12 @@ async def scrape(client: httpx.AsyncClient) -> dict[str, list]:
     return {family.name: family.samples for family in text_string_to_metric_families(response.text)}
 
 
-def value(samples: list, name: str, **labels: str) -> float | None:
+def value(samples: list[Sample], name: str, **labels: str) -> float | None:
     found = [s.value for s in samples if s.name == name and labels.items() <= s.labels.items()]
     return sum(found) if found else None
 
 
-def label_sets(families: dict[str, list], family: str) -> set[tuple]:
+def label_sets(families: dict[str, list[Sample]], family: str) -> set[tuple[tuple[str, str], ...]]:
     """The series of a family (a histogram's buckets are one series)."""
     return {
         tuple(sorted((k, v) for k, v in s.labels.items() if k != "le"))
@@ -147,7 +148,9 @@ async def test_pools_report_size_use_and_checkout_waits(
             value(families["db_pool_overflow"], "db_pool_overflow", **labels, mode=mode) is not None
         )
     waits = families["db_pool_checkout_wait_seconds"]
-    assert value(waits, "db_pool_checkout_wait_seconds_count", **labels, mode="async") >= 1
+    checkouts = value(waits, "db_pool_checkout_wait_seconds_count", **labels, mode="async")
+    assert checkouts is not None
+    assert checkouts >= 1
     timeouts = families["db_pool_checkout_timeouts"]
     assert value(timeouts, "db_pool_checkout_timeouts_total", **labels, mode="async") == 0
 
@@ -180,11 +183,15 @@ async def test_a_blocked_event_loop_shows_as_lag(serve: "Serve") -> None:
         families = await scrape(client)
 
     lag = families["event_loop_lag_seconds"]
-    assert value(lag, "event_loop_lag_seconds_count", service="probe") >= 2
+    measured = value(lag, "event_loop_lag_seconds_count", service="probe")
+    assert measured is not None
+    assert measured >= 2
     # The 0.3 s sleep delayed a timer due 0.1 s after the last one by 0.2 s or more.
-    assert value(lag, "event_loop_lag_seconds_bucket", service="probe", le="0.1") < value(
-        lag, "event_loop_lag_seconds_bucket", service="probe", le="+Inf"
-    )
+    within = value(lag, "event_loop_lag_seconds_bucket", service="probe", le="0.1")
+    every = value(lag, "event_loop_lag_seconds_bucket", service="probe", le="+Inf")
+    assert within is not None
+    assert every is not None
+    assert within < every
 
 
 async def test_metrics_can_be_turned_off(serve: "Serve") -> None:

@@ -41,11 +41,13 @@ events = Table(
 LOCAL = datetime(2025, 3, 4, 5, 6, 7, 890123, tzinfo=timezone(timedelta(hours=-5)))
 
 
-async def store_and_read(db, mode: str, value: datetime | None) -> datetime | None:
+async def store_and_read(db: Database, mode: str, value: datetime | None) -> datetime | None:
     if mode == "async":
         async with db.async_engine.begin() as connection:
             inserted = await connection.execute(insert(events).values(at=value))
-            row_id = inserted.inserted_primary_key[0]
+            key = inserted.inserted_primary_key
+            assert key is not None  # typed Optional, but a one-row INSERT always reports it
+            row_id = key[0]
         async with db.async_engine.connect() as connection:
             query = select(events.c.at).where(events.c.id == row_id)
             result: datetime | None = (await connection.execute(query)).scalar_one()
@@ -53,7 +55,9 @@ async def store_and_read(db, mode: str, value: datetime | None) -> datetime | No
 
     def run() -> datetime | None:
         with db.sync_engine.begin() as connection:
-            row_id = connection.execute(insert(events).values(at=value)).inserted_primary_key[0]
+            key = connection.execute(insert(events).values(at=value)).inserted_primary_key
+            assert key is not None  # typed Optional, but a one-row INSERT always reports it
+            row_id = key[0]
         with db.sync_engine.connect() as connection:
             query = select(events.c.at).where(events.c.id == row_id)
             result: datetime | None = connection.execute(query).scalar_one()
@@ -147,7 +151,9 @@ def test_constraints_get_the_conventional_names() -> None:
     index = Index(None, things.c.kind, things.c.name)
     index._set_parent(things)
 
-    for dialect in (postgresql.dialect(), mysql.dialect()):
+    # The dialects' constructors are unannotated in SQLAlchemy.
+    dialects = (postgresql.dialect(), mysql.dialect())  # type: ignore[no-untyped-call]
+    for dialect in dialects:
         ddl = str(CreateTable(things).compile(dialect=dialect))
         assert "pk_things" in ddl
         assert "uq_things_owner_id_name" in ddl

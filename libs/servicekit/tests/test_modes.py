@@ -12,6 +12,7 @@ from fastapi import FastAPI, Response
 from pydantic import BaseModel
 from sqlalchemy import (
     Column,
+    CursorResult,
     Integer,
     MetaData,
     String,
@@ -64,7 +65,11 @@ api = BothModes()
 @api.post("/labels", status_code=201, location="/labels/{id}")
 def create_label(body: LabelIn, session: Session) -> Label:
     """Add a label."""
-    new_id = session.execute(insert(labels).values(text=body.text)).inserted_primary_key[0]
+    result = session.execute(insert(labels).values(text=body.text))
+    assert isinstance(result, CursorResult)  # what an INSERT gives back; Session types it Result
+    key = result.inserted_primary_key
+    assert key is not None  # typed Optional, but a one-row INSERT always reports it
+    new_id = key[0]
     return Label(id=new_id, text=body.text)
 
 

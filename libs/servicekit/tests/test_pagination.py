@@ -41,7 +41,7 @@ class Profile(BaseModel):
     created_at: datetime
 
 
-ROWS = [
+ROWS: list[dict[str, Any]] = [
     {"id": 1, "name": "Ada", "avatar": None, "created_at": datetime(2026, 1, 2, tzinfo=UTC)},
     {
         "id": 2**62,
@@ -56,7 +56,7 @@ def test_a_page_class_is_made_once_per_item_type() -> None:
     assert Page[Profile] is Page[Profile]
     assert issubclass(Page[Profile], Page)
     assert Page[Profile].__name__ == "Page[Profile]"
-    assert Page[Profile] is not Page[int]
+    assert Page[Profile] is not Page[int]  # type: ignore[comparison-overlap]  # two classes
     assert RowPage[Profile] is RowPage[Profile]
     assert issubclass(RowPage[Profile], RowPage)
     assert RowPage[Profile].__name__ == "RowPage[Profile]"
@@ -64,7 +64,7 @@ def test_a_page_class_is_made_once_per_item_type() -> None:
 
 def test_a_page_of_rows_needs_a_model() -> None:
     with pytest.raises(TypeError, match="RowPage needs a pydantic model"):
-        RowPage[int]
+        RowPage[int]  # type: ignore[type-var]  # the refusal is what is tested
 
 
 @pytest.mark.parametrize("cursor", ["eyJpIjoyfQ", None])
@@ -86,9 +86,9 @@ def test_a_page_of_rows_or_of_models_serializes_as_the_model_page(cursor: str | 
 
 
 @pytest.mark.parametrize("item_type", [Profile, int])
-def test_a_page_documents_itself_as_the_model_page(item_type) -> None:
+def test_a_page_documents_itself_as_the_model_page(item_type: Any) -> None:
     # What FastAPI puts in OpenAPI documents: the same schema under the same name.
-    def schema(page_type):
+    def schema(page_type: Any) -> dict[str, Any]:
         return TypeAdapter(page_type).json_schema(ref_template="{model}")
 
     assert schema(Page[item_type]) == schema(ModelPage[item_type]) | {

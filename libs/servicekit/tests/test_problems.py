@@ -349,7 +349,7 @@ async def test_a_missing_or_malformed_request_id_is_replaced_by_a_snowflake(
     check_problem: Callable[[httpx.Response, int], dict[str, Any]],
     sent: bytes | None,
 ) -> None:
-    headers = {} if sent is None else {"X-Request-ID": sent}
+    headers = {} if sent is None else {b"X-Request-ID": sent}
     response = await client.get("/things/1", headers=headers)
     made = check_problem(response, 404)["request_id"]
     assert made.isascii()

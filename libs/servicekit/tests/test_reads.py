@@ -14,6 +14,8 @@ from fastapi import APIRouter
 from opentelemetry.sdk.trace import ReadableSpan
 from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table, create_engine, insert
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import QueuePool
 
 from servicekit.db import Database, DatabaseUnavailable, create_database, sync_url
 from servicekit.models import UTCDateTime
@@ -123,6 +125,7 @@ async def test_a_read_gives_its_connection_back_to_the_pool(
     first = await read(mode, database, backend_of)
     assert await read(mode, database, backend_of) == first
     engine = database.async_engine.sync_engine if mode == "async" else database.sync_engine
+    assert isinstance(engine.pool, QueuePool)
     assert engine.pool.checkedout() == 0
 
 
@@ -183,7 +186,7 @@ async def test_a_write_after_a_read_on_the_same_connection_is_still_one_transact
 ) -> None:
     await read(mode, database, backend_of)  # psycopg reads in autocommit: it must end
 
-    def insert_then_fail(session) -> None:
+    def insert_then_fail(session: Session) -> None:
         session.execute(insert(kept).values(id=9, label="undone"))
         raise RuntimeError("after the insert")
 
@@ -204,14 +207,14 @@ async def test_a_write_after_a_read_on_the_same_connection_is_still_one_transact
 async def test_reads_of_a_session_see_its_own_uncommitted_writes(
     database: Database, rows: Callable[..., None], mode: str
 ) -> None:
-    def write_and_read(session) -> Any:
+    def write_and_read(session: Session) -> Any:
         session.execute(insert(kept).values(id=5, label="mine", flag=True))
         return reads_of(session).row(SQL.kept, id=5)
 
     if mode == "async":
-        async with database.async_sessions() as session:
-            found = await session.run_sync(write_and_read)
-            await session.rollback()
+        async with database.async_sessions() as async_session:
+            found = await async_session.run_sync(write_and_read)
+            await async_session.rollback()
     else:
         with database.sync_sessions() as session:
             found = write_and_read(session)
@@ -256,7 +259,10 @@ async def test_a_query_is_a_span_named_after_it_within_the_request(
         assert (await client.get(f"{prefix}/kept")).json() == 0
     (query,) = [span for span in recorded_spans if span.name == "kept_count"]
     (server,) = [span for span in recorded_spans if span.name == f"GET {prefix}/kept"]
+    assert query.parent is not None
+    assert server.context is not None
     assert query.parent.span_id == server.context.span_id
+    assert query.attributes is not None
     assert query.attributes["db.statement"] == "SELECT COUNT(*) FROM reads_kept"
 
 

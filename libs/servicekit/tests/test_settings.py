@@ -11,7 +11,7 @@ class ProbeSettings(ServiceSettings):
     probe_threads: PositiveInt = 1
 
     @model_validator(mode="after")
-    def threads_within_reason(self):
+    def threads_within_reason(self) -> "ProbeSettings":
         if self.probe_threads > 64:
             raise ValueError("PROBE_THREADS above 64 only waits on the pool")
         return self

@@ -15,6 +15,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.serialization import (
     Encoding,
     NoEncryption,
@@ -42,12 +43,12 @@ ISSUER, AUDIENCE = "users", "services"
 LIFETIME = 3600
 
 
-def private_pem(key) -> str:
+def private_pem(key: PrivateKeyTypes) -> str:
     result: str = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode()
     return result
 
 
-def public_pem(key) -> str:
+def public_pem(key: PrivateKeyTypes) -> str:
     result: str = (
         key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
     )
@@ -62,9 +63,15 @@ def b64url_json(value: dict[str, Any]) -> str:
     return b64url(json.dumps(value, separators=(",", ":")).encode())
 
 
-def claims(**overrides) -> dict[str, Any]:
+def claims(**overrides: Any) -> dict[str, Any]:
     now = int(time.time())
-    payload = {"sub": "42", "iss": ISSUER, "aud": AUDIENCE, "iat": now, "exp": now + 300}
+    payload: dict[str, Any] = {
+        "sub": "42",
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "iat": now,
+        "exp": now + 300,
+    }
     payload.update(overrides)
     return {name: value for name, value in payload.items() if value is not None}
 
@@ -298,7 +305,9 @@ def test_garbage_is_refused(verifier: TokenVerifier, token: str) -> None:
     ],
     ids=["rsa", "ec-p256", "ed448"],
 )
-def test_a_public_key_that_is_not_ed25519_is_refused(make_key) -> None:
+def test_a_public_key_that_is_not_ed25519_is_refused(
+    make_key: Callable[[], PrivateKeyTypes],
+) -> None:
     with pytest.raises(ValueError, match="Ed25519"):
         TokenVerifier(
             public_pem(make_key()), issuer=ISSUER, audience=AUDIENCE, max_lifetime_seconds=LIFETIME

@@ -33,11 +33,11 @@ def read_thing_sync(thing_id: int, request: Request) -> dict[str, Any]:
     return {"id": thing_id}
 
 
-def statements(spans: list) -> list:
-    return [span for span in spans if "db.system" in span.attributes]
+def statements(spans: list[ReadableSpan]) -> list[ReadableSpan]:
+    return [span for span in spans if "db.system" in (span.attributes or {})]
 
 
-def served(spans: list) -> list:
+def served(spans: list[ReadableSpan]) -> list[ReadableSpan]:
     return [span for span in spans if span.kind == SpanKind.SERVER]
 
 
@@ -64,11 +64,15 @@ async def test_a_request_is_one_trace_with_its_statements(
     (server,) = served(recorded_spans)
     queries = statements(recorded_spans)
     assert server.name == f"GET {prefix}/things/{{thing_id}}"
+    assert server.attributes is not None
     assert server.attributes["http.route"] == f"{prefix}/things/{{thing_id}}"
     assert queries
     for span in [server, *queries]:
         assert span.context.trace_id == server.context.trace_id
+        assert span.attributes is not None
         assert span.attributes[REQUEST_ID_ATTRIBUTE] == request_id
+    assert queries[0].parent is not None
+    assert server.context is not None
     assert queries[0].parent.span_id == server.context.span_id
     access = [
         json.loads(line) for line in capsys.readouterr().out.splitlines() if '"access"' in line
@@ -86,6 +90,7 @@ async def test_the_callers_trace_is_continued(
 
     (server,) = served(recorded_spans)
     assert f"{server.context.trace_id:032x}" == CALLER_TRACE
+    assert server.parent is not None
     assert f"{server.parent.span_id:016x}" == CALLER_SPAN
 
 
@@ -107,7 +112,7 @@ async def test_tracing_can_be_turned_off(
 
     # The test's own httpx client is traced (the instrumentation is process-wide).
     assert [
-        (span.name, span.kind, dict(span.attributes), span.instrumentation_scope)
+        (span.name, span.kind, dict(span.attributes or {}), span.instrumentation_scope)
         for span in recorded_spans
     ] == []
     assert statements(recorded_spans) == []
@@ -158,10 +163,11 @@ async def test_a_failed_request_is_an_error_span_with_its_exception(
     failed, unmatched = served(recorded_spans)
     assert failed.name == "GET /api/boom"
     assert failed.status.status_code == StatusCode.ERROR
+    assert failed.attributes is not None
     assert failed.attributes["error.type"] == "RuntimeError"
     assert failed.attributes["http.response.status_code"] == 500
     assert [event.name for event in failed.events] == ["exception"]
     # No route, no template: the span keeps the method alone (a path would be unbounded).
     assert unmatched.name == "GET"
     assert unmatched.status.status_code == StatusCode.UNSET
-    assert "http.route" not in unmatched.attributes
+    assert "http.route" not in (unmatched.attributes or {})
