@@ -13,6 +13,6 @@ app = FastAPI()
 @app.get("/garbage")
 async def garbage() -> dict[str, Any]:
     for _ in range(CYCLES_PER_REQUEST):
-        cycle: list = []
+        cycle: list[object] = []
         cycle.append(cycle)
     return {"cycles": CYCLES_PER_REQUEST}

@@ -4,7 +4,7 @@ refused login is retried later, and meanwhile a logged-in account is handed out.
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import httpx
 import pytest
@@ -12,6 +12,9 @@ import pytest
 from devstack.layout import repo_root
 from loadtest.accounts import AccountPool
 from testkit.processes import SpawnUvicorn
+
+if TYPE_CHECKING:  # importing locust monkey-patches the process with gevent
+    from locust.contrib.fasthttp import FastHttpSession
 
 
 class LocustLikeClient:
@@ -52,7 +55,8 @@ def users_with_a_tight_limit(
 def test_refused_logins_wait_and_their_users_share_a_logged_in_account(
     users_with_a_tight_limit: str,
 ) -> None:
-    client = LocustLikeClient(users_with_a_tight_limit)
+    # The pool takes a Locust client; this one makes the same call over httpx.
+    client = cast("FastHttpSession", LocustLikeClient(users_with_a_tight_limit))
     pool = AccountPool(4)
 
     taken = [pool.take(client, "/api", "[auth] login (async)") for _ in range(4)]

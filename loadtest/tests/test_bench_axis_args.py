@@ -77,7 +77,7 @@ def test_a_scenario_of_items_may_be_chosen_and_an_external_system_named() -> Non
     ],
 )
 def test_what_cannot_be_measured_is_refused_with_the_reason(
-    arguments, says: str, capsys: pytest.CaptureFixture[str]
+    arguments: list[str], says: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with pytest.raises(SystemExit) as exited:
         parse_args(arguments)

@@ -103,7 +103,7 @@ def test_bench_databases_are_every_service_database_with_the_suffix() -> None:
         pytest.param(["-m", "loadtest.bench", "--seed-only"], id="seed-bench"),
     ],
 )
-def test_without_a_database_server_the_benchmarks_stop_first_with_one_line(argv) -> None:
+def test_without_a_database_server_the_benchmarks_stop_first_with_one_line(argv: list[str]) -> None:
     """The bench data is their first step: nothing else starts (no wrk, no app)."""
     closed = free_port()
     env = {

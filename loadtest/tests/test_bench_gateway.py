@@ -46,7 +46,7 @@ def test_the_fault_axis_writes_each_cells_fault_and_clears_it_at_the_end(
     of every change to the keys (keyspace notifications, buffered until read)."""
     client = redis.Redis.from_url(own_redis.url, decode_responses=True)
     client.config_set("notify-keyspace-events", "Kg$")  # set, del: every write to a key
-    changes = client.pubsub()
+    changes = client.pubsub()  # type: ignore[no-untyped-call]  # unannotated in redis-py
     changes.psubscribe("__keyspace@0__:faults:*")
     command = [sys.executable, "-m", "loadtest.bench", "--gateway", local_stack.gateway_url]
     command += ["--databases", "split", "--redis-url", own_redis.url, "--upstream-latency", "0,20"]
@@ -84,7 +84,7 @@ def test_a_bench_stopped_in_a_faulted_cell_clears_the_fault(
     """SIGTERM (or Ctrl-C) while users' fault is on: the bench deletes it, then exits."""
     client = redis.Redis.from_url(own_redis.url, decode_responses=True)
     client.config_set("notify-keyspace-events", "K$")  # string writes: set
-    writes = client.pubsub()
+    writes = client.pubsub()  # type: ignore[no-untyped-call]  # unannotated in redis-py
     writes.psubscribe("__keyspace@0__:faults:*")
     command = [sys.executable, "-m", "loadtest.bench", "--gateway", local_stack.gateway_url]
     command += ["--databases", "split", "--redis-url", own_redis.url, "--upstream-latency", "20"]
@@ -118,7 +118,7 @@ def test_a_bench_stopped_in_a_faulted_cell_clears_the_fault(
     ],
     ids=["split-without-gateway", "two-labels", "seed-only"],
 )
-def test_what_does_not_fit_together_is_refused(arguments) -> None:
+def test_what_does_not_fit_together_is_refused(arguments: list[str]) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "loadtest.bench", *arguments],
         capture_output=True,

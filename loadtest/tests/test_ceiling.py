@@ -42,7 +42,9 @@ Transfer/sec:      9.52MB
 QUIET_GC = GcFigures(8.0, 6.0, (900, 80, 0), 0.06, 0.07, 0.002)
 
 
-def result(key: str, rps: float, p50: float = 10.0, p99: float = 20.0, gc=QUIET_GC) -> Result:
+def result(
+    key: str, rps: float, p50: float = 10.0, p99: float = 20.0, gc: GcFigures = QUIET_GC
+) -> Result:
     return Result(key, f"app {key}", rps, p50, p99, 0, gc)
 
 

@@ -3,13 +3,14 @@ names of the test's own: each condition writes or deletes each key, and leaving 
 switch deletes them, however it is left."""
 
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 
 import pytest
 import redis
 
 from devstack.servers import RedisServer
 from loadtest.conditions import NO_FAULT, Condition
-from loadtest.fault_switch import switched_faults
+from loadtest.fault_switch import FaultSwitch, switched_faults
 from servicecontracts.faults import Fault, fault_key
 
 UPSTREAM = "bench-test-upstream"
@@ -27,7 +28,7 @@ def fault_of(client: redis.Redis, service: str) -> Fault | None:
     return None if raw is None else Fault.model_validate_json(raw)
 
 
-def switch(redis_url: str):
+def switch(redis_url: str) -> AbstractContextManager[FaultSwitch]:
     return switched_faults(redis_url, upstream=UPSTREAM, statement=STATEMENT, settle_seconds=0)
 
 
@@ -59,7 +60,7 @@ def test_a_key_cleared_by_someone_else_is_back_at_the_next_cell(
 
 @pytest.mark.parametrize("stop", [RuntimeError, KeyboardInterrupt])
 def test_the_faults_are_cleared_at_the_end_even_on_error_or_ctrl_c(
-    own_redis: RedisServer, client: redis.Redis, stop
+    own_redis: RedisServer, client: redis.Redis, stop: type[BaseException]
 ) -> None:
     client.set(fault_key("someone-else"), Fault(latency_ms=5).model_dump_json())
 

@@ -32,7 +32,7 @@ class Page(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(PAGE)
 
-    def log_message(self, *_args) -> None:
+    def log_message(self, *_args: object) -> None:
         pass
 
 

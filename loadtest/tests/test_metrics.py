@@ -8,6 +8,7 @@ import socket
 import time
 import urllib.request
 from collections import defaultdict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -15,6 +16,7 @@ from urllib.parse import urlsplit
 import psutil
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.samples import Sample
 
 from devstack.ports import free_port
 from loadtest.headless import run_headless
@@ -31,7 +33,7 @@ STEPS = tuple(
 SCRAPE_EVERY_SECONDS = 0.25
 
 
-def scrape(port: int) -> dict[str, list] | None:
+def scrape(port: int) -> dict[str, list[Sample]] | None:
     """Samples by sample name, or None while nothing answers on the port."""
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
@@ -39,18 +41,18 @@ def scrape(port: int) -> dict[str, list] | None:
     # Locust may exit half way through an answer.
     except (OSError, http.client.HTTPException):
         return None
-    samples = defaultdict(list)
+    samples: dict[str, list[Sample]] = defaultdict(list)
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
             samples[sample.name].append(sample)
     return samples
 
 
-def by_request(samples: list) -> dict[tuple[str, str], float]:
+def by_request(samples: list[Sample]) -> dict[tuple[str, str], float]:
     return {(s.labels["name"], s.labels["method"]): s.value for s in samples}
 
 
-def total_requests(scraped: dict[str, list]) -> float:
+def total_requests(scraped: dict[str, list[Sample]]) -> float:
     result: float = sum(s.value for s in scraped["locust_requests_total"])
     return result
 
@@ -122,6 +124,7 @@ def test_a_run_exports_its_stats_while_it_runs(local_stack: LocalStack, tmp_path
 
 def test_no_metrics_port_when_the_option_is_zero(local_stack: LocalStack, tmp_path: Path) -> None:
     gateway_port = urlsplit(local_stack.gateway_url).port
+    assert gateway_port is not None
     with ThreadPoolExecutor(1) as background:
         running = background.submit(
             run_headless,
@@ -143,7 +146,7 @@ def test_no_metrics_port_when_the_option_is_zero(local_stack: LocalStack, tmp_pa
     assert listening == []
 
 
-def users_running(gateway_port: int, until) -> psutil.Process:
+def users_running(gateway_port: int, until: Callable[[], bool]) -> psutil.Process:
     """The Locust child once it talks to the gateway: its init (where a metrics server
     would start) has run by then."""
     while not until():

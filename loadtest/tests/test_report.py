@@ -7,7 +7,16 @@ from loadtest.cells import Cell
 from loadtest.report import async_wins_from, render_markdown, series, write_report
 
 
-def cell(mode, database, concurrency, rps, *, cpu=40.0, failures=0, p99=30.0) -> Cell:
+def cell(
+    mode: str,
+    database: str,
+    concurrency: int,
+    rps: float,
+    *,
+    cpu: float = 40.0,
+    failures: int = 0,
+    p99: float = 30.0,
+) -> Cell:
     return Cell(
         scenario="UsersRead",
         mode=mode,

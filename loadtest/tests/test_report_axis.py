@@ -16,7 +16,15 @@ UPSTREAM_100 = Condition(upstream_latency_ms=100)
 STATEMENT_50 = Condition(slow_statement_ms=50)
 
 
-def cell(mode, database, concurrency, rps, condition=NO_FAULT, *, cpu=40.0) -> Cell:
+def cell(
+    mode: str,
+    database: str,
+    concurrency: int,
+    rps: float,
+    condition: Condition = NO_FAULT,
+    *,
+    cpu: float = 40.0,
+) -> Cell:
     return Cell(
         scenario="ItemsOwners",
         mode=mode,
@@ -34,7 +42,15 @@ def cell(mode, database, concurrency, rps, condition=NO_FAULT, *, cpu=40.0) -> C
     )
 
 
-def pair(database, concurrency, async_rps, sync_rps, condition=NO_FAULT, *, async_cpu=40.0):
+def pair(
+    database: str,
+    concurrency: int,
+    async_rps: float,
+    sync_rps: float,
+    condition: Condition = NO_FAULT,
+    *,
+    async_cpu: float = 40.0,
+) -> list[Cell]:
     return [
         cell("async", database, concurrency, async_rps, condition, cpu=async_cpu),
         cell("sync", database, concurrency, sync_rps, condition),

@@ -14,7 +14,7 @@ from testkit.local_stack import LocalStack
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 
-def smoke(host: str) -> subprocess.CompletedProcess:
+def smoke(host: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "loadtest.smoke", "--host", host, "--seconds", "2"]
     return subprocess.run(command, capture_output=True, text=True, timeout=280, check=False)
 

@@ -10,6 +10,7 @@ import pytest
 import redis
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.wait import WebDriverWait
 
@@ -30,11 +31,11 @@ def web_ui(own_redis: RedisServer, tmp_path: Path) -> Iterator[WebUI]:
         yield ui
 
 
-def wait(browser: WebDriver) -> WebDriverWait:
+def wait(browser: WebDriver) -> WebDriverWait[WebDriver]:
     return WebDriverWait(browser, WAIT_SECONDS)
 
 
-def checkbox_of(browser: WebDriver, scenario: str):
+def checkbox_of(browser: WebDriver, scenario: str) -> WebElement:
     row = f"//tr[td[normalize-space()='{scenario}']]"
     return browser.find_element(By.XPATH, f"{row}//input[@type='checkbox']")
 
