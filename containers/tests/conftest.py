@@ -105,7 +105,9 @@ def system(
                     databases.drop_database(server, name)
 
 
-def _environments(ports, redis_url, database, keys) -> dict[str, dict[str, str]]:
+def _environments(
+    ports: dict[str, int], redis_url: str, database: dict[str, str], keys: dict[str, str]
+) -> dict[str, dict[str, str]]:
     """Each part's environment, as the chart gives it."""
     url = {part: f"http://127.0.0.1:{port}" for part, port in ports.items()}
     common = {"REDIS_URL": redis_url, "JWT_PUBLIC_KEY": keys["JWT_PUBLIC_KEY"]}
@@ -128,7 +130,13 @@ def _environments(ports, redis_url, database, keys) -> dict[str, dict[str, str]]
     }
 
 
-def _deploy(tool, images, redis_url, database, keys) -> Iterator[System]:
+def _deploy(
+    tool: str,
+    images: dict[str, str],
+    redis_url: str,
+    database: dict[str, str],
+    keys: dict[str, str],
+) -> Iterator[System]:
     ports = {part: free_port() for part in (*HTTP_SERVICES, "gateway", "worker")}
     env = _environments(ports, redis_url, database, keys)
     system = System(tool, images, env, {p: f"http://127.0.0.1:{port}" for p, port in ports.items()})

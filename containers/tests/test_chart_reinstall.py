@@ -36,7 +36,7 @@ LEFT_OUT = {f"components.{part}.enabled": "false" for part in ("worker", "beat",
 pytestmark = pytest.mark.timeout(900)
 
 
-def render(images: dict[str, str], relayed, run: str) -> list[dict[str, Any]]:
+def render(images: dict[str, str], relayed: dict[str, str], run: str) -> list[dict[str, Any]]:
     return template(
         [chart_dir() / "ci" / "smoke-values.yaml"],
         {

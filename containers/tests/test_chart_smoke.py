@@ -86,6 +86,8 @@ class _relays:
         urls = {}
         for name, url in self.targets.items():
             parsed = make_url(url)
+            assert parsed.host is not None
+            assert parsed.port is not None
             relay = TcpRelay(self.gateway_ip, (parsed.host, parsed.port))
             relay.start()
             self.relays[name] = relay
@@ -94,13 +96,13 @@ class _relays:
             )
         return urls
 
-    def __exit__(self, *_exc) -> None:
+    def __exit__(self, *_exc: object) -> None:
         for relay in self.relays.values():
             relay.stop()
 
 
 def _play(
-    kube: KubePlay, images: dict[str, str], relayed, *, release: str, prefix: str
+    kube: KubePlay, images: dict[str, str], relayed: dict[str, str], *, release: str, prefix: str
 ) -> dict[str, str]:
     tag = images["users"].rsplit(":", 1)[1]
     documents = template(

@@ -11,7 +11,7 @@ import pytest
 from uvicorn.main import main as uvicorn_command
 
 from clusterkit import dockerfiles
-from clusterkit.images import IMAGES, PYTHON_DOCKERFILE
+from clusterkit.images import IMAGES, PYTHON_DOCKERFILE, Image
 from devstack.layout import repo_root
 
 ROOT = repo_root()
@@ -50,7 +50,7 @@ def test_the_python_parts_are_targets_of_one_dockerfile_named_by_their_build_arg
 
 
 @pytest.mark.parametrize("dockerfile", DOCKERFILES)
-def test_bases_are_pinned_debian_images_with_a_stand_in(dockerfile) -> None:
+def test_bases_are_pinned_debian_images_with_a_stand_in(dockerfile: str) -> None:
     bases = dockerfiles.base_images(ROOT / dockerfile)
 
     assert bases
@@ -63,7 +63,9 @@ def test_bases_are_pinned_debian_images_with_a_stand_in(dockerfile) -> None:
 
 
 @pytest.mark.parametrize("dockerfile", DOCKERFILES)
-def test_images_run_as_a_fixed_non_root_user_with_an_exec_form_command(dockerfile) -> None:
+def test_images_run_as_a_fixed_non_root_user_with_an_exec_form_command(
+    dockerfile: str,
+) -> None:
     text = (ROOT / dockerfile).read_text()
     users = re.findall(r"^USER (\d+):(\d+)$", text, re.MULTILINE)
 
@@ -90,13 +92,20 @@ def test_the_build_context_leaves_local_state_out() -> None:
         assert path in ignored
 
 
+def name_of(dependency: str) -> str:
+    """The distribution a requirement names: what comes before its version or extras."""
+    name = re.match(r"[\w.-]+", dependency)
+    assert name is not None, dependency
+    return name[0]
+
+
 def _workspace_members() -> dict[str, tuple[str, list[str]]]:
     """Distribution name -> (its folder, the names it depends on), for every member."""
     members = {}
     for pattern in ("libs/*", "services/*", "loadtest", "clients/python"):
         for pyproject in ROOT.glob(f"{pattern}/pyproject.toml"):
             project = tomllib.loads(pyproject.read_text())["project"]
-            needs = [re.match(r"[\w.-]+", dependency)[0] for dependency in project["dependencies"]]
+            needs = [name_of(dependency) for dependency in project["dependencies"]]
             members[project["name"]] = (str(pyproject.parent.relative_to(ROOT)), needs)
     return members
 
@@ -111,7 +120,7 @@ def _members_needed(package: str, members: dict[str, tuple[str, list[str]]]) -> 
     return needed
 
 
-def _builder(image) -> dockerfiles.Stage:
+def _builder(image: Image) -> dockerfiles.Stage:
     """The stage whose /app the image's target copies: where its packages are installed."""
     dockerfile = ROOT / image.dockerfile
     chain = dockerfiles.target_chain(dockerfile, image.target, image.args)
@@ -123,7 +132,9 @@ def _builder(image) -> dockerfiles.Stage:
 
 
 @pytest.mark.parametrize("image", PYTHON_IMAGES, ids=lambda image: image.part)
-def test_images_copy_every_workspace_member_their_package_needs_and_no_other(image) -> None:
+def test_images_copy_every_workspace_member_their_package_needs_and_no_other(
+    image: Image,
+) -> None:
     # The images copy workspace members one by one (so a change elsewhere keeps their
     # layers): a member newly added to a package's dependencies is easily forgotten, and
     # one no longer needed (the test harness, the cluster tooling) easily left in.
@@ -148,7 +159,7 @@ def test_images_copy_every_workspace_member_their_package_needs_and_no_other(ima
 @pytest.mark.parametrize("target", ["service", "dev"])
 @pytest.mark.parametrize("image", HTTP_SERVICES, ids=lambda image: image.part)
 def test_each_http_service_image_serves_its_own_app(
-    image, target: str, monkeypatch: pytest.MonkeyPatch
+    image: Image, target: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # One command for the three services: uvicorn takes the app from UVICORN_APP, which
     # the image sets from SERVICE, unless the command names one.

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from clusterkit.containers import image_command, image_user, run_once, start, with_option
+from clusterkit.containers import Container, image_command, image_user, run_once, start, with_option
 from clusterkit.images import IMAGES, build
 from devstack.layout import repo_root
 from devstack.ports import free_port
@@ -170,7 +170,9 @@ def test_loadtest_image_serves_the_web_ui_by_default(tool: str, images: dict[str
         container.remove()
 
 
-def wait_for(url: str, container, status: int | None = None, timeout: float = 60) -> httpx.Response:
+def wait_for(
+    url: str, container: Container, status: int | None = None, timeout: float = 60
+) -> httpx.Response:
     """The first answer from `url` (with `status`, when given) while the container runs."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -309,7 +311,7 @@ def test_each_container_stops_within_ten_seconds_of_sigterm(system: "System", pa
     stopped_within_ten_seconds_of_sigterm(system.containers[part])
 
 
-def stopped_within_ten_seconds_of_sigterm(container) -> None:
+def stopped_within_ten_seconds_of_sigterm(container: Container) -> None:
     assert container.running(), container.logs()[-3000:]
     container.signal("TERM")
     code = container.wait(timeout=10)

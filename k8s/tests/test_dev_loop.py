@@ -43,7 +43,9 @@ def tools(tmp_path: Path) -> Path:
     return bin_dir
 
 
-def make(tools: Path, target: str, skaffold: str, contexts: str = "kind-pyservices", **variables):
+def make(
+    tools: Path, target: str, skaffold: str, contexts: str = "kind-pyservices", **variables: str
+) -> tuple[subprocess.CompletedProcess[str], list[str]]:
     calls = tools.parent / "calls"
     calls.touch()
     env = {

@@ -70,7 +70,9 @@ def test_the_forwarded_ports_are_skaffolds() -> None:
 
 def test_the_node_image_is_a_kubernetes_the_renders_are_validated_against() -> None:
     nodes = yaml.safe_load(KIND.read_text())["nodes"]
-    versions = {re.search(r"kindest/node:v(\d+\.\d+)\.", n["image"])[1] for n in nodes}
+    found = [re.search(r"kindest/node:v(\d+\.\d+)\.", n["image"]) for n in nodes]
+    assert all(found), nodes
+    versions = {match[1] for match in found if match}
 
     assert versions <= set(KUBERNETES_VERSIONS)
     assert len(nodes) >= 2

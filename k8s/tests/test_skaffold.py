@@ -110,7 +110,11 @@ VARIANTS = (
 )
 
 
-def variant_id(variant: tuple[str, tuple[str, ...]]) -> str:
+# A skaffold config and the profiles activated on it.
+Variant = tuple[str, tuple[str, ...]]
+
+
+def variant_id(variant: Variant) -> str:
     return "+".join([variant[0], *variant[1]])
 
 
@@ -142,12 +146,14 @@ def test_the_schema_kept_here_is_the_official_one() -> None:
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=variant_id)
-def test_every_variant_validates(schema: dict[str, Any], variant) -> None:
+def test_every_variant_validates(schema: dict[str, Any], variant: Variant) -> None:
     jsonschema.validate(resolved(variant[0], *variant[1]), schema)
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=variant_id)
-def test_every_artifact_is_an_image_of_the_build_and_what_the_chart_receives(variant) -> None:
+def test_every_artifact_is_an_image_of_the_build_and_what_the_chart_receives(
+    variant: Variant,
+) -> None:
     config = resolved(variant[0], *variant[1])
     (release,) = config["deploy"]["helm"]["releases"]
     handed = release["setValueTemplates"]
@@ -169,7 +175,7 @@ def test_every_artifact_is_an_image_of_the_build_and_what_the_chart_receives(var
 
 @pytest.mark.parametrize("config", list(CONFIGS))
 def test_the_images_skaffold_hands_over_are_the_ones_every_container_of_their_part_runs(
-    config,
+    config: str,
 ) -> None:
     release = resolved(config)["deploy"]["helm"]["releases"][0]
     built = {
@@ -225,7 +231,7 @@ def dev_stage(dockerfile: Path, args: dict[str, str]) -> dict[str, Any]:
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=variant_id)
 def test_every_file_an_artifacts_dockerfile_copies_exists_under_its_build_arguments(
-    variant,
+    variant: Variant,
 ) -> None:
     # skaffold lists what an artifact watches from every COPY of its Dockerfile, in
     # every stage whatever the target, its buildArgs expanded, and refuses to build
@@ -254,7 +260,7 @@ def test_the_chart_runs_the_dev_images_own_command() -> None:
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=variant_id)
-def test_every_release_renders_valid_objects(variant) -> None:
+def test_every_release_renders_valid_objects(variant: Variant) -> None:
     config = resolved(variant[0], *variant[1])
     for release in config["deploy"]["helm"]["releases"]:
         assert release["chartPath"] == "charts/pyservices"
@@ -266,7 +272,7 @@ def test_every_release_renders_valid_objects(variant) -> None:
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=variant_id)
-def test_every_forwarded_port_is_a_port_of_a_service_of_that_release(variant) -> None:
+def test_every_forwarded_port_is_a_port_of_a_service_of_that_release(variant: Variant) -> None:
     config = resolved(variant[0], *variant[1])
     (release,) = config["deploy"]["helm"]["releases"]
     services = {
@@ -405,7 +411,7 @@ def test_cluster_smoke_without_kubectl_says_where_to_get_it(tmp_path: Path) -> N
 
 
 def render(release: dict[str, Any], values: dict[str, str] | None = None) -> list[dict[str, Any]]:
-    key = (release["name"], release["namespace"], *release["valuesFiles"])
+    key: tuple[object, ...] = (release["name"], release["namespace"], *release["valuesFiles"])
     key += tuple(sorted((values or {}).items()))
     if key not in _renders:
         files = [ROOT / path for path in release["valuesFiles"]]
@@ -415,7 +421,7 @@ def render(release: dict[str, Any], values: dict[str, str] | None = None) -> lis
     return _renders[key]
 
 
-_renders: dict[tuple, list[dict[str, Any]]] = {}
+_renders: dict[tuple[object, ...], list[dict[str, Any]]] = {}
 
 
 def value_file(profile: str) -> str:
@@ -423,7 +429,7 @@ def value_file(profile: str) -> str:
 
 
 @pytest.mark.parametrize("pair", COMPOSED, ids="+".join)
-def test_value_set_profiles_compose_each_adding_its_file(pair) -> None:
+def test_value_set_profiles_compose_each_adding_its_file(pair: tuple[str, str]) -> None:
     (release,) = resolved("app", "kind", "dev", *pair)["deploy"]["helm"]["releases"]
 
     assert release["valuesFiles"] == [value_file("app"), *map(value_file, pair)]
@@ -437,7 +443,7 @@ def test_value_set_profiles_compose_each_adding_its_file(pair) -> None:
 
 
 @pytest.mark.parametrize("pair", [("postgres", "mysql"), ("mysql", "postgres")], ids="+".join)
-def test_contradicting_value_set_profiles_are_refused_by_the_chart(pair) -> None:
+def test_contradicting_value_set_profiles_are_refused_by_the_chart(pair: tuple[str, str]) -> None:
     (release,) = resolved("app", *pair)["deploy"]["helm"]["releases"]
 
     with pytest.raises(RenderError, match="neither installed"):
