@@ -52,15 +52,16 @@ MAKE_OWN = re.compile(r"^make(\[\d+\])?: ")
 class Clone:
     path: Path
     env: dict[str, str]
+    timeout: float = 300  # of one `make`
 
-    def make(self, *args: str, timeout: float = 300, **env: str) -> subprocess.CompletedProcess:
+    def make(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
         """`make -s` (no recipe echo): what is left is what the target prints."""
         return subprocess.run(
             ["make", "-s", "-C", str(self.path), *args],
             env=self.env | env,
             capture_output=True,
             text=True,
-            timeout=timeout,
+            timeout=self.timeout,
             check=False,
         )
 
@@ -88,7 +89,7 @@ def clone(tmp_path_factory: pytest.TempPathFactory) -> Clone:
     return fresh
 
 
-def reason(done: subprocess.CompletedProcess) -> str:
+def reason(done: subprocess.CompletedProcess[str]) -> str:
     """The one line a failed target printed; fails the test on anything else."""
     output = done.stdout + done.stderr
     assert done.returncode != 0, f"expected a stop, it succeeded:\n{output}"

@@ -78,7 +78,9 @@ def test_every_named_query_is_used_and_every_use_names_one(service: str) -> None
 
 @pytest.mark.parametrize("service", PACKAGES)
 def test_no_sqlalchemy_select_is_left_beside_the_named_sql(service: str) -> None:
-    assert select_builders(Path(PACKAGES[service].__file__).parent) == []
+    module_file = PACKAGES[service].__file__
+    assert module_file is not None
+    assert select_builders(Path(module_file).parent) == []
 
 
 def test_the_quota_counts_the_statuses_the_contract_calls_unfinished() -> None:

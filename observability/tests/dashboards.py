@@ -129,7 +129,7 @@ def resolve_variables(
 def substitute(expr: str, values: Mapping[str, str]) -> str:
     """The query with its variables replaced; a variable without a value is an error."""
 
-    def replace(match: re.Match) -> str:
+    def replace(match: re.Match[str]) -> str:
         name = match["braced"] or match["bracketed"] or match["plain"]
         if name not in values:
             raise KeyError(f"variable ${name} has no value (in {expr!r})")

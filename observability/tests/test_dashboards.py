@@ -7,6 +7,7 @@ uses the same helpers (observability.tests.dashboards)."""
 import itertools
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -45,7 +46,7 @@ def test_the_four_dashboards_are_there() -> None:
 
 
 @pytest.mark.parametrize("path", sorted(DASHBOARDS_DIR.glob("*.json")), ids=lambda p: p.name)
-def test_valid_json(path) -> None:
+def test_valid_json(path: Path) -> None:
     assert isinstance(json.loads(path.read_text()), dict)
 
 
@@ -68,7 +69,7 @@ def test_uids_and_titles_are_unique() -> None:
 def test_panel_ids_are_unique(stem: str) -> None:
     ids = [panel.get("id") for panel in iter_panels(DASHBOARDS[stem])]
     assert None not in ids
-    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    duplicates = sorted({i for i in ids if i is not None and ids.count(i) > 1})
     assert not duplicates, f"panel ids used twice: {duplicates}"
 
 
@@ -286,9 +287,9 @@ def test_panel_queries_substitutes_and_walks_rows() -> None:
 def test_panel_queries_defaults_and_overrides() -> None:
     queries = dict(panel_queries(_NESTED, {"mode": "sync", "__range": "15m"}))
     assert queries["top"] == 'rate(a{service=~".*",mode=~"sync"}[1m])'
-    queries = panel_queries(_NESTED, {"service": "$__all"})
-    assert queries[0][1] == 'rate(a{service=~".*",mode=~"async|sync"}[1m])'
-    assert queries[1][1] == 'increase(b{kind=~"flush.*"}[1h]) / 3600'
+    listed = panel_queries(_NESTED, {"service": "$__all"})
+    assert listed[0][1] == 'rate(a{service=~".*",mode=~"async|sync"}[1m])'
+    assert listed[1][1] == 'increase(b{kind=~"flush.*"}[1h]) / 3600'
 
 
 def test_panel_queries_refuses_an_unknown_variable() -> None:

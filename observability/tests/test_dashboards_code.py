@@ -19,7 +19,7 @@ from grafana_foundation_sdk.models import dashboard as dashboard_models
 
 from grafana_dashboards.__main__ import main
 from grafana_dashboards.layout import Row, place
-from grafana_dashboards.panels import Query, stat_panel, timeseries_panel
+from grafana_dashboards.panels import Cell, Query, stat_panel, timeseries_panel
 from grafana_dashboards.render import DASHBOARDS_DIR, stale, write
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -170,11 +170,11 @@ def _laid_out(*rows: Row) -> list[dict[str, Any]]:
     return result
 
 
-def _stat(title: str):
+def _stat(title: str) -> Cell:
     return stat_panel(title, "d", "short", "up")
 
 
-def _graph(title: str, **options):
+def _graph(title: str, **options: Any) -> Cell:
     return timeseries_panel(title, "d", "short", Query("up", "l"), **options)
 
 

@@ -36,7 +36,9 @@ def query(prometheus_url: str, expr: str) -> list[dict[str, Any]]:
     return result
 
 
-def locust(local_stack: LocalStack, mode: str, tmp: Path, metrics_port: int | None):
+def locust(
+    local_stack: LocalStack, mode: str, tmp: Path, metrics_port: int | None
+) -> subprocess.Popen[bytes]:
     argv = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless"]
     argv += ["--host", local_stack.gateway_url, "--users", "8", "--spawn-rate", "8"]
     argv += ["--run-time", f"{LOAD_SECONDS}s", "--mode", mode, "--accounts", "8"]

@@ -19,7 +19,7 @@ RULES_TEST = PROMETHEUS_DIR / "rules_test.yml"
 SEVERITIES = {"critical", "warning", "info"}
 
 
-def _promtool(*args: str) -> subprocess.CompletedProcess:
+def _promtool(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [find_binary("promtool"), *args],
         cwd=PROMETHEUS_DIR,

@@ -19,7 +19,7 @@ def ref(name: str) -> dict[str, Any]:
 def operation(
     operation_id: str, schema: dict[str, Any], *, secured: bool = False
 ) -> dict[str, Any]:
-    found = {
+    found: dict[str, Any] = {
         "operationId": operation_id,
         "responses": {"200": {"content": {"application/json": {"schema": schema}}}},
     }

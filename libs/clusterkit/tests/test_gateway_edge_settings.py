@@ -80,7 +80,7 @@ def test_the_defaults_are_one_set(tmp_path: Path) -> None:
         pytest.param(dict.fromkeys(DEFAULTS, ""), id="empty-is-the-default"),
     ],
 )
-def test_make_run_and_the_image_render_the_same(tmp_path: Path, settings) -> None:
+def test_make_run_and_the_image_render_the_same(tmp_path: Path, settings: dict[str, str]) -> None:
     devstack, image = both_ways(tmp_path, settings)
 
     assert devstack == image

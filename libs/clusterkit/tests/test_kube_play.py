@@ -3,6 +3,7 @@
 import base64
 import copy
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -16,7 +17,12 @@ def smoke_render() -> list[dict[str, Any]]:
     return template([chart_dir() / "ci" / "smoke-values.yaml"])
 
 
-def changed(documents: list[dict[str, Any]], kind: str, name: str, change) -> list[dict[str, Any]]:
+def changed(
+    documents: list[dict[str, Any]],
+    kind: str,
+    name: str,
+    change: Callable[[dict[str, Any]], object],
+) -> list[dict[str, Any]]:
     documents = copy.deepcopy(documents)
     for document in documents:
         if document["kind"] == kind and document["metadata"]["name"] == name:
@@ -70,7 +76,7 @@ def helm_default_render() -> list[dict[str, Any]]:
     ids=["replicas", "pull-always", "pvc"],
 )
 def test_what_podman_gets_wrong_is_refused(
-    smoke_render: list[dict[str, Any]], change, message: str
+    smoke_render: list[dict[str, Any]], change: Callable[[dict[str, Any]], object], message: str
 ) -> None:
     documents = changed(smoke_render, "Deployment", "pyservices-users", change)
 
@@ -81,7 +87,7 @@ def test_what_podman_gets_wrong_is_refused(
 def test_a_service_whose_port_is_not_its_target_is_refused(
     smoke_render: list[dict[str, Any]],
 ) -> None:
-    def other_port(service) -> None:
+    def other_port(service: dict[str, Any]) -> None:
         service["spec"]["ports"][0]["port"] = 80
 
     documents = changed(smoke_render, "Service", "pyservices-users", other_port)

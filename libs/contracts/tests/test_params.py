@@ -47,6 +47,6 @@ def test_digest_params_out_of_bounds_loosely_typed_or_unknown_are_refused(
 
 
 @pytest.mark.parametrize("user_id", [0, MAX_ID + 1, "1", True, 1.5, None])
-def test_a_report_is_about_a_possible_user_id(user_id) -> None:
+def test_a_report_is_about_a_possible_user_id(user_id: object) -> None:
     with pytest.raises(ValidationError):
         ReportParams.model_validate({"user_id": user_id})
