@@ -31,7 +31,7 @@ def smoke_job(
     namespace: str, image: str, gateway: str, seconds: float | None = None
 ) -> dict[str, Any]:
     """The Job of k8s/smoke-job.yaml with a name of its own and these settings."""
-    job = yaml.safe_load(JOB_MANIFEST.read_text())
+    job: dict[str, Any] = yaml.safe_load(JOB_MANIFEST.read_text())
     job["metadata"]["name"] = f"pyservices-smoke-{secrets.token_hex(3)}"
     job["metadata"]["namespace"] = namespace
     container = job["spec"]["template"]["spec"]["containers"][0]
@@ -42,7 +42,7 @@ def smoke_job(
     return job
 
 
-def _kubectl(*argv: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+def _kubectl(*argv: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     # kubectl from PATH, as a user runs it; main() checked that there is one.
     return subprocess.run(  # noqa: S603
         ["kubectl", *argv],  # noqa: S607

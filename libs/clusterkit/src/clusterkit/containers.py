@@ -20,7 +20,7 @@ class Container:
         )
         return done.stdout + done.stderr
 
-    def exec(self, *argv: str) -> subprocess.CompletedProcess:
+    def exec(self, *argv: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(  # noqa: S603
             [self.tool, "exec", self.id, *argv], capture_output=True, text=True, check=False
         )
@@ -87,7 +87,7 @@ def run_once(
     command: Sequence[str] = (),
     env: Mapping[str, str] | None = None,
     timeout: float = 120,
-) -> subprocess.CompletedProcess:
+) -> subprocess.CompletedProcess[str]:
     """The image run to its end in the foreground (a migration, a seed, a headless run)."""
     argv = [tool, "run", "--rm", *cluster_like_options(env or {}), image, *command]
     return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)  # noqa: S603
@@ -101,7 +101,8 @@ def image_command(tool: str, image: str) -> list[str]:
         text=True,
         check=True,
     )
-    return json.loads(done.stdout)
+    argv: list[str] = json.loads(done.stdout)
+    return argv
 
 
 def image_user(tool: str, image: str) -> str:

@@ -100,7 +100,8 @@ def command(
 ) -> list[str]:
     """The exec-form CMD a target runs (inherited from the stage it starts from)."""
     commands = [c for stage in target_chain(dockerfile, target, args) for c in stage.values("CMD")]
-    return json.loads(commands[-1])
+    argv: list[str] = json.loads(commands[-1])
+    return argv
 
 
 def environment(

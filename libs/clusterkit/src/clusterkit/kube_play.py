@@ -185,7 +185,7 @@ def _expand_references(
             continue
         secret = False
 
-        def substitute(match: re.Match) -> str:
+        def substitute(match: re.Match[str]) -> str:
             nonlocal secret
             if match[0] == "$$":
                 return "$"
@@ -238,7 +238,7 @@ class KubePlay:
         self._kept: list[str] = []  # secrets left by uninstall(), removed by down()
         self._network_made = False
 
-    def _podman(self, *argv: str, check: bool = True) -> subprocess.CompletedProcess:
+    def _podman(self, *argv: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         done = subprocess.run([self.tool, *argv], capture_output=True, text=True)  # noqa: S603
         if check and done.returncode:
             # podman says why on stderr; a bare CalledProcessError would drop it.
@@ -309,7 +309,8 @@ class KubePlay:
                 "inspect", infra.stdout.strip(), "--format", "{{json .NetworkSettings.Networks}}"
             ).stdout
         )
-        return networks[self.network]["IPAddress"]
+        address: str = networks[self.network]["IPAddress"]
+        return address
 
     def wait_until_ended(self, workload: Workload, timeout: float) -> tuple[int, str]:
         """(exit code, log) of a Job's main container once it stopped."""

@@ -11,7 +11,8 @@ WORKLOADS = ("Deployment", "StatefulSet", "Job", "DaemonSet")
 def pod_spec(document: dict[str, Any]) -> dict[str, Any] | None:
     """The pod template's spec of a workload; None for any other kind."""
     if document["kind"] in WORKLOADS:
-        return document["spec"]["template"]["spec"]
+        spec: dict[str, Any] = document["spec"]["template"]["spec"]
+        return spec
     return None
 
 

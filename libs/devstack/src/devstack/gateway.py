@@ -41,7 +41,7 @@ def render(template: Path, values: Mapping[str, str]) -> str:
     """
     missing: set[str] = set()
 
-    def value_of(match: re.Match) -> str:
+    def value_of(match: re.Match[str]) -> str:
         name = match.group(1)
         if name not in values:
             missing.add(name)
@@ -141,7 +141,7 @@ class Gateway:
         self.edge = edge or EdgeSettings()
         self.template = template or gateway_template()
         self.api_docs_dir = api_docs_dir(self.prefix_dir, relocate_private=relocate_private)
-        self._process: subprocess.Popen | None = None
+        self._process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:

@@ -8,7 +8,8 @@ def free_port() -> int:
     """A port nobody listens on right now (another process may still take it first)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]  # the address of an AF_INET socket: (host, port)
+        return port
 
 
 def accepts_connections(host: str, port: int, timeout: float = 0.5) -> bool:

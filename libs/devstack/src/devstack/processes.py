@@ -34,7 +34,7 @@ def spawn(
     log: Path | None = None,
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
-) -> subprocess.Popen:
+) -> subprocess.Popen[bytes]:
     """Start `argv` detached from the terminal; output goes to `log`, else to a pipe."""
     log_file = None
     if log is not None:
@@ -56,7 +56,7 @@ def spawn(
             log_file.close()
 
 
-def terminate(process: subprocess.Popen, grace: float = 10.0) -> int:
+def terminate(process: subprocess.Popen[bytes], grace: float = 10.0) -> int:
     """SIGTERM, then SIGKILL after `grace` seconds; returns the exit code.
 
     A pipe on stdout stays open: its reader drains the last lines and closes it.

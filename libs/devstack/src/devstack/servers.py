@@ -255,7 +255,7 @@ class PostgresServer(LocalServer):
             raise ServerError(f"initdb failed for {self.datadir}:\n{completed.stdout}")
         self._adopt(staging)
 
-    def _pg_ctl(self, *args: str) -> subprocess.CompletedProcess:
+    def _pg_ctl(self, *args: str) -> subprocess.CompletedProcess[str]:
         return self._run([find_binary("pg_ctl"), "-D", str(self.datadir), *args])
 
     def _is_running(self) -> bool:
@@ -315,7 +315,7 @@ class _ChildServer(LocalServer):
 
     def __init__(self, datadir: Path, port: int):
         super().__init__(datadir, port)
-        self._process: subprocess.Popen | None = None
+        self._process: subprocess.Popen[bytes] | None = None
 
     @property
     def pid_file(self) -> Path:

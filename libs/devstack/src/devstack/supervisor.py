@@ -91,7 +91,7 @@ STEADY_SECONDS = 60.0
 @dataclass
 class _Child:
     spec: ChildSpec
-    process: subprocess.Popen
+    process: subprocess.Popen[bytes]
     pump: threading.Thread | None = None
     recent: deque[str] = field(default_factory=lambda: deque(maxlen=40))
     started_at: float = field(default_factory=time.monotonic)

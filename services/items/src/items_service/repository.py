@@ -8,7 +8,7 @@ once, here, run on a sync `Session`, which async handlers run through
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import bindparam, delete, insert, update
 from sqlalchemy.orm import Session
@@ -88,7 +88,7 @@ def page(
 def insert_item(session: Session, values: dict[str, Any]) -> int:
     key = session.connection().execute(_insert, values).inserted_primary_key
     assert key is not None  # typed Optional, but a one-row INSERT always reports it
-    return key[0]
+    return cast(int, key[0])  # a Row's items are untyped; this one is the BIGINT id
 
 
 def update_item(session: Session, item_id: int, values: dict[str, Any], now: datetime) -> bool:

@@ -42,7 +42,7 @@ class ViewCounter:
                 pending, flushing = await pipeline.execute()
         except redis.RedisError as error:
             return self._not_counted(item_id, error)
-        return pending + int(flushing or 0)
+        return int(pending) + int(flushing or 0)  # replies are untyped: HINCRBY gives an int
 
     def count_sync(self, client: redis.Redis, item_id: int) -> int:
         """`count` for `def` handlers."""
@@ -53,7 +53,7 @@ class ViewCounter:
                 pending, flushing = pipeline.execute()
         except redis.RedisError as error:
             return self._not_counted(item_id, error)
-        return pending + int(flushing or 0)
+        return int(pending) + int(flushing or 0)  # replies are untyped: HINCRBY gives an int
 
     def _not_counted(self, item_id: int, error: redis.RedisError) -> int:
         logger.warning("view of item %s not counted: %s", item_id, error)

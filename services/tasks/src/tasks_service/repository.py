@@ -12,7 +12,7 @@ interleave a read and a write.
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import bindparam, delete, false, insert, true, update
 from sqlalchemy.orm import Session
@@ -57,7 +57,7 @@ def counts(reads: Reads, owner_id: int) -> dict[bool, int]:
 def insert_task(session: Session, values: dict[str, Any]) -> int:
     key = session.connection().execute(_insert, values).inserted_primary_key
     assert key is not None  # typed Optional, but a one-row INSERT always reports it
-    return key[0]
+    return cast(int, key[0])  # a Row's items are untyped; this one is the BIGINT id
 
 
 def owned_task(reads: Reads, owner_id: int, task_id: int) -> Row | None:

@@ -8,7 +8,7 @@ once, here, run on a sync `Session`, which async handlers run through
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import bindparam, delete, insert, update
 from sqlalchemy.orm import Session
@@ -60,7 +60,7 @@ def search_page(
 def insert_user(session: Session, values: dict[str, Any]) -> int:
     key = session.connection().execute(_insert, values).inserted_primary_key
     assert key is not None  # typed Optional, but a one-row INSERT always reports it
-    return key[0]
+    return cast(int, key[0])  # a Row's items are untyped; this one is the BIGINT id
 
 
 def update_user(session: Session, user_id: int, values: dict[str, Any], now: datetime) -> bool:

@@ -159,7 +159,7 @@ class RedisCollector:
         self._views = views
         self._unavailable = False
 
-    def describe(self) -> list:
+    def describe(self) -> list[Metric]:
         return []  # nothing to check at registration: values exist only at scrape time
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
@@ -244,7 +244,8 @@ class PoolCollector(MultiProcessCollector):
             if not _alive(pid):
                 mark_process_dead(pid, self._dir)  # type: ignore[no-untyped-call]
         # prometheus_client's own files only: another `.db` there would fail every scrape.
-        return self.merge(value_files(self._dir), accumulate=True)  # type: ignore[no-untyped-call]
+        merged: Iterable[Metric] = self.merge(value_files(self._dir), accumulate=True)  # type: ignore[no-untyped-call]
+        return merged
 
 
 def value_files(path: str) -> list[str]:
