@@ -240,7 +240,7 @@ def _serving(
     core: int,
     figures: Path | None = None,
     env: dict[str, Any] | None = None,
-) -> Iterator[tuple[subprocess.Popen, str]]:
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     """`row`'s app pinned to `core` (under the collector probe when `figures` says where
     its figures go), answering; its process and base URL."""
     port = free_port()

@@ -12,7 +12,8 @@ the services' Redis (default: REDIS_URL, else the local one).
 """
 
 import os
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 import redis
 from flask import Response, redirect, request
@@ -23,6 +24,7 @@ from locust.argument_parser import LocustArgumentParser
 from locust.env import Environment
 from pydantic import ValidationError
 
+from loadtest.listeners import listener
 from servicecontracts.faults import Fault, fault_key
 
 # The services that honour a fault (services/*, the HTTP ones).
@@ -30,10 +32,12 @@ SERVICES = ("users", "items", "tasks")
 FIELDS = tuple(Fault.model_fields)
 REDIS_TIMEOUT_SECONDS = 2
 
+View = TypeVar("View", bound=Callable[..., Response])
+
 _templates = Templates(loader=PackageLoader("loadtest"), autoescape=True)
 
 
-@events.init_command_line_parser.add_listener
+@listener(events.init_command_line_parser)
 def add_options(parser: LocustArgumentParser) -> None:
     parser.add_argument(
         "--fault-redis",
@@ -87,7 +91,7 @@ def refusal(error: ValidationError) -> str:
     )
 
 
-@events.init.add_listener
+@listener(events.init)
 def _add_the_page(environment: Environment, **_kwargs: Any) -> None:
     web_ui = environment.web_ui
     if web_ui is None or web_ui.app is None or environment.parsed_options is None:
@@ -116,8 +120,11 @@ def _add_the_page(environment: Environment, **_kwargs: Any) -> None:
 
     # One address for the page and its forms, so every relative link on it holds
     # whether it answers a GET, a refused POST or a redirect.
+    # WebUI.auth_required_if_enabled is unannotated; it wraps a view and keeps its signature.
+    auth_required = cast("Callable[[View], View]", web_ui.auth_required_if_enabled)
+
     @app.route("/faults", methods=["GET", "POST"])
-    @web_ui.auth_required_if_enabled
+    @auth_required
     def faults() -> Response:
         if request.method == "GET":
             changed = request.args.get("changed", "")

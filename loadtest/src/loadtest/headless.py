@@ -121,7 +121,7 @@ def _summary(name: str, entries: list[dict[str, Any]]) -> RequestStats:
     )
 
 
-def _percentile(timed: Counter, fraction: float) -> float:
+def _percentile(timed: Counter[int], fraction: float) -> float:
     """The smallest recorded response time that `fraction` of the requests did not exceed
     (Locust's own rule, on its rounded response times)."""
     total = sum(timed.values())

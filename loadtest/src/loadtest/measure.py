@@ -14,10 +14,11 @@ from locust import events
 from locust.argument_parser import LocustArgumentParser
 from locust.env import Environment
 
+from loadtest.listeners import listener
 from loadtest.options import parsed
 
 
-@events.init_command_line_parser.add_listener
+@listener(events.init_command_line_parser)
 def add_options(parser: LocustArgumentParser) -> None:
     parser.add_argument(
         "--warmup-seconds",
@@ -41,7 +42,7 @@ def _start_window() -> None:
     _window["wall"] = time.monotonic()
 
 
-@events.test_start.add_listener
+@listener(events.test_start)
 def _after_warmup(environment: Environment, **_kwargs: Any) -> None:
     warmup = parsed(environment).warmup_seconds
     if warmup <= 0:
@@ -57,7 +58,7 @@ def _after_warmup(environment: Environment, **_kwargs: Any) -> None:
     gevent.spawn(reset)
 
 
-@events.test_stop.add_listener
+@listener(events.test_stop)
 def _write_cpu(environment: Environment, **_kwargs: Any) -> None:
     path = parsed(environment).cpu_file
     if not path or "wall" not in _window:

@@ -20,6 +20,7 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
 
+from loadtest.listeners import listener
 from servicekit.metrics import HTTP_BUCKETS
 
 # The services' request buckets, so what the client saw and what the server saw compare
@@ -30,7 +31,7 @@ BUCKET_BOUNDS_MS = tuple(bound * 1000 for bound in HTTP_BUCKETS)
 REQUEST_LABELS = ("name", "method")
 
 
-@events.init_command_line_parser.add_listener
+@listener(events.init_command_line_parser)
 def add_options(parser: LocustArgumentParser) -> None:
     # The server starts once at init; a web UI field could change nothing.
     parser.add_argument(
@@ -48,7 +49,7 @@ def add_options(parser: LocustArgumentParser) -> None:
     )
 
 
-@events.init.add_listener
+@listener(events.init)
 def _serve_metrics(environment: Environment, runner: Runner, **_kwargs: Any) -> None:
     options = environment.parsed_options
     if not options or not options.metrics_port or isinstance(runner, WorkerRunner):

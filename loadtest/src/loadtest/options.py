@@ -6,10 +6,11 @@ from locust import events
 from locust.argument_parser import LocustArgumentParser
 from locust.env import Environment
 
+from loadtest.listeners import listener
 from loadtest.modes import CHOICES
 
 
-@events.init_command_line_parser.add_listener
+@listener(events.init_command_line_parser)
 def add_options(parser: LocustArgumentParser) -> None:
     parser.add_argument(
         "--mode",
@@ -29,4 +30,5 @@ def parsed(environment: Environment) -> Namespace:
     """The run's options: Locust parses its command line before any user or listener runs."""
     if environment.parsed_options is None:
         raise RuntimeError("Locust ran without parsed options (not from its command line)")
-    return environment.parsed_options
+    options: Namespace = environment.parsed_options
+    return options

@@ -14,10 +14,12 @@ from typing import Any
 from locust import events
 from locust.env import Environment
 
+from loadtest.listeners import listener
+
 DEFAULT_SCENARIO = "UsersRead"
 
 
-@events.init.add_listener
+@listener(events.init)
 def _tick_the_default_only(environment: Environment, **_kwargs: Any) -> None:
     web_ui = environment.web_ui
     if web_ui is None or not web_ui.userclass_picker_is_active:

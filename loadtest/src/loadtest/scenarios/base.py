@@ -9,13 +9,14 @@ from locust import FastHttpUser, constant, events
 from locust.env import Environment
 
 from loadtest.accounts import Account, pool
+from loadtest.listeners import listener
 from loadtest.modes import PREFIXES, Alternation, request_name
 from loadtest.options import parsed
 
 _alternation = Alternation()
 
 
-@events.test_start.add_listener
+@listener(events.test_start)
 def _restart_alternation(environment: Environment, **_kwargs: Any) -> None:
     _alternation.restart()
 
