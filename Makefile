@@ -35,7 +35,7 @@ test: lint $(HELM) ## Lint, then run every suite against real servers (what CI r
 	$(RUN) pytest
 
 .PHONY: lint
-lint: install ## ruff: lint and check formatting; mypy: type-check libs, services, loadtest and the dashboards
+lint: install ## ruff: lint and check formatting; mypy: type-check every package and every test suite
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) mypy
