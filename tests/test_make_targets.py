@@ -96,8 +96,7 @@ def reason(done: subprocess.CompletedProcess[str]) -> str:
     assert "Traceback" not in output, output
     lines = [line for line in output.splitlines() if line.strip() and not MAKE_OWN.match(line)]
     assert len(lines) == 1, "expected one line:\n" + "\n".join(lines)
-    result: str = lines[0]
-    return result
+    return lines[0]
 
 
 # --- one check per target ----------------------------------------------------------------

@@ -16,10 +16,9 @@ def checksum(documents: list[dict[str, Any]], deployment: str) -> str:
         for d in documents
         if d["kind"] == "Deployment" and d["metadata"]["name"] == f"pyservices-{deployment}"
     ]
-    annotations = found["spec"]["template"]["metadata"]["annotations"]
+    annotations: dict[str, str] = found["spec"]["template"]["metadata"]["annotations"]
     (value,) = [v for k, v in annotations.items() if k.startswith("checksum/")]
-    result: str = value
-    return result
+    return value
 
 
 @pytest.mark.parametrize(

@@ -25,8 +25,8 @@ def name() -> str:
 
 @pytest.fixture(params=["postgres", "mysql"])
 def server_url(request: pytest.FixtureRequest) -> str:
-    result: str = request.getfixturevalue(f"{request.param}_server_url")
-    return result
+    url: str = request.getfixturevalue(f"{request.param}_server_url")
+    return url
 
 
 def _execute(url: str, *statements: str) -> list[Any]:

@@ -30,8 +30,8 @@ BACKENDS = ["postgres", "mysql"]
 
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
-    result: str = request.param
-    return result
+    backend: str = request.param
+    return backend
 
 
 class ScratchDatabases:

@@ -165,8 +165,8 @@ async def client(
 
 @pytest.fixture(params=["async", "sync"])
 def mode(request: pytest.FixtureRequest) -> str:
-    result: str = request.param
-    return result
+    mode: str = request.param
+    return mode
 
 
 async def test_a_created_row_is_committed(
