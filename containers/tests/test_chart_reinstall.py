@@ -22,8 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
-from clusterkit.chart_play import ServerRelays, drop_release_databases, install
-from clusterkit.helm import chart_dir, template
+from clusterkit.chart_play import ServerRelays, drop_release_databases, install, render_smoke
 from clusterkit.kube_play import KubePlay, plan
 from devstack.ports import free_port
 from devstack.servers import RedisServer
@@ -34,22 +33,6 @@ ORDER = ["users", "items", "tasks", "gateway"]
 LEFT_OUT = {f"components.{part}.enabled": "false" for part in ("worker", "beat", "locust")}
 
 pytestmark = pytest.mark.timeout(900)
-
-
-def render(images: dict[str, str], relayed: dict[str, str], run: str) -> list[dict[str, Any]]:
-    return template(
-        [chart_dir() / "ci" / "smoke-values.yaml"],
-        {
-            "image.tag": images["users"].rsplit(":", 1)[1],
-            "databaseNamePrefix": f"{run}_",
-            "postgres.external.url": relayed["postgres"],
-            "mysql.external.url": relayed["mysql"],
-            "redis.external.url": relayed["redis"],
-            **LEFT_OUT,
-        },
-        release=run,
-        namespace=run,
-    )
 
 
 def podman_secrets(tool: str) -> set[str]:
@@ -70,7 +53,7 @@ def test_data_and_sessions_outlive_uninstall_and_the_next_install(
             redis = RedisServer(Path(folder), free_port())
             targets = {"postgres": server_urls["postgres"], "mysql": server_urls["mysql"]}
             with redis, ServerRelays(gateway_ip, targets | {"redis": redis.url}) as relayed:
-                first = plan(render(images, relayed, run))
+                first = plan(render_smoke(images, relayed, run, LEFT_OUT))
                 assert first.kept == {f"{run}-pyservices-datastores", f"{run}-pyservices-tokens"}
                 addresses = install(kube, first, ORDER, job_timeout=180, ready_timeout=120)
                 gateway = f"http://{addresses['gateway']}:8080"
@@ -81,7 +64,7 @@ def test_data_and_sessions_outlive_uninstall_and_the_next_install(
                 assert podman_secrets(tool) >= first.kept
                 assert not {s for s in podman_secrets(tool) if s.startswith(run)} - first.kept
 
-                rendered_again = render(images, relayed, run)
+                rendered_again = render_smoke(images, relayed, run, LEFT_OUT)
                 made_again = next(
                     d for d in rendered_again if d["metadata"]["name"] == f"{run}-pyservices-tokens"
                 )

@@ -19,18 +19,13 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
+from clusterkit.chart_play import ServerRelays, drop_release_databases, install, render_smoke
 from clusterkit.cluster_smoke import smoke_job
-from clusterkit.helm import chart_dir, template
-from clusterkit.kube_play import KubePlay, aliases_for, plan
-from clusterkit.relay import TcpRelay
-from devstack import databases
+from clusterkit.kube_play import KubePlay, plan
 from devstack.layout import repo_root
 from devstack.ports import free_port
 from devstack.servers import RedisServer
-from servicekit.db import is_postgres, sync_url
 from testkit.apps import MODES
 from testkit.assertions import assert_problem
 
@@ -53,103 +48,28 @@ def played(tool: str, images: dict[str, str], server_urls: dict[str, str]) -> It
     """The chart played on a podman network of the run's own."""
     run = f"smoke{os.getpid()}{secrets.token_hex(2)}"
     kube = KubePlay(tool, run)
-    prefix = f"{run}_"
     try:
         gateway_ip = kube.create_network()
         with tempfile.TemporaryDirectory(prefix="smoke-redis-") as folder:
             redis = RedisServer(Path(folder), free_port())
-            with redis, _relays(gateway_ip, server_urls, redis.url) as relayed:
-                yield Played(kube, _play(kube, images, relayed, release=run, prefix=prefix))
+            targets = {"postgres": server_urls["postgres"], "mysql": server_urls["mysql"]}
+            relays = ServerRelays(gateway_ip, targets | {"redis": redis.url})
+            with redis, relays as relayed:
+                played = plan(render_smoke(images, relayed, run))
+                addresses = install(
+                    kube, played, ORDER, job_timeout=JOB_TIMEOUT, ready_timeout=READY_TIMEOUT
+                )
+                yield Played(kube, addresses)
+                # Shown beside a failing test: what the pods could not reach, and when.
+                print(relays.log_tails())
     finally:
         kube.down()
-        _drop_databases(server_urls, prefix)
+        drop_release_databases(server_urls, f"{run}_")
 
 
 @pytest.fixture(scope="module")
 def deployment(played: Played) -> dict[str, str]:
     return played.addresses
-
-
-class _relays:
-    """The servers on loopback, reachable from the pods at the network's gateway."""
-
-    def __init__(self, gateway_ip: str, server_urls: dict[str, str], redis_url: str) -> None:
-        self.gateway_ip = gateway_ip
-        self.targets = {
-            "postgres": server_urls["postgres"],
-            "mysql": server_urls["mysql"],
-            "redis": redis_url,
-        }
-        self.relays: dict[str, TcpRelay] = {}
-
-    def __enter__(self) -> dict[str, str]:
-        urls = {}
-        for name, url in self.targets.items():
-            parsed = make_url(url)
-            assert parsed.host is not None
-            assert parsed.port is not None
-            relay = TcpRelay(self.gateway_ip, (parsed.host, parsed.port))
-            relay.start()
-            self.relays[name] = relay
-            urls[name] = parsed.set(host=self.gateway_ip, port=relay.port).render_as_string(
-                hide_password=False
-            )
-        return urls
-
-    def __exit__(self, *_exc: object) -> None:
-        for relay in self.relays.values():
-            relay.stop()
-
-
-def _play(
-    kube: KubePlay, images: dict[str, str], relayed: dict[str, str], *, release: str, prefix: str
-) -> dict[str, str]:
-    tag = images["users"].rsplit(":", 1)[1]
-    documents = template(
-        [chart_dir() / "ci" / "smoke-values.yaml"],
-        {
-            "image.tag": tag,
-            "databaseNamePrefix": prefix,
-            "postgres.external.url": relayed["postgres"],
-            "mysql.external.url": relayed["mysql"],
-            "redis.external.url": relayed["redis"],
-        },
-        release=release,
-        namespace=release,
-    )
-    played = plan(documents)
-    kube.make_secrets(played.secrets)
-    for job in (w for w in played.workloads if w.run_to_end):
-        kube.play(job, played.config_maps, aliases=[])
-        code, log = kube.wait_until_ended(job, JOB_TIMEOUT)
-        assert code == 0, f"{job.name} ended {code}:\n{log[-4000:]}"
-    addresses = {}
-    by_component = {
-        w.labels["app.kubernetes.io/component"]: w for w in played.workloads if not w.run_to_end
-    }
-    assert sorted(by_component) == sorted(ORDER)
-    for component in ORDER:
-        workload = by_component[component]
-        address = kube.play(workload, played.config_maps, aliases_for(workload, played.services))
-        if not kube.wait_until_ready(workload, address, READY_TIMEOUT):
-            pytest.fail(f"{component} never got ready:\n{kube.logs(workload.name)[-4000:]}")
-        addresses[component] = address
-    return addresses
-
-
-def _drop_databases(server_urls: dict[str, str], prefix: str) -> None:
-    for server in ("postgres", "mysql"):
-        admin = server_urls[server]
-        engine = create_engine(sync_url(admin), isolation_level="AUTOCOMMIT")
-        with engine.connect() as connection:
-            for service in ("users", "items", "tasks"):
-                name = f"{prefix}{service}"
-                databases.drop_database(admin, name)
-                if is_postgres(admin):
-                    connection.execute(text(f'DROP ROLE IF EXISTS "{name}"'))
-                else:
-                    connection.execute(text(f"DROP USER IF EXISTS '{name}'@'%'"))
-        engine.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,12 @@ gateway address, and the chart is given those addresses as external servers.
 
 from collections.abc import Mapping
 from contextlib import ExitStack
+from typing import Any
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from clusterkit.helm import chart_dir, template
 from clusterkit.kube_play import KubePlay, Plan, aliases_for
 from clusterkit.relay import TcpRelay
 from devstack import databases
@@ -24,6 +26,7 @@ class ServerRelays:
         self.gateway_ip = gateway_ip
         self.targets = dict(targets)
         self._stack = ExitStack()
+        self._relays: list[TcpRelay] = []
 
     def __enter__(self) -> dict[str, str]:
         urls = {}
@@ -32,13 +35,45 @@ class ServerRelays:
             relay = TcpRelay(self.gateway_ip, (parsed.host or "127.0.0.1", parsed.port or 0))
             relay.start()
             self._stack.callback(relay.stop)
+            self._relays.append(relay)
             urls[name] = parsed.set(host=self.gateway_ip, port=relay.port).render_as_string(
                 hide_password=False
             )
         return urls
 
-    def __exit__(self, *_exc: object) -> None:
+    def log_tails(self) -> str:
+        """What each relay logged: the connections it could not make, or made slowly."""
+        return "\n".join(
+            f"relay to {relay.target}: {relay.log_tail() or 'nothing'}" for relay in self._relays
+        )
+
+    def __exit__(self, _kind: object, error: BaseException | None, _tb: object) -> None:
+        if error is not None:
+            error.add_note(self.log_tails())
         self._stack.close()
+
+
+def render_smoke(
+    images: Mapping[str, str],
+    relayed: Mapping[str, str],
+    run: str,
+    values: Mapping[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """The chart as the play tests render it (charts/pyservices/ci/smoke-values.yaml): the
+    run's images, databases of its own and the relayed servers as external ones."""
+    return template(
+        [chart_dir() / "ci" / "smoke-values.yaml"],
+        {
+            "image.tag": images["users"].rsplit(":", 1)[1],
+            "databaseNamePrefix": f"{run}_",
+            "postgres.external.url": relayed["postgres"],
+            "mysql.external.url": relayed["mysql"],
+            "redis.external.url": relayed["redis"],
+            **(values or {}),
+        },
+        release=run,
+        namespace=run,
+    )
 
 
 class PlayFailed(AssertionError):
