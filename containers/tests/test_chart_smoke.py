@@ -29,7 +29,7 @@ from devstack import databases
 from devstack.layout import repo_root
 from devstack.ports import free_port
 from devstack.servers import RedisServer
-from servicekit.db import is_postgres, sync_url
+from servicekit.db.engines import is_postgres, sync_url
 from testkit.apps import MODES
 from testkit.assertions import assert_problem
 

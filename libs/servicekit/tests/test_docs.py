@@ -1,7 +1,7 @@
 """The documents stay true to the code: the tables of servicekit's and
 servicecontracts' modules in docs/layout.md list every module there is and no other, and
 the modules and names the documents (the README, every page of docs/, the folders'
-READMEs) cite (`servicekit.tracing`, `servicekit.db.violates`,
+READMEs) cite (`servicekit.observability.tracing`, `servicekit.db.engines.violates`,
 `clusterkit.cluster_smoke`, `testkit.forgeries`, `worker_service.liveness`) exist.
 
 Static: the sources are read, never imported (importing a service's `main` or the
@@ -42,7 +42,7 @@ PACKAGES = {
 TABLE_INTRO = "`servicekit`, one module per concern:"
 # The layout page's tables of modules: the line before each, and the package it lists.
 TABLES = {TABLE_INTRO: SERVICEKIT, "`servicecontracts`, one module per contract:": CONTRACTS}
-# `servicekit.db.violates`, `worker_service.jobs.views`: dotted names of lower-case parts.
+# `servicekit.db.engines.violates`, `worker_service.jobs.views`: dotted names of lower-case parts.
 CITED = re.compile(
     r"\b(servicekit|servicecontracts|devstack|clusterkit|apidocs|testkit"
     r"|(?:users|items|tasks|worker)_service)"

@@ -33,11 +33,11 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine, make_url
 
 from servicecontracts.faults import Fault, fault_key
-from servicekit.db import sync_url
-from servicekit.named_sql import NamedSQL
-from servicekit.reads import Reads, run_read, run_read_sync
-from servicekit.sessions import SessionDep, SyncSessionDep
-from servicekit.state import DatabaseDep
+from servicekit.db.engines import sync_url
+from servicekit.queries.named_sql import NamedSQL
+from servicekit.queries.reads import Reads, run_read, run_read_sync
+from servicekit.web.sessions import SessionDep, SyncSessionDep
+from servicekit.web.state import DatabaseDep
 
 MODES = {"async": "/api", "sync": "/sync/api"}
 WAIT_SECONDS = 20.0

@@ -14,9 +14,9 @@ from prometheus_client import CollectorRegistry
 from devstack.ports import free_port
 from devstack.servers import RedisServer
 from servicecontracts.faults import POLL_SECONDS, Fault, fault_key
-from servicekit.faults import FaultSwitch
-from servicekit.metrics import FaultMetrics
-from servicekit.settings import ServiceSettings
+from servicekit.faults.switch import FaultSwitch
+from servicekit.observability.metrics import FaultMetrics
+from servicekit.core.settings import ServiceSettings
 
 # Ample: every wait below ends as soon as what it waits for happens.
 WAIT_SECONDS = 20.0
@@ -85,7 +85,7 @@ async def test_a_malformed_value_is_logged_once_and_treated_as_off(switch, clien
     switch.apply(Fault(latency_ms=100))
     await client.set(switch.key, stored)
 
-    with caplog.at_level(logging.WARNING, logger="servicekit.faults"):
+    with caplog.at_level(logging.WARNING, logger="servicekit.faults.switch"):
         for _ in range(3):
             await switch.refresh(client)
 
@@ -138,7 +138,7 @@ async def test_redis_away_keeps_the_fault_and_the_switch_recovers_by_itself(tmp_
     switch.apply(Fault(latency_ms=100))
     running = asyncio.create_task(switch.run(client))
     try:
-        with caplog.at_level(logging.INFO, logger="servicekit.faults"):
+        with caplog.at_level(logging.INFO, logger="servicekit.faults.switch"):
             await eventually(lambda: any("not read" in r.getMessage() for r in caplog.records))
             await asyncio.sleep(0.3)  # several failed reads: the switch keeps running
             assert not running.done()
@@ -159,7 +159,7 @@ async def test_redis_away_keeps_the_fault_and_the_switch_recovers_by_itself(tmp_
 def test_every_change_is_a_warning_and_no_change_is_silent(caplog):
     switch = FaultSwitch("probe")
 
-    with caplog.at_level(logging.INFO, logger="servicekit.faults"):
+    with caplog.at_level(logging.INFO, logger="servicekit.faults.switch"):
         switch.apply(Fault(latency_ms=100))
         switch.apply(Fault(latency_ms=100))
         switch.apply(None)

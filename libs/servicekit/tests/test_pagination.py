@@ -9,8 +9,8 @@ import pytest
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field, TypeAdapter
 
-from servicekit.cursors import Cursor, RowId
-from servicekit.pagination import (
+from servicekit.web.cursors import Cursor, RowId
+from servicekit.web.pagination import (
     DEFAULT_LIMIT,
     MAX_CURSOR_CHARS,
     MAX_LIMIT,

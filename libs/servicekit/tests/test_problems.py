@@ -9,15 +9,15 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import exc, text
 
-from servicekit.errors import (
+from servicekit.core.errors import (
     Conflict,
     NotFound,
     ServiceError,
     ServiceUnavailable,
     Unauthorized,
 )
-from servicekit.ids import parse
-from servicekit.sessions import SessionDep, SyncSessionDep
+from servicekit.core.ids import parse
+from servicekit.web.sessions import SessionDep, SyncSessionDep
 from testkit.bad_input import NOT_JSON_OBJECTS
 
 SECRET = "hunter2-secret-detail"
@@ -236,7 +236,7 @@ async def test_an_unknown_path_is_a_404_problem(client: httpx.AsyncClient, check
 async def test_a_wrong_method_is_a_405_problem(client: httpx.AsyncClient, check_problem) -> None:
     response = await client.delete("/gone")
     check_problem(response, 405)
-    # servicekit.methods: GET, with the HEAD and OPTIONS every path takes beside it.
+    # servicekit.web.methods: GET, with the HEAD and OPTIONS every path takes beside it.
     assert response.headers["allow"] == "GET, HEAD, OPTIONS"
 
 

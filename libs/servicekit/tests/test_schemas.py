@@ -11,7 +11,7 @@ import pytest
 from fastapi import APIRouter
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from servicekit.schemas import (
+from servicekit.web.inputs import (
     MAX_ID,
     ONE_VISIBLE_LINE_PATTERN,
     InputModel,

@@ -9,7 +9,7 @@ from datetime import datetime
 import httpx
 import pytest
 
-from servicekit.cursors import encode_cursor
+from servicekit.web.cursors import encode_cursor
 from testkit.assertions import assert_invalid, assert_problem
 from testkit.backends import before_any_sql
 from testkit.bad_input import A_FEW_BAD_IDS, MAX_ID, NOT_CURSORS

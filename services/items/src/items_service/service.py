@@ -1,4 +1,4 @@
-"""The rules of the items service. Reads take `Reads` (servicekit.reads), writes a sync
+"""The rules of the items service. Reads take `Reads` (servicekit.queries.reads), writes a sync
 `Session`; async handlers run either in their greenlet. Nothing here commits; errors
 are domain errors.
 
@@ -23,10 +23,10 @@ from items_service.schemas import (
     Owner,
 )
 from servicecontracts.reports import OwnerSummary
-from servicekit.models import utcnow
-from servicekit.pagination import RowPage
-from servicekit.reads import Reads, reads_of
-from servicekit.tokens import Principal
+from servicekit.db.models import utcnow
+from servicekit.web.pagination import RowPage
+from servicekit.queries.reads import Reads, reads_of
+from servicekit.security.tokens import Principal
 
 
 def create_item(session: Session, principal: Principal, data: ItemCreate) -> ItemRead:

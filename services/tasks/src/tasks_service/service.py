@@ -1,4 +1,4 @@
-"""The rules of the tasks service. Reads take `Reads` (servicekit.reads), writes a sync
+"""The rules of the tasks service. Reads take `Reads` (servicekit.queries.reads), writes a sync
 `Session`; async handlers run either in their greenlet. Nothing here commits; errors
 are domain errors.
 
@@ -9,10 +9,10 @@ one that does not exist.
 from sqlalchemy.orm import Session
 
 from servicecontracts.reports import TaskSummary
-from servicekit.models import utcnow
-from servicekit.pagination import RowPage
-from servicekit.reads import Reads, reads_of
-from servicekit.tokens import Principal
+from servicekit.db.models import utcnow
+from servicekit.web.pagination import RowPage
+from servicekit.queries.reads import Reads, reads_of
+from servicekit.security.tokens import Principal
 from tasks_service import repository
 from tasks_service.errors import TaskNotFound
 from tasks_service.schemas import TaskCreate, TaskCursor, TaskRead, TaskUpdate

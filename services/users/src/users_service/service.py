@@ -1,4 +1,4 @@
-"""The rules of the users service. Reads take `Reads` (servicekit.reads), writes a sync
+"""The rules of the users service. Reads take `Reads` (servicekit.queries.reads), writes a sync
 `Session`; async handlers run either in their greenlet. Nothing here commits; errors
 are domain errors.
 
@@ -9,10 +9,10 @@ step: that way async handlers can keep it off the event loop.
 from sqlalchemy import exc
 from sqlalchemy.orm import Session
 
-from servicekit.db import violates
-from servicekit.models import utcnow
-from servicekit.reads import Reads, reads_of
-from servicekit.tokens import Principal
+from servicekit.db.engines import violates
+from servicekit.db.models import utcnow
+from servicekit.queries.reads import Reads, reads_of
+from servicekit.security.tokens import Principal
 from users_service import repository
 from users_service.errors import AccountGone, EmailTaken, NotYourAccount, UserNotFound
 from users_service.schemas import (

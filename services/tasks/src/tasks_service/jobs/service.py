@@ -4,11 +4,11 @@ import orjson
 from sqlalchemy.orm import Session
 
 from servicecontracts.job_messages import JobMessage
-from servicekit.models import utcnow
-from servicekit.pagination import RowPage
-from servicekit.reads import Reads, Row, reads_of
-from servicekit.request_id import current_request_id
-from servicekit.tokens import Principal
+from servicekit.db.models import utcnow
+from servicekit.web.pagination import RowPage
+from servicekit.queries.reads import Reads, Row, reads_of
+from servicekit.observability.request_id import current_request_id
+from servicekit.security.tokens import Principal
 from tasks_service.jobs import repository
 from tasks_service.jobs.errors import JobNotFound, NotYourReport, TooManyJobs
 from tasks_service.jobs.schemas import JobCursor, JobRead, JobSubmission, ReportJob
