@@ -21,8 +21,8 @@ from devstack.gateway_edge import FILE_SETTINGS, EdgeSettings
 from devstack.layout import gateway_template, repo_root
 from items_service.app import create_items_app
 from items_service.settings import ItemsSettings
-from servicekit.db.migrate import MigrationSettings
 from servicekit.core.settings import DatabaseSettings
+from servicekit.db.migrate import MigrationSettings
 from tasks_service.app import create_tasks_app
 from tasks_service.settings import TasksSettings
 from users_service.app import create_users_app

@@ -13,8 +13,8 @@ from servicekit.app import create_app
 from servicekit.core.collector import YOUNG_THRESHOLD
 from servicekit.core.ids import WorkerIdLease, parse
 from servicekit.core.settings import ServiceSettings
-from servicekit.web.state import state_of
 from servicekit.security.tokens import TokenVerifier
+from servicekit.web.state import state_of
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ import re
 import pytest
 from pydantic import Field
 
-from servicekit.web.cursors import Cursor, Filter, InvalidCursor, RowId, encode_cursor
 from servicekit.core.errors import InvalidInput
+from servicekit.web.cursors import Cursor, Filter, InvalidCursor, RowId, encode_cursor
 from servicekit.web.inputs import MAX_ID
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.pool import PoolProxiedConnection
 
 from devstack.ports import free_port
 from devstack.servers import LocalServer, MariaDBServer, PostgresServer
+from servicekit.db.deadlines import timed_out
 from servicekit.db.engines import (
     Database,
     DatabaseUnavailable,
@@ -30,7 +31,6 @@ from servicekit.db.engines import (
     driver_calls,
     is_unavailable,
 )
-from servicekit.db.deadlines import timed_out
 from servicekit.web.sessions import SessionDep, SyncSessionDep
 from servicekit.web.state import state_of
 

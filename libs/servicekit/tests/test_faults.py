@@ -14,9 +14,9 @@ from prometheus_client import CollectorRegistry
 from devstack.ports import free_port
 from devstack.servers import RedisServer
 from servicecontracts.faults import POLL_SECONDS, Fault, fault_key
+from servicekit.core.settings import ServiceSettings
 from servicekit.faults.switch import FaultSwitch
 from servicekit.observability.metrics import FaultMetrics
-from servicekit.core.settings import ServiceSettings
 
 # Ample: every wait below ends as soon as what it waits for happens.
 WAIT_SECONDS = 20.0

@@ -21,12 +21,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from servicekit.db.engines import sync_url
 from servicekit.core.errors import Conflict, NotFound
-from servicekit.web.modes import BothModes
+from servicekit.db.engines import sync_url
 from servicekit.queries.named_sql import NamedSQL
-from servicekit.web.pagination import Page, RowPage
 from servicekit.queries.reads import Reads
+from servicekit.web.modes import BothModes
+from servicekit.web.pagination import Page, RowPage
 from servicekit.web.responses import json_response
 from testkit.apps import MODES, assert_modes_agree
 

@@ -9,10 +9,10 @@ import pytest
 from fastapi import APIRouter
 from pydantic import Field
 
-from servicekit.web.auth import CurrentUser
 from servicekit.core.errors import Conflict, TooManyRequests
-from servicekit.web.openapi import PROBLEM_MEDIA_TYPE, problem_responses
+from servicekit.web.auth import CurrentUser
 from servicekit.web.inputs import MAX_ID, InputModel, id_path, one_line
+from servicekit.web.openapi import PROBLEM_MEDIA_TYPE, problem_responses
 from servicekit.web.sessions import SessionDep
 from servicekit.web.state import RedisDep
 

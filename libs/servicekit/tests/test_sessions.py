@@ -23,8 +23,8 @@ from sqlalchemy import (
     text,
 )
 
-from servicekit.db.engines import sync_url
 from servicekit.core.errors import Conflict
+from servicekit.db.engines import sync_url
 from servicekit.web.sessions import SessionDep, SyncSessionDep
 
 metadata = MetaData()

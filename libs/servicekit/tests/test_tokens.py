@@ -22,7 +22,6 @@ from cryptography.hazmat.primitives.serialization import (
 from cryptography.x509.oid import NameOID
 from fastapi import APIRouter
 
-from servicekit.web.auth import CurrentUser
 from servicekit.security.tokens import (
     LIFETIME_SLACK_SECONDS,
     InvalidToken,
@@ -30,6 +29,7 @@ from servicekit.security.tokens import (
     RevokedToken,
     TokenVerifier,
 )
+from servicekit.web.auth import CurrentUser
 from testkit.forgeries import FORGERIES
 
 ISSUER, AUDIENCE = "users", "services"

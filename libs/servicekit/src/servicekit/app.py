@@ -13,13 +13,13 @@ from fastapi import APIRouter, FastAPI
 from fastapi.telemetry import TelemetryConfig
 from prometheus_client import CollectorRegistry
 
-from servicekit.web import health
-from servicekit.web.body_limit import BodySizeLimitMiddleware
+from servicekit.clients.redis import create_redis, create_sync_redis
 from servicekit.core.collector import settle_startup_heap
-from servicekit.db.engines import Database, create_database
 from servicekit.core.ids import SnowflakeGenerator, WorkerIdLease
+from servicekit.core.settings import ServiceSettings
+from servicekit.db.engines import Database, create_database
+from servicekit.db.revisions import SchemaRevisions
 from servicekit.observability.logging import AccessLog, configure_logging
-from servicekit.web.methods import AllowedMethodsMiddleware
 from servicekit.observability.metrics import (
     FaultMetrics,
     HttpMetrics,
@@ -28,17 +28,17 @@ from servicekit.observability.metrics import (
     create_registry,
     metrics_endpoint,
 )
+from servicekit.observability.request_id import request_id_middleware
+from servicekit.observability.telemetry import RequestTelemetryMiddleware
+from servicekit.observability.tracing import configure_tracing, trace_engine
+from servicekit.security.revocation import RevocationList
+from servicekit.security.tokens import TokenVerifier
+from servicekit.web import health
+from servicekit.web.body_limit import BodySizeLimitMiddleware
+from servicekit.web.methods import AllowedMethodsMiddleware
 from servicekit.web.openapi import install_openapi
 from servicekit.web.problem_details import install_problem_handlers
-from servicekit.clients.redis import create_redis, create_sync_redis
-from servicekit.observability.request_id import request_id_middleware
-from servicekit.security.revocation import RevocationList
-from servicekit.db.revisions import SchemaRevisions
-from servicekit.core.settings import ServiceSettings
 from servicekit.web.state import ServiceState
-from servicekit.observability.telemetry import RequestTelemetryMiddleware
-from servicekit.security.tokens import TokenVerifier
-from servicekit.observability.tracing import configure_tracing, trace_engine
 
 if TYPE_CHECKING:
     from servicekit.faults.switch import FaultSwitch
@@ -191,8 +191,8 @@ def create_app(
                     pools.unwatch(state.db)
                 await state.db.dispose()
 
-    # FastAPI's own OpenTelemetry support is off: servicekit.observability.telemetry makes the server
-    # span at a sixth of its cost (servicekit.observability.tracing says more).
+    # FastAPI's own OpenTelemetry support is off: servicekit.observability.telemetry makes
+    # the server span at a sixth of its cost (servicekit.observability.tracing says more).
     off: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
     app = FastAPI(title=title or name, lifespan=lifespan, telemetry=off)
     install_problem_handlers(app)

@@ -13,10 +13,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from servicekit.core.settings import ServiceSettings
 from servicekit.db.engines import create_database
 from servicekit.queries.named_sql import NamedSQL, Query, Shape
 from servicekit.queries.reads import Reads, run_read, run_read_sync
-from servicekit.core.settings import ServiceSettings
 
 # A value of each parameter name the services' queries take: enough for the database to
 # plan and run the query (on an empty database most answer nothing).

@@ -24,11 +24,11 @@ from items_service.params import (
 )
 from items_service.schemas import ItemCreate, ItemRead, ItemUpdate, ItemWithOwner
 from servicecontracts.reports import OwnerSummary
+from servicekit.queries.reads import Reads, run_read, run_read_sync
 from servicekit.web.auth import CurrentUser
 from servicekit.web.modes import BothModes
 from servicekit.web.openapi import problem_responses
 from servicekit.web.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page
-from servicekit.queries.reads import Reads, run_read, run_read_sync
 from servicekit.web.responses import json_response
 from servicekit.web.state import DatabaseDep, RedisDep, SyncRedisDep
 

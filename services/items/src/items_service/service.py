@@ -24,9 +24,9 @@ from items_service.schemas import (
 )
 from servicecontracts.reports import OwnerSummary
 from servicekit.db.models import utcnow
-from servicekit.web.pagination import RowPage
 from servicekit.queries.reads import Reads, reads_of
 from servicekit.security.tokens import Principal
+from servicekit.web.pagination import RowPage
 
 
 def create_item(session: Session, principal: Principal, data: ItemCreate) -> ItemRead:

@@ -9,10 +9,10 @@ from fastapi import status
 from sqlalchemy.orm import Session
 
 from servicecontracts.reports import TaskSummary
+from servicekit.queries.reads import Reads
 from servicekit.web.auth import CurrentUser
 from servicekit.web.modes import BothModes
 from servicekit.web.pagination import DEFAULT_LIMIT, CursorParam, Limit, RowPage
-from servicekit.queries.reads import Reads
 from tasks_service import service
 from tasks_service.params import DoneFilter, TaskId
 from tasks_service.schemas import TaskCreate, TaskRead, TaskUpdate

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from servicecontracts.reports import TaskSummary
 from servicekit.db.models import utcnow
-from servicekit.web.pagination import RowPage
 from servicekit.queries.reads import Reads, reads_of
 from servicekit.security.tokens import Principal
+from servicekit.web.pagination import RowPage
 from tasks_service import repository
 from tasks_service.errors import TaskNotFound
 from tasks_service.schemas import TaskCreate, TaskCursor, TaskRead, TaskUpdate

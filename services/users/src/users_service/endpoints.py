@@ -9,14 +9,14 @@ import time
 
 from fastapi import Request, Response, status
 
-from servicekit.web.auth import CurrentUser
 from servicekit.core.errors import TooManyRequests
+from servicekit.queries.reads import Reads, run_read, run_read_sync
+from servicekit.security.revocation import revoke, revoke_sync
+from servicekit.web.auth import CurrentUser
 from servicekit.web.modes import ASYNC_PREFIX, SYNC_PREFIX, BothModes
 from servicekit.web.openapi import problem_responses
 from servicekit.web.pagination import DEFAULT_LIMIT, CursorParam, Limit
-from servicekit.queries.reads import Reads, run_read, run_read_sync
 from servicekit.web.responses import json_response, no_content
-from servicekit.security.revocation import revoke, revoke_sync
 from servicekit.web.sessions import SessionDep, SyncSessionDep
 from servicekit.web.state import DatabaseDep, RedisDep, SyncRedisDep
 from users_service import service

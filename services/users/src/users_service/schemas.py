@@ -16,8 +16,8 @@ from pydantic import (
 
 from servicecontracts.profiles import PublicProfile
 from servicekit.web.cursors import Cursor, Filter, RowId
-from servicekit.web.pagination import RowPage
 from servicekit.web.inputs import NO_CONTROL_PATTERN, InputModel, left_out, one_line
+from servicekit.web.pagination import RowPage
 
 if TYPE_CHECKING:  # mypy reads the alias; pydantic and FastAPI read the constraints
     Name = str

@@ -27,8 +27,8 @@ from worker_service import MULTIPROC_DIR_ENV, metrics_dir
 os.environ[MULTIPROC_DIR_ENV] = metrics_dir()
 
 from servicekit.clients.jobs import create_celery
-from servicekit.observability.logging import configure_logging
 from servicekit.core.settings import load_settings
+from servicekit.observability.logging import configure_logging
 from servicekit.observability.tracing import configure_tracing
 from worker_service import metrics
 from worker_service.heartbeat import heartbeat_step

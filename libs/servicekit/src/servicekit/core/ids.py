@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import redis
 from opentelemetry.instrumentation.utils import suppress_instrumentation
+
 from servicecontracts.storage import MAX_ID
 
 EPOCH_MS = 1_704_067_200_000

@@ -35,10 +35,10 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import Pool, PoolProxiedConnection, QueuePool
 
-from servicekit.db import deadlines, mysql_sessions
 from servicekit.core.errors import ServiceUnavailable
-from servicekit.db.pools import CheckoutObserver, FairAsyncQueuePool, timed
 from servicekit.core.settings import ProcessSettings, ServiceSettings
+from servicekit.db import deadlines, mysql_sessions
+from servicekit.db.pools import CheckoutObserver, FairAsyncQueuePool, timed
 
 logger = logging.getLogger(__name__)
 

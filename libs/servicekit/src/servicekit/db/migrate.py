@@ -24,8 +24,8 @@ from pydantic import PositiveFloat, SecretStr
 from sqlalchemy import exc
 from sqlalchemy.engine import URL, make_url
 
-from servicekit.db.engines import is_postgres
 from servicekit.core.settings import DatabaseSettings, load_settings
+from servicekit.db.engines import is_postgres
 
 
 class MigrationSettings(DatabaseSettings):

@@ -27,13 +27,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from servicecontracts.faults import Fault
 from servicekit.db.engines import Database, is_postgres
 from servicekit.faults.switch import FaultSwitch
+from servicekit.queries.named_sql import NamedSQL
+from servicekit.queries.reads import Reads
 
 # The one private name taken from servicekit.web.methods: its table of the app's routes,
 # which names the route of an injected error for the metrics and the access line.
 from servicekit.web.methods import _RouteTable
-from servicekit.queries.named_sql import NamedSQL
 from servicekit.web.problem_details import problem
-from servicekit.queries.reads import Reads
 
 SQL = NamedSQL.load(Path(__file__).parent / "sql", "faults")
 

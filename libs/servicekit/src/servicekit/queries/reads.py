@@ -45,11 +45,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.util import await_
 
-from servicekit.db.engines import Database, DatabaseUnavailable, discard, is_unavailable
 from servicekit.db.deadlines import timed_out
+from servicekit.db.engines import Database, DatabaseUnavailable, discard, is_unavailable
+from servicekit.observability.tracing import query_span, recording
 from servicekit.queries.greenlets import run_in_greenlet
 from servicekit.queries.named_sql import Query, Shape, Statement
-from servicekit.observability.tracing import query_span, recording
 
 logger = logging.getLogger(__name__)
 R = TypeVar("R")

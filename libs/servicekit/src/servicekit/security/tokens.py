@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import jwt
+
 from servicekit.core.ids import is_id
 from servicekit.core.public_key import load_public_key
 

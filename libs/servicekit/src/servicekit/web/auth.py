@@ -7,8 +7,8 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from servicekit.core.errors import Unauthorized
-from servicekit.web.state import state_of
 from servicekit.security.tokens import InvalidToken, Principal, RevokedToken
+from servicekit.web.state import state_of
 
 logger = logging.getLogger(__name__)
 

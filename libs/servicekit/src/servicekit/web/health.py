@@ -19,9 +19,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from servicekit.db.revisions import current_revision
 from servicekit.web.openapi import problem_response
 from servicekit.web.problem_details import ProblemResponse, problem
-from servicekit.db.revisions import current_revision
 from servicekit.web.state import ServiceState, state_of
 
 router = APIRouter(tags=["health"])

@@ -43,9 +43,9 @@ from fastapi.routing import APIRoute
 from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
 
+from servicekit.queries.reads import Reads, run_read, run_read_sync
 from servicekit.web.openapi import USES_DATABASE
 from servicekit.web.pagination import BasePage
-from servicekit.queries.reads import Reads, run_read, run_read_sync
 from servicekit.web.responses import no_content
 from servicekit.web.sessions import async_session, sync_session
 from servicekit.web.state import state_of

@@ -21,8 +21,8 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 
-from servicekit.web import sessions, state
 from servicekit.core.errors import RetryLater, ServiceError, Unauthorized
+from servicekit.web import sessions, state
 from servicekit.web.inputs import MAX_ID
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"

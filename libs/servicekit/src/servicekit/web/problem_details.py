@@ -16,8 +16,8 @@ from fastapi.responses import Response
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException
 
-from servicekit.db.engines import is_unavailable
 from servicekit.core.errors import ServiceError
+from servicekit.db.engines import is_unavailable
 from servicekit.observability.request_id import REQUEST_ID_HEADER, current_request_id
 
 logger = logging.getLogger(__name__)

@@ -14,10 +14,10 @@ from fastapi import Depends, FastAPI, Request
 from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
 
-from servicekit.db.engines import Database
 from servicekit.core.ids import SnowflakeGenerator
-from servicekit.db.revisions import SchemaRevisions
 from servicekit.core.settings import ServiceSettings
+from servicekit.db.engines import Database
+from servicekit.db.revisions import SchemaRevisions
 from servicekit.security.tokens import TokenVerifier
 
 OwnResources = TypeVar("OwnResources")

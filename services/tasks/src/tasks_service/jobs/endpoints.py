@@ -8,11 +8,11 @@ back, so there is never a record of a job nobody will run."""
 from fastapi import Response, status
 from starlette.concurrency import run_in_threadpool
 
+from servicekit.queries.reads import Reads
 from servicekit.web.auth import CurrentUser
 from servicekit.web.modes import ASYNC_PREFIX, SYNC_PREFIX, BothModes
 from servicekit.web.openapi import problem_responses
 from servicekit.web.pagination import DEFAULT_LIMIT, CursorParam, Limit, RowPage
-from servicekit.queries.reads import Reads
 from servicekit.web.responses import json_response
 from servicekit.web.sessions import SessionDep, SyncSessionDep
 from tasks_service.jobs import service

@@ -5,10 +5,10 @@ from sqlalchemy.orm import Session
 
 from servicecontracts.job_messages import JobMessage
 from servicekit.db.models import utcnow
-from servicekit.web.pagination import RowPage
-from servicekit.queries.reads import Reads, Row, reads_of
 from servicekit.observability.request_id import current_request_id
+from servicekit.queries.reads import Reads, Row, reads_of
 from servicekit.security.tokens import Principal
+from servicekit.web.pagination import RowPage
 from tasks_service.jobs import repository
 from tasks_service.jobs.errors import JobNotFound, NotYourReport, TooManyJobs
 from tasks_service.jobs.schemas import JobCursor, JobRead, JobSubmission, ReportJob
