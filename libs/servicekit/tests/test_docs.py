@@ -39,7 +39,7 @@ PACKAGES = {
     },
 }
 
-TABLE_INTRO = "`servicekit`, one module per concern:"
+TABLE_INTRO = "`servicekit`, its subpackages lowest layer first, one module per concern:"
 # The layout page's tables of modules: the line before each, and the package it lists.
 TABLES = {TABLE_INTRO: SERVICEKIT, "`servicecontracts`, one module per contract:": CONTRACTS}
 # `servicekit.db.engines.violates`, `worker_service.jobs.views`: dotted names of lower-case parts.
@@ -51,7 +51,12 @@ CITED = re.compile(
 
 
 def module_files(package: Path) -> set[str]:
-    return {path.stem for path in package.glob("*.py") if path.stem != "__init__"}
+    """The package's modules, those of its subpackages as `subpackage.module`."""
+    return {
+        ".".join(path.relative_to(package).with_suffix("").parts)
+        for path in package.rglob("*.py")
+        if path.stem != "__init__"
+    }
 
 
 def table_modules(text: str, intro: str = TABLE_INTRO) -> list[str]:

@@ -55,10 +55,12 @@ def list_tasks(
     of the request."""
     # The cursor must come from a page with the same filter.
     after_id = TaskCursor.decode(cursor, done=done).after_id if cursor else None
-    # One row more than asked says whether there is a next page.
-    rows = repository.page(reads, principal.user_id, done=done, limit=limit + 1, after_id=after_id)
-    return RowPage[TaskRead].of(
-        rows, limit, lambda last: TaskCursor(done=done, after_id=last["id"]).encode()
+    return RowPage[TaskRead].fetch(
+        limit,
+        lambda count: repository.page(
+            reads, principal.user_id, done=done, limit=count, after_id=after_id
+        ),
+        lambda last: TaskCursor(done=done, after_id=last["id"]).encode(),
     )
 
 

@@ -1,4 +1,5 @@
-"""Domain errors that carry their HTTP status; `problems` renders them as RFC 9457 bodies.
+"""Domain errors that carry their HTTP status; servicekit.web.problem_details renders them
+as RFC 9457 bodies.
 
 Services raise these from any layer; none of this imports a web framework, so jobs
 and scripts can raise and catch them too.

@@ -64,8 +64,11 @@ def list_jobs(
     reads: Reads, principal: Principal, *, limit: int, cursor: str | None
 ) -> RowPage[JobRead]:
     before_id = JobCursor.decode(cursor).before_id if cursor else None
-    rows = repository.page(reads, principal.user_id, limit=limit + 1, before_id=before_id)
-    page = RowPage[JobRead].of(rows, limit, lambda last: JobCursor(before_id=last["id"]).encode())
+    page = RowPage[JobRead].fetch(
+        limit,
+        lambda count: repository.page(reads, principal.user_id, limit=count, before_id=before_id),
+        lambda last: JobCursor(before_id=last["id"]).encode(),
+    )
     for row in page.items:
         _as_read(row)
     return page
