@@ -89,7 +89,7 @@ class DatabaseSettings(BaseSettings):
 class ServiceSettings(ProcessSettings):
     """An HTTP service with a database of its own, which verifies the callers' tokens."""
 
-    # One URL drives both modes: the async and sync drivers are derived from it (see db.py).
+    # One URL drives both modes: the async and sync drivers are derived from it (see db/engines.py).
     # No default: a service pointed at no database must not start.
     database_url: str
     # Tokens are issued by users and verified everywhere with the public key alone; a

@@ -1,4 +1,4 @@
-"""Request ids: kept from `X-Request-ID` when well-formed, else made with `ids`.
+"""Request ids: kept from `X-Request-ID` when well-formed, else made with servicekit.core.ids.
 
 The id lives in a contextvar for the duration of the request so that logs, outbound
 calls and jobs carry it.
