@@ -8,7 +8,7 @@ import asyncmy
 import pytest
 from sqlalchemy.engine import make_url
 
-import servicekit.named_sql  # noqa: F401  (registers the adapter)
+import servicekit.queries.named_sql  # noqa: F401  (registers the adapter)
 
 QUERIES = """
 -- name: create_notes#

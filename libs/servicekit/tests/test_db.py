@@ -17,7 +17,7 @@ from sqlalchemy import (
     text,
 )
 
-from servicekit.db import (
+from servicekit.db.engines import (
     async_url,
     create_database,
     is_postgres,

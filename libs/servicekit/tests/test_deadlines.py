@@ -23,16 +23,16 @@ from sqlalchemy.pool import PoolProxiedConnection
 
 from devstack.ports import free_port
 from devstack.servers import LocalServer, MariaDBServer, PostgresServer
-from servicekit.db import (
+from servicekit.db.deadlines import timed_out
+from servicekit.db.engines import (
     Database,
     DatabaseUnavailable,
     create_database,
     driver_calls,
     is_unavailable,
 )
-from servicekit.deadlines import timed_out
-from servicekit.sessions import SessionDep, SyncSessionDep
-from servicekit.state import state_of
+from servicekit.web.sessions import SessionDep, SyncSessionDep
+from servicekit.web.state import state_of
 
 pytestmark = pytest.mark.timeout(30, func_only=True)
 

@@ -19,7 +19,7 @@ from fastapi import APIRouter
 
 from devstack.ports import free_port
 from servicekit.app import create_app
-from servicekit.logging import AccessLog, configure_logging
+from servicekit.observability.logging import AccessLog, configure_logging
 
 router = APIRouter()
 

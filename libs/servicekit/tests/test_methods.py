@@ -7,7 +7,7 @@ import pytest
 from fastapi import APIRouter
 from prometheus_client.parser import text_string_to_metric_families
 
-from servicekit.schemas import id_path
+from servicekit.web.inputs import id_path
 
 router = APIRouter(prefix="/api")
 ThingId = id_path("A thing's id")

@@ -24,8 +24,8 @@ from sqlalchemy.dialects import mysql, postgresql
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from devstack import databases
-from servicekit.db import create_database
-from servicekit.models import NAMING_CONVENTION, UTCDateTime, utcnow
+from servicekit.db.engines import create_database
+from servicekit.db.models import NAMING_CONVENTION, UTCDateTime, utcnow
 
 metadata = MetaData()
 events = Table(

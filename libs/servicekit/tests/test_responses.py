@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from servicekit.responses import json_response, no_content
+from servicekit.web.responses import json_response, no_content
 
 
 class ThingRead(BaseModel):

@@ -9,7 +9,11 @@ from opentelemetry.sdk.trace.sampling import ALWAYS_ON, Decision
 from opentelemetry.trace import SpanContext, SpanKind, StatusCode, TraceFlags, TraceState
 from sqlalchemy import text
 
-from servicekit.tracing import REQUEST_ID_ATTRIBUTE, SampleWhenExported, _unsampled_span
+from servicekit.observability.tracing import (
+    REQUEST_ID_ATTRIBUTE,
+    SampleWhenExported,
+    _unsampled_span,
+)
 
 router = APIRouter()
 

@@ -8,7 +8,7 @@ import uuid
 import httpx
 import pytest
 
-from servicekit.cursors import encode_cursor
+from servicekit.web.cursors import encode_cursor
 from testkit.backends import before_any_sql
 from testkit.bad_input import NOT_CURSORS
 

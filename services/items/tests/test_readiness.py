@@ -5,8 +5,8 @@ items has two revisions, so a schema part of the way there is tried too."""
 import httpx
 from sqlalchemy import create_engine, text
 
-from servicekit.db import sync_url
-from servicekit.schema import SchemaRevisions
+from servicekit.db.engines import sync_url
+from servicekit.db.revisions import SchemaRevisions
 from testkit.databases import migrate
 
 

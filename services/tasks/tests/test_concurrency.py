@@ -12,7 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from servicekit.db import sync_url
+from servicekit.db.engines import sync_url
 from tasks_service.app import create_tasks_app
 from tasks_service.jobs.service import MAX_UNFINISHED_JOBS
 from testkit.apps import MODES

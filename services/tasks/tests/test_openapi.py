@@ -7,7 +7,7 @@ import re
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from servicekit.schemas import MAX_ID
+from servicekit.web.inputs import MAX_ID
 from tasks_service.schemas import DueDate
 from testkit.apps import MODES, assert_modes_agree
 

@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 
-from servicekit.errors import ServiceUnavailable
+from servicekit.core.errors import ServiceUnavailable
 from users_service.app import create_users_app
 from users_service.hashing import HashingGate
 

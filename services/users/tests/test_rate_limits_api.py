@@ -13,7 +13,7 @@ import pytest
 
 from devstack.gateway import Gateway
 from devstack.ports import free_port
-from servicekit.rate_limits import RateLimiter
+from servicekit.security.rate_limits import RateLimiter
 from testkit.assertions import assert_problem
 from users_service.login_limits import LoginLimits
 

@@ -8,8 +8,8 @@ import redis
 import redis.asyncio
 
 from devstack.ports import free_port
-from servicekit.rate_limits import RateLimiter
-from servicekit.state import state_of
+from servicekit.security.rate_limits import RateLimiter
+from servicekit.web.state import state_of
 from testkit.assertions import assert_problem
 from users_service.login_limits import LoginLimits
 

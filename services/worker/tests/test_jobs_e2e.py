@@ -8,7 +8,7 @@ import time
 import httpx
 
 from servicecontracts.job_messages import JobMessage
-from servicekit.jobs import send_job
+from servicekit.clients.jobs import send_job
 from worker_service.job_runner import MISSING_RETRIES, MISSING_RETRY_SECONDS
 
 

@@ -21,7 +21,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from servicecontracts.job_messages import JobMessage
 from servicecontracts.view_counts import ViewKeys
-from servicekit.jobs import send_job
+from servicekit.clients.jobs import send_job
 
 KINDS = (
     "compute.digest",

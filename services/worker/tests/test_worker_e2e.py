@@ -1,6 +1,6 @@
 """Real worker processes on a private Redis: delivery, crashes, restarts, shutdown.
 
-Jobs are sent as a service sends them (`servicekit.jobs.send_job`, by name); submitted
+Jobs are sent as a service sends them (`servicekit.clients.jobs.send_job`, by name); submitted
 jobs are recorded first, as tasks records them. What a worker did is read from the
 events `worker_test_app` records, from the job records and from its JSON logs.
 """
@@ -17,7 +17,7 @@ from asgi_correlation_id.context import correlation_id
 
 from servicecontracts.job_messages import JobMessage
 from servicecontracts.view_counts import ViewKeys
-from servicekit.jobs import create_celery, send_job
+from servicekit.clients.jobs import create_celery, send_job
 
 _job_numbers = itertools.count(1)
 

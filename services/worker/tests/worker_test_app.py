@@ -15,7 +15,7 @@ import time
 import redis
 from celery import signals
 
-from servicekit.request_id import REQUEST_ID_HEADER
+from servicekit.observability.request_id import REQUEST_ID_HEADER
 from worker_service.celery_app import app
 from worker_service.job_runner import JobRunner
 from worker_service.resources import Resources
