@@ -11,12 +11,13 @@ import asyncio
 import logging
 import select
 import sys
-from datetime import UTC, datetime
+import time
 from typing import Any, TextIO
 
 import orjson
 import structlog
 from opentelemetry import trace
+from opentelemetry.trace import SpanContext
 
 from servicekit.core.console import ConsoleLines, wants_colour, wants_console
 from servicekit.observability.request_id import current_request_id
@@ -28,9 +29,31 @@ _FOREIGN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "asgi_correlat
 def trace_context() -> dict[str, str]:
     """The ids of the current span, as tracing backends print them; empty outside one."""
     context = trace.get_current_span().get_span_context()
-    if not context.is_valid:
-        return {}
-    return {"trace_id": f"{context.trace_id:032x}", "span_id": f"{context.span_id:016x}"}
+    return _ids_of(context) if context.is_valid else {}
+
+
+def _ids_of(context: SpanContext) -> dict[str, str]:
+    # Lowercase hex, zero-padded: what f"{id:032x}" gives, at less than half its cost.
+    return {
+        "trace_id": context.trace_id.to_bytes(16).hex(),
+        "span_id": context.span_id.to_bytes(8).hex(),
+    }
+
+
+class _UtcClock:
+    """ISO 8601 UTC times with microseconds, the calendar part made once a second:
+    `datetime.now(UTC).isoformat()` was a tenth of an access line's cost."""
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._prefix = ""
+
+    def now(self) -> str:
+        second, nanoseconds = divmod(time.time_ns(), 1_000_000_000)
+        if second != self._second:
+            self._second = second
+            self._prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        return f"{self._prefix}.{nanoseconds // 1000:06d}Z"
 
 
 def _add_request_context(_logger: Any, _method: str, event: Any) -> Any:
@@ -150,6 +173,7 @@ class AccessLog:
         self._console = console
         self._pending: list[bytes] = []
         self._pending_bytes = 0
+        self._clock = _UtcClock()
 
     def write(
         self,
@@ -160,14 +184,17 @@ class AccessLog:
         seconds: float,
         mode: str,
         path: str,
+        span: SpanContext | None,
     ) -> None:
+        """`span`: the request's span, whose ids the line carries (the middleware has it
+        at hand; finding the current one again cost as much as the rest of the line)."""
         line = {
-            "time": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+            "time": self._clock.now(),
             "level": "info",
             "logger": "access",
             "service": self._service,
             "request_id": current_request_id(),
-            **trace_context(),
+            **(_ids_of(span) if span is not None and span.is_valid else {}),
             "message": f"{method} {route} {status}",
             "method": method,
             "route": route,

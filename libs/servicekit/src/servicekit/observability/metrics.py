@@ -86,9 +86,12 @@ class HttpMetrics:
             buckets=HTTP_BUCKETS,
             registry=registry,
         )
-        self.in_flight = Gauge(
+        # Counted by the middleware, which runs on the event loop's thread only, and read
+        # at scrape time: a Gauge's inc and dec take a lock each, twice per request.
+        self.in_flight = 0
+        Gauge(
             "http_requests_in_flight", "Requests being served", ("service",), registry=registry
-        ).labels(service)
+        ).labels(service).set_function(lambda: self.in_flight)
         # labels() costs more than the rest of an observation: children are kept here.
         self._series: dict[tuple[str, str, str, str], _RouteSeries] = {}
 

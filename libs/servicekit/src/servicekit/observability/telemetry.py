@@ -48,7 +48,7 @@ class RequestTelemetryMiddleware:
 
         server_span = start_server_span(scope) if self.traced else None
         if metrics:
-            metrics.in_flight.inc()
+            metrics.in_flight += 1
         start = perf_counter()
         try:
             await self.app(scope, receive, send_with_status)
@@ -62,7 +62,7 @@ class RequestTelemetryMiddleware:
             mode = mode_of(template if route is not None else scope["path"])
             method = scope["method"]
             if metrics:
-                metrics.in_flight.dec()
+                metrics.in_flight -= 1
                 metrics.observe(template, method, status, mode, seconds)
             if self.access_log:
                 self.access_log.write(
@@ -72,6 +72,7 @@ class RequestTelemetryMiddleware:
                     seconds=seconds,
                     mode=mode,
                     path=scope["path"],
+                    span=server_span[0].get_span_context() if server_span else None,
                 )
             if server_span is not None:
                 span, token = server_span

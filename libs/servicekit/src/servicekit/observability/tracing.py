@@ -139,6 +139,9 @@ _CONTEXT_HEADERS = frozenset({b"traceparent", b"tracestate", b"baggage"})
 # A proxy until configure_tracing sets the provider; then the provider's own tracer.
 _tracer = trace.get_tracer("servicekit")
 _ids = RandomIdGenerator()
+# Made once: a TraceFlags is an int subclass, built anew on every call otherwise.
+_RANDOM_ID = TraceFlags(TraceFlags.RANDOM_TRACE_ID)
+_NO_FLAGS = TraceFlags(0)
 
 
 def start_server_span(scope: Mapping[str, Any]) -> tuple[trace.Span, Token[Context]]:
@@ -170,15 +173,11 @@ def _unsampled_span(parent: SpanContext) -> trace.Span:
     and state or a new random id, a new span id, not sampled."""
     if parent.is_valid:
         trace_id, state = parent.trace_id, parent.trace_state
-        flags = TraceFlags.RANDOM_TRACE_ID if parent.trace_flags.random_trace_id else 0
+        flags = _RANDOM_ID if parent.trace_flags.random_trace_id else _NO_FLAGS
     else:
-        trace_id, state, flags = _ids.generate_trace_id(), None, TraceFlags.RANDOM_TRACE_ID
+        trace_id, state, flags = _ids.generate_trace_id(), None, _RANDOM_ID
     context = SpanContext(
-        trace_id,
-        _ids.generate_span_id(),
-        is_remote=False,
-        trace_flags=TraceFlags(flags),
-        trace_state=state,
+        trace_id, _ids.generate_span_id(), is_remote=False, trace_flags=flags, trace_state=state
     )
     return trace.NonRecordingSpan(context)
 
