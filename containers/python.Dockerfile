@@ -93,7 +93,7 @@ EXPOSE 8089 9646
 CMD ["locust", "-f", "locustfile.py", "--class-picker", "--web-port", "8089", \
      "--metrics-port", "9646"]
 
-# An HTTP service on :8000; `alembic upgrade head` (or python -m servicekit.migrate) in
+# An HTTP service on :8000; `alembic upgrade head` (or python -m servicekit.db.migrate) in
 # the same image migrates. An exec-form CMD cannot name the app from a build argument:
 # uvicorn takes it from UVICORN_APP, so the command stays one for the three services.
 FROM runtime AS service

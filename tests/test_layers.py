@@ -10,6 +10,9 @@ A package imports only packages of the layers below its own (never one beside it
    clusters), loadtest, grafana_dashboards: the tools on top.
 4. testkit: the one pytest plugin, with the harness the tests drive.
 
+servicekit itself stands in layers too, one subpackage each (SERVICEKIT_LAYERS, as its
+`__init__` lists them): a module imports only its own subpackage and those below it.
+
 Tests stand above every layer and import what they test. Modules import in no circle
 either, within a package or across packages: a module that two others need lives apart
 from both (loadtest.cells beside loadtest.report and loadtest.async_lead).
@@ -40,6 +43,18 @@ LAYERS: list[set[str]] = [
     {"testkit"},
 ]
 LAYER_OF = {package: index for index, layer in enumerate(LAYERS) for package in layer}
+# servicekit's subpackages, lowest first; `app` is the one module that wires them all.
+SERVICEKIT_LAYERS = [
+    "core",
+    "security",
+    "db",
+    "observability",
+    "queries",
+    "clients",
+    "web",
+    "faults",
+    "app",
+]
 
 
 def module_files(roots: Iterable[Path]) -> dict[str, Path]:
@@ -146,6 +161,48 @@ def test_a_package_imports_only_packages_of_lower_layers(package: str) -> None:
         other for other in PACKAGES.get(package, ()) if LAYER_OF[other] >= LAYER_OF[package]
     )
     assert not upward, f"{package} (layer {LAYER_OF[package]}) imports {upward}"
+
+
+def servicekit_part(module: str) -> str | None:
+    """The subpackage (or `app`) of a servicekit module; None for servicekit itself."""
+    parts = module.split(".")
+    return parts[1] if parts[0] == "servicekit" and len(parts) > 1 else None
+
+
+SERVICEKIT_MODULES = sorted(module for module in GRAPH if servicekit_part(module))
+
+
+def test_every_servicekit_module_is_in_a_layer_of_servicekit() -> None:
+    parts = {servicekit_part(module) for module in SERVICEKIT_MODULES}
+    assert not sorted(parts - set(SERVICEKIT_LAYERS)), "add it to SERVICEKIT_LAYERS"
+    assert not sorted(set(SERVICEKIT_LAYERS) - parts), "SERVICEKIT_LAYERS names a part that is gone"
+    subpackages = {module.rpartition(".")[0] for module in SERVICEKIT_MODULES}
+    loose = [m for m in SERVICEKIT_MODULES if m.count(".") == 1 and m not in subpackages]
+    assert loose == ["servicekit.app"], "a servicekit module belongs in a subpackage"
+
+
+@pytest.mark.parametrize("module", SERVICEKIT_MODULES)
+def test_a_servicekit_module_imports_no_subpackage_above_its_own(module: str) -> None:
+    level = SERVICEKIT_LAYERS.index(servicekit_part(module) or "")
+    upward = sorted(
+        other
+        for other in GRAPH[module]
+        if (part := servicekit_part(other)) and SERVICEKIT_LAYERS.index(part) > level
+    )
+    assert not upward, f"{module} ({SERVICEKIT_LAYERS[level]}) imports {upward}"
+
+
+def test_no_import_cycle_between_servicekit_subpackages() -> None:
+    parts: dict[str, set[str]] = {part: set() for part in SERVICEKIT_LAYERS}
+    for module in SERVICEKIT_MODULES:
+        part = servicekit_part(module)
+        assert part is not None
+        parts[part] |= {
+            other_part
+            for other in GRAPH[module]
+            if (other_part := servicekit_part(other)) and other_part != part
+        }
+    assert cycles(parts) == []
 
 
 def test_no_import_cycle_between_packages() -> None:

@@ -17,7 +17,7 @@ import users_service
 from devstack.databases import create_database, drop_database, with_database
 from items_service.repository import SQL as ITEMS_SQL
 from servicecontracts.jobs import UNFINISHED
-from servicekit.named_sql import NamedSQL
+from servicekit.queries.named_sql import NamedSQL
 from tasks_service.jobs.repository import SQL as JOBS_SQL
 from tasks_service.repository import SQL as TASKS_SQL
 from testkit.databases import migrate

@@ -25,8 +25,8 @@ from devstack.gateway_edge import FILE_SETTINGS, EdgeSettings
 from devstack.layout import gateway_template, repo_root
 from items_service.app import create_items_app
 from items_service.settings import ItemsSettings
-from servicekit.migrate import MigrationSettings
-from servicekit.settings import DatabaseSettings
+from servicekit.core.settings import DatabaseSettings
+from servicekit.db.migrate import MigrationSettings
 from tasks_service.app import create_tasks_app
 from tasks_service.settings import TasksSettings
 from users_service.app import create_users_app
@@ -34,7 +34,7 @@ from users_service.settings import UsersSettings
 from worker_service.settings import WorkerSettings
 
 ROOT = repo_root()
-# The OpenTelemetry SDK reads its own standard variables; servicekit.tracing exports
+# The OpenTelemetry SDK reads its own standard variables; servicekit.observability.tracing exports
 # spans when this one is set.
 OTEL = {"OTEL_EXPORTER_OTLP_ENDPOINT"}
 # Locust's own options as environment variables (`locust --help`: LOCUST_HOST, ...),
@@ -130,7 +130,7 @@ def test_every_part_that_verifies_tokens_knows_the_issuers_lifetime(
     default_render: list[dict[str, Any]],
 ) -> None:
     # A verifier refuses a token made to live longer than ACCESS_TOKEN_TTL_SECONDS
-    # (servicekit.tokens): one left at its default would refuse every token of an
+    # (servicekit.security.tokens): one left at its default would refuse every token of an
     # issuer configured for longer ones.
     config_maps = by_kind(default_render, "ConfigMap")
     lifetimes = {}

@@ -24,7 +24,7 @@ from devstack.gateway import Gateway
 from devstack.layout import repo_root
 from devstack.ports import free_port
 from devstack.servers import RedisServer
-from servicekit.health import READINESS_TIMEOUT_SECONDS
+from servicekit.web.health import READINESS_TIMEOUT_SECONDS
 from testkit.assertions import assert_problem
 from testkit.databases import migrate
 from testkit.processes import SpawnUvicorn

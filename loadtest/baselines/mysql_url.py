@@ -13,7 +13,7 @@ def connect_args() -> dict:
         "user": url.username or "root",
         "password": url.password or "",
         "database": url.database,
-        # The services' charset (servicekit.db), and one SELECT per request without
+        # The services' charset (servicekit.db.engines), and one SELECT per request without
         # BEGIN/COMMIT: the least a read can cost.
         "charset": "utf8mb4",
         "autocommit": True,

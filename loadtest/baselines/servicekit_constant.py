@@ -8,7 +8,7 @@ Its settings come from the environment, as a service's do (DATABASE_URL, REDIS_U
 from fastapi import APIRouter
 
 from servicekit.app import create_app
-from servicekit.settings import ServiceSettings
+from servicekit.core.settings import ServiceSettings
 
 CONSTANT = {"status": "ok", "service": "baseline", "answer": 42}
 

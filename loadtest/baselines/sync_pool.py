@@ -13,7 +13,7 @@ import anyio.to_thread
 
 Connection = TypeVar("Connection")
 
-# The services' defaults (servicekit.settings): DB_POOL_SIZE 20 connections, and as many
+# The services' defaults (servicekit.core.settings): DB_POOL_SIZE 20 connections, and as many
 # threads for `def` handlers, so a baseline and a service wait on the same resources.
 POOL_SIZE = int(os.environ.get("DB_POOL_SIZE", "20"))
 SYNC_THREADS = int(os.environ.get("SYNC_THREADS", "20"))

@@ -22,7 +22,7 @@ from items_service.app import create_items_app
 from items_service.models import Item
 from items_service.settings import ItemsSettings
 from loadtest.ceiling import BASELINES, DEMO_OWNER
-from servicekit.db import sync_url
+from servicekit.db.engines import sync_url
 from tasks_service.app import create_tasks_app
 from tasks_service.models import Task
 from tasks_service.settings import TasksSettings

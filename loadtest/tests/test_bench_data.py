@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, text
 from devstack.databases import create_database, drop_database, has_rows, with_database
 from devstack.ports import free_port
 from loadtest.bench_data import bench_database_urls, ensure_bench_data
-from servicekit.db import sync_url
+from servicekit.db.engines import sync_url
 
 pytestmark = pytest.mark.timeout(180)
 

@@ -18,8 +18,8 @@ from loadtest.ceiling_report import (
 from loadtest.gc_probe import GcFigures
 from loadtest.tokens import dev_token
 from loadtest.wrk import parse_wrk
-from servicekit.settings import ServiceSettings
-from servicekit.tokens import TokenVerifier
+from servicekit.core.settings import ServiceSettings
+from servicekit.security.tokens import TokenVerifier
 
 WRK_OUTPUT = """Running 10s test @ http://127.0.0.1:40001/api/users?limit=50
   1 threads and 32 connections

@@ -75,7 +75,7 @@ install` stops with one clear line instead of leaving a pod that crash-loops.
 
 
 {{- /* What a datastore URL's query string may say: what every driver of the services
-reads the same way, through servicekit.db (docs/kubernetes.md, "On Kubernetes": external
+reads the same way, through servicekit.db.engines (docs/kubernetes.md, "On Kubernetes": external
 databases). */ -}}
 {{- define "pyservices.validateQuery" -}}
 {{- $query := (urlParse .url).query -}}

@@ -46,7 +46,7 @@ def test_every_module_imports_only_the_standard_library_pydantic_and_sqlalchemy(
 def test_the_check_sees_every_kind_of_import(tmp_path: Path) -> None:
     module = tmp_path / "module.py"
     module.write_text(
-        "import servicekit.models\nfrom users_service import schemas\n"
+        "import servicekit.db.models\nfrom users_service import schemas\n"
         "def late():\n    from items_service.views import ViewCounter\n"
     )
 

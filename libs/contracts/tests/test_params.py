@@ -9,7 +9,7 @@ from pydantic import TypeAdapter, ValidationError
 from servicecontracts.digest import MAX_DATA_CHARS, MAX_ROUNDS, DigestData, DigestParams
 from servicecontracts.reports import ReportParams
 from servicecontracts.storage import MAX_ID
-from servicekit.schemas import text
+from servicekit.web.inputs import text
 
 
 def test_digest_data_is_text_by_the_rule_of_every_text_field() -> None:

@@ -22,8 +22,8 @@ from sqlalchemy import MetaData, create_engine, delete
 from devstack import databases
 from devstack.ports import free_port
 from servicekit.app import create_app
-from servicekit.db import sync_url
-from servicekit.settings import ServiceSettings
+from servicekit.core.settings import ServiceSettings
+from servicekit.db.engines import sync_url
 
 BACKENDS = ["postgres", "mysql"]
 

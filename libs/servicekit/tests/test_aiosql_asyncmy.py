@@ -9,7 +9,7 @@ import asyncmy
 import pytest
 from sqlalchemy.engine import make_url
 
-import servicekit.named_sql  # noqa: F401  (registers the adapter)
+import servicekit.queries.named_sql  # noqa: F401  (registers the adapter)
 
 if TYPE_CHECKING:
     from .conftest import ScratchDatabases

@@ -12,11 +12,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from servicekit.app import create_app
-from servicekit.collector import YOUNG_THRESHOLD
-from servicekit.ids import WorkerIdLease, parse
-from servicekit.settings import ServiceSettings
-from servicekit.state import state_of
-from servicekit.tokens import TokenVerifier
+from servicekit.core.collector import YOUNG_THRESHOLD
+from servicekit.core.ids import WorkerIdLease, parse
+from servicekit.core.settings import ServiceSettings
+from servicekit.security.tokens import TokenVerifier
+from servicekit.web.state import state_of
 
 
 @pytest.fixture
@@ -126,7 +126,7 @@ async def test_the_startup_heap_is_frozen_and_the_young_threshold_raised(
     settings: Callable[..., ServiceSettings],
 ) -> None:
     # A full collection must not walk what startup made, and request churn must not
-    # trigger a collection every 700 allocations (servicekit.collector says why).
+    # trigger a collection every 700 allocations (servicekit.core.collector says why).
     gc.unfreeze()
     gc.set_threshold(700, 10, 10)
     try:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from servicekit.console import ConsoleLines, wants_colour, wants_console
+from servicekit.core.console import ConsoleLines, wants_colour, wants_console
 from testkit.terminal import Terminal
 
 ANSI = re.compile(r"\033\[[0-9;]*m")

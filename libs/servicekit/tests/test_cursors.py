@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from pydantic import Field
 
-from servicekit.cursors import Cursor, Filter, InvalidCursor, RowId, encode_cursor
-from servicekit.errors import InvalidInput
-from servicekit.schemas import MAX_ID
+from servicekit.core.errors import InvalidInput
+from servicekit.web.cursors import Cursor, Filter, InvalidCursor, RowId, encode_cursor
+from servicekit.web.inputs import MAX_ID
 
 
 class ThingCursor(Cursor, listing="things"):

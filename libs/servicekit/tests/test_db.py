@@ -18,7 +18,8 @@ from sqlalchemy import (
     text,
 )
 
-from servicekit.db import (
+from servicekit.core.settings import ServiceSettings
+from servicekit.db.engines import (
     Database,
     async_url,
     create_database,
@@ -27,7 +28,6 @@ from servicekit.db import (
     sync_url,
     violates,
 )
-from servicekit.settings import ServiceSettings
 
 if TYPE_CHECKING:
     from .conftest import ScratchDatabases

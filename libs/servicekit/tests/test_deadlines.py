@@ -24,17 +24,17 @@ from sqlalchemy.pool import PoolProxiedConnection
 
 from devstack.ports import free_port
 from devstack.servers import LocalServer, MariaDBServer, PostgresServer
-from servicekit.db import (
+from servicekit.core.settings import ServiceSettings
+from servicekit.db.deadlines import timed_out
+from servicekit.db.engines import (
     Database,
     DatabaseUnavailable,
     create_database,
     driver_calls,
     is_unavailable,
 )
-from servicekit.deadlines import timed_out
-from servicekit.sessions import SessionDep, SyncSessionDep
-from servicekit.settings import ServiceSettings
-from servicekit.state import state_of
+from servicekit.web.sessions import SessionDep, SyncSessionDep
+from servicekit.web.state import state_of
 
 if TYPE_CHECKING:
     from .conftest import Serve

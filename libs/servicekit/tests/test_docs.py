@@ -1,7 +1,7 @@
 """The documents stay true to the code: the tables of servicekit's and
 servicecontracts' modules in docs/layout.md list every module there is and no other, and
 the modules and names the documents (the README, every page of docs/, the folders'
-READMEs) cite (`servicekit.tracing`, `servicekit.db.violates`,
+READMEs) cite (`servicekit.observability.tracing`, `servicekit.db.engines.violates`,
 `clusterkit.cluster_smoke`, `testkit.forgeries`, `worker_service.liveness`) exist.
 
 Static: the sources are read, never imported (importing a service's `main` or the
@@ -39,10 +39,10 @@ PACKAGES = {
     },
 }
 
-TABLE_INTRO = "`servicekit`, one module per concern:"
+TABLE_INTRO = "`servicekit`, its subpackages lowest layer first, one module per concern:"
 # The layout page's tables of modules: the line before each, and the package it lists.
 TABLES = {TABLE_INTRO: SERVICEKIT, "`servicecontracts`, one module per contract:": CONTRACTS}
-# `servicekit.db.violates`, `worker_service.jobs.views`: dotted names of lower-case parts.
+# `servicekit.db.engines.violates`, `worker_service.jobs.views`: dotted names of lower-case parts.
 CITED = re.compile(
     r"\b(servicekit|servicecontracts|devstack|clusterkit|apidocs|testkit"
     r"|(?:users|items|tasks|worker)_service)"
@@ -51,7 +51,12 @@ CITED = re.compile(
 
 
 def module_files(package: Path) -> set[str]:
-    return {path.stem for path in package.glob("*.py") if path.stem != "__init__"}
+    """The package's modules, those of its subpackages as `subpackage.module`."""
+    return {
+        ".".join(path.relative_to(package).with_suffix("").parts)
+        for path in package.rglob("*.py")
+        if path.stem != "__init__"
+    }
 
 
 def table_modules(text: str, intro: str = TABLE_INTRO) -> list[str]:

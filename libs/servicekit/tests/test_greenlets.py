@@ -8,8 +8,8 @@ import pytest
 from greenlet import getcurrent
 from sqlalchemy.util import await_
 
-from servicekit import greenlets
-from servicekit.greenlets import run_in_greenlet
+from servicekit.queries import greenlets
+from servicekit.queries.greenlets import run_in_greenlet
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 

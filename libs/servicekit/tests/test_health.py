@@ -1,5 +1,5 @@
 """Liveness from memory; readiness from the database and Redis, bounded in time, and
-sticky once ready (servicekit.health says why)."""
+sticky once ready (servicekit.web.health says why)."""
 
 import socket
 import time

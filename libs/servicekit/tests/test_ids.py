@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 import pytest
 import redis
 
-from servicekit.ids import (
+from servicekit.core.ids import (
     EPOCH_MS,
     MAX_SEQUENCE,
     MAX_WORKER_ID,

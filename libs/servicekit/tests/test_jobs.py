@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from servicecontracts.job_messages import JobMessage
-from servicekit.jobs import QueueUnavailable, create_celery, send_job
+from servicekit.clients.jobs import QueueUnavailable, create_celery, send_job
 
 
 @pytest.fixture

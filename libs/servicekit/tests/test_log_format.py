@@ -25,7 +25,7 @@ PROBE = """
 import logging
 from fastapi import APIRouter
 from servicekit.app import create_app
-from servicekit.settings import ServiceSettings
+from servicekit.core.settings import ServiceSettings
 
 router = APIRouter()
 

@@ -6,11 +6,12 @@ import io
 import json
 import logging
 import logging.config
+import re
 import select
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -18,11 +19,12 @@ import pytest
 import structlog
 import uvicorn
 from fastapi import APIRouter, FastAPI
+from opentelemetry.trace import SpanContext
 
 from devstack.ports import free_port
 from servicekit.app import create_app
-from servicekit.logging import AccessLog, configure_logging
-from servicekit.settings import ServiceSettings
+from servicekit.core.settings import ServiceSettings
+from servicekit.observability.logging import AccessLog, configure_logging
 
 if TYPE_CHECKING:
     from .conftest import Serve
@@ -326,8 +328,33 @@ class RecordedWrites(io.StringIO):
 def write_access_lines(log: AccessLog, count: int) -> None:
     for number in range(count):
         log.write(
-            method="GET", route="/x", status=200, seconds=0.001, mode="async", path=f"/x/{number}"
+            method="GET",
+            route="/x",
+            status=200,
+            seconds=0.001,
+            mode="async",
+            path=f"/x/{number}",
+            span=None,
         )
+
+
+def test_an_access_line_carries_the_ids_of_the_span_it_is_given_and_the_time_in_utc() -> None:
+    stream = RecordedWrites()
+    log = AccessLog("probe", stream)
+    span = SpanContext(trace_id=0xABC, span_id=0x12, is_remote=False)
+
+    before = datetime.now(UTC)
+    log.write(
+        method="GET", route="/x", status=200, seconds=0.001, mode="async", path="/x", span=span
+    )
+    log.flush()
+    after = datetime.now(UTC)
+
+    line = json.loads(stream.getvalue())
+    assert (line["trace_id"], line["span_id"]) == (f"{0xABC:032x}", f"{0x12:016x}")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", line["time"])
+    logged_at = datetime.fromisoformat(line["time"].replace("Z", "+00:00"))
+    assert before - timedelta(microseconds=1) <= logged_at <= after
 
 
 def test_access_lines_go_out_whole_in_batches_of_at_most_pipe_buf() -> None:

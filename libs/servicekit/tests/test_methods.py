@@ -10,7 +10,7 @@ import pytest
 from fastapi import APIRouter
 from prometheus_client.parser import text_string_to_metric_families
 
-from servicekit.schemas import id_path
+from servicekit.web.inputs import id_path
 
 if TYPE_CHECKING:
     from .conftest import Serve

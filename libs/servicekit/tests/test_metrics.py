@@ -170,6 +170,8 @@ async def test_an_exhausted_pool_counts_its_timeouts(
 
     labels = {"service": "probe", "database": "postgresql", "mode": "async"}
     assert value(busy["db_pool_checked_out"], "db_pool_checked_out", **labels) == 1
+    # The held request is in flight; the scrape, unobserved, is not.
+    assert value(busy["http_requests_in_flight"], "http_requests_in_flight") == 1
     assert starved.status_code == 503
     timeouts = families["db_pool_checkout_timeouts"]
     assert value(timeouts, "db_pool_checkout_timeouts_total", **labels) == 1

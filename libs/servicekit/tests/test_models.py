@@ -25,9 +25,9 @@ from sqlalchemy.dialects import mysql, postgresql
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from devstack import databases
-from servicekit.db import Database, create_database
-from servicekit.models import NAMING_CONVENTION, UTCDateTime, utcnow
-from servicekit.settings import ServiceSettings
+from servicekit.core.settings import ServiceSettings
+from servicekit.db.engines import Database, create_database
+from servicekit.db.models import NAMING_CONVENTION, UTCDateTime, utcnow
 
 metadata = MetaData()
 events = Table(

@@ -25,13 +25,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from servicekit.db import sync_url
-from servicekit.errors import Conflict, NotFound
-from servicekit.modes import BothModes
-from servicekit.named_sql import NamedSQL
-from servicekit.pagination import Page, RowPage
-from servicekit.reads import Reads
-from servicekit.responses import json_response
+from servicekit.core.errors import Conflict, NotFound
+from servicekit.db.engines import sync_url
+from servicekit.queries.named_sql import NamedSQL
+from servicekit.queries.reads import Reads
+from servicekit.web.modes import BothModes
+from servicekit.web.pagination import Page, RowPage
+from servicekit.web.responses import json_response
 from testkit.apps import MODES, assert_modes_agree
 
 if TYPE_CHECKING:

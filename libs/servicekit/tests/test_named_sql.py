@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from servicekit.named_sql import NamedSQL, Shape
+from servicekit.queries.named_sql import NamedSQL, Shape
 
 SQL = Path(__file__).parent / "sql"
 

@@ -12,12 +12,12 @@ import pytest
 from fastapi import APIRouter
 from pydantic import Field
 
-from servicekit.auth import CurrentUser
-from servicekit.errors import Conflict, TooManyRequests
-from servicekit.openapi import PROBLEM_MEDIA_TYPE, problem_responses
-from servicekit.schemas import MAX_ID, InputModel, id_path, one_line
-from servicekit.sessions import SessionDep
-from servicekit.state import RedisDep
+from servicekit.core.errors import Conflict, TooManyRequests
+from servicekit.web.auth import CurrentUser
+from servicekit.web.inputs import MAX_ID, InputModel, id_path, one_line
+from servicekit.web.openapi import PROBLEM_MEDIA_TYPE, problem_responses
+from servicekit.web.sessions import SessionDep
+from servicekit.web.state import RedisDep
 from testkit.keys import MintToken
 
 if TYPE_CHECKING:

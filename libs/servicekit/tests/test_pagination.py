@@ -10,8 +10,8 @@ import pytest
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field, TypeAdapter
 
-from servicekit.cursors import Cursor, RowId
-from servicekit.pagination import (
+from servicekit.web.cursors import Cursor, RowId
+from servicekit.web.pagination import (
     DEFAULT_LIMIT,
     MAX_CURSOR_CHARS,
     MAX_LIMIT,
@@ -65,6 +65,42 @@ def test_a_page_class_is_made_once_per_item_type() -> None:
 def test_a_page_of_rows_needs_a_model() -> None:
     with pytest.raises(TypeError, match="RowPage needs a pydantic model"):
         RowPage[int]  # type: ignore[type-var]  # the refusal is what is tested
+
+
+@pytest.mark.parametrize(
+    ("fetched", "items", "next_cursor"),
+    [([1, 2, 3], [1, 2], "after 2"), ([1, 2], [1, 2], None), ([], [], None)],
+)
+def test_fetch_asks_for_one_row_more_and_makes_the_cursor_after_the_last_kept(
+    fetched: list[int], items: list[int], next_cursor: str | None
+) -> None:
+    asked: list[int] = []
+
+    def rows(count: int) -> list[int]:
+        asked.append(count)
+        return fetched[:count]
+
+    page = Page[int].fetch(2, rows, lambda last: f"after {last}")
+
+    assert asked == [3]
+    assert (page.items, page.next_cursor) == (items, next_cursor)
+    assert type(page) is Page[int]
+
+
+def test_fetch_takes_the_keys_only_the_cursor_reads_out_of_the_items() -> None:
+    fetched = [{**row, "name_key": row["name"].lower()} for row in ROWS]
+
+    page = RowPage[Profile].fetch(
+        1,
+        lambda count: fetched[:count],
+        lambda last: f"{last['name_key']}/{last['id']}",
+        cursor_keys=("name_key",),
+    )
+
+    assert page.items == ROWS[:1]
+    assert page.next_cursor == "ada/1"
+    expected = ModelPage[Profile](items=[Profile(**ROWS[0])], next_cursor="ada/1")
+    assert page.response().body == expected.model_dump_json().encode()
 
 
 @pytest.mark.parametrize("cursor", ["eyJpIjoyfQ", None])

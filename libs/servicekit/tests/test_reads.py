@@ -1,4 +1,4 @@
-"""`servicekit.reads`: named queries on the driver's connection of the service's pools,
+"""`servicekit.queries.reads`: named queries on the driver's connection of the service's pools,
 in both modes and on both servers: the rows as Postgres gives them on MySQL too, the
 connection back in its pool or discarded after a failure, reads that never see a stale
 snapshot, the session's transaction for a write that reads, a span per query."""
@@ -17,12 +17,12 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
 
-from servicekit.db import Database, DatabaseUnavailable, create_database, sync_url
-from servicekit.models import UTCDateTime
-from servicekit.named_sql import NamedSQL
-from servicekit.reads import Reads, reads_of, run_read, run_read_sync
-from servicekit.settings import ServiceSettings
-from servicekit.state import DatabaseDep
+from servicekit.core.settings import ServiceSettings
+from servicekit.db.engines import Database, DatabaseUnavailable, create_database, sync_url
+from servicekit.db.models import UTCDateTime
+from servicekit.queries.named_sql import NamedSQL
+from servicekit.queries.reads import Reads, reads_of, run_read, run_read_sync
+from servicekit.web.state import DatabaseDep
 
 if TYPE_CHECKING:
     from .conftest import Serve
@@ -267,7 +267,7 @@ async def test_a_query_is_a_span_named_after_it_within_the_request(
 
 
 class Waits:
-    """What a pool reports its checkouts to (servicekit.pools.CheckoutObserver)."""
+    """What a pool reports its checkouts to (servicekit.db.pools.CheckoutObserver)."""
 
     def __init__(self) -> None:
         self.seconds: list[float] = []

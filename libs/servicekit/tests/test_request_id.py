@@ -2,7 +2,7 @@
 
 import pytest
 
-from servicekit.request_id import is_well_formed
+from servicekit.observability.request_id import is_well_formed
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from servicekit.responses import json_response, no_content
+from servicekit.web.responses import json_response, no_content
 
 if TYPE_CHECKING:
     from .conftest import Serve

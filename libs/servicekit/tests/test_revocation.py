@@ -22,8 +22,8 @@ from opentelemetry.sdk.trace import ReadableSpan
 
 from devstack.ports import free_port
 from servicecontracts.revocations import REVOCATIONS_KEY
-from servicekit.revocation import RevocationList, revoke, revoke_sync
-from servicekit.tokens import RevokedToken, TokenVerifier
+from servicekit.security.revocation import RevocationList, revoke, revoke_sync
+from servicekit.security.tokens import RevokedToken, TokenVerifier
 
 HOUR = 3600
 
@@ -98,7 +98,7 @@ async def test_with_redis_away_the_list_keeps_what_it_had(
     gone = redis.asyncio.Redis(port=free_port(), socket_connect_timeout=0.2)
     revocations._redis = gone  # the same list, its Redis now unreachable
 
-    caplog.set_level(logging.WARNING, logger="servicekit.revocation")
+    caplog.set_level(logging.WARNING, logger="servicekit.security.revocation")
     refreshing = asyncio.create_task(revocations.run())
     deadline = time.monotonic() + 10
     while not caplog.records and time.monotonic() < deadline:

@@ -25,9 +25,9 @@ from sqlalchemy import (
     text,
 )
 
-from servicekit.db import sync_url
-from servicekit.errors import Conflict
-from servicekit.sessions import SessionDep, SyncSessionDep
+from servicekit.core.errors import Conflict
+from servicekit.db.engines import sync_url
+from servicekit.web.sessions import SessionDep, SyncSessionDep
 
 if TYPE_CHECKING:
     from .conftest import Serve

@@ -3,7 +3,7 @@
 import pytest
 from pydantic import PositiveInt, model_validator
 
-from servicekit.settings import ServiceSettings, load_settings
+from servicekit.core.settings import ServiceSettings, load_settings
 
 
 class ProbeSettings(ServiceSettings):

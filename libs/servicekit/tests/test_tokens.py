@@ -25,14 +25,14 @@ from cryptography.hazmat.primitives.serialization import (
 from cryptography.x509.oid import NameOID
 from fastapi import APIRouter
 
-from servicekit.auth import CurrentUser
-from servicekit.tokens import (
+from servicekit.security.tokens import (
     LIFETIME_SLACK_SECONDS,
     InvalidToken,
     Principal,
     RevokedToken,
     TokenVerifier,
 )
+from servicekit.web.auth import CurrentUser
 from testkit.forgeries import FORGERIES
 
 if TYPE_CHECKING:
@@ -447,7 +447,7 @@ async def test_a_refused_token_says_why_in_the_log_and_not_in_the_response(
     assert response.status_code == 401
     assert "lifetime" not in response.text
     logged = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line]
-    refusals = [line for line in logged if line.get("logger") == "servicekit.auth"]
+    refusals = [line for line in logged if line.get("logger") == "servicekit.web.auth"]
     assert len(refusals) == 1
     assert "lifetime" in refusals[0]["message"]
     assert refusals[0]["request_id"] == response.headers["x-request-id"]

@@ -11,7 +11,11 @@ from opentelemetry.sdk.trace.sampling import ALWAYS_ON, Decision
 from opentelemetry.trace import SpanContext, SpanKind, StatusCode, TraceFlags, TraceState
 from sqlalchemy import text
 
-from servicekit.tracing import REQUEST_ID_ATTRIBUTE, SampleWhenExported, _unsampled_span
+from servicekit.observability.tracing import (
+    REQUEST_ID_ATTRIBUTE,
+    SampleWhenExported,
+    _unsampled_span,
+)
 
 if TYPE_CHECKING:
     from .conftest import Serve

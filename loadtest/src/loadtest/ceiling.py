@@ -67,7 +67,7 @@ UVICORN = ("--host", "127.0.0.1", "--loop", "uvloop", "--http", "httptools")
 DEMO_OWNER = 1
 
 
-# The switches of what a service observes about each request (servicekit.settings).
+# The switches of what a service observes about each request (servicekit.core.settings).
 OBSERVED = {"ACCESS_LOG": "true", "METRICS_ENABLED": "true", "TRACING_ENABLED": "true"}
 UNOBSERVED = dict.fromkeys(OBSERVED, "false")
 

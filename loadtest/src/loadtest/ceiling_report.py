@@ -28,7 +28,7 @@ TAIL_ROWS = ("a", "b", "g", "i", "j", "m", "n")
 MAX_TAIL = 3.0
 # On every row served by servicekit: the collector's share of the server's CPU, and its
 # longest pause. The baselines' figures are printed, not judged: they are plain FastAPI
-# apps with CPython's default collector, which servicekit.collector changes.
+# apps with CPython's default collector, which servicekit.core.collector changes.
 SERVICEKIT_ROWS = ("a", "b", "e", "f", "g", "i", "j", "m", "n")
 MAX_GC_PERCENT = 3.0
 MAX_PAUSE_MS = 10.0

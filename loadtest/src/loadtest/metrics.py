@@ -21,7 +21,7 @@ from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
 
 from loadtest.listeners import listener
-from servicekit.metrics import HTTP_BUCKETS
+from servicekit.observability.metrics import HTTP_BUCKETS
 
 # The services' request buckets, so what the client saw and what the server saw compare
 # bucket by bucket. In milliseconds because Locust keeps response times rounded to whole

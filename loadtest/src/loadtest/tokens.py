@@ -7,8 +7,8 @@ import time
 
 import jwt
 
-from servicekit.settings import ServiceSettings
-from servicekit.tokens import ALGORITHM
+from servicekit.core.settings import ServiceSettings
+from servicekit.security.tokens import ALGORITHM
 
 
 def dev_token(private_key: str, user_id: int, ttl_seconds: int = 3600) -> str:

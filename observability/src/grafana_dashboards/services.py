@@ -144,12 +144,12 @@ def _fault(kind: str) -> str:
 
 def _faults() -> Row:
     return Row(
-        "Faults injected (servicekit.faults): their effect shows above",
+        "Faults injected (servicekit.faults.switch): their effect shows above",
         [
             [
                 timeseries_panel(
                     "Injected delay by service",
-                    "What the fault switch adds (servicekit.faults, /admin/fault or "
+                    "What the fault switch adds (servicekit.faults.switch, /admin/fault or "
                     "faults:<service> in Redis): latency before every data response, and a "
                     "sleeping statement first in every database session. 0 when off.",
                     units.Seconds,

@@ -90,7 +90,7 @@ async def test_create_rejects_invalid_field_and_writes_nothing(
     assert await count_items() == before
 
 
-# Every kind of body that is no JSON object: servicekit's test_problems.
+# Every kind of body that is no JSON object: servicekit's test_problem_details.
 @pytest.mark.parametrize(
     "raw",
     [NOT_JSON_OBJECTS["truncated"], b'[{"title": "Lantern"}]'],
@@ -181,7 +181,7 @@ async def test_patch_rejects_a_body_that_is_no_json_object(
 # --- ids ------------------------------------------------------------------------------
 
 
-# Every id that is no id: servicekit's test_schemas (`id_path`).
+# Every id that is no id: servicekit's test_inputs (`id_path`).
 @pytest.mark.parametrize("item_id", A_FEW_BAD_IDS)
 async def test_bad_item_id_is_422_everywhere_and_writes_nothing(
     client: httpx.AsyncClient,

@@ -18,7 +18,7 @@ from asgi_correlation_id.context import correlation_id
 
 from items_service.clients import UsersClient
 from items_service.schemas import Owner
-from servicekit.http import DependencyUnavailable, ServiceClient
+from servicekit.clients.http import DependencyUnavailable, ServiceClient
 
 MODES = ["async", "sync"]
 BASE_URL = "http://users.test"

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from servicekit.cursors import encode_cursor
+from servicekit.web.cursors import encode_cursor
 from testkit.backends import before_any_sql
 from testkit.bad_input import NOT_CURSORS
 from testkit.owners import Owner

@@ -10,8 +10,8 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import create_engine, text
 
-from servicekit.db import sync_url
-from servicekit.schema import SchemaRevisions
+from servicekit.db.engines import sync_url
+from servicekit.db.revisions import SchemaRevisions
 from testkit.databases import migrate
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import create_engine, func, select
 
 from items_service.models import Item
 from items_service.seed import DEMO_ITEMS
-from servicekit.db import sync_url
+from servicekit.db.engines import sync_url
 
 
 def seed(database_url: str, *args: str) -> str:

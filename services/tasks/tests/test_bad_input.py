@@ -120,7 +120,7 @@ async def test_create_rejects_invalid_body_and_writes_nothing(
     assert await stored.fingerprint() == before
 
 
-# Every kind of body that is no JSON object: servicekit's test_problems.
+# Every kind of body that is no JSON object: servicekit's test_problem_details.
 @pytest.mark.parametrize(
     "raw",
     [
@@ -306,7 +306,7 @@ ROUTES = [
 ]
 
 
-# Every id that is no id: servicekit's test_schemas (`id_path`).
+# Every id that is no id: servicekit's test_inputs (`id_path`).
 @pytest.mark.parametrize(("method", "suffix"), ROUTES, ids=[f"{m}{s}" for m, s in ROUTES])
 @pytest.mark.parametrize("task_id", A_FEW_BAD_IDS)
 async def test_invalid_task_id_is_422_and_writes_nothing(

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from devstack.servers import RedisServer
-from servicekit.db import sync_url
+from servicekit.db.engines import sync_url
 from tasks_service.app import create_tasks_app
 from tasks_service.jobs.service import MAX_UNFINISHED_JOBS
 from tasks_service.settings import TasksSettings

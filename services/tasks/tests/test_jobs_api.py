@@ -13,7 +13,7 @@ import redis
 from prometheus_client.parser import text_string_to_metric_families
 
 from devstack.servers import RedisServer
-from servicekit.request_id import REQUEST_ID_HEADER
+from servicekit.observability.request_id import REQUEST_ID_HEADER
 from tasks_service.jobs.service import MAX_UNFINISHED_JOBS
 from testkit.backends import before_any_sql
 from testkit.owners import Owner

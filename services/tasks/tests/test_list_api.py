@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from servicekit.pagination import MAX_CURSOR_CHARS
+from servicekit.web.pagination import MAX_CURSOR_CHARS
 from testkit.backends import before_any_sql
 from testkit.bad_input import NOT_CURSORS, b64
 from testkit.owners import Owner

@@ -10,7 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
 import tasks_service.jobs.models  # noqa: F401 (registers the jobs table on Base)
-from servicekit.db import sync_url
+from servicekit.db.engines import sync_url
 from tasks_service.models import Base
 
 

@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 from pydantic import TypeAdapter, ValidationError
 
-from servicekit.schemas import MAX_ID
+from servicekit.web.inputs import MAX_ID
 from tasks_service.schemas import DueDate
 from testkit.apps import MODES, assert_modes_agree
 

@@ -11,7 +11,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import create_engine, text
 
-from servicekit.db import sync_url
+from servicekit.db.engines import sync_url
 from tasks_service.schemas import TaskCreate
 from tasks_service.seed import DEMO_TASKS, main
 from testkit.apps import MODES

@@ -1,6 +1,6 @@
-"""Alembic environment of the users service (see servicekit.migrations)."""
+"""Alembic environment of the users service (see servicekit.db.alembic_env)."""
 
-from servicekit.migrations import run_migrations
+from servicekit.db.alembic_env import run_migrations
 from users_service.models import Base
 
 run_migrations(Base.metadata)

@@ -125,7 +125,7 @@ async def test_create_rejects_invalid_field_and_writes_nothing(
     assert await count_users(sql) == before
 
 
-# Every kind of body that is no JSON object: servicekit's test_problems.
+# Every kind of body that is no JSON object: servicekit's test_problem_details.
 @pytest.mark.parametrize(
     "raw",
     [
@@ -369,7 +369,7 @@ def assert_generated_request_id(request_id: str) -> None:
 
 
 # Which ids are well formed, and that any other is replaced: servicekit's test_request_id
-# and test_problems. Here: every kind of answer of users carries the id.
+# and test_problem_details. Here: every kind of answer of users carries the id.
 @pytest.mark.parametrize(("path", "status"), ENDPOINTS)
 async def test_valid_request_id_is_echoed(
     client: httpx.AsyncClient, api: str, path: str, status: int

@@ -2,7 +2,7 @@
 
 Requests must fail fast with a 503 problem (never hang, never a 500), /readyz must say
 what is unavailable meanwhile (staying 200, `degraded`: the replica keeps its place in
-its Service, servicekit.health says why), and the service must recover by itself once
+its Service, servicekit.web.health says why), and the service must recover by itself once
 the database returns.
 """
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from servicekit.errors import ServiceUnavailable
+from servicekit.core.errors import ServiceUnavailable
 from users_service.app import create_users_app
 from users_service.hashing import HashingGate
 from users_service.settings import UsersSettings

@@ -1,4 +1,4 @@
-"""`python -m servicekit.migrate`, as the chart's migration Job runs it from the image:
+"""`python -m servicekit.db.migrate`, as the chart's migration Job runs it from the image:
 a role and a database of the service's own made through an admin URL, the schema to
 head, idempotent, and one line when it cannot work."""
 
@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from devstack.ports import free_port
-from servicekit.db import is_postgres, sync_url
+from servicekit.db.engines import is_postgres, sync_url
 
 USERS_DIR = Path(__file__).parents[1]
 
@@ -22,7 +22,7 @@ USERS_DIR = Path(__file__).parents[1]
 def run_migrate(**env: str) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | env
     return subprocess.run(
-        [sys.executable, "-m", "servicekit.migrate"],
+        [sys.executable, "-m", "servicekit.db.migrate"],
         cwd=USERS_DIR,
         env=environment,
         capture_output=True,

@@ -17,7 +17,7 @@ from fastapi import FastAPI
 
 from devstack.gateway import Gateway
 from devstack.ports import free_port
-from servicekit.rate_limits import RateLimiter
+from servicekit.security.rate_limits import RateLimiter
 from testkit.assertions import assert_problem
 from testkit.transactions import Transaction
 from users_service.login_limits import LoginLimits

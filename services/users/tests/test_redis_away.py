@@ -13,8 +13,8 @@ import redis.asyncio
 from fastapi import FastAPI
 
 from devstack.ports import free_port
-from servicekit.rate_limits import RateLimiter
-from servicekit.state import state_of
+from servicekit.security.rate_limits import RateLimiter
+from servicekit.web.state import state_of
 from testkit.assertions import assert_problem
 from testkit.transactions import Sql
 from users_service.login_limits import LoginLimits

@@ -1,5 +1,5 @@
 """Tokens die with what they stand for: a password change, a logout everywhere and an
-account deletion void every earlier token within seconds (servicekit.revocation);
+account deletion void every earlier token within seconds (servicekit.security.revocation);
 tokens issued afterwards work at once."""
 
 from functools import partial

@@ -8,7 +8,7 @@ import sys
 from sqlalchemy import create_engine, text
 
 from devstack.databases import create_database, drop_database, with_database
-from servicekit.db import sync_url
+from servicekit.db.engines import sync_url
 
 
 def seed(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from servicekit.cursors import encode_cursor
+from servicekit.web.cursors import encode_cursor
 from testkit.assertions import assert_invalid, assert_problem
 from testkit.backends import before_any_sql
 from testkit.bad_input import A_FEW_BAD_IDS, MAX_ID, NOT_CURSORS
@@ -272,7 +272,7 @@ async def test_get_largest_valid_id_is_404_not_an_error(
 
 
 # Only plain decimal digits name an id ("1.0" and "+1" were read as user 1): every id
-# that is no id, servicekit's test_schemas (`id_path`).
+# that is no id, servicekit's test_inputs (`id_path`).
 
 
 @before_any_sql

@@ -31,10 +31,10 @@ from devstack.servers import RedisServer
 from servicecontracts.job_messages import JobMessage
 from servicecontracts.jobs import UNFINISHED
 from servicecontracts.jobs import jobs as jobs_table
-from servicekit.db import create_sync_engine
-from servicekit.jobs import create_celery, send_job
-from servicekit.models import utcnow
-from servicekit.settings import ProcessSettings
+from servicekit.clients.jobs import create_celery, send_job
+from servicekit.core.settings import ProcessSettings
+from servicekit.db.engines import create_sync_engine
+from servicekit.db.models import utcnow
 from testkit.backends import BACKENDS
 from testkit.databases import throwaway_database
 from worker_service.resources import Resources

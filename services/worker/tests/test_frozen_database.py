@@ -12,7 +12,7 @@ import pytest
 from devstack.databases import create_database, with_database
 from devstack.ports import free_port
 from devstack.servers import LocalServer, MariaDBServer, PostgresServer
-from servicekit.deadlines import timed_out
+from servicekit.db.deadlines import timed_out
 from testkit.databases import migrate
 from worker_service.job_records import MISSING
 from worker_service.job_runner import TRANSIENT_ERRORS

@@ -15,7 +15,7 @@ from celery.app.trace import LOG_SUCCESS
 from celery.app.trace import info as log_task_success
 
 from servicecontracts.view_counts import ViewKeys
-from servicekit.logging import configure_logging
+from servicekit.observability.logging import configure_logging
 from worker_service.housekeeping import FLUSH_TASK, HOUSEKEEPING_TASKS, quiet_housekeeping
 
 if TYPE_CHECKING:

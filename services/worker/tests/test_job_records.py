@@ -8,7 +8,7 @@ import pytest
 import redis
 
 from servicecontracts.job_messages import JobMessage
-from servicekit.models import utcnow
+from servicekit.db.models import utcnow
 from worker_service.job_records import MISSING, RUN, JobRecords
 from worker_service.lost_jobs import BROKER_MARK_KEY, prune_ended_jobs, resend_lost_jobs
 

@@ -12,7 +12,7 @@ import httpx
 from celery import Celery
 
 from servicecontracts.job_messages import JobMessage
-from servicekit.jobs import send_job
+from servicekit.clients.jobs import send_job
 from testkit.keys import MintToken
 from testkit.processes import SpawnUvicorn
 from worker_service.job_runner import MISSING_RETRIES, MISSING_RETRY_SECONDS

@@ -25,7 +25,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from devstack.servers import RedisServer
 from servicecontracts.job_messages import JobMessage
 from servicecontracts.view_counts import ViewKeys
-from servicekit.jobs import send_job
+from servicekit.clients.jobs import send_job
 
 if TYPE_CHECKING:
     from .conftest import Events

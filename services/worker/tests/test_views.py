@@ -14,7 +14,7 @@ import redis
 from sqlalchemy import text
 
 from servicecontracts.view_counts import ViewKeys
-from servicekit.models import utcnow
+from servicekit.db.models import utcnow
 from worker_service.jobs import views
 from worker_service.resources import Resources
 from worker_service.settings import WorkerSettings

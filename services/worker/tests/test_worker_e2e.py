@@ -1,6 +1,6 @@
 """Real worker processes on a private Redis: delivery, crashes, restarts, shutdown.
 
-Jobs are sent as a service sends them (`servicekit.jobs.send_job`, by name); submitted
+Jobs are sent as a service sends them (`servicekit.clients.jobs.send_job`, by name); submitted
 jobs are recorded first, as tasks records them. What a worker did is read from the
 events `worker_test_app` records, from the job records and from its JSON logs.
 """
@@ -22,7 +22,7 @@ from celery import Celery
 from devstack.servers import RedisServer
 from servicecontracts.job_messages import JobMessage
 from servicecontracts.view_counts import ViewKeys
-from servicekit.jobs import create_celery, send_job
+from servicekit.clients.jobs import create_celery, send_job
 
 if TYPE_CHECKING:
     from .conftest import MakeItem

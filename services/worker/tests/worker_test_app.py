@@ -16,7 +16,7 @@ from typing import Any
 import redis
 from celery import Task, signals
 
-from servicekit.request_id import REQUEST_ID_HEADER
+from servicekit.observability.request_id import REQUEST_ID_HEADER
 from worker_service.celery_app import app
 from worker_service.job_runner import JobRunner
 from worker_service.resources import Resources

@@ -11,7 +11,7 @@ from servicecontracts.job_messages import JobParams, WholeNumber
 MAX_DATA_CHARS = 10_000
 MAX_ROUNDS = 1_000_000
 
-# Text as sent, line breaks included; only NUL is refused (servicekit.schemas.text, the
+# Text as sent, line breaks included; only NUL is refused (servicekit.web.inputs.text, the
 # rule of every text field, which a contract test holds this to).
 DigestData = Annotated[str, StringConstraints(max_length=MAX_DATA_CHARS, pattern=r"^[^\x00]*$")]
 

@@ -3,7 +3,7 @@ at run time without a restart, for the comparisons where waiting is what matters
 
 The fault of service S is the JSON of a `Fault` in Redis under `fault_key(S)`, in the
 Redis the services use (REDIS_URL); no key means no fault. Every replica of S started
-with FAULTS_ENABLED=true reads the key every `POLL_SECONDS` (servicekit.faults), so a
+with FAULTS_ENABLED=true reads the key every `POLL_SECONDS` (servicekit.faults.switch), so a
 writer (a service's own `/admin/fault`, `make bench`, the Locust UI) sets it with
 
     r.set(fault_key("users"), Fault(latency_ms=100).model_dump_json())

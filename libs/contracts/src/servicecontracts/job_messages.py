@@ -14,7 +14,8 @@ from typing import Annotated
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 # The header that carries the submitter's access token, for a job that calls other
-# services as its submitter (the request id travels in servicekit.request_id's header).
+# services as its submitter (the request id travels in the header of
+# servicekit.observability.request_id).
 SUBMITTER_TOKEN_HEADER = "submitter_token"  # noqa: S105 - a header name
 
 

@@ -1,5 +1,5 @@
 """The Redis keys of token revocations, which users writes and every service reads
-(servicekit.revocation says how each side uses them).
+(servicekit.security.revocation says how each side uses them).
 
 - `auth:revocations`, a sorted set: member the user id, score the cutoff (Unix seconds):
   a token of that user issued before the cutoff is void;

@@ -2,7 +2,7 @@
 both servers, whichever service writes the row.
 
 The tables two services share are declared with these here; each service's own tables
-take them from servicekit.models and servicekit.schemas, which import them from here.
+take them from servicekit.db.models and servicekit.web.inputs, which import them from here.
 """
 
 from datetime import UTC, datetime
@@ -55,7 +55,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value if dialect.name == "postgresql" else value.replace(tzinfo=None)
 
     def result_processor(self, dialect: Dialect, coltype: object) -> Any:
-        # Postgres hands back aware datetimes in the session's zone, which servicekit.db
+        # Postgres hands back aware datetimes in the session's zone, which servicekit.db.engines
         # sets to UTC: a step per value would cost a 50-row page 4% of its time.
         if dialect.name == "postgresql":
             return None

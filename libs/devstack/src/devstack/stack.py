@@ -59,7 +59,7 @@ _EXPECTED_FAILURES = (
 )
 
 LOCAL_LOGIN_ATTEMPTS_PER_ADDRESS = "600/minute"
-# Every local service has its fault switch (servicekit.faults) on, behind this token:
+# Every local service has its fault switch (servicekit.faults.switch) on, behind this token:
 # `make bench` and demonstrations switch latency and errors at run time. Local only;
 # the chart keeps the switch off unless told otherwise, with a token of its own.
 DEV_FAULT_ADMIN_TOKEN = "dev-fault-admin-token"  # noqa: S105  (local processes only)

@@ -1,6 +1,6 @@
 """Running the stack's processes side by side with one merged output.
 
-The output follows LOG_FORMAT (servicekit.console): on a terminal (or with `console`)
+The output follows LOG_FORMAT (servicekit.core.console): on a terminal (or with `console`)
 every line becomes one line a person reads, the JSON lines of the services, the worker
 and nginx rendered, any other line labelled with its process; otherwise (or with
 `json`) every line is a JSON object, the children's passing through as they are and
@@ -27,7 +27,7 @@ from typing import Any, Self, TextIO
 
 from devstack.health import wait_until_ok
 from devstack.processes import spawn, terminate
-from servicekit.console import ConsoleLines, wants_colour, wants_console
+from servicekit.core.console import ConsoleLines, wants_colour, wants_console
 
 
 class ChildFailed(RuntimeError):

@@ -13,14 +13,14 @@ from fastapi import APIRouter, FastAPI
 from fastapi.telemetry import TelemetryConfig
 from prometheus_client import CollectorRegistry
 
-from servicekit import health
-from servicekit.body_limit import BodySizeLimitMiddleware
-from servicekit.collector import settle_startup_heap
-from servicekit.db import Database, create_database
-from servicekit.ids import SnowflakeGenerator, WorkerIdLease
-from servicekit.logging import AccessLog, configure_logging
-from servicekit.methods import AllowedMethodsMiddleware
-from servicekit.metrics import (
+from servicekit.clients.redis import create_redis, create_sync_redis
+from servicekit.core.collector import settle_startup_heap
+from servicekit.core.ids import SnowflakeGenerator, WorkerIdLease
+from servicekit.core.settings import ServiceSettings
+from servicekit.db.engines import Database, create_database
+from servicekit.db.revisions import SchemaRevisions
+from servicekit.observability.logging import AccessLog, configure_logging
+from servicekit.observability.metrics import (
     FaultMetrics,
     HttpMetrics,
     LoopLagMonitor,
@@ -28,20 +28,20 @@ from servicekit.metrics import (
     create_registry,
     metrics_endpoint,
 )
-from servicekit.openapi import install_openapi
-from servicekit.problems import install_problem_handlers
-from servicekit.redis_clients import create_redis, create_sync_redis
-from servicekit.request_id import request_id_middleware
-from servicekit.revocation import RevocationList
-from servicekit.schema import SchemaRevisions
-from servicekit.settings import ServiceSettings
-from servicekit.state import ServiceState
-from servicekit.telemetry import RequestTelemetryMiddleware
-from servicekit.tokens import TokenVerifier
-from servicekit.tracing import configure_tracing, trace_engine
+from servicekit.observability.request_id import request_id_middleware
+from servicekit.observability.telemetry import RequestTelemetryMiddleware
+from servicekit.observability.tracing import configure_tracing, trace_engine
+from servicekit.security.revocation import RevocationList
+from servicekit.security.tokens import TokenVerifier
+from servicekit.web import health
+from servicekit.web.body_limit import BodySizeLimitMiddleware
+from servicekit.web.methods import AllowedMethodsMiddleware
+from servicekit.web.openapi import install_openapi
+from servicekit.web.problem_details import install_problem_handlers
+from servicekit.web.state import ServiceState
 
 if TYPE_CHECKING:
-    from servicekit.faults import FaultSwitch
+    from servicekit.faults.switch import FaultSwitch
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ def _fault_switch(
     if not settings.faults_enabled:
         return None
     # Imported here: a service started without the switch loads nothing of it.
-    from servicekit.faults import FaultSwitch
+    from servicekit.faults.switch import FaultSwitch
 
     metrics = FaultMetrics(registry, settings.service_name) if registry else None
     return FaultSwitch(
@@ -100,8 +100,8 @@ def _fault_switch(
 
 def _install_faults(app: FastAPI, switch: "FaultSwitch", settings: ServiceSettings) -> None:
     """The admin route and the middleware that applies the fault, innermost."""
-    from servicekit.fault_admin import admin_router
-    from servicekit.fault_effects import FaultMiddleware
+    from servicekit.faults.admin import admin_router
+    from servicekit.faults.effects import FaultMiddleware
 
     assert settings.fault_admin_token is not None  # the settings refuse to start without
     app.include_router(admin_router(switch, settings.fault_admin_token))
@@ -110,7 +110,7 @@ def _install_faults(app: FastAPI, switch: "FaultSwitch", settings: ServiceSettin
 
 def _start_faults(switch: "FaultSwitch", state: ServiceState[Any]) -> "asyncio.Task[None]":
     """Slow statements on the service's sessions, and the switch following Redis."""
-    from servicekit.fault_effects import slow_statements
+    from servicekit.faults.effects import slow_statements
 
     slow_statements(state.db, switch)
     return asyncio.create_task(switch.run(state.redis))
@@ -127,7 +127,7 @@ def create_app(
     """The app of one service.
 
     Engines, Redis clients and the worker-id lease are made in the lifespan and put on
-    `app.state.service` (`servicekit.state.ServiceState`); `resources(settings, registry)`
+    `app.state.service` (`servicekit.web.state.ServiceState`); `resources(settings, registry)`
     makes the service's own long-lived objects, its `resources` there, and may register
     the service's own metrics in the app's Prometheus registry (None with
     METRICS_ENABLED=false).
@@ -191,8 +191,8 @@ def create_app(
                     pools.unwatch(state.db)
                 await state.db.dispose()
 
-    # FastAPI's own OpenTelemetry support is off: servicekit.telemetry makes the server
-    # span at a sixth of its cost (servicekit.tracing says more).
+    # FastAPI's own OpenTelemetry support is off: servicekit.observability.telemetry makes
+    # the server span at a sixth of its cost (servicekit.observability.tracing says more).
     off: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
     app = FastAPI(title=title or name, lifespan=lifespan, telemetry=off)
     install_problem_handlers(app)

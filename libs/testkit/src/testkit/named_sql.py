@@ -1,4 +1,4 @@
-"""What every service's named SQL (servicekit.named_sql) must satisfy, for its tests:
+"""What every service's named SQL (servicekit.queries.named_sql) must satisfy, for its tests:
 each query runs on the service's migrated database in both modes, each is used, and no
 SQLAlchemy SELECT is left beside them.
 
@@ -13,10 +13,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from servicekit.db import create_database
-from servicekit.named_sql import NamedSQL, Query, Shape
-from servicekit.reads import Reads, run_read, run_read_sync
-from servicekit.settings import ServiceSettings
+from servicekit.core.settings import ServiceSettings
+from servicekit.db.engines import create_database
+from servicekit.queries.named_sql import NamedSQL, Query, Shape
+from servicekit.queries.reads import Reads, run_read, run_read_sync
 
 # A value of each parameter name the services' queries take: enough for the database to
 # plan and run the query (on an empty database most answer nothing).

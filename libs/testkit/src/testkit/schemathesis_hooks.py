@@ -7,7 +7,7 @@ process through SCHEMATHESIS_HOOKS; importing this module registers them.
   and a revoked token is refused by every service: so on a 401 schemathesis asks for a
   token again (`retry_on`), and an account that no longer logs in is replaced by a new
   one.
-- A listing's cursor is opaque: the document states its form (servicekit.pagination),
+- A listing's cursor is opaque: the document states its form (servicekit.web.pagination),
   but only a page the service made holds one that decodes to a position, so the cases
   meant to be accepted leave it out (those meant to be refused still send anything
   there, and must get a 422).

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import pytest
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
 
-from servicekit.tracing import configure_tracing, export_spans
+from servicekit.observability.tracing import configure_tracing, export_spans
 
 
 class _SpanRecorder(SpanProcessor):

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from servicekit.models import UTCDateTime
+from servicekit.db.models import UTCDateTime
 
 revision: str = "0001"
 down_revision: str | None = None

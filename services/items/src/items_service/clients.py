@@ -9,7 +9,7 @@ import httpx
 from pydantic import ValidationError
 
 from items_service.schemas import Owner
-from servicekit.http import DependencyUnavailable, ServiceClient
+from servicekit.clients.http import DependencyUnavailable, ServiceClient
 
 logger = logging.getLogger(__name__)
 

@@ -1,10 +1,10 @@
-"""The items API in both modes (servicekit.modes). Handlers hold no SQL and no rules.
+"""The items API in both modes (servicekit.web.modes). Handlers hold no SQL and no rules.
 
 Writes and the owner summary are declared once. Listing and reading also call Redis
 (view counts) and users (owner profiles), so they are written out per mode, side by
-side; `def` twins return their response serialized (servicekit.responses says why).
+side; `def` twins return their response serialized (servicekit.web.responses says why).
 
-A read returns its connection before Redis and users are called (servicekit.reads), so
+A read returns its connection before Redis and users are called (servicekit.queries.reads), so
 no pooled connection sits idle while the request waits on the network.
 """
 
@@ -24,13 +24,13 @@ from items_service.params import (
 )
 from items_service.schemas import ItemCreate, ItemRead, ItemUpdate, ItemWithOwner
 from servicecontracts.reports import OwnerSummary
-from servicekit.auth import CurrentUser
-from servicekit.modes import BothModes
-from servicekit.openapi import problem_responses
-from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page
-from servicekit.reads import Reads, run_read, run_read_sync
-from servicekit.responses import json_response
-from servicekit.state import DatabaseDep, RedisDep, SyncRedisDep
+from servicekit.queries.reads import Reads, run_read, run_read_sync
+from servicekit.web.auth import CurrentUser
+from servicekit.web.modes import BothModes
+from servicekit.web.openapi import problem_responses
+from servicekit.web.pagination import DEFAULT_LIMIT, CursorParam, Limit, Page
+from servicekit.web.responses import json_response
+from servicekit.web.state import DatabaseDep, RedisDep, SyncRedisDep
 
 api = BothModes()
 

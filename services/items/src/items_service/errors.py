@@ -1,6 +1,6 @@
 """Domain errors of the items service."""
 
-from servicekit.errors import Forbidden, NotFound
+from servicekit.core.errors import Forbidden, NotFound
 
 
 class ItemNotFound(NotFound):

@@ -2,6 +2,6 @@
 
 from items_service.app import create_items_app
 from items_service.settings import ItemsSettings
-from servicekit.settings import load_settings
+from servicekit.core.settings import load_settings
 
 app = create_items_app(load_settings(ItemsSettings))

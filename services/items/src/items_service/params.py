@@ -7,8 +7,8 @@ from fastapi import Query
 
 from items_service.clients import UsersClient
 from items_service.views import ViewCounter
-from servicekit.schemas import MAX_ID, ONE_LINE_PATTERN, id_path
-from servicekit.state import from_state
+from servicekit.web.inputs import MAX_ID, ONE_LINE_PATTERN, id_path
+from servicekit.web.state import from_state
 
 if TYPE_CHECKING:  # mypy reads the alias; pydantic and FastAPI read the constraints
     ItemId = int

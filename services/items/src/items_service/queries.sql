@@ -1,9 +1,9 @@
--- The reads of the items service, run by servicekit.reads on the driver's connection
+-- The reads of the items service, run by servicekit.queries.reads on the driver's connection
 -- (asyncpg, psycopg, asyncmy, PyMySQL). The writes are SQLAlchemy's (repository.py).
 -- The columns are ItemRead's; `views` is what the database holds (views.py adds those
 -- Redis has not flushed yet). Indexes: the primary key; ix_items_owner_id_id on
 -- (owner_id, id) for one owner's items; ix_items_title_key_id on (title_key, id) for a
--- title prefix (title_key: the title lower-cased, a LIKE pattern from servicekit.search).
+-- title prefix (title_key: the title lower-cased, a LIKE pattern from servicekit.queries.search).
 
 -- name: item(id)^
 SELECT id, owner_id, title, description, views, created_at, updated_at

@@ -1,7 +1,7 @@
 """The SQL of the items service.
 
-Reads are named queries in queries.sql (servicekit.named_sql), run on the driver's
-connection in either mode (servicekit.reads). Writes are SQLAlchemy statements built
+Reads are named queries in queries.sql (servicekit.queries.named_sql), run on the driver's
+connection in either mode (servicekit.queries.reads). Writes are SQLAlchemy statements built
 once, here, run on a sync `Session`, which async handlers run through
 `AsyncSession.run_sync`.
 """
@@ -14,9 +14,9 @@ from sqlalchemy import bindparam, delete, insert, update
 from sqlalchemy.orm import Session
 
 from items_service.models import Item
-from servicekit.named_sql import NamedSQL
-from servicekit.reads import Reads, Row
-from servicekit.search import like_prefix
+from servicekit.queries.named_sql import NamedSQL
+from servicekit.queries.reads import Reads, Row
+from servicekit.queries.search import like_prefix
 
 SQL = NamedSQL.load(Path(__file__).parent, "queries")
 

@@ -6,7 +6,7 @@ from items_service.clients import UsersClient
 from items_service.settings import ItemsSettings
 from items_service.views import ViewCounter
 from servicecontracts.view_counts import ViewKeys
-from servicekit.http import ServiceClient
+from servicekit.clients.http import ServiceClient
 
 
 @dataclass(slots=True)

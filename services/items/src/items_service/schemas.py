@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, Field
 
 from servicecontracts.profiles import PublicProfile
-from servicekit.cursors import Cursor, Filter, RowId
-from servicekit.schemas import InputModel, left_out, one_line, text
+from servicekit.web.cursors import Cursor, Filter, RowId
+from servicekit.web.inputs import InputModel, left_out, one_line, text
 
 if TYPE_CHECKING:  # mypy reads the alias; pydantic and FastAPI read the constraints
     Title = str

@@ -15,9 +15,9 @@ from sqlalchemy import create_engine, func, insert, select
 from sqlalchemy.engine import Engine
 
 from items_service.models import Item
-from servicekit.db import has_rows, sync_url
-from servicekit.models import utcnow
-from servicekit.settings import DatabaseSettings, load_settings
+from servicekit.core.settings import DatabaseSettings, load_settings
+from servicekit.db.engines import has_rows, sync_url
+from servicekit.db.models import utcnow
 
 DEMO_OWNER = 1
 DEMO_ITEMS = 36

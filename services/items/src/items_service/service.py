@@ -1,4 +1,4 @@
-"""The rules of the items service. Reads take `Reads` (servicekit.reads), writes a sync
+"""The rules of the items service. Reads take `Reads` (servicekit.queries.reads), writes a sync
 `Session`; async handlers run either in their greenlet. Nothing here commits; errors
 are domain errors.
 
@@ -23,10 +23,10 @@ from items_service.schemas import (
     Owner,
 )
 from servicecontracts.reports import OwnerSummary
-from servicekit.models import utcnow
-from servicekit.pagination import RowPage
-from servicekit.reads import Reads, reads_of
-from servicekit.tokens import Principal
+from servicekit.db.models import utcnow
+from servicekit.queries.reads import Reads, reads_of
+from servicekit.security.tokens import Principal
+from servicekit.web.pagination import RowPage
 
 
 def create_item(session: Session, principal: Principal, data: ItemCreate) -> ItemRead:
@@ -61,26 +61,25 @@ def list_items(
         if cursor:
             start = ItemTitleCursor.decode(cursor, title_prefix=key)
             after = start.after_key, start.after_id
-        rows = repository.page(reads, limit=limit + 1, owner_id=None, key_prefix=key, after=after)
-        page = RowPage[ItemRead].of(
-            rows,
+        return RowPage[ItemRead].fetch(
             limit,
+            lambda count: repository.page(
+                reads, limit=count, owner_id=None, key_prefix=key, after=after
+            ),
             lambda last: ItemTitleCursor(
                 title_prefix=key, after_key=last["title_key"], after_id=last["id"]
             ).encode(),
+            cursor_keys=("title_key",),  # the cursor's, not the item's
         )
-        for row in page.items:
-            del row["title_key"]  # the cursor's, not the item's
-        return page
     # The cursor must come from a page with the same filters.
     after = (
         ItemCursor.decode(cursor, owner_id=owner_id, title_prefix=key).after_id if cursor else None
     )
-    # One row more than asked says whether there is a next page.
-    rows = repository.page(reads, limit=limit + 1, owner_id=owner_id, key_prefix=key, after=after)
-    return RowPage[ItemRead].of(
-        rows,
+    return RowPage[ItemRead].fetch(
         limit,
+        lambda count: repository.page(
+            reads, limit=count, owner_id=owner_id, key_prefix=key, after=after
+        ),
         lambda last: ItemCursor(owner_id=owner_id, title_prefix=key, after_id=last["id"]).encode(),
     )
 

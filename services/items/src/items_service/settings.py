@@ -3,7 +3,7 @@
 from pydantic import PositiveFloat
 
 from servicecontracts import view_counts
-from servicekit.settings import ServiceSettings
+from servicekit.core.settings import ServiceSettings
 
 
 class ItemsSettings(ServiceSettings):

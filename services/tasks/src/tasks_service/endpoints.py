@@ -1,4 +1,4 @@
-"""The tasks API, each operation declared once for both modes (servicekit.modes):
+"""The tasks API, each operation declared once for both modes (servicekit.web.modes):
 `async def` under /api, `def` under /sync/api. Handlers hold no SQL and no rules: they
 call the service functions.
 
@@ -9,10 +9,10 @@ from fastapi import status
 from sqlalchemy.orm import Session
 
 from servicecontracts.reports import TaskSummary
-from servicekit.auth import CurrentUser
-from servicekit.modes import BothModes
-from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit, RowPage
-from servicekit.reads import Reads
+from servicekit.queries.reads import Reads
+from servicekit.web.auth import CurrentUser
+from servicekit.web.modes import BothModes
+from servicekit.web.pagination import DEFAULT_LIMIT, CursorParam, Limit, RowPage
 from tasks_service import service
 from tasks_service.params import DoneFilter, TaskId
 from tasks_service.schemas import TaskCreate, TaskRead, TaskUpdate

@@ -1,6 +1,6 @@
 """Domain errors of the tasks service."""
 
-from servicekit.errors import NotFound
+from servicekit.core.errors import NotFound
 
 
 class TaskNotFound(NotFound):

@@ -1,6 +1,6 @@
 """The ASGI entry point: `uvicorn tasks_service.main:app`."""
 
-from servicekit.settings import load_settings
+from servicekit.core.settings import load_settings
 from tasks_service.app import create_tasks_app
 from tasks_service.settings import TasksSettings
 

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, Index, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from servicekit.models import NAMING_CONVENTION, UTCDateTime
+from servicekit.db.models import NAMING_CONVENTION, UTCDateTime
 
 TITLE_MAX_CHARS = 200
 

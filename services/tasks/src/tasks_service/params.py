@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import Query
 from pydantic import BeforeValidator
 
-from servicekit.schemas import id_path
+from servicekit.web.inputs import id_path
 
 if TYPE_CHECKING:  # mypy reads the alias; pydantic and FastAPI read the constraints
     TaskId = int

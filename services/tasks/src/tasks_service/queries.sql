@@ -1,4 +1,4 @@
--- The reads of the tasks service, run by servicekit.reads on the driver's connection
+-- The reads of the tasks service, run by servicekit.queries.reads on the driver's connection
 -- (asyncpg, psycopg, asyncmy, PyMySQL). The writes are SQLAlchemy's (repository.py).
 -- Every query names the owner: someone else's task is never read. The columns are
 -- TaskRead's, in its order. Indexes: ix_tasks_owner_id_id on (owner_id, id) for an

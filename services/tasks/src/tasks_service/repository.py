@@ -1,7 +1,7 @@
 """The SQL of the tasks service.
 
-Reads are named queries in queries.sql (servicekit.named_sql), run on the driver's
-connection in either mode (servicekit.reads). Writes are SQLAlchemy statements built
+Reads are named queries in queries.sql (servicekit.queries.named_sql), run on the driver's
+connection in either mode (servicekit.queries.reads). Writes are SQLAlchemy statements built
 once, here, run on a sync `Session`, which async handlers run through
 `AsyncSession.run_sync`.
 
@@ -17,9 +17,9 @@ from typing import Any, cast
 from sqlalchemy import bindparam, delete, false, insert, true, update
 from sqlalchemy.orm import Session
 
-from servicekit.models import UTCDateTime
-from servicekit.named_sql import NamedSQL
-from servicekit.reads import Reads, Row
+from servicekit.db.models import UTCDateTime
+from servicekit.queries.named_sql import NamedSQL
+from servicekit.queries.reads import Reads, Row
 from tasks_service.models import Task
 
 SQL = NamedSQL.load(Path(__file__).parent, "queries")

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry
 
-from servicekit.jobs import create_celery
+from servicekit.clients.jobs import create_celery
 from tasks_service.jobs.queue import JobQueue
 from tasks_service.settings import TasksSettings
 

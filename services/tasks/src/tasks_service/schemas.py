@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, BeforeValidator, Field
 
-from servicekit.cursors import Cursor, Filter, RowId
-from servicekit.schemas import InputModel, left_out, one_line
+from servicekit.web.cursors import Cursor, Filter, RowId
+from servicekit.web.inputs import InputModel, left_out, one_line
 from tasks_service.models import TITLE_MAX_CHARS
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")

@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import create_engine, func, insert, select
 from sqlalchemy.engine import Engine
 
-from servicekit.db import has_rows, sync_url
-from servicekit.models import utcnow
-from servicekit.settings import DatabaseSettings, load_settings
+from servicekit.core.settings import DatabaseSettings, load_settings
+from servicekit.db.engines import has_rows, sync_url
+from servicekit.db.models import utcnow
 from tasks_service.models import Task
 
 BATCH = 10_000

@@ -1,4 +1,4 @@
-"""The rules of the tasks service. Reads take `Reads` (servicekit.reads), writes a sync
+"""The rules of the tasks service. Reads take `Reads` (servicekit.queries.reads), writes a sync
 `Session`; async handlers run either in their greenlet. Nothing here commits; errors
 are domain errors.
 
@@ -9,10 +9,10 @@ one that does not exist.
 from sqlalchemy.orm import Session
 
 from servicecontracts.reports import TaskSummary
-from servicekit.models import utcnow
-from servicekit.pagination import RowPage
-from servicekit.reads import Reads, reads_of
-from servicekit.tokens import Principal
+from servicekit.db.models import utcnow
+from servicekit.queries.reads import Reads, reads_of
+from servicekit.security.tokens import Principal
+from servicekit.web.pagination import RowPage
 from tasks_service import repository
 from tasks_service.errors import TaskNotFound
 from tasks_service.schemas import TaskCreate, TaskCursor, TaskRead, TaskUpdate
@@ -55,10 +55,12 @@ def list_tasks(
     of the request."""
     # The cursor must come from a page with the same filter.
     after_id = TaskCursor.decode(cursor, done=done).after_id if cursor else None
-    # One row more than asked says whether there is a next page.
-    rows = repository.page(reads, principal.user_id, done=done, limit=limit + 1, after_id=after_id)
-    return RowPage[TaskRead].of(
-        rows, limit, lambda last: TaskCursor(done=done, after_id=last["id"]).encode()
+    return RowPage[TaskRead].fetch(
+        limit,
+        lambda count: repository.page(
+            reads, principal.user_id, done=done, limit=count, after_id=after_id
+        ),
+        lambda last: TaskCursor(done=done, after_id=last["id"]).encode(),
     )
 
 

@@ -1,6 +1,6 @@
 """Settings of the tasks service."""
 
-from servicekit.settings import ServiceSettings
+from servicekit.core.settings import ServiceSettings
 
 
 class TasksSettings(ServiceSettings):

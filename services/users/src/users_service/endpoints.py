@@ -1,24 +1,24 @@
-"""The users API in both modes (servicekit.modes). Handlers hold no SQL and no rules.
+"""The users API in both modes (servicekit.web.modes). Handlers hold no SQL and no rules.
 
 The reads are declared once. The operations that also hash a password (through the
 hashing gate, off the event loop), apply the rate limits or void tokens in Redis are
 written out per mode, side by side; `def` twins return their response serialized
-(servicekit.responses says why)."""
+(servicekit.web.responses says why)."""
 
 import time
 
 from fastapi import Request, Response, status
 
-from servicekit.auth import CurrentUser
-from servicekit.errors import TooManyRequests
-from servicekit.modes import ASYNC_PREFIX, SYNC_PREFIX, BothModes
-from servicekit.openapi import problem_responses
-from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit
-from servicekit.reads import Reads, run_read, run_read_sync
-from servicekit.responses import json_response, no_content
-from servicekit.revocation import revoke, revoke_sync
-from servicekit.sessions import SessionDep, SyncSessionDep
-from servicekit.state import DatabaseDep, RedisDep, SyncRedisDep
+from servicekit.core.errors import TooManyRequests
+from servicekit.queries.reads import Reads, run_read, run_read_sync
+from servicekit.security.revocation import revoke, revoke_sync
+from servicekit.web.auth import CurrentUser
+from servicekit.web.modes import ASYNC_PREFIX, SYNC_PREFIX, BothModes
+from servicekit.web.openapi import problem_responses
+from servicekit.web.pagination import DEFAULT_LIMIT, CursorParam, Limit
+from servicekit.web.responses import json_response, no_content
+from servicekit.web.sessions import SessionDep, SyncSessionDep
+from servicekit.web.state import DatabaseDep, RedisDep, SyncRedisDep
 from users_service import service
 from users_service.errors import EmailTaken, InvalidCredentials, NotYourAccount
 from users_service.login_limits import client_address

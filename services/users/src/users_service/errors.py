@@ -1,6 +1,6 @@
 """Domain errors of the users service."""
 
-from servicekit.errors import Conflict, Forbidden, NotFound, Unauthorized
+from servicekit.core.errors import Conflict, Forbidden, NotFound, Unauthorized
 
 
 class UserNotFound(NotFound):

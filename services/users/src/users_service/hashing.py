@@ -17,7 +17,7 @@ from typing import TypeVar
 import anyio
 import anyio.to_thread
 
-from servicekit.errors import ServiceUnavailable
+from servicekit.core.errors import ServiceUnavailable
 
 T = TypeVar("T")
 

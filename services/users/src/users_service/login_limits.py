@@ -14,7 +14,7 @@ X-Forwarded-For when the peer is a trusted proxy (FORWARDED_ALLOW_IPS).
 
 from fastapi import Request
 
-from servicekit.rate_limits import RateLimiter, parse_limit
+from servicekit.security.rate_limits import RateLimiter, parse_limit
 from users_service.settings import UsersSettings
 
 

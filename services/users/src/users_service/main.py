@@ -1,6 +1,6 @@
 """The ASGI entry point: `uvicorn users_service.main:app`."""
 
-from servicekit.settings import load_settings
+from servicekit.core.settings import load_settings
 from users_service.app import create_users_app
 from users_service.settings import UsersSettings
 

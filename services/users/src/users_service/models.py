@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Computed, Index, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from servicekit.models import NAMING_CONVENTION, UTCDateTime
+from servicekit.db.models import NAMING_CONVENTION, UTCDateTime
 
 # The search key is compared byte-wise, so one B-tree index on (name_key, id) serves
 # both the prefix LIKE and the ORDER BY of a search page, on Postgres and MySQL alike.

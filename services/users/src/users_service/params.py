@@ -5,8 +5,8 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from fastapi import Form, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from servicekit.schemas import NO_CONTROL_PATTERN, ONE_LINE_PATTERN, id_path, left_out
-from servicekit.state import from_state
+from servicekit.web.inputs import NO_CONTROL_PATTERN, ONE_LINE_PATTERN, id_path, left_out
+from servicekit.web.state import from_state
 from users_service.hashing import HashingGate
 from users_service.login_limits import LoginLimits
 from users_service.security import TokenIssuer

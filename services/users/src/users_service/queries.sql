@@ -1,4 +1,4 @@
--- The reads of the users service, run by servicekit.reads on the driver's connection
+-- The reads of the users service, run by servicekit.queries.reads on the driver's connection
 -- (asyncpg, psycopg, asyncmy, PyMySQL). The writes are SQLAlchemy's (repository.py).
 -- Every read is one range of an index: the primary key, uq_users_email, or
 -- ix_users_name_key_id on (name_key, id); name_key is the name lower-cased.
@@ -19,7 +19,7 @@ SELECT id, name, avatar, created_at
  LIMIT :limit;
 
 -- name: users_by_name(prefix, limit)
--- Public profiles whose name starts with a prefix (a LIKE pattern, servicekit.search),
+-- Public profiles whose name starts with a prefix (a LIKE pattern, servicekit.queries.search),
 -- in name order; name_key is for the next page's cursor.
 SELECT id, name, avatar, created_at, name_key
   FROM users

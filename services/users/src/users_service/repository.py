@@ -1,7 +1,7 @@
 """The SQL of the users service.
 
-Reads are named queries in queries.sql (servicekit.named_sql), run on the driver's
-connection in either mode (servicekit.reads). Writes are SQLAlchemy statements built
+Reads are named queries in queries.sql (servicekit.queries.named_sql), run on the driver's
+connection in either mode (servicekit.queries.reads). Writes are SQLAlchemy statements built
 once, here, run on a sync `Session`, which async handlers run through
 `AsyncSession.run_sync`.
 """
@@ -13,9 +13,9 @@ from typing import Any, cast
 from sqlalchemy import bindparam, delete, insert, update
 from sqlalchemy.orm import Session
 
-from servicekit.named_sql import NamedSQL
-from servicekit.reads import Reads, Row
-from servicekit.search import like_prefix
+from servicekit.queries.named_sql import NamedSQL
+from servicekit.queries.reads import Reads, Row
+from servicekit.queries.search import like_prefix
 from users_service.models import User
 
 SQL = NamedSQL.load(Path(__file__).parent, "queries")

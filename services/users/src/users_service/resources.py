@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from servicekit.rate_limits import RateLimiter
+from servicekit.security.rate_limits import RateLimiter
 from users_service.hashing import HashingGate
 from users_service.login_limits import LoginLimits
 from users_service.security import TokenIssuer

@@ -1,5 +1,5 @@
 """A user's tokens voided together with the change that calls for it (a password
-change, an account deletion): servicekit.revocation says how every service learns it."""
+change, an account deletion): servicekit.security.revocation says how every service learns it."""
 
 import logging
 
@@ -8,7 +8,7 @@ import redis.asyncio
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from servicekit.revocation import revoke, revoke_sync
+from servicekit.security.revocation import revoke, revoke_sync
 
 logger = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ from pydantic import (
 )
 
 from servicecontracts.profiles import PublicProfile
-from servicekit.cursors import Cursor, Filter, RowId
-from servicekit.pagination import RowPage
-from servicekit.schemas import NO_CONTROL_PATTERN, InputModel, left_out, one_line
+from servicekit.web.cursors import Cursor, Filter, RowId
+from servicekit.web.inputs import NO_CONTROL_PATTERN, InputModel, left_out, one_line
+from servicekit.web.pagination import RowPage
 
 if TYPE_CHECKING:  # mypy reads the alias; pydantic and FastAPI read the constraints
     Name = str

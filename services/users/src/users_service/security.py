@@ -8,7 +8,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
-from servicekit.tokens import ALGORITHM
+from servicekit.security.tokens import ALGORITHM
 from users_service.errors import InvalidCredentials
 from users_service.schemas import Token
 
@@ -45,7 +45,7 @@ class TokenIssuer:
         """A token for `user_id`, issued at the instant its credentials were read.
 
         Dating the token back to that read, not to now, is what lets a revocation
-        (servicekit.revocation) void a login that read the old password while the
+        (servicekit.security.revocation) void a login that read the old password while the
         password was being changed.
         """
         claims = {

@@ -15,9 +15,9 @@ from sqlalchemy import create_engine, func, insert, inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
-from servicekit.db import has_rows, sync_url
-from servicekit.models import utcnow
-from servicekit.settings import DatabaseSettings, load_settings
+from servicekit.core.settings import DatabaseSettings, load_settings
+from servicekit.db.engines import has_rows, sync_url
+from servicekit.db.models import utcnow
 from users_service.models import User
 from users_service.security import passwords
 

@@ -1,4 +1,4 @@
-"""The rules of the users service. Reads take `Reads` (servicekit.reads), writes a sync
+"""The rules of the users service. Reads take `Reads` (servicekit.queries.reads), writes a sync
 `Session`; async handlers run either in their greenlet. Nothing here commits; errors
 are domain errors.
 
@@ -9,10 +9,10 @@ step: that way async handlers can keep it off the event loop.
 from sqlalchemy import exc
 from sqlalchemy.orm import Session
 
-from servicekit.db import violates
-from servicekit.models import utcnow
-from servicekit.reads import Reads, reads_of
-from servicekit.tokens import Principal
+from servicekit.db.engines import violates
+from servicekit.db.models import utcnow
+from servicekit.queries.reads import Reads, reads_of
+from servicekit.security.tokens import Principal
 from users_service import repository
 from users_service.errors import AccountGone, EmailTaken, NotYourAccount, UserNotFound
 from users_service.schemas import (
@@ -66,27 +66,26 @@ def get_me(reads: Reads, principal: Principal) -> UserPrivate:
 def list_users(reads: Reads, *, q: str | None, limit: int, cursor: str | None) -> UserPage:
     """A page of public profiles, its items the rows as the driver gave them: the users
     list is the hottest read, and a model object per row cost more than its query."""
-    # One row more than asked says whether there is a next page.
     if not q:
         after_id = UserCursor.decode(cursor).after_id if cursor else None
-        rows = repository.page(reads, limit=limit + 1, after_id=after_id)
-        return UserPage.of(rows, limit, lambda last: UserCursor(after_id=last["id"]).encode())
+        return UserPage.fetch(
+            limit,
+            lambda count: repository.page(reads, limit=count, after_id=after_id),
+            lambda last: UserCursor(after_id=last["id"]).encode(),
+        )
     key = q.lower()
     after = None
     if cursor:
         start = UserSearchCursor.decode(cursor, key_prefix=key)
         after = start.after_key, start.after_id
-    rows = repository.search_page(reads, key_prefix=key, limit=limit + 1, after=after)
-    page = UserPage.of(
-        rows,
+    return UserPage.fetch(
         limit,
+        lambda count: repository.search_page(reads, key_prefix=key, limit=count, after=after),
         lambda last: UserSearchCursor(
             key_prefix=key, after_key=last["name_key"], after_id=last["id"]
         ).encode(),
+        cursor_keys=("name_key",),  # the cursor's, not the profile's
     )
-    for row in page.items:
-        del row["name_key"]  # the cursor's, not the profile's
-    return page
 
 
 def update_user(

@@ -10,8 +10,8 @@ from cryptography.hazmat.primitives.serialization import (
 )
 from pydantic import PositiveFloat, PositiveInt, SecretStr, field_validator, model_validator
 
-from servicekit.rate_limits import parse_limit
-from servicekit.settings import ServiceSettings
+from servicekit.core.settings import ServiceSettings
+from servicekit.security.rate_limits import parse_limit
 
 
 class UsersSettings(ServiceSettings):

@@ -7,11 +7,11 @@
 
 Every log line is servicekit's (JSON, or console lines as LOG_FORMAT says) with the
 request id of the job's sender: Celery's own logging setup is skipped (a `setup_logging`
-receiver), and servicekit.jobs adopts the id from the message headers when a job
+receiver), and servicekit.clients.jobs adopts the id from the message headers when a job
 starts. The periodic jobs log only what they did (housekeeping.py).
 
 The worker's main process serves Prometheus metrics on METRICS_PORT (see metrics.py);
-its pool processes trace the jobs they run (servicekit.tracing).
+its pool processes trace the jobs they run (servicekit.observability.tracing).
 """
 
 import logging
@@ -26,10 +26,10 @@ from worker_service import MULTIPROC_DIR_ENV, metrics_dir
 # files, which the main process adds up, only if this is set when it is first imported.
 os.environ[MULTIPROC_DIR_ENV] = metrics_dir()
 
-from servicekit.jobs import create_celery
-from servicekit.logging import configure_logging
-from servicekit.settings import load_settings
-from servicekit.tracing import configure_tracing
+from servicekit.clients.jobs import create_celery
+from servicekit.core.settings import load_settings
+from servicekit.observability.logging import configure_logging
+from servicekit.observability.tracing import configure_tracing
 from worker_service import metrics
 from worker_service.heartbeat import heartbeat_step
 from worker_service.housekeeping import FLUSH_TASK, RESEND_TASK, quiet_housekeeping

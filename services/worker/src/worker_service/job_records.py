@@ -16,7 +16,7 @@ from sqlalchemy import Engine, delete, select, update
 
 from servicecontracts.job_messages import JobMessage
 from servicecontracts.jobs import MAX_ERROR_CHARS, UNFINISHED, jobs
-from servicekit.models import utcnow
+from servicekit.db.models import utcnow
 
 logger = logging.getLogger(__name__)
 

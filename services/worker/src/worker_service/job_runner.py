@@ -15,7 +15,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from celery.utils.dispatch import Signal
 from sqlalchemy import exc
 
-from servicekit.http import DependencyUnavailable
+from servicekit.clients.http import DependencyUnavailable
 from worker_service.job_records import MISSING, RUN, JobRecords
 from worker_service.jobs.failures import JobFailed
 

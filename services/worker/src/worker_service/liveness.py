@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from servicekit.settings import load_settings
+from servicekit.core.settings import load_settings
 from worker_service.settings import HeartbeatSettings
 
 

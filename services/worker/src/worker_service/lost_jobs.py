@@ -19,7 +19,7 @@ from datetime import timedelta
 import redis
 
 from servicecontracts.job_messages import JobMessage
-from servicekit.models import utcnow
+from servicekit.db.models import utcnow
 from worker_service.job_records import JobRecords
 
 logger = logging.getLogger(__name__)

@@ -36,8 +36,8 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
 from servicecontracts.view_counts import ViewKeys
-from servicekit.metrics import create_registry
-from servicekit.redis_clients import create_sync_redis
+from servicekit.clients.redis import create_sync_redis
+from servicekit.observability.metrics import create_registry
 from worker_service import MULTIPROC_DIR_ENV
 from worker_service.job_runner import FAILED, run_started
 from worker_service.settings import WorkerSettings

@@ -7,10 +7,10 @@ from functools import cached_property
 import redis
 from sqlalchemy import Engine
 
-from servicekit.db import create_sync_engine
-from servicekit.http import ServiceClient
-from servicekit.redis_clients import create_sync_redis
-from servicekit.tracing import trace_engine
+from servicekit.clients.http import ServiceClient
+from servicekit.clients.redis import create_sync_redis
+from servicekit.db.engines import create_sync_engine
+from servicekit.observability.tracing import trace_engine
 from worker_service.job_records import JobRecords
 from worker_service.settings import WorkerSettings
 

@@ -4,7 +4,7 @@ from pydantic import Field, PositiveFloat, PositiveInt
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from servicecontracts import view_counts
-from servicekit.settings import ProcessSettings
+from servicekit.core.settings import ProcessSettings
 
 
 class HeartbeatSettings(BaseSettings):

@@ -15,7 +15,7 @@ from sqlalchemy import exc
 from servicecontracts.job_messages import SUBMITTER_TOKEN_HEADER, JobMessage
 from servicecontracts.jobs import DIGEST, USER_SUMMARY
 from servicecontracts.view_counts import ViewKeys
-from servicekit.jobs import send_job
+from servicekit.clients.jobs import send_job
 from worker_service.heartbeat import HEARTBEAT_TASK
 from worker_service.housekeeping import FLUSH_TASK, RESEND_TASK
 from worker_service.job_runner import JobRunner

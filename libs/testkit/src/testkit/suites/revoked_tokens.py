@@ -1,5 +1,5 @@
 """A service refuses a token users revoked (a password change, logout-all, a deleted
-account) within seconds, in both modes: servicekit.revocation, through the real Redis.
+account) within seconds, in both modes: servicekit.security.revocation, through the real Redis.
 On Postgres alone: the token is refused before any SQL runs.
 
 A service's module imports `test_a_revoked_token_is_refused_and_writes_nothing` and
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import httpx
 from fastapi import FastAPI
 
-from servicekit.revocation import revoke
+from servicekit.security.revocation import revoke
 from testkit.assertions import assert_problem, first_with_status
 from testkit.backends import before_any_sql
 from testkit.keys import MintToken

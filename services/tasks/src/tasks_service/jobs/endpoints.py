@@ -1,4 +1,4 @@
-"""The jobs API in both modes (servicekit.modes). Listing and reading are declared once;
+"""The jobs API in both modes (servicekit.web.modes). Listing and reading are declared once;
 a submission talks to the queue as well as the database, so it is written out per mode.
 
 A submission is written as queued and sent to the queue by name before the request
@@ -8,13 +8,13 @@ back, so there is never a record of a job nobody will run."""
 from fastapi import Response, status
 from starlette.concurrency import run_in_threadpool
 
-from servicekit.auth import CurrentUser
-from servicekit.modes import ASYNC_PREFIX, SYNC_PREFIX, BothModes
-from servicekit.openapi import problem_responses
-from servicekit.pagination import DEFAULT_LIMIT, CursorParam, Limit, RowPage
-from servicekit.reads import Reads
-from servicekit.responses import json_response
-from servicekit.sessions import SessionDep, SyncSessionDep
+from servicekit.queries.reads import Reads
+from servicekit.web.auth import CurrentUser
+from servicekit.web.modes import ASYNC_PREFIX, SYNC_PREFIX, BothModes
+from servicekit.web.openapi import problem_responses
+from servicekit.web.pagination import DEFAULT_LIMIT, CursorParam, Limit, RowPage
+from servicekit.web.responses import json_response
+from servicekit.web.sessions import SessionDep, SyncSessionDep
 from tasks_service.jobs import service
 from tasks_service.jobs.errors import NotYourReport, TooManyJobs
 from tasks_service.jobs.params import IdsDep, JobId, JobQueueDep

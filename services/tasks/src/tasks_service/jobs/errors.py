@@ -1,6 +1,6 @@
 """Domain errors of jobs."""
 
-from servicekit.errors import Forbidden, NotFound, TooManyRequests
+from servicekit.core.errors import Forbidden, NotFound, TooManyRequests
 
 
 class JobNotFound(NotFound):

@@ -2,9 +2,9 @@
 
 from typing import TYPE_CHECKING, Annotated
 
-from servicekit.ids import SnowflakeGenerator
-from servicekit.schemas import id_path
-from servicekit.state import from_state
+from servicekit.core.ids import SnowflakeGenerator
+from servicekit.web.inputs import id_path
+from servicekit.web.state import from_state
 from tasks_service.jobs.queue import JobQueue
 
 if TYPE_CHECKING:  # mypy reads the alias; pydantic and FastAPI read the constraints

@@ -6,7 +6,7 @@ from celery import Celery
 from prometheus_client import CollectorRegistry, Counter
 
 from servicecontracts.job_messages import JobMessage
-from servicekit.jobs import send_job
+from servicekit.clients.jobs import send_job
 from tasks_service.jobs.schemas import JobSubmission
 
 
@@ -30,7 +30,7 @@ class JobQueue:
             self._enqueued = {kind: counter.labels(service, kind) for kind in submittable_kinds()}
 
     def send(self, job: JobMessage) -> None:
-        """Publishes the job (servicekit.jobs.send_job: a 503 when Redis is away)."""
+        """Publishes the job (servicekit.clients.jobs.send_job: a 503 when Redis is away)."""
         send_job(self.celery, job)
         if self._enqueued is not None:
             self._enqueued[job.kind].inc()

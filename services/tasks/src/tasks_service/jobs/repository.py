@@ -7,8 +7,8 @@ from sqlalchemy import insert
 from sqlalchemy.dialects import mysql, postgresql
 from sqlalchemy.orm import Session
 
-from servicekit.named_sql import NamedSQL
-from servicekit.reads import Reads, Row
+from servicekit.queries.named_sql import NamedSQL
+from servicekit.queries.reads import Reads, Row
 from tasks_service.jobs.models import JobSubmitter, jobs_table
 
 SQL = NamedSQL.load(Path(__file__).parent, "queries")

@@ -9,8 +9,8 @@ from pydantic import BaseModel, Field
 from servicecontracts.digest import DigestParams
 from servicecontracts.jobs import DigestKind, JobStatus, UserSummaryKind
 from servicecontracts.reports import ReportParams
-from servicekit.cursors import Cursor, RowId
-from servicekit.schemas import InputModel
+from servicekit.web.cursors import Cursor, RowId
+from servicekit.web.inputs import InputModel
 
 # A job is sent as `kind(**params)`: the params models (servicecontracts.digest and
 # .reports) name the worker's task arguments, and the worker validates them again.

@@ -4,11 +4,11 @@ import orjson
 from sqlalchemy.orm import Session
 
 from servicecontracts.job_messages import JobMessage
-from servicekit.models import utcnow
-from servicekit.pagination import RowPage
-from servicekit.reads import Reads, Row, reads_of
-from servicekit.request_id import current_request_id
-from servicekit.tokens import Principal
+from servicekit.db.models import utcnow
+from servicekit.observability.request_id import current_request_id
+from servicekit.queries.reads import Reads, Row, reads_of
+from servicekit.security.tokens import Principal
+from servicekit.web.pagination import RowPage
 from tasks_service.jobs import repository
 from tasks_service.jobs.errors import JobNotFound, NotYourReport, TooManyJobs
 from tasks_service.jobs.schemas import JobCursor, JobRead, JobSubmission, ReportJob
@@ -64,8 +64,11 @@ def list_jobs(
     reads: Reads, principal: Principal, *, limit: int, cursor: str | None
 ) -> RowPage[JobRead]:
     before_id = JobCursor.decode(cursor).before_id if cursor else None
-    rows = repository.page(reads, principal.user_id, limit=limit + 1, before_id=before_id)
-    page = RowPage[JobRead].of(rows, limit, lambda last: JobCursor(before_id=last["id"]).encode())
+    page = RowPage[JobRead].fetch(
+        limit,
+        lambda count: repository.page(reads, principal.user_id, limit=count, before_id=before_id),
+        lambda last: JobCursor(before_id=last["id"]).encode(),
+    )
     for row in page.items:
         _as_read(row)
     return page

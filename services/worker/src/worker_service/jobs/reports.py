@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from servicecontracts.profiles import PublicProfile
 from servicecontracts.reports import OwnerSummary, ReportParams, TaskSummary
-from servicekit.http import ServiceClient
+from servicekit.clients.http import ServiceClient
 from worker_service.jobs.failures import JobFailed
 
 Answer = TypeVar("Answer", bound=BaseModel)

@@ -29,7 +29,7 @@ import redis
 from sqlalchemy import Engine, bindparam, delete, exc, insert, update
 
 from servicecontracts.view_counts import ViewKeys, flushed_items, view_flushes
-from servicekit.models import utcnow
+from servicekit.db.models import utcnow
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,0 @@
--- The slow statement fault (servicekit.fault_effects), as each dialect sleeps.
-
--- name: sleep(seconds)$
-SELECT SLEEP(:seconds);
