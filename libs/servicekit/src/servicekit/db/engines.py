@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     Connection,
@@ -90,13 +90,13 @@ def database_kind(url: str | URL) -> str:
 CheckoutTimers = Callable[[str, URL], CheckoutObserver]
 
 
-def _connect_args(url: URL, settings: ProcessSettings) -> dict:
+def _connect_args(url: URL, settings: ProcessSettings) -> dict[str, Any]:
     return _driver_connect_args(url, settings) | deadlines.deadline_connect_args(
         url, settings.db_call_timeout
     )
 
 
-def _driver_connect_args(url: URL, settings: ProcessSettings) -> dict:
+def _driver_connect_args(url: URL, settings: ProcessSettings) -> dict[str, Any]:
     timeout = settings.db_connect_timeout
     name = settings.service_name
     ms = settings.db_statement_timeout_ms
@@ -123,7 +123,7 @@ def _driver_connect_args(url: URL, settings: ProcessSettings) -> dict:
             return {"connect_timeout": timeout, **mysql_sessions.CONNECT_ARGS}
 
 
-def _engine_options(url: URL, settings: ProcessSettings) -> dict:
+def _engine_options(url: URL, settings: ProcessSettings) -> dict[str, Any]:
     options = {} if is_postgres(url) else mysql_sessions.ENGINE_OPTIONS
     return options | {
         "pool_size": settings.db_pool_size,
@@ -324,10 +324,10 @@ def violated_constraint(error: exc.IntegrityError) -> str | None:
     orig = error.orig
     diag = getattr(orig, "diag", None)  # psycopg
     if diag is not None:
-        return diag.constraint_name
+        return cast(str | None, diag.constraint_name)  # the driver's error, found by getattr
     cause = getattr(orig, "__cause__", None)  # asyncpg, wrapped by SQLAlchemy's adapter
     if cause is not None and hasattr(cause, "constraint_name"):
-        return cause.constraint_name
+        return cast(str | None, cause.constraint_name)  # the driver's error, found by getattr
     # MySQL and MariaDB name the key only in the message, after the duplicate value.
     args = getattr(orig, "args", None)
     message = str(args[-1]) if args else str(orig)

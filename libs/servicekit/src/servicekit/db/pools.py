@@ -19,10 +19,10 @@ from sqlalchemy.util import await_
 from sqlalchemy.util.queue import AsyncAdaptedQueue, Empty
 
 
-class _FairQueue(AsyncAdaptedQueue):
+class _FairQueue(AsyncAdaptedQueue[Any]):
     def __init__(self, maxsize: int = 0, use_lifo: bool = False):
         super().__init__(maxsize, use_lifo)
-        self._waiters: deque[asyncio.Future] = deque()
+        self._waiters: deque[asyncio.Future[None]] = deque()
 
     def put_nowait(self, item: Any) -> None:
         while self._waiters:

@@ -21,7 +21,7 @@ from prometheus_client import (
     disable_created_metrics,
     generate_latest,
 )
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.gc_collector import GCCollector
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
@@ -185,7 +185,7 @@ class PoolMetrics:
                 overflow.add_metric(values, pool.overflow())
         yield from (size, used, overflow)
 
-    def describe(self) -> list:
+    def describe(self) -> list[Metric]:
         # Nothing to check at registration: the values exist only at scrape time.
         return []
 

@@ -80,10 +80,12 @@ class _DriverReads(ABC):
         self._discard = discard
 
     def rows(self, query: Query, /, **params: Any) -> list[Row]:
-        return self._read(query, Shape.ROWS, params)
+        rows: list[Row] = self._read(query, Shape.ROWS, params)
+        return rows
 
     def row(self, query: Query, /, **params: Any) -> Row | None:
-        return self._read(query, Shape.ROW, params)
+        row: Row | None = self._read(query, Shape.ROW, params)
+        return row
 
     def value(self, query: Query, /, **params: Any) -> Any:
         return self._read(query, Shape.VALUE, params)
@@ -225,7 +227,7 @@ class _AsyncmyReads(_DriverReads):
         return _mysql_rows(description, rows, shape)
 
 
-async def _asyncmy_fetch(connection: Any, sql: str, arguments: tuple) -> tuple[Any, Any]:
+async def _asyncmy_fetch(connection: Any, sql: str, arguments: tuple[Any, ...]) -> tuple[Any, Any]:
     """One await from the greenlet for the whole statement, not one per cursor step."""
     cursor = connection.cursor()
     try:

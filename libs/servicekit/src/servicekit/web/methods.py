@@ -48,7 +48,7 @@ class _Path:
 class _RouteTable:
     def __init__(self, routes: list[BaseRoute]):
         self._literal: dict[str, _Path] = {}
-        self._templates: dict[str, tuple[re.Pattern, _Path]] = {}
+        self._templates: dict[str, tuple[re.Pattern[str], _Path]] = {}
         for route in iter_route_contexts(routes):
             template, regex = route.path_format, getattr(route, "path_regex", None)
             if not route.methods or template is None or regex is None:

@@ -201,7 +201,8 @@ class _Declaration:
 
     def _respond(self, result: Any, prefix: str) -> Response:
         if self._is_page:
-            return result.response()
+            page: BasePage = result  # what a listing's handler returns: a Page or a RowPage
+            return page.response()
         if self._serialize is None:
             return no_content()
         headers = None

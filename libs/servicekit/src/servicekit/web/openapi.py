@@ -78,7 +78,9 @@ _WWW_AUTHENTICATE = {
 _FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
 
 
-def problem_response(description: str, *, headers: dict[str, dict] | None = None) -> dict:
+def problem_response(
+    description: str, *, headers: dict[str, dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """One response object of the document: a problem, with the headers it carries."""
     ref = f"#/components/schemas/{PROBLEM_SCHEMA_NAME}"
     response: dict[str, Any] = {
@@ -90,7 +92,7 @@ def problem_response(description: str, *, headers: dict[str, dict] | None = None
     return response
 
 
-def _headers_of(error: type[ServiceError]) -> dict[str, dict]:
+def _headers_of(error: type[ServiceError]) -> dict[str, dict[str, Any]]:
     headers = {}
     if issubclass(error, Unauthorized):
         headers["WWW-Authenticate"] = _WWW_AUTHENTICATE
@@ -117,7 +119,7 @@ def problem_responses(*errors: type[ServiceError]) -> dict[int | str, dict[str, 
 USES_DATABASE = "servicekit_uses_database"
 
 
-def _backend_dependencies() -> frozenset[Callable]:
+def _backend_dependencies() -> frozenset[Callable[..., Any]]:
     """The dependencies through which a route uses the database or Redis."""
     annotated = (
         sessions.SessionDep,
@@ -129,7 +131,7 @@ def _backend_dependencies() -> frozenset[Callable]:
     return frozenset(typing.get_args(alias)[1].dependency for alias in annotated)
 
 
-def _uses(dependant: Any, calls: frozenset[Callable]) -> bool:
+def _uses(dependant: Any, calls: frozenset[Callable[..., Any]]) -> bool:
     return any(
         sub.call in calls or _uses(sub, calls) for sub in getattr(dependant, "dependencies", ())
     )
@@ -151,8 +153,8 @@ def _operations_using_backends(app: FastAPI) -> set[tuple[str, str]]:
 
 
 def _generic_problems(
-    operation: dict, *, uses_backends: bool, max_body_bytes: int
-) -> Iterator[tuple[str, dict]]:
+    operation: dict[str, Any], *, uses_backends: bool, max_body_bytes: int
+) -> Iterator[tuple[str, dict[str, Any]]]:
     """The problems servicekit answers on an operation of this shape, whatever its route."""
     if operation.get("requestBody"):
         yield "400", problem_response("Bad Request: the body cannot be read (not UTF-8 JSON)")
@@ -218,7 +220,9 @@ def _refers_to(node: object, ref: str) -> bool:
     return False
 
 
-def complete(document: dict, *, backends: set[tuple[str, str]], max_body_bytes: int) -> None:
+def complete(
+    document: dict[str, Any], *, backends: set[tuple[str, str]], max_body_bytes: int
+) -> None:
     """Completes FastAPI's document in place (see the module docstring)."""
     for path, item in document.get("paths", {}).items():
         for method, operation in item.items():
@@ -250,9 +254,9 @@ def complete(document: dict, *, backends: set[tuple[str, str]], max_body_bytes: 
 def install_openapi(app: FastAPI, *, max_body_bytes: int) -> None:
     """Serves the completed document at /openapi.json (and from `app.openapi()`)."""
     generate = app.openapi  # FastAPI's: made again only when the routes change
-    completed: list[dict] = []
+    completed: list[dict[str, Any]] = []
 
-    def openapi() -> dict:
+    def openapi() -> dict[str, Any]:
         document = generate()
         if not completed or completed[0] is not document:
             complete(

@@ -109,7 +109,7 @@ class Page(BasePage, Generic[T]):
     items: list[T]
     next_cursor: str | None
 
-    def __class_getitem__(cls, item_type: Any) -> "type[Page]":
+    def __class_getitem__(cls, item_type: Any) -> "type[Page[Any]]":
         return _pages_of(item_type)[0]
 
 
@@ -123,7 +123,7 @@ class RowPage(BasePage, Generic[M]):
     items: list[dict[str, Any]]
     next_cursor: str | None
 
-    def __class_getitem__(cls, model: Any) -> "type[RowPage]":
+    def __class_getitem__(cls, model: Any) -> "type[RowPage[Any]]":
         row_page = _pages_of(model)[1]
         if row_page is None:
             raise TypeError(f"RowPage needs a pydantic model, not {model!r}")
@@ -131,7 +131,7 @@ class RowPage(BasePage, Generic[M]):
 
 
 @functools.cache
-def _pages_of(item_type: Any) -> tuple[type[Page], type[RowPage] | None]:
+def _pages_of(item_type: Any) -> tuple[type[Page[Any]], type[RowPage[Any]] | None]:
     name = f"Page[{getattr(item_type, '__name__', item_type)}]"
     schema = create_model(name, items=(list[item_type], ...), next_cursor=(str | None, ...))
     # The envelope is a TypedDict, so that a page need not be a model object; so are the
