@@ -131,7 +131,7 @@ class RowPage(BasePage, Generic[M]):
 
 
 @functools.cache
-def _pages_of(item_type: Any) -> tuple[type[Page[Any]], type[RowPage[Any]] | None]:
+def _pages_of(item_type: Any) -> "tuple[type[Page[Any]], type[RowPage[Any]] | None]":
     name = f"Page[{getattr(item_type, '__name__', item_type)}]"
     schema = create_model(name, items=(list[item_type], ...), next_cursor=(str | None, ...))
     # The envelope is a TypedDict, so that a page need not be a model object; so are the
