@@ -57,12 +57,16 @@ async function call(method, path, body) {
 """
 
 
+class _QuietPage(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        """No line per request on the test's output."""
+
+
 def serve_page(folder: Path) -> Iterator[str]:
     """The page's own origin: a static server on a port of its own."""
     folder.mkdir()
     (folder / "index.html").write_text(PAGE)
-    handler = partial(SimpleHTTPRequestHandler, directory=str(folder))
-    handler.log_message = lambda *_args: None  # type: ignore[attr-defined]
+    handler = partial(_QuietPage, directory=str(folder))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     try:
