@@ -22,7 +22,13 @@ from typing import Any
 import httpx
 import pytest
 
-from clusterkit.chart_play import ServerRelays, drop_release_databases, install, render_smoke
+from clusterkit.chart_play import (
+    RetryingUnavailable,
+    ServerRelays,
+    drop_release_databases,
+    install,
+    render_smoke,
+)
 from clusterkit.kube_play import KubePlay, plan
 from devstack.ports import free_port
 from devstack.servers import RedisServer
@@ -82,7 +88,7 @@ def test_data_and_sessions_outlive_uninstall_and_the_next_install(
 
 
 def write_data(gateway: str, email: str) -> tuple[str, dict[str, Any]]:
-    with httpx.Client(base_url=gateway, timeout=30) as client:
+    with httpx.Client(base_url=gateway, timeout=30, transport=RetryingUnavailable()) as client:
         registered = client.post(
             "/api/users", json={"name": "Kept", "email": email, "password": "kept-password"}
         )
@@ -100,7 +106,7 @@ def write_data(gateway: str, email: str) -> tuple[str, dict[str, Any]]:
 
 
 def read_data_back(gateway: str, email: str, token: str, item: dict[str, Any]) -> None:
-    with httpx.Client(base_url=gateway, timeout=30) as client:
+    with httpx.Client(base_url=gateway, timeout=30, transport=RetryingUnavailable()) as client:
         # The session from before the uninstall: the token keys were kept.
         me = client.get("/api/users/me", headers={"Authorization": f"Bearer {token}"})
         assert me.status_code == 200, me.text

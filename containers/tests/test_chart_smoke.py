@@ -20,7 +20,13 @@ from typing import Any
 import httpx
 import pytest
 
-from clusterkit.chart_play import ServerRelays, drop_release_databases, install, render_smoke
+from clusterkit.chart_play import (
+    RetryingUnavailable,
+    ServerRelays,
+    drop_release_databases,
+    install,
+    render_smoke,
+)
 from clusterkit.cluster_smoke import smoke_job
 from clusterkit.kube_play import KubePlay, plan
 from devstack.layout import repo_root
@@ -74,7 +80,11 @@ def deployment(played: Played) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def gateway(deployment: dict[str, str]) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=f"http://{deployment['gateway']}:8080", timeout=30) as client:
+    with httpx.Client(
+        base_url=f"http://{deployment['gateway']}:8080",
+        timeout=30,
+        transport=RetryingUnavailable(),
+    ) as client:
         yield client
 
 

@@ -6,10 +6,12 @@ The servers listen on loopback; pods reach them through relays on the run's netw
 gateway address, and the chart is given those addresses as external servers.
 """
 
+import time
 from collections.abc import Mapping
 from contextlib import ExitStack
 from typing import Any
 
+import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -121,3 +123,35 @@ def drop_release_databases(server_urls: Mapping[str, str], prefix: str) -> None:
                 else:
                     connection.execute(text(f"DROP USER IF EXISTS '{name}'@'%'"))
         engine.dispose()
+
+
+class RetryingUnavailable(httpx.BaseTransport):
+    """What the API asks of its clients, done for the play's own calls: a 503 that
+    carries `Retry-After` is sent again after that many seconds, for up to `patience`
+    seconds in all; anything else, and the last 503, is answered as it came.
+
+    Why the play needs it: in CI, a freshly started pod has answered its first requests
+    with 503 "Database unavailable" (new connections to the relayed Postgres timing out)
+    while its relay logged none slow or failed; the cause is not yet known, and a client
+    that honours Retry-After rides it out, as the API documents.
+    """
+
+    def __init__(self, patience: float = 20.0):
+        self._inner = httpx.HTTPTransport()
+        self._patience = patience
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        deadline = time.monotonic() + self._patience
+        while True:
+            response = self._inner.handle_request(request)
+            wait = response.headers.get("retry-after", "")
+            if response.status_code != 503 or not wait.isdigit():
+                return response
+            if time.monotonic() + int(wait) > deadline:
+                return response
+            response.read()
+            response.close()
+            time.sleep(int(wait))
+
+    def close(self) -> None:
+        self._inner.close()
